@@ -1,0 +1,365 @@
+//! The paper model shared by every layer: `Paper`, its `PaperId` and `SourceId`, list rows and user state.
+//!
+//! Everything here is plain data. Text in a `Paper` is already normalised (see `text.rs`);
+//! constructors in the sources do that once, at ingest.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The key of a paper: the arXiv id without version when one is known (`2504.21318`,
+/// `hep-th/9901001`), otherwise a stable id scoped to its source (`feed:<source>:<hash>`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PaperId(String);
+
+/// Why a string is not a paper id.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IdError {
+    #[error("'{0}' is not a paper id (expected an arXiv id such as 2504.21318 or hep-th/9901001)")]
+    NotAnId(String),
+}
+
+impl PaperId {
+    /// Recognises an arXiv id in any common spelling: `2504.21318v2`, `arXiv:2504.21318`,
+    /// `https://arxiv.org/abs/2504.21318v1`, `https://arxiv.org/pdf/2504.21318v1.pdf`,
+    /// `oai:arXiv.org:2504.21318v1`, `hep-th/9901001`, `https://huggingface.co/papers/2504.21318`.
+    /// Returns the id without its version.
+    pub fn from_arxiv(text: &str) -> Option<PaperId> {
+        crate::text::parse_arxiv_id(text).map(PaperId)
+    }
+
+    /// A stable id for an item with no arXiv id, scoped to the source that listed it.
+    /// `key` is the item's own guid/link/title; the same key always gives the same id.
+    pub fn scoped(source: &SourceId, key: &str) -> PaperId {
+        PaperId(format!("{}:{:016x}", source.as_str(), crate::text::stable_hash(key)))
+    }
+
+    /// Parses an id typed by a user: an arXiv id in any form, or a scoped id as printed by
+    /// `paperboat list`.
+    pub fn parse_user(text: &str) -> Result<PaperId, IdError> {
+        let trimmed = text.trim();
+        if let Some(id) = Self::from_arxiv(trimmed) {
+            return Ok(id);
+        }
+        // Scoped ids look like `<source>:<16 hex digits>`.
+        if let Some((scope, hash)) = trimmed.rsplit_once(':')
+            && !scope.is_empty()
+            && hash.len() == 16
+            && hash.bytes().all(|b| b.is_ascii_hexdigit())
+        {
+            return Ok(PaperId(trimmed.to_string()));
+        }
+        Err(IdError::NotAnId(crate::text::sanitize_line(trimmed)))
+    }
+
+    /// Builds an id from a string already known to be a valid id (read back from the store).
+    pub fn from_stored(text: String) -> PaperId {
+        PaperId(text)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// True when this id is an arXiv id (not a source-scoped one).
+    pub fn is_arxiv(&self) -> bool {
+        crate::text::parse_arxiv_id(&self.0).as_deref() == Some(self.0.as_str())
+    }
+}
+
+impl fmt::Display for PaperId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Which configured source listed a paper: `hf`, `arxiv`, or `feed:<name>`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SourceId(String);
+
+impl SourceId {
+    pub const HF: &'static str = "hf";
+    pub const ARXIV: &'static str = "arxiv";
+
+    pub fn hf() -> SourceId {
+        SourceId(Self::HF.to_string())
+    }
+    pub fn arxiv() -> SourceId {
+        SourceId(Self::ARXIV.to_string())
+    }
+    /// A generic feed, named by the user in the config.
+    pub fn feed(name: &str) -> SourceId {
+        SourceId(format!("feed:{name}"))
+    }
+    pub fn from_stored(text: String) -> SourceId {
+        SourceId(text)
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    /// The short label shown as a badge in the list: `HF`, `arXiv`, or the feed's name.
+    pub fn badge(&self) -> &str {
+        match self.0.as_str() {
+            Self::HF => "HF",
+            Self::ARXIV => "arXiv",
+            other => other.strip_prefix("feed:").unwrap_or(other),
+        }
+    }
+}
+
+impl fmt::Display for SourceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Every link a paper can carry. All optional: feeds differ in what they give.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Links {
+    /// The abstract page (arxiv.org/abs/… or the feed item's link).
+    pub abs: Option<String>,
+    pub pdf: Option<String>,
+    /// The paper's page on huggingface.co/papers.
+    pub hf: Option<String>,
+    pub github: Option<String>,
+    pub project: Option<String>,
+    pub doi: Option<String>,
+}
+
+/// One paper, merged from every source that listed it. All text is normalised.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Paper {
+    pub id: PaperId,
+    pub title: String,
+    /// Display names in order; hidden HF authors are dropped at ingest.
+    pub authors: Vec<String>,
+    pub abstract_text: String,
+    /// When the paper was first published (arXiv v1 date, or the feed item's date).
+    pub published: Option<DateTime<Utc>>,
+    /// The day a daily list (HF Daily Papers, arXiv announcement) showed it.
+    pub daily_date: Option<NaiveDate>,
+    pub links: Links,
+    pub upvotes: Option<u32>,
+    pub comments: Option<u32>,
+    pub github_stars: Option<u32>,
+    pub ai_summary: Option<String>,
+    pub ai_keywords: Vec<String>,
+    /// Categories, primary first (`cs.LG`, `cs.AI`).
+    pub categories: Vec<String>,
+    pub arxiv_comment: Option<String>,
+    pub journal_ref: Option<String>,
+    /// arXiv RSS announce type: `new`, `cross`, `replace`, `replace-cross`.
+    pub announce_type: Option<String>,
+    /// Every source that listed this paper.
+    pub sources: BTreeSet<SourceId>,
+}
+
+impl Paper {
+    /// An empty paper with only its id, title and one source; sources fill in the rest.
+    pub fn new(id: PaperId, title: String, source: SourceId) -> Paper {
+        Paper {
+            id,
+            title,
+            authors: Vec::new(),
+            abstract_text: String::new(),
+            published: None,
+            daily_date: None,
+            links: Links::default(),
+            upvotes: None,
+            comments: None,
+            github_stars: None,
+            ai_summary: None,
+            ai_keywords: Vec::new(),
+            categories: Vec::new(),
+            arxiv_comment: None,
+            journal_ref: None,
+            announce_type: None,
+            sources: BTreeSet::from([source]),
+        }
+    }
+
+    /// The day this paper is filed under in the store and in day views: the daily-list date
+    /// when known, else the publication date, else `fallback` (the day it was fetched).
+    pub fn day(&self, fallback: NaiveDate) -> NaiveDate {
+        self.daily_date
+            .or_else(|| self.published.map(|p| p.date_naive()))
+            .unwrap_or(fallback)
+    }
+
+    /// Merges another listing of the same paper into this one, keeping the richest value of
+    /// every field (longer text, present over absent, newer counts). Returns true when
+    /// anything changed.
+    pub fn merge(&mut self, other: Paper) -> bool {
+        let before = self.clone();
+        fn longer(into: &mut String, from: String) {
+            if from.chars().count() > into.chars().count() {
+                *into = from;
+            }
+        }
+        fn some<T>(into: &mut Option<T>, from: Option<T>) {
+            if from.is_some() {
+                *into = from;
+            }
+        }
+        fn keep<T>(into: &mut Option<T>, from: Option<T>) {
+            if into.is_none() {
+                *into = from;
+            }
+        }
+        longer(&mut self.title, other.title);
+        if other.authors.len() > self.authors.len() {
+            self.authors = other.authors;
+        }
+        longer(&mut self.abstract_text, other.abstract_text);
+        // The earliest known publication date is the real one; HF truncates to midnight.
+        self.published = match (self.published, other.published) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        // The HF daily date wins over an arXiv announcement date: HF is the feed users open on.
+        if other.sources.contains(&SourceId::hf()) {
+            some(&mut self.daily_date, other.daily_date);
+        } else {
+            keep(&mut self.daily_date, other.daily_date);
+        }
+        keep(&mut self.links.abs, other.links.abs);
+        keep(&mut self.links.pdf, other.links.pdf);
+        some(&mut self.links.hf, other.links.hf);
+        some(&mut self.links.github, other.links.github);
+        some(&mut self.links.project, other.links.project);
+        keep(&mut self.links.doi, other.links.doi);
+        // Counts only grow on the site; a fresher listing carries the newer value.
+        some(&mut self.upvotes, other.upvotes);
+        some(&mut self.comments, other.comments);
+        some(&mut self.github_stars, other.github_stars);
+        some(&mut self.ai_summary, other.ai_summary);
+        if other.ai_keywords.len() > self.ai_keywords.len() {
+            self.ai_keywords = other.ai_keywords;
+        }
+        if other.categories.len() > self.categories.len() {
+            self.categories = other.categories;
+        }
+        some(&mut self.arxiv_comment, other.arxiv_comment);
+        some(&mut self.journal_ref, other.journal_ref);
+        some(&mut self.announce_type, other.announce_type);
+        self.sources.extend(other.sources);
+        *self != before
+    }
+
+    /// The compact projection the list pane and the filter need.
+    pub fn list_row(&self, fallback_day: NaiveDate) -> ListRow {
+        const SHOWN_AUTHORS: usize = 5;
+        ListRow {
+            id: self.id.clone(),
+            title: self.title.clone(),
+            authors: self.authors.iter().take(SHOWN_AUTHORS).cloned().collect(),
+            author_count: u32::try_from(self.authors.len()).unwrap_or(u32::MAX),
+            day: self.day(fallback_day),
+            published: self.published,
+            upvotes: self.upvotes,
+            comments: self.comments,
+            sources: self.sources.iter().cloned().collect(),
+            primary_category: self.categories.first().cloned(),
+            has_code: self.links.github.is_some(),
+        }
+    }
+}
+
+/// What the list pane shows of a paper: small, so that a day's rows load in microseconds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ListRow {
+    pub id: PaperId,
+    pub title: String,
+    /// The first few authors; `author_count` says how many there are in all.
+    pub authors: Vec<String>,
+    pub author_count: u32,
+    pub day: NaiveDate,
+    pub published: Option<DateTime<Utc>>,
+    pub upvotes: Option<u32>,
+    pub comments: Option<u32>,
+    pub sources: Vec<SourceId>,
+    pub primary_category: Option<String>,
+    pub has_code: bool,
+}
+
+/// What the user has done with a paper. Never written by sync.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserState {
+    /// When the paper was starred; `None` when it is not.
+    pub starred_at: Option<DateTime<Utc>>,
+    pub read: bool,
+    pub note: Option<String>,
+}
+
+impl UserState {
+    pub fn is_starred(&self) -> bool {
+        self.starred_at.is_some()
+    }
+    /// True when nothing is set, so the entry can be dropped.
+    pub fn is_empty(&self) -> bool {
+        self.starred_at.is_none() && !self.read && self.note.is_none()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paper(id: &str, source: SourceId) -> Paper {
+        Paper::new(PaperId::from_stored(id.into()), "T".into(), source)
+    }
+
+    #[test]
+    fn merge_keeps_richest_fields_and_every_source() {
+        let mut a = paper("2504.21318", SourceId::arxiv());
+        a.abstract_text = "short".into();
+        a.categories = vec!["cs.LG".into(), "cs.AI".into()];
+        let mut b = paper("2504.21318", SourceId::hf());
+        b.abstract_text = "a much longer abstract".into();
+        b.upvotes = Some(12);
+        b.daily_date = NaiveDate::from_ymd_opt(2025, 4, 30);
+        assert!(a.merge(b));
+        assert_eq!(a.abstract_text, "a much longer abstract");
+        assert_eq!(a.upvotes, Some(12));
+        assert_eq!(a.categories.len(), 2);
+        assert_eq!(a.sources.len(), 2);
+        assert_eq!(a.daily_date, NaiveDate::from_ymd_opt(2025, 4, 30));
+    }
+
+    #[test]
+    fn merging_the_same_listing_twice_changes_nothing() {
+        let mut a = paper("2504.21318", SourceId::hf());
+        a.upvotes = Some(3);
+        let b = a.clone();
+        assert!(!a.merge(b));
+    }
+
+    #[test]
+    fn scoped_ids_are_stable_and_parse_back() {
+        let s = SourceId::feed("blog");
+        let id = PaperId::scoped(&s, "https://example.org/post/1");
+        assert_eq!(id, PaperId::scoped(&s, "https://example.org/post/1"));
+        assert_eq!(PaperId::parse_user(id.as_str()), Ok(id.clone()));
+        assert!(!id.is_arxiv());
+    }
+
+    #[test]
+    fn user_ids_in_any_arxiv_form_parse() {
+        let want = PaperId::from_stored("2504.21318".into());
+        for form in [
+            "2504.21318",
+            "2504.21318v2",
+            "arXiv:2504.21318",
+            "https://arxiv.org/abs/2504.21318v1",
+            "oai:arXiv.org:2504.21318v1",
+        ] {
+            assert_eq!(PaperId::parse_user(form), Ok(want.clone()), "{form}");
+        }
+        assert!(want.is_arxiv());
+        assert!(PaperId::parse_user("not an id").is_err());
+    }
+}

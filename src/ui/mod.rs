@@ -1,0 +1,1 @@
+//! `render()`: draws the App into a ratatui frame (list, detail, filter, status bar, help).
