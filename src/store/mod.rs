@@ -21,11 +21,18 @@ pub enum StoreError {
         "the store in {dir} has schema version {found}, this paperboat reads up to {supported}; \
          upgrade paperboat or move the store aside"
     )]
-    UnknownVersion { dir: PathBuf, found: u32, supported: u32 },
+    UnknownVersion {
+        dir: PathBuf,
+        found: u32,
+        supported: u32,
+    },
     #[error("the store in {dir} is damaged: {detail}")]
     Corrupt { dir: PathBuf, detail: String },
     #[error("store I/O error in {dir}: {source}")]
-    Io { dir: PathBuf, source: std::io::Error },
+    Io {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
     #[error("store error: {0}")]
     Sled(String),
 }
@@ -68,7 +75,9 @@ pub struct Store {
 impl Store {
     /// Opens (or creates) the store in `dir`, migrating an older schema.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
-        Ok(Store { dir: dir.to_path_buf() })
+        Ok(Store {
+            dir: dir.to_path_buf(),
+        })
     }
     pub fn warm_body(&self) -> Result<(), StoreError> {
         Ok(())
@@ -126,7 +135,12 @@ impl Store {
         Ok(HashMap::new())
     }
     /// Stars or unstars a paper; durable on disk before it returns.
-    pub fn set_starred(&self, _id: &PaperId, _starred: bool, _at: DateTime<Utc>) -> Result<(), StoreError> {
+    pub fn set_starred(
+        &self,
+        _id: &PaperId,
+        _starred: bool,
+        _at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         Ok(())
     }
     /// Marks a paper read or unread; durable on disk before it returns.

@@ -31,9 +31,17 @@ pub enum SyncEvent {
     /// A sync round began over these sources.
     Started { sources: Vec<SourceId> },
     /// One source began fetching (`done` of `total` requests so far).
-    SourceProgress { id: SourceId, done: usize, total: usize },
+    SourceProgress {
+        id: SourceId,
+        done: usize,
+        total: usize,
+    },
     /// One source finished and its papers are in the store.
-    SourceUpdated { id: SourceId, new: usize, changed: usize },
+    SourceUpdated {
+        id: SourceId,
+        new: usize,
+        changed: usize,
+    },
     /// One source failed; its earlier papers are untouched. The error is stored too.
     SourceFailed { id: SourceId, error: String },
     /// The round ended.
@@ -88,9 +96,21 @@ pub fn spawn(
 ) -> SyncHandle {
     let (commands, _command_rx) = mpsc::channel(16);
     let (_event_tx, events) = mpsc::channel(256);
-    SyncHandle { commands, events, task: tokio::spawn(async {}) }
+    SyncHandle {
+        commands,
+        events,
+        task: tokio::spawn(async {}),
+    }
 }
 
 // TEMPORARY stubs until the sync branch lands.
-pub fn sources_from_config(_c: &crate::config::Config, _d: Option<u32>, _date: Option<chrono::NaiveDate>) -> Vec<Arc<dyn Source>> { Vec::new() }
-pub fn sync_settings_from_config(_c: &crate::config::SyncConfig) -> SyncSettings { SyncSettings::default() }
+pub fn sources_from_config(
+    _c: &crate::config::Config,
+    _d: Option<u32>,
+    _date: Option<chrono::NaiveDate>,
+) -> Vec<Arc<dyn Source>> {
+    Vec::new()
+}
+pub fn sync_settings_from_config(_c: &crate::config::SyncConfig) -> SyncSettings {
+    SyncSettings::default()
+}
