@@ -21,7 +21,10 @@ impl Tmux {
         let config = dir.join("tmux.conf");
         // Keep the pane after the program exits, so its exit status can be read.
         std::fs::write(&config, "set -g remain-on-exit on\nset -g status off\n").unwrap();
-        Tmux { socket: format!("paperboat-e2e-{}", std::process::id()), config }
+        Tmux {
+            socket: format!("paperboat-e2e-{}", std::process::id()),
+            config,
+        }
     }
 
     fn run(&self, args: &[&str]) -> Output {
@@ -35,14 +38,28 @@ impl Tmux {
 
     fn start(&self, command: &str, env: &[(&str, &Path)]) {
         let mut cmd = Command::new("tmux");
-        cmd.args(["-L", &self.socket, "-f"]).arg(&self.config).args([
-            "new-session", "-d", "-s", "e2e", "-x", "100", "-y", "30", command,
-        ]);
+        cmd.args(["-L", &self.socket, "-f"])
+            .arg(&self.config)
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                "e2e",
+                "-x",
+                "100",
+                "-y",
+                "30",
+                command,
+            ]);
         for (key, value) in env {
             cmd.env(key, value);
         }
         let out = cmd.output().unwrap();
-        assert!(out.status.success(), "tmux new-session: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "tmux new-session: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     fn screen(&self) -> String {
@@ -75,7 +92,10 @@ impl Tmux {
     async fn wait_dead(&self) -> (String, String) {
         for _ in 0..400 {
             if self.pane("#{pane_dead}") == "1" {
-                return (self.pane("#{pane_dead_status}"), self.pane("#{alternate_on}"));
+                return (
+                    self.pane("#{pane_dead_status}"),
+                    self.pane("#{alternate_on}"),
+                );
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
@@ -94,7 +114,10 @@ impl Drop for Tmux {
 }
 
 fn tmux_available() -> bool {
-    Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success())
+    Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -125,18 +148,41 @@ async fn reader_in_tmux_stars_the_second_paper_and_keeps_it() {
         data.display()
     );
     let tmux = Tmux::new(dir.path());
-    let env = [("XDG_STATE_HOME", state.as_path()), ("XDG_DATA_HOME", state.as_path())];
+    let env = [
+        ("XDG_STATE_HOME", state.as_path()),
+        ("XDG_DATA_HOME", state.as_path()),
+    ];
 
     // First start: the cache is empty, the sync fills the list while we watch.
     tmux.start(&command, &env);
-    let screen = tmux.wait_for("papers from the sync", |s| s.contains("14 papers")).await;
-    assert!(screen.contains("synced") || screen.contains("syncing"), "{screen}");
+    let screen = tmux
+        .wait_for("papers from the sync", |s| s.contains("14 papers"))
+        .await;
+    assert!(
+        screen.contains("synced") || screen.contains("syncing"),
+        "{screen}"
+    );
     tmux.keys(&["j", "s"]);
     let screen = tmux.wait_for("the star", |s| s.contains('★')).await;
     let starred_line = screen.lines().position(|l| l.contains('★')).unwrap();
-    let first_row = screen.lines().position(|l| l.contains("14 papers")).unwrap() + 1;
-    assert_eq!(starred_line, first_row + 1, "the second paper is starred:\n{screen}");
-    let starred_title: String = screen.lines().nth(starred_line).unwrap().chars().skip(10).take(30).collect();
+    let first_row = screen
+        .lines()
+        .position(|l| l.contains("14 papers"))
+        .unwrap()
+        + 1;
+    assert_eq!(
+        starred_line,
+        first_row + 1,
+        "the second paper is starred:\n{screen}"
+    );
+    let starred_title: String = screen
+        .lines()
+        .nth(starred_line)
+        .unwrap()
+        .chars()
+        .skip(10)
+        .take(30)
+        .collect();
     tmux.keys(&["q"]);
     let (status, alternate) = tmux.wait_dead().await;
     assert_eq!(status, "0", "exit status");
@@ -147,7 +193,10 @@ async fn reader_in_tmux_stars_the_second_paper_and_keeps_it() {
     tmux.start(&command, &env);
     let screen = tmux.wait_for("the cached star", |s| s.contains('★')).await;
     let line = screen.lines().find(|l| l.contains('★')).unwrap();
-    assert!(line.contains(starred_title.trim()), "same paper starred: {line} vs {starred_title}");
+    assert!(
+        line.contains(starred_title.trim()),
+        "same paper starred: {line} vs {starred_title}"
+    );
     tmux.keys(&["q"]);
     let (status, _) = tmux.wait_dead().await;
     assert_eq!(status, "0");

@@ -35,7 +35,11 @@ fn day() -> NaiveDate {
 }
 
 fn paper(id: &str, title: &str, upvotes: u32) -> Paper {
-    let mut p = Paper::new(PaperId::from_arxiv(id).unwrap(), title.into(), SourceId::hf());
+    let mut p = Paper::new(
+        PaperId::from_arxiv(id).unwrap(),
+        title.into(),
+        SourceId::hf(),
+    );
     p.daily_date = Some(day());
     p.upvotes = Some(upvotes);
     p.abstract_text = format!("Abstract of {title}.");
@@ -58,20 +62,28 @@ fn seeded_store(dir: &std::path::Path) -> Store {
     store
 }
 
-fn reader(store: &Store, clipboard: Sink) -> Reader<TestBackend> {
+fn open_reader(store: &Store, clipboard: Sink) -> Reader<TestBackend> {
     let catalog = first_catalog(store).unwrap();
     let now = Utc.with_ymd_and_hms(2025, 4, 30, 9, 0, 0).unwrap();
     let app = App::new(Keymap::defaults().unwrap(), catalog, now, (100, 30), 120);
     let runner = EffectRunner::new(store.clone(), true, Box::new(clipboard));
     let terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
-    let mut reader = Reader { terminal, app, runner, theme: Theme { color: false } };
+    let mut reader = Reader {
+        terminal,
+        app,
+        runner,
+        theme: Theme { color: false },
+    };
     reader.start();
     reader
 }
 
 fn press(reader: &mut Reader<TestBackend>, keys: &str) {
     for c in keys.chars() {
-        reader.handle(Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)));
+        reader.handle(Msg::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::NONE,
+        )));
     }
 }
 
@@ -85,21 +97,31 @@ fn screen(reader: &mut Reader<TestBackend>) -> String {
 }
 
 fn selected(reader: &Reader<TestBackend>) -> String {
-    reader.app.selected_row().map(|r| r.id.to_string()).unwrap_or_default()
+    reader
+        .app
+        .selected_row()
+        .map(|r| r.id.to_string())
+        .unwrap_or_default()
 }
 
 #[test]
 fn open_scroll_and_star_write_through_to_the_store() {
     let dir = tempfile::tempdir().unwrap();
     let store = seeded_store(dir.path());
-    let mut reader = reader(&store, Sink::default());
+    let mut reader = open_reader(&store, Sink::default());
     let text = screen(&mut reader);
     assert!(text.contains("Scaling sparse experts"), "{text}");
-    assert!(text.contains("Abstract of Scaling sparse experts."), "the detail shows the body: {text}");
+    assert!(
+        text.contains("Abstract of Scaling sparse experts."),
+        "the detail shows the body: {text}"
+    );
 
     press(&mut reader, "js");
     let id = PaperId::from_arxiv("2504.00002").unwrap();
-    assert!(store.user_state(&id).unwrap().is_starred(), "on disk as soon as the key is handled");
+    assert!(
+        store.user_state(&id).unwrap().is_starred(),
+        "on disk as soon as the key is handled"
+    );
 
     key(&mut reader, KeyCode::Enter);
     assert_eq!(reader.app.focus, Focus::Detail);
@@ -113,7 +135,7 @@ fn open_scroll_and_star_write_through_to_the_store() {
 
     // After a restart the star and read flag are there.
     let store = Store::open(dir.path()).unwrap();
-    let mut reader = reader(&store, Sink::default());
+    let mut reader = open_reader(&store, Sink::default());
     let state = store.user_state(&id).unwrap();
     assert!(state.is_starred() && state.read);
     press(&mut reader, "4");
@@ -126,7 +148,7 @@ fn open_scroll_and_star_write_through_to_the_store() {
 fn filtering_narrows_and_views_switch() {
     let dir = tempfile::tempdir().unwrap();
     let store = seeded_store(dir.path());
-    let mut reader = reader(&store, Sink::default());
+    let mut reader = open_reader(&store, Sink::default());
     press(&mut reader, "/protein");
     assert_eq!(reader.app.visible.len(), 1);
     key(&mut reader, KeyCode::Enter);
@@ -146,24 +168,42 @@ fn filtering_narrows_and_views_switch() {
     assert_eq!(reader.app.view, View::Unread);
     assert_eq!(reader.app.visible.len(), 3);
     press(&mut reader, "x");
-    assert_eq!(reader.app.visible.len(), 2, "a paper marked read leaves the Unread view");
+    assert_eq!(
+        reader.app.visible.len(),
+        2,
+        "a paper marked read leaves the Unread view"
+    );
 }
 
 #[test]
 fn a_sync_arriving_mid_read_keeps_the_selection() {
     let dir = tempfile::tempdir().unwrap();
     let store = seeded_store(dir.path());
-    let mut reader = reader(&store, Sink::default());
+    let mut reader = open_reader(&store, Sink::default());
     press(&mut reader, "jj");
     assert_eq!(selected(&reader), "2504.00003");
 
     // The sync task stores two papers that sort above the selection, then says so.
     store
-        .apply(vec![paper("2504.00009", "A hot new paper", 99), paper("2504.00008", "Another", 50)], day())
+        .apply(
+            vec![
+                paper("2504.00009", "A hot new paper", 99),
+                paper("2504.00008", "Another", 50),
+            ],
+            day(),
+        )
         .unwrap();
-    reader.handle(Msg::Sync(SyncEvent::SourceUpdated { id: SourceId::hf(), new: 2, changed: 0 }));
+    reader.handle(Msg::Sync(SyncEvent::SourceUpdated {
+        id: SourceId::hf(),
+        new: 2,
+        changed: 0,
+    }));
     assert_eq!(reader.app.visible.len(), 5);
-    assert_eq!(selected(&reader), "2504.00003", "still on the paper being read");
+    assert_eq!(
+        selected(&reader),
+        "2504.00003",
+        "still on the paper being read"
+    );
     assert_eq!(reader.app.selected, 4);
     let text = screen(&mut reader);
     assert!(text.contains("A hot new paper"), "{text}");
@@ -174,19 +214,34 @@ fn yank_writes_an_osc52_sequence_with_the_link() {
     let dir = tempfile::tempdir().unwrap();
     let store = seeded_store(dir.path());
     let sink = Sink::default();
-    let mut reader = reader(&store, sink.clone());
+    let mut reader = open_reader(&store, sink.clone());
     press(&mut reader, "y");
     let written = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
     // base64("https://arxiv.org/abs/2504.00001")
-    assert_eq!(written, "\x1b]52;c;aHR0cHM6Ly9hcnhpdi5vcmcvYWJzLzI1MDQuMDAwMDE=\x07");
-    assert!(reader.app.message.as_deref().is_some_and(|m| m.starts_with("copied")));
+    assert_eq!(
+        written,
+        "\x1b]52;c;aHR0cHM6Ly9hcnhpdi5vcmcvYWJzLzI1MDQuMDAwMDE=\x07"
+    );
+    assert!(
+        reader
+            .app
+            .message
+            .as_deref()
+            .is_some_and(|m| m.starts_with("copied"))
+    );
 }
 
 #[test]
 fn unsafe_links_are_refused() {
     use paperboat::app::runtime::check_url;
     assert!(check_url("https://arxiv.org/abs/2504.00001").is_ok());
-    for bad in ["javascript:alert(1)", "file:///etc/passwd", "http://", "https://a b", "ftp://x.org/y"] {
+    for bad in [
+        "javascript:alert(1)",
+        "file:///etc/passwd",
+        "http://",
+        "https://a b",
+        "ftp://x.org/y",
+    ] {
         assert!(check_url(bad).is_err(), "{bad} must be refused");
     }
 }
@@ -195,7 +250,7 @@ fn unsafe_links_are_refused() {
 fn an_empty_cache_opens_and_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
-    let mut reader = reader(&store, Sink::default());
+    let mut reader = open_reader(&store, Sink::default());
     let text = screen(&mut reader);
     assert!(text.contains("No papers cached yet"), "{text}");
     press(&mut reader, "jjsxG");
