@@ -18,7 +18,7 @@ pub enum ConfigError {
     Invalid { path: PathBuf, message: String },
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub sync: SyncConfig,
@@ -40,7 +40,7 @@ pub struct SyncConfig {
     pub arxiv_interval_secs: f64,
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct SourcesConfig {
     pub hf: HfConfig,
@@ -73,7 +73,7 @@ pub struct FeedConfig {
     pub url: String,
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct StoreConfig {
     /// Keep papers filed in the last this many days; 0 keeps everything. Starred papers and
@@ -90,18 +90,6 @@ pub struct UiConfig {
     pub browser: String,
 }
 
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            sync: SyncConfig::default(),
-            sources: SourcesConfig::default(),
-            store: StoreConfig::default(),
-            ui: UiConfig::default(),
-            keys: BTreeMap::new(),
-        }
-    }
-}
-
 impl Default for SyncConfig {
     fn default() -> Self {
         SyncConfig {
@@ -112,12 +100,6 @@ impl Default for SyncConfig {
             max_body_mib: 32,
             arxiv_interval_secs: 3.0,
         }
-    }
-}
-
-impl Default for SourcesConfig {
-    fn default() -> Self {
-        SourcesConfig { hf: HfConfig::default(), arxiv: ArxivConfig::default(), feeds: Vec::new() }
     }
 }
 
@@ -136,12 +118,6 @@ impl Default for ArxivConfig {
             queries: Vec::new(),
             max_results: 200,
         }
-    }
-}
-
-impl Default for StoreConfig {
-    fn default() -> Self {
-        StoreConfig { retention_days: 0 }
     }
 }
 

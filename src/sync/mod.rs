@@ -116,3 +116,7 @@ pub fn spawn(
         task: tokio::spawn(sync_task.run(command_rx)),
     }
 }
+
+// TEMPORARY stubs until the sync branch lands.
+pub fn sources_from_config(_c: &crate::config::Config, _d: Option<u32>, _date: Option<chrono::NaiveDate>) -> Vec<Arc<dyn Source>> { Vec::new() }
+pub fn sync_settings_from_config(_c: &crate::config::SyncConfig) -> SyncSettings { SyncSettings::default() }
