@@ -18,7 +18,7 @@ use serde::Serialize;
 use crate::app::ReaderOptions;
 use crate::clock::Clock;
 use crate::config::{Config, Paths};
-use crate::model::{ListRow, Paper, PaperId, UserState};
+use crate::model::{ListRow, Paper, PaperId, SourceId, UserState};
 use crate::source::Source;
 use crate::store::{Store, StoreError};
 use crate::sync::{
@@ -185,7 +185,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         None => data_dir.join("log"),
     };
     let Some(command) = cli.command else {
-        crate::app::run_reader(ReaderOptions { config, data_dir, log_dir })?;
+        crate::app::run_reader(ReaderOptions {
+            config,
+            data_dir,
+            log_dir,
+        })?;
         return Ok(ExitCode::SUCCESS);
     };
     // Logging is a help, not a requirement: a read-only state dir must not stop a command.
@@ -200,9 +204,22 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let store = open_store(&data_dir)?;
     match command {
         Command::Sync { days, date } => sync_command(&config, &store, days, date),
-        Command::List { date, starred, unread, limit, json } => {
-            list_command(&store, &ListFilter { date, starred, unread, limit }, json)
-        }
+        Command::List {
+            date,
+            starred,
+            unread,
+            limit,
+            json,
+        } => list_command(
+            &store,
+            &ListFilter {
+                date,
+                starred,
+                unread,
+                limit,
+            },
+            json,
+        ),
         Command::Star { ids } => mark_command(&store, ids, Mark::Star),
         Command::Unstar { ids } => mark_command(&store, ids, Mark::Unstar),
         Command::Read { ids } => mark_command(&store, ids, Mark::Read),
@@ -224,8 +241,10 @@ fn open_store(data_dir: &Path) -> anyhow::Result<Store> {
         Ok(store) => Ok(store),
         // Already names the dir and says what to do.
         Err(error @ StoreError::Locked(_)) => Err(error.into()),
-        Err(error) => Err(anyhow::Error::new(error)
-            .context(format!("cannot open the paper cache in {}", data_dir.display()))),
+        Err(error) => Err(anyhow::Error::new(error).context(format!(
+            "cannot open the paper cache in {}",
+            data_dir.display()
+        ))),
     }
 }
 
@@ -239,7 +258,10 @@ fn run_demo() -> anyhow::Result<ExitCode> {
         .with_context(|| format!("cannot create the demo dir {}", dir.display()))?;
     let result = demo_in(&dir);
     if let Err(error) = std::fs::remove_dir_all(&dir) {
-        eprintln!("paperboat: warning: cannot remove the demo dir {}: {error}", dir.display());
+        eprintln!(
+            "paperboat: warning: cannot remove the demo dir {}: {error}",
+            dir.display()
+        );
     }
     result.map(|()| ExitCode::SUCCESS)
 }
@@ -285,8 +307,13 @@ fn sync_command(
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let summary =
-        runtime.block_on(sync_round(store.clone(), sources, settings, clock, &mut out))?;
+    let summary = runtime.block_on(sync_round(
+        store.clone(),
+        sources,
+        settings,
+        clock,
+        &mut out,
+    ))?;
     let mut line = format!(
         "synced {} of {} sources: {} new, {} changed",
         summary.succeeded,
@@ -310,7 +337,9 @@ fn sync_command(
             .apply_retention(keep_days, clock.today())
             .context("cannot drop old papers")?;
         if dropped > 0 {
-            out.line(&format!("dropped {dropped} papers older than {keep_days} days"));
+            out.line(&format!(
+                "dropped {dropped} papers older than {keep_days} days"
+            ));
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -324,7 +353,8 @@ async fn sync_round(
     clock: Clock,
     out: &mut Output,
 ) -> anyhow::Result<RoundSummary> {
-    let mut handle = crate::sync::spawn(store, sources, settings, clock);
+    let configured: Vec<SourceId> = sources.iter().map(|s| s.id().clone()).collect();
+    let mut handle = crate::sync::spawn(store.clone(), sources, settings, clock);
     handle
         .commands
         .send(SyncCommand::SyncAll)
@@ -334,7 +364,19 @@ async fn sync_round(
     let mut finished = false;
     while let Some(event) = handle.events.recv().await {
         match event {
-            SyncEvent::Started { .. } | SyncEvent::SourceProgress { .. } => {}
+            SyncEvent::Started { sources: started } => {
+                // A configured source the round left out is held back by Retry-After/backoff.
+                for id in configured.iter().filter(|id| !started.contains(id)) {
+                    summary.deferred += 1;
+                    let until = store.feed_state(id).ok().and_then(|s| s.next_attempt_after);
+                    let wait = until.map_or_else(
+                        || "waiting to retry".to_string(),
+                        |until| describe_wait(until, clock.now()),
+                    );
+                    out.line(&format!("{id}: skipped: {wait}"));
+                }
+            }
+            SyncEvent::SourceProgress { .. } => {}
             SyncEvent::SourceUpdated { id, new, changed } => {
                 summary.succeeded += 1;
                 summary.new += new;
@@ -344,10 +386,6 @@ async fn sync_round(
             SyncEvent::SourceFailed { id, error } => {
                 summary.failed += 1;
                 out.line(&format!("{id}: failed: {error}"));
-            }
-            SyncEvent::SourceDeferred { id, until } => {
-                summary.deferred += 1;
-                out.line(&format!("{id}: skipped: {}", describe_wait(until, clock.now())));
             }
             SyncEvent::Finished { .. } => {
                 finished = true;
@@ -386,7 +424,9 @@ fn list_command(store: &Store, filter: &ListFilter, json: bool) -> anyhow::Resul
         None => store.all_rows(),
     }
     .context("cannot read the paper cache")?;
-    let states = store.user_states().context("cannot read stars and read marks")?;
+    let states = store
+        .user_states()
+        .context("cannot read stars and read marks")?;
     let no_state = UserState::default();
     rows.retain(|row| {
         let state = states.get(&row.id).unwrap_or(&no_state);
@@ -394,15 +434,24 @@ fn list_command(store: &Store, filter: &ListFilter, json: bool) -> anyhow::Resul
     });
     // Newest day first; within a day the most upvoted first, then a stable order by id.
     rows.sort_by(|a, b| {
-        b.day.cmp(&a.day).then(b.upvotes.cmp(&a.upvotes)).then(a.id.cmp(&b.id))
+        b.day
+            .cmp(&a.day)
+            .then(b.upvotes.cmp(&a.upvotes))
+            .then(a.id.cmp(&b.id))
     });
     rows.truncate(filter.limit.unwrap_or(usize::MAX));
     let mut out = Output::stdout();
-    let id_width = rows.iter().map(|row| row.id.as_str().chars().count()).max().unwrap_or(0);
+    let id_width = rows
+        .iter()
+        .map(|row| row.id.as_str().chars().count())
+        .max()
+        .unwrap_or(0);
     for row in &rows {
         let state = states.get(&row.id).unwrap_or(&no_state);
         let line = if json {
-            let paper = store.paper(&row.id).context("cannot read the paper cache")?;
+            let paper = store
+                .paper(&row.id)
+                .context("cannot read the paper cache")?;
             serde_json::to_string(&PaperLine::new(row, paper.as_ref(), state))
                 .context("cannot write JSON")?
         } else {
@@ -418,7 +467,9 @@ fn list_command(store: &Store, filter: &ListFilter, json: bool) -> anyhow::Resul
 fn text_line(row: &ListRow, state: &UserState, id_width: usize) -> String {
     let star = if state.is_starred() { '*' } else { ' ' };
     let read = if state.read { 'r' } else { ' ' };
-    let upvotes = row.upvotes.map_or_else(|| "-".to_string(), |n| n.to_string());
+    let upvotes = row
+        .upvotes
+        .map_or_else(|| "-".to_string(), |n| n.to_string());
     format!(
         "{star}{read} {day} {upvotes:>4}  {id:<id_width$}  {title}",
         day = row.day,
@@ -535,7 +586,10 @@ fn mark_command(store: &Store, ids: Vec<PaperId>, mark: Mark) -> anyhow::Result<
             Mark::Read => store.set_read(id, true),
         };
         written.with_context(|| format!("cannot save that {id} is {}", mark.done()))?;
-        let known = store.paper(id).context("cannot read the paper cache")?.is_some();
+        let known = store
+            .paper(id)
+            .context("cannot read the paper cache")?
+            .is_some();
         if !known {
             eprintln!(
                 "paperboat: note: {id} is not in the cache yet; {} anyway (it shows once a \
@@ -566,7 +620,9 @@ impl Output {
     fn line(&mut self, text: &str) -> bool {
         if self.open {
             let mut stdout = std::io::stdout().lock();
-            self.open = writeln!(stdout, "{text}").and_then(|()| stdout.flush()).is_ok();
+            self.open = writeln!(stdout, "{text}")
+                .and_then(|()| stdout.flush())
+                .is_ok();
         }
         self.open
     }
@@ -584,7 +640,10 @@ mod tests {
 
     #[test]
     fn dates_parse_strictly() {
-        assert_eq!(parse_date("2025-04-30"), Ok(NaiveDate::from_ymd_opt(2025, 4, 30).unwrap()));
+        assert_eq!(
+            parse_date("2025-04-30"),
+            Ok(NaiveDate::from_ymd_opt(2025, 4, 30).unwrap())
+        );
         for bad in ["2025-13-01", "30.04.2025", "2025-04-31", "", "yesterday"] {
             assert!(parse_date(bad).is_err(), "{bad}");
         }
@@ -606,19 +665,32 @@ mod tests {
         assert_eq!(cli.data_dir.as_deref(), Some(Path::new("/tmp/d")));
         assert!(matches!(
             cli.command,
-            Some(Command::List { starred: true, limit: Some(5), json: true, .. })
+            Some(Command::List {
+                starred: true,
+                limit: Some(5),
+                json: true,
+                ..
+            })
         ));
         // Global flags work after the subcommand too.
         let cli = Cli::try_parse_from(["paperboat", "sync", "--days", "3", "--config", "c.toml"])
             .unwrap();
         assert_eq!(cli.config.as_deref(), Some(Path::new("c.toml")));
-        assert!(matches!(cli.command, Some(Command::Sync { days: Some(3), date: None })));
+        assert!(matches!(
+            cli.command,
+            Some(Command::Sync {
+                days: Some(3),
+                date: None
+            })
+        ));
     }
 
     #[test]
     fn ids_in_any_form_parse_and_garbage_is_a_usage_error() {
         let cli = Cli::try_parse_from(["paperboat", "star", "arXiv:2504.21318v2"]).unwrap();
-        let Some(Command::Star { ids }) = cli.command else { panic!("not star") };
+        let Some(Command::Star { ids }) = cli.command else {
+            panic!("not star")
+        };
         assert_eq!(ids, vec![PaperId::parse_user("2504.21318").unwrap()]);
         let error = Cli::try_parse_from(["paperboat", "star", "not-an-id"]).unwrap_err();
         assert_eq!(error.kind(), clap::error::ErrorKind::ValueValidation);
@@ -641,8 +713,15 @@ mod tests {
         );
         paper.upvotes = Some(24);
         let row = paper.list_row(NaiveDate::from_ymd_opt(2025, 4, 30).unwrap());
-        let state = UserState { starred_at: Some(Utc::now()), read: true, note: None };
-        assert_eq!(text_line(&row, &state, 12), "*r 2025-04-30   24  2504.21318    A title");
+        let state = UserState {
+            starred_at: Some(Utc::now()),
+            read: true,
+            note: None,
+        };
+        assert_eq!(
+            text_line(&row, &state, 12),
+            "*r 2025-04-30   24  2504.21318    A title"
+        );
         assert_eq!(
             text_line(&row, &UserState::default(), 10),
             "   2025-04-30   24  2504.21318  A title"
@@ -657,12 +736,17 @@ mod tests {
             source: io,
         })
         .context("loading");
-        assert_eq!(error_line(&error), "loading: cannot read config c.toml: No such file");
+        assert_eq!(
+            error_line(&error),
+            "loading: cannot read config c.toml: No such file"
+        );
     }
 
     #[test]
     fn waits_read_well() {
-        let now = DateTime::parse_from_rfc3339("2025-04-30T12:00:00Z").unwrap().to_utc();
+        let now = DateTime::parse_from_rfc3339("2025-04-30T12:00:00Z")
+            .unwrap()
+            .to_utc();
         let until = now + chrono::Duration::seconds(120);
         assert_eq!(
             describe_wait(until, now),

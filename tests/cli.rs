@@ -23,7 +23,9 @@ struct Home {
 
 impl Home {
     fn new() -> Home {
-        Home { dir: tempfile::tempdir().unwrap() }
+        Home {
+            dir: tempfile::tempdir().unwrap(),
+        }
     }
 
     fn data_dir(&self) -> PathBuf {
@@ -63,7 +65,11 @@ impl Home {
     }
 
     fn log_file(&self) -> PathBuf {
-        self.dir.path().join("xdg-state").join("paperboat").join("paperboat.log")
+        self.dir
+            .path()
+            .join("xdg-state")
+            .join("paperboat")
+            .join("paperboat.log")
     }
 }
 
@@ -97,11 +103,20 @@ async fn serve_hf(server: &MockServer, items: &[String]) {
 }
 
 async fn serve_two_papers(server: &MockServer) {
-    serve_hf(server, &[hf_item("2504.21318", 24, 0), hf_item("2504.00009", 3, 0)]).await;
+    serve_hf(
+        server,
+        &[hf_item("2504.21318", 24, 0), hf_item("2504.00009", 3, 0)],
+    )
+    .await;
 }
 
 fn one_line_error(output: &Output, code: i32) -> String {
-    assert_eq!(output.status.code(), Some(code), "stderr: {}", stderr(output));
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "stderr: {}",
+        stderr(output)
+    );
     let error = stderr(output);
     assert_eq!(error.lines().count(), 1, "not one line: {error:?}");
     assert!(error.starts_with("paperboat: error: "), "{error}");
@@ -138,7 +153,10 @@ async fn sync_with_a_failing_source_exits_1_and_keeps_papers() {
     assert!(home.run(&["sync", "--date", "2025-04-30"]).status.success());
 
     server.reset().await;
-    Mock::given(method("GET")).respond_with(ResponseTemplate::new(503)).mount(&server).await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&server)
+        .await;
     let output = home.run(&["sync", "--date", "2025-04-30"]);
     assert_eq!(output.status.code(), Some(1), "stderr: {}", stderr(&output));
     let text = stdout(&output);
@@ -146,7 +164,10 @@ async fn sync_with_a_failing_source_exits_1_and_keeps_papers() {
         text.starts_with("hf: failed: HTTP 503 Service Unavailable from http://127.0.0.1:"),
         "{text}"
     );
-    assert!(text.ends_with("synced 0 of 1 sources: 0 new, 0 changed, 1 failed\n"), "{text}");
+    assert!(
+        text.ends_with("synced 0 of 1 sources: 0 new, 0 changed, 1 failed\n"),
+        "{text}"
+    );
 
     let listed = home.run(&["list"]);
     assert!(listed.status.success());
@@ -155,7 +176,11 @@ async fn sync_with_a_failing_source_exits_1_and_keeps_papers() {
     // The backoff holds the source back on the next run, which says so and does not fail.
     let output = home.run(&["sync", "--date", "2025-04-30"]);
     assert!(output.status.success(), "{}", stdout(&output));
-    assert!(stdout(&output).starts_with("hf: skipped: waiting to retry until "), "{}", stdout(&output));
+    assert!(
+        stdout(&output).starts_with("hf: skipped: waiting to retry until "),
+        "{}",
+        stdout(&output)
+    );
 }
 
 #[tokio::test]
@@ -167,13 +192,23 @@ async fn list_json_has_the_documented_fields() {
     assert!(home.run(&["sync", "--date", "2025-04-30"]).status.success());
     let output = home.run(&["list", "--json"]);
     assert!(output.status.success(), "{}", stderr(&output));
-    let lines: Vec<serde_json::Value> =
-        stdout(&output).lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    let lines: Vec<serde_json::Value> = stdout(&output)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
     assert_eq!(lines.len(), 2);
     let first = &lines[0];
     for field in [
-        "id", "title", "authors", "published", "daily_date", "upvotes", "starred", "read",
-        "sources", "links",
+        "id",
+        "title",
+        "authors",
+        "published",
+        "daily_date",
+        "upvotes",
+        "starred",
+        "read",
+        "sources",
+        "links",
     ] {
         assert!(first.get(field).is_some(), "no {field} in {first}");
     }
@@ -186,7 +221,10 @@ async fn list_json_has_the_documented_fields() {
     assert_eq!(first["starred"], false);
     assert_eq!(first["read"], false);
     assert_eq!(first["sources"], serde_json::json!(["hf"]));
-    assert_eq!(first["links"]["github"], "https://github.com/example/2504.21318");
+    assert_eq!(
+        first["links"]["github"],
+        "https://github.com/example/2504.21318"
+    );
     assert_eq!(lines[1]["id"], "2504.00009");
 
     let limited = home.run(&["list", "--json", "--limit", "1"]);
@@ -204,7 +242,11 @@ async fn star_unstar_and_read_show_in_the_list_filters() {
     home.write_config(&server);
     assert!(home.run(&["sync", "--date", "2025-04-30"]).status.success());
 
-    let output = home.run(&["star", "https://arxiv.org/abs/2504.21318v2", "arXiv:2504.00009"]);
+    let output = home.run(&[
+        "star",
+        "https://arxiv.org/abs/2504.21318v2",
+        "arXiv:2504.00009",
+    ]);
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(stdout(&output), "starred 2504.00009\nstarred 2504.21318\n");
     assert!(stderr(&output).is_empty(), "{}", stderr(&output));
@@ -213,11 +255,17 @@ async fn star_unstar_and_read_show_in_the_list_filters() {
 
     let starred = stdout(&home.run(&["list", "--starred"]));
     assert_eq!(starred.lines().count(), 1, "{starred}");
-    assert!(starred.starts_with("*r 2025-04-30   24  2504.21318  Paper 2504.21318"), "{starred}");
+    assert!(
+        starred.starts_with("*r 2025-04-30   24  2504.21318  Paper 2504.21318"),
+        "{starred}"
+    );
     let unread = stdout(&home.run(&["list", "--unread"]));
     assert_eq!(unread.lines().count(), 1, "{unread}");
     assert!(unread.contains("2504.00009"), "{unread}");
-    assert!(unread.starts_with("   2025-04-30    3  2504.00009"), "{unread}");
+    assert!(
+        unread.starts_with("   2025-04-30    3  2504.00009"),
+        "{unread}"
+    );
 }
 
 #[tokio::test]
@@ -227,7 +275,11 @@ async fn starring_a_paper_not_yet_fetched_stars_it_and_says_so() {
     let output = home.run(&["star", "2504.99999"]);
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(stdout(&output), "starred 2504.99999\n");
-    assert!(stderr(&output).contains("2504.99999 is not in the cache yet"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("2504.99999 is not in the cache yet"),
+        "{}",
+        stderr(&output)
+    );
     let store = Store::open(&home.data_dir()).unwrap();
     let id = PaperId::parse_user("2504.99999").unwrap();
     assert!(store.user_state(&id).unwrap().is_starred());
@@ -237,8 +289,14 @@ async fn starring_a_paper_not_yet_fetched_stars_it_and_says_so() {
 fn a_malformed_id_is_a_one_line_usage_error() {
     let home = Home::new();
     std::fs::write(home.config_file(), "").unwrap();
-    let error = one_line_error(&home.run(&["star", "2504.21318", "definitely-not-an-id"]), 2);
-    assert!(error.contains("'definitely-not-an-id' is not a paper id"), "{error}");
+    let error = one_line_error(
+        &home.run(&["star", "2504.21318", "definitely-not-an-id"]),
+        2,
+    );
+    assert!(
+        error.contains("'definitely-not-an-id' is not a paper id"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -254,7 +312,10 @@ fn an_unknown_config_key_names_the_file_and_the_key() {
     let home = Home::new();
     std::fs::write(home.config_file(), "[sync]\nintervall_minutes = 5\n").unwrap();
     let error = one_line_error(&home.run(&["list"]), 1);
-    assert!(error.contains(&home.config_file().display().to_string()), "{error}");
+    assert!(
+        error.contains(&home.config_file().display().to_string()),
+        "{error}"
+    );
     assert!(error.contains("intervall_minutes"), "{error}");
 }
 
@@ -288,7 +349,10 @@ fn a_data_dir_held_by_another_process_is_a_one_line_error() {
     std::fs::write(home.config_file(), "").unwrap();
     let _held = Store::open(&home.data_dir()).unwrap();
     let error = one_line_error(&home.run(&["list"]), 1);
-    assert!(error.contains("in use by another paperboat process"), "{error}");
+    assert!(
+        error.contains("in use by another paperboat process"),
+        "{error}"
+    );
     let error = one_line_error(&home.run(&["star", "2504.21318"]), 1);
     assert!(error.contains("in use"), "{error}");
 }
@@ -319,8 +383,9 @@ fn an_unreadable_data_dir_is_a_one_line_error() {
 #[tokio::test]
 async fn killing_sync_while_it_writes_keeps_every_star() {
     let server = MockServer::start().await;
-    let items: Vec<String> =
-        (1..=3000).map(|n| hf_item(&format!("2504.{n:05}"), n % 50, 300)).collect();
+    let items: Vec<String> = (1..=3000)
+        .map(|n| hf_item(&format!("2504.{n:05}"), n % 50, 300))
+        .collect();
     serve_hf(&server, &items).await;
     let home = Home::new();
     home.write_config(&server);
@@ -344,7 +409,11 @@ async fn killing_sync_while_it_writes_keeps_every_star() {
     // Wait (bounded) until the server has the request, so the kill lands mid-sync.
     let mut asked = false;
     for _ in 0..2000 {
-        if server.received_requests().await.is_some_and(|r| !r.is_empty()) {
+        if server
+            .received_requests()
+            .await
+            .is_some_and(|r| !r.is_empty())
+        {
             asked = true;
             break;
         }
@@ -357,7 +426,10 @@ async fn killing_sync_while_it_writes_keeps_every_star() {
     let store = Store::open(&home.data_dir()).unwrap();
     for star in stars {
         let id = PaperId::parse_user(star).unwrap();
-        assert!(store.user_state(&id).unwrap().is_starred(), "{star} lost its star");
+        assert!(
+            store.user_state(&id).unwrap().is_starred(),
+            "{star} lost its star"
+        );
     }
     drop(store);
     // And the next sync completes over whatever the killed one left.

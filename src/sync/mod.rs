@@ -12,7 +12,6 @@ pub use setup::{sources_from_config, sync_settings_from_config};
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 
 use crate::clock::Clock;
@@ -36,12 +35,10 @@ pub enum SyncCommand {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SyncEvent {
     /// A sync round began over these sources. Every `SyncAll`/`SyncSource` gets a `Started`
-    /// and a `Finished`, even when every source is deferred; a periodic check that finds
-    /// nothing due sends nothing.
+    /// and a `Finished`, even when no source may be fetched; a periodic check that finds
+    /// nothing due sends nothing. An asked-for source missing from `sources` is held back by
+    /// a server's Retry-After or the backoff after failures: its `FeedState` says until when.
     Started { sources: Vec<SourceId> },
-    /// An asked-for source was not fetched: a server's Retry-After or the backoff after
-    /// failures holds it back until `until`.
-    SourceDeferred { id: SourceId, until: DateTime<Utc> },
     /// One source began fetching (`done` of `total` requests so far).
     SourceProgress {
         id: SourceId,
@@ -116,7 +113,3 @@ pub fn spawn(
         task: tokio::spawn(sync_task.run(command_rx)),
     }
 }
-
-// TEMPORARY stubs until the sync branch lands.
-pub fn sources_from_config(_c: &crate::config::Config, _d: Option<u32>, _date: Option<chrono::NaiveDate>) -> Vec<Arc<dyn Source>> { Vec::new() }
-pub fn sync_settings_from_config(_c: &crate::config::SyncConfig) -> SyncSettings { SyncSettings::default() }

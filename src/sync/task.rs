@@ -184,13 +184,8 @@ impl SyncTask {
                 })
                 .await;
                 for source in deferred {
-                    let until = state_of(source.id()).next_attempt_after.unwrap_or(now);
-                    tracing::info!(source = %source.id(), %until, "held back by Retry-After or backoff");
-                    self.emit(SyncEvent::SourceDeferred {
-                        id: source.id().clone(),
-                        until,
-                    })
-                    .await;
+                    let until = state_of(source.id()).next_attempt_after;
+                    tracing::info!(source = %source.id(), ?until, "held back by Retry-After or backoff");
                 }
                 Some(chosen)
             }
