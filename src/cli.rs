@@ -184,6 +184,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(paths) => paths.log_dir.clone(),
         None => data_dir.join("log"),
     };
+    // One place starts logging for every command, the reader included.
+    let _log_guard = start_logging(&log_dir);
     let Some(command) = cli.command else {
         crate::app::run_reader(ReaderOptions {
             config,
@@ -191,14 +193,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             log_dir,
         })?;
         return Ok(ExitCode::SUCCESS);
-    };
-    // Logging is a help, not a requirement: a read-only state dir must not stop a command.
-    let _log_guard = match crate::logging::init_file_logging(&log_dir) {
-        Ok(guard) => Some(guard),
-        Err(error) => {
-            eprintln!("paperboat: warning: not logging: {error:#}");
-            None
-        }
     };
     tracing::info!(?command, data_dir = %data_dir.display(), "headless command");
     let store = open_store(&data_dir)?;
@@ -223,6 +217,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Star { ids } => mark_command(&store, ids, Mark::Star),
         Command::Unstar { ids } => mark_command(&store, ids, Mark::Unstar),
         Command::Read { ids } => mark_command(&store, ids, Mark::Read),
+    }
+}
+
+/// Logging is a help, not a requirement: a read-only state dir must not stop a command.
+/// The guard flushes the log when dropped at the end of the command.
+fn start_logging(log_dir: &Path) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    match crate::logging::init_file_logging(log_dir) {
+        Ok(guard) => Some(guard),
+        Err(error) => {
+            eprintln!("paperboat: warning: not logging: {}", error_line(&error));
+            None
+        }
     }
 }
 
@@ -267,12 +273,14 @@ fn run_demo() -> anyhow::Result<ExitCode> {
 }
 
 fn demo_in(dir: &Path) -> anyhow::Result<()> {
+    // The demo leaves nothing behind, its log included.
+    let log_dir = dir.join("log");
+    let _log_guard = start_logging(&log_dir);
     let config = crate::demo::prepare(dir).context("cannot prepare the demo")?;
     crate::app::run_reader(ReaderOptions {
         config,
         data_dir: dir.join("data"),
-        // The demo leaves nothing behind, its log included.
-        log_dir: dir.join("log"),
+        log_dir,
     })
 }
 

@@ -419,9 +419,13 @@ async fn killing_sync_while_it_writes_keeps_every_star() {
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
+    assert!(asked, "the sync never reached the server");
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the sync ended before it could be killed"
+    );
     child.kill().unwrap();
     child.wait().unwrap();
-    assert!(asked, "the sync never reached the server");
 
     let store = Store::open(&home.data_dir()).unwrap();
     for star in stars {

@@ -79,9 +79,15 @@ impl SyncTask {
     /// Runs until `Shutdown` or until every command sender is gone.
     pub(super) async fn run(self, mut commands: mpsc::Receiver<SyncCommand>) {
         let period = schedule::due_check_period(self.settings.interval);
-        let first_check = Instant::now()
-            .checked_add(self.settings.interval)
-            .unwrap_or_else(|| Instant::now() + Duration::from_secs(365 * 24 * 60 * 60));
+        // A zero interval turns the periodic sync off rather than syncing without pause.
+        let now = Instant::now();
+        let never = now
+            .checked_add(Duration::from_secs(10 * 365 * 24 * 60 * 60))
+            .unwrap_or(now);
+        let first_check = match self.settings.interval {
+            interval if interval.is_zero() => never,
+            interval => now.checked_add(interval).unwrap_or(never),
+        };
         let mut due_checks = tokio::time::interval_at(first_check, period);
         due_checks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut queued: BTreeSet<SourceId> = BTreeSet::new();
