@@ -121,7 +121,8 @@ impl SyncTask {
                             return;
                         }
                         Some(SyncCommand::SyncAll) => {
-                            queued.extend(self.all_ids().into_iter().filter(|id| !in_round.contains(id)));
+                            let others = self.all_ids().into_iter();
+                            queued.extend(others.filter(|id| !in_round.contains(id)));
                         }
                         Some(SyncCommand::SyncSource(id)) => {
                             if !in_round.contains(&id) {
@@ -139,8 +140,9 @@ impl SyncTask {
         self.sources.iter().map(|s| s.id().clone()).collect()
     }
 
-    /// Picks the sources of a round and reports the ones held back by Retry-After or backoff.
-    /// `None` means there is nothing to report (a periodic check with nothing due).
+    /// Picks the sources of a round and sends `Started` with them; an asked-for source held
+    /// back by Retry-After or backoff is left out (and logged). `None` means there is no round
+    /// (a periodic check with nothing due).
     async fn choose(&self, round: Round) -> Option<Vec<Arc<dyn Source>>> {
         let states = match self.blocking(|store| store.feed_states()).await {
             Ok(states) => states.into_iter().collect::<HashMap<_, _>>(),
@@ -191,7 +193,7 @@ impl SyncTask {
                 .await;
                 for source in deferred {
                     let until = state_of(source.id()).next_attempt_after;
-                    tracing::info!(source = %source.id(), ?until, "held back by Retry-After or backoff");
+                    tracing::info!(source = %source.id(), ?until, "held back by a wait");
                 }
                 Some(chosen)
             }
@@ -311,7 +313,8 @@ impl SyncTask {
                     applied.changed += outcome.changed;
                 }
                 Err(failure) => {
-                    tracing::warn!(source = %source.id(), request = %request.label, error = %failure.message, "request failed");
+                    let (label, error) = (&request.label, &failure.message);
+                    tracing::warn!(source = %source.id(), %label, %error, "request failed");
                     errors.push(failure.message);
                     retry_after = retry_after.max(failure.retry_after);
                     if failure.host_unwell {
