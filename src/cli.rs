@@ -345,8 +345,10 @@ fn sync_command(
             .apply_retention(keep_days, clock.today())
             .context("cannot drop old papers")?;
         if dropped > 0 {
+            let papers = if dropped == 1 { "paper" } else { "papers" };
+            let days = if keep_days == 1 { "day" } else { "days" };
             out.line(&format!(
-                "dropped {dropped} papers older than {keep_days} days"
+                "dropped {dropped} {papers} older than {keep_days} {days}"
             ));
         }
     }

@@ -184,6 +184,29 @@ async fn sync_with_a_failing_source_exits_1_and_keeps_papers() {
 }
 
 #[tokio::test]
+async fn sync_drops_papers_past_retention_but_keeps_starred_ones() {
+    let server = MockServer::start().await;
+    serve_two_papers(&server).await;
+    let home = Home::new();
+    home.write_config(&server);
+    let mut config = std::fs::read_to_string(home.config_file()).unwrap();
+    config.push_str("\n[store]\nretention_days = 1\n");
+    std::fs::write(home.config_file(), config).unwrap();
+    assert!(home.run(&["star", "2504.00009"]).status.success());
+    // The papers are filed under 2025-04-30, long before today: only the starred one stays.
+    let output = home.run(&["sync", "--date", "2025-04-30"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stdout(&output).ends_with("dropped 1 paper older than 1 day\n"),
+        "{}",
+        stdout(&output)
+    );
+    let listed = stdout(&home.run(&["list"]));
+    assert_eq!(listed.lines().count(), 1, "{listed}");
+    assert!(listed.contains("2504.00009"), "{listed}");
+}
+
+#[tokio::test]
 async fn list_json_has_the_documented_fields() {
     let server = MockServer::start().await;
     serve_two_papers(&server).await;
