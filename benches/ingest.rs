@@ -19,7 +19,10 @@ fn peak_rss_mib() -> Option<f64> {
 
 fn main() -> anyhow::Result<()> {
     // cargo passes `--bench`; the feed path is the first argument that is not a flag.
-    let Some(feed) = std::env::args().skip(1).find(|a| !a.starts_with("--")).map(PathBuf::from)
+    let Some(feed) = std::env::args()
+        .skip(1)
+        .find(|a| !a.starts_with("--"))
+        .map(PathBuf::from)
     else {
         eprintln!("usage: cargo bench --bench ingest -- FEED.rss");
         return Ok(());
@@ -32,7 +35,11 @@ fn main() -> anyhow::Result<()> {
     let body = std::fs::read(&feed).with_context(|| format!("cannot read {}", feed.display()))?;
     let read = start.elapsed();
     let source = FeedSource::new("bench", &format!("file://{}", feed.display()));
-    let request = source.requests(today).into_iter().next().context("the feed source made no request")?;
+    let request = source
+        .requests(today)
+        .into_iter()
+        .next()
+        .context("the feed source made no request")?;
     let papers = source.parse(&request, &body).context("parse failed")?;
     drop(body);
     let parsed = start.elapsed();
@@ -47,16 +54,30 @@ fn main() -> anyhow::Result<()> {
     println!("feed            {}", feed.display());
     println!("papers          {count} ({} new)", outcome.new);
     println!("read file       {:>8.1} ms", read.as_secs_f64() * 1e3);
-    println!("parse+normalise {:>8.1} ms", (parsed - read).as_secs_f64() * 1e3);
-    println!("store           {:>8.1} ms", (stored - parsed).as_secs_f64() * 1e3);
+    println!(
+        "parse+normalise {:>8.1} ms",
+        (parsed - read).as_secs_f64() * 1e3
+    );
+    println!(
+        "store           {:>8.1} ms",
+        (stored - parsed).as_secs_f64() * 1e3
+    );
     println!("total wall      {:>8.1} ms", stored.as_secs_f64() * 1e3);
-    println!("peak RSS        {:>8.1} MiB", peak_rss_mib().unwrap_or(f64::NAN));
-    println!("store on disk   {:>8.1} MiB", disk as f64 / (1024.0 * 1024.0));
+    println!(
+        "peak RSS        {:>8.1} MiB",
+        peak_rss_mib().unwrap_or(f64::NAN)
+    );
+    println!(
+        "store on disk   {:>8.1} MiB",
+        disk as f64 / (1024.0 * 1024.0)
+    );
     Ok(())
 }
 
 fn dir_size(dir: &std::path::Path) -> u64 {
-    let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
     entries
         .flatten()
         .map(|e| match e.metadata() {

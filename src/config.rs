@@ -13,7 +13,10 @@ pub const DEFAULT_CONFIG: &str = include_str!("../assets/default-config.toml");
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("config {path}: {message}")]
     Invalid { path: PathBuf, message: String },
 }
@@ -105,7 +108,11 @@ impl Default for SyncConfig {
 
 impl Default for HfConfig {
     fn default() -> Self {
-        HfConfig { enabled: true, base_url: "https://huggingface.co".into(), days: 7 }
+        HfConfig {
+            enabled: true,
+            base_url: "https://huggingface.co".into(),
+            days: 7,
+        }
     }
 }
 
@@ -123,7 +130,10 @@ impl Default for ArxivConfig {
 
 impl Default for UiConfig {
     fn default() -> Self {
-        UiConfig { wide_layout_min_columns: 120, browser: String::new() }
+        UiConfig {
+            wide_layout_min_columns: 120,
+            browser: String::new(),
+        }
     }
 }
 
@@ -143,7 +153,10 @@ impl Config {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !must_exist => {
                 Ok(Config::default())
             }
-            Err(source) => Err(ConfigError::Read { path: path.to_path_buf(), source }),
+            Err(source) => Err(ConfigError::Read {
+                path: path.to_path_buf(),
+                source,
+            }),
         }
     }
 }

@@ -33,7 +33,11 @@ pub fn parse_arxiv_id(text: &str) -> Option<String> {
     let t = t.rsplit('/').next().unwrap_or(t);
     let t = t.strip_prefix("arXiv:").unwrap_or(t);
     let t = t.split('v').next().unwrap_or(t);
-    if t.len() >= 9 && t.as_bytes()[4] == b'.' { Some(t.to_string()) } else { None }
+    if t.len() >= 9 && t.as_bytes()[4] == b'.' {
+        Some(t.to_string())
+    } else {
+        None
+    }
 }
 
 /// A stable 64-bit FNV-1a hash: the same input gives the same id on every machine and run.

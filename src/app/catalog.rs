@@ -44,10 +44,17 @@ impl Catalog {
                 .then_with(|| a.id.cmp(&b.id))
         });
         rows.dedup_by(|a, b| a.id == b.id);
-        let index = rows.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
+        let index = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id.clone(), i))
+            .collect();
         let mut days: Vec<NaiveDate> = rows.iter().map(|r| r.day).collect();
         days.dedup();
-        let sources = rows.iter().flat_map(|r| r.sources.iter().cloned()).collect();
+        let sources = rows
+            .iter()
+            .flat_map(|r| r.sources.iter().cloned())
+            .collect();
         let search = SearchText::build(rows.iter().map(|r| {
             (
                 r.title.as_str(),
@@ -55,7 +62,15 @@ impl Catalog {
                 abstracts.and_then(|a| a.get(&r.id)).map(String::as_str),
             )
         }));
-        Catalog { rows, index, days, sources, user, search, complete }
+        Catalog {
+            rows,
+            index,
+            days,
+            sources,
+            user,
+            search,
+            complete,
+        }
     }
 
     pub fn state(&self, id: &PaperId) -> Option<&UserState> {

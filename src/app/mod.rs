@@ -75,7 +75,11 @@ pub enum Msg {
     /// The full record of a paper (None when the store has no body for it).
     PaperLoaded(PaperId, Option<Box<Paper>>),
     /// A user-state write failed: put the old state back and say so.
-    UserStateFailed { id: PaperId, previous: UserState, error: String },
+    UserStateFailed {
+        id: PaperId,
+        previous: UserState,
+        error: String,
+    },
     /// A side effect finished with something to tell the user.
     Notice(String),
     /// SIGTERM / SIGHUP.
@@ -89,7 +93,11 @@ pub enum Effect {
     LoadCatalog,
     LoadPaper(PaperId),
     /// Write the paper's user state (star, read, note) through to the store, durably.
-    SaveUserState { id: PaperId, state: UserState, previous: UserState },
+    SaveUserState {
+        id: PaperId,
+        state: UserState,
+        previous: UserState,
+    },
     OpenUrl(String),
     /// Copy to the clipboard with OSC 52.
     Yank(String),
@@ -217,7 +225,9 @@ impl App {
     }
 
     pub fn selected_row(&self) -> Option<&crate::model::ListRow> {
-        self.visible.get(self.selected).and_then(|&i| self.catalog.rows.get(i))
+        self.visible
+            .get(self.selected)
+            .and_then(|&i| self.catalog.rows.get(i))
     }
 
     pub fn today(&self) -> chrono::NaiveDate {
@@ -226,7 +236,10 @@ impl App {
 
     /// The view list of the filter pane.
     pub fn views(&self) -> Vec<View> {
-        self.view_counts.iter().map(|(view, _)| view.clone()).collect()
+        self.view_counts
+            .iter()
+            .map(|(view, _)| view.clone())
+            .collect()
     }
 
     /// Recomputes `visible` from the view and the query, keeping the selection on the same
@@ -254,14 +267,18 @@ impl App {
                     *slot = true;
                 }
             }
-            in_view.into_iter().filter(|&i| hit.get(i).copied().unwrap_or(false)).collect()
+            in_view
+                .into_iter()
+                .filter(|&i| hit.get(i).copied().unwrap_or(false))
+                .collect()
         };
         let keep = self
             .selected_id
             .as_ref()
             .and_then(|id| self.catalog.index.get(id))
             .and_then(|row| self.visible.iter().position(|v| v == row));
-        self.selected = keep.unwrap_or_else(|| self.selected.min(self.visible.len().saturating_sub(1)));
+        self.selected =
+            keep.unwrap_or_else(|| self.selected.min(self.visible.len().saturating_sub(1)));
         self.sync_selection();
     }
 
@@ -284,7 +301,8 @@ impl App {
             self.detail = None;
             return Vec::new();
         };
-        if self.detail.as_ref().is_some_and(|p| p.id == id) || self.detail_loading.as_ref() == Some(&id)
+        if self.detail.as_ref().is_some_and(|p| p.id == id)
+            || self.detail_loading.as_ref() == Some(&id)
         {
             return Vec::new();
         }
@@ -328,7 +346,11 @@ impl App {
     }
 
     /// Changes a paper's user state in the projection at once and asks the store to keep it.
-    fn change_user_state(&mut self, id: PaperId, change: impl FnOnce(&mut UserState)) -> Vec<Effect> {
+    fn change_user_state(
+        &mut self,
+        id: PaperId,
+        change: impl FnOnce(&mut UserState),
+    ) -> Vec<Effect> {
         let previous = self.user_state(&id);
         let mut state = previous.clone();
         change(&mut state);
@@ -337,7 +359,11 @@ impl App {
         }
         self.catalog.user.insert(id.clone(), state.clone());
         self.recount();
-        vec![Effect::SaveUserState { id, state, previous }]
+        vec![Effect::SaveUserState {
+            id,
+            state,
+            previous,
+        }]
     }
 
     fn page(&self) -> isize {
@@ -395,7 +421,11 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Msg::UserStateFailed { id, previous, error } => {
+        Msg::UserStateFailed {
+            id,
+            previous,
+            error,
+        } => {
             app.catalog.user.insert(id, previous);
             app.recount();
             app.message = Some(format!("not saved: {error}"));
@@ -420,8 +450,11 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     if app.query.editing {
         return on_query_key(app, key);
     }
+    let Some(key) = Key::from_press(&key) else {
+        return Vec::new();
+    };
     let context = app.context();
-    let outcome = app.keymap.handle(&mut app.keys, context, Key::from_event(&key));
+    let outcome = app.keymap.handle(&mut app.keys, context, key);
     on_outcome(app, outcome)
 }
 
@@ -469,7 +502,9 @@ fn on_action(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
     let n = isize::try_from(count.unwrap_or(1).max(1)).unwrap_or(1);
     if app.help_open {
         match action {
-            Action::ScrollDown | Action::Down => app.help_scroll = app.help_scroll.saturating_add(1),
+            Action::ScrollDown | Action::Down => {
+                app.help_scroll = app.help_scroll.saturating_add(1)
+            }
             Action::ScrollUp | Action::Up => app.help_scroll = app.help_scroll.saturating_sub(1),
             Action::Quit => {
                 app.quit = true;
@@ -529,15 +564,21 @@ fn on_action(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
         Action::PageDown => app.move_selection(n * app.page()),
         Action::PageUp => app.move_selection(-n * app.page()),
         Action::ScrollDown => {
-            app.detail_scroll = app.detail_scroll.saturating_add(u16::try_from(n).unwrap_or(1));
+            app.detail_scroll = app
+                .detail_scroll
+                .saturating_add(u16::try_from(n).unwrap_or(1));
             Vec::new()
         }
         Action::ScrollUp => {
-            app.detail_scroll = app.detail_scroll.saturating_sub(u16::try_from(n).unwrap_or(1));
+            app.detail_scroll = app
+                .detail_scroll
+                .saturating_sub(u16::try_from(n).unwrap_or(1));
             Vec::new()
         }
         Action::Open => {
-            let Some(id) = app.selected_id.clone() else { return Vec::new() };
+            let Some(id) = app.selected_id.clone() else {
+                return Vec::new();
+            };
             app.focus = Focus::Detail;
             let mut effects = app.load_selected();
             effects.extend(app.change_user_state(id, |s| s.read = true));
@@ -599,13 +640,23 @@ fn on_action(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
             }
         }
         Action::ToggleStar => {
-            let Some(id) = app.selected_id.clone() else { return Vec::new() };
+            let Some(id) = app.selected_id.clone() else {
+                return Vec::new();
+            };
             let now = app.now;
             let effects = app.change_user_state(id, |s| {
-                s.starred_at = if s.starred_at.is_some() { None } else { Some(now) };
+                s.starred_at = if s.starred_at.is_some() {
+                    None
+                } else {
+                    Some(now)
+                };
             });
             app.message = Some(
-                if app.selected_id.as_ref().is_some_and(|id| app.catalog.is_starred(id)) {
+                if app
+                    .selected_id
+                    .as_ref()
+                    .is_some_and(|id| app.catalog.is_starred(id))
+                {
                     "starred"
                 } else {
                     "unstarred"
@@ -618,7 +669,9 @@ fn on_action(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
             effects
         }
         Action::ToggleRead => {
-            let Some(id) = app.selected_id.clone() else { return Vec::new() };
+            let Some(id) = app.selected_id.clone() else {
+                return Vec::new();
+            };
             let effects = app.change_user_state(id, |s| s.read = !s.read);
             if app.view == View::Unread {
                 app.refresh_visible();
@@ -626,15 +679,25 @@ fn on_action(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
             effects
         }
         Action::OpenAbstract | Action::OpenPdf | Action::YankLink => {
-            let Some(row) = app.selected_row() else { return Vec::new() };
-            let links = app.detail.as_ref().filter(|p| p.id == row.id).map(|p| &p.links);
+            let Some(row) = app.selected_row() else {
+                return Vec::new();
+            };
+            let links = app
+                .detail
+                .as_ref()
+                .filter(|p| p.id == row.id)
+                .map(|p| &p.links);
             let url = match action {
                 Action::OpenPdf => links.and_then(|l| l.pdf.clone()),
                 _ => links.and_then(|l| l.abs.clone().or_else(|| l.hf.clone())),
             }
             .or_else(|| {
                 row.id.is_arxiv().then(|| {
-                    let kind = if action == Action::OpenPdf { "pdf" } else { "abs" };
+                    let kind = if action == Action::OpenPdf {
+                        "pdf"
+                    } else {
+                        "abs"
+                    };
                     format!("https://arxiv.org/{kind}/{}", row.id)
                 })
             });
@@ -659,9 +722,10 @@ fn on_action(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
         Action::ViewSource => {
             let sources: Vec<SourceId> = app.catalog.sources.iter().cloned().collect();
             let next = match &app.view {
-                View::Source(current) => {
-                    sources.iter().position(|s| s == current).map_or(0, |i| (i + 1) % sources.len())
-                }
+                View::Source(current) => sources
+                    .iter()
+                    .position(|s| s == current)
+                    .map_or(0, |i| (i + 1) % sources.len()),
                 _ => 0,
             };
             match sources.get(next) {
@@ -688,20 +752,32 @@ fn on_sync(app: &mut App, event: SyncEvent) -> Vec<Effect> {
     match event {
         SyncEvent::Started { sources } => {
             app.sync.running = true;
-            app.sync.sources =
-                sources.into_iter().map(|id| (id, SourceSync::Waiting)).collect();
+            app.sync.sources = sources
+                .into_iter()
+                .map(|id| (id, SourceSync::Waiting))
+                .collect();
             Vec::new()
         }
         SyncEvent::SourceProgress { id, done, total } => {
-            app.sync.sources.insert(id, SourceSync::Running { done, total });
+            app.sync
+                .sources
+                .insert(id, SourceSync::Running { done, total });
             Vec::new()
         }
         SyncEvent::SourceUpdated { id, new, changed } => {
-            app.sync.sources.insert(id, SourceSync::Updated { new, changed });
-            if new + changed > 0 { vec![Effect::LoadCatalog] } else { Vec::new() }
+            app.sync
+                .sources
+                .insert(id, SourceSync::Updated { new, changed });
+            if new + changed > 0 {
+                vec![Effect::LoadCatalog]
+            } else {
+                Vec::new()
+            }
         }
         SyncEvent::SourceFailed { id, error } => {
-            app.sync.sources.insert(id, SourceSync::Failed(crate::text::sanitize_line(&error)));
+            app.sync
+                .sources
+                .insert(id, SourceSync::Failed(crate::text::sanitize_line(&error)));
             Vec::new()
         }
         SyncEvent::Finished { failed, .. } => {

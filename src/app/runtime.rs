@@ -85,10 +85,18 @@ impl EffectRunner {
         match effect {
             Effect::LoadCatalog => self.load_catalog(queue),
             Effect::LoadPaper(id) => self.load_paper(id, queue),
-            Effect::SaveUserState { id, state, previous } => {
+            Effect::SaveUserState {
+                id,
+                state,
+                previous,
+            } => {
                 if let Err(error) = save_user_state(&self.store, &id, &state, &previous) {
                     tracing::error!(%id, %error, "user state not saved");
-                    queue.push_back(Msg::UserStateFailed { id, previous, error: error.to_string() });
+                    queue.push_back(Msg::UserStateFailed {
+                        id,
+                        previous,
+                        error: error.to_string(),
+                    });
                 }
             }
             Effect::OpenUrl(url) => queue.push_back(Msg::Notice(open_url(&self.browser, &url))),
@@ -108,11 +116,15 @@ impl EffectRunner {
         if self.inline {
             match full_catalog(&self.store, true) {
                 Ok(catalog) => queue.push_back(Msg::CatalogLoaded(Box::new(catalog))),
-                Err(error) => queue.push_back(Msg::Notice(format!("cannot read the cache: {error}"))),
+                Err(error) => {
+                    queue.push_back(Msg::Notice(format!("cannot read the cache: {error}")))
+                }
             }
             return;
         }
-        let Some(results) = self.results.clone() else { return };
+        let Some(results) = self.results.clone() else {
+            return;
+        };
         if self.loader.is_none() {
             self.loader = Some(spawn_loader(self.store.clone(), results));
         }
@@ -127,7 +139,9 @@ impl EffectRunner {
             queue.push_back(Msg::PaperLoaded(id, paper));
             return;
         }
-        let Some(results) = self.results.clone() else { return };
+        let Some(results) = self.results.clone() else {
+            return;
+        };
         let store = self.store.clone();
         tokio::task::spawn_blocking(move || {
             let paper = match store.paper(&id) {
@@ -144,7 +158,11 @@ impl EffectRunner {
     fn yank(&mut self, url: &str) -> String {
         let encoded = base64::engine::general_purpose::STANDARD.encode(url);
         let sequence = format!("\x1b]52;c;{encoded}\x07");
-        match self.clipboard.write_all(sequence.as_bytes()).and_then(|()| self.clipboard.flush()) {
+        match self
+            .clipboard
+            .write_all(sequence.as_bytes())
+            .and_then(|()| self.clipboard.flush())
+        {
             Ok(()) => format!("copied {url}"),
             Err(error) => format!("cannot copy: {error}"),
         }
@@ -195,10 +213,16 @@ fn save_user_state(
 pub fn check_url(url: &str) -> Result<&str, String> {
     let lower = url.to_ascii_lowercase();
     let safe_chars = url.chars().all(|c| !c.is_control() && !c.is_whitespace());
-    if (lower.starts_with("https://") || lower.starts_with("http://")) && safe_chars && url.len() > 8 {
+    if (lower.starts_with("https://") || lower.starts_with("http://"))
+        && safe_chars
+        && url.len() > 8
+    {
         Ok(url)
     } else {
-        Err(format!("refused to open {}: only http(s) links are opened", crate::ui::fit(url, 60)))
+        Err(format!(
+            "refused to open {}: only http(s) links are opened",
+            crate::ui::fit(url, 60)
+        ))
     }
 }
 
@@ -220,7 +244,9 @@ fn open_url(browser: &str, url: &str) -> String {
     // The command may carry fixed arguments ("firefox --new-tab"); split on whitespace, never
     // through a shell, and pass the URL as one argument.
     let mut parts = command.split_whitespace();
-    let Some(program) = parts.next() else { return "no browser configured".to_string() };
+    let Some(program) = parts.next() else {
+        return "no browser configured".to_string();
+    };
     let spawned = Command::new(program)
         .args(parts)
         .arg(url)
@@ -279,7 +305,11 @@ where
     }
 
     /// Runs until the user quits or `inbox` closes. Draws after each burst of messages.
-    pub async fn run(&mut self, inbox: &mut mpsc::UnboundedReceiver<Msg>, clock: Clock) -> anyhow::Result<()> {
+    pub async fn run(
+        &mut self,
+        inbox: &mut mpsc::UnboundedReceiver<Msg>,
+        clock: Clock,
+    ) -> anyhow::Result<()> {
         let mut ticker = tokio::time::interval(TICK);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         let mut last_key = Instant::now();
@@ -324,7 +354,8 @@ where
 /// Opens the reader: draws the cache, starts the sync task, runs until the user quits.
 pub fn run_reader(options: ReaderOptions) -> anyhow::Result<()> {
     let store = Store::open(&options.data_dir)?;
-    let keymap = Keymap::with_overrides(&options.config.keys).context("invalid [keys] in the config")?;
+    let keymap =
+        Keymap::with_overrides(&options.config.keys).context("invalid [keys] in the config")?;
     let catalog = first_catalog(&store).context("cannot read the cache")?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -345,7 +376,12 @@ pub fn run_reader(options: ReaderOptions) -> anyhow::Result<()> {
         );
         let mut runner = EffectRunner::new(store.clone(), false, Box::new(std::io::stdout()));
         runner.browser = options.config.ui.browser.clone();
-        let mut reader = Reader { terminal, app, runner, theme: Theme::from_env() };
+        let mut reader = Reader {
+            terminal,
+            app,
+            runner,
+            theme: Theme::from_env(),
+        };
         // The first frame, from the cache, before any network.
         reader.draw()?;
         tracing::info!(papers = reader.app.catalog.rows.len(), "first frame drawn");
@@ -400,7 +436,11 @@ fn forward_terminal_events(inbox: mpsc::UnboundedSender<Msg>) {
 
 fn forward_signals(inbox: mpsc::UnboundedSender<Msg>) {
     use tokio::signal::unix::{SignalKind, signal};
-    for kind in [SignalKind::terminate(), SignalKind::hangup(), SignalKind::interrupt()] {
+    for kind in [
+        SignalKind::terminate(),
+        SignalKind::hangup(),
+        SignalKind::interrupt(),
+    ] {
         let inbox = inbox.clone();
         if let Ok(mut stream) = signal(kind) {
             tokio::spawn(async move {

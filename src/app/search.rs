@@ -39,7 +39,11 @@ impl SearchText {
             buffer.push(0);
             starts.push(buffer.len());
         }
-        SearchText { buffer, starts, has_abstracts }
+        SearchText {
+            buffer,
+            starts,
+            has_abstracts,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -67,8 +71,10 @@ impl SearchText {
         if words.is_empty() {
             return within.map_or_else(|| (0..self.len()).collect(), <[usize]>::to_vec);
         }
-        let finders: Vec<memmem::Finder<'_>> =
-            words.iter().map(|w| memmem::Finder::new(w.as_bytes())).collect();
+        let finders: Vec<memmem::Finder<'_>> = words
+            .iter()
+            .map(|w| memmem::Finder::new(w.as_bytes()))
+            .collect();
         let row_matches = |row: usize| {
             let doc = self.doc(row);
             finders.iter().all(|f| f.find(doc).is_some())
@@ -112,7 +118,10 @@ impl SearchText {
                 hits.push(row);
             }
             // Skip to the next row: one hit per row is enough.
-            offset = self.starts.get(row + 1).map_or(haystack.len(), |&next| next - start);
+            offset = self
+                .starts
+                .get(row + 1)
+                .map_or(haystack.len(), |&next| next - start);
             if offset >= haystack.len() {
                 break;
             }
@@ -153,23 +162,38 @@ mod tests {
         let owned: Vec<(String, Vec<String>, Option<String>)> = rows
             .iter()
             .map(|(t, a, b)| {
-                (t.to_string(), a.iter().map(|s| s.to_string()).collect(), b.map(str::to_string))
+                (
+                    t.to_string(),
+                    a.iter().map(|s| s.to_string()).collect(),
+                    b.map(str::to_string),
+                )
             })
             .collect();
-        SearchText::build(owned.iter().map(|(t, a, b)| (t.as_str(), a.as_slice(), b.as_deref())))
+        SearchText::build(
+            owned
+                .iter()
+                .map(|(t, a, b)| (t.as_str(), a.as_slice(), b.as_deref())),
+        )
     }
 
     #[test]
     fn every_word_must_match_somewhere_in_the_row() {
         let t = text(&[
-            ("Sparse Mixture of Experts", &["Ada Lovelace"], Some("routing tokens")),
+            (
+                "Sparse Mixture of Experts",
+                &["Ada Lovelace"],
+                Some("routing tokens"),
+            ),
             ("Dense Transformers", &["Alan Turing"], Some("attention")),
             ("Mixture Models", &["Grace Hopper"], None),
         ]);
         assert_eq!(t.matching(&query_words("mixture"), None), vec![0, 2]);
         assert_eq!(t.matching(&query_words("MIXTURE routing"), None), vec![0]);
         assert_eq!(t.matching(&query_words("turing attention"), None), vec![1]);
-        assert_eq!(t.matching(&query_words("nothing"), None), Vec::<usize>::new());
+        assert_eq!(
+            t.matching(&query_words("nothing"), None),
+            Vec::<usize>::new()
+        );
         assert_eq!(t.matching(&[], None), vec![0, 1, 2]);
     }
 
@@ -208,7 +232,10 @@ mod tests {
                 (format!("paper {i} {word}"), vec![], Some("x".repeat(150)))
             })
             .collect();
-        let t = SearchText::build(docs.iter().map(|(a, b, c)| (a.as_str(), b.as_slice(), c.as_deref())));
+        let t = SearchText::build(
+            docs.iter()
+                .map(|(a, b, c)| (a.as_str(), b.as_slice(), c.as_deref())),
+        );
         assert!(t.bytes() > PARALLEL_SCAN_BYTES);
         let hits = t.matching(&query_words("needle"), None);
         let expected: Vec<usize> = (0..60_000).filter(|i| i % 97 == 0).collect();

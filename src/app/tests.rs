@@ -13,7 +13,11 @@ fn day(d: u32) -> NaiveDate {
 }
 
 fn row(id: &str, d: u32, upvotes: u32, title: &str) -> ListRow {
-    let mut paper = Paper::new(PaperId::from_stored(id.into()), title.into(), SourceId::hf());
+    let mut paper = Paper::new(
+        PaperId::from_stored(id.into()),
+        title.into(),
+        SourceId::hf(),
+    );
     paper.daily_date = Some(day(d));
     paper.upvotes = Some(upvotes);
     paper.authors = vec!["Ada Lovelace".into()];
@@ -23,7 +27,14 @@ fn row(id: &str, d: u32, upvotes: u32, title: &str) -> ListRow {
 /// Ten papers on Apr 30 (upvotes 100, 90, …), three on Apr 29.
 fn app() -> App {
     let mut rows: Vec<ListRow> = (0..10)
-        .map(|i| row(&format!("2504.000{i:02}"), 30, 100 - i * 10, &format!("Paper {i} on diffusion")))
+        .map(|i| {
+            row(
+                &format!("2504.000{i:02}"),
+                30,
+                100 - i * 10,
+                &format!("Paper {i} on diffusion"),
+            )
+        })
         .collect();
     rows.push(row("2504.00100", 29, 5, "Mixture of experts routing"));
     rows.push(row("2504.00101", 29, 4, "Sparse attention"));
@@ -43,7 +54,9 @@ fn ctrl(c: char) -> Msg {
 
 /// Sends each character of `keys` as a key press and collects the effects.
 fn press(app: &mut App, keys: &str) -> Vec<Effect> {
-    keys.chars().flat_map(|c| update(app, key(KeyCode::Char(c)))).collect()
+    keys.chars()
+        .flat_map(|c| update(app, key(KeyCode::Char(c))))
+        .collect()
 }
 
 fn selected(app: &App) -> &str {
@@ -81,7 +94,10 @@ fn motion_keys_move_the_selection() {
 fn moving_asks_for_the_new_papers_body() {
     let mut app = app();
     let effects = press(&mut app, "j");
-    assert_eq!(effects, vec![Effect::LoadPaper(PaperId::from_stored("2504.00001".into()))]);
+    assert_eq!(
+        effects,
+        vec![Effect::LoadPaper(PaperId::from_stored("2504.00001".into()))]
+    );
 }
 
 #[test]
@@ -108,7 +124,9 @@ fn star_toggles_and_is_written_through() {
     ));
     let effects = press(&mut app, "s");
     assert!(!app.catalog.is_starred(&id));
-    assert!(matches!(effects.as_slice(), [Effect::SaveUserState { state, .. }] if !state.is_starred()));
+    assert!(
+        matches!(effects.as_slice(), [Effect::SaveUserState { state, .. }] if !state.is_starred())
+    );
 }
 
 #[test]
@@ -118,10 +136,18 @@ fn a_failed_write_puts_the_old_state_back() {
     let id = PaperId::from_stored("2504.00000".into());
     update(
         &mut app,
-        Msg::UserStateFailed { id: id.clone(), previous: UserState::default(), error: "disk full".into() },
+        Msg::UserStateFailed {
+            id: id.clone(),
+            previous: UserState::default(),
+            error: "disk full".into(),
+        },
     );
     assert!(!app.catalog.is_starred(&id));
-    assert!(app.message.as_deref().is_some_and(|m| m.contains("disk full")));
+    assert!(
+        app.message
+            .as_deref()
+            .is_some_and(|m| m.contains("disk full"))
+    );
 }
 
 #[test]
@@ -131,7 +157,11 @@ fn opening_a_paper_marks_it_read_and_focuses_the_detail() {
     let id = PaperId::from_stored("2504.00000".into());
     assert_eq!(app.focus, Focus::Detail);
     assert!(app.catalog.is_read(&id));
-    assert!(effects.iter().any(|e| matches!(e, Effect::SaveUserState { state, .. } if state.read)));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::SaveUserState { state, .. } if state.read))
+    );
     update(&mut app, key(KeyCode::Char('h')));
     assert_eq!(app.focus, Focus::List);
 }
@@ -140,9 +170,15 @@ fn opening_a_paper_marks_it_read_and_focuses_the_detail() {
 fn x_toggles_read() {
     let mut app = app();
     press(&mut app, "x");
-    assert!(app.catalog.is_read(&PaperId::from_stored("2504.00000".into())));
+    assert!(
+        app.catalog
+            .is_read(&PaperId::from_stored("2504.00000".into()))
+    );
     press(&mut app, "x");
-    assert!(!app.catalog.is_read(&PaperId::from_stored("2504.00000".into())));
+    assert!(
+        !app.catalog
+            .is_read(&PaperId::from_stored("2504.00000".into()))
+    );
 }
 
 #[test]
@@ -155,7 +191,9 @@ fn typing_a_filter_narrows_the_list_on_every_key() {
     update(&mut app, key(KeyCode::Esc));
     assert!(!app.query.editing);
     assert_eq!(app.visible.len(), 10);
-    press(&mut app, "3/mixture");
+    press(&mut app, "3");
+    update(&mut app, Msg::KeyTimeout);
+    press(&mut app, "/mixture");
     assert_eq!(app.view, View::All);
     assert_eq!(app.visible.len(), 2);
     update(&mut app, key(KeyCode::Backspace));
@@ -170,8 +208,14 @@ fn typing_a_filter_narrows_the_list_on_every_key() {
 fn n_and_capital_n_walk_the_matches() {
     let mut app = app();
     press(&mut app, "n");
-    assert!(app.message.as_deref().is_some_and(|m| m.contains("no filter")));
-    press(&mut app, "3/diffusion");
+    assert!(
+        app.message
+            .as_deref()
+            .is_some_and(|m| m.contains("no filter"))
+    );
+    press(&mut app, "3");
+    update(&mut app, Msg::KeyTimeout);
+    press(&mut app, "/diffusion");
     update(&mut app, key(KeyCode::Enter));
     press(&mut app, "nn");
     assert_eq!(selected(&app), "2504.00002");
@@ -220,28 +264,59 @@ fn starred_view_drops_a_paper_when_it_is_unstarred() {
 #[test]
 fn links_open_and_yank_without_a_shell() {
     let mut app = app();
-    assert_eq!(press(&mut app, "o"), vec![Effect::OpenUrl("https://arxiv.org/abs/2504.00000".into())]);
-    assert_eq!(press(&mut app, "O"), vec![Effect::OpenUrl("https://arxiv.org/pdf/2504.00000".into())]);
-    assert_eq!(press(&mut app, "y"), vec![Effect::Yank("https://arxiv.org/abs/2504.00000".into())]);
+    assert_eq!(
+        press(&mut app, "o"),
+        vec![Effect::OpenUrl("https://arxiv.org/abs/2504.00000".into())]
+    );
+    assert_eq!(
+        press(&mut app, "O"),
+        vec![Effect::OpenUrl("https://arxiv.org/pdf/2504.00000".into())]
+    );
+    assert_eq!(
+        press(&mut app, "y"),
+        vec![Effect::Yank("https://arxiv.org/abs/2504.00000".into())]
+    );
 }
 
 #[test]
 fn sync_keys_and_events() {
     let mut app = app();
-    assert_eq!(press(&mut app, "r"), vec![Effect::Sync(SyncCommand::SyncAll)]);
-    update(&mut app, Msg::Sync(SyncEvent::Started { sources: vec![SourceId::hf()] }));
+    assert_eq!(
+        press(&mut app, "r"),
+        vec![Effect::Sync(SyncCommand::SyncAll)]
+    );
+    update(
+        &mut app,
+        Msg::Sync(SyncEvent::Started {
+            sources: vec![SourceId::hf()],
+        }),
+    );
     assert!(app.sync.running);
     let effects = update(
         &mut app,
-        Msg::Sync(SyncEvent::SourceUpdated { id: SourceId::hf(), new: 2, changed: 0 }),
+        Msg::Sync(SyncEvent::SourceUpdated {
+            id: SourceId::hf(),
+            new: 2,
+            changed: 0,
+        }),
     );
     assert_eq!(effects, vec![Effect::LoadCatalog]);
     let effects = update(
         &mut app,
-        Msg::Sync(SyncEvent::SourceUpdated { id: SourceId::hf(), new: 0, changed: 0 }),
+        Msg::Sync(SyncEvent::SourceUpdated {
+            id: SourceId::hf(),
+            new: 0,
+            changed: 0,
+        }),
     );
     assert!(effects.is_empty(), "nothing changed: no reload");
-    update(&mut app, Msg::Sync(SyncEvent::Finished { succeeded: 1, failed: 0 }));
+    update(
+        &mut app,
+        Msg::Sync(SyncEvent::Finished {
+            succeeded: 1,
+            failed: 0,
+        }),
+    );
     assert!(!app.sync.running);
     assert_eq!(app.sync.last_finished, Some(app.now));
 }
@@ -291,7 +366,11 @@ fn detail_keys_scroll_the_detail() {
     update(&mut app, key(KeyCode::Enter));
     press(&mut app, "jjj");
     assert_eq!(app.detail_scroll, 3);
-    assert_eq!(selected(&app), "2504.00000", "j scrolls, it does not move the list");
+    assert_eq!(
+        selected(&app),
+        "2504.00000",
+        "j scrolls, it does not move the list"
+    );
     press(&mut app, "k");
     assert_eq!(app.detail_scroll, 2);
 }
@@ -299,14 +378,25 @@ fn detail_keys_scroll_the_detail() {
 #[test]
 fn empty_catalog_is_safe_for_every_key() {
     let now = Utc.with_ymd_and_hms(2025, 4, 30, 9, 0, 0).unwrap();
-    let mut app =
-        App::new(Keymap::defaults().unwrap(), Catalog::default(), now, (80, 24), 120);
+    let mut app = App::new(
+        Keymap::defaults().unwrap(),
+        Catalog::default(),
+        now,
+        (80, 24),
+        120,
+    );
     for c in "jkGgsxoOy[]123456lhnN/".chars() {
         update(&mut app, key(KeyCode::Char(c)));
         update(&mut app, Msg::KeyTimeout);
     }
     update(&mut app, key(KeyCode::Esc));
-    for code in [KeyCode::Enter, KeyCode::Tab, KeyCode::Esc, KeyCode::Down, KeyCode::PageDown] {
+    for code in [
+        KeyCode::Enter,
+        KeyCode::Tab,
+        KeyCode::Esc,
+        KeyCode::Down,
+        KeyCode::PageDown,
+    ] {
         update(&mut app, key(code));
     }
     assert!(app.visible.is_empty());

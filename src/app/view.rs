@@ -48,16 +48,22 @@ impl View {
                 (start..end).collect()
             }
             View::Week => {
-                let Some(latest) = catalog.latest_day() else { return Vec::new() };
+                let Some(latest) = catalog.latest_day() else {
+                    return Vec::new();
+                };
                 let first = latest.checked_sub_days(Days::new(6)).unwrap_or(latest);
                 (0..rows.partition_point(|r| r.day >= first)).collect()
             }
             View::All => (0..rows.len()).collect(),
-            View::Starred => (0..rows.len()).filter(|&i| catalog.is_starred(&rows[i].id)).collect(),
-            View::Unread => (0..rows.len()).filter(|&i| !catalog.is_read(&rows[i].id)).collect(),
-            View::Source(source) => {
-                (0..rows.len()).filter(|&i| rows[i].sources.contains(source)).collect()
-            }
+            View::Starred => (0..rows.len())
+                .filter(|&i| catalog.is_starred(&rows[i].id))
+                .collect(),
+            View::Unread => (0..rows.len())
+                .filter(|&i| !catalog.is_read(&rows[i].id))
+                .collect(),
+            View::Source(source) => (0..rows.len())
+                .filter(|&i| rows[i].sources.contains(source))
+                .collect(),
         };
         if *self == View::Starred {
             let starred_at = |i: &usize| catalog.state(&rows[*i].id).and_then(|s| s.starred_at);
@@ -105,17 +111,27 @@ mod tests {
         let at = |d| Utc.with_ymd_and_hms(2025, 5, d, 0, 0, 0).single();
         user.insert(
             PaperId::from_stored("d".into()),
-            UserState { starred_at: at(1), read: true, note: None },
+            UserState {
+                starred_at: at(1),
+                read: true,
+                note: None,
+            },
         );
         user.insert(
             PaperId::from_stored("c".into()),
-            UserState { starred_at: at(2), read: false, note: None },
+            UserState {
+                starred_at: at(2),
+                read: false,
+                note: None,
+            },
         );
         Catalog::new(rows, user, true, None)
     }
 
     fn ids(catalog: &Catalog, rows: Vec<usize>) -> Vec<&str> {
-        rows.into_iter().map(|i| catalog.rows[i].id.as_str()).collect()
+        rows.into_iter()
+            .map(|i| catalog.rows[i].id.as_str())
+            .collect()
     }
 
     #[test]
@@ -125,7 +141,11 @@ mod tests {
         assert_eq!(ids(&c, View::Day(day).rows(&c)).len(), 2);
         assert_eq!(ids(&c, View::Week.rows(&c)), vec!["a", "b", "c"]);
         assert_eq!(View::All.rows(&c).len(), 4);
-        assert_eq!(ids(&c, View::Starred.rows(&c)), vec!["c", "d"], "latest star first");
+        assert_eq!(
+            ids(&c, View::Starred.rows(&c)),
+            vec!["c", "d"],
+            "latest star first"
+        );
         assert_eq!(ids(&c, View::Unread.rows(&c)), vec!["a", "b", "c"]);
         assert_eq!(ids(&c, View::Source(SourceId::arxiv()).rows(&c)), vec!["b"]);
     }
@@ -134,7 +154,10 @@ mod tests {
     fn day_names_are_relative_to_today() {
         let today = NaiveDate::from_ymd_opt(2025, 4, 30).unwrap();
         assert_eq!(View::Day(today).name(today), "Today");
-        assert_eq!(View::Day(today.pred_opt().unwrap()).name(today), "Yesterday");
+        assert_eq!(
+            View::Day(today.pred_opt().unwrap()).name(today),
+            "Yesterday"
+        );
         assert_eq!(
             View::Day(NaiveDate::from_ymd_opt(2025, 4, 1).unwrap()).name(today),
             "Tue Apr 1, 2025"

@@ -1,16 +1,47 @@
 //! The sled paper cache: list rows, full records, feed metadata and user state, with a schema
 //! version and migrations. The single source of truth; sync writes, the UI reads.
 //!
-//! Layout (see STORAGE.md in the design notes for the measurements behind it):
-//! SKELETON: the helper that owns this module documents the layout here.
+//! Layout (see STORAGE.md in the design notes for the measurements behind it). sled's open
+//! time grows with key count and log bytes, so what the first frame needs lives in a small Db of
+//! few keys, and the full records in a second Db opened after the first frame:
+//!
+//! - `<data_dir>/list/`, a sled Db opened by [`Store::open`]:
+//!   - `rows`: list rows chunked per day. Key = day as `YYYYMMDD` (u32 big-endian) + part
+//!     number (u16 big-endian); value = up to 1,024 rows of that day. Newest-first and per-day
+//!     reads are range scans; 1M papers are about 1,000 keys.
+//!   - `user`: stars (with time), read flags and notes, bucketed by
+//!     `stable_hash(id) % 256` (one byte) → every state in the bucket. At most 256 keys however
+//!     many papers were read; empty states are dropped. Sync never writes here.
+//!   - `feeds`: source id → `FeedState`.
+//!   - `meta`: `schema_version` (u32 big-endian).
+//! - `<data_dir>/body/`, a second sled Db: the full `Paper` records under the same day/part keys
+//!   as their rows, opened on first need ([`Store::paper`], [`Store::apply`]…) or by
+//!   [`Store::warm_body`] on a background thread right after the first frame.
+//! - In memory: an id → chunk index with per-chunk row counts, built from the rows' id lists on
+//!   first need and shared by every clone; never stored.
+//!
+//! Every value starts with a one-byte codec version, then postcard (see `codec.rs`). An older
+//! schema is migrated on open (`migrate.rs`); a newer one is refused. Writes are one sled batch
+//! per Db and are flushed before they return; user-state writes are durable when they return.
 
-use std::collections::{BTreeMap, HashMap};
+mod codec;
+mod index;
+mod keys;
+mod migrate;
+mod write;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, RwLock};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::model::{ListRow, Paper, PaperId, SourceId, UserState};
+use codec::BodyChunk;
+use index::{BuildError, Index};
+use keys::ChunkKey;
+use write::{CommitOrder, WriteContext};
 
 /// Why the store could not do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -21,11 +52,18 @@ pub enum StoreError {
         "the store in {dir} has schema version {found}, this paperboat reads up to {supported}; \
          upgrade paperboat or move the store aside"
     )]
-    UnknownVersion { dir: PathBuf, found: u32, supported: u32 },
+    UnknownVersion {
+        dir: PathBuf,
+        found: u32,
+        supported: u32,
+    },
     #[error("the store in {dir} is damaged: {detail}")]
     Corrupt { dir: PathBuf, detail: String },
     #[error("store I/O error in {dir}: {source}")]
-    Io { dir: PathBuf, source: std::io::Error },
+    Io {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
     #[error("store error: {0}")]
     Sled(String),
 }
@@ -59,87 +97,512 @@ pub struct FeedState {
     pub last_new: usize,
 }
 
+/// sled's page cache bound for the list Db: rows of 1M papers are ~100 MB on disk; the first
+/// frame reads one day of them.
+const LIST_CACHE_BYTES: u64 = 64 * 1024 * 1024;
+/// The body Db is read a paper at a time; its cache only spares re-reading recent chunks.
+const BODY_CACHE_BYTES: u64 = 128 * 1024 * 1024;
+
+pub(super) fn corrupt(dir: &Path, detail: String) -> StoreError {
+    StoreError::Corrupt {
+        dir: dir.to_path_buf(),
+        detail,
+    }
+}
+
+/// Maps a sled error, recognising sled 0.34's failed file lock: it reports it only as an
+/// `Io` error of kind `Other` whose message starts "could not acquire lock".
+pub(super) fn sled_error(dir: &Path, error: sled::Error) -> StoreError {
+    match error {
+        sled::Error::Io(io) if io.to_string().contains("could not acquire lock") => {
+            StoreError::Locked(dir.to_path_buf())
+        }
+        sled::Error::Io(source) => StoreError::Io {
+            dir: dir.to_path_buf(),
+            source,
+        },
+        sled::Error::Corruption { .. } => corrupt(dir, error.to_string()),
+        other => StoreError::Sled(other.to_string()),
+    }
+}
+
+/// Locks a mutex that guards no data (it only serialises writers), so poisoning is moot.
+fn serialise(mutex: &Mutex<()>) -> MutexGuard<'_, ()> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn open_db(dir: &Path, sub: &str, cache_bytes: u64) -> Result<sled::Db, StoreError> {
+    sled::Config::new()
+        .path(dir.join(sub))
+        .cache_capacity(cache_bytes)
+        .open()
+        .map_err(|e| sled_error(dir, e))
+}
+
+/// The list Db and its trees.
+pub(super) struct ListDb {
+    db: sled::Db,
+    rows: sled::Tree,
+    user: sled::Tree,
+    feeds: sled::Tree,
+    meta: sled::Tree,
+}
+
+impl ListDb {
+    fn open(dir: &Path) -> Result<ListDb, StoreError> {
+        let db = open_db(dir, "list", LIST_CACHE_BYTES)?;
+        let tree = |name: &str| db.open_tree(name).map_err(|e| sled_error(dir, e));
+        Ok(ListDb {
+            rows: tree("rows")?,
+            user: tree("user")?,
+            feeds: tree("feeds")?,
+            meta: tree("meta")?,
+            db,
+        })
+    }
+}
+
+struct Inner {
+    dir: PathBuf,
+    list: ListDb,
+    /// Opened on first need; `body_opening` keeps two threads from both trying (the second
+    /// would fail on sled's file lock).
+    body: OnceLock<sled::Db>,
+    body_opening: Mutex<()>,
+    index: OnceLock<RwLock<Index>>,
+    /// Serialises `apply` and retention (read-modify-write of chunks and the index).
+    papers_writer: Mutex<()>,
+    /// Serialises read-modify-write of user-state buckets.
+    user_writer: Mutex<()>,
+}
+
 /// A handle on the store; cheap to clone, shared by the UI and the sync task.
 #[derive(Clone)]
 pub struct Store {
-    dir: PathBuf,
+    inner: Arc<Inner>,
 }
 
 impl Store {
     /// Opens (or creates) the store in `dir`, migrating an older schema.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
-        Ok(Store { dir: dir.to_path_buf() })
+        let list = ListDb::open(dir)?;
+        let body = OnceLock::new();
+        match migrate::stored_version(dir, &list.meta)? {
+            Some(found) if found > migrate::CURRENT_VERSION => {
+                return Err(StoreError::UnknownVersion {
+                    dir: dir.to_path_buf(),
+                    found,
+                    supported: migrate::CURRENT_VERSION,
+                });
+            }
+            Some(found) if found < migrate::CURRENT_VERSION => {
+                Self::migrate_from(dir, &list, &body, found)?;
+            }
+            Some(_) => {}
+            None if migrate::has_v0(dir) => Self::migrate_from(dir, &list, &body, 0)?,
+            None if !list.rows.is_empty() => {
+                return Err(corrupt(dir, "it holds papers but no schema version".into()));
+            }
+            None => migrate::write_version(dir, &list, migrate::CURRENT_VERSION)?,
+        }
+        migrate::remove_superseded(dir)?;
+        Ok(Store {
+            inner: Arc::new(Inner {
+                dir: dir.to_path_buf(),
+                list,
+                body,
+                body_opening: Mutex::new(()),
+                index: OnceLock::new(),
+                papers_writer: Mutex::new(()),
+                user_writer: Mutex::new(()),
+            }),
+        })
     }
-    pub fn warm_body(&self) -> Result<(), StoreError> {
-        Ok(())
+
+    fn migrate_from(
+        dir: &Path,
+        list: &ListDb,
+        body: &OnceLock<sled::Db>,
+        from: u32,
+    ) -> Result<(), StoreError> {
+        let opened = open_db(dir, "body", BODY_CACHE_BYTES)?;
+        let body = body.get_or_init(|| opened);
+        let ctx = migrate::MigrationContext { dir, list, body };
+        migrate::migrate(&ctx, from, migrate::CURRENT_VERSION)
     }
+
     pub fn dir(&self) -> &Path {
-        &self.dir
+        &self.inner.dir
     }
+
+    /// Opens the body Db now (it opens itself on first need otherwise). Call it on a
+    /// background thread right after the first frame so the detail pane never waits for it.
+    pub fn warm_body(&self) -> Result<(), StoreError> {
+        self.body().map(|_| ())
+    }
+
+    fn body(&self) -> Result<&sled::Db, StoreError> {
+        if let Some(db) = self.inner.body.get() {
+            return Ok(db);
+        }
+        let _opening = serialise(&self.inner.body_opening);
+        if let Some(db) = self.inner.body.get() {
+            return Ok(db);
+        }
+        let opened = open_db(&self.inner.dir, "body", BODY_CACHE_BYTES)?;
+        Ok(self.inner.body.get_or_init(|| opened))
+    }
+
+    /// The id index, built from the rows on first need. Two threads may both build it; the
+    /// first to finish wins, and both builds read the same committed rows because writers
+    /// build it before they change anything.
+    fn index(&self) -> Result<&RwLock<Index>, StoreError> {
+        if let Some(index) = self.inner.index.get() {
+            return Ok(index);
+        }
+        let dir = &self.inner.dir;
+        let built = Index::build(&self.inner.list.rows).map_err(|e| match e {
+            BuildError::Sled(e) => sled_error(dir, e),
+            BuildError::Corrupt(detail) => corrupt(dir, detail),
+        })?;
+        Ok(self.inner.index.get_or_init(|| RwLock::new(built)))
+    }
+
+    fn write_context<'a>(&'a self, body: &'a sled::Db) -> WriteContext<'a> {
+        WriteContext {
+            dir: &self.inner.dir,
+            list: &self.inner.list.db,
+            rows: &self.inner.list.rows,
+            body,
+        }
+    }
+
+    fn chunk_key(&self, bytes: &[u8]) -> Result<ChunkKey, StoreError> {
+        ChunkKey::from_bytes(bytes).ok_or_else(|| {
+            corrupt(
+                &self.inner.dir,
+                format!("key {bytes:?} is not a day/part key"),
+            )
+        })
+    }
+
+    fn decode_rows(&self, key: ChunkKey, value: &[u8]) -> Result<Vec<ListRow>, StoreError> {
+        codec::decode_rows(value, key.day)
+            .map_err(|e| corrupt(&self.inner.dir, format!("rows chunk {key}: {e}")))
+    }
+
     /// The newest day that has papers.
     pub fn latest_day(&self) -> Result<Option<NaiveDate>, StoreError> {
-        Ok(None)
+        let last = self
+            .inner
+            .list
+            .rows
+            .last()
+            .map_err(|e| sled_error(&self.inner.dir, e))?;
+        last.map(|(key, _)| self.chunk_key(&key).map(|key| key.day))
+            .transpose()
     }
+
     /// Every day that has papers, newest first, with its paper count.
     pub fn days(&self) -> Result<Vec<(NaiveDate, usize)>, StoreError> {
-        Ok(Vec::new())
+        let mut days: Vec<(NaiveDate, usize)> = Vec::new();
+        for entry in self.inner.list.rows.iter().rev() {
+            let (key, value) = entry.map_err(|e| sled_error(&self.inner.dir, e))?;
+            let key = self.chunk_key(&key)?;
+            let count = codec::row_count(&value)
+                .map_err(|e| corrupt(&self.inner.dir, format!("rows chunk {key}: {e}")))?;
+            match days.last_mut() {
+                Some((day, total)) if *day == key.day => *total += count,
+                _ => days.push((key.day, count)),
+            }
+        }
+        Ok(days)
     }
-    /// The list rows filed under one day.
-    pub fn rows_for_day(&self, _day: NaiveDate) -> Result<Vec<ListRow>, StoreError> {
-        Ok(Vec::new())
+
+    /// How many papers the store holds.
+    pub fn paper_count(&self) -> Result<usize, StoreError> {
+        if let Some(index) = self.inner.index.get() {
+            return Ok(index
+                .read()
+                .unwrap_or_else(PoisonError::into_inner)
+                .paper_count());
+        }
+        Ok(self.days()?.iter().map(|(_, count)| count).sum())
     }
-    /// Every list row, newest day first.
+
+    /// The list rows filed under one day, in the order they were first stored.
+    pub fn rows_for_day(&self, day: NaiveDate) -> Result<Vec<ListRow>, StoreError> {
+        let Some((low, high)) = ChunkKey::day_range(day) else {
+            return Ok(Vec::new());
+        };
+        let mut rows = Vec::new();
+        for entry in self.inner.list.rows.range(low..=high) {
+            let (key, value) = entry.map_err(|e| sled_error(&self.inner.dir, e))?;
+            rows.extend(self.decode_rows(self.chunk_key(&key)?, &value)?);
+        }
+        Ok(rows)
+    }
+
+    /// Every list row, newest day first (within a day, in the order they were first stored).
     pub fn all_rows(&self) -> Result<Vec<ListRow>, StoreError> {
-        Ok(Vec::new())
+        let mut rows = Vec::new();
+        // Chunks come newest first, so a day's parts arrive last part first; they are held
+        // back until the day is complete and then appended in part order.
+        let mut day_parts: Vec<Vec<ListRow>> = Vec::new();
+        let mut current_day = None;
+        for entry in self.inner.list.rows.iter().rev() {
+            let (key, value) = entry.map_err(|e| sled_error(&self.inner.dir, e))?;
+            let key = self.chunk_key(&key)?;
+            if current_day != Some(key.day) {
+                rows.extend(day_parts.drain(..).rev().flatten());
+                current_day = Some(key.day);
+            }
+            day_parts.push(self.decode_rows(key, &value)?);
+        }
+        rows.extend(day_parts.drain(..).rev().flatten());
+        Ok(rows)
     }
+
     /// The full record of one paper.
-    pub fn paper(&self, _id: &PaperId) -> Result<Option<Paper>, StoreError> {
-        Ok(None)
+    pub fn paper(&self, id: &PaperId) -> Result<Option<Paper>, StoreError> {
+        let key = self
+            .index()?
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .locate(id);
+        let Some(key) = key else {
+            return Ok(None);
+        };
+        let dir = &self.inner.dir;
+        let Some(value) = self
+            .body()?
+            .get(key.to_bytes())
+            .map_err(|e| sled_error(dir, e))?
+        else {
+            return Ok(None);
+        };
+        let chunk =
+            BodyChunk::parse(&value).map_err(|e| corrupt(dir, format!("body chunk {key}: {e}")))?;
+        let Some(slot) = chunk.position(id) else {
+            return Ok(None);
+        };
+        let paper = chunk
+            .paper(slot)
+            .map_err(|e| corrupt(dir, format!("body chunk {key}, paper {id}: {e}")))?;
+        Ok(Some(paper))
     }
-    /// Calls `visit` with every full record (for search indexing and export).
-    pub fn for_each_paper(&self, _visit: &mut dyn FnMut(&Paper)) -> Result<(), StoreError> {
+
+    /// Calls `visit` with every full record (for search indexing and export), oldest day first.
+    pub fn for_each_paper(&self, visit: &mut dyn FnMut(&Paper)) -> Result<(), StoreError> {
+        let index = self.index()?;
+        let dir = &self.inner.dir;
+        for entry in self.body()?.iter() {
+            let (key, value) = entry.map_err(|e| sled_error(dir, e))?;
+            let key = self.chunk_key(&key)?;
+            let chunk = BodyChunk::parse(&value)
+                .map_err(|e| corrupt(dir, format!("body chunk {key}: {e}")))?;
+            // Only bodies the rows point at: a crash between the two Dbs' flushes can leave a
+            // stray copy behind. The lock is released before `visit` runs, which may call back.
+            let listed: Vec<usize> = {
+                let index = index.read().unwrap_or_else(PoisonError::into_inner);
+                (0..chunk.ids.len())
+                    .filter(|&slot| {
+                        index.locate(&PaperId::from_stored(chunk.ids[slot].to_string()))
+                            == Some(key)
+                    })
+                    .collect()
+            };
+            for slot in listed {
+                let paper = chunk.paper(slot).map_err(|e| {
+                    corrupt(
+                        dir,
+                        format!("body chunk {key}, paper {}: {e}", chunk.ids[slot]),
+                    )
+                })?;
+                visit(&paper);
+            }
+        }
         Ok(())
     }
+
     /// Merges papers from one fetch into the store in one batch and flushes it.
     /// `fetched_on` files papers that carry no date. Never touches user state.
     pub fn apply(
         &self,
-        _papers: Vec<Paper>,
-        _fetched_on: NaiveDate,
+        papers: Vec<Paper>,
+        fetched_on: NaiveDate,
     ) -> Result<ApplyOutcome, StoreError> {
-        Ok(ApplyOutcome::default())
+        let _writer = serialise(&self.inner.papers_writer);
+        let body = self.body()?;
+        let index = self.index()?;
+        let ctx = self.write_context(body);
+        let (outcome, writes) = {
+            let index = index.read().unwrap_or_else(PoisonError::into_inner);
+            write::plan_apply(&ctx, &index, papers, fetched_on)?
+        };
+        write::commit(&ctx, &writes, CommitOrder::BodiesFirst)?;
+        let mut index = index.write().unwrap_or_else(PoisonError::into_inner);
+        for write in &writes {
+            write.update_index(&mut index);
+        }
+        Ok(outcome)
     }
-    pub fn feed_state(&self, _source: &SourceId) -> Result<FeedState, StoreError> {
-        Ok(FeedState::default())
+
+    pub fn feed_state(&self, source: &SourceId) -> Result<FeedState, StoreError> {
+        let dir = &self.inner.dir;
+        let value = self
+            .inner
+            .list
+            .feeds
+            .get(source.as_str())
+            .map_err(|e| sled_error(dir, e))?;
+        match value {
+            None => Ok(FeedState::default()),
+            Some(value) => codec::decode_feed_state(&value)
+                .map_err(|e| corrupt(dir, format!("feed state of {source}: {e}"))),
+        }
     }
-    pub fn set_feed_state(&self, _source: &SourceId, _state: &FeedState) -> Result<(), StoreError> {
+
+    pub fn set_feed_state(&self, source: &SourceId, state: &FeedState) -> Result<(), StoreError> {
+        let dir = &self.inner.dir;
+        let value = codec::encode_feed_state(state)
+            .map_err(|e| corrupt(dir, format!("encoding feed state of {source}: {e}")))?;
+        self.inner
+            .list
+            .feeds
+            .insert(source.as_str(), value)
+            .map_err(|e| sled_error(dir, e))?;
+        self.inner.list.db.flush().map_err(|e| sled_error(dir, e))?;
         Ok(())
     }
+
     pub fn feed_states(&self) -> Result<Vec<(SourceId, FeedState)>, StoreError> {
-        Ok(Vec::new())
+        let dir = &self.inner.dir;
+        let mut states = Vec::new();
+        for entry in self.inner.list.feeds.iter() {
+            let (key, value) = entry.map_err(|e| sled_error(dir, e))?;
+            let source = SourceId::from_stored(String::from_utf8_lossy(&key).into_owned());
+            let state = codec::decode_feed_state(&value)
+                .map_err(|e| corrupt(dir, format!("feed state of {source}: {e}")))?;
+            states.push((source, state));
+        }
+        Ok(states)
     }
-    pub fn user_state(&self, _id: &PaperId) -> Result<UserState, StoreError> {
-        Ok(UserState::default())
+
+    fn user_bucket(&self, key: [u8; 1]) -> Result<BTreeMap<PaperId, UserState>, StoreError> {
+        let dir = &self.inner.dir;
+        match self
+            .inner
+            .list
+            .user
+            .get(key)
+            .map_err(|e| sled_error(dir, e))?
+        {
+            None => Ok(BTreeMap::new()),
+            Some(value) => codec::decode_user_bucket(&value)
+                .map_err(|e| corrupt(dir, format!("user bucket {}: {e}", key[0]))),
+        }
     }
+
+    pub fn user_state(&self, id: &PaperId) -> Result<UserState, StoreError> {
+        let mut bucket = self.user_bucket(keys::user_bucket(id))?;
+        Ok(bucket.remove(id).unwrap_or_default())
+    }
+
     /// All user state (stars, read flags, notes), for the list marks and the Starred view.
     pub fn user_states(&self) -> Result<HashMap<PaperId, UserState>, StoreError> {
-        Ok(HashMap::new())
+        let dir = &self.inner.dir;
+        let mut states = HashMap::new();
+        for entry in self.inner.list.user.iter() {
+            let (key, value) = entry.map_err(|e| sled_error(dir, e))?;
+            let bucket = codec::decode_user_bucket(&value)
+                .map_err(|e| corrupt(dir, format!("user bucket {key:?}: {e}")))?;
+            states.extend(bucket);
+        }
+        Ok(states)
     }
-    /// Stars or unstars a paper; durable on disk before it returns.
-    pub fn set_starred(&self, _id: &PaperId, _starred: bool, _at: DateTime<Utc>) -> Result<(), StoreError> {
+
+    /// Read-modify-write of one paper's state, flushed before it returns.
+    fn update_user(
+        &self,
+        id: &PaperId,
+        change: impl FnOnce(&mut UserState),
+    ) -> Result<(), StoreError> {
+        let _writer = serialise(&self.inner.user_writer);
+        let dir = &self.inner.dir;
+        let key = keys::user_bucket(id);
+        let mut bucket = self.user_bucket(key)?;
+        let mut state = bucket.remove(id).unwrap_or_default();
+        change(&mut state);
+        if !state.is_empty() {
+            bucket.insert(id.clone(), state);
+        }
+        let user = &self.inner.list.user;
+        if bucket.is_empty() {
+            user.remove(key).map_err(|e| sled_error(dir, e))?;
+        } else {
+            let value = codec::encode_user_bucket(&bucket)
+                .map_err(|e| corrupt(dir, format!("encoding user bucket {}: {e}", key[0])))?;
+            user.insert(key, value).map_err(|e| sled_error(dir, e))?;
+        }
+        self.inner.list.db.flush().map_err(|e| sled_error(dir, e))?;
         Ok(())
     }
+
+    /// Stars or unstars a paper; durable on disk before it returns. Starring a starred paper
+    /// keeps its original star time.
+    pub fn set_starred(
+        &self,
+        id: &PaperId,
+        starred: bool,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.update_user(id, |state| {
+            state.starred_at = if starred {
+                state.starred_at.or(Some(at))
+            } else {
+                None
+            };
+        })
+    }
+
     /// Marks a paper read or unread; durable on disk before it returns.
-    pub fn set_read(&self, _id: &PaperId, _read: bool) -> Result<(), StoreError> {
-        Ok(())
+    pub fn set_read(&self, id: &PaperId, read: bool) -> Result<(), StoreError> {
+        self.update_user(id, |state| state.read = read)
     }
+
     /// Sets or clears a paper's note; durable on disk before it returns.
-    pub fn set_note(&self, _id: &PaperId, _note: Option<String>) -> Result<(), StoreError> {
-        Ok(())
+    pub fn set_note(&self, id: &PaperId, note: Option<String>) -> Result<(), StoreError> {
+        self.update_user(id, |state| state.note = note)
     }
+
     /// Drops papers filed before `today - keep_days`, except starred or noted ones.
-    /// Returns how many were dropped.
-    pub fn apply_retention(&self, _keep_days: u32, _today: NaiveDate) -> Result<usize, StoreError> {
-        Ok(0)
+    /// `keep_days == 0` keeps everything. Returns how many were dropped.
+    pub fn apply_retention(&self, keep_days: u32, today: NaiveDate) -> Result<usize, StoreError> {
+        if keep_days == 0 {
+            return Ok(0);
+        }
+        let Some(cutoff) = today.checked_sub_days(chrono::Days::new(u64::from(keep_days))) else {
+            return Ok(0);
+        };
+        let _writer = serialise(&self.inner.papers_writer);
+        // Held through the sweep so a star set meanwhile cannot land on a paper being dropped.
+        let _user_writer = serialise(&self.inner.user_writer);
+        let states = self.user_states()?;
+        let protected: HashSet<&str> = states
+            .iter()
+            .filter(|(_, state)| state.is_starred() || state.note.is_some())
+            .map(|(id, _)| id.as_str())
+            .collect();
+        let body = self.body()?;
+        let index = self.index()?;
+        let ctx = self.write_context(body);
+        let (dropped, writes) = write::plan_retention(&ctx, &protected, cutoff)?;
+        write::commit(&ctx, &writes, CommitOrder::RowsFirst)?;
+        let mut index = index.write().unwrap_or_else(PoisonError::into_inner);
+        for write in &writes {
+            write.update_index(&mut index);
+        }
+        Ok(dropped)
     }
 }

@@ -32,8 +32,11 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
     // Never scroll past the end: the last line stays at the bottom at most.
     let max_scroll = lines.len().saturating_sub(usize::from(inner.height));
     let scroll = usize::from(app.detail_scroll).min(max_scroll);
-    let visible: Vec<Line<'_>> =
-        lines.into_iter().skip(scroll).take(usize::from(inner.height)).collect();
+    let visible: Vec<Line<'_>> = lines
+        .into_iter()
+        .skip(scroll)
+        .take(usize::from(inner.height))
+        .collect();
     frame.render_widget(Paragraph::new(visible), inner);
 }
 
@@ -63,7 +66,10 @@ fn labelled<'a>(label: &str, value: String, theme: &Theme, width: usize) -> Vec<
             let line = line.into_owned();
             if i == 0 && line.starts_with(&prefix) {
                 let rest = line[prefix.len()..].to_string();
-                Line::from(vec![Span::styled(prefix.clone(), theme.label()), Span::raw(rest)])
+                Line::from(vec![
+                    Span::styled(prefix.clone(), theme.label()),
+                    Span::raw(rest),
+                ])
             } else {
                 Line::raw(line)
             }
@@ -72,7 +78,11 @@ fn labelled<'a>(label: &str, value: String, theme: &Theme, width: usize) -> Vec<
 }
 
 fn authors_text(authors: &[String], total: usize) -> String {
-    let shown: Vec<&str> = authors.iter().take(SHOWN_AUTHORS).map(String::as_str).collect();
+    let shown: Vec<&str> = authors
+        .iter()
+        .take(SHOWN_AUTHORS)
+        .map(String::as_str)
+        .collect();
     let mut text = shown.join(", ");
     if total > shown.len() {
         text.push_str(&format!(" +{} more", total - shown.len()));
@@ -85,16 +95,28 @@ fn marks(app: &App, id: &crate::model::PaperId) -> String {
     if app.catalog.is_starred(id) {
         marks.push("★ starred");
     }
-    marks.push(if app.catalog.is_read(id) { "read" } else { "● unread" });
+    marks.push(if app.catalog.is_read(id) {
+        "read"
+    } else {
+        "● unread"
+    });
     marks.join(" · ")
 }
 
 fn paper_lines<'a>(app: &App, paper: &Paper, theme: &Theme, width: usize) -> Vec<Line<'a>> {
     let mut lines = wrap(&paper.title, width, theme.title());
-    lines.push(Line::styled(fit(&marks(app, &paper.id), width), theme.star()));
+    lines.push(Line::styled(
+        fit(&marks(app, &paper.id), width),
+        theme.star(),
+    ));
     lines.push(Line::default());
     if !paper.authors.is_empty() {
-        lines.extend(labelled("Authors", authors_text(&paper.authors, paper.authors.len()), theme, width));
+        lines.extend(labelled(
+            "Authors",
+            authors_text(&paper.authors, paper.authors.len()),
+            theme,
+            width,
+        ));
     }
     let mut dates = Vec::new();
     if let Some(published) = paper.published {
@@ -108,7 +130,12 @@ fn paper_lines<'a>(app: &App, paper: &Paper, theme: &Theme, width: usize) -> Vec
     }
     lines.extend(labelled("Id", paper.id.to_string(), theme, width));
     if !paper.categories.is_empty() {
-        lines.extend(labelled("Categories", paper.categories.join(", "), theme, width));
+        lines.extend(labelled(
+            "Categories",
+            paper.categories.join(", "),
+            theme,
+            width,
+        ));
     }
     let mut counts = Vec::new();
     if let Some(n) = paper.upvotes {
@@ -143,7 +170,10 @@ fn paper_lines<'a>(app: &App, paper: &Paper, theme: &Theme, width: usize) -> Vec
         if let Some(url) = link {
             lines.push(Line::from(vec![
                 Span::styled(format!("{label}: "), theme.label()),
-                Span::styled(fit(url, width.saturating_sub(label.len() + 2)), theme.link()),
+                Span::styled(
+                    fit(url, width.saturating_sub(label.len() + 2)),
+                    theme.link(),
+                ),
             ]));
         }
     }
@@ -153,14 +183,23 @@ fn paper_lines<'a>(app: &App, paper: &Paper, theme: &Theme, width: usize) -> Vec
         lines.extend(wrap(summary, width, ratatui::style::Style::new()));
     }
     if !paper.ai_keywords.is_empty() {
-        lines.extend(labelled("Keywords", paper.ai_keywords.join(", "), theme, width));
+        lines.extend(labelled(
+            "Keywords",
+            paper.ai_keywords.join(", "),
+            theme,
+            width,
+        ));
     }
     lines.push(Line::default());
     if paper.abstract_text.is_empty() {
         lines.push(Line::styled("(no abstract)", theme.muted()));
     } else {
         lines.push(Line::styled("Abstract", theme.label()));
-        lines.extend(wrap(&paper.abstract_text, width, ratatui::style::Style::new()));
+        lines.extend(wrap(
+            &paper.abstract_text,
+            width,
+            ratatui::style::Style::new(),
+        ));
     }
     lines
 }
@@ -172,11 +211,20 @@ fn row_lines<'a>(app: &App, row: &ListRow, theme: &Theme, width: usize) -> Vec<L
     lines.push(Line::default());
     if !row.authors.is_empty() {
         let total = usize::try_from(row.author_count).unwrap_or(row.authors.len());
-        lines.extend(labelled("Authors", authors_text(&row.authors, total), theme, width));
+        lines.extend(labelled(
+            "Authors",
+            authors_text(&row.authors, total),
+            theme,
+            width,
+        ));
     }
     lines.extend(labelled("Id", row.id.to_string(), theme, width));
     lines.push(Line::default());
-    let note = if app.detail_loading.as_ref() == Some(&row.id) { "loading…" } else { "(no details stored)" };
+    let note = if app.detail_loading.as_ref() == Some(&row.id) {
+        "loading…"
+    } else {
+        "(no details stored)"
+    };
     lines.push(Line::styled(note, theme.muted()));
     lines
 }

@@ -22,7 +22,11 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
     let width = usize::from(inner.width);
     let mut lines = Vec::new();
     let cursor = if app.query.editing { "▏" } else { "" };
-    let query_style = if app.query.editing { theme.title() } else { theme.muted() };
+    let query_style = if app.query.editing {
+        theme.title()
+    } else {
+        theme.muted()
+    };
     let query = if app.query.text.is_empty() && !app.query.editing {
         "/ to filter".to_string()
     } else {
@@ -32,7 +36,11 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
     lines.push(Line::default());
     let today = app.today();
     for (i, (view, count)) in app.view_counts.iter().enumerate() {
-        let key = if i < 5 { format!("{} ", i + 1) } else { "  ".to_string() };
+        let key = if i < 5 {
+            format!("{} ", i + 1)
+        } else {
+            "  ".to_string()
+        };
         let name = view.name(today);
         let count_text = if app.catalog.complete || matches!(view, View::Day(_)) {
             count.to_string()
@@ -41,7 +49,11 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
         };
         let label_width = width.saturating_sub(key.len() + count_text.len() + 1);
         let text = format!("{key}{} {count_text}", pad(&name, label_width));
-        let mut style = if *view == app.view { theme.title() } else { ratatui::style::Style::new() };
+        let mut style = if *view == app.view {
+            theme.title()
+        } else {
+            ratatui::style::Style::new()
+        };
         if app.focus == Focus::Filter && !app.query.editing && i == app.filter_cursor {
             style = style.patch(theme.selected());
         }
@@ -56,8 +68,12 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
                 SourceSync::Running { done, total } => {
                     (format!("{} {done}/{total}", id.badge()), theme.muted())
                 }
-                SourceSync::Updated { new, .. } => (format!("{} ok, {new} new", id.badge()), theme.muted()),
-                SourceSync::Failed(error) => (format!("{} failed: {error}", id.badge()), theme.error()),
+                SourceSync::Updated { new, .. } => {
+                    (format!("{} ok, {new} new", id.badge()), theme.muted())
+                }
+                SourceSync::Failed(error) => {
+                    (format!("{} failed: {error}", id.badge()), theme.error())
+                }
             };
             lines.push(Line::styled(fit(&text, width), style));
         }

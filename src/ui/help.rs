@@ -21,7 +21,10 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border(true))
-        .title(Span::styled(" Keys — Esc closes, j/k scroll ", theme.title()));
+        .title(Span::styled(
+            " Keys — Esc closes, j/k scroll ",
+            theme.title(),
+        ));
     let inner = block.inner(popup);
     frame.render_widget(block, popup);
     let inner_width = usize::from(inner.width);
@@ -34,10 +37,16 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
         if !lines.is_empty() {
             lines.push(Line::default());
         }
-        lines.push(Line::styled(section.context.name().to_string(), theme.label()));
+        lines.push(Line::styled(
+            section.context.name().to_string(),
+            theme.label(),
+        ));
         for entry in section.entries {
             let keys = pad(&entry.keys.join(" "), key_width);
-            let doc = fit(entry.action.doc(), inner_width.saturating_sub(key_width + 1));
+            let doc = fit(
+                entry.action.doc(),
+                inner_width.saturating_sub(key_width + 1),
+            );
             lines.push(Line::from(vec![
                 Span::styled(keys, theme.badge()),
                 Span::raw(" "),
@@ -46,9 +55,15 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
         }
     }
     lines.push(Line::default());
-    lines.push(Line::styled("Filter: type words; Enter keeps, Esc clears", theme.muted()));
+    lines.push(Line::styled(
+        "Filter: type words; Enter keeps, Esc clears",
+        theme.muted(),
+    ));
     let scroll = usize::from(app.help_scroll).min(lines.len().saturating_sub(1));
-    let visible: Vec<Line<'_>> =
-        lines.into_iter().skip(scroll).take(usize::from(inner.height)).collect();
+    let visible: Vec<Line<'_>> = lines
+        .into_iter()
+        .skip(scroll)
+        .take(usize::from(inner.height))
+        .collect();
     frame.render_widget(Paragraph::new(visible), inner);
 }

@@ -48,7 +48,12 @@ impl Layout {
             let rest = columns - FILTER_COLUMNS;
             let list_columns = rest * 11 / 20;
             let list = Rect::new(FILTER_COLUMNS, 0, list_columns, body_rows);
-            let detail = Rect::new(FILTER_COLUMNS + list_columns, 0, rest - list_columns, body_rows);
+            let detail = Rect::new(
+                FILTER_COLUMNS + list_columns,
+                0,
+                rest - list_columns,
+                body_rows,
+            );
             (Some(filter), list, Some(detail))
         } else {
             // Stacked: the list on top, the detail (or the filter pane when it has focus) below.
@@ -103,7 +108,11 @@ mod tests {
         let detail = l.detail.unwrap();
         assert!(l.list.bottom() <= detail.y);
         assert!(l.filter.is_none());
-        assert!(l.list_rows >= 6, "80x24 shows a useful list: {}", l.list_rows);
+        assert!(
+            l.list_rows >= 6,
+            "80x24 shows a useful list: {}",
+            l.list_rows
+        );
         assert!(l.detail_rows >= 8, "and a useful detail: {}", l.detail_rows);
     }
 
@@ -121,7 +130,10 @@ mod tests {
                 for focus in [Focus::List, Focus::Detail, Focus::Filter] {
                     let l = Layout::compute(columns, rows, 120, focus);
                     let full = Rect::new(0, 0, columns, rows);
-                    for rect in [Some(l.list), l.filter, l.detail, Some(l.status)].into_iter().flatten() {
+                    for rect in [Some(l.list), l.filter, l.detail, Some(l.status)]
+                        .into_iter()
+                        .flatten()
+                    {
                         assert!(inside(rect, full), "{columns}x{rows}: {rect:?}");
                     }
                 }

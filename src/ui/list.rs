@@ -15,7 +15,10 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border(app.focus == Focus::List))
-        .title(Span::styled(title(app, usize::from(area.width.saturating_sub(4))), theme.title()));
+        .title(Span::styled(
+            title(app, usize::from(area.width.saturating_sub(4))),
+            theme.title(),
+        ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.width == 0 || inner.height == 0 {
@@ -43,8 +46,16 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
 /// "Today · 24 papers · 5 unread · 2 starred", plus the query when one narrows the list.
 fn title(app: &App, width: usize) -> String {
     let catalog = &app.catalog;
-    let unread = app.visible.iter().filter(|&&i| !catalog.is_read(&catalog.rows[i].id)).count();
-    let starred = app.visible.iter().filter(|&&i| catalog.is_starred(&catalog.rows[i].id)).count();
+    let unread = app
+        .visible
+        .iter()
+        .filter(|&&i| !catalog.is_read(&catalog.rows[i].id))
+        .count();
+    let starred = app
+        .visible
+        .iter()
+        .filter(|&&i| catalog.is_starred(&catalog.rows[i].id))
+        .count();
     let count = app.visible.len();
     let mut text = format!(
         " {} · {count} paper{} · {unread} unread · {starred} starred",
@@ -61,7 +72,10 @@ fn title(app: &App, width: usize) -> String {
 fn empty_notice<'a>(app: &App, theme: &Theme, width: usize) -> Vec<Line<'a>> {
     let mut lines = Vec::new();
     if app.catalog.rows.is_empty() {
-        lines.push(Line::styled(fit("No papers cached yet.", width), theme.title()));
+        lines.push(Line::styled(
+            fit("No papers cached yet.", width),
+            theme.title(),
+        ));
         let follow = if app.sync.running {
             "A sync is running; papers appear here as they arrive."
         } else {
@@ -70,7 +84,10 @@ fn empty_notice<'a>(app: &App, theme: &Theme, width: usize) -> Vec<Line<'a>> {
         lines.push(Line::from(fit(follow, width)));
     } else if !app.query.text.is_empty() {
         lines.push(Line::from(fit(
-            &format!("Nothing matches \"{}\" here. Esc clears the filter.", app.query.text),
+            &format!(
+                "Nothing matches \"{}\" here. Esc clears the filter.",
+                app.query.text
+            ),
             width,
         )));
     } else {
@@ -84,22 +101,34 @@ fn row_line<'a>(app: &App, theme: &Theme, row: &ListRow, width: usize, selected:
     let read = app.catalog.is_read(&row.id);
     let star = if starred { "★" } else { " " };
     let unread = if read { " " } else { "●" };
-    let upvotes = row.upvotes.map_or(String::from("    "), |u| format!("{:>4}", compact(u)));
+    let upvotes = row
+        .upvotes
+        .map_or(String::from("    "), |u| format!("{:>4}", compact(u)));
     let date = row.day.format("%b %d").to_string();
-    let badges: Vec<&str> = row.sources.iter().map(|s| s.badge()).collect();
+    let mut badges: Vec<&str> = row.sources.iter().map(|s| s.badge()).collect();
+    // HF first, then arXiv, then feeds: the order users scan the badges in.
+    badges.sort_by_key(|b| match *b {
+        "HF" => 0,
+        "arXiv" => 1,
+        _ => 2,
+    });
     let mut badges = badges.join("·");
     // Fixed columns: star, space, unread, space, upvotes(4), space … space, badges, space, date.
     let fixed = 1 + 1 + 1 + 1 + 4 + 1;
     let tail_max = width.saturating_sub(fixed + 12);
     badges = fit(&badges, tail_max.saturating_sub(date.width() + 2).min(16));
-    let tail = if width >= fixed + 12 + date.width() + 1 {
+    let tail = if width > fixed + 12 + date.width() {
         format!(" {badges} {date}")
     } else {
         String::new()
     };
     let title_width = width.saturating_sub(fixed + tail.width());
     let title = pad(&row.title, title_width);
-    let title_style = if read { theme.read_title() } else { theme.unread_title() };
+    let title_style = if read {
+        theme.read_title()
+    } else {
+        theme.unread_title()
+    };
     let mut spans = vec![
         Span::styled(star, theme.star()),
         Span::raw(" "),
@@ -115,10 +144,18 @@ fn row_line<'a>(app: &App, theme: &Theme, row: &ListRow, width: usize, selected:
         spans.push(Span::styled(format!(" {date}"), theme.muted()));
     }
     let line = Line::from(spans);
-    if selected { line.patch_style(theme.selected()) } else { line }
+    if selected {
+        line.patch_style(theme.selected())
+    } else {
+        line
+    }
 }
 
 /// 1234 → "1234", 12345 → "12k", so the column stays four wide.
 fn compact(n: u32) -> String {
-    if n < 10_000 { n.to_string() } else { format!("{}k", n / 1000) }
+    if n < 10_000 {
+        n.to_string()
+    } else {
+        format!("{}k", n / 1000)
+    }
 }

@@ -41,7 +41,11 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
     }
     let middle = super::pad(&middle, left_width);
     let failed = !app.sync.running && app.sync.last_failed > 0;
-    let middle_style = if failed { theme.status().patch(theme.error()) } else { theme.status() };
+    let middle_style = if failed {
+        theme.status().patch(theme.error())
+    } else {
+        theme.status()
+    };
     let line = Line::from(vec![
         Span::styled(mode, theme.mode()),
         Span::styled(middle, middle_style),
@@ -62,7 +66,9 @@ fn sync_text(app: &App) -> String {
         let running: Vec<String> = sources
             .iter()
             .filter_map(|(id, s)| match s {
-                SourceSync::Running { done, total } => Some(format!("{} {done}/{total}", id.badge())),
+                SourceSync::Running { done, total } => {
+                    Some(format!("{} {done}/{total}", id.badge()))
+                }
                 _ => None,
             })
             .collect();

@@ -16,7 +16,11 @@ impl Theme {
     }
 
     fn fg(&self, color: Color) -> Style {
-        if self.color { Style::new().fg(color) } else { Style::new() }
+        if self.color {
+            Style::new().fg(color)
+        } else {
+            Style::new()
+        }
     }
 
     pub fn border(&self, focused: bool) -> Style {
@@ -39,13 +43,21 @@ impl Theme {
         self.fg(Color::Green)
     }
     pub fn read_title(&self) -> Style {
-        if self.color { self.fg(Color::Gray) } else { Style::new() }
+        if self.color {
+            self.fg(Color::Gray)
+        } else {
+            Style::new()
+        }
     }
     pub fn unread_title(&self) -> Style {
         Style::new().add_modifier(Modifier::BOLD)
     }
     pub fn muted(&self) -> Style {
-        if self.color { self.fg(Color::DarkGray) } else { Style::new().add_modifier(Modifier::DIM) }
+        if self.color {
+            self.fg(Color::DarkGray)
+        } else {
+            Style::new().add_modifier(Modifier::DIM)
+        }
     }
     pub fn badge(&self) -> Style {
         self.fg(Color::Cyan)
@@ -71,7 +83,10 @@ impl Theme {
     }
     pub fn mode(&self) -> Style {
         if self.color {
-            Style::new().bg(Color::Cyan).fg(Color::Black).add_modifier(Modifier::BOLD)
+            Style::new()
+                .bg(Color::Cyan)
+                .fg(Color::Black)
+                .add_modifier(Modifier::BOLD)
         } else {
             Style::new().add_modifier(Modifier::BOLD)
         }

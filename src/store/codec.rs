@@ -1,0 +1,533 @@
+//! Value encodings of schema v1: a one-byte codec version, then postcard of compact private
+//! mirrors of the model types, so a change to `model.rs` breaks this file's build instead of
+//! silently changing the bytes on disk.
+//!
+//! - rows chunk: `[1] ids: Vec<str> rows: Vec<StoredRow>`, rows aligned with ids; the day is
+//!   the chunk key's, so rows do not repeat it.
+//! - body chunk: `[1] ids: Vec<str> ends: Vec<u32> payload`, where paper `i` is
+//!   `payload[ends[i-1]..ends[i]]`, one postcard `StoredPaper` each, so one paper decodes alone.
+//! - user bucket: `[1] Vec<(id, StoredUserState)>` sorted by id.
+//! - feed state: `[1] StoredFeedState`.
+//!
+//! Dates are stored as numbers (days from CE, or unix seconds + nanoseconds), not strings.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{FeedState, Validators};
+use crate::model::{Links, ListRow, Paper, PaperId, SourceId, UserState};
+
+/// The first byte of every value this module writes.
+pub(super) const CODEC_VERSION: u8 = 1;
+
+/// Why a stored value could not be read back.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum CodecError {
+    #[error("the value is empty")]
+    Empty,
+    #[error("codec version {found}, expected {CODEC_VERSION}")]
+    Version { found: u8 },
+    #[error("undecodable: {0}")]
+    Postcard(#[from] postcard::Error),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+type Result<T> = std::result::Result<T, CodecError>;
+
+type StoredTime = (i64, u32);
+
+fn time_out(time: &DateTime<Utc>) -> StoredTime {
+    (time.timestamp(), time.timestamp_subsec_nanos())
+}
+
+fn time_in((secs, nanos): StoredTime) -> Result<DateTime<Utc>> {
+    DateTime::from_timestamp(secs, nanos)
+        .ok_or_else(|| CodecError::Invalid(format!("time {secs}.{nanos} is out of range")))
+}
+
+fn date_out(date: NaiveDate) -> i32 {
+    date.num_days_from_ce()
+}
+
+fn date_in(days: i32) -> Result<NaiveDate> {
+    NaiveDate::from_num_days_from_ce_opt(days)
+        .ok_or_else(|| CodecError::Invalid(format!("day number {days} is out of range")))
+}
+
+fn opt_str(text: &Option<String>) -> Option<Cow<'_, str>> {
+    text.as_deref().map(Cow::Borrowed)
+}
+
+fn opt_string(text: Option<Cow<'_, str>>) -> Option<String> {
+    text.map(Cow::into_owned)
+}
+
+/// Strips and checks the version byte.
+fn payload(value: &[u8]) -> Result<&[u8]> {
+    match value.split_first() {
+        None => Err(CodecError::Empty),
+        Some((&CODEC_VERSION, rest)) => Ok(rest),
+        Some((&found, _)) => Err(CodecError::Version { found }),
+    }
+}
+
+fn start(capacity: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(capacity);
+    out.push(CODEC_VERSION);
+    out
+}
+
+fn append<T: Serialize + ?Sized>(value: &T, out: Vec<u8>) -> Result<Vec<u8>> {
+    Ok(postcard::to_extend(value, out)?)
+}
+
+fn sources_out<'a>(sources: impl Iterator<Item = &'a SourceId>) -> Vec<Cow<'a, str>> {
+    sources.map(|s| Cow::Borrowed(s.as_str())).collect()
+}
+
+fn sources_in(sources: Vec<Cow<'_, str>>) -> impl Iterator<Item = SourceId> + '_ {
+    sources
+        .into_iter()
+        .map(|s| SourceId::from_stored(s.into_owned()))
+}
+
+// ---------------------------------------------------------------- rows chunks
+
+#[derive(Serialize, Deserialize)]
+struct StoredRow<'a> {
+    title: Cow<'a, str>,
+    authors: Cow<'a, [String]>,
+    author_count: u32,
+    published: Option<StoredTime>,
+    upvotes: Option<u32>,
+    comments: Option<u32>,
+    sources: Vec<Cow<'a, str>>,
+    primary_category: Option<Cow<'a, str>>,
+    has_code: bool,
+}
+
+/// Encodes one chunk's rows (all of the same day, which the key carries).
+pub(super) fn encode_rows<'a>(
+    rows: impl ExactSizeIterator<Item = &'a ListRow> + Clone,
+) -> Result<Vec<u8>> {
+    let ids: Vec<&str> = rows.clone().map(|row| row.id.as_str()).collect();
+    let stored: Vec<StoredRow<'_>> = rows
+        .map(|row| StoredRow {
+            title: Cow::Borrowed(&row.title),
+            authors: Cow::Borrowed(&row.authors),
+            author_count: row.author_count,
+            published: row.published.as_ref().map(time_out),
+            upvotes: row.upvotes,
+            comments: row.comments,
+            sources: sources_out(row.sources.iter()),
+            primary_category: opt_str(&row.primary_category),
+            has_code: row.has_code,
+        })
+        .collect();
+    append(&stored, append(&ids, start(64 + ids.len() * 160))?)
+}
+
+/// The ids of a rows chunk, borrowed from the value, without decoding the rows.
+pub(super) fn decode_row_ids(value: &[u8]) -> Result<(Vec<&str>, &[u8])> {
+    Ok(postcard::take_from_bytes(payload(value)?)?)
+}
+
+/// How many rows a rows chunk holds, reading only the length prefix of its id list.
+pub(super) fn row_count(value: &[u8]) -> Result<usize> {
+    // A postcard sequence starts with its length as a varint.
+    let mut count: u64 = 0;
+    for (shift, byte) in payload(value)?.iter().take(10).enumerate() {
+        count |= u64::from(byte & 0x7f) << (7 * shift);
+        if byte & 0x80 == 0 {
+            return usize::try_from(count)
+                .map_err(|_| CodecError::Invalid("row count overflows".into()));
+        }
+    }
+    Err(CodecError::Invalid("truncated row count".into()))
+}
+
+pub(super) fn decode_rows(value: &[u8], day: NaiveDate) -> Result<Vec<ListRow>> {
+    let (ids, rest) = decode_row_ids(value)?;
+    let (stored, _): (Vec<StoredRow<'_>>, _) = postcard::take_from_bytes(rest)?;
+    if stored.len() != ids.len() {
+        return Err(CodecError::Invalid(format!(
+            "{} ids but {} rows",
+            ids.len(),
+            stored.len()
+        )));
+    }
+    ids.into_iter()
+        .zip(stored)
+        .map(|(id, row)| {
+            Ok(ListRow {
+                id: PaperId::from_stored(id.to_string()),
+                title: row.title.into_owned(),
+                authors: row.authors.into_owned(),
+                author_count: row.author_count,
+                day,
+                published: row.published.map(time_in).transpose()?,
+                upvotes: row.upvotes,
+                comments: row.comments,
+                sources: sources_in(row.sources).collect(),
+                primary_category: opt_string(row.primary_category),
+                has_code: row.has_code,
+            })
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------- body chunks
+
+#[derive(Serialize, Deserialize)]
+struct StoredLinks<'a> {
+    abs: Option<Cow<'a, str>>,
+    pdf: Option<Cow<'a, str>>,
+    hf: Option<Cow<'a, str>>,
+    github: Option<Cow<'a, str>>,
+    project: Option<Cow<'a, str>>,
+    doi: Option<Cow<'a, str>>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredPaper<'a> {
+    title: Cow<'a, str>,
+    authors: Cow<'a, [String]>,
+    abstract_text: Cow<'a, str>,
+    published: Option<StoredTime>,
+    daily_date: Option<i32>,
+    links: StoredLinks<'a>,
+    upvotes: Option<u32>,
+    comments: Option<u32>,
+    github_stars: Option<u32>,
+    ai_summary: Option<Cow<'a, str>>,
+    ai_keywords: Cow<'a, [String]>,
+    categories: Cow<'a, [String]>,
+    arxiv_comment: Option<Cow<'a, str>>,
+    journal_ref: Option<Cow<'a, str>>,
+    announce_type: Option<Cow<'a, str>>,
+    sources: Vec<Cow<'a, str>>,
+}
+
+fn paper_out(paper: &Paper) -> StoredPaper<'_> {
+    let links = &paper.links;
+    StoredPaper {
+        title: Cow::Borrowed(&paper.title),
+        authors: Cow::Borrowed(&paper.authors),
+        abstract_text: Cow::Borrowed(&paper.abstract_text),
+        published: paper.published.as_ref().map(time_out),
+        daily_date: paper.daily_date.map(date_out),
+        links: StoredLinks {
+            abs: opt_str(&links.abs),
+            pdf: opt_str(&links.pdf),
+            hf: opt_str(&links.hf),
+            github: opt_str(&links.github),
+            project: opt_str(&links.project),
+            doi: opt_str(&links.doi),
+        },
+        upvotes: paper.upvotes,
+        comments: paper.comments,
+        github_stars: paper.github_stars,
+        ai_summary: opt_str(&paper.ai_summary),
+        ai_keywords: Cow::Borrowed(&paper.ai_keywords),
+        categories: Cow::Borrowed(&paper.categories),
+        arxiv_comment: opt_str(&paper.arxiv_comment),
+        journal_ref: opt_str(&paper.journal_ref),
+        announce_type: opt_str(&paper.announce_type),
+        sources: sources_out(paper.sources.iter()),
+    }
+}
+
+fn paper_in(id: &str, stored: StoredPaper<'_>) -> Result<Paper> {
+    let links = stored.links;
+    Ok(Paper {
+        id: PaperId::from_stored(id.to_string()),
+        title: stored.title.into_owned(),
+        authors: stored.authors.into_owned(),
+        abstract_text: stored.abstract_text.into_owned(),
+        published: stored.published.map(time_in).transpose()?,
+        daily_date: stored.daily_date.map(date_in).transpose()?,
+        links: Links {
+            abs: opt_string(links.abs),
+            pdf: opt_string(links.pdf),
+            hf: opt_string(links.hf),
+            github: opt_string(links.github),
+            project: opt_string(links.project),
+            doi: opt_string(links.doi),
+        },
+        upvotes: stored.upvotes,
+        comments: stored.comments,
+        github_stars: stored.github_stars,
+        ai_summary: opt_string(stored.ai_summary),
+        ai_keywords: stored.ai_keywords.into_owned(),
+        categories: stored.categories.into_owned(),
+        arxiv_comment: opt_string(stored.arxiv_comment),
+        journal_ref: opt_string(stored.journal_ref),
+        announce_type: opt_string(stored.announce_type),
+        sources: sources_in(stored.sources).collect::<BTreeSet<_>>(),
+    })
+}
+
+fn too_big() -> CodecError {
+    CodecError::Invalid("a body chunk grew past 4 GiB".into())
+}
+
+/// Builds a body chunk from papers encoded one by one.
+pub(super) struct BodyWriter<'a> {
+    ids: Vec<&'a str>,
+    ends: Vec<u32>,
+    payload: Vec<u8>,
+}
+
+impl<'a> BodyWriter<'a> {
+    pub fn new() -> BodyWriter<'a> {
+        BodyWriter {
+            ids: Vec::new(),
+            ends: Vec::new(),
+            payload: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, paper: &'a Paper) -> Result<()> {
+        self.payload = append(&paper_out(paper), std::mem::take(&mut self.payload))?;
+        self.close(&paper.id)
+    }
+
+    /// Appends a paper already encoded by [`BodyChunk::raw`], without decoding it.
+    pub fn push_raw(&mut self, id: &'a str, raw: &[u8]) -> Result<()> {
+        self.payload.extend_from_slice(raw);
+        self.ids.push(id);
+        self.ends
+            .push(u32::try_from(self.payload.len()).map_err(|_| too_big())?);
+        Ok(())
+    }
+
+    fn close(&mut self, id: &'a PaperId) -> Result<()> {
+        self.ids.push(id.as_str());
+        self.ends
+            .push(u32::try_from(self.payload.len()).map_err(|_| too_big())?);
+        Ok(())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    pub fn finish(self) -> Result<Vec<u8>> {
+        let header = start(16 + self.ids.len() * 20 + self.payload.len());
+        let mut out = append(&self.ends, append(&self.ids, header)?)?;
+        out.extend_from_slice(&self.payload);
+        Ok(out)
+    }
+}
+
+/// A body chunk's header, borrowed from the value; papers decode one at a time.
+pub(super) struct BodyChunk<'v> {
+    pub ids: Vec<&'v str>,
+    ends: Vec<u32>,
+    payload: &'v [u8],
+}
+
+impl<'v> BodyChunk<'v> {
+    pub fn parse(value: &'v [u8]) -> Result<BodyChunk<'v>> {
+        let (ids, rest): (Vec<&str>, _) = postcard::take_from_bytes(payload(value)?)?;
+        let (ends, payload): (Vec<u32>, _) = postcard::take_from_bytes(rest)?;
+        let well_formed = ends.len() == ids.len()
+            && ends.windows(2).all(|pair| pair[0] <= pair[1])
+            && ends.last().is_none_or(|&end| end as usize == payload.len());
+        if !well_formed {
+            return Err(CodecError::Invalid(
+                "body chunk offsets do not match its payload".into(),
+            ));
+        }
+        Ok(BodyChunk { ids, ends, payload })
+    }
+
+    pub fn position(&self, id: &PaperId) -> Option<usize> {
+        self.ids.iter().position(|stored| *stored == id.as_str())
+    }
+
+    /// The encoded bytes of paper `slot` (checked in `parse`).
+    pub fn raw(&self, slot: usize) -> &'v [u8] {
+        let start = if slot == 0 {
+            0
+        } else {
+            self.ends[slot - 1] as usize
+        };
+        let end = self.ends[slot] as usize;
+        &self.payload[start..end]
+    }
+
+    pub fn paper(&self, slot: usize) -> Result<Paper> {
+        let stored: StoredPaper<'_> = postcard::from_bytes(self.raw(slot))?;
+        paper_in(self.ids[slot], stored)
+    }
+}
+
+// ---------------------------------------------------------------- user buckets
+
+#[derive(Serialize, Deserialize)]
+struct StoredUserState<'a> {
+    starred_at: Option<StoredTime>,
+    read: bool,
+    note: Option<Cow<'a, str>>,
+}
+
+pub(super) fn encode_user_bucket(states: &BTreeMap<PaperId, UserState>) -> Result<Vec<u8>> {
+    let stored: Vec<(&str, StoredUserState<'_>)> = states
+        .iter()
+        .map(|(id, state)| {
+            let stored = StoredUserState {
+                starred_at: state.starred_at.as_ref().map(time_out),
+                read: state.read,
+                note: opt_str(&state.note),
+            };
+            (id.as_str(), stored)
+        })
+        .collect();
+    append(&stored, start(16 + stored.len() * 24))
+}
+
+pub(super) fn decode_user_bucket(value: &[u8]) -> Result<BTreeMap<PaperId, UserState>> {
+    let stored: Vec<(&str, StoredUserState<'_>)> = postcard::from_bytes(payload(value)?)?;
+    stored
+        .into_iter()
+        .map(|(id, state)| {
+            let state = UserState {
+                starred_at: state.starred_at.map(time_in).transpose()?,
+                read: state.read,
+                note: opt_string(state.note),
+            };
+            Ok((PaperId::from_stored(id.to_string()), state))
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------- feed states
+
+#[derive(Serialize, Deserialize)]
+struct StoredValidators<'a> {
+    url: Cow<'a, str>,
+    etag: Option<Cow<'a, str>>,
+    last_modified: Option<Cow<'a, str>>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredFeedState<'a> {
+    validators: Vec<StoredValidators<'a>>,
+    last_attempt: Option<StoredTime>,
+    last_success: Option<StoredTime>,
+    last_error: Option<Cow<'a, str>>,
+    consecutive_failures: u32,
+    next_attempt_after: Option<StoredTime>,
+    last_new: u64,
+}
+
+pub(super) fn encode_feed_state(state: &FeedState) -> Result<Vec<u8>> {
+    let stored = StoredFeedState {
+        validators: state
+            .validators
+            .iter()
+            .map(|(url, v)| StoredValidators {
+                url: Cow::Borrowed(url),
+                etag: opt_str(&v.etag),
+                last_modified: opt_str(&v.last_modified),
+            })
+            .collect(),
+        last_attempt: state.last_attempt.as_ref().map(time_out),
+        last_success: state.last_success.as_ref().map(time_out),
+        last_error: opt_str(&state.last_error),
+        consecutive_failures: state.consecutive_failures,
+        next_attempt_after: state.next_attempt_after.as_ref().map(time_out),
+        last_new: u64::try_from(state.last_new).unwrap_or(u64::MAX),
+    };
+    append(&stored, start(128))
+}
+
+pub(super) fn decode_feed_state(value: &[u8]) -> Result<FeedState> {
+    let stored: StoredFeedState<'_> = postcard::from_bytes(payload(value)?)?;
+    Ok(FeedState {
+        validators: stored
+            .validators
+            .into_iter()
+            .map(|v| {
+                let validators = Validators {
+                    etag: opt_string(v.etag),
+                    last_modified: opt_string(v.last_modified),
+                };
+                (v.url.into_owned(), validators)
+            })
+            .collect(),
+        last_attempt: stored.last_attempt.map(time_in).transpose()?,
+        last_success: stored.last_success.map(time_in).transpose()?,
+        last_error: opt_string(stored.last_error),
+        consecutive_failures: stored.consecutive_failures,
+        next_attempt_after: stored.next_attempt_after.map(time_in).transpose()?,
+        last_new: usize::try_from(stored.last_new).unwrap_or(usize::MAX),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample_paper() -> Paper {
+        let mut paper = Paper::new(
+            PaperId::from_stored("2504.21318".into()),
+            "A title".into(),
+            SourceId::hf(),
+        );
+        paper.authors = vec!["Ada".into(), "Grace".into()];
+        paper.abstract_text = "Abstract text.".into();
+        paper.published = DateTime::from_timestamp(1_745_000_000, 123);
+        paper.daily_date = NaiveDate::from_ymd_opt(2025, 4, 30);
+        paper.links.pdf = Some("https://arxiv.org/pdf/2504.21318".into());
+        paper.upvotes = Some(7);
+        paper.ai_keywords = vec!["llm".into()];
+        paper.categories = vec!["cs.LG".into()];
+        paper.sources.insert(SourceId::arxiv());
+        paper
+    }
+
+    #[test]
+    fn rows_round_trip_with_the_chunk_day() {
+        let paper = sample_paper();
+        let day = NaiveDate::from_ymd_opt(2025, 4, 30).unwrap();
+        let row = paper.list_row(day);
+        let value = encode_rows([&row].into_iter()).unwrap();
+        assert_eq!(row_count(&value).unwrap(), 1);
+        assert_eq!(decode_rows(&value, day).unwrap(), vec![row]);
+    }
+
+    #[test]
+    fn body_papers_round_trip_one_at_a_time() {
+        let first = sample_paper();
+        let mut second = sample_paper();
+        second.id = PaperId::from_stored("2504.00001".into());
+        second.title = "Another".into();
+        let mut writer = BodyWriter::new();
+        writer.push(&first).unwrap();
+        writer.push(&second).unwrap();
+        let value = writer.finish().unwrap();
+        let chunk = BodyChunk::parse(&value).unwrap();
+        assert_eq!(chunk.position(&second.id), Some(1));
+        assert_eq!(chunk.paper(1).unwrap(), second);
+        assert_eq!(chunk.paper(0).unwrap(), first);
+    }
+
+    #[test]
+    fn a_value_with_another_codec_version_is_refused() {
+        let value = encode_feed_state(&FeedState::default()).unwrap();
+        let mut wrong = value.clone();
+        wrong[0] = 9;
+        assert!(matches!(
+            decode_feed_state(&wrong),
+            Err(CodecError::Version { found: 9 })
+        ));
+        assert!(matches!(decode_feed_state(&[]), Err(CodecError::Empty)));
+        assert_eq!(decode_feed_state(&value).unwrap(), FeedState::default());
+    }
+}

@@ -1,0 +1,465 @@
+//! Paper writes: merging a fetched batch into day chunks (`apply`) and the retention sweep.
+//! Each plans its chunk rewrites first, then commits them in one sled batch per Db.
+//!
+//! Commit order: `apply` writes bodies before rows, retention rows before bodies. Either way a
+//! kill between the two flushes leaves bodies the rows do not point at (never read, and dropped
+//! the next time that chunk is rewritten) or, for a paper that moved day, a listed row whose
+//! body is missing until the next sync of that paper rewrites it.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+
+use chrono::NaiveDate;
+
+use super::codec::{self, BodyChunk, BodyWriter};
+use super::index::Index;
+use super::keys::{self, ChunkKey, PART_ROWS};
+use super::{ApplyOutcome, StoreError, corrupt, sled_error};
+use crate::model::{ListRow, Paper, PaperId};
+
+/// The Dbs and trees a paper write touches.
+pub(super) struct WriteContext<'a> {
+    pub dir: &'a Path,
+    pub list: &'a sled::Db,
+    pub rows: &'a sled::Tree,
+    pub body: &'a sled::Db,
+}
+
+/// One chunk's new contents: `None` values remove the key.
+pub(super) struct ChunkWrite {
+    key: ChunkKey,
+    rows: Option<Vec<u8>>,
+    body: Option<Vec<u8>>,
+    /// The papers the chunk holds after the write.
+    ids: Vec<PaperId>,
+    /// Papers dropped from the store altogether (retention).
+    dropped: Vec<PaperId>,
+}
+
+impl ChunkWrite {
+    pub fn update_index(&self, index: &mut Index) {
+        for id in &self.dropped {
+            index.forget(id, self.key);
+        }
+        index.set_chunk(self.key, self.ids.iter());
+    }
+}
+
+/// The day a paper is filed under: its own day, or `fallback` when it has none (or one no key
+/// can hold, before year 0).
+pub(super) fn filing_day(paper: &Paper, fallback: NaiveDate) -> NaiveDate {
+    let day = paper.day(fallback);
+    if keys::is_fileable(day) {
+        day
+    } else if keys::is_fileable(fallback) {
+        fallback
+    } else {
+        NaiveDate::default()
+    }
+}
+
+fn row_of(paper: &Paper, day: NaiveDate) -> ListRow {
+    let mut row = paper.list_row(day);
+    row.day = day;
+    row
+}
+
+struct Entry {
+    row: ListRow,
+    /// `None` only when a crash left a row without its body; the next merge supplies one.
+    paper: Option<Paper>,
+    live: bool,
+}
+
+#[derive(Default)]
+struct WorkingChunk {
+    entries: Vec<Entry>,
+    slots: HashMap<PaperId, usize>,
+    live: usize,
+    dirty: bool,
+}
+
+impl WorkingChunk {
+    fn push(&mut self, row: ListRow, paper: Paper) {
+        self.slots.insert(paper.id.clone(), self.entries.len());
+        self.entries.push(Entry {
+            row,
+            paper: Some(paper),
+            live: true,
+        });
+        self.live += 1;
+        self.dirty = true;
+    }
+
+    fn remove(&mut self, slot: usize) {
+        if let Some(entry) = self.entries.get_mut(slot)
+            && entry.live
+        {
+            entry.live = false;
+            self.slots.remove(&entry.row.id);
+            self.live -= 1;
+            self.dirty = true;
+        }
+    }
+}
+
+/// Merges `papers` into the chunks they belong in; returns the counts and the chunk rewrites.
+pub(super) fn plan_apply(
+    ctx: &WriteContext<'_>,
+    index: &Index,
+    papers: Vec<Paper>,
+    fetched_on: NaiveDate,
+) -> Result<(ApplyOutcome, Vec<ChunkWrite>), StoreError> {
+    let mut plan = ApplyPlan {
+        ctx,
+        index,
+        chunks: BTreeMap::new(),
+        outcome: ApplyOutcome::default(),
+    };
+    for paper in dedupe(papers) {
+        match index.locate(&paper.id) {
+            Some(key) => plan.merge_existing(key, paper, fetched_on)?,
+            None => {
+                plan.add(filing_day(&paper, fetched_on), paper)?;
+                plan.outcome.new += 1;
+            }
+        }
+    }
+    let writes = plan.finish()?;
+    Ok((plan.outcome, writes))
+}
+
+/// Merges repeated listings of one paper within a batch, keeping first-seen order.
+fn dedupe(papers: Vec<Paper>) -> Vec<Paper> {
+    let mut unique: Vec<Paper> = Vec::with_capacity(papers.len());
+    let mut seen: HashMap<PaperId, usize> = HashMap::with_capacity(papers.len());
+    for paper in papers {
+        match seen.get(&paper.id) {
+            Some(&slot) => {
+                unique[slot].merge(paper);
+            }
+            None => {
+                seen.insert(paper.id.clone(), unique.len());
+                unique.push(paper);
+            }
+        }
+    }
+    unique
+}
+
+struct ApplyPlan<'a> {
+    ctx: &'a WriteContext<'a>,
+    index: &'a Index,
+    chunks: BTreeMap<ChunkKey, WorkingChunk>,
+    outcome: ApplyOutcome,
+}
+
+impl ApplyPlan<'_> {
+    fn merge_existing(
+        &mut self,
+        key: ChunkKey,
+        paper: Paper,
+        fetched_on: NaiveDate,
+    ) -> Result<(), StoreError> {
+        let chunk = self.load(key)?;
+        let Some(&slot) = chunk.slots.get(&paper.id) else {
+            // The index and the rows disagree (they cannot, short of a bug): file it anew.
+            self.add(filing_day(&paper, fetched_on), paper)?;
+            self.outcome.new += 1;
+            return Ok(());
+        };
+        let entry = &mut chunk.entries[slot];
+        let (record, changed) = match entry.paper.take() {
+            Some(mut record) => {
+                let changed = record.merge(paper);
+                (record, changed)
+            }
+            None => (paper, true),
+        };
+        // An undated paper keeps the day it was first filed under, not today's.
+        let day = filing_day(&record, key.day);
+        let stays = day == key.day;
+        if stays {
+            if changed {
+                entry.row = row_of(&record, day);
+                chunk.dirty = true;
+            }
+            entry.paper = Some(record);
+        } else {
+            chunk.remove(slot);
+            self.add(day, record)?;
+        }
+        if changed {
+            self.outcome.changed += 1;
+        }
+        Ok(())
+    }
+
+    fn add(&mut self, day: NaiveDate, paper: Paper) -> Result<(), StoreError> {
+        let key = self.target_chunk(day)?;
+        let row = row_of(&paper, day);
+        self.load(key)?.push(row, paper);
+        Ok(())
+    }
+
+    /// The day's last part while it has room, else a new part after it.
+    fn target_chunk(&mut self, day: NaiveDate) -> Result<ChunkKey, StoreError> {
+        let first = ChunkKey::new(day, 0)
+            .ok_or_else(|| corrupt(self.ctx.dir, format!("day {day} cannot be filed")))?;
+        let last_working = self
+            .chunks
+            .range(
+                first..=ChunkKey {
+                    day,
+                    part: u16::MAX,
+                },
+            )
+            .next_back()
+            .map(|(key, _)| key.part);
+        let Some(last) = last_working.max(self.index.last_part(day)) else {
+            return Ok(first);
+        };
+        let key = ChunkKey { day, part: last };
+        let live = match self.chunks.get(&key) {
+            Some(chunk) => chunk.live,
+            None => self.index.chunk_rows(key).unwrap_or(0),
+        };
+        if live < PART_ROWS {
+            return Ok(key);
+        }
+        let part = last.checked_add(1).ok_or_else(|| {
+            corrupt(
+                self.ctx.dir,
+                format!("day {day} has more parts than a key can number"),
+            )
+        })?;
+        Ok(ChunkKey { day, part })
+    }
+
+    /// The chunk at `key`, decoded once per plan (empty when it does not exist yet).
+    fn load(&mut self, key: ChunkKey) -> Result<&mut WorkingChunk, StoreError> {
+        if !self.chunks.contains_key(&key) {
+            let chunk = read_chunk(self.ctx, key)?;
+            self.chunks.insert(key, chunk);
+        }
+        self.chunks
+            .get_mut(&key)
+            .ok_or_else(|| corrupt(self.ctx.dir, format!("chunk {key} vanished while planning")))
+    }
+
+    fn finish(&self) -> Result<Vec<ChunkWrite>, StoreError> {
+        let dir = self.ctx.dir;
+        let mut writes = Vec::new();
+        for (&key, chunk) in self.chunks.iter().filter(|(_, chunk)| chunk.dirty) {
+            let live: Vec<&Entry> = chunk.entries.iter().filter(|entry| entry.live).collect();
+            let ids: Vec<PaperId> = live.iter().map(|entry| entry.row.id.clone()).collect();
+            if live.is_empty() {
+                writes.push(ChunkWrite {
+                    key,
+                    rows: None,
+                    body: None,
+                    ids,
+                    dropped: Vec::new(),
+                });
+                continue;
+            }
+            let rows = codec::encode_rows(live.iter().map(|entry| &entry.row))
+                .map_err(|e| corrupt(dir, format!("encoding rows chunk {key}: {e}")))?;
+            let mut body = BodyWriter::new();
+            for paper in live.iter().filter_map(|entry| entry.paper.as_ref()) {
+                body.push(paper)
+                    .map_err(|e| corrupt(dir, format!("encoding body chunk {key}: {e}")))?;
+            }
+            let body = if body.is_empty() {
+                None
+            } else {
+                Some(
+                    body.finish()
+                        .map_err(|e| corrupt(dir, format!("encoding body chunk {key}: {e}")))?,
+                )
+            };
+            writes.push(ChunkWrite {
+                key,
+                rows: Some(rows),
+                body,
+                ids,
+                dropped: Vec::new(),
+            });
+        }
+        Ok(writes)
+    }
+}
+
+fn read_chunk(ctx: &WriteContext<'_>, key: ChunkKey) -> Result<WorkingChunk, StoreError> {
+    let dir = ctx.dir;
+    let key_bytes = key.to_bytes();
+    let Some(rows_value) = ctx.rows.get(key_bytes).map_err(|e| sled_error(dir, e))? else {
+        return Ok(WorkingChunk::default());
+    };
+    let rows = codec::decode_rows(&rows_value, key.day)
+        .map_err(|e| corrupt(dir, format!("rows chunk {key}: {e}")))?;
+    let mut papers: HashMap<String, Paper> = HashMap::with_capacity(rows.len());
+    if let Some(body_value) = ctx.body.get(key_bytes).map_err(|e| sled_error(dir, e))? {
+        let body = BodyChunk::parse(&body_value)
+            .map_err(|e| corrupt(dir, format!("body chunk {key}: {e}")))?;
+        for slot in 0..body.ids.len() {
+            let paper = body.paper(slot).map_err(|e| {
+                corrupt(
+                    dir,
+                    format!("body chunk {key}, paper {}: {e}", body.ids[slot]),
+                )
+            })?;
+            papers.insert(body.ids[slot].to_string(), paper);
+        }
+    }
+    let mut chunk = WorkingChunk::default();
+    for row in rows {
+        let paper = papers.remove(row.id.as_str());
+        chunk.slots.insert(row.id.clone(), chunk.entries.len());
+        chunk.entries.push(Entry {
+            row,
+            paper,
+            live: true,
+        });
+        chunk.live += 1;
+    }
+    Ok(chunk)
+}
+
+/// Drops every paper filed before `cutoff` that is not in `protected`.
+pub(super) fn plan_retention(
+    ctx: &WriteContext<'_>,
+    protected: &HashSet<&str>,
+    cutoff: NaiveDate,
+) -> Result<(usize, Vec<ChunkWrite>), StoreError> {
+    let dir = ctx.dir;
+    let Some(end) = ChunkKey::new(cutoff, 0) else {
+        return Ok((0, Vec::new()));
+    };
+    let mut dropped_count = 0;
+    let mut writes = Vec::new();
+    for entry in ctx.rows.range(..end.to_bytes()) {
+        let (key_bytes, rows_value) = entry.map_err(|e| sled_error(dir, e))?;
+        let key = ChunkKey::from_bytes(&key_bytes)
+            .ok_or_else(|| corrupt(dir, format!("rows key {key_bytes:?} is not a day/part key")))?;
+        let rows = codec::decode_rows(&rows_value, key.day)
+            .map_err(|e| corrupt(dir, format!("rows chunk {key}: {e}")))?;
+        let (kept, dropped): (Vec<ListRow>, Vec<ListRow>) = rows
+            .into_iter()
+            .partition(|row| protected.contains(row.id.as_str()));
+        if dropped.is_empty() {
+            continue;
+        }
+        dropped_count += dropped.len();
+        let dropped: Vec<PaperId> = dropped.into_iter().map(|row| row.id).collect();
+        let ids: Vec<PaperId> = kept.iter().map(|row| row.id.clone()).collect();
+        if kept.is_empty() {
+            writes.push(ChunkWrite {
+                key,
+                rows: None,
+                body: None,
+                ids,
+                dropped,
+            });
+            continue;
+        }
+        let rows = codec::encode_rows(kept.iter())
+            .map_err(|e| corrupt(dir, format!("encoding rows chunk {key}: {e}")))?;
+        let body = kept_bodies(ctx, key, &ids)?;
+        writes.push(ChunkWrite {
+            key,
+            rows: Some(rows),
+            body,
+            ids,
+            dropped,
+        });
+    }
+    Ok((dropped_count, writes))
+}
+
+/// The body chunk at `key` cut down to `ids`, copying their encoded bytes without decoding.
+fn kept_bodies(
+    ctx: &WriteContext<'_>,
+    key: ChunkKey,
+    ids: &[PaperId],
+) -> Result<Option<Vec<u8>>, StoreError> {
+    let dir = ctx.dir;
+    let Some(value) = ctx
+        .body
+        .get(key.to_bytes())
+        .map_err(|e| sled_error(dir, e))?
+    else {
+        return Ok(None);
+    };
+    let body =
+        BodyChunk::parse(&value).map_err(|e| corrupt(dir, format!("body chunk {key}: {e}")))?;
+    let mut writer = BodyWriter::new();
+    for id in ids {
+        if let Some(slot) = body.position(id) {
+            writer
+                .push_raw(body.ids[slot], body.raw(slot))
+                .map_err(|e| corrupt(dir, format!("encoding body chunk {key}: {e}")))?;
+        }
+    }
+    if writer.is_empty() {
+        return Ok(None);
+    }
+    let value = writer
+        .finish()
+        .map_err(|e| corrupt(dir, format!("encoding body chunk {key}: {e}")))?;
+    Ok(Some(value))
+}
+
+/// Which Db a commit writes first.
+pub(super) enum CommitOrder {
+    BodiesFirst,
+    RowsFirst,
+}
+
+/// Writes every chunk rewrite as one batch per Db, flushing each before the next.
+pub(super) fn commit(
+    ctx: &WriteContext<'_>,
+    writes: &[ChunkWrite],
+    order: CommitOrder,
+) -> Result<(), StoreError> {
+    if writes.is_empty() {
+        return Ok(());
+    }
+    let mut rows_batch = sled::Batch::default();
+    let mut body_batch = sled::Batch::default();
+    for write in writes {
+        let key = write.key.to_bytes();
+        match &write.rows {
+            Some(value) => rows_batch.insert(&key, value.as_slice()),
+            None => rows_batch.remove(&key),
+        }
+        match &write.body {
+            Some(value) => body_batch.insert(&key, value.as_slice()),
+            None => body_batch.remove(&key),
+        }
+    }
+    let write_rows = || -> Result<(), StoreError> {
+        ctx.rows
+            .apply_batch(rows_batch)
+            .map_err(|e| sled_error(ctx.dir, e))?;
+        ctx.list.flush().map_err(|e| sled_error(ctx.dir, e))?;
+        Ok(())
+    };
+    let write_bodies = || -> Result<(), StoreError> {
+        ctx.body
+            .apply_batch(body_batch)
+            .map_err(|e| sled_error(ctx.dir, e))?;
+        ctx.body.flush().map_err(|e| sled_error(ctx.dir, e))?;
+        Ok(())
+    };
+    match order {
+        CommitOrder::BodiesFirst => {
+            write_bodies()?;
+            write_rows()
+        }
+        CommitOrder::RowsFirst => {
+            write_rows()?;
+            write_bodies()
+        }
+    }
+}
