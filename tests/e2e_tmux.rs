@@ -14,6 +14,8 @@ const FIXTURE: &str = include_str!("fixtures/hf_daily_papers_2026-07-13.json");
 struct Tmux {
     socket: String,
     config: PathBuf,
+    /// The session of the current run; each start gets a new one, so the server never empties.
+    session: std::cell::Cell<u32>,
 }
 
 impl Tmux {
@@ -24,6 +26,7 @@ impl Tmux {
         Tmux {
             socket: format!("paperboat-e2e-{}", std::process::id()),
             config,
+            session: std::cell::Cell::new(0),
         }
     }
 
@@ -36,7 +39,13 @@ impl Tmux {
             .unwrap()
     }
 
+    fn target(&self) -> String {
+        format!("e2e{}", self.session.get())
+    }
+
     fn start(&self, command: &str, env: &[(&str, &Path)]) {
+        self.session.set(self.session.get() + 1);
+        let target = self.target();
         let mut cmd = Command::new("tmux");
         cmd.args(["-L", &self.socket, "-f"])
             .arg(&self.config)
@@ -44,7 +53,7 @@ impl Tmux {
                 "new-session",
                 "-d",
                 "-s",
-                "e2e",
+                &target,
                 "-x",
                 "100",
                 "-y",
@@ -63,17 +72,23 @@ impl Tmux {
     }
 
     fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "e2e"]).stdout).into_owned()
+        String::from_utf8_lossy(
+            &self
+                .run(&["capture-pane", "-p", "-t", &self.target()])
+                .stdout,
+        )
+        .into_owned()
     }
 
     fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "e2e"];
+        let target = self.target();
+        let mut args = vec!["send-keys", "-t", target.as_str()];
         args.extend_from_slice(keys);
         assert!(self.run(&args).status.success());
     }
 
     fn pane(&self, format: &str) -> String {
-        let out = self.run(&["display-message", "-p", "-t", "e2e", format]);
+        let out = self.run(&["display-message", "-p", "-t", &self.target(), format]);
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
 
@@ -91,19 +106,30 @@ impl Tmux {
 
     async fn wait_dead(&self) -> (String, String) {
         for _ in 0..400 {
-            if self.pane("#{pane_dead}") == "1" {
-                return (
-                    self.pane("#{pane_dead_status}"),
-                    self.pane("#{alternate_on}"),
-                );
+            // One query, so the values describe the same moment. tmux can mark the pane dead
+            // (its pty closed) a moment before it has reaped the process and knows the status.
+            let state =
+                self.pane("#{pane_dead} s#{pane_dead_status} g#{pane_dead_signal} #{alternate_on}");
+            let fields: Vec<&str> = state.split_whitespace().collect();
+            if let ["1", status, signal, alternate] = fields.as_slice()
+                && (status.len() > 1 || signal.len() > 1)
+            {
+                let status = if status.len() > 1 {
+                    &status[1..]
+                } else {
+                    signal
+                };
+                return (status.to_string(), alternate.to_string());
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
-        panic!("paperboat did not exit; screen:\n{}", self.screen());
-    }
-
-    fn kill_session(&self) {
-        let _ = self.run(&["kill-session", "-t", "e2e"]);
+        panic!(
+            "paperboat did not exit; pane: {}; screen:\n{}",
+            self.pane(
+                "#{pane_dead} status=#{pane_dead_status} signal=#{pane_dead_signal} #{alternate_on}"
+            ),
+            self.screen()
+        );
     }
 }
 
@@ -187,7 +213,6 @@ async fn reader_in_tmux_stars_the_second_paper_and_keeps_it() {
     let (status, alternate) = tmux.wait_dead().await;
     assert_eq!(status, "0", "exit status");
     assert_eq!(alternate, "0", "the alternate screen was left");
-    tmux.kill_session();
 
     // Second start: the star is there from the cache.
     tmux.start(&command, &env);

@@ -778,7 +778,8 @@ fn on_sync(app: &mut App, event: SyncEvent) -> Vec<Effect> {
             app.sync
                 .sources
                 .insert(id, SourceSync::Failed(crate::text::sanitize_line(&error)));
-            Vec::new()
+            // A source can fail after some of its requests stored papers: show those.
+            vec![Effect::LoadCatalog]
         }
         SyncEvent::Finished { failed, .. } => {
             app.sync.running = false;
