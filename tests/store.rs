@@ -495,6 +495,26 @@ fn a_store_from_a_newer_version_is_refused_with_a_clear_message() {
 }
 
 #[test]
+fn a_version_number_alone_never_triggers_a_wiping_migration() {
+    let dir = TempDir::new().unwrap();
+    let today = day(2026, 7, 13);
+    open(&dir)
+        .apply(vec![paper("2607.00001", today)], today)
+        .unwrap();
+    {
+        let (db, meta) = raw_tree(dir.path(), "list", "meta");
+        meta.insert("schema_version", &0u32.to_be_bytes()).unwrap();
+        db.flush().unwrap();
+    }
+    assert!(matches!(
+        Store::open(dir.path()),
+        Err(StoreError::Corrupt { .. })
+    ));
+    let (_db, rows) = raw_tree(dir.path(), "list", "rows");
+    assert_eq!(rows.len(), 1, "the rows are still there");
+}
+
+#[test]
 fn a_version_0_store_is_migrated_on_open() {
     let dir = TempDir::new().unwrap();
     let mut undated = paper("feed:blog:00000000000000aa", day(2026, 1, 1));

@@ -179,6 +179,8 @@ struct Inner {
     /// would fail on sled's file lock).
     body: OnceLock<sled::Db>,
     body_opening: Mutex<()>,
+    /// Readers and writers recover a poisoned lock: only an allocation failure can panic
+    /// while it is held, and that aborts the process anyway.
     index: OnceLock<RwLock<Index>>,
     /// Serialises `apply` and retention (read-modify-write of chunks and the index).
     papers_writer: Mutex<()>,
