@@ -15,8 +15,13 @@ pub enum Context {
 }
 
 impl Context {
-    pub const ALL: [Context; 5] =
-        [Context::Global, Context::List, Context::Detail, Context::Filter, Context::Help];
+    pub const ALL: [Context; 5] = [
+        Context::Global,
+        Context::List,
+        Context::Detail,
+        Context::Filter,
+        Context::Help,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -134,7 +139,11 @@ mod tests {
     fn every_action_has_a_unique_name_and_a_doc() {
         let mut names = std::collections::HashSet::new();
         for action in Action::ALL {
-            assert!(names.insert(action.name()), "duplicate name {}", action.name());
+            assert!(
+                names.insert(action.name()),
+                "duplicate name {}",
+                action.name()
+            );
             assert!(!action.doc().is_empty(), "{} has no doc", action.name());
             assert_eq!(Action::from_name(action.name()), Some(*action));
         }

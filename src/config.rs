@@ -13,12 +13,15 @@ pub const DEFAULT_CONFIG: &str = include_str!("../assets/default-config.toml");
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("config {path}: {message}")]
     Invalid { path: PathBuf, message: String },
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub sync: SyncConfig,
@@ -40,7 +43,7 @@ pub struct SyncConfig {
     pub arxiv_interval_secs: f64,
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct SourcesConfig {
     pub hf: HfConfig,
@@ -73,7 +76,7 @@ pub struct FeedConfig {
     pub url: String,
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct StoreConfig {
     /// Keep papers filed in the last this many days; 0 keeps everything. Starred papers and
@@ -90,18 +93,6 @@ pub struct UiConfig {
     pub browser: String,
 }
 
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            sync: SyncConfig::default(),
-            sources: SourcesConfig::default(),
-            store: StoreConfig::default(),
-            ui: UiConfig::default(),
-            keys: BTreeMap::new(),
-        }
-    }
-}
-
 impl Default for SyncConfig {
     fn default() -> Self {
         SyncConfig {
@@ -115,15 +106,13 @@ impl Default for SyncConfig {
     }
 }
 
-impl Default for SourcesConfig {
-    fn default() -> Self {
-        SourcesConfig { hf: HfConfig::default(), arxiv: ArxivConfig::default(), feeds: Vec::new() }
-    }
-}
-
 impl Default for HfConfig {
     fn default() -> Self {
-        HfConfig { enabled: true, base_url: "https://huggingface.co".into(), days: 7 }
+        HfConfig {
+            enabled: true,
+            base_url: "https://huggingface.co".into(),
+            days: 7,
+        }
     }
 }
 
@@ -139,15 +128,12 @@ impl Default for ArxivConfig {
     }
 }
 
-impl Default for StoreConfig {
-    fn default() -> Self {
-        StoreConfig { retention_days: 0 }
-    }
-}
-
 impl Default for UiConfig {
     fn default() -> Self {
-        UiConfig { wide_layout_min_columns: 120, browser: String::new() }
+        UiConfig {
+            wide_layout_min_columns: 120,
+            browser: String::new(),
+        }
     }
 }
 
@@ -167,7 +153,10 @@ impl Config {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !must_exist => {
                 Ok(Config::default())
             }
-            Err(source) => Err(ConfigError::Read { path: path.to_path_buf(), source }),
+            Err(source) => Err(ConfigError::Read {
+                path: path.to_path_buf(),
+                source,
+            }),
         }
     }
 }

@@ -34,7 +34,11 @@ impl PaperId {
     /// A stable id for an item with no arXiv id, scoped to the source that listed it.
     /// `key` is the item's own guid/link/title; the same key always gives the same id.
     pub fn scoped(source: &SourceId, key: &str) -> PaperId {
-        PaperId(format!("{}:{:016x}", source.as_str(), crate::text::stable_hash(key)))
+        PaperId(format!(
+            "{}:{:016x}",
+            source.as_str(),
+            crate::text::stable_hash(key)
+        ))
     }
 
     /// Parses an id typed by a user: an arXiv id in any form, or a scoped id as printed by

@@ -1,39 +1,61 @@
 //! Text normalisation applied once at ingest: entities and tags decoded, hard wraps unwrapped,
 //! whitespace collapsed, terminal control and bidi characters removed, light LaTeX made readable;
 //! plus arXiv id recognition and the stable hash behind source-scoped ids.
+//!
+//! One normalisation pass runs four linear stages: HTML (entities, tags), control removal,
+//! LaTeX, layout (whitespace, paragraphs, length cap). A stage can expose text that an earlier
+//! stage would have changed (`\$x\$` becomes `$x$`), so the pass is repeated until its output
+//! is stable, at most `MAX_PASSES` times; plain output ends the loop after a cheap byte scan.
 
-// SKELETON: the helper that owns this file replaces these bodies.
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+/// Longest normalised title, author name or keyword, in characters.
+const LINE_MAX_CHARS: usize = 2_000;
+/// Longest normalised abstract or summary, in characters.
+const BLOCK_MAX_CHARS: usize = 200_000;
+/// Passes over text that keeps changing (nested escapes); real feed text settles in two.
+const MAX_PASSES: usize = 4;
+/// Brace groups nested deeper than this are copied as they are instead of interpreted.
+const MAX_GROUP_DEPTH: u32 = 24;
+
+/// Paragraph break emitted by the HTML stage (`<p>`, `<div>`, …) and honoured by the layout.
+const PARAGRAPH_MARK: char = '\u{2029}';
+/// Line break emitted by the HTML stage for `<br>`: two in a row make a paragraph.
+const LINE_MARK: char = '\u{2028}';
 
 /// Normalises one line of feed text (titles, author names): entities and tags decoded,
 /// whitespace collapsed, control and bidi characters removed, light LaTeX turned to text.
 pub fn normalize_line(raw: &str) -> String {
-    sanitize_line(raw)
+    normalize(raw, Layout::Line)
 }
 
 /// Normalises a block of feed text (abstracts, summaries): like `normalize_line`, but keeps
-/// paragraph breaks (a blank line in the source) as a single `\n\n`.
+/// paragraph breaks as a single `\n\n`. A paragraph starts at a blank line, at `<p>` or
+/// `<br><br>`, or at a newline followed by two or more spaces (how the arXiv API marks
+/// paragraphs); a single newline is a hard wrap and becomes a space.
 pub fn normalize_block(raw: &str) -> String {
-    sanitize_line(raw)
+    normalize(raw, Layout::Block)
 }
 
 /// Removes terminal control, bidi and zero-width characters and collapses whitespace,
 /// without decoding anything: for text that is not feed markup (error messages, ids).
 pub fn sanitize_line(raw: &str) -> String {
-    raw.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .chars()
-        .filter(|c| !c.is_control())
-        .collect()
+    let cleaned = strip_controls(raw);
+    lay_out(&cleaned, Layout::Line, usize::MAX)
 }
 
-/// Finds an arXiv id in `text` and returns it without version, or `None`.
+/// Recognises `text` (trimmed) as exactly one arXiv id and returns it without version.
+///
+/// Accepted: `2504.21318`, `0704.0001v2`, `hep-th/9901001`, `math.GT/0309136`, each optionally
+/// prefixed by `arXiv:` (any case) or `oai:arXiv.org:`, or inside an
+/// `http(s)://(www.|export.)arxiv.org/abs/…` or `/pdf/…(.pdf)` URL or an
+/// `https://huggingface.co/papers/…` URL (query and fragment ignored). Old-style ids come back
+/// in arXiv's canonical form without the subject class (`math.GT/0309136` → `math/0309136`).
+/// Prose that merely contains an id gives `None`.
 pub fn parse_arxiv_id(text: &str) -> Option<String> {
-    let t = text.trim();
-    let t = t.rsplit('/').next().unwrap_or(t);
-    let t = t.strip_prefix("arXiv:").unwrap_or(t);
-    let t = t.split('v').next().unwrap_or(t);
-    if t.len() >= 9 && t.as_bytes()[4] == b'.' { Some(t.to_string()) } else { None }
+    let candidate = strip_id_wrapper(text.trim())?;
+    parse_new_style_id(candidate).or_else(|| parse_old_style_id(candidate))
 }
 
 /// A stable 64-bit FNV-1a hash: the same input gives the same id on every machine and run.
@@ -44,4 +66,2841 @@ pub fn stable_hash(text: &str) -> u64 {
         hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
     }
     hash
+}
+
+// ---------------------------------------------------------------------------------------------
+// The pass and its fixpoint
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    /// Everything on one line.
+    Line,
+    /// Paragraphs separated by `\n\n`.
+    Block,
+}
+
+impl Layout {
+    fn max_chars(self) -> usize {
+        match self {
+            Layout::Line => LINE_MAX_CHARS,
+            Layout::Block => BLOCK_MAX_CHARS,
+        }
+    }
+}
+
+fn normalize(raw: &str, layout: Layout) -> String {
+    if is_plain(raw) {
+        // Laying out plain text gives plain text (or a cut ending in `…`): already stable.
+        return lay_out(raw, layout, layout.max_chars());
+    }
+    let mut current = normalize_pass(raw, layout);
+    for _ in 1..MAX_PASSES {
+        // A pass's output is control-free and laid out; without markup left, another pass
+        // would change nothing.
+        if !has_markup(&current) {
+            break;
+        }
+        let next = normalize_pass(&current, layout);
+        if next == current {
+            break;
+        }
+        current = next;
+    }
+    current
+}
+
+/// One pass of every stage, for text that is not plain.
+fn normalize_pass(raw: &str, layout: Layout) -> String {
+    let html = if raw.bytes().any(|b| b == b'&' || b == b'<') {
+        Cow::Owned(decode_html(raw))
+    } else {
+        Cow::Borrowed(raw)
+    };
+    let cleaned = strip_controls(&html);
+    let readable = render_latex(&cleaned);
+    lay_out(&readable, layout, layout.max_chars())
+}
+
+/// Bytes that can start markup, an escape or LaTeX.
+const MARKUP: &[u8] = b"&<$\\~^{`";
+
+const fn byte_table(allowed_printable: bool) -> [bool; 256] {
+    let mut table = [false; 256];
+    if allowed_printable {
+        let mut b = 0x20;
+        while b < 0x7f {
+            table[b] = true;
+            b += 1;
+        }
+        table[b'\n' as usize] = true;
+        table[b'\t' as usize] = true;
+    }
+    let mut i = 0;
+    while i < MARKUP.len() {
+        table[MARKUP[i] as usize] = !allowed_printable;
+        i += 1;
+    }
+    table
+}
+
+/// Printable ASCII and layout whitespace, minus markup bytes.
+static PLAIN_BYTES: [bool; 256] = byte_table(true);
+/// Markup bytes only.
+static MARKUP_BYTES: [bool; 256] = byte_table(false);
+
+/// True for printable ASCII with no markup, escapes, LaTeX or dash pairs: the fast path.
+fn is_plain(text: &str) -> bool {
+    let mut previous_was_dash = false;
+    for &b in text.as_bytes() {
+        if !PLAIN_BYTES[usize::from(b)] || (b == b'-' && previous_was_dash) {
+            return false;
+        }
+        previous_was_dash = b == b'-';
+    }
+    true
+}
+
+/// True when the text holds a markup byte or a dash pair, anything a pass could still change
+/// in text that is already free of controls and laid out.
+fn has_markup(text: &str) -> bool {
+    let mut previous_was_dash = false;
+    for &b in text.as_bytes() {
+        if MARKUP_BYTES[usize::from(b)] || (b == b'-' && previous_was_dash) {
+            return true;
+        }
+        previous_was_dash = b == b'-';
+    }
+    false
+}
+
+// ---------------------------------------------------------------------------------------------
+// Layout: whitespace, paragraphs, cap
+// ---------------------------------------------------------------------------------------------
+
+/// Collapses whitespace runs to one space (or `\n\n` between paragraphs in block layout),
+/// trims, and caps the result at `max_chars` characters, ending in `…` when cut. Words are
+/// copied as whole slices: this is the hot loop of ingest.
+fn lay_out(text: &str, layout: Layout, max_chars: usize) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len().min(max_chars.saturating_mul(4)));
+    let mut chars_out = 0usize;
+    let mut gap = Gap::default();
+    let mut pos = 0;
+    while pos < bytes.len() {
+        if let Some((ch, len)) = whitespace_at(text, pos) {
+            gap.see(ch);
+            pos += len;
+            continue;
+        }
+        let (word_end, word_chars) = word_end(text, pos);
+        let word = &text[pos..word_end];
+        pos = word_end;
+        if gap.seen && !out.is_empty() {
+            let separator = if layout == Layout::Block && gap.paragraph {
+                "\n\n"
+            } else {
+                " "
+            };
+            if !push_capped(
+                &mut out,
+                &mut chars_out,
+                separator,
+                separator.len(),
+                max_chars,
+            ) {
+                return out;
+            }
+        }
+        gap = Gap::default();
+        if !push_capped(&mut out, &mut chars_out, word, word_chars, max_chars) {
+            return out;
+        }
+    }
+    out
+}
+
+/// The whitespace between two words, and whether it separates paragraphs: a blank line, a
+/// newline followed by two or more spaces, or a paragraph mark.
+#[derive(Debug, Default, Clone, Copy)]
+struct Gap {
+    seen: bool,
+    paragraph: bool,
+    after_newline: bool,
+    indent: usize,
+}
+
+impl Gap {
+    fn see(&mut self, ch: char) {
+        self.seen = true;
+        match ch {
+            '\n' | LINE_MARK => {
+                if self.after_newline {
+                    self.paragraph = true;
+                }
+                self.after_newline = true;
+                self.indent = 0;
+            }
+            PARAGRAPH_MARK => self.paragraph = true,
+            _ if self.after_newline => {
+                self.indent += 1;
+                if self.indent >= 2 {
+                    self.paragraph = true;
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The whitespace character at byte `pos` and its length, if there is one.
+fn whitespace_at(text: &str, pos: usize) -> Option<(char, usize)> {
+    let b = text.as_bytes()[pos];
+    if b.is_ascii() {
+        return is_ascii_space(b).then_some((char::from(b), 1));
+    }
+    let ch = text[pos..].chars().next()?;
+    ch.is_whitespace().then_some((ch, ch.len_utf8()))
+}
+
+/// Where the run of words starting at `pos` ends (byte index) and how many characters it
+/// has. A single space between two words stays inside the run, so ordinary prose is copied
+/// in long slices; any other whitespace ends it.
+fn word_end(text: &str, mut pos: usize) -> (usize, usize) {
+    let bytes = text.as_bytes();
+    let mut chars = 0;
+    while pos < bytes.len() {
+        // Tight loop over printable ASCII other than space: almost all of real text.
+        let ascii_run = bytes[pos..]
+            .iter()
+            .take_while(|b| (0x21..0x7f).contains(*b))
+            .count();
+        pos += ascii_run;
+        chars += ascii_run;
+        let Some(&b) = bytes.get(pos) else { break };
+        if b == b' ' {
+            let next_is_word = match bytes.get(pos + 1) {
+                Some(next) if next.is_ascii() => !is_ascii_space(*next),
+                Some(_) => text[pos + 1..]
+                    .chars()
+                    .next()
+                    .is_some_and(|c| !c.is_whitespace()),
+                None => false,
+            };
+            if !next_is_word {
+                return (pos, chars);
+            }
+            pos += 1;
+        } else if b.is_ascii() {
+            if is_ascii_space(b) {
+                return (pos, chars);
+            }
+            pos += 1;
+        } else {
+            match text[pos..].chars().next() {
+                Some(ch) if ch.is_whitespace() => return (pos, chars),
+                Some(ch) => pos += ch.len_utf8(),
+                None => return (pos, chars),
+            }
+        }
+        chars += 1;
+    }
+    (pos, chars)
+}
+
+fn is_ascii_space(b: u8) -> bool {
+    b == b' ' || (b'\t'..=b'\r').contains(&b)
+}
+
+/// Appends `piece` unless that would pass `max_chars`; then cuts the text to `max_chars - 1`
+/// characters plus `…` and returns false.
+fn push_capped(
+    out: &mut String,
+    chars_out: &mut usize,
+    piece: &str,
+    piece_chars: usize,
+    max_chars: usize,
+) -> bool {
+    if chars_out.saturating_add(piece_chars) <= max_chars {
+        out.push_str(piece);
+        *chars_out += piece_chars;
+        return true;
+    }
+    let keep = max_chars.saturating_sub(1);
+    if *chars_out > keep {
+        let cut = out
+            .char_indices()
+            .nth(keep)
+            .map_or(out.len(), |(index, _)| index);
+        out.truncate(cut);
+    } else {
+        let take = keep - *chars_out;
+        let cut = piece
+            .char_indices()
+            .nth(take)
+            .map_or(piece.len(), |(index, _)| index);
+        out.push_str(&piece[..cut]);
+    }
+    let trimmed = out.trim_end().len();
+    out.truncate(trimmed);
+    out.push('…');
+    false
+}
+
+// ---------------------------------------------------------------------------------------------
+// Control, bidi, zero-width and format characters
+// ---------------------------------------------------------------------------------------------
+
+/// True for characters that could reorder, hide or disguise text, or that a terminal would act
+/// on, apart from the whitespace controls handled separately.
+fn is_removed_char(ch: char) -> bool {
+    matches!(ch,
+        '\u{0}'..='\u{8}' | '\u{e}'..='\u{1f}' | '\u{7f}'..='\u{84}' | '\u{86}'..='\u{9f}'
+        // Soft hyphen, Arabic format marks and letter mark, Syriac and Mongolian format chars.
+        | '\u{ad}' | '\u{600}'..='\u{605}' | '\u{61c}' | '\u{6dd}' | '\u{70f}'
+        | '\u{890}'..='\u{891}' | '\u{8e2}' | '\u{180e}'
+        // Hangul fillers render as nothing.
+        | '\u{115f}' | '\u{1160}' | '\u{3164}' | '\u{ffa0}'
+        // Zero-width space/joiners, LRM/RLM, bidi embeddings and overrides.
+        | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
+        // Word joiner, invisible operators, bidi isolates, deprecated format controls.
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206f}'
+        | '\u{feff}' | '\u{fff9}'..='\u{fffb}'
+        | '\u{110bd}' | '\u{110cd}' | '\u{13430}'..='\u{1343f}' | '\u{1bca0}'..='\u{1bca3}'
+        | '\u{1d173}'..='\u{1d17a}'
+        // Tag characters and the variation selectors supplement can carry hidden text.
+        | '\u{e0000}'..='\u{e007f}' | '\u{e0100}'..='\u{e01ef}')
+}
+
+/// The byte index of the first character at or after `pos` that `strip_controls` must act
+/// on (anything but printable text, `\n` and ` `), or the length of the text.
+fn next_control(text: &str, mut pos: usize) -> usize {
+    let bytes = text.as_bytes();
+    while pos < bytes.len() {
+        let b = bytes[pos];
+        if b.is_ascii() {
+            if !((0x20..0x7f).contains(&b) || b == b'\n') {
+                return pos;
+            }
+            pos += 1;
+        } else {
+            let Some(ch) = text[pos..].chars().next() else {
+                return pos;
+            };
+            if ch.is_whitespace() || is_removed_char(ch) || ch.is_control() {
+                return pos;
+            }
+            pos += ch.len_utf8();
+        }
+    }
+    pos
+}
+
+/// Removes escape sequences (CSI, OSC and other string sequences, two-byte escapes) whole,
+/// every C0/C1 control, DEL, bidi, zero-width and format character; maps whitespace to ` `
+/// or `\n` (the HTML stage's paragraph and line marks are kept for the layout).
+///
+/// The 8-bit CSI (U+009B) takes its short parameter run with it; other C1 characters go
+/// alone, because in feed text they are far more often mis-decoded Windows-1252 than a
+/// terminal string whose payload would be worth hiding.
+fn strip_controls(text: &str) -> Cow<'_, str> {
+    let mut clean_end = next_control(text, 0);
+    if clean_end == text.len() {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut pos = 0;
+    while pos < text.len() {
+        out.push_str(&text[pos..clean_end]);
+        let mut chars = text[clean_end..].chars();
+        if let Some(ch) = chars.next() {
+            match ch {
+                '\u{1b}' => skip_escape_sequence(&mut chars),
+                '\u{9b}' => skip_csi_body(&mut chars),
+                '\r' => {
+                    if peek(&chars) != Some('\n') {
+                        out.push('\n');
+                    }
+                }
+                '\n' | '\u{85}' => out.push('\n'),
+                PARAGRAPH_MARK | LINE_MARK => out.push(ch),
+                _ if ch.is_whitespace() => out.push(' '),
+                _ if is_removed_char(ch) || ch.is_control() => {}
+                _ => out.push(ch),
+            }
+        }
+        pos = text.len() - chars.as_str().len();
+        clean_end = next_control(text, pos);
+    }
+    Cow::Owned(out)
+}
+
+type CharStream<'a> = std::str::Chars<'a>;
+
+fn peek(chars: &CharStream<'_>) -> Option<char> {
+    chars.as_str().chars().next()
+}
+
+/// Consumes the next character if it lies in `range`.
+fn next_in(chars: &mut CharStream<'_>, range: std::ops::RangeInclusive<char>) -> bool {
+    let matched = peek(chars).is_some_and(|c| range.contains(&c));
+    if matched {
+        chars.next();
+    }
+    matched
+}
+
+/// Skips what follows an ESC: a CSI, a control string, or an `ESC <intermediates> <final>`.
+fn skip_escape_sequence(chars: &mut CharStream<'_>) {
+    match peek(chars) {
+        Some('[') => {
+            chars.next();
+            skip_csi_body(chars);
+        }
+        Some(']' | 'P' | 'X' | '^' | '_') => {
+            chars.next();
+            skip_control_string(chars);
+        }
+        Some(c) if ('\u{20}'..='\u{2f}').contains(&c) => {
+            while next_in(chars, '\u{20}'..='\u{2f}') {}
+            next_in(chars, '\u{30}'..='\u{7e}');
+        }
+        Some(c) if ('\u{30}'..='\u{7e}').contains(&c) => {
+            chars.next();
+        }
+        _ => {}
+    }
+}
+
+/// Skips CSI parameter and intermediate bytes and the final byte.
+fn skip_csi_body(chars: &mut CharStream<'_>) {
+    while next_in(chars, '\u{20}'..='\u{3f}') {}
+    next_in(chars, '\u{40}'..='\u{7e}');
+}
+
+/// Skips a control string up to and including its terminator (BEL, `ESC \` or ST); an
+/// unterminated string runs to the end of the text, as it would on a terminal.
+fn skip_control_string(chars: &mut CharStream<'_>) {
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{7}' | '\u{9c}' => return,
+            '\u{1b}' if peek(chars) == Some('\\') => {
+                chars.next();
+                return;
+            }
+            _ => {}
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTML: entities and tags
+// ---------------------------------------------------------------------------------------------
+
+/// Elements whose start or end separates paragraphs.
+const BLOCK_ELEMENTS: &[&str] = &[
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "body",
+    "caption",
+    "center",
+    "dd",
+    "details",
+    "dialog",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "html",
+    "li",
+    "main",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "table",
+    "tbody",
+    "tfoot",
+    "thead",
+    "tr",
+    "ul",
+];
+
+/// Elements dropped as tags with their text kept. Unknown names (`<think>`, `<answer>`,
+/// `<eos>` in a paper about language models) are text and stay.
+const INLINE_ELEMENTS: &[&str] = &[
+    "a",
+    "abbr",
+    "acronym",
+    "annotation",
+    "audio",
+    "b",
+    "bdi",
+    "bdo",
+    "big",
+    "cite",
+    "code",
+    "col",
+    "colgroup",
+    "data",
+    "del",
+    "dfn",
+    "em",
+    "embed",
+    "font",
+    "head",
+    "i",
+    "iframe",
+    "img",
+    "input",
+    "ins",
+    "kbd",
+    "label",
+    "link",
+    "mark",
+    "math",
+    "meta",
+    "mfrac",
+    "mi",
+    "mn",
+    "mo",
+    "mover",
+    "mrow",
+    "ms",
+    "msqrt",
+    "msub",
+    "msubsup",
+    "msup",
+    "mtext",
+    "munder",
+    "nobr",
+    "noscript",
+    "object",
+    "picture",
+    "q",
+    "rp",
+    "rt",
+    "ruby",
+    "s",
+    "samp",
+    "semantics",
+    "small",
+    "source",
+    "span",
+    "strike",
+    "strong",
+    "sub",
+    "sup",
+    "svg",
+    "td",
+    "th",
+    "time",
+    "title",
+    "tt",
+    "u",
+    "var",
+    "video",
+    "wbr",
+];
+
+/// Elements dropped with everything inside them.
+const HIDDEN_ELEMENTS: &[&str] = &["script", "style"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TagKind {
+    Block,
+    LineBreak,
+    Inline,
+    Hidden,
+}
+
+fn tag_kind(name: &str) -> Option<TagKind> {
+    if name == "br" {
+        Some(TagKind::LineBreak)
+    } else if BLOCK_ELEMENTS.contains(&name) {
+        Some(TagKind::Block)
+    } else if INLINE_ELEMENTS.contains(&name) {
+        Some(TagKind::Inline)
+    } else if HIDDEN_ELEMENTS.contains(&name) {
+        Some(TagKind::Hidden)
+    } else {
+        None
+    }
+}
+
+/// Decodes entities (an escaped `&` is decoded once more, so `&amp;#177;` gives `±`), then
+/// drops tags of known HTML elements, keeping their text. Once block tags are seen, the raw
+/// newlines are insignificant (as in HTML) and only the tags mark paragraphs.
+fn decode_html(raw: &str) -> String {
+    let decoded = if raw.contains('&') {
+        decode_entities(raw)
+    } else {
+        raw.to_string()
+    };
+    if !decoded.contains('<') {
+        return decoded;
+    }
+    strip_tags(&decoded)
+}
+
+fn decode_entities(raw: &str) -> String {
+    let bytes = raw.as_bytes();
+    let mut out = String::with_capacity(raw.len());
+    let mut pos = 0;
+    while let Some(offset) = memchr::memchr(b'&', &bytes[pos..]) {
+        let amp = pos + offset;
+        out.push_str(&raw[pos..amp]);
+        match parse_entity(raw, amp + 1) {
+            Some((first, after_first)) => {
+                let second = if first.is_ampersand() {
+                    parse_entity(raw, after_first)
+                } else {
+                    None
+                };
+                match second {
+                    Some((value, after_second)) => {
+                        value.push_to(&mut out);
+                        pos = after_second;
+                    }
+                    None => {
+                        first.push_to(&mut out);
+                        pos = after_first;
+                    }
+                }
+            }
+            None => {
+                out.push('&');
+                pos = amp + 1;
+            }
+        }
+    }
+    out.push_str(&raw[pos..]);
+    out
+}
+
+#[derive(Debug, Clone, Copy)]
+enum EntityValue {
+    Char(char),
+    Text(&'static str),
+}
+
+impl EntityValue {
+    fn is_ampersand(self) -> bool {
+        matches!(self, EntityValue::Char('&') | EntityValue::Text("&"))
+    }
+
+    fn push_to(self, out: &mut String) {
+        match self {
+            EntityValue::Char(c) => out.push(c),
+            EntityValue::Text(t) => out.push_str(t),
+        }
+    }
+}
+
+/// Parses an entity body (`amp;`, `#177;`, `#xB1;`) starting at `start`, just after a `&`;
+/// returns its value and the index after the `;`. The `;` is required.
+fn parse_entity(raw: &str, start: usize) -> Option<(EntityValue, usize)> {
+    let bytes = raw.as_bytes();
+    let rest = bytes.get(start..)?;
+    if rest.first() == Some(&b'#') {
+        let (radix, digits_start) = match rest.get(1) {
+            Some(b'x' | b'X') => (16, 2),
+            _ => (10, 1),
+        };
+        let digits_len = rest[digits_start..]
+            .iter()
+            .take_while(|b| {
+                if radix == 16 {
+                    b.is_ascii_hexdigit()
+                } else {
+                    b.is_ascii_digit()
+                }
+            })
+            .count();
+        let end = digits_start + digits_len;
+        if digits_len == 0 || rest.get(end) != Some(&b';') {
+            return None;
+        }
+        let digits = std::str::from_utf8(&rest[digits_start..end]).ok()?;
+        // Too many digits overflows u32: such a reference is out of range, like > U+10FFFF.
+        let code = u32::from_str_radix(digits, radix).unwrap_or(u32::MAX);
+        return Some((
+            EntityValue::Char(char_from_reference(code)),
+            start + end + 1,
+        ));
+    }
+    let name_len = rest
+        .iter()
+        .take(40)
+        .take_while(|b| b.is_ascii_alphanumeric())
+        .count();
+    if name_len == 0 || rest.get(name_len) != Some(&b';') {
+        return None;
+    }
+    let name = &rest[..name_len];
+    let index = html_escape::NAMED_ENTITIES
+        .binary_search_by(|(entry, _)| (*entry).cmp(name))
+        .ok()?;
+    let value = html_escape::NAMED_ENTITIES[index].1;
+    Some((EntityValue::Text(value), start + name_len + 1))
+}
+
+/// The character a numeric reference stands for, as HTML5 reads it: NUL, surrogates and
+/// out-of-range numbers become U+FFFD, and 0x80–0x9F are read as Windows-1252 (a common
+/// feed mistake: `&#150;` means an en dash).
+fn char_from_reference(code: u32) -> char {
+    const WINDOWS_1252: [char; 32] = [
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž',
+        '\u{8f}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}',
+        'ž', 'Ÿ',
+    ];
+    match code {
+        0 => '\u{fffd}',
+        0x80..=0x9f => WINDOWS_1252[(code - 0x80) as usize],
+        _ => char::from_u32(code).unwrap_or('\u{fffd}'),
+    }
+}
+
+fn strip_tags(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut saw_block = false;
+    let mut pos = 0;
+    // Searches that failed once fail for every later start: remembering that keeps the
+    // stage linear on hostile input such as a megabyte of `<!--`.
+    let mut no_comment_end = false;
+    let mut no_cdata_end = false;
+    while let Some(offset) = memchr::memchr(b'<', &bytes[pos..]) {
+        let lt = pos + offset;
+        out.push_str(&text[pos..lt]);
+        pos = lt + 1;
+        let rest = &bytes[lt..];
+        if rest.starts_with(b"<!--") {
+            if !no_comment_end {
+                if let Some(end) = memchr::memmem::find(&bytes[lt + 4..], b"-->") {
+                    pos = lt + 4 + end + 3;
+                    continue;
+                }
+                no_comment_end = true;
+            }
+            out.push('<');
+            continue;
+        }
+        if rest.starts_with(b"<![CDATA[") {
+            if !no_cdata_end {
+                if let Some(end) = memchr::memmem::find(&bytes[lt + 9..], b"]]>") {
+                    out.push_str(&text[lt + 9..lt + 9 + end]);
+                    pos = lt + 9 + end + 3;
+                    continue;
+                }
+                no_cdata_end = true;
+            }
+            out.push('<');
+            continue;
+        }
+        if (rest.starts_with(b"<!") && rest.get(2).is_some_and(u8::is_ascii_alphabetic))
+            || rest.starts_with(b"<?")
+        {
+            // Doctype or processing instruction.
+            if let Some(end) = find_tag_end(bytes, lt + 2) {
+                pos = end + 1;
+                continue;
+            }
+            out.push('<');
+            continue;
+        }
+        match parse_tag(text, lt) {
+            Some(tag) => {
+                pos = tag.end;
+                match tag.kind {
+                    TagKind::Block => {
+                        saw_block = true;
+                        out.push(PARAGRAPH_MARK);
+                    }
+                    TagKind::LineBreak => {
+                        saw_block = true;
+                        out.push(LINE_MARK);
+                    }
+                    TagKind::Inline => {}
+                    TagKind::Hidden => {
+                        if !tag.closing {
+                            pos = skip_hidden_element(bytes, tag.end, tag.name);
+                        }
+                    }
+                }
+            }
+            None => out.push('<'),
+        }
+    }
+    out.push_str(&text[pos..]);
+    if saw_block {
+        out = out.replace(['\n', '\r'], " ");
+    }
+    out
+}
+
+struct Tag {
+    kind: TagKind,
+    name: &'static str,
+    closing: bool,
+    /// Index just after the `>`.
+    end: usize,
+}
+
+/// Recognises `<name …>`, `</name>` or `<name/>` of a known element at `lt`.
+fn parse_tag(text: &str, lt: usize) -> Option<Tag> {
+    let bytes = text.as_bytes();
+    let mut i = lt + 1;
+    let closing = bytes.get(i) == Some(&b'/');
+    if closing {
+        i += 1;
+    }
+    let name_start = i;
+    while i < bytes.len() && i - name_start < 16 && bytes[i].is_ascii_alphanumeric() {
+        i += 1;
+    }
+    if i == name_start || !bytes[name_start].is_ascii_alphabetic() {
+        return None;
+    }
+    let name = text[name_start..i].to_ascii_lowercase();
+    let kind = tag_kind(&name)?;
+    let name = static_tag_name(&name)?;
+    match bytes.get(i) {
+        Some(b'>') => Some(Tag {
+            kind,
+            name,
+            closing,
+            end: i + 1,
+        }),
+        Some(b'/' | b' ' | b'\t' | b'\n' | b'\r') => {
+            let end = find_tag_end(bytes, i)?;
+            Some(Tag {
+                kind,
+                name,
+                closing,
+                end: end + 1,
+            })
+        }
+        _ => None,
+    }
+}
+
+fn static_tag_name(name: &str) -> Option<&'static str> {
+    HIDDEN_ELEMENTS
+        .iter()
+        .chain(BLOCK_ELEMENTS)
+        .chain(INLINE_ELEMENTS)
+        .chain(&["br"])
+        .find(|known| **known == name)
+        .copied()
+}
+
+/// Finds the `>` closing a tag whose attributes start at `from`; a `<` first means it was
+/// not a tag. (Quoted attribute values containing `>` are not supported: feeds do not use them.)
+fn find_tag_end(bytes: &[u8], from: usize) -> Option<usize> {
+    let rest = bytes.get(from..)?;
+    let index = memchr::memchr2(b'>', b'<', rest)?;
+    (rest[index] == b'>').then_some(from + index)
+}
+
+/// Returns the index after `</name …>`, or the end of the text when the element never closes.
+fn skip_hidden_element(bytes: &[u8], from: usize, name: &str) -> usize {
+    let mut pos = from;
+    while let Some(offset) = memchr::memchr(b'<', &bytes[pos..]) {
+        let lt = pos + offset;
+        let candidate = &bytes[lt..];
+        let name_end = 2 + name.len();
+        if candidate.len() >= name_end
+            && candidate[1] == b'/'
+            && candidate[2..name_end].eq_ignore_ascii_case(name.as_bytes())
+            && candidate
+                .get(name_end)
+                .is_none_or(|b| !b.is_ascii_alphanumeric())
+        {
+            return match memchr::memchr(b'>', &bytes[lt..]) {
+                Some(gt) => lt + gt + 1,
+                None => bytes.len(),
+            };
+        }
+        pos = lt + 1;
+    }
+    bytes.len()
+}
+
+// ---------------------------------------------------------------------------------------------
+// LaTeX
+// ---------------------------------------------------------------------------------------------
+
+/// Renders light LaTeX as readable text: math delimiters removed, known macros replaced,
+/// sub- and superscripts, accents, dashes and quotes. Unknown macros are kept as written.
+fn render_latex(text: &str) -> Cow<'_, str> {
+    if !text.bytes().any(|b| LATEX_SPECIAL[usize::from(b)]) {
+        return Cow::Borrowed(text);
+    }
+    let mut renderer = LatexRenderer::new(text);
+    renderer.run(0, text.len(), false, 0);
+    Cow::Owned(renderer.out)
+}
+
+const fn latex_special_table() -> [bool; 256] {
+    let mut table = [false; 256];
+    let special = b"\\$}{^_~-`'";
+    let mut i = 0;
+    while i < special.len() {
+        table[special[i] as usize] = true;
+        i += 1;
+    }
+    table
+}
+
+static LATEX_SPECIAL: [bool; 256] = latex_special_table();
+
+struct LatexRenderer<'a> {
+    src: &'a str,
+    bytes: &'a [u8],
+    out: String,
+    /// Open brace index → matching close brace index (escaped braces excluded).
+    braces: HashMap<usize, usize>,
+    /// An opening ``` `` ``` waits for its `''`.
+    quote_open: bool,
+    /// Where the next `$$`, `\)` and `\]` are: each search resumes from the last one.
+    next_display_dollar: NextMatch,
+    next_paren_close: NextMatch,
+    next_bracket_close: NextMatch,
+}
+
+/// The first occurrence of a needle at or after the last search start, remembered so that
+/// many openers without a closer cost one scan in total, not one each.
+#[derive(Debug, Default)]
+struct NextMatch {
+    searched: Option<(usize, Option<usize>)>,
+}
+
+impl NextMatch {
+    fn find(&mut self, haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+        if let Some((searched_from, found)) = self.searched
+            && from >= searched_from
+            && found.is_none_or(|at| at >= from)
+        {
+            return found;
+        }
+        let found = haystack
+            .get(from..)
+            .and_then(|rest| memchr::memmem::find(rest, needle))
+            .map(|p| from + p);
+        self.searched = Some((from, found));
+        found
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Script {
+    Super,
+    Sub,
+}
+
+impl<'a> LatexRenderer<'a> {
+    fn new(src: &'a str) -> LatexRenderer<'a> {
+        LatexRenderer {
+            src,
+            bytes: src.as_bytes(),
+            out: String::with_capacity(src.len()),
+            braces: match_braces(src.as_bytes()),
+            quote_open: false,
+            next_display_dollar: NextMatch::default(),
+            next_paren_close: NextMatch::default(),
+            next_bracket_close: NextMatch::default(),
+        }
+    }
+
+    /// Renders `src[start..end]` into `out`; `math` says whether this is inside math.
+    fn run(&mut self, start: usize, end: usize, math: bool, depth: u32) {
+        let mut i = start;
+        while i < end {
+            let run_end = self.bytes[i..end]
+                .iter()
+                .position(|b| LATEX_SPECIAL[usize::from(*b)])
+                .map_or(end, |p| i + p);
+            self.out.push_str(&self.src[i..run_end]);
+            i = run_end;
+            if i >= end {
+                break;
+            }
+            i = match self.bytes[i] {
+                b'\\' => self.macro_at(i, end, math, depth),
+                b'$' if !math => self.dollar_at(i, end, depth),
+                b'{' => self.group_at(i, end, math, depth),
+                b'^' => self.script_at(i, end, math, depth, Script::Super),
+                b'_' => self.script_at(i, end, math, depth, Script::Sub),
+                b'~' => self.tilde_at(i, end),
+                b'-' => self.dashes_at(i, end),
+                b'`' => self.open_quote_at(i, end),
+                b'\'' => self.close_quote_at(i, end),
+                _ => {
+                    // `}` and `$` inside math are literal here.
+                    self.out.push(char::from(self.bytes[i]));
+                    i + 1
+                }
+            };
+        }
+    }
+
+    /// Renders a range into a fresh string (for script, fraction and accent arguments).
+    fn render_to_string(&mut self, start: usize, end: usize, math: bool, depth: u32) -> String {
+        let saved = std::mem::take(&mut self.out);
+        self.run(start, end, math, depth);
+        std::mem::replace(&mut self.out, saved)
+    }
+
+    fn byte(&self, index: usize, end: usize) -> Option<u8> {
+        if index < end {
+            self.bytes.get(index).copied()
+        } else {
+            None
+        }
+    }
+
+    /// The close brace matching an open brace at `open`, if it lies before `end`.
+    fn matching_brace(&self, open: usize, end: usize) -> Option<usize> {
+        self.braces.get(&open).copied().filter(|close| *close < end)
+    }
+
+    /// `$…$` or `$$…$$` math: delimiters removed, content rendered as math. A `$` that opens
+    /// nothing (`$5 million`) stays. Close to pandoc's rule: the opening `$` has a non-space
+    /// right after it, the closing one a non-space before it and, when the content starts
+    /// with a digit, no digit after it. Only the next `$` is tried as the closer, which keeps
+    /// this linear and leaves `between $5 and $10` alone.
+    fn dollar_at(&mut self, i: usize, end: usize, depth: u32) -> usize {
+        if self.byte(i + 1, end) == Some(b'$') {
+            let close = self.next_display_dollar.find(self.bytes, b"$$", i + 2);
+            if let Some(close) = close
+                && close > i + 2
+                && close + 2 <= end
+                && depth < MAX_GROUP_DEPTH
+            {
+                self.run(i + 2, close, true, depth + 1);
+                return close + 2;
+            }
+            self.out.push_str("$$");
+            return i + 2;
+        }
+        let opens = self
+            .byte(i + 1, end)
+            .is_some_and(|b| !b.is_ascii_whitespace());
+        if opens {
+            let mut search = i + 1;
+            while let Some(offset) = memchr::memchr(b'$', &self.bytes[search..end]) {
+                let close = search + offset;
+                if self.bytes[close - 1] == b'\\' {
+                    search = close + 1;
+                    continue;
+                }
+                // The digit rule keeps `$5 to$10` as money but lets `$\sim$10` be math.
+                let money_like = self.bytes[i + 1].is_ascii_digit()
+                    && self
+                        .byte(close + 1, end)
+                        .is_some_and(|b| b.is_ascii_digit());
+                let closes = !self.bytes[close - 1].is_ascii_whitespace() && !money_like;
+                if closes && close > i + 1 && depth < MAX_GROUP_DEPTH {
+                    self.run(i + 1, close, true, depth + 1);
+                    return close + 1;
+                }
+                break;
+            }
+        }
+        self.out.push('$');
+        i + 1
+    }
+
+    /// `\(…\)` or `\[…\]` math, in text mode; `None` when there is no closing delimiter.
+    fn delimited_math_at(
+        &mut self,
+        i: usize,
+        end: usize,
+        depth: u32,
+        display: bool,
+    ) -> Option<usize> {
+        if depth >= MAX_GROUP_DEPTH {
+            return None;
+        }
+        let close = if display {
+            self.next_bracket_close.find(self.bytes, b"\\]", i + 2)
+        } else {
+            self.next_paren_close.find(self.bytes, b"\\)", i + 2)
+        }?;
+        if close + 2 > end {
+            return None;
+        }
+        self.run(i + 2, close, true, depth + 1);
+        Some(close + 2)
+    }
+
+    /// A brace group. In math the braces are grouping and vanish; in text they are literal
+    /// unless the group starts with a known macro (`{\em x}`, `{\'e}`).
+    fn group_at(&mut self, i: usize, end: usize, math: bool, depth: u32) -> usize {
+        let Some(close) = self.matching_brace(i, end) else {
+            self.out.push('{');
+            return i + 1;
+        };
+        let latex_group = math || self.starts_with_known_macro(i + 1, close);
+        if latex_group && depth < MAX_GROUP_DEPTH {
+            self.run(i + 1, close, math, depth + 1);
+            return close + 1;
+        }
+        self.out.push('{');
+        i + 1
+    }
+
+    fn starts_with_known_macro(&self, start: usize, end: usize) -> bool {
+        if self.byte(start, end) != Some(b'\\') {
+            return false;
+        }
+        match self.byte(start + 1, end) {
+            Some(b) if b.is_ascii_alphabetic() => {
+                let name = self.control_word(start + 1, end);
+                is_known_word(name)
+            }
+            Some(b) => accent_mark(char::from(b)).is_some(),
+            None => false,
+        }
+    }
+
+    fn control_word(&self, start: usize, end: usize) -> &'a str {
+        let len = self.bytes[start..end]
+            .iter()
+            .take_while(|b| b.is_ascii_alphabetic())
+            .count();
+        &self.src[start..start + len]
+    }
+
+    /// A `\` at `i`: control word, control symbol, accent or math delimiter.
+    fn macro_at(&mut self, i: usize, end: usize, math: bool, depth: u32) -> usize {
+        let Some(next) = self.byte(i + 1, end) else {
+            self.out.push('\\');
+            return i + 1;
+        };
+        if next.is_ascii_alphabetic() {
+            let name = self.control_word(i + 1, end);
+            let after = i + 1 + name.len();
+            return match self.control_word_at(name, after, end, math, depth) {
+                Some(next_index) => next_index,
+                None => self.unknown_macro(i, after, end, math, depth),
+            };
+        }
+        let after = i + 2;
+        match next {
+            b'%' | b'&' | b'_' | b'$' | b'#' | b'{' | b'}' => {
+                self.out.push(char::from(next));
+                after
+            }
+            b',' | b';' | b':' | b' ' | b'\n' | b'>' => {
+                self.out.push(' ');
+                after
+            }
+            b'\\' => {
+                self.out.push(' ');
+                after
+            }
+            b'!' | b'-' | b'/' | b'@' => after,
+            b'|' => {
+                self.out.push('‖');
+                after
+            }
+            b'(' if !math => self
+                .delimited_math_at(i, end, depth, false)
+                .unwrap_or_else(|| {
+                    self.out.push('\\');
+                    i + 1
+                }),
+            b'[' if !math => self
+                .delimited_math_at(i, end, depth, true)
+                .unwrap_or_else(|| {
+                    self.out.push('\\');
+                    i + 1
+                }),
+            _ => match accent_mark(char::from(next)) {
+                Some(mark) => self.accent(mark, after, end).unwrap_or_else(|| {
+                    self.out.push('\\');
+                    i + 1
+                }),
+                None => {
+                    self.out.push('\\');
+                    i + 1
+                }
+            },
+        }
+    }
+
+    /// Applies an accent to the letter at `at` (`e`, `{e}`, `\i`, `{\i}`); `None` when no
+    /// letter follows, so the text is kept as written. Without braces only letters with a
+    /// precomposed form count, so code such as `\.txt` is not read as an accent.
+    fn accent(&mut self, mark: char, at: usize, end: usize) -> Option<usize> {
+        let (letter, after, braced) = match self.byte(at, end)? {
+            b'{' => {
+                let close = self.matching_brace(at, end)?;
+                let (letter, inner_end) = self.accent_letter(at + 1, close)?;
+                if inner_end != close {
+                    return None;
+                }
+                (letter, close + 1, true)
+            }
+            _ => {
+                let (letter, after) = self.accent_letter(at, end)?;
+                (letter, after, false)
+            }
+        };
+        match compose_accent(mark, letter) {
+            Some(composed) => self.out.push(composed),
+            None if braced => {
+                self.out.push(letter);
+                self.out.push(mark);
+            }
+            None => return None,
+        }
+        Some(after)
+    }
+
+    /// One letter for an accent: an ASCII letter, or dotless `\i` / `\j`.
+    fn accent_letter(&self, at: usize, end: usize) -> Option<(char, usize)> {
+        let b = self.byte(at, end)?;
+        if b.is_ascii_alphabetic() {
+            return Some((char::from(b), at + 1));
+        }
+        if b == b'\\' {
+            let name = self.control_word(at + 1, end);
+            let letter = match name {
+                "i" => 'i',
+                "j" => 'j',
+                _ => return None,
+            };
+            let mut after = at + 1 + name.len();
+            if self.byte(after, end) == Some(b' ') {
+                after += 1;
+            }
+            return Some((letter, after));
+        }
+        None
+    }
+
+    /// Renders a known control word whose name ends at `after`; `None` if it is not known
+    /// or lacks its arguments.
+    fn control_word_at(
+        &mut self,
+        name: &str,
+        after: usize,
+        end: usize,
+        math: bool,
+        depth: u32,
+    ) -> Option<usize> {
+        if let Some(symbol) = latex_symbol(name) {
+            self.out.push_str(symbol);
+            // A letter written as a macro sits inside a word: TeX eats the space that ends
+            // its name (`Stra\ss e` is Straße).
+            if is_letter_macro(name) && self.byte(after, end) == Some(b' ') {
+                return Some(after + 1);
+            }
+            // `\alpha{}` ends the control word explicitly.
+            if self.byte(after, end) == Some(b'{') && self.byte(after + 1, end) == Some(b'}') {
+                return Some(after + 2);
+            }
+            return Some(after);
+        }
+        if is_switch(name) {
+            return Some(after);
+        }
+        if name == "left" || name == "right" {
+            // `\left.` is an invisible delimiter; others (`\left(`) print their delimiter.
+            return Some(if self.byte(after, end) == Some(b'.') {
+                after + 1
+            } else {
+                after
+            });
+        }
+        if let Some(mark) = letter_accent_mark(name) {
+            if self.byte(after, end) == Some(b'{') {
+                return self.accent(mark, after, end);
+            }
+            return None;
+        }
+        if depth >= MAX_GROUP_DEPTH {
+            return None;
+        }
+        let (arg_start, arg_end) = self.brace_argument(after, end)?;
+        let next = arg_end + 1;
+        match name {
+            _ if is_text_argument(name) => {
+                let inner_math =
+                    math && !name.starts_with("text") && !matches!(name, "emph" | "mbox" | "hbox");
+                self.run(arg_start, arg_end, inner_math, depth + 1);
+                Some(next)
+            }
+            "url" => {
+                self.out.push_str(&self.src[arg_start..arg_end]);
+                Some(next)
+            }
+            "href" => {
+                let (text_start, text_end) = self.brace_argument(next, end)?;
+                self.run(text_start, text_end, math, depth + 1);
+                Some(text_end + 1)
+            }
+            "mathbb" | "mathbbm" | "mathds" => {
+                let inner = self.render_to_string(arg_start, arg_end, true, depth + 1);
+                match double_struck(&inner) {
+                    Some(c) => self.out.push(c),
+                    None => self.out.push_str(&inner),
+                }
+                Some(next)
+            }
+            "frac" | "dfrac" | "tfrac" => {
+                let (den_start, den_end) = self.brace_argument(next, end)?;
+                let numerator = self.render_to_string(arg_start, arg_end, true, depth + 1);
+                let denominator = self.render_to_string(den_start, den_end, true, depth + 1);
+                push_operand(&mut self.out, &numerator);
+                self.out.push('/');
+                push_operand(&mut self.out, &denominator);
+                Some(den_end + 1)
+            }
+            "sqrt" => {
+                let radicand = self.render_to_string(arg_start, arg_end, true, depth + 1);
+                self.out.push('√');
+                push_operand(&mut self.out, &radicand);
+                Some(next)
+            }
+            "textsuperscript" | "textsubscript" => {
+                let inner = self.render_to_string(arg_start, arg_end, true, depth + 1);
+                let script = if name == "textsuperscript" {
+                    Script::Super
+                } else {
+                    Script::Sub
+                };
+                push_script(&mut self.out, script, &inner);
+                Some(next)
+            }
+            _ => {
+                let mark = math_accent_mark(name)?;
+                let inner = self.render_to_string(arg_start, arg_end, true, depth + 1);
+                self.out.push_str(&inner);
+                if inner.chars().count() == 1 {
+                    self.out.push(mark);
+                }
+                Some(next)
+            }
+        }
+    }
+
+    /// The braced argument starting at `at` (spaces allowed before it): content range.
+    fn brace_argument(&self, at: usize, end: usize) -> Option<(usize, usize)> {
+        let mut open = at;
+        while self.byte(open, end) == Some(b' ') {
+            open += 1;
+        }
+        if self.byte(open, end) != Some(b'{') {
+            return None;
+        }
+        let close = self.matching_brace(open, end)?;
+        Some((open + 1, close))
+    }
+
+    /// An unknown macro is kept as written, its brace arguments with their braces.
+    fn unknown_macro(
+        &mut self,
+        i: usize,
+        after: usize,
+        end: usize,
+        math: bool,
+        depth: u32,
+    ) -> usize {
+        self.out.push_str(&self.src[i..after]);
+        let mut next = after;
+        while self.byte(next, end) == Some(b'{') && depth < MAX_GROUP_DEPTH {
+            let Some(close) = self.matching_brace(next, end) else {
+                break;
+            };
+            self.out.push('{');
+            self.run(next + 1, close, math, depth + 1);
+            self.out.push('}');
+            next = close + 1;
+        }
+        next
+    }
+
+    /// `^`/`_`: in math any script; in text only `^{…}`, `^2` (digits not followed by a letter
+    /// or digit) and `_{…}`, so `snake_case` and `a^b` in prose stay as written.
+    fn script_at(&mut self, i: usize, end: usize, math: bool, depth: u32, script: Script) -> usize {
+        let marker = if script == Script::Super { '^' } else { '_' };
+        let mut at = i + 1;
+        if math {
+            while self.byte(at, end) == Some(b' ') {
+                at += 1;
+            }
+        }
+        let Some(next) = self.byte(at, end) else {
+            self.out.push(marker);
+            return i + 1;
+        };
+        let (content, after) = if next == b'{' {
+            match self.matching_brace(at, end) {
+                Some(close) if depth < MAX_GROUP_DEPTH => (
+                    self.render_to_string(at + 1, close, true, depth + 1),
+                    close + 1,
+                ),
+                _ => {
+                    self.out.push(marker);
+                    return i + 1;
+                }
+            }
+        } else if !math {
+            let digits = self.bytes[at..end]
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+            let followed_by_word = self
+                .byte(at + digits, end)
+                .is_some_and(|b| b.is_ascii_alphanumeric());
+            if script == Script::Sub || digits == 0 || followed_by_word {
+                self.out.push(marker);
+                return i + 1;
+            }
+            (self.src[at..at + digits].to_string(), at + digits)
+        } else if next == b'\\'
+            && self
+                .byte(at + 1, end)
+                .is_some_and(|b| b.is_ascii_alphabetic())
+        {
+            let name = self.control_word(at + 1, end);
+            let after_name = at + 1 + name.len();
+            match latex_symbol(name) {
+                Some(symbol) => (symbol.to_string(), after_name),
+                None => {
+                    self.out.push(marker);
+                    return i + 1;
+                }
+            }
+        } else if matches!(next, b'}' | b'^' | b'_' | b'\\' | b'$' | b'\n') {
+            self.out.push(marker);
+            return i + 1;
+        } else {
+            let ch = self.src[at..end].chars().next().unwrap_or(' ');
+            (ch.to_string(), at + ch.len_utf8())
+        };
+        push_script(&mut self.out, script, &content);
+        after
+    }
+
+    /// `~` between two words is a tie (a space); elsewhere (`~5%`) it stays.
+    fn tilde_at(&mut self, i: usize, end: usize) -> usize {
+        let before = i.checked_sub(1).map(|p| self.bytes[p]);
+        let after = self.byte(i + 1, end);
+        let is_word_side = |b: Option<u8>| b.is_some_and(|b| !b.is_ascii_whitespace() && b != b'~');
+        self.out
+            .push(if is_word_side(before) && is_word_side(after) {
+                ' '
+            } else {
+                '~'
+            });
+        i + 1
+    }
+
+    /// `--` → en dash and `---` → em dash, unless it reads like a command-line flag
+    /// (`--verbose`: after a space, before a word); longer runs stay as written.
+    fn dashes_at(&mut self, i: usize, end: usize) -> usize {
+        let run = self.bytes[i..end]
+            .iter()
+            .take_while(|b| **b == b'-')
+            .count();
+        let before_is_space = i
+            .checked_sub(1)
+            .is_none_or(|p| self.bytes[p].is_ascii_whitespace());
+        let after_is_space = self
+            .byte(i + run, end)
+            .is_none_or(|b| b.is_ascii_whitespace());
+        let is_flag = before_is_space && !after_is_space;
+        match run {
+            2 if !is_flag => self.out.push('–'),
+            3 if !is_flag => self.out.push('—'),
+            _ => self.out.push_str(&self.src[i..i + run]),
+        }
+        i + run
+    }
+
+    fn open_quote_at(&mut self, i: usize, end: usize) -> usize {
+        if self.byte(i + 1, end) == Some(b'`') {
+            self.out.push('“');
+            self.quote_open = true;
+            return i + 2;
+        }
+        self.out.push('`');
+        i + 1
+    }
+
+    fn close_quote_at(&mut self, i: usize, end: usize) -> usize {
+        if self.quote_open && self.byte(i + 1, end) == Some(b'\'') {
+            self.out.push('”');
+            self.quote_open = false;
+            return i + 2;
+        }
+        self.out.push('\'');
+        i + 1
+    }
+}
+
+/// Pairs every unescaped `{` with its `}` in one pass.
+fn match_braces(bytes: &[u8]) -> HashMap<usize, usize> {
+    let mut pairs = HashMap::new();
+    if memchr::memchr(b'{', bytes).is_none() {
+        return pairs;
+    }
+    let mut open = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 1,
+            b'{' => open.push(i),
+            b'}' => {
+                if let Some(start) = open.pop() {
+                    pairs.insert(start, i);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    pairs
+}
+
+/// Writes a fraction or root operand, in parentheses unless it is a single term.
+fn push_operand(out: &mut String, operand: &str) {
+    let trimmed = operand.trim();
+    let single_term =
+        trimmed.chars().count() <= 1 || trimmed.chars().all(|c| c.is_alphanumeric() || c == '.');
+    if single_term {
+        out.push_str(trimmed);
+    } else {
+        out.push('(');
+        out.push_str(trimmed);
+        out.push(')');
+    }
+}
+
+/// Writes a sub- or superscript: Unicode script characters when every character has one,
+/// otherwise `^x` / `^(x+y)` / `_i` / `_max` / `_(i,j)`.
+fn push_script(out: &mut String, script: Script, content: &str) {
+    let content: String = content.chars().filter(|c| !c.is_whitespace()).collect();
+    if content.is_empty() {
+        return;
+    }
+    let map = match script {
+        Script::Super => superscript_char,
+        Script::Sub => subscript_char,
+    };
+    if content.chars().all(|c| map(c).is_some()) {
+        out.extend(content.chars().filter_map(map));
+        return;
+    }
+    let single = content.chars().count() == 1;
+    match script {
+        Script::Super if single => {
+            out.push('^');
+            out.push_str(&content);
+        }
+        Script::Sub if single || content.chars().all(char::is_alphanumeric) => {
+            out.push('_');
+            out.push_str(&content);
+        }
+        Script::Super => {
+            out.push_str("^(");
+            out.push_str(&content);
+            out.push(')');
+        }
+        Script::Sub => {
+            out.push_str("_(");
+            out.push_str(&content);
+            out.push(')');
+        }
+    }
+}
+
+fn superscript_char(c: char) -> Option<char> {
+    Some(match c {
+        '0' => '⁰',
+        '1' => '¹',
+        '2' => '²',
+        '3' => '³',
+        '4' => '⁴',
+        '5' => '⁵',
+        '6' => '⁶',
+        '7' => '⁷',
+        '8' => '⁸',
+        '9' => '⁹',
+        '+' => '⁺',
+        '-' | '−' => '⁻',
+        '=' => '⁼',
+        '(' => '⁽',
+        ')' => '⁾',
+        'n' => 'ⁿ',
+        'i' => 'ⁱ',
+        'T' => 'ᵀ',
+        '′' | '\'' => '′',
+        '*' | '∗' => '*',
+        _ => return None,
+    })
+}
+
+fn subscript_char(c: char) -> Option<char> {
+    Some(match c {
+        '0' => '₀',
+        '1' => '₁',
+        '2' => '₂',
+        '3' => '₃',
+        '4' => '₄',
+        '5' => '₅',
+        '6' => '₆',
+        '7' => '₇',
+        '8' => '₈',
+        '9' => '₉',
+        '+' => '₊',
+        '-' | '−' => '₋',
+        '=' => '₌',
+        '(' => '₍',
+        ')' => '₎',
+        _ => return None,
+    })
+}
+
+fn double_struck(letter: &str) -> Option<char> {
+    Some(match letter {
+        "R" => 'ℝ',
+        "N" => 'ℕ',
+        "Z" => 'ℤ',
+        "Q" => 'ℚ',
+        "C" => 'ℂ',
+        "P" => 'ℙ',
+        "H" => 'ℍ',
+        "E" => '𝔼',
+        "1" => '𝟙',
+        _ => return None,
+    })
+}
+
+/// Macros that print their one argument as plain text.
+fn is_text_argument(name: &str) -> bool {
+    matches!(
+        name,
+        "textbf"
+            | "textit"
+            | "emph"
+            | "textrm"
+            | "textsf"
+            | "texttt"
+            | "textsc"
+            | "textsl"
+            | "textup"
+            | "textmd"
+            | "textnormal"
+            | "text"
+            | "mbox"
+            | "hbox"
+            | "underline"
+            | "mathrm"
+            | "mathbf"
+            | "mathit"
+            | "mathsf"
+            | "mathtt"
+            | "mathcal"
+            | "mathscr"
+            | "mathfrak"
+            | "mathnormal"
+            | "boldsymbol"
+            | "bm"
+            | "operatorname"
+            | "pmb"
+    )
+}
+
+/// Font switches and spacing/sizing commands that print nothing.
+fn is_switch(name: &str) -> bool {
+    matches!(
+        name,
+        "bf" | "it"
+            | "em"
+            | "rm"
+            | "tt"
+            | "sc"
+            | "sl"
+            | "sf"
+            | "cal"
+            | "bfseries"
+            | "itshape"
+            | "rmfamily"
+            | "sffamily"
+            | "ttfamily"
+            | "scshape"
+            | "upshape"
+            | "mdseries"
+            | "normalfont"
+            | "displaystyle"
+            | "textstyle"
+            | "scriptstyle"
+            | "big"
+            | "Big"
+            | "bigg"
+            | "Bigg"
+            | "bigl"
+            | "bigr"
+            | "Bigl"
+            | "Bigr"
+            | "biggl"
+            | "biggr"
+            | "limits"
+            | "nolimits"
+            | "nonumber"
+            | "noindent"
+            | "centering"
+            | "small"
+            | "footnotesize"
+            | "large"
+            | "Large"
+            | "normalsize"
+    )
+}
+
+/// Every control word the renderer understands (used to recognise `{\em …}` groups).
+fn is_known_word(name: &str) -> bool {
+    latex_symbol(name).is_some()
+        || is_switch(name)
+        || is_text_argument(name)
+        || letter_accent_mark(name).is_some()
+        || math_accent_mark(name).is_some()
+        || matches!(
+            name,
+            "left"
+                | "right"
+                | "url"
+                | "href"
+                | "mathbb"
+                | "mathbbm"
+                | "mathds"
+                | "frac"
+                | "dfrac"
+                | "tfrac"
+                | "sqrt"
+                | "textsuperscript"
+                | "textsubscript"
+        )
+}
+
+/// Macros for letters (`\ss`, `\o`, `\ae`, …), which TeX runs into the following text.
+fn is_letter_macro(name: &str) -> bool {
+    matches!(
+        name,
+        "ss" | "o" | "O" | "ae" | "AE" | "oe" | "OE" | "aa" | "AA" | "l" | "L" | "i" | "j"
+    )
+}
+
+/// The combining mark for a symbol accent (`\'e`, `\"o`, …).
+fn accent_mark(symbol: char) -> Option<char> {
+    Some(match symbol {
+        '\'' => '\u{301}',
+        '`' => '\u{300}',
+        '^' => '\u{302}',
+        '~' => '\u{303}',
+        '=' => '\u{304}',
+        '.' => '\u{307}',
+        '"' => '\u{308}',
+        _ => return None,
+    })
+}
+
+/// The combining mark for a letter accent (`\c{c}`, `\v{s}`, …), which needs braces.
+fn letter_accent_mark(name: &str) -> Option<char> {
+    Some(match name {
+        "c" => '\u{327}',
+        "v" => '\u{30c}',
+        "u" => '\u{306}',
+        "H" => '\u{30b}',
+        "r" => '\u{30a}',
+        "k" => '\u{328}',
+        _ => return None,
+    })
+}
+
+/// The combining mark for a math accent (`\hat{x}` → x̂).
+fn math_accent_mark(name: &str) -> Option<char> {
+    Some(match name {
+        "hat" | "widehat" => '\u{302}',
+        "tilde" | "widetilde" => '\u{303}',
+        "bar" | "overline" => '\u{304}',
+        "dot" => '\u{307}',
+        "ddot" => '\u{308}',
+        "vec" => '\u{20d7}',
+        _ => return None,
+    })
+}
+
+/// Precomposed letter for an accent, for the letters that have one in common use.
+fn compose_accent(mark: char, letter: char) -> Option<char> {
+    let table: &[(char, &str, &str)] = &[
+        (
+            '\u{301}',
+            "aeiouyAEIOUYcCnNsSzZlLrRg",
+            "áéíóúýÁÉÍÓÚÝćĆńŃśŚźŹĺĹŕŔǵ",
+        ),
+        ('\u{300}', "aeiouAEIOU", "àèìòùÀÈÌÒÙ"),
+        ('\u{302}', "aeiouAEIOUcCgGsSwWyY", "âêîôûÂÊÎÔÛĉĈĝĜŝŜŵŴŷŶ"),
+        ('\u{308}', "aeiouyAEIOUY", "äëïöüÿÄËÏÖÜŸ"),
+        ('\u{303}', "anoANO", "ãñõÃÑÕ"),
+        ('\u{327}', "cCsStT", "çÇşŞţŢ"),
+        ('\u{30c}', "cCsSzZrReEnNdDtT", "čČšŠžŽřŘěĚňŇďĎťŤ"),
+        ('\u{30a}', "aAuU", "åÅůŮ"),
+        ('\u{304}', "aeiouAEIOU", "āēīōūĀĒĪŌŪ"),
+        ('\u{306}', "aAgGuU", "ăĂğĞŭŬ"),
+        ('\u{30b}', "oOuU", "őŐűŰ"),
+        ('\u{328}', "aAeE", "ąĄęĘ"),
+        ('\u{307}', "zZeEI", "żŻėĖİ"),
+    ];
+    let (_, letters, composed) = table.iter().find(|(m, _, _)| *m == mark)?;
+    let index = letters.chars().position(|c| c == letter)?;
+    composed.chars().nth(index)
+}
+
+/// Control words that stand for a symbol or a word.
+fn latex_symbol(name: &str) -> Option<&'static str> {
+    Some(match name {
+        // Greek, lower case.
+        "alpha" => "α",
+        "beta" => "β",
+        "gamma" => "γ",
+        "delta" => "δ",
+        "epsilon" => "ε",
+        "varepsilon" => "ε",
+        "zeta" => "ζ",
+        "eta" => "η",
+        "theta" => "θ",
+        "vartheta" => "ϑ",
+        "iota" => "ι",
+        "kappa" => "κ",
+        "varkappa" => "ϰ",
+        "lambda" => "λ",
+        "mu" => "μ",
+        "nu" => "ν",
+        "xi" => "ξ",
+        "omicron" => "ο",
+        "pi" => "π",
+        "varpi" => "ϖ",
+        "rho" => "ρ",
+        "varrho" => "ϱ",
+        "sigma" => "σ",
+        "varsigma" => "ς",
+        "tau" => "τ",
+        "upsilon" => "υ",
+        "phi" => "φ",
+        "varphi" => "φ",
+        "chi" => "χ",
+        "psi" => "ψ",
+        "omega" => "ω",
+        // Greek, upper case (including those LaTeX writes as Latin letters).
+        "Alpha" => "Α",
+        "Beta" => "Β",
+        "Gamma" => "Γ",
+        "Delta" => "Δ",
+        "Epsilon" => "Ε",
+        "Zeta" => "Ζ",
+        "Eta" => "Η",
+        "Theta" => "Θ",
+        "Iota" => "Ι",
+        "Kappa" => "Κ",
+        "Lambda" => "Λ",
+        "Mu" => "Μ",
+        "Nu" => "Ν",
+        "Xi" => "Ξ",
+        "Omicron" => "Ο",
+        "Pi" => "Π",
+        "Rho" => "Ρ",
+        "Sigma" => "Σ",
+        "Tau" => "Τ",
+        "Upsilon" => "Υ",
+        "Phi" => "Φ",
+        "Chi" => "Χ",
+        "Psi" => "Ψ",
+        "Omega" => "Ω",
+        "varGamma" => "Γ",
+        "varDelta" => "Δ",
+        "varTheta" => "Θ",
+        "varLambda" => "Λ",
+        "varSigma" => "Σ",
+        "varPhi" => "Φ",
+        "varPsi" => "Ψ",
+        "varOmega" => "Ω",
+        // Relations.
+        "leq" | "le" | "leqslant" => "≤",
+        "geq" | "ge" | "geqslant" => "≥",
+        "neq" | "ne" => "≠",
+        "approx" => "≈",
+        "sim" => "∼",
+        "simeq" => "≃",
+        "cong" => "≅",
+        "equiv" => "≡",
+        "propto" => "∝",
+        "ll" => "≪",
+        "gg" => "≫",
+        "lesssim" => "≲",
+        "gtrsim" => "≳",
+        "prec" => "≺",
+        "succ" => "≻",
+        "preceq" => "⪯",
+        "succeq" => "⪰",
+        "triangleq" => "≜",
+        "coloneqq" => "≔",
+        "in" => "∈",
+        "notin" => "∉",
+        "ni" => "∋",
+        "subset" => "⊂",
+        "subseteq" => "⊆",
+        "supset" => "⊃",
+        "supseteq" => "⊇",
+        "perp" => "⊥",
+        "parallel" => "∥",
+        "mid" => "∣",
+        "vdash" => "⊢",
+        "models" => "⊨",
+        // Arrows.
+        "to" | "rightarrow" => "→",
+        "leftarrow" | "gets" => "←",
+        "Rightarrow" => "⇒",
+        "Leftarrow" => "⇐",
+        "leftrightarrow" => "↔",
+        "Leftrightarrow" => "⇔",
+        "iff" => "⟺",
+        "implies" => "⟹",
+        "mapsto" => "↦",
+        "longrightarrow" => "⟶",
+        "longleftarrow" => "⟵",
+        "uparrow" => "↑",
+        "downarrow" => "↓",
+        // Operators.
+        "times" => "×",
+        "cdot" => "·",
+        "pm" => "±",
+        "mp" => "∓",
+        "div" => "÷",
+        "ast" => "∗",
+        "star" => "⋆",
+        "circ" => "∘",
+        "bullet" => "•",
+        "oplus" => "⊕",
+        "otimes" => "⊗",
+        "odot" => "⊙",
+        "cup" => "∪",
+        "cap" => "∩",
+        "bigcup" => "⋃",
+        "bigcap" => "⋂",
+        "setminus" => "∖",
+        "wedge" | "land" => "∧",
+        "vee" | "lor" => "∨",
+        "neg" | "lnot" => "¬",
+        "sum" => "Σ",
+        "prod" => "∏",
+        "int" => "∫",
+        "oint" => "∮",
+        "partial" => "∂",
+        "nabla" => "∇",
+        "forall" => "∀",
+        "exists" => "∃",
+        "emptyset" | "varnothing" => "∅",
+        "infty" => "∞",
+        "ell" => "ℓ",
+        "hbar" => "ℏ",
+        "Re" => "ℜ",
+        "Im" => "ℑ",
+        "aleph" => "ℵ",
+        "top" => "⊤",
+        "bot" => "⊥",
+        "angle" => "∠",
+        "prime" => "′",
+        "langle" => "⟨",
+        "rangle" => "⟩",
+        "lceil" => "⌈",
+        "rceil" => "⌉",
+        "lfloor" => "⌊",
+        "rfloor" => "⌋",
+        "lvert" | "rvert" | "vert" => "|",
+        "lVert" | "rVert" | "Vert" => "‖",
+        "colon" => ":",
+        "ldots" | "dots" | "cdots" | "textellipsis" => "…",
+        "quad" | "qquad" => " ",
+        "checkmark" => "✓",
+        "dagger" | "dag" => "†",
+        "ddagger" | "ddag" => "‡",
+        "degree" | "textdegree" => "°",
+        // Function names print as words.
+        "log" => "log",
+        "ln" => "ln",
+        "exp" => "exp",
+        "sin" => "sin",
+        "cos" => "cos",
+        "tan" => "tan",
+        "max" => "max",
+        "min" => "min",
+        "arg" => "arg",
+        "argmax" => "argmax",
+        "argmin" => "argmin",
+        "lim" => "lim",
+        "sup" => "sup",
+        "inf" => "inf",
+        "det" => "det",
+        "dim" => "dim",
+        "Pr" => "Pr",
+        // Text symbols and letters.
+        "textendash" => "–",
+        "textemdash" => "—",
+        "textquoteleft" => "‘",
+        "textquoteright" => "’",
+        "textquotedblleft" => "“",
+        "textquotedblright" => "”",
+        "S" => "§",
+        "copyright" | "textcopyright" => "©",
+        "textregistered" => "®",
+        "texttrademark" => "™",
+        "euro" => "€",
+        "pounds" => "£",
+        "LaTeX" => "LaTeX",
+        "TeX" => "TeX",
+        "ss" => "ß",
+        "o" => "ø",
+        "O" => "Ø",
+        "ae" => "æ",
+        "AE" => "Æ",
+        "oe" => "œ",
+        "OE" => "Œ",
+        "aa" => "å",
+        "AA" => "Å",
+        "l" => "ł",
+        "L" => "Ł",
+        "i" => "ı",
+        "j" => "ȷ",
+        _ => return None,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// arXiv ids
+// ---------------------------------------------------------------------------------------------
+
+/// Strips the URL or prefix around an id candidate; `None` for a URL that is not an arXiv or
+/// HF paper link.
+fn strip_id_wrapper(text: &str) -> Option<&str> {
+    let after_scheme = strip_prefix_ignore_case(text, "https://")
+        .or_else(|| strip_prefix_ignore_case(text, "http://"));
+    if let Some(rest) = after_scheme {
+        let rest = rest.split(['?', '#']).next().unwrap_or(rest);
+        let (host, path) = rest.split_once('/')?;
+        let host = host.to_ascii_lowercase();
+        return match host.as_str() {
+            "arxiv.org" | "www.arxiv.org" | "export.arxiv.org" => {
+                if let Some(id) = path.strip_prefix("abs/") {
+                    Some(id)
+                } else {
+                    let id = path.strip_prefix("pdf/")?;
+                    Some(id.strip_suffix(".pdf").unwrap_or(id))
+                }
+            }
+            "huggingface.co" | "www.huggingface.co" => path.strip_prefix("papers/"),
+            _ => None,
+        };
+    }
+    if let Some(rest) = strip_prefix_ignore_case(text, "oai:arxiv.org:") {
+        return Some(rest);
+    }
+    Some(strip_prefix_ignore_case(text, "arxiv:").unwrap_or(text))
+}
+
+fn strip_prefix_ignore_case<'t>(text: &'t str, prefix: &str) -> Option<&'t str> {
+    let head = text.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &text[prefix.len()..])
+}
+
+/// `YYMM.NNNN` (from 0704 to 1412) or `YYMM.NNNNN` (from 1501), optional `vN`.
+fn parse_new_style_id(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    if bytes.len() < 9 || bytes[4] != b'.' || !bytes[..4].iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let year = two_digits(&bytes[0..2]);
+    let month = two_digits(&bytes[2..4]);
+    let yymm = year * 100 + month;
+    if !(1..=12).contains(&month) || yymm < 704 {
+        return None;
+    }
+    let number_len = if yymm < 1501 { 4 } else { 5 };
+    let id_len = 5 + number_len;
+    if bytes.len() < id_len || !bytes[5..id_len].iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    is_version(&text[id_len..]).then(|| text[..id_len].to_string())
+}
+
+/// `archive(.SUBJ)?/YYMMNNN`, optional `vN`; returned as `archive/YYMMNNN`.
+fn parse_old_style_id(text: &str) -> Option<String> {
+    let (archive_and_class, rest) = text.split_once('/')?;
+    let (archive, class) = match archive_and_class.split_once('.') {
+        Some((archive, class)) => (archive, Some(class)),
+        None => (archive_and_class, None),
+    };
+    let is_archive_part = |part: &str| {
+        !part.is_empty()
+            && part
+                .split('-')
+                .all(|piece| !piece.is_empty() && piece.bytes().all(|b| b.is_ascii_lowercase()))
+    };
+    if !is_archive_part(archive) {
+        return None;
+    }
+    if let Some(class) = class
+        && (class.is_empty() || !class.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-'))
+    {
+        return None;
+    }
+    let bytes = rest.as_bytes();
+    if bytes.len() < 7 || !bytes[..7].iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let year = two_digits(&bytes[0..2]);
+    let month = two_digits(&bytes[2..4]);
+    let year_ok = year >= 91 || year <= 7;
+    if !year_ok || !(1..=12).contains(&month) || !is_version(&rest[7..]) {
+        return None;
+    }
+    Some(format!("{archive}/{}", &rest[..7]))
+}
+
+fn two_digits(bytes: &[u8]) -> u32 {
+    u32::from(bytes[0] - b'0') * 10 + u32::from(bytes[1] - b'0')
+}
+
+/// Empty, or `v` followed by digits.
+fn is_version(text: &str) -> bool {
+    match text.strip_prefix('v') {
+        Some(digits) => {
+            !digits.is_empty() && digits.len() <= 4 && digits.bytes().all(|b| b.is_ascii_digit())
+        }
+        None => text.is_empty(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn line(raw: &str) -> String {
+        normalize_line(raw)
+    }
+
+    fn block(raw: &str) -> String {
+        normalize_block(raw)
+    }
+
+    /// True for a character no normalised text may contain (`\n` is checked separately).
+    fn is_forbidden(ch: char) -> bool {
+        (ch.is_control() && ch != '\n')
+            || is_removed_char(ch)
+            || ch == PARAGRAPH_MARK
+            || ch == LINE_MARK
+    }
+
+    // --- entities ------------------------------------------------------------------------
+
+    #[test]
+    fn named_decimal_and_hex_entities_are_decoded() {
+        assert_eq!(line("Fast &amp; Slow"), "Fast & Slow");
+        assert_eq!(line("&lt;1% error &gt; baseline"), "<1% error > baseline");
+        assert_eq!(
+            line("caf&eacute; &#233;l&#xE8;ve &#X2014; &quot;q&quot;"),
+            "café élève — \"q\""
+        );
+        assert_eq!(line("R&eacute;sum&eacute;&nbsp;text"), "Résumé text");
+    }
+
+    #[test]
+    fn double_escaped_entities_are_decoded() {
+        assert_eq!(line("error &amp;#177; 0.1"), "error ± 0.1");
+        assert_eq!(line("&amp;lt;b&amp;gt; &amp;amp;"), "&");
+        assert_eq!(line("A &amp;amp; B"), "A & B");
+    }
+
+    #[test]
+    fn text_that_only_looks_like_an_entity_stays() {
+        assert_eq!(line("AT&T and R&D"), "AT&T and R&D");
+        assert_eq!(
+            line("a && b; &unknownentity; &#; &#x;"),
+            "a && b; &unknownentity; &#; &#x;"
+        );
+        assert_eq!(line("&amp without semicolon"), "&amp without semicolon");
+    }
+
+    #[test]
+    fn out_of_range_and_windows_1252_references_are_read_like_html() {
+        assert_eq!(line("a&#0;b"), "a\u{fffd}b");
+        assert_eq!(
+            line("a&#1114112;b &#99999999999999;"),
+            "a\u{fffd}b \u{fffd}"
+        );
+        assert_eq!(line("2019&#150;2020 &#147;q&#148;"), "2019–2020 “q”");
+    }
+
+    // --- tags ----------------------------------------------------------------------------
+
+    #[test]
+    fn tags_are_stripped_and_their_text_kept() {
+        assert_eq!(
+            line("<b>Bold</b> and <i>italic</i> <a href=\"x\">link</a>"),
+            "Bold and italic link"
+        );
+        assert_eq!(line("H<sub>2</sub>O<br/>next"), "H2O next");
+        assert_eq!(line("<P CLASS=\"x\">Upper</P>"), "Upper");
+    }
+
+    #[test]
+    fn script_style_and_comments_are_dropped_with_their_contents() {
+        assert_eq!(line("a<script type=\"t\">alert('x')</script>b"), "ab");
+        assert_eq!(
+            line("a<style>p { color: red }</style>b<!-- hidden -->c"),
+            "abc"
+        );
+        assert_eq!(line("a<SCRIPT>never closed"), "a");
+    }
+
+    #[test]
+    fn escaped_html_is_decoded_then_stripped() {
+        assert_eq!(
+            line("&lt;p&gt;Hello &lt;em&gt;world&lt;/em&gt;&lt;/p&gt;"),
+            "Hello world"
+        );
+    }
+
+    #[test]
+    fn angle_brackets_that_are_not_html_tags_stay() {
+        assert_eq!(line("for n<k and m>2"), "for n<k and m>2");
+        assert_eq!(
+            line("reasoning in <think> and <answer> tags"),
+            "reasoning in <think> and <answer> tags"
+        );
+        assert_eq!(line("a < b > c"), "a < b > c");
+        assert_eq!(line("<b unclosed"), "<b unclosed");
+    }
+
+    #[test]
+    fn cdata_keeps_its_text() {
+        assert_eq!(line("<![CDATA[x < y]]> done"), "x < y done");
+    }
+
+    // --- whitespace, hard wraps, paragraphs -----------------------------------------------
+
+    #[test]
+    fn whitespace_runs_and_hard_wraps_collapse_in_a_line() {
+        assert_eq!(
+            line("  Breaking the Memory Barrier:\n  Near Infinite\tBatch  "),
+            "Breaking the Memory Barrier: Near Infinite Batch"
+        );
+        assert_eq!(
+            line("one\n\ntwo\r\nthree\u{a0}four\u{3000}five"),
+            "one two three four five"
+        );
+    }
+
+    #[test]
+    fn block_keeps_blank_line_paragraphs_and_unwraps_single_newlines() {
+        let raw = "Contrastive loss is a powerful approach, where\nlarger batch sizes help.\n\n\n  Second paragraph\nwraps here.";
+        assert_eq!(
+            block(raw),
+            "Contrastive loss is a powerful approach, where larger batch sizes help.\n\nSecond paragraph wraps here."
+        );
+    }
+
+    #[test]
+    fn block_treats_newline_and_indent_as_a_paragraph_break() {
+        let raw = "First paragraph ends here.\n  In this work we initiate the study.\n rest of it";
+        assert_eq!(
+            block(raw),
+            "First paragraph ends here.\n\nIn this work we initiate the study. rest of it"
+        );
+    }
+
+    #[test]
+    fn block_reads_html_paragraphs_and_double_line_breaks() {
+        assert_eq!(
+            block("<p>One\n      wrapped</p>\n<p>Two</p>"),
+            "One wrapped\n\nTwo"
+        );
+        assert_eq!(block("One<br>still one<br><br>Two"), "One still one\n\nTwo");
+        assert_eq!(
+            block("&lt;p&gt;One&lt;/p&gt;&lt;p&gt;Two&lt;/p&gt;"),
+            "One\n\nTwo"
+        );
+    }
+
+    #[test]
+    fn line_flattens_paragraphs() {
+        assert_eq!(line("<p>One</p><p>Two</p>"), "One Two");
+        assert_eq!(line("One\n\n  Two"), "One Two");
+    }
+
+    #[test]
+    fn empty_and_blank_input_gives_empty_output() {
+        assert_eq!(line(""), "");
+        assert_eq!(block(" \n\n \t "), "");
+        assert_eq!(line("<p></p>"), "");
+    }
+
+    // --- terminal control, bidi, zero-width ----------------------------------------------
+
+    #[test]
+    fn escape_sequences_are_removed_whole() {
+        assert_eq!(line("a\u{1b}[2Jb"), "ab");
+        assert_eq!(line("\u{1b}[31;1mred\u{1b}[0m"), "red");
+        assert_eq!(line("x\u{1b}]0;evil title\u{7}y"), "xy");
+        assert_eq!(
+            line("x\u{1b}]8;;http://e.vil\u{1b}\\link\u{1b}]8;;\u{1b}\\y"),
+            "xlinky"
+        );
+        assert_eq!(line("a\u{1b}(Bb\u{1b}7c\u{1b}"), "abc");
+        assert_eq!(line("a\u{9b}2Jb"), "ab");
+        assert_eq!(line("a\u{9d}b\u{9c}c"), "abc");
+        assert_eq!(line("a\u{1b}Pdevice\u{1b}\\b"), "ab");
+    }
+
+    #[test]
+    fn escape_sequences_from_entities_are_removed_whole() {
+        assert_eq!(line("a&#27;[2Jb"), "ab");
+        assert_eq!(line("a&#x1b;]0;t&#7;b"), "ab");
+    }
+
+    #[test]
+    fn c0_c1_and_del_controls_are_removed() {
+        assert_eq!(
+            line("be\u{7}ll back\u{8}space del\u{7f} nul\u{0}"),
+            "bell backspace del nul"
+        );
+        assert_eq!(line("c1\u{80}\u{9f}\u{84}\u{9d}\u{90} text"), "c1 text");
+        assert_eq!(line("over\rwrite"), "over write");
+        assert_eq!(block("next\u{85}line"), "next line");
+    }
+
+    #[test]
+    fn bidi_controls_are_removed() {
+        let raw = "safe\u{202e}txt.exe\u{202c} \u{202a}\u{202b}\u{202d}\u{2066}\u{2067}\u{2068}\u{2069}\u{200e}\u{200f}\u{61c}x";
+        assert_eq!(line(raw), "safetxt.exe x");
+    }
+
+    #[test]
+    fn zero_width_and_format_characters_are_removed() {
+        let raw = "ze\u{200b}ro\u{200c}wi\u{200d}dth\u{2060}\u{feff} soft\u{ad}hyphen tag\u{e0041}\u{e007f}s";
+        assert_eq!(line(raw), "zerowidth softhyphen tags");
+    }
+
+    #[test]
+    fn sanitize_line_removes_controls_but_decodes_nothing() {
+        assert_eq!(
+            sanitize_line(" bad\u{1b}[2J \u{202e}id\n&amp; $\\alpha$ "),
+            "bad id &amp; $\\alpha$"
+        );
+    }
+
+    // --- caps ----------------------------------------------------------------------------
+
+    #[test]
+    fn long_lines_are_capped_with_an_ellipsis() {
+        let capped = line(&"word ".repeat(1_000));
+        assert_eq!(capped.chars().count(), LINE_MAX_CHARS);
+        assert!(
+            capped.ends_with("word…"),
+            "{}",
+            &capped[capped.len() - 20..]
+        );
+        let exact = "x".repeat(LINE_MAX_CHARS);
+        assert_eq!(line(&exact), exact);
+    }
+
+    #[test]
+    fn long_blocks_are_capped_with_an_ellipsis() {
+        let capped = block(&"abcdefghi ".repeat(30_000));
+        assert_eq!(capped.chars().count(), BLOCK_MAX_CHARS);
+        assert!(capped.ends_with('…'));
+    }
+
+    #[test]
+    fn hostile_inputs_complete() {
+        let title = "<b>&amp;\u{1b}[2J$\\alpha^{2}$--{".repeat(400);
+        assert!(title.chars().count() >= 10_000);
+        let normalized = line(&title);
+        assert!(normalized.chars().count() <= LINE_MAX_CHARS);
+
+        let pieces = [
+            "{", "$", "\\(", "<a ", "&#", "<!--", "\u{1b}]", "^{", "$$", "\\frac{", "--", "~",
+        ];
+        let mut abstract_text = String::new();
+        let mut i = 0usize;
+        while abstract_text.len() < 1_000_000 {
+            abstract_text.push_str(pieces[i % pieces.len()]);
+            abstract_text.push_str("x ");
+            i += 1;
+        }
+        let normalized = block(&abstract_text);
+        assert!(normalized.chars().count() <= BLOCK_MAX_CHARS);
+
+        let nested = format!("${}x{}$", "{".repeat(100_000), "}".repeat(100_000));
+        let normalized = block(&nested);
+        assert!(normalized.contains('x'));
+    }
+
+    // --- LaTeX ---------------------------------------------------------------------------
+
+    #[test]
+    fn greek_letters_in_math_become_unicode() {
+        assert_eq!(
+            line("$\\alpha$-entmax with $\\Omega$ and \\beta"),
+            "α-entmax with Ω and β"
+        );
+        let lower = "$\\alpha\\beta\\gamma\\delta\\epsilon\\zeta\\eta\\theta\\iota\\kappa\\lambda\\mu\\nu\\xi\\omicron\\pi\\rho\\sigma\\tau\\upsilon\\phi\\chi\\psi\\omega$";
+        assert_eq!(line(lower), "αβγδεζηθικλμνξοπρστυφχψω");
+        let upper = "$\\Alpha\\Beta\\Gamma\\Delta\\Epsilon\\Zeta\\Eta\\Theta\\Iota\\Kappa\\Lambda\\Mu\\Nu\\Xi\\Omicron\\Pi\\Rho\\Sigma\\Tau\\Upsilon\\Phi\\Chi\\Psi\\Omega$";
+        assert_eq!(line(upper), "ΑΒΓΔΕΖΗΘΙΚΛΜΝΞΟΠΡΣΤΥΦΧΨΩ");
+    }
+
+    #[test]
+    fn common_math_symbols_become_unicode() {
+        assert_eq!(
+            line("$3 \\times 4$, $a \\leq b \\le c$, $x \\geq y \\ge z$, $a \\neq b$"),
+            "3 × 4, a ≤ b ≤ c, x ≥ y ≥ z, a ≠ b"
+        );
+        assert_eq!(
+            line("$a \\approx b \\sim c$, $n \\to \\infty$, $x \\rightarrow y \\leftarrow z$"),
+            "a ≈ b ∼ c, n → ∞, x → y ← z"
+        );
+        assert_eq!(
+            line(
+                "$a \\cdot b \\pm c$, $x \\in \\mathbb{R}^n$, $\\sum_i \\ell_i$, $\\partial f, \\nabla f$"
+            ),
+            "a · b ± c, x ∈ ℝⁿ, Σ_i ℓ_i, ∂ f, ∇ f"
+        );
+        assert_eq!(
+            line("$\\mathbb{N} \\mathbb{Z} \\mathbb{Q} \\mathbb{C}$"),
+            "ℕ ℤ ℚ ℂ"
+        );
+    }
+
+    #[test]
+    fn text_style_macros_keep_their_argument() {
+        assert_eq!(
+            line(
+                "\\textbf{bold} \\textit{it} \\emph{em} \\mathrm{rm} \\mathbf{bf} \\mathcal{L} \\texttt{tt} \\text{t} \\operatorname{softmax}"
+            ),
+            "bold it em rm bf L tt t softmax"
+        );
+        assert_eq!(
+            line("formalize this as the \\textbf{Knowing--Using Gap}"),
+            "formalize this as the Knowing–Using Gap"
+        );
+        assert_eq!(
+            line("{\\em emphasised} and {\\bf bold}"),
+            "emphasised and bold"
+        );
+    }
+
+    #[test]
+    fn superscripts_and_subscripts() {
+        assert_eq!(
+            line("$x^{2}$ and $y^2$ and $O(n^{-1})$ and $A^T$"),
+            "x² and y² and O(n⁻¹) and Aᵀ"
+        );
+        assert_eq!(
+            line("$x_{0}$ $x_1$ $x_{12}$ $x_{i}$ $x_{max}$ $x_{i,j}$"),
+            "x₀ x₁ x₁₂ x_i x_max x_(i,j)"
+        );
+        assert_eq!(line("$2^{n+1}$ $e^{ab}$"), "2ⁿ⁺¹ e^(ab)");
+        assert_eq!(
+            line("costs O(n^2) and 10^{9} ops"),
+            "costs O(n²) and 10⁹ ops"
+        );
+    }
+
+    #[test]
+    fn prose_with_carets_and_underscores_stays() {
+        assert_eq!(
+            line("snake_case a^b x^2y file_name_v2"),
+            "snake_case a^b x^2y file_name_v2"
+        );
+    }
+
+    #[test]
+    fn escaped_specials_dashes_quotes_and_ties() {
+        assert_eq!(
+            line("recovers 58--75\\% of R\\&D in snake\\_case for \\$5"),
+            "recovers 58–75% of R&D in snake_case for $5"
+        );
+        assert_eq!(
+            line("pages 3--5 --- and an em dash"),
+            "pages 3–5 — and an em dash"
+        );
+        assert_eq!(line("``quoted'' text"), "“quoted” text");
+        assert_eq!(line("Fig.~3 and Smith~et~al."), "Fig. 3 and Smith et al.");
+        assert_eq!(line("costs ~5% more"), "costs ~5% more");
+        assert_eq!(line("a $\\sim$10\\% gain"), "a ∼10% gain");
+    }
+
+    #[test]
+    fn command_line_flags_and_rules_keep_their_dashes() {
+        assert_eq!(
+            line("run with --verbose or ---- here"),
+            "run with --verbose or ---- here"
+        );
+    }
+
+    #[test]
+    fn accents_become_precomposed_letters() {
+        assert_eq!(
+            line(
+                "Erd\\H{o}s, G\\\"odel, Poincar\\'e, \\`a la, na\\\"\\i ve, \\c{c}a, \\v{S}koda, {\\'e}t\\'{e}"
+            ),
+            "Erdős, Gödel, Poincaré, à la, naïve, ça, Škoda, été"
+        );
+        assert_eq!(line("\\~n \\^o \\=a \\r{a} \\ss"), "ñ ô ā å ß");
+    }
+
+    #[test]
+    fn math_delimiters_are_removed() {
+        assert_eq!(line("a $x$ b \\(y\\) c \\[z\\] d $$w$$"), "a x b y c z d w");
+        assert_eq!(
+            line("rate $1/\\sqrt{n}$ and $\\frac{a+b}{2}$"),
+            "rate 1/√n and (a+b)/2"
+        );
+        assert_eq!(
+            line("remove the $\\ln \\ln T$ factor"),
+            "remove the ln ln T factor"
+        );
+    }
+
+    #[test]
+    fn lone_dollars_stay() {
+        assert_eq!(line("a $5 million grant"), "a $5 million grant");
+        assert_eq!(line("between $5 and $10"), "between $5 and $10");
+        assert_eq!(line("from $5 to$10"), "from $5 to$10");
+        assert_eq!(line("US$100 and $200 a month"), "US$100 and $200 a month");
+        assert_eq!(line("costs $ 3"), "costs $ 3");
+    }
+
+    #[test]
+    fn unknown_macros_and_code_backslashes_stay() {
+        assert_eq!(line("$\\foo{x}$ and \\bar baz"), "\\foo{x} and \\bar baz");
+        assert_eq!(
+            line("C:\\Users\\me and \\n newline \\ trailing\\"),
+            "C:\\Users\\me and \\n newline trailing\\"
+        );
+        assert_eq!(line("regex \\d+ and \\w*"), "regex \\d+ and \\w*");
+        assert_eq!(
+            line("glob [a-z]+\\.txt, \\'q\\'"),
+            "glob [a-z]+\\.txt, \\'q\\'"
+        );
+    }
+
+    #[test]
+    fn thin_spaces_become_spaces() {
+        assert_eq!(line("an 8\\,GB Pi"), "an 8 GB Pi");
+    }
+
+    // --- arXiv ids -----------------------------------------------------------------------
+
+    #[test]
+    fn new_style_ids_are_recognised_without_version() {
+        assert_eq!(parse_arxiv_id("2504.21318").as_deref(), Some("2504.21318"));
+        assert_eq!(
+            parse_arxiv_id(" 2504.21318v2 ").as_deref(),
+            Some("2504.21318")
+        );
+        assert_eq!(parse_arxiv_id("0704.0001").as_deref(), Some("0704.0001"));
+        assert_eq!(parse_arxiv_id("1412.6980v9").as_deref(), Some("1412.6980"));
+        assert_eq!(parse_arxiv_id("1501.00001").as_deref(), Some("1501.00001"));
+    }
+
+    #[test]
+    fn new_style_ids_with_wrong_shape_are_rejected() {
+        for text in [
+            "2513.12345",
+            "2500.12345",
+            "2504.1234",
+            "2504.123456",
+            "1412.69801",
+            "1501.0001",
+            "0612.1234",
+            "2504.21318v",
+            "2504.21318v2x",
+            "2504-21318",
+            "25041.2345",
+        ] {
+            assert_eq!(parse_arxiv_id(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn old_style_ids_are_recognised() {
+        assert_eq!(
+            parse_arxiv_id("hep-th/9901001").as_deref(),
+            Some("hep-th/9901001")
+        );
+        assert_eq!(
+            parse_arxiv_id("cond-mat/0102536v1").as_deref(),
+            Some("cond-mat/0102536")
+        );
+        assert_eq!(
+            parse_arxiv_id("math.GT/0309136").as_deref(),
+            Some("math/0309136")
+        );
+        assert_eq!(
+            parse_arxiv_id("arXiv:hep-th/9901001v2").as_deref(),
+            Some("hep-th/9901001")
+        );
+        assert_eq!(
+            parse_arxiv_id("https://arxiv.org/abs/math.GT/0309136").as_deref(),
+            Some("math/0309136")
+        );
+    }
+
+    #[test]
+    fn old_style_ids_with_wrong_shape_are_rejected() {
+        for text in [
+            "hep-th/990100",
+            "hep-th/99010011",
+            "hep-th/9913001",
+            "hep-th/0901001",
+            "HEP-TH/9901001",
+            "hep-/9901001",
+            "/9901001",
+            "hep th/9901001",
+        ] {
+            assert_eq!(parse_arxiv_id(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn id_prefixes_are_stripped() {
+        assert_eq!(
+            parse_arxiv_id("arXiv:2504.21318").as_deref(),
+            Some("2504.21318")
+        );
+        assert_eq!(
+            parse_arxiv_id("ARXIV:2504.21318v1").as_deref(),
+            Some("2504.21318")
+        );
+        assert_eq!(
+            parse_arxiv_id("oai:arXiv.org:2504.21318").as_deref(),
+            Some("2504.21318")
+        );
+        assert_eq!(
+            parse_arxiv_id("oai:arXiv.org:hep-th/9901001").as_deref(),
+            Some("hep-th/9901001")
+        );
+    }
+
+    #[test]
+    fn id_urls_are_recognised() {
+        for url in [
+            "https://arxiv.org/abs/2504.21318",
+            "http://arxiv.org/abs/2504.21318v3",
+            "https://www.arxiv.org/abs/2504.21318",
+            "https://export.arxiv.org/abs/2504.21318v1",
+            "https://arxiv.org/pdf/2504.21318",
+            "https://arxiv.org/pdf/2504.21318v1.pdf",
+            "https://arxiv.org/abs/2504.21318?context=cs",
+            "https://huggingface.co/papers/2504.21318",
+            "https://huggingface.co/papers/2504.21318?utm_source=x#comments",
+            "HTTPS://ArXiv.org/abs/2504.21318",
+        ] {
+            assert_eq!(parse_arxiv_id(url).as_deref(), Some("2504.21318"), "{url}");
+        }
+        assert_eq!(
+            parse_arxiv_id("http://arxiv.org/abs/hep-th/9901001v1").as_deref(),
+            Some("hep-th/9901001")
+        );
+    }
+
+    #[test]
+    fn non_ids_are_rejected() {
+        for text in [
+            "",
+            "hello",
+            "see arXiv:2504.21318 for details",
+            "2504.21318 is great",
+            "arxiv.org/abs/2504.21318",
+            "https://example.com/abs/2504.21318",
+            "https://arxiv.org/list/cs.LG/2504.21318",
+            "https://huggingface.co/2504.21318",
+            "ftp://arxiv.org/abs/2504.21318",
+            "hf:0123456789abcdef",
+            "arxiv:0123456789abcdef",
+            "https://arxiv.org/abs/",
+            "10.48550/arXiv.2504.21318",
+        ] {
+            assert_eq!(parse_arxiv_id(text), None, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn stable_hash_is_fnv1a() {
+        assert_eq!(stable_hash(""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(stable_hash("a"), 0xaf63_dc4c_8601_ec8c);
+    }
+
+    // --- properties ----------------------------------------------------------------------
+
+    /// Fragments that exercise every stage and their interactions.
+    fn hostile_text() -> impl Strategy<Value = String> {
+        const FRAGMENTS: &[&str] = &[
+            "&amp;",
+            "&lt;",
+            "&gt;",
+            "&#27;",
+            "&#177;",
+            "amp;",
+            "&",
+            ";",
+            "<p>",
+            "<b>",
+            "</b>",
+            "<br>",
+            "<script>",
+            "</script>",
+            "<!--",
+            "-->",
+            "<",
+            ">",
+            "$",
+            "$$",
+            "\\",
+            "\\alpha",
+            "\\textbf",
+            "\\frac",
+            "\\'",
+            "\\(",
+            "\\)",
+            "\\$",
+            "\\&",
+            "{",
+            "}",
+            "^",
+            "_",
+            "2",
+            "--",
+            "-",
+            "~",
+            "``",
+            "''",
+            " ",
+            "\n",
+            "\n  ",
+            "\r",
+            "\t",
+            "\u{1b}",
+            "\u{1b}[2J",
+            "\u{1b}]0;",
+            "\u{7}",
+            "\u{9b}",
+            "\u{85}",
+            "\u{202e}",
+            "\u{200b}",
+            "\u{2029}",
+            "é",
+            "x",
+            "e",
+        ];
+        let token = prop_oneof![
+            6 => prop::sample::select(FRAGMENTS).prop_map(String::from),
+            1 => "[a-zA-Z0-9 ]{1,6}",
+            1 => any::<char>().prop_map(String::from),
+        ];
+        prop::collection::vec(token, 0..40).prop_map(|tokens| tokens.concat())
+    }
+
+    fn assert_clean(output: &str, allow_newlines: bool) {
+        for ch in output.chars() {
+            assert!(!is_forbidden(ch), "forbidden {ch:?} in {output:?}");
+        }
+        if allow_newlines && !output.is_empty() {
+            assert!(!output.contains("\n\n\n"), "{output:?}");
+            for (i, piece) in output.split('\n').enumerate() {
+                // Newlines come only in pairs: every other piece is empty.
+                assert_eq!(piece.is_empty(), i % 2 == 1, "{output:?}");
+            }
+        } else if !allow_newlines {
+            assert!(!output.contains('\n'), "{output:?}");
+        }
+        assert_eq!(output.trim(), output);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+        #[test]
+        fn normalize_line_is_clean_and_idempotent(raw in hostile_text()) {
+            let once = normalize_line(&raw);
+            assert_clean(&once, false);
+            prop_assert!(once.chars().count() <= LINE_MAX_CHARS);
+            prop_assert_eq!(normalize_line(&once), once);
+        }
+
+        #[test]
+        fn normalize_block_is_clean_and_idempotent(raw in hostile_text()) {
+            let once = normalize_block(&raw);
+            assert_clean(&once, true);
+            prop_assert_eq!(normalize_block(&once), once);
+        }
+
+        #[test]
+        fn arbitrary_strings_normalise_cleanly(raw in any::<String>()) {
+            let line_once = normalize_line(&raw);
+            assert_clean(&line_once, false);
+            prop_assert_eq!(normalize_line(&line_once), line_once);
+            let block_once = normalize_block(&raw);
+            assert_clean(&block_once, true);
+            prop_assert_eq!(normalize_block(&block_once), block_once);
+        }
+
+        #[test]
+        fn sanitize_line_is_clean_and_idempotent(raw in hostile_text()) {
+            let once = sanitize_line(&raw);
+            assert_clean(&once, false);
+            prop_assert_eq!(sanitize_line(&once), once);
+        }
+
+        #[test]
+        fn parse_arxiv_id_never_panics_and_round_trips(raw in hostile_text()) {
+            if let Some(id) = parse_arxiv_id(&raw) {
+                prop_assert_eq!(parse_arxiv_id(&id), Some(id));
+            }
+        }
+
+        #[test]
+        fn generated_new_style_ids_round_trip(year in 7u32..100, month in 1u32..13, number in 0u32..100_000, version in proptest::option::of(1u32..30)) {
+            prop_assume!(year * 100 + month >= 704);
+            let digits = if year * 100 + month < 1501 { format!("{:04}", number % 10_000) } else { format!("{number:05}") };
+            let id = format!("{year:02}{month:02}.{digits}");
+            let text = match version { Some(v) => format!("arXiv:{id}v{v}"), None => id.clone() };
+            prop_assert_eq!(parse_arxiv_id(&text), Some(id));
+        }
+    }
 }

@@ -1,9 +1,29 @@
-//! The reader's model (`App`) and `update()`, the only mutator: actions in, effects out.
-// SKELETON: owned by the lead.
+//! The reader's model (`App`) and `update()`, its only mutator: messages in (keys, sync events,
+//! loaded data), effects out (store writes, loads, browser, clipboard, sync commands). Pure, so
+//! every key's behaviour is a table test without a terminal.
 
+pub mod catalog;
+pub mod runtime;
+pub mod search;
+pub mod view;
+
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use crate::action::{Action, Context};
 use crate::config::Config;
+use crate::keymap::{Key, KeyOutcome, KeyState, Keymap};
+use crate::model::{Paper, PaperId, SourceId, UserState};
+use crate::sync::{SyncCommand, SyncEvent};
+use crate::ui::layout::Layout;
+
+pub use catalog::Catalog;
+pub use runtime::run_reader;
+pub use search::SearchText;
+pub use view::View;
 
 /// Everything the reader needs to start.
 pub struct ReaderOptions {
@@ -13,7 +33,761 @@ pub struct ReaderOptions {
     pub log_dir: PathBuf,
 }
 
-/// Opens the reader: draws the cache, starts the sync task, runs until the user quits.
-pub fn run_reader(_options: ReaderOptions) -> anyhow::Result<()> {
-    Ok(())
+/// Which pane has the keyboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    List,
+    Detail,
+    Filter,
 }
+
+/// One source's part of the current (or last) sync round.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceSync {
+    Waiting,
+    Running { done: usize, total: usize },
+    Updated { new: usize, changed: usize },
+    Failed(String),
+}
+
+/// What the status bar says about syncing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncStatus {
+    pub running: bool,
+    pub sources: BTreeMap<SourceId, SourceSync>,
+    pub last_finished: Option<DateTime<Utc>>,
+    pub last_failed: usize,
+}
+
+/// A message into `update`.
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    /// The terminal's new size (columns, rows).
+    Resize(u16, u16),
+    /// Time passed (spinner, "synced 3 min ago", a pending chord's timeout).
+    Tick(DateTime<Utc>),
+    /// No key came for `keymap::TIMEOUT` while a chord or count was pending.
+    KeyTimeout,
+    Sync(SyncEvent),
+    /// A fresh projection of the store.
+    CatalogLoaded(Box<Catalog>),
+    /// The full record of a paper (None when the store has no body for it).
+    PaperLoaded(PaperId, Option<Box<Paper>>),
+    /// A user-state write failed: put the old state back and say so.
+    UserStateFailed {
+        id: PaperId,
+        previous: UserState,
+        error: String,
+    },
+    /// A side effect finished with something to tell the user.
+    Notice(String),
+    /// SIGTERM / SIGHUP.
+    Terminate,
+}
+
+/// Work `update` asks the runtime to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Re-read every row, the user state and the abstracts from the store.
+    LoadCatalog,
+    LoadPaper(PaperId),
+    /// Write the paper's user state (star, read, note) through to the store, durably.
+    SaveUserState {
+        id: PaperId,
+        state: UserState,
+        previous: UserState,
+    },
+    OpenUrl(String),
+    /// Copy to the clipboard with OSC 52.
+    Yank(String),
+    Sync(SyncCommand),
+    Quit,
+}
+
+/// Typing state of the filter query.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Query {
+    pub text: String,
+    pub editing: bool,
+    /// Words and hits of the last scan, to narrow the next one when the query grows.
+    last_words: Vec<String>,
+    last_hits: Vec<usize>,
+}
+
+/// The reader's whole state. Only `update` changes it; `ui::render` reads it.
+pub struct App {
+    pub keymap: Keymap,
+    pub keys: KeyState,
+    pub catalog: Catalog,
+    pub view: View,
+    /// Row indices (into `catalog.rows`) shown in the list, in order.
+    pub visible: Vec<usize>,
+    /// Position in `visible`.
+    pub selected: usize,
+    /// The selected paper's id, so a reload keeps the selection on the same paper.
+    pub selected_id: Option<PaperId>,
+    /// First visible list position (kept by update so that scrolling is stable).
+    pub list_offset: usize,
+    pub focus: Focus,
+    /// Selected entry in the filter pane's view list.
+    pub filter_cursor: usize,
+    /// The filter pane's views and how many papers each shows (recounted when data changes,
+    /// not on every frame).
+    pub view_counts: Vec<(View, usize)>,
+    pub query: Query,
+    pub detail: Option<Paper>,
+    /// The paper whose body was asked for and has not arrived yet.
+    pub detail_loading: Option<PaperId>,
+    pub detail_scroll: u16,
+    pub help_open: bool,
+    pub help_scroll: u16,
+    pub sync: SyncStatus,
+    pub message: Option<String>,
+    pub now: DateTime<Utc>,
+    /// Terminal size (columns, rows).
+    pub size: (u16, u16),
+    pub wide_min_columns: u16,
+    pub quit: bool,
+}
+
+impl App {
+    pub fn new(
+        keymap: Keymap,
+        catalog: Catalog,
+        now: DateTime<Utc>,
+        size: (u16, u16),
+        wide_min_columns: u16,
+    ) -> App {
+        let view = catalog.latest_day().map_or(View::All, View::Day);
+        let mut app = App {
+            keymap,
+            keys: KeyState::default(),
+            catalog,
+            view,
+            visible: Vec::new(),
+            selected: 0,
+            selected_id: None,
+            list_offset: 0,
+            focus: Focus::List,
+            filter_cursor: 0,
+            view_counts: Vec::new(),
+            query: Query::default(),
+            detail: None,
+            detail_loading: None,
+            detail_scroll: 0,
+            help_open: false,
+            help_scroll: 0,
+            sync: SyncStatus::default(),
+            message: None,
+            now,
+            size,
+            wide_min_columns,
+            quit: false,
+        };
+        app.recount();
+        app.refresh_visible();
+        app
+    }
+
+    /// Recomputes the filter pane's per-view counts.
+    fn recount(&mut self) {
+        self.view_counts = View::builtins(&self.catalog)
+            .into_iter()
+            .map(|view| {
+                let count = view.rows(&self.catalog).len();
+                (view, count)
+            })
+            .collect();
+    }
+
+    /// The effects the reader runs right after the first frame.
+    pub fn startup_effects(&self) -> Vec<Effect> {
+        let mut effects = vec![Effect::LoadCatalog, Effect::Sync(SyncCommand::SyncAll)];
+        effects.extend(self.selected_id.clone().map(Effect::LoadPaper));
+        effects
+    }
+
+    pub fn layout(&self) -> Layout {
+        Layout::compute(self.size.0, self.size.1, self.wide_min_columns, self.focus)
+    }
+
+    /// The key context of the focused pane (or the help overlay).
+    pub fn context(&self) -> Context {
+        if self.help_open {
+            return Context::Help;
+        }
+        match self.focus {
+            Focus::List => Context::List,
+            Focus::Detail => Context::Detail,
+            Focus::Filter => Context::Filter,
+        }
+    }
+
+    pub fn selected_row(&self) -> Option<&crate::model::ListRow> {
+        self.visible
+            .get(self.selected)
+            .and_then(|&i| self.catalog.rows.get(i))
+    }
+
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.now.date_naive()
+    }
+
+    /// The view list of the filter pane.
+    pub fn views(&self) -> Vec<View> {
+        self.view_counts
+            .iter()
+            .map(|(view, _)| view.clone())
+            .collect()
+    }
+
+    /// Recomputes `visible` from the view and the query, keeping the selection on the same
+    /// paper when it is still shown.
+    fn refresh_visible(&mut self) {
+        let in_view = self.view.rows(&self.catalog);
+        let words = search::query_words(&self.query.text);
+        self.visible = if words.is_empty() {
+            self.query.last_words.clear();
+            self.query.last_hits.clear();
+            in_view
+        } else {
+            let narrowing = search::narrows(&self.query.last_words, &words)
+                && self.query.last_hits.len() <= self.catalog.rows.len();
+            let hits = self
+                .catalog
+                .search
+                .matching(&words, narrowing.then_some(self.query.last_hits.as_slice()));
+            self.query.last_words = words;
+            self.query.last_hits.clone_from(&hits);
+            // Keep the view's order: mark hits, then walk the view.
+            let mut hit = vec![false; self.catalog.rows.len()];
+            for i in hits {
+                if let Some(slot) = hit.get_mut(i) {
+                    *slot = true;
+                }
+            }
+            in_view
+                .into_iter()
+                .filter(|&i| hit.get(i).copied().unwrap_or(false))
+                .collect()
+        };
+        let keep = self
+            .selected_id
+            .as_ref()
+            .and_then(|id| self.catalog.index.get(id))
+            .and_then(|row| self.visible.iter().position(|v| v == row));
+        self.selected =
+            keep.unwrap_or_else(|| self.selected.min(self.visible.len().saturating_sub(1)));
+        self.sync_selection();
+    }
+
+    /// After `selected` moved: remember the id and keep it on screen.
+    fn sync_selection(&mut self) {
+        self.selected_id = self.selected_row().map(|r| r.id.clone());
+        let height = usize::from(self.layout().list_rows.max(1));
+        if self.selected < self.list_offset {
+            self.list_offset = self.selected;
+        } else if self.selected >= self.list_offset + height {
+            self.list_offset = self.selected + 1 - height;
+        }
+        let max_offset = self.visible.len().saturating_sub(height);
+        self.list_offset = self.list_offset.min(max_offset);
+    }
+
+    /// Asks for the selected paper's body unless it is shown or on its way.
+    fn load_selected(&mut self) -> Vec<Effect> {
+        let Some(id) = self.selected_id.clone() else {
+            self.detail = None;
+            return Vec::new();
+        };
+        if self.detail.as_ref().is_some_and(|p| p.id == id)
+            || self.detail_loading.as_ref() == Some(&id)
+        {
+            return Vec::new();
+        }
+        self.detail_scroll = 0;
+        self.detail_loading = Some(id.clone());
+        vec![Effect::LoadPaper(id)]
+    }
+
+    fn move_selection(&mut self, delta: isize) -> Vec<Effect> {
+        if self.visible.is_empty() {
+            return Vec::new();
+        }
+        let last = self.visible.len() - 1;
+        self.selected = self.selected.saturating_add_signed(delta).min(last);
+        self.sync_selection();
+        self.load_selected()
+    }
+
+    fn select_index(&mut self, index: usize) -> Vec<Effect> {
+        if self.visible.is_empty() {
+            return Vec::new();
+        }
+        self.selected = index.min(self.visible.len() - 1);
+        self.sync_selection();
+        self.load_selected()
+    }
+
+    fn set_view(&mut self, view: View) -> Vec<Effect> {
+        self.view = view;
+        self.query.last_words.clear();
+        self.query.last_hits.clear();
+        self.refresh_visible();
+        if let Some(position) = self.views().iter().position(|v| *v == self.view) {
+            self.filter_cursor = position;
+        }
+        self.load_selected()
+    }
+
+    fn user_state(&self, id: &PaperId) -> UserState {
+        self.catalog.state(id).cloned().unwrap_or_default()
+    }
+
+    /// Changes a paper's user state in the projection at once and asks the store to keep it.
+    fn change_user_state(
+        &mut self,
+        id: PaperId,
+        change: impl FnOnce(&mut UserState),
+    ) -> Vec<Effect> {
+        let previous = self.user_state(&id);
+        let mut state = previous.clone();
+        change(&mut state);
+        if state == previous {
+            return Vec::new();
+        }
+        self.catalog.user.insert(id.clone(), state.clone());
+        self.recount();
+        vec![Effect::SaveUserState {
+            id,
+            state,
+            previous,
+        }]
+    }
+
+    fn page(&self) -> isize {
+        isize::try_from(self.layout().list_rows.max(1)).unwrap_or(1)
+    }
+
+    fn detail_page(&self) -> u16 {
+        self.layout().detail_rows.max(1)
+    }
+}
+
+/// The one mutator of `App`.
+pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Key(key) => on_key(app, key),
+        Msg::KeyTimeout => {
+            let context = app.context();
+            let outcome = app.keymap.timeout(&mut app.keys, context);
+            on_outcome(app, outcome)
+        }
+        Msg::Resize(columns, rows) => {
+            app.size = (columns, rows);
+            app.sync_selection();
+            Vec::new()
+        }
+        Msg::Tick(now) => {
+            app.now = now;
+            Vec::new()
+        }
+        Msg::Sync(event) => on_sync(app, event),
+        Msg::CatalogLoaded(catalog) => {
+            let first_load = !app.catalog.complete;
+            let was_empty = app.catalog.rows.is_empty();
+            // Stars set while the load ran are newer than the snapshot: keep ours.
+            let mut catalog = *catalog;
+            for (id, state) in &app.catalog.user {
+                catalog.user.insert(id.clone(), state.clone());
+            }
+            app.catalog = catalog;
+            if was_empty || (first_load && matches!(app.view, View::All)) {
+                app.view = app.catalog.latest_day().map_or(View::All, View::Day);
+            }
+            app.query.last_words.clear();
+            app.query.last_hits.clear();
+            app.recount();
+            app.refresh_visible();
+            app.load_selected()
+        }
+        Msg::PaperLoaded(id, paper) => {
+            if app.detail_loading.as_ref() == Some(&id) {
+                app.detail_loading = None;
+            }
+            if app.selected_id.as_ref() == Some(&id) {
+                app.detail = paper.map(|p| *p);
+            }
+            Vec::new()
+        }
+        Msg::UserStateFailed {
+            id,
+            previous,
+            error,
+        } => {
+            app.catalog.user.insert(id, previous);
+            app.recount();
+            app.message = Some(format!("not saved: {error}"));
+            app.refresh_visible();
+            Vec::new()
+        }
+        Msg::Notice(text) => {
+            app.message = Some(text);
+            Vec::new()
+        }
+        Msg::Terminate => {
+            app.quit = true;
+            vec![Effect::Quit]
+        }
+    }
+}
+
+fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    if key.kind == KeyEventKind::Release {
+        return Vec::new();
+    }
+    if app.query.editing {
+        return on_query_key(app, key);
+    }
+    let Some(key) = Key::from_press(&key) else {
+        return Vec::new();
+    };
+    let context = app.context();
+    let outcome = app.keymap.handle(&mut app.keys, context, key);
+    on_outcome(app, outcome)
+}
+
+fn on_outcome(app: &mut App, outcome: KeyOutcome) -> Vec<Effect> {
+    match outcome {
+        KeyOutcome::Action { action, count } => {
+            app.message = None;
+            on_action(app, action, count)
+        }
+        KeyOutcome::Pending | KeyOutcome::Unbound => Vec::new(),
+    }
+}
+
+/// Keys while the filter query is being typed: text edits it, Enter keeps it, Esc clears it.
+fn on_query_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Enter => {
+            app.query.editing = false;
+            app.focus = Focus::List;
+            return app.load_selected();
+        }
+        KeyCode::Esc => {
+            app.query.editing = false;
+            app.query.text.clear();
+            app.focus = Focus::List;
+        }
+        KeyCode::Backspace => {
+            app.query.text.pop();
+        }
+        KeyCode::Char('u') if ctrl => app.query.text.clear(),
+        KeyCode::Char('w') if ctrl => {
+            let trimmed = app.query.text.trim_end().len();
+            let cut = app.query.text[..trimmed].rfind(' ').map_or(0, |i| i + 1);
+            app.query.text.truncate(cut);
+        }
+        KeyCode::Char(c) if !ctrl && !c.is_control() => app.query.text.push(c),
+        _ => return Vec::new(),
+    }
+    app.refresh_visible();
+    app.load_selected()
+}
+
+fn on_action(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
+    let n = isize::try_from(count.unwrap_or(1).max(1)).unwrap_or(1);
+    if app.help_open {
+        match action {
+            Action::ScrollDown | Action::Down => {
+                app.help_scroll = app.help_scroll.saturating_add(1)
+            }
+            Action::ScrollUp | Action::Up => app.help_scroll = app.help_scroll.saturating_sub(1),
+            Action::Quit => {
+                app.quit = true;
+                return vec![Effect::Quit];
+            }
+            _ => app.help_open = false,
+        }
+        return Vec::new();
+    }
+    if app.focus == Focus::Filter {
+        let views = app.views();
+        match action {
+            Action::Down => {
+                app.filter_cursor = (app.filter_cursor + 1).min(views.len().saturating_sub(1));
+                return Vec::new();
+            }
+            Action::Up => {
+                app.filter_cursor = app.filter_cursor.saturating_sub(1);
+                return Vec::new();
+            }
+            Action::Open => {
+                app.focus = Focus::List;
+                return match views.get(app.filter_cursor) {
+                    Some(view) => app.set_view(view.clone()),
+                    None => Vec::new(),
+                };
+            }
+            _ => {}
+        }
+    }
+    match action {
+        Action::Down => app.move_selection(n),
+        Action::Up => app.move_selection(-n),
+        Action::Top => app.select_index(0),
+        Action::Bottom => match count {
+            Some(row) => app.select_index(usize::try_from(row).unwrap_or(1).saturating_sub(1)),
+            None => app.select_index(usize::MAX),
+        },
+        Action::HalfPageDown | Action::HalfPageUp | Action::PageDown | Action::PageUp
+            if app.focus == Focus::Detail =>
+        {
+            let page = app.detail_page();
+            let step = match action {
+                Action::HalfPageDown | Action::HalfPageUp => page / 2,
+                _ => page,
+            }
+            .max(1)
+            .saturating_mul(u16::try_from(n).unwrap_or(1));
+            app.detail_scroll = match action {
+                Action::HalfPageDown | Action::PageDown => app.detail_scroll.saturating_add(step),
+                _ => app.detail_scroll.saturating_sub(step),
+            };
+            Vec::new()
+        }
+        Action::HalfPageDown => app.move_selection(n * (app.page() / 2).max(1)),
+        Action::HalfPageUp => app.move_selection(-n * (app.page() / 2).max(1)),
+        Action::PageDown => app.move_selection(n * app.page()),
+        Action::PageUp => app.move_selection(-n * app.page()),
+        Action::ScrollDown => {
+            app.detail_scroll = app
+                .detail_scroll
+                .saturating_add(u16::try_from(n).unwrap_or(1));
+            Vec::new()
+        }
+        Action::ScrollUp => {
+            app.detail_scroll = app
+                .detail_scroll
+                .saturating_sub(u16::try_from(n).unwrap_or(1));
+            Vec::new()
+        }
+        Action::Open => {
+            let Some(id) = app.selected_id.clone() else {
+                return Vec::new();
+            };
+            app.focus = Focus::Detail;
+            let mut effects = app.load_selected();
+            effects.extend(app.change_user_state(id, |s| s.read = true));
+            effects
+        }
+        Action::Back => {
+            if !app.query.text.is_empty() && app.focus == Focus::List {
+                app.query.text.clear();
+                app.refresh_visible();
+                return app.load_selected();
+            }
+            app.focus = Focus::List;
+            Vec::new()
+        }
+        Action::NextPane => {
+            app.focus = match app.focus {
+                Focus::List => Focus::Detail,
+                Focus::Detail => Focus::Filter,
+                Focus::Filter => Focus::List,
+            };
+            if app.focus == Focus::Filter
+                && let Some(position) = app.views().iter().position(|v| *v == app.view)
+            {
+                app.filter_cursor = position;
+            }
+            Vec::new()
+        }
+        Action::Filter => {
+            app.query.editing = true;
+            app.focus = Focus::Filter;
+            Vec::new()
+        }
+        Action::NextMatch | Action::PrevMatch => {
+            if app.query.text.is_empty() {
+                app.message = Some("no filter: press / to type one".to_string());
+                return Vec::new();
+            }
+            let step = if action == Action::NextMatch { n } else { -n };
+            app.move_selection(step)
+        }
+        Action::PrevDay | Action::NextDay => {
+            let days = &app.catalog.days;
+            let current = match app.view {
+                View::Day(day) => days.iter().position(|d| *d == day),
+                _ => None,
+            };
+            // Days are newest first: the previous day is further down the list.
+            let target = match (current, action) {
+                (Some(i), Action::PrevDay) => i.saturating_add(usize::try_from(n).unwrap_or(1)),
+                (Some(i), _) => i.saturating_sub(usize::try_from(n).unwrap_or(1)),
+                (None, _) => 0,
+            };
+            match days.get(target.min(days.len().saturating_sub(1))) {
+                Some(day) => app.set_view(View::Day(*day)),
+                None => {
+                    app.message = Some("no papers cached yet".to_string());
+                    Vec::new()
+                }
+            }
+        }
+        Action::ToggleStar => {
+            let Some(id) = app.selected_id.clone() else {
+                return Vec::new();
+            };
+            let now = app.now;
+            let effects = app.change_user_state(id, |s| {
+                s.starred_at = if s.starred_at.is_some() {
+                    None
+                } else {
+                    Some(now)
+                };
+            });
+            app.message = Some(
+                if app
+                    .selected_id
+                    .as_ref()
+                    .is_some_and(|id| app.catalog.is_starred(id))
+                {
+                    "starred"
+                } else {
+                    "unstarred"
+                }
+                .to_string(),
+            );
+            if app.view == View::Starred {
+                app.refresh_visible();
+            }
+            effects
+        }
+        Action::ToggleRead => {
+            let Some(id) = app.selected_id.clone() else {
+                return Vec::new();
+            };
+            let effects = app.change_user_state(id, |s| s.read = !s.read);
+            if app.view == View::Unread {
+                app.refresh_visible();
+            }
+            effects
+        }
+        Action::OpenAbstract | Action::OpenPdf | Action::YankLink => {
+            let Some(row) = app.selected_row() else {
+                return Vec::new();
+            };
+            let links = app
+                .detail
+                .as_ref()
+                .filter(|p| p.id == row.id)
+                .map(|p| &p.links);
+            let url = match action {
+                Action::OpenPdf => links.and_then(|l| l.pdf.clone()),
+                _ => links.and_then(|l| l.abs.clone().or_else(|| l.hf.clone())),
+            }
+            .or_else(|| {
+                row.id.is_arxiv().then(|| {
+                    let kind = if action == Action::OpenPdf {
+                        "pdf"
+                    } else {
+                        "abs"
+                    };
+                    format!("https://arxiv.org/{kind}/{}", row.id)
+                })
+            });
+            match url {
+                Some(url) if action == Action::YankLink => vec![Effect::Yank(url)],
+                Some(url) => vec![Effect::OpenUrl(url)],
+                None => {
+                    app.message = Some("this paper has no such link".to_string());
+                    Vec::new()
+                }
+            }
+        }
+        Action::SyncNow => vec![Effect::Sync(SyncCommand::SyncAll)],
+        Action::ViewToday => {
+            let view = app.catalog.latest_day().map_or(View::All, View::Day);
+            app.set_view(view)
+        }
+        Action::ViewWeek => app.set_view(View::Week),
+        Action::ViewAll => app.set_view(View::All),
+        Action::ViewStarred => app.set_view(View::Starred),
+        Action::ViewUnread => app.set_view(View::Unread),
+        Action::ViewSource => {
+            let sources: Vec<SourceId> = app.catalog.sources.iter().cloned().collect();
+            let next = match &app.view {
+                View::Source(current) => sources
+                    .iter()
+                    .position(|s| s == current)
+                    .map_or(0, |i| (i + 1) % sources.len()),
+                _ => 0,
+            };
+            match sources.get(next) {
+                Some(source) => app.set_view(View::Source(source.clone())),
+                None => {
+                    app.message = Some("no sources yet".to_string());
+                    Vec::new()
+                }
+            }
+        }
+        Action::Help => {
+            app.help_open = true;
+            app.help_scroll = 0;
+            Vec::new()
+        }
+        Action::Quit => {
+            app.quit = true;
+            vec![Effect::Quit]
+        }
+    }
+}
+
+fn on_sync(app: &mut App, event: SyncEvent) -> Vec<Effect> {
+    match event {
+        SyncEvent::Started { sources } => {
+            app.sync.running = true;
+            app.sync.sources = sources
+                .into_iter()
+                .map(|id| (id, SourceSync::Waiting))
+                .collect();
+            Vec::new()
+        }
+        SyncEvent::SourceProgress { id, done, total } => {
+            app.sync
+                .sources
+                .insert(id, SourceSync::Running { done, total });
+            Vec::new()
+        }
+        SyncEvent::SourceUpdated { id, new, changed } => {
+            app.sync
+                .sources
+                .insert(id, SourceSync::Updated { new, changed });
+            if new + changed > 0 {
+                vec![Effect::LoadCatalog]
+            } else {
+                Vec::new()
+            }
+        }
+        SyncEvent::SourceFailed { id, error } => {
+            app.sync
+                .sources
+                .insert(id, SourceSync::Failed(crate::text::sanitize_line(&error)));
+            Vec::new()
+        }
+        SyncEvent::Finished { failed, .. } => {
+            app.sync.running = false;
+            app.sync.last_finished = Some(app.now);
+            app.sync.last_failed = failed;
+            Vec::new()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,18 +1,33 @@
 //! Any RSS/Atom/JSON Feed URL, parsed with feed-rs; arXiv ids in links or guids merge items.
-// SKELETON: owned by the sources helper; the constructor signature is the contract.
+//! Also home of the small helpers the three sources share (body decoding, URL vetting,
+//! merging duplicate ids), since `source/mod.rs` is the shared contract and stays lean.
+
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
+use feed_rs::model::{Entry, Link};
+use feed_rs::parser::{Builder, ParseFeedError};
 
 use super::{ParseError, Source, SourceRequest};
-use crate::model::{Paper, SourceId};
+use crate::model::{Paper, PaperId, SourceId};
+use crate::text::{normalize_block, normalize_line};
+
+/// A title made from the summary, for entries that have none (microblog-style feeds).
+const TITLE_FROM_SUMMARY_CHARS: usize = 100;
 
 pub struct FeedSource {
     id: SourceId,
+    name: String,
+    url: String,
 }
 
 impl FeedSource {
-    pub fn new(name: &str, _url: &str) -> FeedSource {
-        FeedSource { id: SourceId::feed(name) }
+    pub fn new(name: &str, url: &str) -> FeedSource {
+        FeedSource {
+            id: SourceId::feed(name),
+            name: name.to_string(),
+            url: url.to_string(),
+        }
     }
 }
 
@@ -20,10 +35,283 @@ impl Source for FeedSource {
     fn id(&self) -> &SourceId {
         &self.id
     }
+
     fn requests(&self, _today: NaiveDate) -> Vec<SourceRequest> {
-        Vec::new()
+        vec![SourceRequest {
+            url: self.url.clone(),
+            label: self.name.clone(),
+            day: None,
+            empty_on_400: false,
+        }]
     }
-    fn parse(&self, _request: &SourceRequest, _body: &[u8]) -> Result<Vec<Paper>, ParseError> {
-        Ok(Vec::new())
+
+    fn parse(&self, request: &SourceRequest, body: &[u8]) -> Result<Vec<Paper>, ParseError> {
+        // Generic feeds may legitimately declare a legacy encoding (ISO-8859-1 blogs);
+        // feed-rs decodes those itself. Anything else must be UTF-8.
+        if std::str::from_utf8(body).is_err() && !declares_non_utf8_encoding(body) {
+            return Err(ParseError::Encoding);
+        }
+        let base = is_web_url(&request.url).then_some(request.url.as_str());
+        // An empty id tells us the entry had no guid/id of its own; feed-rs would otherwise
+        // invent one (a random UUID when there is no link), which would not be stable.
+        let feed = Builder::new()
+            .id_generator(|_links, _title, _uri| String::new())
+            .base_uri(base)
+            .build()
+            .parse(body)
+            .map_err(feed_error)?;
+        let papers = feed
+            .entries
+            .iter()
+            .filter_map(|entry| self.paper_from_entry(entry));
+        Ok(merge_duplicates(papers))
+    }
+}
+
+impl FeedSource {
+    fn paper_from_entry(&self, entry: &Entry) -> Option<Paper> {
+        let arxiv_id = std::iter::once(entry.id.as_str())
+            .chain(entry.links.iter().map(|link| link.href.as_str()))
+            .filter(|candidate| !candidate.trim().is_empty())
+            .find_map(PaperId::from_arxiv);
+
+        let abstract_text = entry
+            .summary
+            .as_ref()
+            .map(|summary| normalize_block(&summary.content))
+            .filter(|text| !text.is_empty())
+            .or_else(|| {
+                entry
+                    .content
+                    .as_ref()
+                    .and_then(|content| content.body.as_deref())
+                    .map(normalize_block)
+            })
+            .unwrap_or_default();
+        let mut title = entry
+            .title
+            .as_ref()
+            .map(|t| normalize_line(&t.content))
+            .unwrap_or_default();
+        if title.is_empty() {
+            title = title_from_summary(&abstract_text);
+        }
+        if title.is_empty() {
+            return None;
+        }
+
+        let abs_link = entry
+            .links
+            .iter()
+            .find(|link| link.rel.as_deref() == Some("alternate"))
+            .or_else(|| entry.links.first())
+            .and_then(|link: &Link| web_url(&link.href));
+
+        let id = match &arxiv_id {
+            Some(id) => id.clone(),
+            None => {
+                let key = if !entry.id.trim().is_empty() {
+                    entry.id.trim().to_string()
+                } else if let Some(link) = entry.links.first() {
+                    link.href.trim().to_string()
+                } else {
+                    title.clone()
+                };
+                PaperId::scoped(&self.id, &key)
+            }
+        };
+
+        let mut paper = Paper::new(id, title, self.id.clone());
+        paper.abstract_text = abstract_text;
+        paper.authors = entry_authors(entry);
+        paper.published = entry.published.or(entry.updated);
+        paper.links.abs = abs_link;
+        if let Some(id) = &arxiv_id {
+            paper.links.pdf = Some(format!("https://arxiv.org/pdf/{id}"));
+            if paper.links.abs.is_none() {
+                paper.links.abs = Some(format!("https://arxiv.org/abs/{id}"));
+            }
+        }
+        paper.categories = dedup_nonempty(entry.categories.iter().map(|c| normalize_line(&c.term)));
+        Some(paper)
+    }
+}
+
+/// Authors in order. feed-rs maps RSS `dc:creator` to one person holding the whole
+/// comma-joined list, so a lone name with `, ` in it is split.
+fn entry_authors(entry: &Entry) -> Vec<String> {
+    let names: Vec<&str> = entry
+        .authors
+        .iter()
+        .filter_map(|person| person.name.as_deref())
+        .collect();
+    match names.as_slice() {
+        [single] if single.contains(", ") => split_author_list(single),
+        _ => nonempty(names.iter().map(|name| normalize_line(name))),
+    }
+}
+
+/// The first words of the summary, as a title for an entry without one.
+fn title_from_summary(summary: &str) -> String {
+    let line = normalize_line(summary);
+    if line.chars().count() <= TITLE_FROM_SUMMARY_CHARS {
+        return line;
+    }
+    let mut cut: String = line.chars().take(TITLE_FROM_SUMMARY_CHARS).collect();
+    cut.push('…');
+    cut
+}
+
+fn feed_error(error: ParseFeedError) -> ParseError {
+    match error {
+        ParseFeedError::XmlReader(xml) => ParseError::Xml(xml.to_string()),
+        other => ParseError::Feed(other.to_string()),
+    }
+}
+
+/// True when the XML declaration names an encoding other than UTF-8.
+fn declares_non_utf8_encoding(body: &[u8]) -> bool {
+    const DECLARATION_WINDOW: usize = 256;
+    let head = &body[..body.len().min(DECLARATION_WINDOW)];
+    let head = String::from_utf8_lossy(head).to_ascii_lowercase();
+    let Some(declaration) = head
+        .strip_prefix("<?xml")
+        .and_then(|rest| rest.split("?>").next())
+    else {
+        return false;
+    };
+    let Some(after) = declaration.split("encoding").nth(1) else {
+        return false;
+    };
+    let value: String = after
+        .trim_start_matches(|c: char| c == '=' || c.is_whitespace())
+        .trim_start_matches(['"', '\''])
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    !value.is_empty() && value != "utf-8" && value != "utf8"
+}
+
+// ---- Helpers shared by the three sources ---------------------------------------------------
+
+/// The body as UTF-8 text without a byte-order mark, or `ParseError::Encoding`.
+pub(crate) fn utf8_body(body: &[u8]) -> Result<&str, ParseError> {
+    let text = std::str::from_utf8(body).map_err(|_| ParseError::Encoding)?;
+    Ok(text.strip_prefix('\u{feff}').unwrap_or(text))
+}
+
+/// True for an `http://` or `https://` URL.
+pub(crate) fn is_web_url(url: &str) -> bool {
+    let url = url.trim_start().as_bytes();
+    ["http://", "https://"].iter().any(|scheme| {
+        url.get(..scheme.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(scheme.as_bytes()))
+    })
+}
+
+/// A link from a feed, kept only when it is an http(s) URL with no whitespace or control
+/// characters: links are opened in a browser and shown on screen, and feeds are untrusted.
+pub(crate) fn web_url(raw: &str) -> Option<String> {
+    let url = raw.trim();
+    let clean = !url.is_empty() && !url.chars().any(|c| c.is_whitespace() || c.is_control());
+    (clean && is_web_url(url)).then(|| url.to_string())
+}
+
+/// Splits a `dc:creator`-style author list ("A, B and C", "A, B, and C") into names.
+pub(crate) fn split_author_list(list: &str) -> Vec<String> {
+    let names = list.split(", ").flat_map(|part| {
+        let part = part.trim();
+        let part = part.strip_prefix("and ").unwrap_or(part);
+        part.split(" and ")
+    });
+    nonempty(names.map(normalize_line))
+}
+
+/// Drops empty strings (two authors may share a name, so repeats stay).
+pub(crate) fn nonempty(items: impl IntoIterator<Item = String>) -> Vec<String> {
+    items.into_iter().filter(|item| !item.is_empty()).collect()
+}
+
+/// Drops empty strings and repeats, keeping the first occurrence's position.
+pub(crate) fn dedup_nonempty(items: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for item in items {
+        if !item.is_empty() && !out.contains(&item) {
+            out.push(item);
+        }
+    }
+    out
+}
+
+/// Merges papers that share an id (one response can list a paper twice) with `Paper::merge`,
+/// keeping the order in which ids first appeared.
+pub(crate) fn merge_duplicates(papers: impl IntoIterator<Item = Paper>) -> Vec<Paper> {
+    let mut out: Vec<Paper> = Vec::new();
+    let mut index: HashMap<PaperId, usize> = HashMap::new();
+    for paper in papers {
+        match index.get(&paper.id) {
+            Some(&at) => {
+                if let Some(existing) = out.get_mut(at) {
+                    existing.merge(paper);
+                }
+            }
+            None => {
+                index.insert(paper.id.clone(), out.len());
+                out.push(paper);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn author_lists_split_on_commas_and_and() {
+        assert_eq!(
+            split_author_list("A One, B Two and C Three"),
+            ["A One", "B Two", "C Three"]
+        );
+        assert_eq!(
+            split_author_list("A One, B Two, and C Three"),
+            ["A One", "B Two", "C Three"]
+        );
+        assert_eq!(split_author_list("Solo Author"), ["Solo Author"]);
+    }
+
+    #[test]
+    fn only_clean_web_links_are_kept() {
+        assert_eq!(
+            web_url(" https://x.org/a "),
+            Some("https://x.org/a".to_string())
+        );
+        assert_eq!(web_url("HTTP://x.org"), Some("HTTP://x.org".to_string()));
+        assert_eq!(web_url("javascript:alert(1)"), None);
+        assert_eq!(web_url("file:///etc/passwd"), None);
+        assert_eq!(web_url("https://x.org/\u{1b}[2J"), None);
+        assert_eq!(web_url("https://x.org/a b"), None);
+        assert_eq!(
+            web_url("http://é.example/"),
+            Some("http://é.example/".to_string())
+        );
+    }
+
+    #[test]
+    fn legacy_encoding_declarations_are_recognised() {
+        assert!(declares_non_utf8_encoding(
+            b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss/>"
+        ));
+        assert!(!declares_non_utf8_encoding(
+            b"<?xml version='1.0' encoding='UTF-8'?><rss/>"
+        ));
+        assert!(!declares_non_utf8_encoding(b"<rss/>"));
+    }
+
+    #[test]
+    fn bom_is_stripped_and_invalid_utf8_rejected() {
+        assert_eq!(utf8_body("\u{feff}[]".as_bytes()), Ok("[]"));
+        assert_eq!(utf8_body(b"[\xff]"), Err(ParseError::Encoding));
     }
 }

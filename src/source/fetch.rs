@@ -1,2 +1,723 @@
 //! Fetching one `SourceRequest`: HTTP with conditional GET, timeouts and a body cap, or `file://`.
-// SKELETON: owned by the sync helper.
+//!
+//! The `Fetcher` knows nothing of sources or the store: it turns a URL plus the validators kept
+//! from the last fetch into a body (with fresh validators), a "not modified", or a one-line error
+//! that is fit to show a user and to store as a source's `last_error`.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use reqwest::StatusCode;
+use reqwest::header::{
+    CONTENT_LENGTH, ETAG, HeaderMap, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, RETRY_AFTER,
+};
+
+use crate::store::Validators;
+
+/// Validators longer than this are not kept: no real server sends them, and they are stored.
+const MAX_VALIDATOR_LEN: usize = 512;
+
+/// The longest wait a `Retry-After` may ask for; a bogus huge value must not silence a source.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// How the fetcher talks to servers.
+#[derive(Debug, Clone)]
+pub struct FetchSettings {
+    pub connect_timeout: Duration,
+    pub total_timeout: Duration,
+    pub user_agent: String,
+}
+
+/// What one fetch produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FetchOutcome {
+    /// A fresh body, with the validators to send next time.
+    Body {
+        bytes: Vec<u8>,
+        validators: Validators,
+    },
+    /// The server said 304: what we have is current.
+    NotModified,
+}
+
+/// Why a fetch failed. Every message is one line and names the URL or file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FetchError {
+    #[error("HTTP {status} from {url}; the server asks to wait {}", human_duration(*after))]
+    RetryAfter {
+        status: u16,
+        after: Duration,
+        url: String,
+    },
+    #[error("HTTP {status} {reason} from {url}")]
+    Status {
+        status: u16,
+        reason: String,
+        url: String,
+    },
+    #[error("no complete answer from {url} within {}", human_duration(*after))]
+    Timeout { url: String, after: Duration },
+    #[error("the response from {url} is larger than the limit of {limit} bytes")]
+    TooLarge { url: String, limit: u64 },
+    #[error("cannot connect to {url}: {detail}")]
+    Connect { url: String, detail: String },
+    #[error("the response from {url} was cut off: {detail}")]
+    Truncated { url: String, detail: String },
+    #[error("request to {url} failed: {detail}")]
+    Http { url: String, detail: String },
+    #[error("cannot read {}: {detail}", path.display())]
+    File { path: PathBuf, detail: String },
+    #[error("'{url}' is not a usable URL: {detail}")]
+    BadUrl { url: String, detail: String },
+    #[error("cannot set up the HTTP client: {0}")]
+    Client(String),
+}
+
+impl FetchError {
+    /// The HTTP status of the answer, when there was one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            FetchError::RetryAfter { status, .. } | FetchError::Status { status, .. } => {
+                Some(*status)
+            }
+            _ => None,
+        }
+    }
+
+    /// The wait the server asked for with `Retry-After`.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            FetchError::RetryAfter { after, .. } => Some(*after),
+            _ => None,
+        }
+    }
+
+    /// True when the host as a whole is unwell (rate limit, unreachable, too slow), so
+    /// further requests to it in this round would only add load or wait out the same timeout.
+    pub fn affects_host(&self) -> bool {
+        matches!(
+            self,
+            FetchError::RetryAfter { .. } | FetchError::Timeout { .. } | FetchError::Connect { .. }
+        )
+    }
+}
+
+/// One HTTP client shared by every fetch of the sync task.
+pub struct Fetcher {
+    client: reqwest::Client,
+    total_timeout: Duration,
+}
+
+impl Fetcher {
+    pub fn new(settings: &FetchSettings) -> Result<Fetcher, FetchError> {
+        // reqwest is built without a default crypto provider; installing ring twice is a no-op
+        // error we can ignore (the CLI, the reader and tests may all get here).
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::builder()
+            .connect_timeout(settings.connect_timeout)
+            .timeout(settings.total_timeout)
+            .user_agent(settings.user_agent.clone())
+            .gzip(true)
+            .build()
+            .map_err(|e| FetchError::Client(error_chain(&e)))?;
+        Ok(Fetcher {
+            client,
+            total_timeout: settings.total_timeout,
+        })
+    }
+
+    /// Fetches `url`, sending the validators of the last fetch, accepting at most
+    /// `max_body_bytes` of body.
+    pub async fn fetch(
+        &self,
+        url: &str,
+        validators: &Validators,
+        max_body_bytes: u64,
+    ) -> Result<FetchOutcome, FetchError> {
+        let parsed = reqwest::Url::parse(url).map_err(|e| FetchError::BadUrl {
+            url: shown(url),
+            detail: e.to_string(),
+        })?;
+        match parsed.scheme() {
+            "http" | "https" => self.fetch_http(parsed, validators, max_body_bytes).await,
+            "file" => fetch_file(parsed, max_body_bytes).await,
+            other => Err(FetchError::BadUrl {
+                url: shown(url),
+                detail: format!("the scheme '{other}' is not supported (use http, https or file)"),
+            }),
+        }
+    }
+
+    async fn fetch_http(
+        &self,
+        url: reqwest::Url,
+        validators: &Validators,
+        max_body_bytes: u64,
+    ) -> Result<FetchOutcome, FetchError> {
+        let shown_url = shown(url.as_str());
+        let mut request = self.client.get(url);
+        if let Some(etag) = &validators.etag {
+            request = request.header(IF_NONE_MATCH, etag.as_str());
+        }
+        if let Some(last_modified) = &validators.last_modified {
+            request = request.header(IF_MODIFIED_SINCE, last_modified.as_str());
+        }
+        let mut response = request
+            .send()
+            .await
+            .map_err(|e| self.classify(&shown_url, &e, false))?;
+        let status = response.status();
+        if status == StatusCode::NOT_MODIFIED {
+            return Ok(FetchOutcome::NotModified);
+        }
+        if !status.is_success() {
+            return Err(status_error(status, response.headers(), &shown_url));
+        }
+        let declared = response
+            .headers()
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        if declared.is_some_and(|len| len > max_body_bytes) {
+            return Err(FetchError::TooLarge {
+                url: shown_url,
+                limit: max_body_bytes,
+            });
+        }
+        let fresh = validators_from(response.headers());
+        let mut bytes = Vec::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if bytes.len() as u64 + chunk.len() as u64 > max_body_bytes {
+                        return Err(FetchError::TooLarge {
+                            url: shown_url,
+                            limit: max_body_bytes,
+                        });
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) => return Err(self.classify(&shown_url, &e, true)),
+            }
+        }
+        Ok(FetchOutcome::Body {
+            bytes,
+            validators: fresh,
+        })
+    }
+
+    fn classify(&self, url: &str, error: &reqwest::Error, in_body: bool) -> FetchError {
+        let detail = error_chain(error);
+        if error.is_timeout() {
+            FetchError::Timeout {
+                url: url.to_string(),
+                after: self.total_timeout,
+            }
+        } else if error.is_connect() {
+            FetchError::Connect {
+                url: url.to_string(),
+                detail,
+            }
+        } else if in_body || error.is_body() || error.is_decode() {
+            FetchError::Truncated {
+                url: url.to_string(),
+                detail,
+            }
+        } else {
+            FetchError::Http {
+                url: url.to_string(),
+                detail,
+            }
+        }
+    }
+}
+
+/// Reads a `file://` URL (percent-decoded) with the same size cap as HTTP.
+async fn fetch_file(url: reqwest::Url, max_body_bytes: u64) -> Result<FetchOutcome, FetchError> {
+    let path = url.to_file_path().map_err(|()| FetchError::BadUrl {
+        url: shown(url.as_str()),
+        detail: "not a local file path".into(),
+    })?;
+    let read = tokio::task::spawn_blocking(move || read_capped(path, max_body_bytes)).await;
+    match read {
+        Ok(result) => result.map(|bytes| FetchOutcome::Body {
+            bytes,
+            validators: Validators::default(),
+        }),
+        Err(e) => Err(FetchError::Http {
+            url: shown(url.as_str()),
+            detail: e.to_string(),
+        }),
+    }
+}
+
+fn read_capped(path: PathBuf, max_body_bytes: u64) -> Result<Vec<u8>, FetchError> {
+    let file_error = |path: &PathBuf, e: std::io::Error| {
+        let detail = match e.kind() {
+            std::io::ErrorKind::NotFound => "no such file".to_string(),
+            _ => e.to_string(),
+        };
+        FetchError::File {
+            path: path.clone(),
+            detail,
+        }
+    };
+    let file = std::fs::File::open(&path).map_err(|e| file_error(&path, e))?;
+    let metadata = file.metadata().map_err(|e| file_error(&path, e))?;
+    if metadata.is_dir() {
+        return Err(FetchError::File {
+            path,
+            detail: "is a directory".into(),
+        });
+    }
+    if metadata.len() > max_body_bytes {
+        return Err(FetchError::TooLarge {
+            url: shown(&path.display().to_string()),
+            limit: max_body_bytes,
+        });
+    }
+    let mut bytes = Vec::new();
+    // The file may grow between the size check and the read; read one byte past the cap to know.
+    file.take(max_body_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| file_error(&path, e))?;
+    if bytes.len() as u64 > max_body_bytes {
+        return Err(FetchError::TooLarge {
+            url: shown(&path.display().to_string()),
+            limit: max_body_bytes,
+        });
+    }
+    Ok(bytes)
+}
+
+fn status_error(status: StatusCode, headers: &HeaderMap, url: &str) -> FetchError {
+    let asks_to_wait =
+        status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE;
+    if asks_to_wait {
+        let after = headers
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| parse_retry_after(v, Utc::now()));
+        if let Some(after) = after {
+            return FetchError::RetryAfter {
+                status: status.as_u16(),
+                after,
+                url: url.to_string(),
+            };
+        }
+    }
+    FetchError::Status {
+        status: status.as_u16(),
+        reason: status
+            .canonical_reason()
+            .unwrap_or("(unknown status)")
+            .to_string(),
+        url: url.to_string(),
+    }
+}
+
+/// Parses a `Retry-After` value: delay-seconds or an HTTP date (RFC 9110 §10.2.3), relative to
+/// `now`. A date in the past means "now"; the wait is capped at `MAX_RETRY_AFTER`.
+pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds).min(MAX_RETRY_AFTER));
+    }
+    // IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") is a valid RFC 2822 date.
+    let at = DateTime::parse_from_rfc2822(value)
+        .ok()?
+        .with_timezone(&Utc);
+    let wait = (at - now).to_std().unwrap_or(Duration::ZERO);
+    Some(wait.min(MAX_RETRY_AFTER))
+}
+
+fn validators_from(headers: &HeaderMap) -> Validators {
+    let text = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty() && v.len() <= MAX_VALIDATOR_LEN)
+            .map(str::to_string)
+    };
+    Validators {
+        etag: text(ETAG),
+        last_modified: text(LAST_MODIFIED),
+    }
+}
+
+/// reqwest's top-level message is often just "error sending request"; the cause is below it.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut parts = vec![error.to_string()];
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if parts.last() != Some(&text) {
+            parts.push(text);
+        }
+        source = cause.source();
+    }
+    crate::text::sanitize_line(&parts.join(": "))
+}
+
+/// URLs come from the config and from redirects; keep them one line and short in messages.
+fn shown(url: &str) -> String {
+    const MAX_SHOWN: usize = 200;
+    let line = crate::text::sanitize_line(url);
+    if line.chars().count() > MAX_SHOWN {
+        let cut: String = line.chars().take(MAX_SHOWN).collect();
+        format!("{cut}…")
+    } else {
+        line
+    }
+}
+
+/// "90 s", "2 min", "3 h": for messages.
+pub fn human_duration(duration: Duration) -> String {
+    let secs = duration.as_secs();
+    if secs < 120 {
+        let millis = duration.as_millis();
+        if secs == 0 && millis > 0 {
+            format!("{millis} ms")
+        } else {
+            format!("{secs} s")
+        }
+    } else if secs < 2 * 60 * 60 {
+        format!("{} min", secs / 60)
+    } else {
+        format!("{} h", secs / 3600)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2025, 4, 30, 12, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn retry_after_in_seconds_parses() {
+        assert_eq!(
+            parse_retry_after(" 120 ", now()),
+            Some(Duration::from_secs(120))
+        );
+    }
+
+    #[test]
+    fn retry_after_as_http_date_is_relative_to_now() {
+        let value = "Wed, 30 Apr 2025 12:05:00 GMT";
+        assert_eq!(
+            parse_retry_after(value, now()),
+            Some(Duration::from_secs(300))
+        );
+    }
+
+    #[test]
+    fn retry_after_in_the_past_means_now() {
+        let value = "Wed, 30 Apr 2025 11:00:00 GMT";
+        assert_eq!(parse_retry_after(value, now()), Some(Duration::ZERO));
+    }
+
+    #[test]
+    fn huge_retry_after_is_capped() {
+        assert_eq!(
+            parse_retry_after("99999999999", now()),
+            Some(MAX_RETRY_AFTER)
+        );
+    }
+
+    #[test]
+    fn garbage_retry_after_is_ignored() {
+        assert_eq!(parse_retry_after("soon", now()), None);
+        assert_eq!(parse_retry_after("-5", now()), None);
+        assert_eq!(parse_retry_after("", now()), None);
+    }
+
+    #[test]
+    fn status_errors_read_well() {
+        let error = status_error(StatusCode::NOT_FOUND, &HeaderMap::new(), "http://h/x");
+        assert_eq!(error.to_string(), "HTTP 404 Not Found from http://h/x");
+        assert_eq!(error.status(), Some(404));
+    }
+
+    #[test]
+    fn status_429_with_retry_after_asks_to_wait() {
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, reqwest::header::HeaderValue::from_static("90"));
+        let error = status_error(StatusCode::TOO_MANY_REQUESTS, &headers, "http://h/x");
+        assert_eq!(error.retry_after(), Some(Duration::from_secs(90)));
+        assert_eq!(
+            error.to_string(),
+            "HTTP 429 from http://h/x; the server asks to wait 90 s"
+        );
+    }
+
+    #[test]
+    fn status_503_without_retry_after_is_a_plain_status_error() {
+        let error = status_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &HeaderMap::new(),
+            "http://h",
+        );
+        assert_eq!(error.retry_after(), None);
+        assert_eq!(error.status(), Some(503));
+    }
+
+    #[test]
+    fn oversized_validators_are_dropped() {
+        let mut headers = HeaderMap::new();
+        let long = "x".repeat(MAX_VALIDATOR_LEN + 1);
+        headers.insert(ETAG, reqwest::header::HeaderValue::from_str(&long).unwrap());
+        headers.insert(
+            LAST_MODIFIED,
+            reqwest::header::HeaderValue::from_static("Wed, 30 Apr 2025 12:05:00 GMT"),
+        );
+        let validators = validators_from(&headers);
+        assert_eq!(validators.etag, None);
+        assert_eq!(
+            validators.last_modified.as_deref(),
+            Some("Wed, 30 Apr 2025 12:05:00 GMT")
+        );
+    }
+
+    fn fetcher() -> Fetcher {
+        Fetcher::new(&FetchSettings {
+            connect_timeout: Duration::from_secs(5),
+            total_timeout: Duration::from_secs(5),
+            user_agent: "paperboat-test".into(),
+        })
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn file_urls_are_read_percent_decoded() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("daily papers.json");
+        std::fs::write(&path, b"[]").unwrap();
+        let url = reqwest::Url::from_file_path(&path).unwrap();
+        assert!(url.as_str().contains("%20"));
+        let outcome = fetcher()
+            .fetch(url.as_str(), &Validators::default(), 10)
+            .await
+            .unwrap();
+        assert_eq!(
+            outcome,
+            FetchOutcome::Body {
+                bytes: b"[]".to_vec(),
+                validators: Validators::default()
+            }
+        );
+    }
+
+    #[tokio::test]
+    async fn missing_file_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = reqwest::Url::from_file_path(dir.path().join("nope.json")).unwrap();
+        let error = fetcher()
+            .fetch(url.as_str(), &Validators::default(), 10)
+            .await
+            .unwrap_err();
+        assert!(matches!(error, FetchError::File { .. }), "{error:?}");
+        assert!(
+            error.to_string().contains("nope.json: no such file"),
+            "{error}"
+        );
+    }
+
+    #[tokio::test]
+    async fn file_over_the_cap_is_too_large() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.json");
+        std::fs::write(&path, vec![b' '; 11]).unwrap();
+        let url = reqwest::Url::from_file_path(&path).unwrap();
+        let error = fetcher()
+            .fetch(url.as_str(), &Validators::default(), 10)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, FetchError::TooLarge { limit: 10, .. }),
+            "{error:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn unsupported_schemes_and_garbage_urls_are_errors() {
+        let fetcher = fetcher();
+        for url in ["ftp://example.org/x", "not a url", ""] {
+            let error = fetcher
+                .fetch(url, &Validators::default(), 10)
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(error, FetchError::BadUrl { .. }),
+                "{url}: {error:?}"
+            );
+        }
+    }
+
+    /// Serves one raw HTTP answer to the first connection, then closes it.
+    fn raw_server(answer: Vec<u8>) -> String {
+        use std::io::Write;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            if let Ok((mut stream, _)) = listener.accept() {
+                let mut request = [0u8; 4096];
+                let _ = stream.read(&mut request);
+                let _ = stream.write_all(&answer);
+            }
+        });
+        format!("http://{address}/feed")
+    }
+
+    #[tokio::test]
+    async fn chunked_body_past_the_cap_is_too_large() {
+        let mut answer = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+        for _ in 0..4 {
+            answer.extend_from_slice(b"10\r\n0123456789abcdef\r\n");
+        }
+        answer.extend_from_slice(b"0\r\n\r\n");
+        let url = raw_server(answer);
+        let error = fetcher()
+            .fetch(&url, &Validators::default(), 40)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, FetchError::TooLarge { limit: 40, .. }),
+            "{error:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn body_shorter_than_its_content_length_is_truncated() {
+        let url = raw_server(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n[{\"id\":".to_vec());
+        let error = fetcher()
+            .fetch(&url, &Validators::default(), 1000)
+            .await
+            .unwrap_err();
+        assert!(matches!(error, FetchError::Truncated { .. }), "{error:?}");
+        assert!(
+            error
+                .to_string()
+                .starts_with("the response from http://127.0.0.1:"),
+            "{error}"
+        );
+    }
+
+    #[tokio::test]
+    async fn declared_content_length_past_the_cap_is_refused_before_reading() {
+        let url = raw_server(b"HTTP/1.1 200 OK\r\nContent-Length: 5000000\r\n\r\n[]".to_vec());
+        let error = fetcher()
+            .fetch(&url, &Validators::default(), 1000)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, FetchError::TooLarge { limit: 1000, .. }),
+            "{error:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn conditional_get_sends_validators_and_maps_304() {
+        use wiremock::matchers::{header, method};
+        use wiremock::{Mock, MockServer, ResponseTemplate};
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(header("if-none-match", "\"v1\""))
+            // wiremock's `header` matcher splits values at commas, which HTTP dates contain.
+            .and(|request: &wiremock::Request| {
+                request
+                    .headers
+                    .get("if-modified-since")
+                    .and_then(|v| v.to_str().ok())
+                    == Some("Wed, 30 Apr 2025 12:05:00 GMT")
+            })
+            .respond_with(ResponseTemplate::new(304))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let validators = Validators {
+            etag: Some("\"v1\"".into()),
+            last_modified: Some("Wed, 30 Apr 2025 12:05:00 GMT".into()),
+        };
+        let outcome = fetcher()
+            .fetch(&server.uri(), &validators, 1000)
+            .await
+            .unwrap();
+        assert_eq!(outcome, FetchOutcome::NotModified);
+    }
+
+    #[tokio::test]
+    async fn fresh_body_carries_the_new_validators() {
+        use wiremock::matchers::method;
+        use wiremock::{Mock, MockServer, ResponseTemplate};
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .insert_header("etag", "\"v2\"")
+                    .set_body_string("[]"),
+            )
+            .mount(&server)
+            .await;
+        let outcome = fetcher()
+            .fetch(&server.uri(), &Validators::default(), 1000)
+            .await
+            .unwrap();
+        let FetchOutcome::Body { bytes, validators } = outcome else {
+            panic!("not a body")
+        };
+        assert_eq!(bytes, b"[]");
+        assert_eq!(validators.etag.as_deref(), Some("\"v2\""));
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_is_a_connect_error() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        drop(listener);
+        let url = format!("http://{address}/");
+        let error = fetcher()
+            .fetch(&url, &Validators::default(), 1000)
+            .await
+            .unwrap_err();
+        assert!(matches!(error, FetchError::Connect { .. }), "{error:?}");
+    }
+
+    #[tokio::test]
+    async fn a_silent_server_times_out() {
+        use wiremock::matchers::method;
+        use wiremock::{Mock, MockServer, ResponseTemplate};
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(30)))
+            .mount(&server)
+            .await;
+        let fetcher = Fetcher::new(&FetchSettings {
+            connect_timeout: Duration::from_secs(5),
+            total_timeout: Duration::from_millis(300),
+            user_agent: "paperboat-test".into(),
+        })
+        .unwrap();
+        let error = fetcher
+            .fetch(&server.uri(), &Validators::default(), 1000)
+            .await
+            .unwrap_err();
+        assert!(matches!(error, FetchError::Timeout { .. }), "{error:?}");
+        assert!(error.to_string().contains("within 300 ms"), "{error}");
+    }
+
+    #[test]
+    fn durations_read_well() {
+        assert_eq!(human_duration(Duration::from_millis(250)), "250 ms");
+        assert_eq!(human_duration(Duration::from_secs(90)), "90 s");
+        assert_eq!(human_duration(Duration::from_secs(600)), "10 min");
+        assert_eq!(human_duration(Duration::from_secs(6 * 3600)), "6 h");
+    }
+}

@@ -2,7 +2,12 @@
 //! bounded concurrency and per-host politeness, and talks to the rest of the program only through
 //! a command channel in and an event channel out. Events carry ids and counts, never papers.
 
+mod politeness;
 pub mod schedule;
+mod setup;
+mod task;
+
+pub use setup::{sources_from_config, sync_settings_from_config};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,22 +26,35 @@ pub enum SyncCommand {
     SyncAll,
     /// Sync one source now.
     SyncSource(SourceId),
-    /// Finish what is running and stop.
+    /// Stop. Requests in flight are abandoned (a store write already begun completes);
+    /// nothing new starts.
     Shutdown,
 }
 
 /// What the sync task reports. The UI re-reads the store when something changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SyncEvent {
-    /// A sync round began over these sources.
+    /// A sync round began over these sources. Every `SyncAll`/`SyncSource` gets a `Started`
+    /// and a `Finished`, even when no source may be fetched; a periodic check that finds
+    /// nothing due sends nothing. An asked-for source missing from `sources` is held back by
+    /// a server's Retry-After or the backoff after failures: its `FeedState` says until when.
     Started { sources: Vec<SourceId> },
     /// One source began fetching (`done` of `total` requests so far).
-    SourceProgress { id: SourceId, done: usize, total: usize },
+    SourceProgress {
+        id: SourceId,
+        done: usize,
+        total: usize,
+    },
     /// One source finished and its papers are in the store.
-    SourceUpdated { id: SourceId, new: usize, changed: usize },
+    SourceUpdated {
+        id: SourceId,
+        new: usize,
+        changed: usize,
+    },
     /// One source failed; its earlier papers are untouched. The error is stored too.
     SourceFailed { id: SourceId, error: String },
-    /// The round ended.
+    /// The round ended. Re-read the store: a failed source may still have stored papers
+    /// from its requests that succeeded.
     Finished { succeeded: usize, failed: usize },
 }
 
@@ -81,12 +99,17 @@ pub struct SyncHandle {
 /// Starts the sync task on the current tokio runtime. It syncs nothing until told to, or until
 /// `settings.interval` has passed since a source's last attempt.
 pub fn spawn(
-    _store: Store,
-    _sources: Vec<Arc<dyn Source>>,
-    _settings: SyncSettings,
-    _clock: Clock,
+    store: Store,
+    sources: Vec<Arc<dyn Source>>,
+    settings: SyncSettings,
+    clock: Clock,
 ) -> SyncHandle {
-    let (commands, _command_rx) = mpsc::channel(16);
-    let (_event_tx, events) = mpsc::channel(256);
-    SyncHandle { commands, events, task: tokio::spawn(async {}) }
+    let (commands, command_rx) = mpsc::channel(16);
+    let (event_tx, events) = mpsc::channel(256);
+    let sync_task = task::SyncTask::new(store, sources, settings, clock, event_tx);
+    SyncHandle {
+        commands,
+        events,
+        task: tokio::spawn(sync_task.run(command_rx)),
+    }
 }

@@ -1,1 +1,92 @@
-//! `render()`: draws the App into a ratatui frame (list, detail, filter, status bar, help).
+//! `render()`: draws the App into a ratatui frame — list, detail, filter pane, status bar, help.
+//! Pure: reads the App, never changes it, does no I/O.
+
+pub mod detail;
+pub mod filter;
+pub mod help;
+pub mod layout;
+pub mod list;
+pub mod status;
+pub mod theme;
+
+use ratatui::Frame;
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+use crate::app::App;
+pub use theme::Theme;
+
+/// Draws the whole screen.
+pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
+    let area = frame.area();
+    let layout = app.layout();
+    if layout.too_small || area.width == 0 || area.height == 0 {
+        let notice = fit("paperboat: terminal too small", usize::from(area.width));
+        frame.render_widget(Paragraph::new(Line::from(notice)), area);
+        return;
+    }
+    list::render(frame, app, theme, layout.list);
+    if let Some(rect) = layout.detail {
+        detail::render(frame, app, theme, rect);
+    }
+    if let Some(rect) = layout.filter {
+        filter::render(frame, app, theme, rect);
+    }
+    status::render(frame, app, theme, layout.status);
+    if app.help_open {
+        help::render(frame, app, theme, area);
+    }
+}
+
+/// Cuts `text` to at most `width` display columns (CJK and emoji count two), ending in `…`
+/// when cut.
+pub fn fit(text: &str, width: usize) -> String {
+    if text.width() <= width {
+        return text.to_string();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > width - 1 {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
+/// Pads `text` with spaces to exactly `width` columns (cutting it first when longer).
+pub fn pad(text: &str, width: usize) -> String {
+    let mut out = fit(text, width);
+    let used = out.width();
+    out.extend(std::iter::repeat_n(' ', width.saturating_sub(used)));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fit_counts_wide_characters_as_two_columns() {
+        assert_eq!(fit("短い題名です", 6), "短い…");
+        assert_eq!(fit("短い題名です", 6).width(), 5);
+        assert_eq!(fit("abc", 3), "abc");
+        assert_eq!(fit("abcd", 3), "ab…");
+        assert_eq!(fit("🚀🚀🚀", 4), "🚀…");
+        assert_eq!(fit("abc", 0), "");
+    }
+
+    #[test]
+    fn pad_fills_to_the_exact_width() {
+        assert_eq!(pad("ab", 4), "ab  ");
+        assert_eq!(pad("短い題名", 5).width(), 5);
+    }
+}

@@ -1,0 +1,166 @@
+//! The list's views (a day, this week, all, starred, unread, one source): which rows each shows,
+//! in what order, and what it is called.
+
+use chrono::{Days, NaiveDate};
+
+use super::catalog::Catalog;
+use crate::model::SourceId;
+
+/// What the list is showing, before the filter query narrows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum View {
+    /// One day's papers; the reader opens on the latest day that has any.
+    Day(NaiveDate),
+    /// The seven days up to the latest day with papers.
+    Week,
+    All,
+    /// The read-later list, most recently starred first.
+    Starred,
+    Unread,
+    Source(SourceId),
+}
+
+impl View {
+    /// The view's name in the list title and the filter pane.
+    pub fn name(&self, today: NaiveDate) -> String {
+        match self {
+            View::Day(day) if *day == today => "Today".to_string(),
+            View::Day(day) if Some(*day) == today.checked_sub_days(Days::new(1)) => {
+                "Yesterday".to_string()
+            }
+            View::Day(day) => day.format("%a %b %-d, %Y").to_string(),
+            View::Week => "This week".to_string(),
+            View::All => "All".to_string(),
+            View::Starred => "Starred".to_string(),
+            View::Unread => "Unread".to_string(),
+            View::Source(id) => id.badge().to_string(),
+        }
+    }
+
+    /// Row indices of `catalog` this view shows, in display order.
+    pub fn rows(&self, catalog: &Catalog) -> Vec<usize> {
+        let rows = &catalog.rows;
+        let mut shown: Vec<usize> = match self {
+            View::Day(day) => {
+                // Rows are sorted newest day first: the day is one contiguous run.
+                let start = rows.partition_point(|r| r.day > *day);
+                let end = rows.partition_point(|r| r.day >= *day);
+                (start..end).collect()
+            }
+            View::Week => {
+                let Some(latest) = catalog.latest_day() else {
+                    return Vec::new();
+                };
+                let first = latest.checked_sub_days(Days::new(6)).unwrap_or(latest);
+                (0..rows.partition_point(|r| r.day >= first)).collect()
+            }
+            View::All => (0..rows.len()).collect(),
+            View::Starred => (0..rows.len())
+                .filter(|&i| catalog.is_starred(&rows[i].id))
+                .collect(),
+            View::Unread => (0..rows.len())
+                .filter(|&i| !catalog.is_read(&rows[i].id))
+                .collect(),
+            View::Source(source) => (0..rows.len())
+                .filter(|&i| rows[i].sources.contains(source))
+                .collect(),
+        };
+        if *self == View::Starred {
+            let starred_at = |i: &usize| catalog.state(&rows[*i].id).and_then(|s| s.starred_at);
+            shown.sort_by_key(|i| std::cmp::Reverse(starred_at(i)));
+        }
+        shown
+    }
+
+    /// The built-in views listed in the filter pane, in order (keys 1–5), then one per source.
+    pub fn builtins(catalog: &Catalog) -> Vec<View> {
+        let today = catalog.latest_day().map_or(View::All, View::Day);
+        let mut views = vec![today, View::Week, View::All, View::Starred, View::Unread];
+        views.extend(catalog.sources.iter().cloned().map(View::Source));
+        views
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use chrono::{TimeZone, Utc};
+
+    use super::*;
+    use crate::model::{PaperId, UserState};
+
+    fn row(id: &str, day: (i32, u32, u32), source: SourceId) -> crate::model::ListRow {
+        let mut paper = crate::model::Paper::new(
+            PaperId::from_stored(id.to_string()),
+            format!("Paper {id}"),
+            source,
+        );
+        paper.daily_date = NaiveDate::from_ymd_opt(day.0, day.1, day.2);
+        paper.list_row(NaiveDate::MIN)
+    }
+
+    fn catalog() -> Catalog {
+        let rows = vec![
+            row("a", (2025, 4, 30), SourceId::hf()),
+            row("b", (2025, 4, 30), SourceId::arxiv()),
+            row("c", (2025, 4, 29), SourceId::hf()),
+            row("d", (2025, 4, 1), SourceId::hf()),
+        ];
+        let mut user = HashMap::new();
+        let at = |d| Utc.with_ymd_and_hms(2025, 5, d, 0, 0, 0).single();
+        user.insert(
+            PaperId::from_stored("d".into()),
+            UserState {
+                starred_at: at(1),
+                read: true,
+                note: None,
+            },
+        );
+        user.insert(
+            PaperId::from_stored("c".into()),
+            UserState {
+                starred_at: at(2),
+                read: false,
+                note: None,
+            },
+        );
+        Catalog::new(rows, user, true, None)
+    }
+
+    fn ids(catalog: &Catalog, rows: Vec<usize>) -> Vec<&str> {
+        rows.into_iter()
+            .map(|i| catalog.rows[i].id.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn each_view_selects_its_rows() {
+        let c = catalog();
+        let day = NaiveDate::from_ymd_opt(2025, 4, 30).unwrap();
+        assert_eq!(ids(&c, View::Day(day).rows(&c)).len(), 2);
+        assert_eq!(ids(&c, View::Week.rows(&c)), vec!["a", "b", "c"]);
+        assert_eq!(View::All.rows(&c).len(), 4);
+        assert_eq!(
+            ids(&c, View::Starred.rows(&c)),
+            vec!["c", "d"],
+            "latest star first"
+        );
+        assert_eq!(ids(&c, View::Unread.rows(&c)), vec!["a", "b", "c"]);
+        assert_eq!(ids(&c, View::Source(SourceId::arxiv()).rows(&c)), vec!["b"]);
+    }
+
+    #[test]
+    fn day_names_are_relative_to_today() {
+        let today = NaiveDate::from_ymd_opt(2025, 4, 30).unwrap();
+        assert_eq!(View::Day(today).name(today), "Today");
+        assert_eq!(
+            View::Day(today.pred_opt().unwrap()).name(today),
+            "Yesterday"
+        );
+        assert_eq!(
+            View::Day(NaiveDate::from_ymd_opt(2025, 4, 1).unwrap()).name(today),
+            "Tue Apr 1, 2025"
+        );
+    }
+}

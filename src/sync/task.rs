@@ -1,0 +1,486 @@
+//! The sync task's body: the command/interval loop, one round over the chosen sources with
+//! bounded concurrency, and one source's fetch → parse → store → feed-state pass.
+
+use std::collections::{BTreeSet, HashMap};
+use std::pin::pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use futures::StreamExt;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use super::politeness::HostGates;
+use super::schedule;
+use super::{SyncCommand, SyncEvent, SyncSettings};
+use crate::clock::Clock;
+use crate::model::SourceId;
+use crate::source::fetch::{FetchError, FetchOutcome, FetchSettings, Fetcher};
+use crate::source::{Source, SourceRequest};
+use crate::store::{ApplyOutcome, FeedState, Store, StoreError, Validators};
+
+/// A stored error is shown in one status line; longer detail belongs in the log.
+const MAX_ERROR_CHARS: usize = 400;
+
+/// Everything a round needs, shared by the concurrent per-source futures.
+pub(super) struct SyncTask {
+    store: Store,
+    sources: Vec<Arc<dyn Source>>,
+    settings: SyncSettings,
+    clock: Clock,
+    /// Building the client can fail (no TLS roots, say); then every fetch reports why.
+    fetcher: Result<Fetcher, FetchError>,
+    events: mpsc::Sender<SyncEvent>,
+    hosts: HostGates,
+}
+
+/// Which sources a round covers.
+enum Round {
+    /// The sources whose interval has passed (the periodic check).
+    Due,
+    /// These sources, asked for by a command (Retry-After and backoff still apply).
+    Asked(BTreeSet<SourceId>),
+}
+
+/// What one source's pass over its requests ended with.
+enum SourceResult {
+    Updated(ApplyOutcome),
+    Failed(String),
+}
+
+impl SyncTask {
+    pub(super) fn new(
+        store: Store,
+        sources: Vec<Arc<dyn Source>>,
+        settings: SyncSettings,
+        clock: Clock,
+        events: mpsc::Sender<SyncEvent>,
+    ) -> SyncTask {
+        let fetcher = Fetcher::new(&FetchSettings {
+            connect_timeout: settings.connect_timeout,
+            total_timeout: settings.total_timeout,
+            user_agent: settings.user_agent.clone(),
+        });
+        if let Err(error) = &fetcher {
+            tracing::error!(%error, "the HTTP client could not be built; every sync will fail");
+        }
+        SyncTask {
+            store,
+            sources,
+            settings,
+            clock,
+            fetcher,
+            events,
+            hosts: HostGates::default(),
+        }
+    }
+
+    /// Runs until `Shutdown` or until every command sender is gone.
+    pub(super) async fn run(self, mut commands: mpsc::Receiver<SyncCommand>) {
+        let period = schedule::due_check_period(self.settings.interval);
+        // A zero interval turns the periodic sync off rather than syncing without pause.
+        let now = Instant::now();
+        let never = now
+            .checked_add(Duration::from_secs(10 * 365 * 24 * 60 * 60))
+            .unwrap_or(now);
+        let first_check = match self.settings.interval {
+            interval if interval.is_zero() => never,
+            interval => now.checked_add(interval).unwrap_or(never),
+        };
+        let mut due_checks = tokio::time::interval_at(first_check, period);
+        due_checks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut queued: BTreeSet<SourceId> = BTreeSet::new();
+        tracing::info!(sources = self.sources.len(), "sync task started");
+        loop {
+            let round = if !queued.is_empty() {
+                Round::Asked(std::mem::take(&mut queued))
+            } else {
+                tokio::select! {
+                    command = commands.recv() => match command {
+                        None | Some(SyncCommand::Shutdown) => break,
+                        Some(SyncCommand::SyncAll) => Round::Asked(self.all_ids()),
+                        Some(SyncCommand::SyncSource(id)) => Round::Asked(BTreeSet::from([id])),
+                    },
+                    _ = due_checks.tick() => Round::Due,
+                }
+            };
+            let chosen = self.choose(round).await;
+            let Some(chosen) = chosen else { continue };
+            let in_round: BTreeSet<SourceId> = chosen.iter().map(|s| s.id().clone()).collect();
+            let mut work = pin!(self.run_round(chosen));
+            // Commands that arrive during a round: Shutdown abandons it (a store write already
+            // begun completes on the blocking pool); asks for sources already in this round
+            // are met by it; the rest wait for the next round.
+            loop {
+                tokio::select! {
+                    () = &mut work => break,
+                    command = commands.recv() => match command {
+                        None | Some(SyncCommand::Shutdown) => {
+                            tracing::info!("sync task stopped during a round");
+                            return;
+                        }
+                        Some(SyncCommand::SyncAll) => {
+                            let others = self.all_ids().into_iter();
+                            queued.extend(others.filter(|id| !in_round.contains(id)));
+                        }
+                        Some(SyncCommand::SyncSource(id)) => {
+                            if !in_round.contains(&id) {
+                                queued.insert(id);
+                            }
+                        }
+                    },
+                }
+            }
+        }
+        tracing::info!("sync task stopped");
+    }
+
+    fn all_ids(&self) -> BTreeSet<SourceId> {
+        self.sources.iter().map(|s| s.id().clone()).collect()
+    }
+
+    /// Picks the sources of a round and sends `Started` with them; an asked-for source held
+    /// back by Retry-After or backoff is left out (and logged). `None` means there is no round
+    /// (a periodic check with nothing due).
+    async fn choose(&self, round: Round) -> Option<Vec<Arc<dyn Source>>> {
+        let states = match self.blocking(|store| store.feed_states()).await {
+            Ok(states) => states.into_iter().collect::<HashMap<_, _>>(),
+            Err(error) => {
+                tracing::warn!(%error, "cannot read feed states; treating every source as new");
+                HashMap::new()
+            }
+        };
+        let now = self.clock.now();
+        let default_state = FeedState::default();
+        let state_of = |id: &SourceId| states.get(id).unwrap_or(&default_state);
+        match round {
+            Round::Due => {
+                let due: Vec<_> = self
+                    .sources
+                    .iter()
+                    .filter(|s| schedule::is_due(state_of(s.id()), now, self.settings.interval))
+                    .cloned()
+                    .collect();
+                if due.is_empty() {
+                    return None;
+                }
+                self.emit(SyncEvent::Started {
+                    sources: due.iter().map(|s| s.id().clone()).collect(),
+                })
+                .await;
+                Some(due)
+            }
+            Round::Asked(ids) => {
+                for id in ids
+                    .iter()
+                    .filter(|id| !self.sources.iter().any(|s| s.id() == *id))
+                {
+                    tracing::warn!(source = %id, "asked to sync a source that is not configured");
+                }
+                let asked: Vec<_> = self
+                    .sources
+                    .iter()
+                    .filter(|s| ids.contains(s.id()))
+                    .cloned()
+                    .collect();
+                let (chosen, deferred): (Vec<_>, Vec<_>) = asked
+                    .into_iter()
+                    .partition(|s| schedule::may_attempt(state_of(s.id()), now));
+                self.emit(SyncEvent::Started {
+                    sources: chosen.iter().map(|s| s.id().clone()).collect(),
+                })
+                .await;
+                for source in deferred {
+                    let until = state_of(source.id()).next_attempt_after;
+                    tracing::info!(source = %source.id(), ?until, "held back by a wait");
+                }
+                Some(chosen)
+            }
+        }
+    }
+
+    async fn run_round(&self, sources: Vec<Arc<dyn Source>>) {
+        let concurrency = self.settings.concurrency.max(1);
+        // Built as a list first: a closure in `stream.map` trips a rustc limit on higher-ranked
+        // lifetimes once the task future must be `Send`.
+        let mut passes = Vec::with_capacity(sources.len());
+        for source in sources {
+            passes.push(self.sync_source(source));
+        }
+        let results: Vec<bool> = futures::stream::iter(passes)
+            .buffer_unordered(concurrency)
+            .collect()
+            .await;
+        let succeeded = results.iter().filter(|ok| **ok).count();
+        let failed = results.len() - succeeded;
+        tracing::info!(succeeded, failed, "sync round finished");
+        self.emit(SyncEvent::Finished { succeeded, failed }).await;
+    }
+
+    /// Fetches, parses and stores every request of one source, then records its feed state.
+    /// Returns true when the source succeeded.
+    async fn sync_source(&self, source: Arc<dyn Source>) -> bool {
+        let id = source.id().clone();
+        let started_at = self.clock.now();
+        let today = self.clock.today();
+        let read_id = id.clone();
+        let mut state = match self.blocking(move |store| store.feed_state(&read_id)).await {
+            Ok(state) => state,
+            Err(error) => {
+                let error = one_line(&format!("cannot read the sync state: {error}"));
+                tracing::warn!(source = %id, %error, "source failed");
+                self.emit(SyncEvent::SourceFailed { id, error }).await;
+                return false;
+            }
+        };
+        let (result, retry_after) = self.fetch_all(&source, &mut state, today).await;
+        let now = self.clock.now();
+        state.last_attempt = Some(started_at);
+        match &result {
+            SourceResult::Updated(outcome) => {
+                state.last_success = Some(now);
+                state.last_error = None;
+                state.consecutive_failures = 0;
+                state.next_attempt_after = None;
+                state.last_new = outcome.new;
+            }
+            SourceResult::Failed(error) => {
+                state.last_error = Some(error.clone());
+                state.consecutive_failures = state.consecutive_failures.saturating_add(1);
+                state.next_attempt_after = Some(schedule::next_attempt_after(
+                    now,
+                    retry_after,
+                    self.settings.backoff_base,
+                    self.settings.backoff_max,
+                    state.consecutive_failures,
+                    schedule::random_jitter(),
+                ));
+            }
+        }
+        let write_id = id.clone();
+        let written = self
+            .blocking(move |store| store.set_feed_state(&write_id, &state))
+            .await;
+        let result = match (result, written) {
+            (result, Ok(())) => result,
+            (SourceResult::Failed(error), Err(write_error)) => {
+                tracing::warn!(source = %id, error = %write_error, "cannot record the failure");
+                SourceResult::Failed(error)
+            }
+            (SourceResult::Updated(_), Err(write_error)) => {
+                SourceResult::Failed(one_line(&format!("cannot record the sync: {write_error}")))
+            }
+        };
+        match result {
+            SourceResult::Updated(ApplyOutcome { new, changed }) => {
+                tracing::info!(source = %id, new, changed, "source updated");
+                self.emit(SyncEvent::SourceUpdated { id, new, changed })
+                    .await;
+                true
+            }
+            SourceResult::Failed(error) => {
+                tracing::warn!(source = %id, %error, "source failed");
+                self.emit(SyncEvent::SourceFailed { id, error }).await;
+                false
+            }
+        }
+    }
+
+    /// Runs one source's requests in order. Papers from requests that succeed are stored even
+    /// when another request fails. Returns the outcome and the longest Retry-After seen.
+    async fn fetch_all(
+        &self,
+        source: &Arc<dyn Source>,
+        state: &mut FeedState,
+        today: NaiveDate,
+    ) -> (SourceResult, Option<Duration>) {
+        let requests = source.requests(today);
+        let total = requests.len();
+        let mut applied = ApplyOutcome::default();
+        let mut errors: Vec<String> = Vec::new();
+        let mut retry_after: Option<Duration> = None;
+        for (done, request) in requests.iter().enumerate() {
+            self.emit(SyncEvent::SourceProgress {
+                id: source.id().clone(),
+                done,
+                total,
+            })
+            .await;
+            match self.fetch_one(source, request, state, today).await {
+                Ok(outcome) => {
+                    applied.new += outcome.new;
+                    applied.changed += outcome.changed;
+                }
+                Err(failure) => {
+                    let (label, error) = (&request.label, &failure.message);
+                    tracing::warn!(source = %source.id(), %label, %error, "request failed");
+                    errors.push(failure.message);
+                    retry_after = retry_after.max(failure.retry_after);
+                    if failure.host_unwell {
+                        break;
+                    }
+                }
+            }
+        }
+        // Keep validators only for this sync's URLs: daily URLs change every day.
+        let current: BTreeSet<&str> = requests.iter().map(|r| r.url.as_str()).collect();
+        state
+            .validators
+            .retain(|url, _| current.contains(url.as_str()));
+        let result = match errors.as_slice() {
+            [] => SourceResult::Updated(applied),
+            [only] => SourceResult::Failed(one_line(only)),
+            [first, rest @ ..] => SourceResult::Failed(one_line(&format!(
+                "{first} (and {} more failed request{})",
+                rest.len(),
+                if rest.len() == 1 { "" } else { "s" }
+            ))),
+        };
+        (result, retry_after)
+    }
+
+    /// Fetches one request (politely), parses it and applies it to the store.
+    async fn fetch_one(
+        &self,
+        source: &Arc<dyn Source>,
+        request: &SourceRequest,
+        state: &mut FeedState,
+        today: NaiveDate,
+    ) -> Result<ApplyOutcome, RequestFailure> {
+        let validators = state
+            .validators
+            .get(&request.url)
+            .cloned()
+            .unwrap_or_default();
+        let fetched = match &self.fetcher {
+            Ok(fetcher) => {
+                let fetch = fetcher.fetch(&request.url, &validators, self.settings.max_body_bytes);
+                self.hosts
+                    .polite(&request.url, source.min_request_interval(), fetch)
+                    .await
+            }
+            Err(error) => Err(error.clone()),
+        };
+        let (bytes, fresh) = match fetched {
+            Ok(FetchOutcome::NotModified) => {
+                tracing::debug!(url = %request.url, "not modified");
+                return Ok(ApplyOutcome::default());
+            }
+            Ok(FetchOutcome::Body { bytes, validators }) => (bytes, validators),
+            Err(error) if request.empty_on_400 && error.status() == Some(400) => {
+                tracing::debug!(url = %request.url, "400 read as an empty list");
+                state.validators.remove(&request.url);
+                return Ok(ApplyOutcome::default());
+            }
+            Err(error) => {
+                return Err(RequestFailure {
+                    message: error.to_string(),
+                    retry_after: error.retry_after(),
+                    host_unwell: error.affects_host(),
+                });
+            }
+        };
+        let stored = self.parse_and_apply(source, request, bytes, today).await;
+        match stored {
+            Ok(outcome) => {
+                if fresh == Validators::default() {
+                    state.validators.remove(&request.url);
+                } else {
+                    state.validators.insert(request.url.clone(), fresh);
+                }
+                Ok(outcome)
+            }
+            Err(message) => {
+                // Without the body stored, a later 304 must not stand for it.
+                state.validators.remove(&request.url);
+                Err(RequestFailure {
+                    message,
+                    retry_after: None,
+                    host_unwell: false,
+                })
+            }
+        }
+    }
+
+    /// Parsing and the store write are blocking work: off the async threads.
+    async fn parse_and_apply(
+        &self,
+        source: &Arc<dyn Source>,
+        request: &SourceRequest,
+        bytes: Vec<u8>,
+        today: NaiveDate,
+    ) -> Result<ApplyOutcome, String> {
+        let source = Arc::clone(source);
+        let request = request.clone();
+        let store = self.store.clone();
+        let url = request.url.clone();
+        let work = tokio::task::spawn_blocking(move || {
+            let papers = source
+                .parse(&request, &bytes)
+                .map_err(|e| format!("{e} (in the answer from {})", request.url))?;
+            if papers.is_empty() {
+                return Ok(ApplyOutcome::default());
+            }
+            store
+                .apply(papers, request.day.unwrap_or(today))
+                .map_err(|e| format!("cannot store papers from {}: {e}", request.url))
+        });
+        match work.await {
+            Ok(result) => result,
+            Err(join_error) => {
+                tracing::error!(%url, error = %join_error, "parsing or storing panicked");
+                Err(format!(
+                    "internal error while reading the answer from {url}"
+                ))
+            }
+        }
+    }
+
+    async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, String> {
+        let store = self.store.clone();
+        match tokio::task::spawn_blocking(move || work(&store)).await {
+            Ok(result) => result.map_err(|e| e.to_string()),
+            Err(join_error) => Err(format!("internal store error: {join_error}")),
+        }
+    }
+
+    async fn emit(&self, event: SyncEvent) {
+        // A closed channel means nobody listens any more; the store is still kept up to date.
+        let _ = self.events.send(event).await;
+    }
+}
+
+struct RequestFailure {
+    message: String,
+    retry_after: Option<Duration>,
+    /// Further requests to the same source would hit the same unwell host.
+    host_unwell: bool,
+}
+
+/// Stored errors are one sanitised line of bounded length.
+fn one_line(text: &str) -> String {
+    let line = crate::text::sanitize_line(text);
+    if line.chars().count() > MAX_ERROR_CHARS {
+        let cut: String = line.chars().take(MAX_ERROR_CHARS).collect();
+        format!("{cut}…")
+    } else {
+        line
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_errors_are_one_bounded_line() {
+        let long = format!("line one\nline two\u{1b}[31m {}", "x".repeat(1000));
+        let line = one_line(&long);
+        assert!(!line.contains('\n') && !line.contains('\u{1b}'));
+        assert_eq!(line.chars().count(), MAX_ERROR_CHARS + 1);
+    }
+}

@@ -1,0 +1,82 @@
+//! The filter pane: the query input and the views (latest day, this week, all, starred, unread,
+//! each source) with their counts, plus each source's last sync result.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use super::{Theme, fit, pad};
+use crate::app::{App, Focus, SourceSync, View};
+
+pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border(app.focus == Focus::Filter))
+        .title(Span::styled(" Filter ", theme.title()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.width == 0 || inner.height == 0 {
+        return;
+    }
+    let width = usize::from(inner.width);
+    let mut lines = Vec::new();
+    let cursor = if app.query.editing { "▏" } else { "" };
+    let query_style = if app.query.editing {
+        theme.title()
+    } else {
+        theme.muted()
+    };
+    let query = if app.query.text.is_empty() && !app.query.editing {
+        "/ to filter".to_string()
+    } else {
+        format!("/{}{cursor}", app.query.text)
+    };
+    lines.push(Line::styled(fit(&query, width), query_style));
+    lines.push(Line::default());
+    let today = app.today();
+    for (i, (view, count)) in app.view_counts.iter().enumerate() {
+        let key = if i < 5 {
+            format!("{} ", i + 1)
+        } else {
+            "  ".to_string()
+        };
+        let name = view.name(today);
+        let count_text = if app.catalog.complete || matches!(view, View::Day(_)) {
+            count.to_string()
+        } else {
+            "…".to_string()
+        };
+        let label_width = width.saturating_sub(key.len() + count_text.len() + 1);
+        let text = format!("{key}{} {count_text}", pad(&name, label_width));
+        let mut style = if *view == app.view {
+            theme.title()
+        } else {
+            ratatui::style::Style::new()
+        };
+        if app.focus == Focus::Filter && !app.query.editing && i == app.filter_cursor {
+            style = style.patch(theme.selected());
+        }
+        lines.push(Line::styled(fit(&text, width), style));
+    }
+    if !app.sync.sources.is_empty() {
+        lines.push(Line::default());
+        lines.push(Line::styled("Sources", theme.label()));
+        for (id, state) in &app.sync.sources {
+            let (text, style) = match state {
+                SourceSync::Waiting => (format!("{} waiting", id.badge()), theme.muted()),
+                SourceSync::Running { done, total } => {
+                    (format!("{} {done}/{total}", id.badge()), theme.muted())
+                }
+                SourceSync::Updated { new, .. } => {
+                    (format!("{} ok, {new} new", id.badge()), theme.muted())
+                }
+                SourceSync::Failed(error) => {
+                    (format!("{} failed: {error}", id.badge()), theme.error())
+                }
+            };
+            lines.push(Line::styled(fit(&text, width), style));
+        }
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}

@@ -1,0 +1,69 @@
+//! The help overlay, generated from the keymap and each action's doc line so it cannot drift.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+use super::{Theme, fit, pad};
+use crate::app::App;
+
+pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
+    let width = area.width.saturating_sub(4).min(90);
+    let height = area.height.saturating_sub(2);
+    let popup = Rect::new(
+        area.x + (area.width - width) / 2,
+        area.y + (area.height - height) / 2,
+        width,
+        height,
+    );
+    frame.render_widget(Clear, popup);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border(true))
+        .title(Span::styled(
+            " Keys — Esc closes, j/k scroll ",
+            theme.title(),
+        ));
+    let inner = block.inner(popup);
+    frame.render_widget(block, popup);
+    let inner_width = usize::from(inner.width);
+    let key_width = 16.min(inner_width / 3);
+    let mut lines = Vec::new();
+    for section in app.keymap.help() {
+        if section.entries.is_empty() {
+            continue;
+        }
+        if !lines.is_empty() {
+            lines.push(Line::default());
+        }
+        lines.push(Line::styled(
+            section.context.name().to_string(),
+            theme.label(),
+        ));
+        for entry in section.entries {
+            let keys = pad(&entry.keys.join(" "), key_width);
+            let doc = fit(
+                entry.action.doc(),
+                inner_width.saturating_sub(key_width + 1),
+            );
+            lines.push(Line::from(vec![
+                Span::styled(keys, theme.badge()),
+                Span::raw(" "),
+                Span::raw(doc),
+            ]));
+        }
+    }
+    lines.push(Line::default());
+    lines.push(Line::styled(
+        "Filter: type words; Enter keeps, Esc clears",
+        theme.muted(),
+    ));
+    let scroll = usize::from(app.help_scroll).min(lines.len().saturating_sub(1));
+    let visible: Vec<Line<'_>> = lines
+        .into_iter()
+        .skip(scroll)
+        .take(usize::from(inner.height))
+        .collect();
+    frame.render_widget(Paragraph::new(visible), inner);
+}
