@@ -4,8 +4,10 @@ use chrono::{Datelike, NaiveDate};
 
 use crate::model::PaperId;
 
-/// The most list rows (and bodies) one chunk value holds; a bigger day gets more parts.
-pub(super) const PART_ROWS: usize = 1024;
+/// The most list rows (and bodies) one chunk value holds; a bigger day gets more parts. Small
+/// enough that a chunk of full records (~55 KB) stays under sled's blob threshold (see the
+/// layout notes in `mod.rs`).
+pub(super) const PART_ROWS: usize = 32;
 
 /// How many keys the `user` tree may have, whatever the number of papers read or starred.
 pub(super) const USER_BUCKETS: u64 = 256;

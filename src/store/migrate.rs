@@ -115,6 +115,13 @@ pub(super) fn remove_superseded(dir: &Path) -> Result<(), StoreError> {
 /// v0 → v1: every paper into day chunks, user state into buckets, feed state as is.
 fn v0_to_v1(ctx: &MigrationContext<'_>) -> Result<(), StoreError> {
     let dir = ctx.dir;
+    if !has_v0(dir) {
+        // Never clear the v1 trees on the strength of a version number alone.
+        return Err(corrupt(
+            dir,
+            format!("schema version 0 but no {V0_DIR}/ to migrate"),
+        ));
+    }
     // A crash in an earlier attempt may have left part of the v1 data behind.
     for tree in [&ctx.list.rows, &ctx.list.user, &ctx.list.feeds] {
         tree.clear().map_err(|e| sled_error(dir, e))?;

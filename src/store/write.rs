@@ -80,8 +80,9 @@ struct WorkingChunk {
 }
 
 impl WorkingChunk {
+    /// Adds a paper this batch filed here. It needs no slot: a batch holds each id once, and
+    /// only papers found through the index are looked up by id.
     fn push(&mut self, row: ListRow, paper: Paper) {
-        self.slots.insert(paper.id.clone(), self.entries.len());
         self.entries.push(Entry {
             row,
             paper: Some(paper),
@@ -125,12 +126,16 @@ pub(super) fn plan_apply(
             }
         }
     }
-    let writes = plan.finish()?;
-    Ok((plan.outcome, writes))
+    plan.finish()
 }
 
 /// Merges repeated listings of one paper within a batch, keeping first-seen order.
 fn dedupe(papers: Vec<Paper>) -> Vec<Paper> {
+    let distinct: HashSet<&PaperId> = papers.iter().map(|paper| &paper.id).collect();
+    if distinct.len() == papers.len() {
+        return papers;
+    }
+    drop(distinct);
     let mut unique: Vec<Paper> = Vec::with_capacity(papers.len());
     let mut seen: HashMap<PaperId, usize> = HashMap::with_capacity(papers.len());
     for paper in papers {
@@ -247,47 +252,52 @@ impl ApplyPlan<'_> {
             .ok_or_else(|| corrupt(self.ctx.dir, format!("chunk {key} vanished while planning")))
     }
 
-    fn finish(&self) -> Result<Vec<ChunkWrite>, StoreError> {
+    /// Encodes every chunk the plan changed, dropping each one's papers as soon as it is done.
+    fn finish(self) -> Result<(ApplyOutcome, Vec<ChunkWrite>), StoreError> {
         let dir = self.ctx.dir;
         let mut writes = Vec::new();
-        for (&key, chunk) in self.chunks.iter().filter(|(_, chunk)| chunk.dirty) {
-            let live: Vec<&Entry> = chunk.entries.iter().filter(|entry| entry.live).collect();
-            let ids: Vec<PaperId> = live.iter().map(|entry| entry.row.id.clone()).collect();
-            if live.is_empty() {
-                writes.push(ChunkWrite {
-                    key,
-                    rows: None,
-                    body: None,
-                    ids,
-                    dropped: Vec::new(),
-                });
-                continue;
-            }
-            let rows = codec::encode_rows(live.iter().map(|entry| &entry.row))
-                .map_err(|e| corrupt(dir, format!("encoding rows chunk {key}: {e}")))?;
-            let mut body = BodyWriter::new();
-            for paper in live.iter().filter_map(|entry| entry.paper.as_ref()) {
-                body.push(paper)
-                    .map_err(|e| corrupt(dir, format!("encoding body chunk {key}: {e}")))?;
-            }
-            let body = if body.is_empty() {
-                None
+        for (key, chunk) in self.chunks.into_iter().filter(|(_, chunk)| chunk.dirty) {
+            let live: Vec<Entry> = chunk
+                .entries
+                .into_iter()
+                .filter(|entry| entry.live)
+                .collect();
+            let (rows, body) = if live.is_empty() {
+                (None, None)
             } else {
-                Some(
-                    body.finish()
-                        .map_err(|e| corrupt(dir, format!("encoding body chunk {key}: {e}")))?,
-                )
+                encode_chunk(key, &live).map_err(|e| corrupt(dir, e))?
             };
+            let ids = live.into_iter().map(|entry| entry.row.id).collect();
             writes.push(ChunkWrite {
                 key,
-                rows: Some(rows),
+                rows,
                 body,
                 ids,
                 dropped: Vec::new(),
             });
         }
-        Ok(writes)
+        Ok((self.outcome, writes))
     }
+}
+
+type EncodedChunk = (Option<Vec<u8>>, Option<Vec<u8>>);
+
+/// The rows value and body value (absent when no entry has a body) of a non-empty chunk.
+fn encode_chunk(key: ChunkKey, live: &[Entry]) -> Result<EncodedChunk, String> {
+    let rows = codec::encode_rows(live.iter().map(|entry| &entry.row))
+        .map_err(|e| format!("encoding rows chunk {key}: {e}"))?;
+    let mut body = BodyWriter::new();
+    for paper in live.iter().filter_map(|entry| entry.paper.as_ref()) {
+        body.push(paper)
+            .map_err(|e| format!("encoding body chunk {key}: {e}"))?;
+    }
+    if body.is_empty() {
+        return Ok((Some(rows), None));
+    }
+    let body = body
+        .finish()
+        .map_err(|e| format!("encoding body chunk {key}: {e}"))?;
+    Ok((Some(rows), Some(body)))
 }
 
 fn read_chunk(ctx: &WriteContext<'_>, key: ChunkKey) -> Result<WorkingChunk, StoreError> {
