@@ -104,32 +104,19 @@ impl Tmux {
         panic!("timed out waiting for {what}; screen:\n{}", self.screen());
     }
 
-    async fn wait_dead(&self) -> (String, String) {
+    /// Waits for the program to exit and returns its exit status (the shell around it writes
+    /// it to `status_file`: tmux 3.3 does not always know a dead pane's status) and whether the
+    /// pane is still on the alternate screen.
+    async fn wait_exit(&self, status_file: &Path) -> (String, String) {
         for _ in 0..400 {
-            // One query, so the values describe the same moment. tmux can mark the pane dead
-            // (its pty closed) a moment before it has reaped the process and knows the status.
-            let state =
-                self.pane("#{pane_dead} s#{pane_dead_status} g#{pane_dead_signal} #{alternate_on}");
-            let fields: Vec<&str> = state.split_whitespace().collect();
-            if let ["1", status, signal, alternate] = fields.as_slice()
-                && (status.len() > 1 || signal.len() > 1)
+            if let Ok(status) = std::fs::read_to_string(status_file)
+                && status.ends_with('\n')
             {
-                let status = if status.len() > 1 {
-                    &status[1..]
-                } else {
-                    signal
-                };
-                return (status.to_string(), alternate.to_string());
+                return (status.trim().to_string(), self.pane("#{alternate_on}"));
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
-        panic!(
-            "paperboat did not exit; pane: {}; screen:\n{}",
-            self.pane(
-                "#{pane_dead} status=#{pane_dead_status} signal=#{pane_dead_signal} #{alternate_on}"
-            ),
-            self.screen()
-        );
+        panic!("paperboat did not exit; screen:\n{}", self.screen());
     }
 }
 
@@ -167,11 +154,13 @@ async fn reader_in_tmux_stars_the_second_paper_and_keeps_it() {
     .unwrap();
     let data = dir.path().join("data");
     let state = dir.path().join("state");
+    let status_file = dir.path().join("status");
     let command = format!(
-        "{} --config {} --data-dir {}",
+        "{} --config {} --data-dir {}; echo $? > {}",
         env!("CARGO_BIN_EXE_paperboat"),
         config.display(),
-        data.display()
+        data.display(),
+        status_file.display()
     );
     let tmux = Tmux::new(dir.path());
     let env = [
@@ -210,7 +199,8 @@ async fn reader_in_tmux_stars_the_second_paper_and_keeps_it() {
         .take(30)
         .collect();
     tmux.keys(&["q"]);
-    let (status, alternate) = tmux.wait_dead().await;
+    let (status, alternate) = tmux.wait_exit(&status_file).await;
+    std::fs::remove_file(&status_file).unwrap();
     assert_eq!(status, "0", "exit status");
     assert_eq!(alternate, "0", "the alternate screen was left");
 
@@ -223,6 +213,6 @@ async fn reader_in_tmux_stars_the_second_paper_and_keeps_it() {
         "same paper starred: {line} vs {starred_title}"
     );
     tmux.keys(&["q"]);
-    let (status, _) = tmux.wait_dead().await;
+    let (status, _) = tmux.wait_exit(&status_file).await;
     assert_eq!(status, "0");
 }
