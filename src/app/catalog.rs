@@ -35,13 +35,12 @@ impl Catalog {
         complete: bool,
         abstracts: Option<&HashMap<PaperId, String>>,
     ) -> Catalog {
+        // Stable: papers that tie keep the store's order, which is the feed's own order
+        // (HF lists a day by popularity even when it gives no counts).
         rows.sort_by(|a, b| {
             b.day
                 .cmp(&a.day)
                 .then_with(|| b.upvotes.unwrap_or(0).cmp(&a.upvotes.unwrap_or(0)))
-                .then_with(|| b.published.cmp(&a.published))
-                .then_with(|| a.title.cmp(&b.title))
-                .then_with(|| a.id.cmp(&b.id))
         });
         rows.dedup_by(|a, b| a.id == b.id);
         let index = rows
