@@ -353,7 +353,8 @@ where
 
 /// Opens the reader: draws the cache, starts the sync task, runs until the user quits.
 pub fn run_reader(options: ReaderOptions) -> anyhow::Result<()> {
-    let store = Store::open(&options.data_dir)?;
+    // A damaged store is rebuilt from the journal here, before the first frame.
+    let (store, start_report) = crate::store::open_or_recover(&options.data_dir)?;
     let keymap =
         Keymap::with_overrides(&options.config.keys).context("invalid [keys] in the config")?;
     let catalog = first_catalog(&store).context("cannot read the cache")?;
@@ -382,6 +383,9 @@ pub fn run_reader(options: ReaderOptions) -> anyhow::Result<()> {
             runner,
             theme: Theme::from_env(),
         };
+        if let Some(notice) = start_report.notice() {
+            reader.handle(Msg::Notice(notice));
+        }
         // The first frame, from the cache, before any network.
         reader.draw()?;
         tracing::info!(papers = reader.app.catalog.rows.len(), "first frame drawn");
