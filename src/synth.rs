@@ -148,7 +148,7 @@ pub fn paper(index: usize, per_day: usize, newest_day: NaiveDate) -> Paper {
     let mut title = String::new();
     let title_words = 6 + rng.below(8);
     sentence(&mut rng, title_words, &mut title);
-    if index % 3 == 0 {
+    if index.is_multiple_of(3) {
         title.push_str(" with transformer models");
     }
     let mut abstract_text = String::new();
@@ -189,7 +189,7 @@ pub fn paper(index: usize, per_day: usize, newest_day: NaiveDate) -> Paper {
         abs: Some(format!("https://arxiv.org/abs/{id}")),
         pdf: Some(format!("https://arxiv.org/pdf/{id}")),
         hf: Some(format!("https://huggingface.co/papers/{id}")),
-        github: (index % 4 == 0).then(|| format!("https://github.com/example/repo{index}")),
+        github: (index.is_multiple_of(4)).then(|| format!("https://github.com/example/repo{index}")),
         project: None,
         doi: None,
     };
@@ -210,7 +210,7 @@ pub fn paper(index: usize, per_day: usize, newest_day: NaiveDate) -> Paper {
         arxiv_comment: None,
         journal_ref: None,
         announce_type: None,
-        sources: BTreeSet::from([if index % 2 == 0 {
+        sources: BTreeSet::from([if index.is_multiple_of(2) {
             SourceId::hf()
         } else {
             SourceId::arxiv()
