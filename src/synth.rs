@@ -189,7 +189,8 @@ pub fn paper(index: usize, per_day: usize, newest_day: NaiveDate) -> Paper {
         abs: Some(format!("https://arxiv.org/abs/{id}")),
         pdf: Some(format!("https://arxiv.org/pdf/{id}")),
         hf: Some(format!("https://huggingface.co/papers/{id}")),
-        github: (index.is_multiple_of(4)).then(|| format!("https://github.com/example/repo{index}")),
+        github: (index.is_multiple_of(4))
+            .then(|| format!("https://github.com/example/repo{index}")),
         project: None,
         doi: None,
     };
