@@ -20,6 +20,7 @@ pub mod model;
 pub mod source;
 pub mod store;
 pub mod sync;
+pub mod synth;
 pub mod terminal;
 pub mod text;
 pub mod ui;
