@@ -53,6 +53,9 @@ pub const JOURNAL_DIR: &str = "journal";
 pub const MACHINE_ID_FILE: &str = "machine-id";
 /// This machine's file is compacted when it grows past this many lines.
 pub const COMPACT_LINES: usize = 10_000;
+/// A journal file bigger than this is not read (a compacted file of 100,000 papers is ~30 MB):
+/// something other than paperboat wrote it.
+const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Why the journal could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -213,12 +216,18 @@ impl PaperMeta {
     }
 
     /// A paper with only what the journal kept; a later sync merges the full record into it.
+    /// The journal may come from another machine, so its text is treated like feed text.
     pub fn stub(&self, id: PaperId) -> Paper {
-        let mut sources = self.sources.iter().cloned();
+        let mut sources = self
+            .sources
+            .iter()
+            .map(|source| crate::text::sanitize_line(source.as_str()))
+            .filter(|source| !source.is_empty())
+            .map(SourceId::from_stored);
         let first = sources
             .next()
             .unwrap_or_else(|| SourceId::from_stored("journal".to_string()));
-        let mut paper = Paper::new(id, self.title.clone(), first);
+        let mut paper = Paper::new(id, crate::text::normalize_line(&self.title), first);
         paper.sources.extend(sources);
         paper.daily_date = self.day;
         paper.links = Links {
@@ -249,7 +258,7 @@ pub struct Position {
     pub line: usize,
 }
 
-/// A line that was not read, and why.
+/// A line (or, with `line == 0`, a whole file) that was not read, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skipped {
     pub file: String,
@@ -262,6 +271,10 @@ pub struct Skipped {
 
 impl std::fmt::Display for Skipped {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let file = crate::text::sanitize_line(&self.file);
+        if self.line == 0 {
+            return write!(f, "{JOURNAL_DIR}/{file}: not read: {}", self.reason);
+        }
         let what = if self.torn {
             "an unfinished last line (a write cut short)"
         } else {
@@ -269,10 +282,8 @@ impl std::fmt::Display for Skipped {
         };
         write!(
             f,
-            "{JOURNAL_DIR}/{} line {}: {what}: {}",
-            crate::text::sanitize_line(&self.file),
-            self.line,
-            self.reason
+            "{JOURNAL_DIR}/{file} line {}: {what}: {}",
+            self.line, self.reason
         )
     }
 }
@@ -673,6 +684,16 @@ impl Journal {
         let own = self.own_name();
         let mut read = JournalRead::default();
         for (name, path) in self.files()? {
+            let len = std::fs::metadata(&path).map_or(0, |metadata| metadata.len());
+            if len > MAX_FILE_BYTES {
+                read.skipped.push(Skipped {
+                    file: name.clone(),
+                    line: 0,
+                    reason: format!("the file is {len} bytes, more than a journal can be"),
+                    torn: false,
+                });
+                continue;
+            }
             let bytes = std::fs::read(&path).map_err(|source| JournalError::Read {
                 path: path.clone(),
                 source,

@@ -128,9 +128,9 @@ pub(super) fn decode(text: &str) -> Result<Entry, String> {
         "clear_note" => Change::ClearNote,
         _ => return Err("unknown change (from a newer paperboat?)".to_string()),
     };
+    // Kept as written; `PaperMeta::stub` normalises it if it ever becomes a paper.
     let meta = line.title.as_ref().map(|title| PaperMeta {
-        // The file may come from another machine: its text is treated like feed text.
-        title: crate::text::normalize_line(title),
+        title: title.clone(),
         day: line
             .day
             .as_deref()
@@ -141,8 +141,7 @@ pub(super) fn decode(text: &str) -> Result<Entry, String> {
         sources: line
             .sources
             .iter()
-            .map(|s| SourceId::from_stored(crate::text::sanitize_line(s)))
-            .filter(|s| !s.as_str().is_empty())
+            .map(|s| SourceId::from_stored(s.clone()))
             .collect(),
     });
     Ok(Entry {
@@ -239,7 +238,7 @@ mod tests {
     }
 
     #[test]
-    fn unknown_fields_are_ignored_and_titles_are_normalised() {
+    fn unknown_fields_are_ignored_and_stub_titles_are_normalised() {
         let line = "{\"at\":\"2026-07-13T09:30:00Z\",\"machine\":\"m1\",\"id\":\"2504.21318\",\
                     \"change\":\"star\",\"future\":1,\"title\":\"A \\u001b[2Jtitle\"}";
         let entry = decode(line).unwrap();
@@ -249,7 +248,7 @@ mod tests {
                 starred_at: at("2026-07-13T09:30:00Z")
             }
         );
-        let title = entry.meta.unwrap().title;
-        assert!(!title.contains('\u{1b}'), "{title:?}");
+        let stub = entry.meta.unwrap().stub(entry.id);
+        assert!(!stub.title.contains('\u{1b}'), "{:?}", stub.title);
     }
 }
