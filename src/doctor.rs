@@ -148,11 +148,13 @@ fn describe_journal(journal: &Journal, diagnosis: &mut Diagnosis) -> Option<Jour
     let others = read.files.iter().filter(|file| !file.own).count();
     let lines: usize = read.files.iter().map(|file| file.lines).sum();
     let (torn, unreadable): (Vec<_>, Vec<_>) = read.skipped.iter().partition(|s| s.torn);
+    let files = match read.files.len() {
+        1 => "1 file".to_string(),
+        n => format!("{n} files"),
+    };
     let summary = format!(
-        "{} entries in {} files ({} from other machines), {lines} lines; {machine}",
+        "{} entries in {files} ({others} from other machines), {lines} lines; {machine}",
         read.entries.len(),
-        read.files.len(),
-        others,
     );
     if unreadable.is_empty() {
         diagnosis.say("journal:", format!("ok: {summary}"));

@@ -596,6 +596,31 @@ fn a_torn_last_line_is_skipped_with_a_warning_not_fatal() {
     assert!(store.user_state(&id("2607.00002")).unwrap().read);
 }
 
+#[test]
+fn an_unreadable_journal_is_a_warning_and_the_cache_still_opens() {
+    let dir = data_dir("alpha");
+    let before = seeded(dir.path());
+    let journal = dir.path().join(JOURNAL_DIR);
+    std::fs::rename(&journal, dir.path().join("journal.saved")).unwrap();
+    // A file where the directory should be: unreadable as a directory, even as root.
+    std::fs::write(&journal, b"not a directory").unwrap();
+
+    let (store, report) = open_or_recover(dir.path()).unwrap();
+    assert!(report.recovery.is_none());
+    let notices = report.notices();
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(notices[0].starts_with("journal not merged: cannot read the journal"));
+    assert_eq!(store.user_states().unwrap(), before);
+    let error = store
+        .set_starred(&id("2607.00002"), true, at(9))
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("cannot write the journal"),
+        "{error}"
+    );
+    assert!(!store.user_state(&id("2607.00002")).unwrap().is_starred());
+}
+
 // ---------------------------------------------------------------- the binary
 
 fn bin() -> Command {
@@ -705,10 +730,10 @@ fn a_command_on_a_damaged_store_says_so_in_one_line_and_carries_on() {
     let stderr = text(&output.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(
-        stderr.starts_with("paperboat: note: the paper cache was damaged"),
+        stderr.starts_with("paperboat: note: paper cache damaged: restored 2 stars"),
         "{stderr}"
     );
-    assert!(stderr.contains("moved it to"), "{stderr}");
+    assert!(stderr.contains("the old one is in"), "{stderr}");
     assert!(text(&output.stdout).contains("Title of 2607.00001"));
 }
 

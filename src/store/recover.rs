@@ -71,17 +71,23 @@ impl UserCounts {
     }
 }
 
+/// "2 stars, 1 read mark" (what is zero is left out).
 impl std::fmt::Display for UserCounts {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let plural =
-            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-        write!(
-            f,
-            "{}, {}, {}",
-            plural(self.starred, "star", "stars"),
-            plural(self.read, "read mark", "read marks"),
-            plural(self.notes, "note", "notes")
-        )
+        let parts: Vec<String> = [
+            (self.starred, "star", "stars"),
+            (self.read, "read mark", "read marks"),
+            (self.notes, "note", "notes"),
+        ]
+        .into_iter()
+        .filter(|(n, _, _)| *n > 0)
+        .map(|(n, one, many)| format!("{n} {}", if n == 1 { one } else { many }))
+        .collect();
+        if parts.is_empty() {
+            f.write_str("no stars, read marks or notes")
+        } else {
+            f.write_str(&parts.join(", "))
+        }
     }
 }
 
@@ -156,27 +162,28 @@ impl StartReport {
     }
 }
 
+/// One line, what happened first (the reader's status bar may show only its start).
 fn recovery_notice(recovery: &Recovery) -> String {
+    let restored = format!(
+        "restored {} from the journal; papers return with the next sync",
+        recovery.restored
+    );
     let moved = recovery
         .moved_to
         .as_ref()
-        .map(|to| format!("moved it to {}; ", to.display()))
+        .map(|to| format!("; the old one is in {}", to.display()))
         .unwrap_or_default();
-    let restored = format!(
-        "restored {} from the journal (papers return with the next sync)",
-        recovery.restored
-    );
     let line = match &recovery.damage {
-        Damage::Missing => format!("no paper cache found; {moved}{restored}"),
+        Damage::Missing => format!("paper cache missing: {restored}{moved}"),
         Damage::Corrupt(detail) => {
             let detail = crate::ui::fit(&crate::text::sanitize_line(detail), DETAIL_CHARS);
-            format!("the paper cache was damaged ({detail}); {moved}{restored}")
+            format!("paper cache damaged: {restored}{moved} ({detail})")
         }
         Damage::UnknownVersion { found, supported } => format!(
-            "the paper cache is from a newer paperboat (schema {found}, this one reads up to \
-             {supported}); {moved}{restored}"
+            "paper cache from a newer paperboat (schema {found}, this one reads up to \
+             {supported}): {restored}{moved}"
         ),
-        Damage::Requested => format!("rebuilt the paper cache: {moved}{restored}"),
+        Damage::Requested => format!("paper cache rebuilt: {restored}{moved}"),
     };
     crate::text::sanitize_line(&line)
 }
@@ -249,13 +256,30 @@ pub fn open_or_recover(dir: &Path) -> Result<(Store, StartReport), StoreError> {
         drop(store);
         return rebuild_after(dir, damage);
     }
-    let merge = store.merge_journal(!list_existed)?;
-    let restored = store.user_counts()?;
-    let recovery = (!list_existed && merge.applied > 0).then_some(Recovery {
-        damage: Damage::Missing,
-        moved_to: orphan_moved,
-        restored,
-    });
+    let merge = match store.merge_journal(!list_existed) {
+        Ok(merge) => merge,
+        // A full disk or a read-only data dir must not keep the reader from showing what the
+        // store has; the merge is tried again at the next start.
+        Err(error) => match damage_of(&error) {
+            None => MergeReport {
+                warnings: vec![format!("journal not merged: {error}")],
+                ..MergeReport::default()
+            },
+            Some(damage) => {
+                drop(store);
+                return rebuild_after(dir, damage);
+            }
+        },
+    };
+    let recovery = if !list_existed && merge.applied > 0 {
+        Some(Recovery {
+            damage: Damage::Missing,
+            moved_to: orphan_moved,
+            restored: store.user_counts()?,
+        })
+    } else {
+        None
+    };
     Ok((store, StartReport { recovery, merge }))
 }
 
