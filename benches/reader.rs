@@ -45,7 +45,10 @@ fn store_dir(count: usize) -> anyhow::Result<PathBuf> {
     // Open once more so sled writes its snapshot: later opens measure the steady state.
     drop(Store::open(&dir)?);
     std::fs::write(&marker, b"")?;
-    eprintln!("built {count} papers in {:.1} s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "built {count} papers in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     Ok(dir)
 }
 
@@ -62,27 +65,47 @@ fn first_frame(dir: &Path) -> anyhow::Result<Duration> {
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted.get(index).map_or(f64::NAN, |d| d.as_secs_f64() * 1e3)
+    sorted
+        .get(index)
+        .map_or(f64::NAN, |d| d.as_secs_f64() * 1e3)
 }
 
 fn keystrokes(dir: &Path, words: &[&str]) -> anyhow::Result<Vec<(String, Vec<Duration>)>> {
     let store = Store::open(dir)?;
     let catalog = full_catalog(&store, true)?;
-    let mut app = App::new(Keymap::defaults()?, catalog, chrono::Utc::now(), (160, 48), 120);
+    let mut app = App::new(
+        Keymap::defaults()?,
+        catalog,
+        chrono::Utc::now(),
+        (160, 48),
+        120,
+    );
     // Switch to the All view (3, then the digit timeout), so the filter runs over everything.
-    update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Char('3'), KeyModifiers::NONE)));
+    update(
+        &mut app,
+        Msg::Key(KeyEvent::new(KeyCode::Char('3'), KeyModifiers::NONE)),
+    );
     update(&mut app, Msg::KeyTimeout);
     let mut results = Vec::new();
     for word in words {
         let mut times = Vec::new();
         for _ in 0..5 {
-            update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Char('/'), KeyModifiers::NONE)));
+            update(
+                &mut app,
+                Msg::Key(KeyEvent::new(KeyCode::Char('/'), KeyModifiers::NONE)),
+            );
             for c in word.chars() {
                 let started = Instant::now();
-                update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)));
+                update(
+                    &mut app,
+                    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
+                );
                 times.push(started.elapsed());
             }
-            update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
+            update(
+                &mut app,
+                Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
+            );
         }
         times.sort();
         results.push((format!("{word} ({} hits)", hits(&mut app, word)), times));
@@ -91,25 +114,37 @@ fn keystrokes(dir: &Path, words: &[&str]) -> anyhow::Result<Vec<(String, Vec<Dur
 }
 
 fn hits(app: &mut App, word: &str) -> usize {
-    update(app, Msg::Key(KeyEvent::new(KeyCode::Char('/'), KeyModifiers::NONE)));
+    update(
+        app,
+        Msg::Key(KeyEvent::new(KeyCode::Char('/'), KeyModifiers::NONE)),
+    );
     for c in word.chars() {
-        update(app, Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)));
+        update(
+            app,
+            Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
+        );
     }
     let count = app.visible.len();
-    update(app, Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
+    update(
+        app,
+        Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
+    );
     count
 }
 
 fn main() -> anyhow::Result<()> {
-    let mut sizes: Vec<usize> =
-        std::env::args().skip(1).filter_map(|a| a.replace('_', "").parse().ok()).collect();
+    let mut sizes: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.replace('_', "").parse().ok())
+        .collect();
     if sizes.is_empty() {
         sizes = vec![10_000, 100_000];
     }
     for count in sizes {
         let dir = store_dir(count)?;
-        let mut frames: Vec<Duration> =
-            (0..15).map(|_| first_frame(&dir)).collect::<anyhow::Result<_>>()?;
+        let mut frames: Vec<Duration> = (0..15)
+            .map(|_| first_frame(&dir))
+            .collect::<anyhow::Result<_>>()?;
         frames.sort();
         println!(
             "{count:>9} papers  first frame (open store + latest day + render 160x48): \

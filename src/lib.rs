@@ -12,6 +12,8 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod demo;
+pub mod doctor;
+pub mod journal;
 pub mod keymap;
 pub mod logging;
 pub mod model;

@@ -9,17 +9,88 @@ use chrono::{Days, NaiveDate, TimeZone, Utc};
 use crate::model::{Links, Paper, PaperId, SourceId};
 
 const WORDS: &[&str] = &[
-    "model", "learning", "data", "training", "language", "large", "neural", "network", "method",
-    "results", "performance", "task", "tasks", "approach", "diffusion", "attention", "graph",
-    "reinforcement", "policy", "reward", "vision", "image", "video", "speech", "retrieval",
-    "reasoning", "benchmark", "evaluation", "alignment", "safety", "efficient", "sparse",
-    "mixture", "experts", "routing", "token", "context", "memory", "inference", "latency",
-    "quantization", "distillation", "pretraining", "finetuning", "robust", "adversarial",
-    "causal", "generative", "contrastive", "embedding", "representation", "multimodal", "agent",
-    "planning", "control", "robot", "protein", "molecule", "weather", "climate", "physics",
-    "optimization", "gradient", "convergence", "bound", "theory", "kernel", "bayesian",
-    "uncertainty", "calibration", "federated", "privacy", "fairness", "interpretability",
-    "scaling", "compute", "hardware", "accelerator", "compiler", "code", "program", "synthesis",
+    "model",
+    "learning",
+    "data",
+    "training",
+    "language",
+    "large",
+    "neural",
+    "network",
+    "method",
+    "results",
+    "performance",
+    "task",
+    "tasks",
+    "approach",
+    "diffusion",
+    "attention",
+    "graph",
+    "reinforcement",
+    "policy",
+    "reward",
+    "vision",
+    "image",
+    "video",
+    "speech",
+    "retrieval",
+    "reasoning",
+    "benchmark",
+    "evaluation",
+    "alignment",
+    "safety",
+    "efficient",
+    "sparse",
+    "mixture",
+    "experts",
+    "routing",
+    "token",
+    "context",
+    "memory",
+    "inference",
+    "latency",
+    "quantization",
+    "distillation",
+    "pretraining",
+    "finetuning",
+    "robust",
+    "adversarial",
+    "causal",
+    "generative",
+    "contrastive",
+    "embedding",
+    "representation",
+    "multimodal",
+    "agent",
+    "planning",
+    "control",
+    "robot",
+    "protein",
+    "molecule",
+    "weather",
+    "climate",
+    "physics",
+    "optimization",
+    "gradient",
+    "convergence",
+    "bound",
+    "theory",
+    "kernel",
+    "bayesian",
+    "uncertainty",
+    "calibration",
+    "federated",
+    "privacy",
+    "fairness",
+    "interpretability",
+    "scaling",
+    "compute",
+    "hardware",
+    "accelerator",
+    "compiler",
+    "code",
+    "program",
+    "synthesis",
 ];
 const FIRST: &[&str] = &[
     "Wei", "Ana", "Li", "John", "Maria", "Yuki", "Ahmed", "Sofia", "Chen", "Lucas", "Priya",
@@ -29,7 +100,9 @@ const LAST: &[&str] = &[
     "Zhang", "Smith", "García", "Müller", "Kim", "Nguyen", "Patel", "Rossi", "Tanaka", "Silva",
     "Novak", "Ivanov", "Cohen", "Okafor", "Larsen", "Dubois", "Kowalski", "Haddad", "Wang", "Li",
 ];
-const CATEGORIES: &[&str] = &["cs.LG", "cs.CL", "cs.CV", "cs.AI", "stat.ML", "cs.RO", "q-bio.BM"];
+const CATEGORIES: &[&str] = &[
+    "cs.LG", "cs.CL", "cs.CV", "cs.AI", "stat.ML", "cs.RO", "q-bio.BM",
+];
 
 /// A small deterministic generator (SplitMix64), so benchmarks build the same papers each run.
 struct Rng(u64);
@@ -67,13 +140,15 @@ fn sentence(rng: &mut Rng, words: usize, out: &mut String) {
 pub fn paper(index: usize, per_day: usize, newest_day: NaiveDate) -> Paper {
     let mut rng = Rng(index as u64 ^ 0x5eed);
     let day_offset = u64::try_from(index / per_day.max(1)).unwrap_or(0);
-    let day = newest_day.checked_sub_days(Days::new(day_offset)).unwrap_or(newest_day);
+    let day = newest_day
+        .checked_sub_days(Days::new(day_offset))
+        .unwrap_or(newest_day);
     let yymm = format!("{:02}{:02}", day.format("%y"), day.format("%m"));
     let id = PaperId::from_stored(format!("{yymm}.{:05}", index % 100_000));
     let mut title = String::new();
     let title_words = 6 + rng.below(8);
     sentence(&mut rng, title_words, &mut title);
-    if index % 3 == 0 {
+    if index.is_multiple_of(3) {
         title.push_str(" with transformer models");
     }
     let mut abstract_text = String::new();
@@ -92,7 +167,13 @@ pub fn paper(index: usize, per_day: usize, newest_day: NaiveDate) -> Paper {
     }
     abstract_text.push('.');
     let authors = (0..(1 + rng.below(8)))
-        .map(|_| format!("{} {}", FIRST[rng.below(FIRST.len())], LAST[rng.skewed(LAST.len())]))
+        .map(|_| {
+            format!(
+                "{} {}",
+                FIRST[rng.below(FIRST.len())],
+                LAST[rng.skewed(LAST.len())]
+            )
+        })
         .collect();
     let mut categories: Vec<String> = Vec::new();
     for _ in 0..(1 + rng.below(3)) {
@@ -108,7 +189,8 @@ pub fn paper(index: usize, per_day: usize, newest_day: NaiveDate) -> Paper {
         abs: Some(format!("https://arxiv.org/abs/{id}")),
         pdf: Some(format!("https://arxiv.org/pdf/{id}")),
         hf: Some(format!("https://huggingface.co/papers/{id}")),
-        github: (index % 4 == 0).then(|| format!("https://github.com/example/repo{index}")),
+        github: (index.is_multiple_of(4))
+            .then(|| format!("https://github.com/example/repo{index}")),
         project: None,
         doi: None,
     };
@@ -129,7 +211,11 @@ pub fn paper(index: usize, per_day: usize, newest_day: NaiveDate) -> Paper {
         arxiv_comment: None,
         journal_ref: None,
         announce_type: None,
-        sources: BTreeSet::from([if index % 2 == 0 { SourceId::hf() } else { SourceId::arxiv() }]),
+        sources: BTreeSet::from([if index.is_multiple_of(2) {
+            SourceId::hf()
+        } else {
+            SourceId::arxiv()
+        }]),
     }
 }
 
@@ -150,8 +236,18 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(a[0].daily_date, Some(day));
         assert_eq!(a[299].daily_date, day.checked_sub_days(Days::new(2)));
-        assert_eq!(a.iter().filter(|p| p.abstract_text.contains("quasicrystal")).count(), 3);
-        assert!(a.iter().filter(|p| p.abstract_text.contains("transformer")).count() > 150);
+        assert_eq!(
+            a.iter()
+                .filter(|p| p.abstract_text.contains("quasicrystal"))
+                .count(),
+            3
+        );
+        assert!(
+            a.iter()
+                .filter(|p| p.abstract_text.contains("transformer"))
+                .count()
+                > 150
+        );
         let ids: BTreeSet<&PaperId> = a.iter().map(|p| &p.id).collect();
         assert_eq!(ids.len(), 300);
     }

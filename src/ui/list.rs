@@ -41,7 +41,14 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
     let show_upvotes = on_screen().any(|(_, row)| row.upvotes.is_some());
     let lines: Vec<Line<'_>> = on_screen()
         .map(|(position, row)| {
-            row_line(app, theme, row, width, position == app.selected, show_upvotes)
+            row_line(
+                app,
+                theme,
+                row,
+                width,
+                position == app.selected,
+                show_upvotes,
+            )
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
