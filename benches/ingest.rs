@@ -1,18 +1,19 @@
 //! Ingest benchmark: a synthetic feed (../shared/bench/gen_feeds.py) streamed from a file through
-//! the generic feed source's parser into an empty store, batch by batch, as `paperboat sync`
-//! does it; prints wall and CPU time, the time spent in store writes, peak memory and the store's
-//! size on disk. Run: `cargo bench --bench ingest -- FEED.rss [FEED.atom …]` (see BENCHMARKS.md).
-//! A `.json` file is read as a Hugging Face daily_papers response.
+//! the generic feed source's parser into an empty store, batch by batch, with `ingest_body` as
+//! `paperboat sync` does it; prints wall and CPU time, peak memory and the store's size on disk. Run: `cargo bench --bench ingest -- FEED.rss [FEED.atom …]` (see BENCHMARKS.md).
+//! A `.json` file is read as a Hugging Face daily_papers response; `--parse-only` stops after
+//! parsing and normalising (nothing is stored).
 
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::Context as _;
 use paperboat::source::Source;
 use paperboat::source::feed::FeedSource;
 use paperboat::source::hf_daily::HfDailySource;
 use paperboat::store::Store;
+use paperboat::sync::ingest_body;
 
 fn peak_rss_mib() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -33,22 +34,25 @@ fn cpu_seconds() -> Option<f64> {
 
 fn main() -> anyhow::Result<()> {
     // cargo passes `--bench`; the feed paths are the arguments that are not flags.
+    let parse_only = std::env::args().any(|a| a == "--parse-only");
     let feeds: Vec<PathBuf> = std::env::args()
         .skip(1)
         .filter(|a| !a.starts_with("--"))
         .map(PathBuf::from)
         .collect();
     if feeds.is_empty() {
-        eprintln!("usage: cargo bench --bench ingest -- FEED.rss [FEED.atom FEED.json …]");
+        eprintln!(
+            "usage: cargo bench --bench ingest -- [--parse-only] FEED.rss [FEED.atom FEED.json …]"
+        );
         return Ok(());
     }
     for feed in feeds {
-        ingest(&feed)?;
+        ingest(&feed, parse_only)?;
     }
     Ok(())
 }
 
-fn ingest(feed: &Path) -> anyhow::Result<()> {
+fn ingest(feed: &Path, parse_only: bool) -> anyhow::Result<()> {
     let dir = std::env::temp_dir().join(format!("paperboat-ingest-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let today = chrono::Utc::now().date_naive();
@@ -69,22 +73,27 @@ fn ingest(feed: &Path) -> anyhow::Result<()> {
     let file =
         std::fs::File::open(feed).with_context(|| format!("cannot read {}", feed.display()))?;
     let mut body = BufReader::with_capacity(256 * 1024, file);
+    if parse_only {
+        let mut count = 0;
+        source
+            .parse_stream(&request, &mut body, &mut |papers| {
+                count += papers.len();
+                Ok(())
+            })
+            .context("parse failed")?;
+        println!("feed            {}", feed.display());
+        println!("papers          {count} parsed, not stored (--parse-only)");
+        report(
+            start.elapsed(),
+            cpu_seconds().unwrap_or(f64::NAN) - cpu_before,
+        );
+        return Ok(());
+    }
     let store = Store::open(&dir.join("data"))?;
-    let mut in_store = Duration::ZERO;
-    let (mut count, mut new, mut batches) = (0, 0, 0);
-    source
-        .parse_stream(&request, &mut body, &mut |papers| {
-            let started = Instant::now();
-            count += papers.len();
-            batches += 1;
-            let outcome = store
-                .apply(papers, request.day.unwrap_or(today))
-                .map_err(|e| e.to_string())?;
-            new += outcome.new;
-            in_store += started.elapsed();
-            Ok(())
-        })
-        .context("parse failed")?;
+    let day = request.day.unwrap_or(today);
+    let outcome =
+        ingest_body(source.as_ref(), &request, &mut body, &store, day).context("ingest failed")?;
+    let count = store.paper_count()?;
     drop(store);
     let total = start.elapsed();
     let cpu = cpu_seconds().unwrap_or(f64::NAN) - cpu_before;
@@ -92,23 +101,22 @@ fn ingest(feed: &Path) -> anyhow::Result<()> {
     let _ = std::fs::remove_dir_all(&dir);
 
     println!("feed            {}", feed.display());
-    println!("papers          {count} ({new} new) in {batches} batches");
-    println!(
-        "read+parse+norm {:>8.1} ms",
-        (total - in_store).as_secs_f64() * 1e3
-    );
-    println!("store writes    {:>8.1} ms", in_store.as_secs_f64() * 1e3);
-    println!("total wall      {:>8.1} ms", total.as_secs_f64() * 1e3);
-    println!("CPU user+sys    {:>8.1} ms", cpu * 1e3);
-    println!(
-        "peak RSS        {:>8.1} MiB",
-        peak_rss_mib().unwrap_or(f64::NAN)
-    );
+    println!("papers          {count} ({} new)", outcome.new);
+    report(total, cpu);
     println!(
         "store on disk   {:>8.1} MiB",
         disk as f64 / (1024.0 * 1024.0)
     );
     Ok(())
+}
+
+fn report(wall: std::time::Duration, cpu: f64) {
+    println!("total wall      {:>8.1} ms", wall.as_secs_f64() * 1e3);
+    println!("CPU user+sys    {:>8.1} ms", cpu * 1e3);
+    println!(
+        "peak RSS        {:>8.1} MiB",
+        peak_rss_mib().unwrap_or(f64::NAN)
+    );
 }
 
 fn dir_size(dir: &Path) -> u64 {

@@ -94,6 +94,11 @@ fn normalize(raw: &str, layout: Layout) -> String {
         // Laying out plain text gives plain text (or a cut ending in `…`): already stable.
         return lay_out(raw, layout, layout.max_chars());
     }
+    normalize_by_passes(raw, layout)
+}
+
+/// The passes to their fixpoint, without the plain-text shortcut.
+fn normalize_by_passes(raw: &str, layout: Layout) -> String {
     let mut current = normalize_pass(raw, layout);
     for _ in 1..MAX_PASSES {
         // A pass's output is control-free and laid out; without markup left, another pass
@@ -149,14 +154,32 @@ static PLAIN_BYTES: [bool; 256] = byte_table(true);
 /// Markup bytes only.
 static MARKUP_BYTES: [bool; 256] = byte_table(false);
 
-/// True for printable ASCII with no markup, escapes, LaTeX or dash pairs: the fast path.
+/// True for text that one pass would only lay out: printable ASCII with no markup, escapes,
+/// LaTeX or dash pairs, and other characters that are neither whitespace nor anything
+/// `strip_controls` removes (accented letters, Greek, CJK, emoji). The fast path: most titles,
+/// names and categories are plain.
 fn is_plain(text: &str) -> bool {
+    let bytes = text.as_bytes();
     let mut previous_was_dash = false;
-    for &b in text.as_bytes() {
-        if !PLAIN_BYTES[usize::from(b)] || (b == b'-' && previous_was_dash) {
-            return false;
+    let mut pos = 0;
+    while pos < bytes.len() {
+        let b = bytes[pos];
+        if b.is_ascii() {
+            if !PLAIN_BYTES[usize::from(b)] || (b == b'-' && previous_was_dash) {
+                return false;
+            }
+            previous_was_dash = b == b'-';
+            pos += 1;
+        } else {
+            let Some(ch) = text[pos..].chars().next() else {
+                return false;
+            };
+            if ch.is_whitespace() || is_removed_char(ch) || ch.is_control() {
+                return false;
+            }
+            previous_was_dash = false;
+            pos += ch.len_utf8();
         }
-        previous_was_dash = b == b'-';
     }
     true
 }
@@ -848,7 +871,7 @@ fn strip_tags(text: &str) -> String {
         }
     }
     out.push_str(&text[pos..]);
-    if saw_block {
+    if saw_block && memchr::memchr2(b'\n', b'\r', out.as_bytes()).is_some() {
         out = out.replace(['\n', '\r'], " ");
     }
     out
@@ -2836,6 +2859,49 @@ mod tests {
         prop::collection::vec(token, 0..40).prop_map(|tokens| tokens.concat())
     }
 
+    /// Mostly text the plain shortcut takes (prose, accents, Greek, CJK, emoji, apostrophes,
+    /// single dashes), salted with what it must not take.
+    fn plain_looking_text() -> impl Strategy<Value = String> {
+        const FRAGMENTS: &[&str] = &[
+            "García",
+            "ε-greedy",
+            "多语言",
+            "🎯",
+            "≤",
+            "it's",
+            "x_1",
+            "a}",
+            "-",
+            " ",
+            "  ",
+            "\n",
+            "\n  ",
+            "\t",
+            "é",
+            "ﬁ",
+            "\u{a0}",
+            "\u{2028}",
+            "\u{ad}",
+            "\u{200d}",
+            "--",
+            "''",
+            "\u{301}",
+            "\u{fe0f}",
+            "…",
+            "\u{85}",
+            "\u{3000}",
+            "\u{2029}",
+            "\u{9b}",
+            "\u{202e}",
+        ];
+        let token = prop_oneof![
+            6 => prop::sample::select(FRAGMENTS).prop_map(String::from),
+            3 => "[a-zA-Z0-9 .,:;!?()]{1,8}",
+            1 => any::<char>().prop_map(String::from),
+        ];
+        prop::collection::vec(token, 0..40).prop_map(|tokens| tokens.concat())
+    }
+
     fn assert_clean(output: &str, allow_newlines: bool) {
         for ch in output.chars() {
             assert!(!is_forbidden(ch), "forbidden {ch:?} in {output:?}");
@@ -2878,6 +2944,20 @@ mod tests {
             let block_once = normalize_block(&raw);
             assert_clean(&block_once, true);
             prop_assert_eq!(normalize_block(&block_once), block_once);
+        }
+
+        #[test]
+        fn the_plain_text_shortcut_changes_nothing(raw in hostile_text()) {
+            for layout in [Layout::Line, Layout::Block] {
+                prop_assert_eq!(normalize(&raw, layout), normalize_by_passes(&raw, layout));
+            }
+        }
+
+        #[test]
+        fn plain_looking_text_takes_the_shortcut_unchanged(raw in plain_looking_text()) {
+            for layout in [Layout::Line, Layout::Block] {
+                prop_assert_eq!(normalize(&raw, layout), normalize_by_passes(&raw, layout));
+            }
         }
 
         #[test]

@@ -5,18 +5,24 @@
 
 use std::collections::HashMap;
 use std::io::{BufRead, Read};
+use std::sync::mpsc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use feed_rs::model::{Entry, Feed};
 use feed_rs::parser::{Builder, ParseFeedError};
 
 use super::feed_stream;
-use super::{PaperSink, ParseError, Source, SourceRequest, StreamError};
+use super::{PaperSink, ParseError, STREAM_BATCH, Source, SourceRequest, StreamError};
 use crate::model::{Paper, PaperId, SourceId};
 use crate::text::{normalize_block, normalize_line};
 
 /// A title made from the summary, for entries that have none (microblog-style feeds).
 const TITLE_FROM_SUMMARY_CHARS: usize = 100;
+/// Entries pass from the XML reader to the normaliser in chunks of this many: small enough to
+/// keep both threads busy, a divisor of `STREAM_BATCH` so batches come out whole.
+const ENTRY_CHUNK: usize = STREAM_BATCH / 8;
+/// Chunks the XML reader may run ahead by.
+const CHUNKS_IN_FLIGHT: usize = 4;
 
 pub struct FeedSource {
     id: SourceId,
@@ -77,26 +83,69 @@ impl Source for FeedSource {
             body.read_to_end(&mut bytes).map_err(StreamError::Read)?;
             let entries = parse_with_feed_rs(request, &bytes)?;
             drop(bytes);
-            return self.hand_on(entries, sink);
+            return self.papers_to_sink(entries, sink);
         };
         let document = std::io::Cursor::new(head).chain(body);
         let base = is_web_url(&request.url).then_some(request.url.as_str());
-        feed_stream::parse_entries(kind, document, base, &mut |entries| {
-            self.hand_on(entries, sink)
+        // The XML is read on a thread of its own while this one normalises the text of what it
+        // read and hands papers on: the two halves of the work take about as long.
+        std::thread::scope(|scope| {
+            let (entries_out, entries_in) =
+                mpsc::sync_channel::<Vec<EntryFields>>(CHUNKS_IN_FLIGHT);
+            let reading = scope.spawn(move || {
+                feed_stream::parse_entries(kind, document, base, ENTRY_CHUNK, &mut |entries| {
+                    // The receiver is gone only when handing on failed: that error is reported.
+                    entries_out
+                        .send(entries)
+                        .map_err(|_| StreamError::Sink(String::new()))
+                })
+            });
+            let mut papers: Vec<Paper> = Vec::new();
+            let handed = loop {
+                let Ok(entries) = entries_in.recv() else {
+                    break Ok(());
+                };
+                papers.extend(
+                    entries
+                        .into_iter()
+                        .filter_map(|entry| self.paper_from_entry(entry)),
+                );
+                if papers.len() >= STREAM_BATCH
+                    && let Err(error) = self.hand_on(std::mem::take(&mut papers), sink)
+                {
+                    break Err(error);
+                }
+            };
+            drop(entries_in);
+            let read = reading.join();
+            match (handed, read) {
+                (Err(error), _) => Err(error),
+                (Ok(()), Ok(Ok(()))) => self.hand_on(papers, sink),
+                (Ok(()), Ok(Err(error))) => Err(error),
+                (Ok(()), Err(_panic)) => Err(StreamError::Parse(ParseError::Feed(
+                    "the feed reader stopped unexpectedly".to_string(),
+                ))),
+            }
         })
     }
 }
 
 impl FeedSource {
-    /// Turns a batch of entries into papers (normalising their text) for the sink.
-    fn hand_on(
+    /// Turns entries into papers (normalising their text) for the sink.
+    fn papers_to_sink(
         &self,
         entries: Vec<EntryFields>,
         sink: &mut PaperSink<'_>,
     ) -> Result<(), StreamError> {
         let papers = entries
             .into_iter()
-            .filter_map(|entry| self.paper_from_entry(entry));
+            .filter_map(|entry| self.paper_from_entry(entry))
+            .collect();
+        self.hand_on(papers, sink)
+    }
+
+    /// Hands a batch of papers to the sink, repeats merged.
+    fn hand_on(&self, papers: Vec<Paper>, sink: &mut PaperSink<'_>) -> Result<(), StreamError> {
         let papers = merge_duplicates(papers);
         if papers.is_empty() {
             return Ok(());

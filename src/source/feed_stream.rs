@@ -18,7 +18,7 @@ use quick_xml::name::ResolveResult;
 use reqwest::Url;
 
 use super::feed::{EntryFields, EntryLink, feed_rs_parse};
-use super::{ParseError, STREAM_BATCH, StreamError};
+use super::{ParseError, StreamError};
 
 /// How much of a body `sniff` reads, at most, looking for the root element.
 const SNIFF_LIMIT: usize = 64 * 1024;
@@ -104,12 +104,13 @@ fn root_of(head: &[u8]) -> Root {
     }
 }
 
-/// Reads every item of a document `sniff` recognised, handing `EntryFields` to `on_batch` a
-/// batch at a time, in document order.
+/// Reads every item of a document `sniff` recognised, handing `EntryFields` to `on_batch` in
+/// batches of `batch_size`, in document order.
 pub(super) fn parse_entries<R: BufRead>(
     kind: FeedKind,
     document: R,
     base: Option<&str>,
+    batch_size: usize,
     on_batch: &mut dyn FnMut(Vec<EntryFields>) -> Result<(), StreamError>,
 ) -> Result<(), StreamError> {
     let base_url = match base {
@@ -141,6 +142,7 @@ pub(super) fn parse_entries<R: BufRead>(
         envelope_close: String::new(),
         every_item_odd: false,
         batch: Vec::new(),
+        batch_size: batch_size.max(1),
         on_batch,
     };
     match kind {
@@ -214,10 +216,68 @@ impl<R: BufRead> BufRead for Capturing<R> {
     }
 }
 
+/// The local names the reader acts on; every other name is `Other`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tag {
+    Channel,
+    Item,
+    Entry,
+    Title,
+    Link,
+    Comments,
+    CommentRss,
+    Description,
+    Author,
+    Creator,
+    Category,
+    Guid,
+    PubDate,
+    Date,
+    Updated,
+    Encoded,
+    Id,
+    Summary,
+    Content,
+    Published,
+    Person,
+    Rights,
+    Other,
+}
+
+impl Tag {
+    fn of(local: &str) -> Tag {
+        match local {
+            "channel" => Tag::Channel,
+            "item" => Tag::Item,
+            "entry" => Tag::Entry,
+            "title" => Tag::Title,
+            "link" => Tag::Link,
+            "comments" => Tag::Comments,
+            "commentRss" | "commentRSS" => Tag::CommentRss,
+            "description" => Tag::Description,
+            "author" => Tag::Author,
+            "creator" => Tag::Creator,
+            "category" => Tag::Category,
+            "guid" => Tag::Guid,
+            "pubDate" => Tag::PubDate,
+            "date" => Tag::Date,
+            "updated" => Tag::Updated,
+            "encoded" => Tag::Encoded,
+            "id" => Tag::Id,
+            "summary" => Tag::Summary,
+            "content" => Tag::Content,
+            "published" => Tag::Published,
+            "name" => Tag::Person,
+            "rights" => Tag::Rights,
+            _ => Tag::Other,
+        }
+    }
+}
+
 /// A start tag, reduced to what the reader needs.
 struct Element {
     ns: Ns,
-    local: String,
+    name: Tag,
     /// Qualified attribute names and unescaped values.
     attributes: Vec<(String, String)>,
     /// The raw start tag (for the envelope), only when asked for.
@@ -259,6 +319,7 @@ struct Parser<'a, R> {
     /// `xml:base` on the root or channel changes every link: feed-rs reads every item then.
     every_item_odd: bool,
     batch: Vec<EntryFields>,
+    batch_size: usize,
     on_batch: &'a mut dyn FnMut(Vec<EntryFields>) -> Result<(), StreamError>,
 }
 
@@ -352,7 +413,7 @@ impl<R: BufRead> Parser<'_, R> {
                     let tag: &str = &start;
                     return Ok(Step::Open(Element {
                         ns,
-                        local: local_name(&start).to_string(),
+                        name: Tag::of(local_name(&start)),
                         attributes,
                         raw: if raw {
                             format!("<{tag}>")
@@ -372,7 +433,8 @@ impl<R: BufRead> Parser<'_, R> {
                     if let Some(text) = text.as_deref_mut()
                         && !run.is_empty()
                     {
-                        text.get_or_insert_with(String::new).push_str(&run);
+                        text.get_or_insert_with(|| String::with_capacity(run.len()))
+                            .push_str(&run);
                     }
                 }
                 Event::CData(run) => {
@@ -456,7 +518,7 @@ impl<R: BufRead> Parser<'_, R> {
         self.every_item_odd = root.attribute("xml:base").is_some();
         loop {
             match self.next(None, true)? {
-                Step::Open(channel) if channel.local == "channel" => {
+                Step::Open(channel) if channel.name == Tag::Channel => {
                     self.every_item_odd |= channel.attribute("xml:base").is_some();
                     self.envelope_open = format!("{}{}", root.raw, channel.raw);
                     self.envelope_close = format!("</{}></{}>", channel.qualified, root.qualified);
@@ -477,7 +539,7 @@ impl<R: BufRead> Parser<'_, R> {
     fn channel(&mut self) -> Result<(), StreamError> {
         loop {
             match self.next(None, true)? {
-                Step::Open(item) if item.ns == Ns::Rss && item.local == "item" => {
+                Step::Open(item) if item.ns == Ns::Rss && item.name == Tag::Item => {
                     self.item(&item, FeedKind::Rss)?;
                 }
                 Step::Open(_) => self.skip()?,
@@ -494,7 +556,7 @@ impl<R: BufRead> Parser<'_, R> {
         self.envelope_close = format!("</{}>", root.qualified);
         loop {
             match self.next(None, true)? {
-                Step::Open(entry) if entry.ns == Ns::Atom && entry.local == "entry" => {
+                Step::Open(entry) if entry.ns == Ns::Atom && entry.name == Tag::Entry => {
                     self.item(&entry, FeedKind::Atom)?;
                 }
                 Step::Open(_) => self.skip()?,
@@ -544,7 +606,7 @@ impl<R: BufRead> Parser<'_, R> {
 
     fn push(&mut self, entry: EntryFields) -> Result<(), StreamError> {
         self.batch.push(entry);
-        if self.batch.len() >= STREAM_BATCH {
+        if self.batch.len() >= self.batch_size {
             self.flush()?;
         }
         Ok(())
@@ -581,14 +643,13 @@ impl<R: BufRead> Parser<'_, R> {
                 Step::Close => break,
                 Step::Eof => return Err(unclosed()),
             };
-            match (child.ns, child.local.as_str()) {
-                (Ns::Rss, "title") => {
+            match (child.ns, child.name) {
+                (Ns::Rss, Tag::Title) => {
                     let text = self.field()?;
                     item.odd |= text.nested;
                     fields.title = text.text.map(trimmed);
                 }
-                (Ns::Rss, "link" | "comments")
-                | (Ns::WellFormedWeb, "commentRss" | "commentRSS") => {
+                (Ns::Rss, Tag::Link | Tag::Comments) | (Ns::WellFormedWeb, Tag::CommentRss) => {
                     item.odd |= child.attribute("xml:base").is_some();
                     let text = self.field()?;
                     item.odd |= text.nested;
@@ -597,15 +658,15 @@ impl<R: BufRead> Parser<'_, R> {
                             href: self.link(&href),
                             rel: None,
                         };
-                        links.push((link, child.ns == Ns::Rss && child.local == "comments"));
+                        links.push((link, child.ns == Ns::Rss && child.name == Tag::Comments));
                     }
                 }
-                (Ns::Rss, "description") => {
+                (Ns::Rss, Tag::Description) => {
                     let text = self.field()?;
                     item.odd |= text.nested;
                     fields.summary = text.text.map(trimmed);
                 }
-                (Ns::Rss, "author") | (Ns::DublinCore, "creator") => {
+                (Ns::Rss, Tag::Author) | (Ns::DublinCore, Tag::Creator) => {
                     let text = self.field()?;
                     item.odd |= text.nested;
                     if let Some(name) = text.text {
@@ -614,21 +675,21 @@ impl<R: BufRead> Parser<'_, R> {
                         fields.authors.push(trimmed(name));
                     }
                 }
-                (Ns::Rss, "category") => {
+                (Ns::Rss, Tag::Category) => {
                     let text = self.field()?;
                     item.odd |= text.nested;
                     if let Some(term) = text.text {
                         fields.categories.push(trimmed(term));
                     }
                 }
-                (Ns::Rss, "guid") => {
+                (Ns::Rss, Tag::Guid) => {
                     let text = self.field()?;
                     item.odd |= text.nested;
                     if let Some(guid) = text.text {
                         fields.id = trimmed(guid);
                     }
                 }
-                (Ns::Rss, "pubDate") | (Ns::DublinCore, "date") => {
+                (Ns::Rss, Tag::PubDate) | (Ns::DublinCore, Tag::Date) => {
                     let text = self.field()?;
                     item.odd |= text.nested;
                     fields.published = text.text.and_then(|text| {
@@ -637,7 +698,7 @@ impl<R: BufRead> Parser<'_, R> {
                         date
                     });
                 }
-                (Ns::Rss | Ns::Atom, "updated") => {
+                (Ns::Rss | Ns::Atom, Tag::Updated) => {
                     let text = self.field()?;
                     item.odd |= text.nested;
                     fields.updated = text.text.and_then(|text| {
@@ -646,7 +707,7 @@ impl<R: BufRead> Parser<'_, R> {
                         date
                     });
                 }
-                (Ns::Content, "encoded") => {
+                (Ns::Content, Tag::Encoded) => {
                     let text = self.field()?;
                     item.odd |= text.nested;
                     fields.content = text.text.filter(|body| !body.is_empty());
@@ -686,23 +747,23 @@ impl<R: BufRead> Parser<'_, R> {
                 Step::Eof => return Err(unclosed()),
             };
             let fields = &mut item.fields;
-            match (child.ns, child.local.as_str()) {
-                (Ns::Atom, "id") => {
+            match (child.ns, child.name) {
+                (Ns::Atom, Tag::Id) => {
                     let text = self.field()?;
                     item.odd |= text.nested;
                     if let Some(id) = text.text {
                         fields.id = id;
                     }
                 }
-                (Ns::Atom, "title") => {
+                (Ns::Atom, Tag::Title) => {
                     let text = self.atom_text(&child, &mut item.odd)?;
                     item.fields.title = text;
                 }
-                (Ns::Atom, "summary") => {
+                (Ns::Atom, Tag::Summary) => {
                     let text = self.atom_text(&child, &mut item.odd)?;
                     item.fields.summary = text;
                 }
-                (Ns::Atom, "content") => {
+                (Ns::Atom, Tag::Content) => {
                     let plain = matches!(
                         child.attribute("type"),
                         None | Some("text" | "html" | "text/html")
@@ -715,7 +776,7 @@ impl<R: BufRead> Parser<'_, R> {
                         item.fields.content = text;
                     }
                 }
-                (Ns::Atom, "updated") => {
+                (Ns::Atom, Tag::Updated) => {
                     let text = self.field()?;
                     item.odd |= text.nested;
                     if let Some(text) = text.text {
@@ -723,7 +784,7 @@ impl<R: BufRead> Parser<'_, R> {
                         item.odd |= fields.updated.is_none();
                     }
                 }
-                (Ns::Atom, "published" | "pubDate") => {
+                (Ns::Atom, Tag::Published | Tag::PubDate) => {
                     let text = self.field()?;
                     item.odd |= text.nested;
                     if let Some(text) = text.text {
@@ -731,12 +792,12 @@ impl<R: BufRead> Parser<'_, R> {
                         item.odd |= fields.published.is_none();
                     }
                 }
-                (Ns::Atom, "author") => {
+                (Ns::Atom, Tag::Author) => {
                     if let Some(name) = self.atom_person(&mut item.odd)? {
                         item.fields.authors.push(name);
                     }
                 }
-                (Ns::Atom, "link") => {
+                (Ns::Atom, Tag::Link) => {
                     item.odd |= child.attribute("xml:base").is_some();
                     if let Some(href) = child.attribute("href") {
                         let rel = child.attribute("rel").unwrap_or("alternate").to_string();
@@ -748,13 +809,13 @@ impl<R: BufRead> Parser<'_, R> {
                     }
                     self.skip()?;
                 }
-                (Ns::Atom, "category") => {
+                (Ns::Atom, Tag::Category) => {
                     if let Some(term) = child.attribute("term") {
                         fields.categories.push(term.trim().to_string());
                     }
                     self.skip()?;
                 }
-                (Ns::Atom, "rights") => {
+                (Ns::Atom, Tag::Rights) => {
                     // feed-rs fails the document on an unknown text type here.
                     item.odd |= !matches!(
                         child.attribute("type"),
@@ -762,7 +823,7 @@ impl<R: BufRead> Parser<'_, R> {
                     );
                     self.skip()?;
                 }
-                (Ns::WellFormedWeb, "commentRss" | "commentRSS") => {
+                (Ns::WellFormedWeb, Tag::CommentRss) => {
                     item.odd |= child.attribute("xml:base").is_some();
                     let text = self.field()?;
                     item.odd |= text.nested;
@@ -806,7 +867,7 @@ impl<R: BufRead> Parser<'_, R> {
         let mut name = None;
         loop {
             match self.next(None, false)? {
-                Step::Open(child) if child.local == "name" => {
+                Step::Open(child) if child.name == Tag::Person => {
                     let text = self.field()?;
                     *odd |= text.nested;
                     if text.text.is_some() {
@@ -841,10 +902,16 @@ mod tests {
         let (kind, head) = sniff(&mut body).map_err(|e| e.to_string())?;
         let kind = kind.ok_or("not a streamable document")?;
         let mut entries = Vec::new();
-        parse_entries(kind, Cursor::new(head).chain(body), base, &mut |batch| {
-            entries.extend(batch);
-            Ok(())
-        })
+        parse_entries(
+            kind,
+            Cursor::new(head).chain(body),
+            base,
+            100,
+            &mut |batch| {
+                entries.extend(batch);
+                Ok(())
+            },
+        )
         .map_err(|e| e.to_string())?;
         Ok(entries)
     }
@@ -1062,6 +1129,7 @@ mod tests {
             kind.unwrap(),
             Cursor::new(head).chain(body),
             None,
+            100,
             &mut |_| Ok(()),
         );
         assert!(
@@ -1072,7 +1140,7 @@ mod tests {
 
     #[test]
     fn a_long_feed_arrives_in_batches() {
-        let items: String = (0..STREAM_BATCH + 10)
+        let items: String = (0..210)
             .map(|n| format!("<item><title>Paper {n}</title><guid>g{n}</guid></item>\n"))
             .collect();
         let doc = rss(&items);
@@ -1083,12 +1151,13 @@ mod tests {
             kind.unwrap(),
             Cursor::new(head).chain(body),
             None,
+            100,
             &mut |batch| {
                 sizes.push(batch.len());
                 Ok(())
             },
         )
         .unwrap();
-        assert_eq!(sizes, [STREAM_BATCH, 10]);
+        assert_eq!(sizes, [100, 100, 10]);
     }
 }

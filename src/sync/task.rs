@@ -12,13 +12,14 @@ use futures::StreamExt;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use super::ingest::{IngestError, ingest_body};
 use super::politeness::HostGates;
 use super::schedule;
 use super::{SyncCommand, SyncEvent, SyncSettings};
 use crate::clock::Clock;
 use crate::model::SourceId;
 use crate::source::fetch::{BodyReader, FetchError, FetchSettings, FetchedBody, Fetcher};
-use crate::source::{Source, SourceRequest, StreamError};
+use crate::source::{Source, SourceRequest};
 use crate::store::{ApplyOutcome, FeedState, Store, StoreError, Validators};
 
 /// A stored error is shown in one status line; longer detail belongs in the log.
@@ -452,23 +453,15 @@ impl SyncTask {
         let url = request.url.clone();
         let work = tokio::task::spawn_blocking(move || {
             let mut body = BufReader::with_capacity(BODY_BUFFER, body);
-            let mut applied = ApplyOutcome::default();
             let day = request.day.unwrap_or(today);
-            let parsed = source.parse_stream(&request, &mut body, &mut |papers| {
-                let outcome = store
-                    .apply(papers, day)
-                    .map_err(|e| format!("cannot store papers from {}: {e}", request.url))?;
-                applied.new += outcome.new;
-                applied.changed += outcome.changed;
-                Ok(())
-            });
+            let ingested = ingest_body(source.as_ref(), &request, &mut body, &store, day);
             if let Some(error) = body.get_ref().failure() {
                 return Err(Fetched::FetchFailed(error.clone()));
             }
-            match parsed {
-                Ok(()) => Ok(applied),
-                Err(StreamError::Sink(message)) => Err(Fetched::NotStored(message)),
-                Err(error) => Err(Fetched::NotStored(format!(
+            match ingested {
+                Ok(outcome) => Ok(outcome),
+                Err(IngestError::Store(message)) => Err(Fetched::NotStored(message)),
+                Err(IngestError::Parse(error)) => Err(Fetched::NotStored(format!(
                     "{error} (in the answer from {})",
                     request.url
                 ))),
