@@ -358,7 +358,7 @@ reader_paperboat() { # N REP
   rm -rf "$d"; cp -a "$src" "$d"; sync
   wait_quiet; record paperboat "$n" "$rep" pre_busy_pct "$BUSY"
   t0=$EPOCHREALTIME
-  start_session "pb$n-$rep" "'$ENV_EXEC' '$d' $(reader_cmd paperboat "$d") 2> '$d/reader.stderr'"
+  start_session "pb$n-$rep" "exec '$ENV_EXEC' '$d' $(reader_cmd paperboat "$d") 2> '$d/reader.stderr'"
   if ! wait_for "$WAIT_TIMEOUT" "$PB_LIST_RE" "$PB_ROW_RE"; then
     log "paperboat n=$n: no list on screen"; echo "$SCREEN" > "$d/fail.txt"; TM kill-session -t "$TARGET"; return
   fi
@@ -399,7 +399,7 @@ reader_newsboat() { # N REP
   rm -rf "$d"; cp -a "$src" "$d"; sync
   wait_quiet; record newsboat "$n" "$rep" pre_busy_pct "$BUSY"
   t0=$EPOCHREALTIME
-  start_session "nb$n-$rep" "'$ENV_EXEC' '$d' $(reader_cmd newsboat "$d") 2> '$d/reader.stderr'"
+  start_session "nb$n-$rep" "exec '$ENV_EXEC' '$d' $(reader_cmd newsboat "$d") 2> '$d/reader.stderr'"
   if ! wait_for "$WAIT_TIMEOUT" "$NB_FEEDS_RE" "$NB_ROW_RE"; then
     log "newsboat n=$n: no feed list"; echo "$SCREEN" > "$d/fail.txt"; TM kill-session -t "$TARGET"; return
   fi
