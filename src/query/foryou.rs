@@ -111,9 +111,9 @@ impl TextIndex {
 }
 
 impl ForYou {
-    /// Scores every row of `index` against the rows in `starred`. `norms` comes from
-    /// [`TextIndex::vector_norms`] of the same index.
-    pub fn compute(index: &TextIndex, norms: &[f32], starred: &[usize]) -> ForYou {
+    /// Scores every row of `index` against the rows in `starred`.
+    pub fn compute(index: &TextIndex, starred: &[usize]) -> ForYou {
+        let norms = &index.norms;
         let rows = index.rows();
         let starred: Vec<Vector> = starred
             .iter()

@@ -10,7 +10,7 @@ pub fn ranges(text: &str, words: &[String]) -> Vec<Range<usize>> {
         return found;
     }
     let mut start = None;
-    let mut check = |from: usize, to: usize, found: &mut Vec<Range<usize>>| {
+    let check = |from: usize, to: usize, found: &mut Vec<Range<usize>>| {
         let word = &text[from..to];
         let lower = word.to_lowercase();
         let longest = words

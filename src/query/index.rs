@@ -117,6 +117,17 @@ impl RowSet {
         set
     }
 
+    /// A set holding `rows` (indices at or past `len` are ignored).
+    pub fn from_rows(len: usize, rows: &[usize]) -> RowSet {
+        let mut set = RowSet::empty(len);
+        for &row in rows {
+            if row < len {
+                set.insert(row);
+            }
+        }
+        set
+    }
+
     fn clear_tail(&mut self) {
         let extra = self.bits.len() * 64 - self.len;
         if extra > 0
@@ -418,6 +429,8 @@ pub struct TextIndex {
     rows: usize,
     /// True once abstracts were indexed.
     pub has_abstracts: bool,
+    /// Each row's TF-IDF vector length over title and abstract, for For you.
+    pub(crate) norms: Vec<f32>,
 }
 
 impl TextIndex {
@@ -436,11 +449,14 @@ impl TextIndex {
             rows += 1;
         }
         let [title, abstracts, authors] = builders;
-        TextIndex {
+        let mut index = TextIndex {
             fields: [title.finish(), abstracts.finish(), authors.finish()],
             rows: rows as usize,
             has_abstracts,
-        }
+            norms: Vec::new(),
+        };
+        index.norms = index.vector_norms();
+        index
     }
 
     pub fn rows(&self) -> usize {

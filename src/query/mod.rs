@@ -27,6 +27,45 @@ pub use foryou::{ForYou, Reason};
 pub use index::{IndexDoc, IndexField, RowSet, TextIndex};
 pub use parse::{Expr, Query, QueryError, Term, TextField, parse};
 
+/// How the list is ordered; `S` in the reader cycles through them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortOrder {
+    /// Newest day first, the most upvoted first within a day.
+    Newest,
+    Upvotes,
+    /// BM25 relevance to the query's words.
+    Relevance,
+    /// Similarity to the starred papers.
+    #[serde(alias = "foryou", alias = "for-you")]
+    ForYou,
+}
+
+impl SortOrder {
+    pub const ALL: [SortOrder; 4] = [
+        SortOrder::Newest,
+        SortOrder::Upvotes,
+        SortOrder::Relevance,
+        SortOrder::ForYou,
+    ];
+
+    /// The next order in the cycle.
+    pub fn next(self) -> SortOrder {
+        let at = SortOrder::ALL.iter().position(|s| *s == self).unwrap_or(0);
+        SortOrder::ALL[(at + 1) % SortOrder::ALL.len()]
+    }
+
+    /// How the list title names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            SortOrder::Newest => "newest first",
+            SortOrder::Upvotes => "by upvotes",
+            SortOrder::Relevance => "by relevance",
+            SortOrder::ForYou => "for you",
+        }
+    }
+}
+
 /// The cheat sheet shown in the help overlay, one line per entry.
 pub const CHEAT_SHEET: &[(&str, &str)] = &[
     ("word \"a phrase\"", "title, abstract, authors, note; diff finds diffusion"),

@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use unicode_width::UnicodeWidthStr;
 
 use super::{Theme, fit, pad};
-use crate::app::{App, Focus};
+use crate::app::{App, Focus, View};
 use crate::model::ListRow;
 
 pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
@@ -25,6 +25,7 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
         return;
     }
     let width = usize::from(inner.width);
+    let words = app.highlight_words();
     if app.visible.is_empty() {
         frame.render_widget(Paragraph::new(empty_notice(app, theme, width)), inner);
         return;
@@ -37,7 +38,14 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
         .take(usize::from(inner.height))
         .filter_map(|(position, &row)| {
             let row = app.catalog.rows.get(row)?;
-            Some(row_line(app, theme, row, width, position == app.selected))
+            Some(row_line(
+                app,
+                theme,
+                row,
+                width,
+                position == app.selected,
+                &words,
+            ))
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
@@ -62,6 +70,9 @@ fn title(app: &App, width: usize) -> String {
         app.view.name(app.today()),
         if count == 1 { "" } else { "s" },
     );
+    if let Some(sort) = app.sort_order() {
+        text.push_str(&format!(" · {}", sort.name()));
+    }
     if !app.query.text.is_empty() {
         text.push_str(&format!(" · /{}", app.query.text));
     }
@@ -82,6 +93,22 @@ fn empty_notice<'a>(app: &App, theme: &Theme, width: usize) -> Vec<Line<'a>> {
             "Press r to sync now."
         };
         lines.push(Line::from(fit(follow, width)));
+    } else if app.view == View::ForYou && app.catalog.starred_rows().is_empty() {
+        for line in [
+            "For you learns what you like from your stars.",
+            "Press s on papers you like (in any view); unread papers",
+            "like them then show up here, best first, and the detail",
+            "pane says why each one was picked.",
+        ] {
+            lines.push(Line::from(fit(line, width)));
+        }
+    } else if app.view == View::ForYou && app.catalog.for_you.is_none() {
+        lines.push(Line::from(fit("Ranking papers like your stars…", width)));
+    } else if app.view == View::ForYou && app.query.text.is_empty() {
+        lines.push(Line::from(fit(
+            "Nothing unread is like your starred papers yet.",
+            width,
+        )));
     } else if !app.query.text.is_empty() {
         lines.push(Line::from(fit(
             &format!(
@@ -96,7 +123,14 @@ fn empty_notice<'a>(app: &App, theme: &Theme, width: usize) -> Vec<Line<'a>> {
     lines
 }
 
-fn row_line<'a>(app: &App, theme: &Theme, row: &ListRow, width: usize, selected: bool) -> Line<'a> {
+fn row_line<'a>(
+    app: &App,
+    theme: &Theme,
+    row: &ListRow,
+    width: usize,
+    selected: bool,
+    words: &[String],
+) -> Line<'a> {
     let starred = app.catalog.is_starred(&row.id);
     let read = app.catalog.is_read(&row.id);
     let star = if starred { "★" } else { " " };
@@ -136,8 +170,13 @@ fn row_line<'a>(app: &App, theme: &Theme, row: &ListRow, width: usize, selected:
         Span::raw(" "),
         Span::styled(upvotes, theme.upvotes()),
         Span::raw(" "),
-        Span::styled(title, title_style),
     ];
+    spans.extend(super::highlighted(
+        &title,
+        words,
+        title_style,
+        theme.highlight(),
+    ));
     if !tail.is_empty() {
         spans.push(Span::raw(" "));
         spans.push(Span::styled(badges, theme.badge()));
