@@ -36,10 +36,46 @@ impl Rng {
 }
 
 const COMMON: &[&str] = &[
-    "the", "of", "and", "a", "to", "in", "we", "for", "is", "on", "that", "with", "model",
-    "models", "learning", "data", "this", "our", "by", "as", "from", "are", "method", "results",
-    "language", "training", "large", "performance", "show", "propose", "network", "neural",
-    "based", "approach", "tasks", "new", "which", "can", "using", "these",
+    "the",
+    "of",
+    "and",
+    "a",
+    "to",
+    "in",
+    "we",
+    "for",
+    "is",
+    "on",
+    "that",
+    "with",
+    "model",
+    "models",
+    "learning",
+    "data",
+    "this",
+    "our",
+    "by",
+    "as",
+    "from",
+    "are",
+    "method",
+    "results",
+    "language",
+    "training",
+    "large",
+    "performance",
+    "show",
+    "propose",
+    "network",
+    "neural",
+    "based",
+    "approach",
+    "tasks",
+    "new",
+    "which",
+    "can",
+    "using",
+    "these",
 ];
 /// Real topic words planted at fixed rates, so queries have known selectivity.
 const TOPICS: &[(&str, usize)] = &[
@@ -67,7 +103,9 @@ fn vocabulary(rng: &mut Rng) -> Vec<String> {
     let mut words: Vec<String> = COMMON.iter().map(|w| w.to_string()).collect();
     while words.len() < 8000 {
         let n = 2 + rng.below(3);
-        let word: String = (0..n).map(|_| SYLLABLES[rng.below(SYLLABLES.len())]).collect();
+        let word: String = (0..n)
+            .map(|_| SYLLABLES[rng.below(SYLLABLES.len())])
+            .collect();
         words.push(word);
     }
     words
@@ -94,20 +132,34 @@ fn text(rng: &mut Rng, words: &[String], count: usize) -> String {
 fn corpus(papers: usize) -> (Vec<Paper>, HashMap<PaperId, UserState>) {
     let mut rng = Rng(42);
     let words = vocabulary(&mut rng);
-    let first = ["Ada", "Alan", "Grace", "Li", "Ana", "Wei", "Maria", "Yuki", "Omar", "Zoë"];
+    let first = [
+        "Ada", "Alan", "Grace", "Li", "Ana", "Wei", "Maria", "Yuki", "Omar", "Zoë",
+    ];
     let last: Vec<String> = (0..5000).map(|i| format!("Surname{i}")).collect();
-    let categories = ["cs.LG", "cs.CL", "cs.CV", "cs.AI", "stat.ML", "q-bio.BM", "cs.RO"];
+    let categories = [
+        "cs.LG", "cs.CL", "cs.CV", "cs.AI", "stat.ML", "q-bio.BM", "cs.RO",
+    ];
     let latest = NaiveDate::from_ymd_opt(2025, 4, 30).unwrap_or_default();
     let mut out = Vec::with_capacity(papers);
     let mut user = HashMap::new();
     for i in 0..papers {
         let id = PaperId::from_stored(format!("25{:02}.{:05}", i % 12 + 1, i));
         let title_words = 8 + rng.below(10);
-        let mut paper = Paper::new(id.clone(), text(&mut rng, &words, title_words), SourceId::hf());
+        let mut paper = Paper::new(
+            id.clone(),
+            text(&mut rng, &words, title_words),
+            SourceId::hf(),
+        );
         let abstract_words = 120 + rng.below(120);
         paper.abstract_text = text(&mut rng, &words, abstract_words);
         paper.authors = (0..1 + rng.below(8))
-            .map(|_| format!("{} {}", first[rng.below(first.len())], last[rng.zipf(last.len())]))
+            .map(|_| {
+                format!(
+                    "{} {}",
+                    first[rng.below(first.len())],
+                    last[rng.zipf(last.len())]
+                )
+            })
             .collect();
         paper.daily_date = latest.checked_sub_days(chrono::Days::new(rng.below(365) as u64));
         paper.upvotes = Some(rng.zipf(300) as u32);
@@ -221,15 +273,23 @@ fn main() {
 
     let start = Instant::now();
     let (corpus, user) = corpus(papers);
-    println!("generate corpus                              {}", ms(start.elapsed()));
+    println!(
+        "generate corpus                              {}",
+        ms(start.elapsed())
+    );
 
     let rows = corpus.iter().map(|p| p.list_row(today)).collect();
-    let texts: HashMap<PaperId, PaperText> =
-        corpus.iter().map(|p| (p.id.clone(), PaperText::of(p))).collect();
+    let texts: HashMap<PaperId, PaperText> = corpus
+        .iter()
+        .map(|p| (p.id.clone(), PaperText::of(p)))
+        .collect();
     drop(corpus);
     let start = Instant::now();
     let catalog = Catalog::new(rows, user, true, Some(&texts));
-    println!("build catalog + text index (loader thread)   {}", ms(start.elapsed()));
+    println!(
+        "build catalog + text index (loader thread)   {}",
+        ms(start.elapsed())
+    );
     drop(texts);
     let _ = RowDetails::default();
 
@@ -274,7 +334,9 @@ fn main() {
             let start = Instant::now();
             let parsed = parse(query).unwrap_or_default();
             let corpus = catalog.corpus(today);
-            let set = parsed.matching(&corpus).unwrap_or_else(|| RowSet::full(papers));
+            let set = parsed
+                .matching(&corpus)
+                .unwrap_or_else(|| RowSet::full(papers));
             let scores = parsed.relevance(&corpus, &set);
             let mut rows: Vec<usize> = set.iter().collect();
             rows.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
@@ -286,7 +348,10 @@ fn main() {
 
     // A whole keystroke through the reader: the last character of each query typed into the
     // filter of the All view (parse, evaluate, rank, keep the selection).
-    let now = Utc.with_ymd_and_hms(2025, 4, 30, 9, 0, 0).single().unwrap_or_default();
+    let now = Utc
+        .with_ymd_and_hms(2025, 4, 30, 9, 0, 0)
+        .single()
+        .unwrap_or_default();
     let mut app = App::new(
         Keymap::defaults().unwrap_or_else(|e| panic!("{e}")),
         catalog.clone(),
@@ -294,7 +359,10 @@ fn main() {
         (160, 48),
         120,
     );
-    update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Char('3'), KeyModifiers::NONE)));
+    update(
+        &mut app,
+        Msg::Key(KeyEvent::new(KeyCode::Char('3'), KeyModifiers::NONE)),
+    );
     update(&mut app, Msg::KeyTimeout);
     let _ = View::All;
     let mut times = Vec::new();
@@ -305,7 +373,10 @@ fn main() {
             app.query.text = chars.iter().collect();
             app.query.editing = true;
             let start = Instant::now();
-            update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Char(last), KeyModifiers::NONE)));
+            update(
+                &mut app,
+                Msg::Key(KeyEvent::new(KeyCode::Char(last), KeyModifiers::NONE)),
+            );
             times.push(start.elapsed());
         }
     }
@@ -316,7 +387,10 @@ fn main() {
     let mut starred: Vec<usize> = (0..20).map(|i| i * 4999 % papers).collect();
     let start = Instant::now();
     let base = ForYou::compute(&catalog.text, &starred);
-    println!("For you with 20 stars                        {}", ms(start.elapsed()));
+    println!(
+        "For you with 20 stars                        {}",
+        ms(start.elapsed())
+    );
     let mut times = Vec::new();
     for extra in 0..10 {
         starred.push((extra * 7919 + 13) % papers);
@@ -340,8 +414,15 @@ fn main() {
     catalog.for_you = None;
     if let Some(hwm) = std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(str::to_string))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(str::to_string)
+        })
     {
-        println!("peak memory                                  {}", hwm.trim_start_matches("VmHWM:").trim());
+        println!(
+            "peak memory                                  {}",
+            hwm.trim_start_matches("VmHWM:").trim()
+        );
     }
 }

@@ -686,11 +686,10 @@ fn describe_feed_state(state: &crate::store::FeedState, now: DateTime<Utc>) -> S
             } else {
                 format!("{} times", state.consecutive_failures)
             };
-            let at = attempt.map(|a| format!(" at {}", when(a))).unwrap_or_default();
-            format!(
-                "failed {times}{at}: {}",
-                crate::text::sanitize_line(error)
-            )
+            let at = attempt
+                .map(|a| format!(" at {}", when(a)))
+                .unwrap_or_default();
+            format!("failed {times}{at}: {}", crate::text::sanitize_line(error))
         }
         (None, Some(success), _) => format!("ok {}, {} new", when(success), state.last_new),
         (None, None, _) => "never synced".to_string(),

@@ -529,7 +529,11 @@ mod tests {
     use crate::model::SourceId;
 
     fn item(id: &str, title: &str, authors: &[&str], year: i32) -> Exported {
-        let mut paper = Paper::new(PaperId::from_stored(id.into()), title.into(), SourceId::hf());
+        let mut paper = Paper::new(
+            PaperId::from_stored(id.into()),
+            title.into(),
+            SourceId::hf(),
+        );
         paper.authors = authors.iter().map(|a| a.to_string()).collect();
         paper.published = chrono::TimeZone::with_ymd_and_hms(&Utc, year, 4, 30, 0, 0, 0).single();
         Exported {
@@ -560,12 +564,20 @@ mod tests {
         let forward = bibtex_keys(&[a.clone(), b.clone(), c.clone()]);
         assert_eq!(
             forward,
-            ["lovelace2025sparseb", "lovelace2025sparsea", "lovelace2025dense"]
+            [
+                "lovelace2025sparseb",
+                "lovelace2025sparsea",
+                "lovelace2025dense"
+            ]
         );
         let backward = bibtex_keys(&[c, b, a]);
         assert_eq!(
             backward,
-            ["lovelace2025dense", "lovelace2025sparsea", "lovelace2025sparseb"]
+            [
+                "lovelace2025dense",
+                "lovelace2025sparsea",
+                "lovelace2025sparseb"
+            ]
         );
         assert_eq!(suffix(25), "z");
         assert_eq!(suffix(26), "aa");
@@ -596,7 +608,12 @@ mod tests {
 
     #[test]
     fn markdown_links_only_web_pages_and_escapes_titles() {
-        let mut feed = item("feed:x:00000000000000aa", "A [weird] *title*", &["Ada"], 2025);
+        let mut feed = item(
+            "feed:x:00000000000000aa",
+            "A [weird] *title*",
+            &["Ada"],
+            2025,
+        );
         feed.paper.links.abs = Some("javascript:alert(1)".into());
         feed.state.note = Some("check _this_".into());
         let text = markdown(&[feed]);

@@ -60,7 +60,10 @@ pub fn parse_opml(text: &str) -> Result<Vec<FeedEntry>, FeedsError> {
     loop {
         match reader.read_event() {
             Ok(Event::Start(element) | Event::Empty(element))
-                if element.local_name().as_ref().eq_ignore_ascii_case("outline") =>
+                if element
+                    .local_name()
+                    .as_ref()
+                    .eq_ignore_ascii_case("outline") =>
             {
                 let mut url = None;
                 let mut title = None;
@@ -193,7 +196,12 @@ pub fn import_into_config(path: &Path, feeds: &[FeedEntry]) -> Result<ImportOutc
         .iter()
         .map(|f| same_url(&f.url))
         .collect();
-    let mut names: HashSet<String> = config.sources.feeds.iter().map(|f| f.name.clone()).collect();
+    let mut names: HashSet<String> = config
+        .sources
+        .feeds
+        .iter()
+        .map(|f| f.name.clone())
+        .collect();
     let mut outcome = ImportOutcome::default();
     let mut appended = String::new();
     for feed in feeds {
@@ -257,7 +265,10 @@ pub fn opml(config: &Config) -> String {
     let arxiv = &config.sources.arxiv;
     for category in &arxiv.categories {
         let base = arxiv.rss_base_url.trim().trim_end_matches('/');
-        outline(&format!("arXiv {category}"), &format!("{base}/rss/{category}"));
+        outline(
+            &format!("arXiv {category}"),
+            &format!("{base}/rss/{category}"),
+        );
     }
     for feed in &config.sources.feeds {
         outline(&feed.name, &feed.url);
@@ -361,7 +372,12 @@ mod tests {
         assert_eq!(outcome.added[0].name, "blog 2");
         let config = Config::load(&path, true).unwrap();
         assert_eq!(config.sync.interval_minutes, 5);
-        let names: Vec<&str> = config.sources.feeds.iter().map(|f| f.name.as_str()).collect();
+        let names: Vec<&str> = config
+            .sources
+            .feeds
+            .iter()
+            .map(|f| f.name.as_str())
+            .collect();
         assert_eq!(names, ["blog", "blog 2", "Quote \" and \\ backslash"]);
         let again = import_into_config(&path, &feeds).unwrap();
         assert!(again.added.is_empty());

@@ -89,12 +89,14 @@ impl Catalog {
                 .collect(),
             None => Vec::new(),
         };
-        let text = TextIndex::build(rows.iter().map(|r| IndexDoc {
-            title: &r.title,
-            authors: &r.authors,
-            abstract_text: papers
-                .and_then(|p| p.get(&r.id))
-                .map(|p| p.abstract_text.as_str()),
+        let text = TextIndex::build(rows.iter().map(|r| {
+            IndexDoc {
+                title: &r.title,
+                authors: &r.authors,
+                abstract_text: papers
+                    .and_then(|p| p.get(&r.id))
+                    .map(|p| p.abstract_text.as_str()),
+            }
         }));
         Catalog {
             rows,

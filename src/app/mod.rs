@@ -327,7 +327,12 @@ impl App {
             .parsed
             .highlight_terms()
             .into_iter()
-            .chain(self.view.query().map(|q| q.highlight_terms()).unwrap_or_default())
+            .chain(
+                self.view
+                    .query()
+                    .map(|q| q.highlight_terms())
+                    .unwrap_or_default(),
+            )
             .flat_map(|(_, tokens)| tokens)
             .collect();
         words.sort();
@@ -414,7 +419,9 @@ impl App {
                 let within = RowSet::from_rows(catalog.rows.len(), &rows);
                 let mut scores = self.query.parsed.relevance(&corpus, &within);
                 if let Some(view_query) = self.view.query() {
-                    for (score, more) in scores.iter_mut().zip(view_query.relevance(&corpus, &within))
+                    for (score, more) in scores
+                        .iter_mut()
+                        .zip(view_query.relevance(&corpus, &within))
                     {
                         *score += more;
                     }
@@ -942,7 +949,8 @@ fn on_action(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
         Action::ViewForYou => {
             let effects = app.set_view(View::ForYou);
             if app.catalog.starred_rows().is_empty() {
-                app.message = Some("For you learns from your stars: press s on papers you like".to_string());
+                app.message =
+                    Some("For you learns from your stars: press s on papers you like".to_string());
             }
             effects
         }
@@ -951,7 +959,8 @@ fn on_action(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
             app.sort = Some(next);
             app.message = Some(format!("sorted {}", next.name()));
             if next == SortOrder::Relevance && !app.query.parsed.has_text() {
-                app.message = Some("sorted by relevance: type words with / to rank by them".to_string());
+                app.message =
+                    Some("sorted by relevance: type words with / to rank by them".to_string());
             }
             if next == SortOrder::ForYou && app.catalog.starred_rows().is_empty() {
                 app.message = Some("sorted for you: star papers (s) to teach it".to_string());

@@ -127,13 +127,14 @@ impl EffectRunner {
                 format,
                 file_name,
             } => {
-                let notice = match export_to(&self.store, &papers, format, &self.export_dir, &file_name) {
-                    Ok((count, path)) => {
-                        let papers = if count == 1 { "paper" } else { "papers" };
-                        format!("exported {count} {papers} to {}", path.display())
-                    }
-                    Err(error) => format!("export failed: {error}"),
-                };
+                let notice =
+                    match export_to(&self.store, &papers, format, &self.export_dir, &file_name) {
+                        Ok((count, path)) => {
+                            let papers = if count == 1 { "paper" } else { "papers" };
+                            format!("exported {count} {papers} to {}", path.display())
+                        }
+                        Err(error) => format!("export failed: {error}"),
+                    };
                 queue.push_back(Msg::Notice(notice));
             }
             Effect::Quit => {}

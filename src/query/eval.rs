@@ -225,7 +225,11 @@ mod tests {
     fn fixture() -> Fixture {
         let mut papers = Vec::new();
         let mut add = |id: &str, title: &str, abs: &str, authors: &[&str], d: u32| {
-            let mut p = Paper::new(PaperId::from_stored(id.into()), title.into(), SourceId::hf());
+            let mut p = Paper::new(
+                PaperId::from_stored(id.into()),
+                title.into(),
+                SourceId::hf(),
+            );
             p.abstract_text = abs.into();
             p.authors = authors.iter().map(|a| a.to_string()).collect();
             p.daily_date = Some(day(d));
@@ -297,7 +301,11 @@ mod tests {
                 note: None,
             },
         );
-        let row_of = rows.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
+        let row_of = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id.clone(), i))
+            .collect();
         Fixture {
             rows,
             details,
@@ -329,7 +337,11 @@ mod tests {
                     .iter()
                     .map(|row| {
                         let id = self.rows[row].id.as_str();
-                        if id.starts_with("feed") { 'b' } else { id.chars().last().unwrap_or('?') }
+                        if id.starts_with("feed") {
+                            'b'
+                        } else {
+                            id.chars().last().unwrap_or('?')
+                        }
                     })
                     .collect(),
             }
@@ -361,7 +373,11 @@ mod tests {
         assert_eq!(f.ids("author:turing"), "1");
         assert_eq!(f.ids("note:team"), "1");
         assert_eq!(f.ids("note:experts"), "");
-        assert_eq!(f.ids("cat:cs.lg"), "12", "every category, not only the primary");
+        assert_eq!(
+            f.ids("cat:cs.lg"),
+            "12",
+            "every category, not only the primary"
+        );
         assert_eq!(f.ids("cat:q-bio"), "2");
         assert_eq!(f.ids("cat:cs"), "123");
         assert_eq!(f.ids("source:arxiv"), "1");
@@ -381,7 +397,11 @@ mod tests {
         assert_eq!(f.ids("has:note"), "1");
         assert_eq!(f.ids("upvotes:>50"), "1");
         assert_eq!(f.ids("upvotes:>=50"), "13");
-        assert_eq!(f.ids("upvotes:<50"), "2", "papers without a count never match");
+        assert_eq!(
+            f.ids("upvotes:<50"),
+            "2",
+            "papers without a count never match"
+        );
         assert_eq!(f.ids("stars:>=1000"), "1");
         assert_eq!(f.ids("comments:>0"), "1");
         assert_eq!(f.ids("comments:0"), "2");

@@ -18,8 +18,130 @@ type Vector = Vec<(Feature, f32)>;
 const CENTROID_WORDS: usize = 256;
 /// Similarity from which a starred paper counts as one this paper is "like".
 const LIKE_THRESHOLD: f32 = 0.08;
+/// English function words and the words nearly every paper abstract uses ("model", "learning",
+/// "propose"): they say nothing about a taste. (In a large catalog the document-frequency cut
+/// drops them too; a small one needs the list.)
+const STOPWORDS: &[&str] = &[
+    "a",
+    "about",
+    "across",
+    "after",
+    "all",
+    "also",
+    "an",
+    "and",
+    "any",
+    "are",
+    "as",
+    "at",
+    "be",
+    "been",
+    "before",
+    "between",
+    "both",
+    "but",
+    "by",
+    "can",
+    "do",
+    "each",
+    "for",
+    "from",
+    "given",
+    "has",
+    "have",
+    "how",
+    "if",
+    "in",
+    "into",
+    "is",
+    "it",
+    "its",
+    "it's",
+    "less",
+    "many",
+    "more",
+    "most",
+    "new",
+    "no",
+    "not",
+    "of",
+    "on",
+    "one",
+    "only",
+    "or",
+    "other",
+    "our",
+    "over",
+    "per",
+    "show",
+    "so",
+    "such",
+    "than",
+    "that",
+    "the",
+    "their",
+    "them",
+    "then",
+    "there",
+    "these",
+    "they",
+    "this",
+    "those",
+    "through",
+    "to",
+    "two",
+    "under",
+    "up",
+    "us",
+    "use",
+    "using",
+    "via",
+    "was",
+    "we",
+    "were",
+    "what",
+    "when",
+    "where",
+    "which",
+    "while",
+    "who",
+    "why",
+    "will",
+    "with",
+    "within",
+    "without",
+    "yet",
+    "you",
+    "let",
+    "lets",
+    "make",
+    "makes",
+    "approach",
+    "approaches",
+    "data",
+    "learn",
+    "learned",
+    "learning",
+    "learns",
+    "method",
+    "methods",
+    "model",
+    "models",
+    "paper",
+    "performance",
+    "propose",
+    "proposed",
+    "results",
+    "task",
+    "tasks",
+    "train",
+    "trained",
+    "training",
+    "work",
+];
+
 /// The fields For you reads, with their weights.
-const FIELDS: [(IndexField, f32); 2] = [(IndexField::Title, 2.0), (IndexField::Abstract, 1.0)];
+const FIELDS: [(IndexField, f32); 2] = [(IndexField::Title, 1.0), (IndexField::Abstract, 1.0)];
 
 /// Scores for every row, and what is needed to explain one.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -51,6 +173,9 @@ impl TextIndex {
         for (field, field_weight) in FIELDS {
             let index = self.field(field);
             for term in 0..index.terms.len() {
+                if STOPWORDS.contains(&index.terms[term].as_ref()) {
+                    continue;
+                }
                 for (&row, &tf) in index.postings[term].iter().zip(&index.freqs[term]) {
                     let w = self.weight(field, term, tf, field_weight);
                     if let Some(norm) = norms.get_mut(row as usize) {
@@ -75,6 +200,9 @@ impl TextIndex {
                 let Ok(token) = std::str::from_utf8(token) else {
                     continue;
                 };
+                if STOPWORDS.contains(&token) {
+                    continue;
+                }
                 if let Some(term) = index.term_id(token) {
                     let term = u32::try_from(term).unwrap_or(u32::MAX);
                     *counts.entry((field, term)).or_default() += 1;
@@ -88,7 +216,10 @@ impl TextIndex {
                     .iter()
                     .find(|(f, _)| *f == field)
                     .map_or(1.0, |(_, w)| *w);
-                ((field, term), self.weight(field, term as usize, tf, field_weight))
+                (
+                    (field, term),
+                    self.weight(field, term as usize, tf, field_weight),
+                )
             })
             .filter(|(_, w)| *w > 0.0)
             .collect();

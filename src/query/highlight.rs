@@ -71,6 +71,9 @@ mod tests {
         assert_eq!(marked("Transformers", &["former"]), "Transformers");
         assert_eq!(marked("ΑΒΓ models", &["αβ"]), "[ΑΒ]Γ models");
         assert_eq!(marked("no words", &[]), "no words");
-        assert_eq!(marked("diff diffusion", &["d", "diffusion"]), "[d]iff [diffusion]");
+        assert_eq!(
+            marked("diff diffusion", &["d", "diffusion"]),
+            "[d]iff [diffusion]"
+        );
     }
 }

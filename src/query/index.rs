@@ -436,7 +436,11 @@ pub struct TextIndex {
 impl TextIndex {
     /// Indexes rows in order; row `i` of the iterator is row `i` of the catalog.
     pub fn build<'a>(docs: impl Iterator<Item = IndexDoc<'a>>) -> TextIndex {
-        let mut builders = [FieldBuilder::new(), FieldBuilder::new(), FieldBuilder::new()];
+        let mut builders = [
+            FieldBuilder::new(),
+            FieldBuilder::new(),
+            FieldBuilder::new(),
+        ];
         let mut rows = 0u32;
         let mut has_abstracts = false;
         for doc in docs {
@@ -519,7 +523,11 @@ mod tests {
     fn words_match_the_words_they_start() {
         let index = index(&[
             ("Diffusion models", &["Ada Lovelace"], "We denoise."),
-            ("Transformers", &["Alan Turing"], "Attention over diffusion maps."),
+            (
+                "Transformers",
+                &["Alan Turing"],
+                "Attention over diffusion maps.",
+            ),
             ("Differential privacy", &[], "Noise."),
         ]);
         assert_eq!(rows(&index, IndexField::Title, "diff"), [0, 2]);
@@ -535,11 +543,18 @@ mod tests {
     #[test]
     fn phrases_need_adjacent_words_within_one_author() {
         let index = index(&[
-            ("Sparse transformer layers", &["Ada Lovelace", "Alan Turing"], ""),
+            (
+                "Sparse transformer layers",
+                &["Ada Lovelace", "Alan Turing"],
+                "",
+            ),
             ("Transformer made sparse", &[], ""),
             ("A sparse, transformer-like net", &[], ""),
         ]);
-        assert_eq!(rows(&index, IndexField::Title, "sparse transformer"), [0, 2]);
+        assert_eq!(
+            rows(&index, IndexField::Title, "sparse transformer"),
+            [0, 2]
+        );
         assert_eq!(rows(&index, IndexField::Title, "sparse transf"), [0, 2]);
         assert_eq!(rows(&index, IndexField::Authors, "ada lovelace"), [0]);
         assert!(rows(&index, IndexField::Authors, "lovelace alan").is_empty());
@@ -553,18 +568,33 @@ mod tests {
     fn bm25_prefers_more_and_rarer_matches_in_shorter_text() {
         let index = index(&[
             ("Routing", &[], "routing routing routing experts"),
-            ("Other", &[], "routing and many other words that dilute the match a lot"),
+            (
+                "Other",
+                &[],
+                "routing and many other words that dilute the match a lot",
+            ),
             ("Nothing", &[], "unrelated"),
         ]);
         let all = RowSet::full(3);
         let mut scores = vec![0.0; 3];
         index.score(IndexField::Abstract, &tokens("routing"), &all, &mut scores);
-        assert!(scores[0] > scores[1] && scores[1] > 0.0 && scores[2] == 0.0, "{scores:?}");
+        assert!(
+            scores[0] > scores[1] && scores[1] > 0.0 && scores[2] == 0.0,
+            "{scores:?}"
+        );
         let mut title = vec![0.0; 3];
         index.score(IndexField::Title, &tokens("routing"), &all, &mut title);
-        assert!(title[0] > scores[0], "a title match weighs more: {title:?} {scores:?}");
+        assert!(
+            title[0] > scores[0],
+            "a title match weighs more: {title:?} {scores:?}"
+        );
         let mut none = vec![0.0; 3];
-        index.score(IndexField::Abstract, &tokens("routing"), &RowSet::empty(3), &mut none);
+        index.score(
+            IndexField::Abstract,
+            &tokens("routing"),
+            &RowSet::empty(3),
+            &mut none,
+        );
         assert_eq!(none, [0.0; 3], "only rows in `within` are scored");
     }
 
@@ -576,9 +606,15 @@ mod tests {
         both.and_with(&b);
         assert_eq!(both.count(), (0..130).filter(|r| r % 6 == 0).count());
         a.or_with(&b);
-        assert_eq!(a.count(), (0..130).filter(|r| r % 2 == 0 || r % 3 == 0).count());
+        assert_eq!(
+            a.count(),
+            (0..130).filter(|r| r % 2 == 0 || r % 3 == 0).count()
+        );
         a.invert();
-        assert_eq!(a.count(), (0..130).filter(|r| r % 2 != 0 && r % 3 != 0).count());
+        assert_eq!(
+            a.count(),
+            (0..130).filter(|r| r % 2 != 0 && r % 3 != 0).count()
+        );
         assert!(a.iter().all(|r| r < 130));
         assert_eq!(RowSet::full(130).count(), 130);
         assert!(RowSet::empty(5).is_empty());

@@ -68,13 +68,31 @@ impl SortOrder {
 
 /// The cheat sheet shown in the help overlay, one line per entry.
 pub const CHEAT_SHEET: &[(&str, &str)] = &[
-    ("word \"a phrase\"", "title, abstract, authors, note; diff finds diffusion"),
-    ("a b   a OR b", "both (space is AND); either (OR binds tighter)"),
+    (
+        "word \"a phrase\"",
+        "title, abstract, authors, note; diff finds diffusion",
+    ),
+    (
+        "a b   a OR b",
+        "both (space is AND); either (OR binds tighter)",
+    ),
     ("-word  NOT word  ( )", "leave out; group"),
-    ("title: abs: author: note:", "a word or \"phrase\" in one field"),
-    ("cat:cs.LG source:hf id:", "category, source (hf, arxiv, a feed), id"),
+    (
+        "title: abs: author: note:",
+        "a word or \"phrase\" in one field",
+    ),
+    (
+        "cat:cs.LG source:hf id:",
+        "category, source (hf, arxiv, a feed), id",
+    ),
     ("is:starred is:unread is:read", "your marks"),
     ("has:code has:summary has:note", "what a paper has"),
-    ("upvotes:>50 stars:>=100", "counts; also comments:, <, <=, ="),
-    ("date:2025-04-30 since:7d", "also since:2025-04-01 before:3m"),
+    (
+        "upvotes:>50 stars:>=100",
+        "counts; also comments:, <, <=, =",
+    ),
+    (
+        "date:2025-04-30 since:7d",
+        "also since:2025-04-01 before:3m",
+    ),
 ];

@@ -679,10 +679,7 @@ mod tests {
 
     #[test]
     fn a_leading_minus_or_not_negates_the_next_term() {
-        assert_eq!(
-            parsed("a -b"),
-            Expr::And(vec![word("a"), not(word("b"))])
-        );
+        assert_eq!(parsed("a -b"), Expr::And(vec![word("a"), not(word("b"))]));
         assert_eq!(
             parsed("-(a OR b)"),
             not(Expr::Or(vec![word("a"), word("b")]))
@@ -807,16 +804,32 @@ mod tests {
                     NaiveDate::from_ymd_opt(2025, 4, 1).unwrap(),
                 ))),
             ),
-            ("before:3m", Term::Date(DateTerm::Before(DayRef::DaysAgo(90)))),
+            (
+                "before:3m",
+                Term::Date(DateTerm::Before(DayRef::DaysAgo(90))),
+            ),
         ];
         for (text, want) in cases {
             assert_eq!(parsed(text), Expr::Term(want), "{text}");
         }
-        assert_eq!(parsed("title:Diffusion"), field(TextField::Title, &["diffusion"]));
-        assert_eq!(parsed("abs:routing"), field(TextField::Abstract, &["routing"]));
-        assert_eq!(parsed("author:Lovelace"), field(TextField::Author, &["lovelace"]));
+        assert_eq!(
+            parsed("title:Diffusion"),
+            field(TextField::Title, &["diffusion"])
+        );
+        assert_eq!(
+            parsed("abs:routing"),
+            field(TextField::Abstract, &["routing"])
+        );
+        assert_eq!(
+            parsed("author:Lovelace"),
+            field(TextField::Author, &["lovelace"])
+        );
         assert_eq!(parsed("note:todo"), field(TextField::Note, &["todo"]));
-        assert_eq!(parsed("TITLE:x"), field(TextField::Title, &["x"]), "fields ignore case");
+        assert_eq!(
+            parsed("TITLE:x"),
+            field(TextField::Title, &["x"]),
+            "fields ignore case"
+        );
     }
 
     #[test]
@@ -869,7 +882,8 @@ mod tests {
 
     #[test]
     fn highlight_terms_skip_negated_words() {
-        let query = parse("mixture -dense (title:routing OR \"load balancing\") is:unread").unwrap();
+        let query =
+            parse("mixture -dense (title:routing OR \"load balancing\") is:unread").unwrap();
         let terms: Vec<Vec<String>> = query
             .highlight_terms()
             .into_iter()

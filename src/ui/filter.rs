@@ -37,7 +37,10 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
     lines.push(Line::styled(fit(&query, width), query_style));
     match &app.query.error {
         Some(error) if !app.query.text.is_empty() => {
-            lines.push(Line::styled(fit(&format!("✗ {error}"), width), theme.error()));
+            lines.push(Line::styled(
+                fit(&format!("✗ {error}"), width),
+                theme.error(),
+            ));
         }
         _ => lines.push(Line::default()),
     }
