@@ -20,7 +20,11 @@ fn day() -> NaiveDate {
 }
 
 fn paper(id: &str, title: &str, upvotes: u32, abstract_text: &str) -> Paper {
-    let mut p = Paper::new(PaperId::from_arxiv(id).unwrap(), title.into(), SourceId::hf());
+    let mut p = Paper::new(
+        PaperId::from_arxiv(id).unwrap(),
+        title.into(),
+        SourceId::hf(),
+    );
     p.daily_date = Some(day());
     p.upvotes = Some(upvotes);
     p.abstract_text = abstract_text.into();
@@ -85,7 +89,10 @@ fn open_reader(store: &Store, export_dir: &std::path::Path) -> Reader<TestBacken
 
 fn press(reader: &mut Reader<TestBackend>, keys: &str) {
     for c in keys.chars() {
-        reader.handle(Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)));
+        reader.handle(Msg::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::NONE,
+        )));
     }
 }
 
@@ -122,10 +129,17 @@ fn queries_narrow_and_a_bad_query_keeps_the_last_result_with_its_column() {
     assert!(reader.app.query.error.is_some());
     assert_eq!(shown(&reader).len(), 2, "the last good result stays");
     let text = screen(&mut reader);
-    assert!(text.contains("query column 31: '(' is never closed"), "{text}");
+    assert!(
+        text.contains("query column 31: '(' is never closed"),
+        "{text}"
+    );
     press(&mut reader, "routing OR protein)");
     assert!(reader.app.query.error.is_none());
-    assert_eq!(shown(&reader), ["2504.00003", "2504.00001"], "ranked by relevance");
+    assert_eq!(
+        shown(&reader),
+        ["2504.00003", "2504.00001"],
+        "ranked by relevance"
+    );
     key(&mut reader, KeyCode::Enter);
     let text = screen(&mut reader);
     assert!(text.contains("by relevance"), "{text}");
@@ -220,9 +234,17 @@ fn e_exports_the_list_as_bibtex_and_says_where() {
     assert!(text.contains("eprint = {2504.00003}"), "{text}");
     let message = reader.app.message.clone().unwrap_or_default();
     assert!(message.contains("exported 2 papers to"), "{message}");
-    assert!(message.contains("paperboat-20250430-090000.bib"), "{message}");
+    assert!(
+        message.contains("paperboat-20250430-090000.bib"),
+        "{message}"
+    );
     press(&mut reader, "E");
-    assert!(exports.path().join("paperboat-20250430-090000-2.bib").exists());
+    assert!(
+        exports
+            .path()
+            .join("paperboat-20250430-090000-2.bib")
+            .exists()
+    );
 }
 
 #[test]
@@ -233,7 +255,10 @@ fn for_you_explains_itself_and_learns_from_a_star() {
     view(&mut reader, "7");
     assert_eq!(reader.app.view, View::ForYou);
     let text = screen(&mut reader);
-    assert!(text.contains("For you learns what you like from your stars."), "{text}");
+    assert!(
+        text.contains("For you learns what you like from your stars."),
+        "{text}"
+    );
     // Star the sparse-experts paper from the All view.
     view(&mut reader, "3");
     press(&mut reader, "/scaling");
@@ -246,7 +271,10 @@ fn for_you_explains_itself_and_learns_from_a_star() {
         Some("2504.00003"),
         "the other experts paper leads"
     );
-    assert!(!shown(&reader).contains(&"2504.00001".to_string()), "starred papers are not listed");
+    assert!(
+        !shown(&reader).contains(&"2504.00001".to_string()),
+        "starred papers are not listed"
+    );
     let text = screen(&mut reader);
     assert!(text.contains("For you: like 1 starred paper:"), "{text}");
     assert!(text.contains("for you"), "{text}");
