@@ -151,6 +151,7 @@ fn parse_id(text: &str) -> Result<PaperId, String> {
 
 /// Runs the program with the process's arguments.
 pub fn main() -> ExitCode {
+    crate::app::runtime::mark_process_start();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => return usage_error(&error),

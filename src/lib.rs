@@ -21,6 +21,7 @@ pub mod query;
 pub mod source;
 pub mod store;
 pub mod sync;
+pub mod synth;
 pub mod terminal;
 pub mod text;
 pub mod ui;

@@ -24,6 +24,14 @@ use crate::store::{Store, StoreError};
 use crate::sync::SyncCommand;
 use crate::ui::{self, Theme};
 
+/// When the process started, for the "first frame drawn after N ms" log line.
+static PROCESS_START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+
+/// Records the process start; call first thing in `main`.
+pub fn mark_process_start() {
+    let _ = PROCESS_START.set(Instant::now());
+}
+
 /// How often the clock ticks while something moves on screen (spinner, pending chord).
 const TICK: Duration = Duration::from_millis(100);
 
@@ -436,7 +444,14 @@ pub fn run_reader(options: ReaderOptions) -> anyhow::Result<()> {
         };
         // The first frame, from the cache, before any network.
         reader.draw()?;
-        tracing::info!(papers = reader.app.catalog.rows.len(), "first frame drawn");
+        let since_start = PROCESS_START
+            .get()
+            .map(|start| start.elapsed().as_secs_f64() * 1e3);
+        tracing::info!(
+            papers = reader.app.catalog.rows.len(),
+            ms_since_process_start = since_start,
+            "first frame drawn"
+        );
 
         let (inbox_tx, mut inbox) = mpsc::unbounded_channel();
         let sources = crate::sync::sources_from_config(&options.config, None, None);

@@ -30,22 +30,27 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
         frame.render_widget(Paragraph::new(empty_notice(app, theme, width)), inner);
         return;
     }
-    let lines: Vec<Line<'_>> = app
-        .visible
-        .iter()
-        .enumerate()
-        .skip(app.list_offset)
-        .take(usize::from(inner.height))
-        .filter_map(|(position, &row)| {
-            let row = app.catalog.rows.get(row)?;
-            Some(row_line(
+    let on_screen = || {
+        app.visible
+            .iter()
+            .enumerate()
+            .skip(app.list_offset)
+            .take(usize::from(inner.height))
+            .filter_map(|(position, &row)| Some((position, app.catalog.rows.get(row)?)))
+    };
+    // Feeds without counts (most RSS, the demo) get the upvote column's room for titles.
+    let show_upvotes = on_screen().any(|(_, row)| row.upvotes.is_some());
+    let lines: Vec<Line<'_>> = on_screen()
+        .map(|(position, row)| {
+            row_line(
                 app,
                 theme,
                 row,
                 width,
                 position == app.selected,
+                show_upvotes,
                 &words,
-            ))
+            )
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
@@ -129,6 +134,7 @@ fn row_line<'a>(
     row: &ListRow,
     width: usize,
     selected: bool,
+    show_upvotes: bool,
     words: &[String],
 ) -> Line<'a> {
     let starred = app.catalog.is_starred(&row.id);
@@ -147,8 +153,9 @@ fn row_line<'a>(
         _ => 2,
     });
     let mut badges = badges.join("·");
-    // Fixed columns: star, space, unread, space, upvotes(4), space … space, badges, space, date.
-    let fixed = 1 + 1 + 1 + 1 + 4 + 1;
+    // Fixed columns: star, space, unread, space, [upvotes(4), space,] … badges, space, date.
+    let upvote_columns = if show_upvotes { 4 + 1 } else { 0 };
+    let fixed = 1 + 1 + 1 + 1 + upvote_columns;
     let tail_max = width.saturating_sub(fixed + 12);
     badges = fit(&badges, tail_max.saturating_sub(date.width() + 2).min(16));
     let tail = if width > fixed + 12 + date.width() {
@@ -168,9 +175,11 @@ fn row_line<'a>(
         Span::raw(" "),
         Span::styled(unread, theme.unread()),
         Span::raw(" "),
-        Span::styled(upvotes, theme.upvotes()),
-        Span::raw(" "),
     ];
+    if show_upvotes {
+        spans.push(Span::styled(upvotes, theme.upvotes()));
+        spans.push(Span::raw(" "));
+    }
     spans.extend(super::highlighted(
         &title,
         words,
