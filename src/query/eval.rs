@@ -108,6 +108,16 @@ pub fn evaluate(expr: &Expr, corpus: &Corpus<'_>) -> RowSet {
     }
 }
 
+/// `text` starts with the lowercased `prefix`, ignoring case, without allocating for ASCII.
+fn starts_with(text: &str, prefix: &str) -> bool {
+    if text.is_ascii() {
+        text.len() >= prefix.len()
+            && text.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+    } else {
+        text.to_lowercase().starts_with(prefix)
+    }
+}
+
 fn evaluate_term(term: &Term, corpus: &Corpus<'_>) -> RowSet {
     let len = corpus.rows.len();
     let rows = corpus.rows;
@@ -138,28 +148,36 @@ fn evaluate_term(term: &Term, corpus: &Corpus<'_>) -> RowSet {
             set
         }
         Term::Category(prefix) => RowSet::from_fn(len, |row| match corpus.details(row) {
-            Some(details) => details
-                .categories
-                .iter()
-                .any(|c| c.to_lowercase().starts_with(prefix.as_str())),
+            Some(details) => details.categories.iter().any(|c| starts_with(c, prefix)),
             None => rows[row]
                 .primary_category
                 .as_deref()
-                .is_some_and(|c| c.to_lowercase().starts_with(prefix.as_str())),
+                .is_some_and(|c| starts_with(c, prefix)),
         }),
         Term::Source(prefix) => RowSet::from_fn(len, |row| {
             rows[row].sources.iter().any(|source| {
-                source.as_str().to_lowercase().starts_with(prefix.as_str())
-                    || source.badge().to_lowercase().starts_with(prefix.as_str())
+                starts_with(source.as_str(), prefix) || starts_with(source.badge(), prefix)
             })
         }),
-        Term::Id(prefix) => RowSet::from_fn(len, |row| {
-            rows[row]
-                .id
-                .as_str()
-                .to_lowercase()
-                .starts_with(prefix.as_str())
-        }),
+        Term::Id(prefix) => RowSet::from_fn(len, |row| starts_with(rows[row].id.as_str(), prefix)),
+        Term::Flag(flag @ (Flag::Starred | Flag::Read | Flag::Unread | Flag::Note)) => {
+            // User state is small: walk it rather than hash every row's id.
+            let mut set = RowSet::empty(len);
+            for (id, state) in corpus.user {
+                let holds = match flag {
+                    Flag::Starred => state.is_starred(),
+                    Flag::Note => state.note.is_some(),
+                    _ => state.read,
+                };
+                if let (true, Some(&row)) = (holds, corpus.row_of.get(id)) {
+                    set.insert(row);
+                }
+            }
+            if *flag == Flag::Unread {
+                set.invert();
+            }
+            set
+        }
         Term::Flag(flag) => RowSet::from_fn(len, |row| {
             let state = corpus.state(row);
             match flag {
