@@ -178,16 +178,11 @@ fn evaluate_term(term: &Term, corpus: &Corpus<'_>) -> RowSet {
             }
             set
         }
-        Term::Flag(flag) => RowSet::from_fn(len, |row| {
-            let state = corpus.state(row);
-            match flag {
-                Flag::Starred => state.is_some_and(UserState::is_starred),
-                Flag::Read => state.is_some_and(|s| s.read),
-                Flag::Unread => !state.is_some_and(|s| s.read),
-                Flag::Note => state.is_some_and(|s| s.note.is_some()),
-                Flag::Code => rows[row].has_code,
-                Flag::Summary => corpus.details(row).is_some_and(|d| d.has_summary),
-            }
+        Term::Flag(flag) => RowSet::from_fn(len, |row| match flag {
+            Flag::Code => rows[row].has_code,
+            Flag::Summary => corpus.details(row).is_some_and(|d| d.has_summary),
+            // Walked through the user map above.
+            Flag::Starred | Flag::Read | Flag::Unread | Flag::Note => false,
         }),
         Term::Count { field, cmp, value } => RowSet::from_fn(len, |row| {
             let have = match field {
