@@ -43,10 +43,6 @@ pub struct Corpus<'a> {
 }
 
 impl Corpus<'_> {
-    fn state(&self, row: usize) -> Option<&UserState> {
-        self.rows.get(row).and_then(|r| self.user.get(&r.id))
-    }
-
     fn details(&self, row: usize) -> Option<&RowDetails> {
         self.details.get(row)
     }
