@@ -119,14 +119,17 @@ fn star_toggles_and_is_written_through() {
     let id = PaperId::from_stored("2504.00001".into());
     assert!(app.catalog.is_starred(&id));
     assert!(matches!(
-        effects.last(),
-        Some(Effect::SaveUserState { id: saved, state, .. }) if *saved == id && state.is_starred()
+        effects.as_slice(),
+        [.., Effect::SaveUserState { id: saved, state, .. }, Effect::RankForYou(job)]
+            if *saved == id && state.is_starred() && job.starred.len() == 1
     ));
     let effects = press(&mut app, "s");
     assert!(!app.catalog.is_starred(&id));
-    assert!(
-        matches!(effects.as_slice(), [Effect::SaveUserState { state, .. }] if !state.is_starred())
-    );
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::SaveUserState { state, .. }, Effect::RankForYou(job)]
+            if !state.is_starred() && job.starred.is_empty()
+    ));
 }
 
 #[test]

@@ -1,4 +1,5 @@
-//! The help overlay, generated from the keymap and each action's doc line so it cannot drift.
+//! The help overlay, generated from the keymap and each action's doc line so it cannot drift,
+//! then the query language's cheat sheet.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -56,9 +57,18 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
     }
     lines.push(Line::default());
     lines.push(Line::styled(
-        "Filter: type words; Enter keeps, Esc clears",
-        theme.muted(),
+        "Filter queries (/): Enter keeps, Esc clears",
+        theme.label(),
     ));
+    for (syntax, meaning) in crate::query::CHEAT_SHEET {
+        let syntax = pad(syntax, 30.min(inner_width / 2));
+        let meaning = fit(meaning, inner_width.saturating_sub(syntax.len() + 1));
+        lines.push(Line::from(vec![
+            Span::styled(syntax, theme.badge()),
+            Span::raw(" "),
+            Span::raw(meaning),
+        ]));
+    }
     let scroll = usize::from(app.help_scroll).min(lines.len().saturating_sub(1));
     let visible: Vec<Line<'_>> = lines
         .into_iter()

@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use unicode_width::UnicodeWidthStr;
 
 use super::{Theme, fit, pad};
-use crate::app::{App, Focus};
+use crate::app::{App, Focus, View};
 use crate::model::ListRow;
 
 pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
@@ -25,6 +25,7 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
         return;
     }
     let width = usize::from(inner.width);
+    let words = app.highlight_words();
     if app.visible.is_empty() {
         frame.render_widget(Paragraph::new(empty_notice(app, theme, width)), inner);
         return;
@@ -48,6 +49,7 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
                 width,
                 position == app.selected,
                 show_upvotes,
+                &words,
             )
         })
         .collect();
@@ -73,6 +75,9 @@ fn title(app: &App, width: usize) -> String {
         app.view.name(app.today()),
         if count == 1 { "" } else { "s" },
     );
+    if let Some(sort) = app.sort_order() {
+        text.push_str(&format!(" · {}", sort.name()));
+    }
     if !app.query.text.is_empty() {
         text.push_str(&format!(" · /{}", app.query.text));
     }
@@ -93,6 +98,22 @@ fn empty_notice<'a>(app: &App, theme: &Theme, width: usize) -> Vec<Line<'a>> {
             "Press r to sync now."
         };
         lines.push(Line::from(fit(follow, width)));
+    } else if app.view == View::ForYou && app.catalog.starred_rows().is_empty() {
+        for line in [
+            "For you learns what you like from your stars.",
+            "Press s on papers you like (in any view); unread papers",
+            "like them then show up here, best first, and the detail",
+            "pane says why each one was picked.",
+        ] {
+            lines.push(Line::from(fit(line, width)));
+        }
+    } else if app.view == View::ForYou && app.catalog.for_you.is_none() {
+        lines.push(Line::from(fit("Ranking papers like your stars…", width)));
+    } else if app.view == View::ForYou && app.query.text.is_empty() {
+        lines.push(Line::from(fit(
+            "Nothing unread is like your starred papers yet.",
+            width,
+        )));
     } else if !app.query.text.is_empty() {
         lines.push(Line::from(fit(
             &format!(
@@ -114,6 +135,7 @@ fn row_line<'a>(
     width: usize,
     selected: bool,
     show_upvotes: bool,
+    words: &[String],
 ) -> Line<'a> {
     let starred = app.catalog.is_starred(&row.id);
     let read = app.catalog.is_read(&row.id);
@@ -158,7 +180,12 @@ fn row_line<'a>(
         spans.push(Span::styled(upvotes, theme.upvotes()));
         spans.push(Span::raw(" "));
     }
-    spans.push(Span::styled(title, title_style));
+    spans.extend(super::highlighted(
+        &title,
+        words,
+        title_style,
+        theme.highlight(),
+    ));
     if !tail.is_empty() {
         spans.push(Span::raw(" "));
         spans.push(Span::styled(badges, theme.badge()));

@@ -10,7 +10,8 @@ pub mod status;
 pub mod theme;
 
 use ratatui::Frame;
-use ratatui::text::Line;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
@@ -60,6 +61,27 @@ pub fn fit(text: &str, width: usize) -> String {
     }
     out.push('…');
     out
+}
+
+/// `text` as spans in `base`, with the parts that `words` match (see `query::highlight`) in
+/// `base` patched with `mark`.
+pub fn highlighted<'a>(text: &str, words: &[String], base: Style, mark: Style) -> Vec<Span<'a>> {
+    let mut spans = Vec::new();
+    let mut last = 0;
+    for range in crate::query::highlight::ranges(text, words) {
+        if range.start > last {
+            spans.push(Span::styled(text[last..range.start].to_string(), base));
+        }
+        spans.push(Span::styled(
+            text[range.clone()].to_string(),
+            base.patch(mark),
+        ));
+        last = range.end;
+    }
+    if last < text.len() || spans.is_empty() {
+        spans.push(Span::styled(text[last..].to_string(), base));
+    }
+    spans
 }
 
 /// Pads `text` with spaces to exactly `width` columns (cutting it first when longer).
