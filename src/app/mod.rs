@@ -683,6 +683,13 @@ fn on_query_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         _ => return Vec::new(),
     }
     app.refresh_visible();
+    if app.query.editing {
+        // A changed query puts the best match on top; select it (Esc, by contrast, returns to
+        // the full list and keeps the paper being read).
+        app.selected = 0;
+        app.list_offset = 0;
+        app.sync_selection();
+    }
     app.load_selected()
 }
 

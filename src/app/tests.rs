@@ -405,3 +405,19 @@ fn empty_catalog_is_safe_for_every_key() {
     assert!(app.visible.is_empty());
     assert!(!app.quit);
 }
+
+#[test]
+fn typing_a_query_selects_the_best_match() {
+    let mut app = app();
+    press(&mut app, "jjj");
+    assert_eq!(selected(&app), "2504.00003");
+    press(&mut app, "/paper 7");
+    assert_eq!(app.selected, 0);
+    assert_eq!(selected(&app), "2504.00007");
+    update(&mut app, key(KeyCode::Esc));
+    assert_eq!(
+        selected(&app),
+        "2504.00007",
+        "Esc keeps the paper being read"
+    );
+}
