@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::Paragraph;
 
 use super::{Theme, fit};
 use crate::app::{App, Focus};
@@ -14,29 +14,22 @@ use crate::model::{ListRow, Paper, PaperId};
 const SHOWN_AUTHORS: usize = 6;
 
 pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(app.focus == Focus::Detail))
-        .title(Span::styled(" Detail ", theme.title()));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    if inner.width == 0 || inner.height == 0 {
+    let Some(inner) = super::pane(
+        frame,
+        area,
+        " Detail ".to_string(),
+        app.focus == Focus::Detail,
+        theme,
+    ) else {
         return;
-    }
+    };
     let width = usize::from(inner.width);
     let lines = match (app.selected_row(), app.detail.as_ref()) {
         (None, _) => vec![Line::styled("No paper selected.", theme.muted())],
         (Some(row), Some(paper)) if paper.id == row.id => paper_lines(app, paper, theme, width),
         (Some(row), _) => row_lines(app, row, theme, width),
     };
-    // Never scroll past the end: the last line stays at the bottom at most.
-    let max_scroll = lines.len().saturating_sub(usize::from(inner.height));
-    let scroll = usize::from(app.detail_scroll).min(max_scroll);
-    let visible: Vec<Line<'_>> = lines
-        .into_iter()
-        .skip(scroll)
-        .take(usize::from(inner.height))
-        .collect();
+    let visible = super::scrolled(lines, app.detail_scroll, inner.height);
     frame.render_widget(Paragraph::new(visible), inner);
 }
 

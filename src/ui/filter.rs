@@ -4,23 +4,23 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
 use super::{Theme, fit, pad};
 use crate::app::{App, Focus, SourceSync, View};
 
 pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(app.focus == Focus::Filter))
-        .title(Span::styled(" Filter ", theme.title()));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    if inner.width == 0 || inner.height == 0 {
+    let Some(inner) = super::pane(
+        frame,
+        area,
+        " Filter ".to_string(),
+        app.focus == Focus::Filter,
+        theme,
+    ) else {
         return;
-    }
+    };
     let width = usize::from(inner.width);
     let mut lines = Vec::new();
     let cursor = if app.query.editing { "▏" } else { "" };

@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
 use super::{Theme, fit, pad};
@@ -12,18 +12,15 @@ use crate::app::{App, Focus, View};
 use crate::model::ListRow;
 
 pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(app.focus == Focus::List))
-        .title(Span::styled(
-            title(app, usize::from(area.width.saturating_sub(4))),
-            theme.title(),
-        ));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    if inner.width == 0 || inner.height == 0 {
+    let Some(inner) = super::pane(
+        frame,
+        area,
+        title(app, usize::from(area.width.saturating_sub(4))),
+        app.focus == Focus::List,
+        theme,
+    ) else {
         return;
-    }
+    };
     let width = usize::from(inner.width);
     let words = app.highlight_words();
     if app.visible.is_empty() {

@@ -40,6 +40,34 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
     }
 }
 
+/// Draws a bordered pane with `title` and returns the area inside the border, or `None` when
+/// nothing fits inside.
+pub fn pane(
+    frame: &mut Frame<'_>,
+    area: ratatui::layout::Rect,
+    title: String,
+    focused: bool,
+    theme: &Theme,
+) -> Option<ratatui::layout::Rect> {
+    let block = ratatui::widgets::Block::default()
+        .borders(ratatui::widgets::Borders::ALL)
+        .border_style(theme.border(focused))
+        .title(ratatui::text::Span::styled(title, theme.title()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    (inner.width > 0 && inner.height > 0).then_some(inner)
+}
+
+/// The `height` lines from `scroll` on, never scrolling past the last line.
+pub fn scrolled(lines: Vec<Line<'_>>, scroll: u16, height: u16) -> Vec<Line<'_>> {
+    let max_scroll = lines.len().saturating_sub(usize::from(height));
+    lines
+        .into_iter()
+        .skip(usize::from(scroll).min(max_scroll))
+        .take(usize::from(height))
+        .collect()
+}
+
 /// Cuts `text` to at most `width` display columns (CJK and emoji count two), ending in `…`
 /// when cut.
 pub fn fit(text: &str, width: usize) -> String {
