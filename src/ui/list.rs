@@ -95,6 +95,21 @@ fn empty_notice<'a>(app: &App, theme: &Theme, width: usize) -> Vec<Line<'a>> {
             "Press r to sync now."
         };
         lines.push(Line::from(fit(follow, width)));
+        // The status bar has room for one error; here every failed source gets a wrapped line.
+        let failures = app
+            .sync
+            .sources
+            .iter()
+            .filter_map(|(id, state)| match state {
+                crate::app::SourceSync::Failed(error) => Some(format!("{}: {error}", id.badge())),
+                _ => None,
+            });
+        for failure in failures {
+            lines.push(Line::default());
+            for part in textwrap::wrap(&failure, width.max(1)) {
+                lines.push(Line::styled(part.into_owned(), theme.error()));
+            }
+        }
     } else if app.view == View::ForYou && app.catalog.starred_rows().is_empty() {
         for line in [
             "For you learns what you like from your stars.",
