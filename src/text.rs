@@ -293,13 +293,15 @@ fn word_end(text: &str, mut pos: usize) -> (usize, usize) {
     let bytes = text.as_bytes();
     let mut chars = 0;
     while pos < bytes.len() {
-        // Tight loop over printable ASCII other than space: almost all of real text.
-        let ascii_run = bytes[pos..]
-            .iter()
-            .take_while(|b| (0x21..0x7f).contains(*b))
-            .count();
-        pos += ascii_run;
-        chars += ascii_run;
+        // Printable ASCII with single spaces, eight bytes at a time: almost all of real text.
+        let run = &bytes[pos..pos + printable_ascii_run(&bytes[pos..])];
+        if let Some(double) = memchr::memmem::find(run, b"  ") {
+            return (pos + double, chars + double);
+        }
+        // A space at the end of the run is decided by what follows it, below.
+        let take = run.len() - usize::from(run.last() == Some(&b' '));
+        pos += take;
+        chars += take;
         let Some(&b) = bytes.get(pos) else { break };
         if b == b' ' {
             let next_is_word = match bytes.get(pos + 1) {
@@ -329,6 +331,32 @@ fn word_end(text: &str, mut pos: usize) -> (usize, usize) {
         chars += 1;
     }
     (pos, chars)
+}
+
+/// How many bytes at the start of `bytes` are printable ASCII or spaces (0x20..=0x7e), checked
+/// a word at a time: the scans of the layout and control stages skip plain prose with it.
+fn printable_ascii_run(bytes: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut count = 0;
+    for chunk in bytes.chunks_exact(8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(word);
+        // A byte below 0x20, or above 0x7e (0x7f and everything non-ASCII), sets its high bit
+        // in one of these (the classic "has less" / "has more" word tests).
+        let below = word.wrapping_sub(0x20 * ONES) & !word & HIGH;
+        let above = (word.wrapping_add(ONES) | word) & HIGH;
+        if below | above != 0 {
+            break;
+        }
+        count += 8;
+    }
+    count
+        + bytes[count..]
+            .iter()
+            .take_while(|b| (0x20..0x7f).contains(*b))
+            .count()
 }
 
 fn is_ascii_space(b: u8) -> bool {
@@ -400,9 +428,10 @@ fn is_removed_char(ch: char) -> bool {
 fn next_control(text: &str, mut pos: usize) -> usize {
     let bytes = text.as_bytes();
     while pos < bytes.len() {
-        let b = bytes[pos];
+        pos += printable_ascii_run(&bytes[pos..]);
+        let Some(&b) = bytes.get(pos) else { break };
         if b.is_ascii() {
-            if !((0x20..0x7f).contains(&b) || b == b'\n') {
+            if b != b'\n' {
                 return pos;
             }
             pos += 1;
@@ -972,7 +1001,7 @@ fn skip_hidden_element(bytes: &[u8], from: usize, name: &str) -> usize {
 /// Renders light LaTeX as readable text: math delimiters removed, known macros replaced,
 /// sub- and superscripts, accents, dashes and quotes. Unknown macros are kept as written.
 fn render_latex(text: &str) -> Cow<'_, str> {
-    if !text.bytes().any(|b| LATEX_SPECIAL[usize::from(b)]) {
+    if !needs_latex(text) {
         return Cow::Borrowed(text);
     }
     let mut renderer = LatexRenderer::new(text);
@@ -992,6 +1021,28 @@ const fn latex_special_table() -> [bool; 256] {
 }
 
 static LATEX_SPECIAL: [bool; 256] = latex_special_table();
+
+/// The special bytes that can change text on their own. The others the renderer copies as
+/// written unless they pair up: a lone `-` (only `--` and `---` become dashes), `'` (a closing
+/// quote needs an opening ``` `` ```) and `}` (a group is found from its `{`).
+static LATEX_ACTIVE: [bool; 256] = {
+    let mut table = [false; 256];
+    let active = b"\\$^_{~`";
+    let mut i = 0;
+    while i < active.len() {
+        table[active[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
+
+/// False when rendering would copy `text` unchanged: the common case of prose with hyphens
+/// and apostrophes, which then skips the renderer altogether.
+fn needs_latex(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.iter().any(|b| LATEX_ACTIVE[usize::from(*b)])
+        || memchr::memmem::find(bytes, b"--").is_some()
+}
 
 struct LatexRenderer<'a> {
     src: &'a str,
@@ -2918,8 +2969,96 @@ mod tests {
         assert_eq!(output.trim(), output);
     }
 
+    /// The byte-at-a-time `word_end` the word-at-a-time one replaced.
+    fn word_end_one_byte_at_a_time(text: &str, mut pos: usize) -> (usize, usize) {
+        let bytes = text.as_bytes();
+        let mut chars = 0;
+        while pos < bytes.len() {
+            let ascii_run = bytes[pos..]
+                .iter()
+                .take_while(|b| (0x21..0x7f).contains(*b))
+                .count();
+            pos += ascii_run;
+            chars += ascii_run;
+            let Some(&b) = bytes.get(pos) else { break };
+            if b == b' ' {
+                let next_is_word = match bytes.get(pos + 1) {
+                    Some(next) if next.is_ascii() => !is_ascii_space(*next),
+                    Some(_) => text[pos + 1..]
+                        .chars()
+                        .next()
+                        .is_some_and(|c| !c.is_whitespace()),
+                    None => false,
+                };
+                if !next_is_word {
+                    return (pos, chars);
+                }
+                pos += 1;
+            } else if b.is_ascii() {
+                if is_ascii_space(b) {
+                    return (pos, chars);
+                }
+                pos += 1;
+            } else {
+                match text[pos..].chars().next() {
+                    Some(ch) if ch.is_whitespace() => return (pos, chars),
+                    Some(ch) => pos += ch.len_utf8(),
+                    None => return (pos, chars),
+                }
+            }
+            chars += 1;
+        }
+        (pos, chars)
+    }
+
+    /// The byte-at-a-time `next_control` the word-at-a-time one replaced.
+    fn next_control_one_byte_at_a_time(text: &str, mut pos: usize) -> usize {
+        let bytes = text.as_bytes();
+        while pos < bytes.len() {
+            let b = bytes[pos];
+            if b.is_ascii() {
+                if !((0x20..0x7f).contains(&b) || b == b'\n') {
+                    return pos;
+                }
+                pos += 1;
+            } else {
+                let Some(ch) = text[pos..].chars().next() else {
+                    return pos;
+                };
+                if ch.is_whitespace() || is_removed_char(ch) || ch.is_control() {
+                    return pos;
+                }
+                pos += ch.len_utf8();
+            }
+        }
+        pos
+    }
+
+    fn scans_agree(raw: &str) -> Result<(), TestCaseError> {
+        for (pos, _) in raw.char_indices() {
+            prop_assert_eq!(
+                next_control(raw, pos),
+                next_control_one_byte_at_a_time(raw, pos)
+            );
+            if whitespace_at(raw, pos).is_none() {
+                prop_assert_eq!(word_end(raw, pos), word_end_one_byte_at_a_time(raw, pos));
+            }
+        }
+        Ok(())
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+        #[test]
+        fn word_at_a_time_scans_agree_with_byte_at_a_time(raw in plain_looking_text()) {
+            scans_agree(&raw)?;
+        }
+
+        #[test]
+        fn word_at_a_time_scans_agree_on_hostile_text(raw in hostile_text()) {
+            scans_agree(&raw)?;
+        }
 
         #[test]
         fn normalize_line_is_clean_and_idempotent(raw in hostile_text()) {
@@ -2957,6 +3096,24 @@ mod tests {
         fn plain_looking_text_takes_the_shortcut_unchanged(raw in plain_looking_text()) {
             for layout in [Layout::Line, Layout::Block] {
                 prop_assert_eq!(normalize(&raw, layout), normalize_by_passes(&raw, layout));
+            }
+        }
+
+        #[test]
+        fn text_the_renderer_would_copy_skips_it(raw in plain_looking_text()) {
+            if !needs_latex(&raw) {
+                let mut renderer = LatexRenderer::new(&raw);
+                renderer.run(0, raw.len(), false, 0);
+                prop_assert_eq!(renderer.out, raw);
+            }
+        }
+
+        #[test]
+        fn hostile_text_the_renderer_would_copy_skips_it(raw in hostile_text()) {
+            if !needs_latex(&raw) {
+                let mut renderer = LatexRenderer::new(&raw);
+                renderer.run(0, raw.len(), false, 0);
+                prop_assert_eq!(renderer.out, raw);
             }
         }
 
