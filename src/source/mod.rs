@@ -7,6 +7,7 @@ pub mod feed;
 mod feed_stream;
 pub mod fetch;
 pub mod hf_daily;
+mod json_stream;
 
 use std::io::BufRead;
 use std::time::Duration;
