@@ -112,7 +112,7 @@ def cell(n, metric, tool):
     m = statistics.median(xs)
     return m, "%s (%s–%s)" % (fmt(m), fmt(min(xs)), fmt(max(xs)))
 out = []
-for n in sorted({k[0] for k in runs}):
+for n in sorted({k[0] for k in runs if k[0] > 0}):
     reps = len(runs.get((n, "ingest_ms", "paperboat"), runs.get((n, "start_ms", "paperboat"), [])))
     out.append("### %s papers — medians of %d runs (min–max)\n" % (f"{n:,}", reps))
     out.append("| measure | unit | paperboat | newsboat | newsboat / paperboat |")
