@@ -13,6 +13,7 @@ pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod keymap;
+pub mod link;
 pub mod logging;
 pub mod model;
 pub mod source;

@@ -209,12 +209,11 @@ pub(crate) fn is_web_url(url: &str) -> bool {
     })
 }
 
-/// A link from a feed, kept only when it is an http(s) URL with no whitespace or control
-/// characters: links are opened in a browser and shown on screen, and feeds are untrusted.
+/// A link from a feed, kept only when `crate::link` deems it safe (a well-formed http(s) URL
+/// with nothing a terminal or browser could be tricked by): links are opened in a browser and
+/// shown on screen, and feeds are untrusted.
 pub(crate) fn web_url(raw: &str) -> Option<String> {
-    let url = raw.trim();
-    let clean = !url.is_empty() && !url.chars().any(|c| c.is_whitespace() || c.is_control());
-    (clean && is_web_url(url)).then(|| url.to_string())
+    crate::link::safe_web_url(raw)
 }
 
 /// Splits a `dc:creator`-style author list ("A, B and C", "A, B, and C") into names.
