@@ -35,10 +35,10 @@ pub const FEED_ONLY_SEQUENCES: &[&[u8]] = &[
     b"\x1bX",
     b"\x1b[999;999H",
     b"\x1b[38;5;199m",
-    b"\x1b[6n",
+    b"\x1b[5n",
     b"\x1b[21t",
     b"\x1b[3J",
-    b"\x1b[?1049l",
+    b"\x1b[?47l",
     b"\x1b[?1000h",
     b"\x1bc",
     // U+009B (8-bit CSI) and U+009D (8-bit OSC) as UTF-8.
@@ -68,7 +68,7 @@ pub fn hostile_run(tag: &str) -> String {
         "jump\x1b[999;999H ".into(),
         "colour\x1b[38;5;199m\x1b[1;5;7m\x1b[0m ".into(),
         // Ask the terminal to answer (input injection) and to leave the alternate screen.
-        "ask\x1b[6n\x1b[21t\x1b[?1049l\x1b[?1000h ".into(),
+        "ask\x1b[5n\x1b[21t\x1b[?1049l\x1b[?47l\x1b[?1000h ".into(),
         // OSC 52 clipboard write, OSC 8 hyperlink, OSC 0 window title, ST- and BEL-terminated.
         format!("clip\x1b]52;c;{OSC52_PAYLOAD}\x07 "),
         format!("link\x1b]8;;{OSC8_TARGET}\x1b\\shown\x1b]8;;\x1b\\ "),
@@ -76,7 +76,7 @@ pub fn hostile_run(tag: &str) -> String {
         // DCS, APC, PM and SOS strings, and a full reset.
         "strings\x1bPPWNED-DCS\x1b\\\x1b_PWNED-APC\x1b\\\x1b^PWNED-PM\x1b\\\x1bXPWNED-SOS\x1b\\\x1bc ".into(),
         // 8-bit CSI (U+009B) with its parameters.
-        "csi8\u{9b}31m\u{9b}999;999H\u{9b}6n ".into(),
+        "csi8\u{9b}31m\u{9b}999;999H\u{9b}5n ".into(),
         // BEL, backspace, carriage return.
         "bell\x07\x07 back\x08\x08space carriage\rreturn ".into(),
         // Bidi override and isolates, zero-width characters.
