@@ -18,7 +18,7 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 const DEFAULT_RUNS: usize = 10;
-const DEFAULT_SEED: u64 = 0x5eed_0f_b0a7;
+const DEFAULT_SEED: u64 = 0x5eed_f00d_b0a7;
 /// Papers in every answer: enough that a sync spends most of its time writing.
 const ITEMS: usize = 2000;
 

@@ -1,27 +1,5 @@
-//! Fuzzes the TOML config and the key bindings it carries: `Config::parse`, then
-//! `Keymap::with_overrides`, the sources and sync settings built from it, and key spellings.
+//! Fuzzes the TOML config and its key bindings (`Config::parse`, `Keymap::with_overrides`).
+//! The body lives in `paperboat_fuzz`, shared with `tests/fuzz_smoke.rs`.
 #![no_main]
 
-use std::path::Path;
-
-use libfuzzer_sys::fuzz_target;
-use paperboat::config::Config;
-use paperboat::keymap::{Key, Keymap};
-
-fuzz_target!(|text: &str| {
-    for line in text.lines() {
-        let _ = Key::parse(line).map(|key| key.display());
-        let _ = Key::parse_sequence(line);
-    }
-    let Ok(config) = Config::parse(text, Path::new("fuzz.toml")) else {
-        return;
-    };
-    if let Ok(keymap) = Keymap::with_overrides(&config.keys) {
-        let _ = keymap.help();
-    }
-    let _ = paperboat::sync::sources_from_config(&config, None, None)
-        .iter()
-        .map(|source| source.requests(chrono::NaiveDate::MIN))
-        .count();
-    let _ = paperboat::sync::sync_settings_from_config(&config.sync);
-});
+libfuzzer_sys::fuzz_target!(|data: &str| paperboat_fuzz::config_keymap(data));

@@ -1,20 +1,6 @@
 //! Fuzzes the generic RSS / Atom / JSON Feed path (feed-rs plus our mapping): any bytes, no
 //! panic, only clean papers.
+//! The body lives in `paperboat_fuzz`, shared with `tests/fuzz_smoke.rs`.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-use paperboat::source::feed::FeedSource;
-use paperboat::source::{Source, SourceRequest};
-
-fuzz_target!(|body: &[u8]| {
-    let source = FeedSource::new("blog", "http://127.0.0.1:9/feed.xml");
-    let request = SourceRequest {
-        url: "http://127.0.0.1:9/feed.xml".into(),
-        label: "blog".into(),
-        day: None,
-        empty_on_400: false,
-    };
-    if let Ok(papers) = source.parse(&request, body) {
-        papers.iter().for_each(paperboat_fuzz::check_paper);
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| paperboat_fuzz::generic_feed(data));

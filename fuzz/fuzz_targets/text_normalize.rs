@@ -1,19 +1,5 @@
-//! Fuzzes the text normaliser: `normalize_line`, `normalize_block`, `sanitize_line` give clean,
-//! stable text for any input.
+//! Fuzzes the text normaliser: `normalize_line`, `normalize_block`, `sanitize_line`.
+//! The body lives in `paperboat_fuzz`, shared with `tests/fuzz_smoke.rs`.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-use paperboat::text::{normalize_block, normalize_line, sanitize_line};
-use paperboat_fuzz::is_forbidden;
-
-fuzz_target!(|text: &str| {
-    for (name, output, newlines) in [
-        ("normalize_line", normalize_line(text), false),
-        ("normalize_block", normalize_block(text), true),
-        ("sanitize_line", sanitize_line(text), false),
-    ] {
-        if let Some(bad) = output.chars().find(|&c| is_forbidden(c, newlines)) {
-            panic!("{name} left {bad:?} in {output:?} (from {text:?})");
-        }
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &str| paperboat_fuzz::text_normalize(data));

@@ -1,8 +1,143 @@
-//! What every fuzz target checks besides "no panic, no hang": parsed papers carry no character
-//! a terminal would act on, and no link the reader would refuse.
+//! The fuzz targets' bodies, shared with the deterministic replay in `tests/fuzz_smoke.rs`:
+//! each feeds one input to a parser of untrusted text and checks, besides "no panic, no hang",
+//! that parsed papers carry no character a terminal would act on and no link the reader would
+//! refuse.
+
+use std::path::Path;
+use std::time::Duration;
 
 use paperboat::app::runtime::check_url;
-use paperboat::model::Paper;
+use paperboat::config::Config;
+use paperboat::keymap::{Key, Keymap};
+use paperboat::model::{Paper, PaperId};
+use paperboat::source::arxiv::ArxivSource;
+use paperboat::source::feed::FeedSource;
+use paperboat::source::hf_daily::HfDailySource;
+use paperboat::source::{Source, SourceRequest};
+use paperboat::text::{normalize_block, normalize_line, parse_arxiv_id, sanitize_line};
+
+/// A fuzz target's body: one input in, a panic when something is wrong.
+pub type Target = fn(&[u8]);
+
+/// The fuzz targets by name, for runners that take bytes.
+pub const TARGETS: &[(&str, Target)] = &[
+    ("hf_json", hf_json),
+    ("arxiv_feed", arxiv_feed),
+    ("generic_feed", generic_feed),
+    ("config_keymap", |bytes| with_text(bytes, config_keymap)),
+    ("arxiv_id", |bytes| with_text(bytes, arxiv_id)),
+    ("text_normalize", |bytes| with_text(bytes, text_normalize)),
+];
+
+/// Text targets see only valid UTF-8, as `fuzz_target!(|text: &str| …)` gives them.
+fn with_text(bytes: &[u8], target: fn(&str)) {
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        target(text);
+    }
+}
+
+fn request(url: &str, day: Option<chrono::NaiveDate>) -> SourceRequest {
+    SourceRequest {
+        url: url.into(),
+        label: "fuzz".into(),
+        day,
+        empty_on_400: false,
+    }
+}
+
+/// The Hugging Face Daily Papers JSON parser.
+pub fn hf_json(body: &[u8]) {
+    let source = HfDailySource::new("http://127.0.0.1:9", 1, None);
+    let request = request(
+        "http://127.0.0.1:9/api/daily_papers?date=2026-07-13",
+        chrono::NaiveDate::from_ymd_opt(2026, 7, 13),
+    );
+    if let Ok(papers) = source.parse(&request, body) {
+        papers.iter().for_each(check_paper);
+    }
+}
+
+/// The arXiv RSS / Atom (listing and API) parser.
+pub fn arxiv_feed(body: &[u8]) {
+    let source = ArxivSource::new(
+        "http://127.0.0.1:9",
+        "http://127.0.0.1:9",
+        &["cs.LG".to_string()],
+        &["cat:cs.AI".to_string()],
+        50,
+        Duration::ZERO,
+    );
+    if let Ok(papers) = source.parse(&request("http://127.0.0.1:9/rss/cs.LG", None), body) {
+        papers.iter().for_each(check_paper);
+    }
+}
+
+/// The generic RSS / Atom / JSON Feed path (feed-rs plus paperboat's mapping).
+pub fn generic_feed(body: &[u8]) {
+    let source = FeedSource::new("blog", "http://127.0.0.1:9/feed.xml");
+    if let Ok(papers) = source.parse(&request("http://127.0.0.1:9/feed.xml", None), body) {
+        papers.iter().for_each(check_paper);
+    }
+}
+
+/// The TOML config and the key bindings it carries: `Config::parse`, `Keymap::with_overrides`,
+/// the sources and sync settings built from it, and key spellings line by line.
+pub fn config_keymap(text: &str) {
+    for line in text.lines() {
+        let _ = Key::parse(line).map(|key| key.display());
+        let _ = Key::parse_sequence(line);
+    }
+    let Ok(config) = Config::parse(text, Path::new("fuzz.toml")) else {
+        return;
+    };
+    if let Ok(keymap) = Keymap::with_overrides(&config.keys) {
+        let _ = keymap.help();
+    }
+    for source in paperboat::sync::sources_from_config(&config, None, None) {
+        let _ = source.requests(chrono::NaiveDate::MIN);
+        let _ = source.requests(chrono::NaiveDate::MAX);
+    }
+    let _ = paperboat::sync::sync_settings_from_config(&config.sync);
+}
+
+/// arXiv id recognition: an id that is recognised is recognised again from its own output
+/// (the store keys on it), and a refusal message is clean text.
+pub fn arxiv_id(text: &str) {
+    if let Some(id) = parse_arxiv_id(text) {
+        assert_eq!(
+            parse_arxiv_id(&id).as_deref(),
+            Some(id.as_str()),
+            "{text:?}"
+        );
+        assert!(
+            !id.chars().any(|c| c.is_control() || c.is_whitespace()),
+            "{id:?}"
+        );
+    }
+    match PaperId::parse_user(text) {
+        Ok(id) => assert_eq!(PaperId::parse_user(id.as_str()), Ok(id.clone()), "{text:?}"),
+        Err(error) => {
+            let message = error.to_string();
+            assert!(
+                !message.chars().any(|c| is_forbidden(c, false)),
+                "{message:?}"
+            );
+        }
+    }
+}
+
+/// The text normaliser: clean output for any input.
+pub fn text_normalize(text: &str) {
+    for (name, output, newlines) in [
+        ("normalize_line", normalize_line(text), false),
+        ("normalize_block", normalize_block(text), true),
+        ("sanitize_line", sanitize_line(text), false),
+    ] {
+        if let Some(bad) = output.chars().find(|&c| is_forbidden(c, newlines)) {
+            panic!("{name} left {bad:?} in {output:?} (from {text:?})");
+        }
+    }
+}
 
 /// True for a character no stored text may hold: C0/C1 controls (but `\n` in blocks), bidi
 /// embeddings, overrides and isolates, zero-width characters, and line/paragraph separators.
