@@ -1,4 +1,5 @@
-//! The command line (clap): the reader by default; `sync`, `list`, `star`, `unstar`, `read`.
+//! The command line (clap): the reader by default; `sync`, `list`, `star`, `unstar`, `read`,
+//! `doctor`.
 //!
 //! This is the program's edge: errors become one line on stderr (`paperboat: error: …`) and an
 //! exit code (0 fine, 1 failed, 2 bad usage); nothing here panics on bad input. Headless
@@ -92,6 +93,12 @@ pub enum Command {
         #[arg(required = true, value_name = "ID", value_parser = parse_id)]
         ids: Vec<PaperId>,
     },
+    /// Check the paper cache and the star journal; exit 1 if anything is wrong
+    Doctor {
+        /// Move the paper cache aside (never deleted) and rebuild it from the journal
+        #[arg(long)]
+        rebuild: bool,
+    },
 }
 
 fn parse_date(text: &str) -> Result<NaiveDate, String> {
@@ -105,6 +112,7 @@ fn parse_id(text: &str) -> Result<PaperId, String> {
 
 /// Runs the program with the process's arguments.
 pub fn main() -> ExitCode {
+    crate::app::runtime::mark_process_start();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => return usage_error(&error),
@@ -195,6 +203,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     };
     tracing::info!(?command, data_dir = %data_dir.display(), "headless command");
+    if let Command::Doctor { rebuild } = command {
+        return doctor_command(&data_dir, rebuild);
+    }
     let store = open_store(&data_dir)?;
     match command {
         Command::Sync { days, date } => sync_command(&config, &store, days, date),
@@ -217,6 +228,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Star { ids } => mark_command(&store, ids, Mark::Star),
         Command::Unstar { ids } => mark_command(&store, ids, Mark::Unstar),
         Command::Read { ids } => mark_command(&store, ids, Mark::Read),
+        // Handled above, before the store is opened.
+        Command::Doctor { .. } => Ok(ExitCode::SUCCESS),
     }
 }
 
@@ -242,9 +255,16 @@ fn load_config(explicit: Option<&Path>, paths: Option<&Paths>) -> anyhow::Result
     Ok(config)
 }
 
+/// Opens the store as every start does (a damaged one is rebuilt from the journal, other
+/// machines' journal entries are merged); what that did goes to stderr, one line each.
 fn open_store(data_dir: &Path) -> anyhow::Result<Store> {
-    match Store::open(data_dir) {
-        Ok(store) => Ok(store),
+    match crate::store::open_or_recover(data_dir) {
+        Ok((store, report)) => {
+            for notice in report.notices() {
+                eprintln!("paperboat: note: {}", crate::text::sanitize_line(&notice));
+            }
+            Ok(store)
+        }
         // Already names the dir and says what to do.
         Err(error @ StoreError::Locked(_)) => Err(error.into()),
         Err(error) => Err(anyhow::Error::new(error).context(format!(
@@ -611,6 +631,26 @@ fn mark_command(store: &Store, ids: Vec<PaperId>, mark: Mark) -> anyhow::Result<
         out.line(&format!("{} {id}", mark.done()));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+// ---------------------------------------------------------------- doctor
+
+fn doctor_command(data_dir: &Path, rebuild: bool) -> anyhow::Result<ExitCode> {
+    let diagnosis = if rebuild {
+        crate::doctor::rebuild(data_dir)
+    } else {
+        crate::doctor::diagnose(data_dir)
+    }
+    .with_context(|| format!("cannot check the paper cache in {}", data_dir.display()))?;
+    let mut out = Output::stdout();
+    for line in &diagnosis.lines {
+        out.line(line);
+    }
+    Ok(if diagnosis.healthy {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_FAILED)
+    })
 }
 
 // ---------------------------------------------------------------- output

@@ -23,6 +23,14 @@ use crate::store::{Store, StoreError};
 use crate::sync::SyncCommand;
 use crate::ui::{self, Theme};
 
+/// When the process started, for the "first frame drawn after N ms" log line.
+static PROCESS_START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+
+/// Records the process start; call first thing in `main`.
+pub fn mark_process_start() {
+    let _ = PROCESS_START.set(Instant::now());
+}
+
 /// How often the clock ticks while something moves on screen (spinner, pending chord).
 const TICK: Duration = Duration::from_millis(100);
 
@@ -358,7 +366,8 @@ where
 
 /// Opens the reader: draws the cache, starts the sync task, runs until the user quits.
 pub fn run_reader(options: ReaderOptions) -> anyhow::Result<()> {
-    let store = Store::open(&options.data_dir)?;
+    // A damaged store is rebuilt from the journal here, before the first frame.
+    let (store, start_report) = crate::store::open_or_recover(&options.data_dir)?;
     let keymap =
         Keymap::with_overrides(&options.config.keys).context("invalid [keys] in the config")?;
     let catalog = first_catalog(&store).context("cannot read the cache")?;
@@ -387,9 +396,19 @@ pub fn run_reader(options: ReaderOptions) -> anyhow::Result<()> {
             runner,
             theme: Theme::from_env(),
         };
+        if let Some(notice) = start_report.notice() {
+            reader.handle(Msg::Notice(notice));
+        }
         // The first frame, from the cache, before any network.
         reader.draw()?;
-        tracing::info!(papers = reader.app.catalog.rows.len(), "first frame drawn");
+        let since_start = PROCESS_START
+            .get()
+            .map(|start| start.elapsed().as_secs_f64() * 1e3);
+        tracing::info!(
+            papers = reader.app.catalog.rows.len(),
+            ms_since_process_start = since_start,
+            "first frame drawn"
+        );
 
         let (inbox_tx, mut inbox) = mpsc::unbounded_channel();
         let sources = crate::sync::sources_from_config(&options.config, None, None);

@@ -13,7 +13,8 @@
 //!     `stable_hash(id) % 256` (one byte) → every state in the bucket. At most 256 keys however
 //!     many papers were read; empty states are dropped. Sync never writes here.
 //!   - `feeds`: source id → `FeedState`.
-//!   - `meta`: `schema_version` (u32 big-endian).
+//!   - `meta`: `schema_version` (u32 big-endian); `journal_seen` (JSON: the journal files'
+//!     names, sizes and times as of the last merge, see `recover.rs`).
 //! - `<data_dir>/body/`, a second sled Db: the full `Paper` records under the same day/part keys
 //!   as their rows, opened on first need ([`Store::paper`], [`Store::apply`]…) or by
 //!   [`Store::warm_body`] on a background thread right after the first frame.
@@ -33,11 +34,16 @@
 //! Every value starts with a one-byte codec version, then postcard (see `codec.rs`). An older
 //! schema is migrated on open (`migrate.rs`); a newer one is refused. Writes are one sled batch
 //! per Db and are flushed before they return; user-state writes are durable when they return.
+//!
+//! Every user-state write is first appended to the journal (`crate::journal`), then made in
+//! the store; `recover.rs` rebuilds a missing, damaged or unreadable store from the journal and
+//! merges other machines' journal entries at start (see [`open_or_recover`]).
 
 mod codec;
 mod index;
 mod keys;
 mod migrate;
+mod recover;
 mod write;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -47,11 +53,17 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, RwLock};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::journal::{Change, Journal, JournalError, PaperMeta};
 use crate::model::{ListRow, Paper, PaperId, SourceId, UserState};
 use codec::BodyChunk;
 use index::{BuildError, Index};
 use keys::ChunkKey;
 use write::{CommitOrder, WriteContext};
+
+pub use recover::{
+    CheckReport, Damage, MergeReport, Recovery, StartReport, UserCounts, compare, open_or_recover,
+    rebuild,
+};
 
 /// Why the store could not do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -76,6 +88,9 @@ pub enum StoreError {
     },
     #[error("store error: {0}")]
     Sled(String),
+    /// The journal did not take a user-state change, so the store was left as it was.
+    #[error(transparent)]
+    Journal(#[from] JournalError),
 }
 
 /// What one `apply` did: papers never seen before, and known papers whose fields changed.
@@ -184,8 +199,9 @@ struct Inner {
     index: OnceLock<RwLock<Index>>,
     /// Serialises `apply` and retention (read-modify-write of chunks and the index).
     papers_writer: Mutex<()>,
-    /// Serialises read-modify-write of user-state buckets.
+    /// Serialises read-modify-write of user-state buckets (and so the journal's appends).
     user_writer: Mutex<()>,
+    journal: Journal,
 }
 
 /// A handle on the store; cheap to clone, shared by the UI and the sync task.
@@ -197,6 +213,7 @@ pub struct Store {
 impl Store {
     /// Opens (or creates) the store in `dir`, migrating an older schema.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        let list_existed = dir.join(recover::LIST_DIR).is_dir();
         let list = ListDb::open(dir)?;
         let body = OnceLock::new();
         match migrate::stored_version(dir, &list.meta)? {
@@ -215,6 +232,15 @@ impl Store {
             None if !list.rows.is_empty() => {
                 return Err(corrupt(dir, "it holds papers but no schema version".into()));
             }
+            // sled opens a garbled or zeroed log as an empty Db: a store that was there and
+            // now has no version lost its contents. (At worst it is a store whose very first
+            // open was cut short, and setting that one aside costs nothing.)
+            None if list_existed => {
+                return Err(corrupt(
+                    dir,
+                    "it has no schema version (its files are damaged)".into(),
+                ));
+            }
             None => migrate::write_version(dir, &list, migrate::CURRENT_VERSION)?,
         }
         migrate::remove_superseded(dir)?;
@@ -227,6 +253,7 @@ impl Store {
                 index: OnceLock::new(),
                 papers_writer: Mutex::new(()),
                 user_writer: Mutex::new(()),
+                journal: Journal::open(dir),
             }),
         })
     }
@@ -245,6 +272,11 @@ impl Store {
 
     pub fn dir(&self) -> &Path {
         &self.inner.dir
+    }
+
+    /// The user-state journal every star, read flag and note change goes through.
+    pub fn journal(&self) -> &Journal {
+        &self.inner.journal
     }
 
     /// Opens the body Db and builds the id index now (both happen on first need otherwise).
@@ -542,18 +574,28 @@ impl Store {
         Ok(states)
     }
 
-    /// Read-modify-write of one paper's state, flushed before it returns.
+    /// Read-modify-write of one paper's state: journaled (and fsynced) first, then written and
+    /// flushed. When the journal refuses the change, the store is left as it was.
     fn update_user(
         &self,
         id: &PaperId,
-        change: impl FnOnce(&mut UserState),
+        at: DateTime<Utc>,
+        change: impl FnOnce(&UserState) -> Change,
     ) -> Result<(), StoreError> {
+        // Looked up before the lock: it may open the body Db or build the index.
+        let meta = self
+            .paper(id)
+            .ok()
+            .flatten()
+            .map(|paper| PaperMeta::of(&paper));
         let _writer = serialise(&self.inner.user_writer);
         let dir = &self.inner.dir;
         let key = keys::user_bucket(id);
         let mut bucket = self.user_bucket(key)?;
         let mut state = bucket.remove(id).unwrap_or_default();
-        change(&mut state);
+        let change = change(&state);
+        let appended = self.inner.journal.append(id, at, change.clone(), meta)?;
+        change.apply(&mut state);
         if !state.is_empty() {
             bucket.insert(id.clone(), state);
         }
@@ -565,35 +607,62 @@ impl Store {
                 .map_err(|e| corrupt(dir, format!("encoding user bucket {}: {e}", key[0])))?;
             user.insert(key, value).map_err(|e| sled_error(dir, e))?;
         }
+        // After the user write, so a crash between the two makes the next start re-merge.
+        self.record_own_journal(&appended.own_before, appended.own)?;
         self.inner.list.db.flush().map_err(|e| sled_error(dir, e))?;
         Ok(())
     }
 
-    /// Stars or unstars a paper; durable on disk before it returns. Starring a starred paper
-    /// keeps its original star time.
+    /// Stars or unstars a paper at `at`; journaled and durable on disk before it returns.
+    /// Starring a starred paper keeps its original star time.
     pub fn set_starred(
         &self,
         id: &PaperId,
         starred: bool,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        self.update_user(id, |state| {
-            state.starred_at = if starred {
-                state.starred_at.or(Some(at))
+        self.update_user(id, at, |state| {
+            if starred {
+                Change::Star {
+                    starred_at: state.starred_at.unwrap_or(at),
+                }
             } else {
-                None
-            };
+                Change::Unstar
+            }
         })
     }
 
-    /// Marks a paper read or unread; durable on disk before it returns.
+    /// Marks a paper read or unread; journaled and durable on disk before it returns.
     pub fn set_read(&self, id: &PaperId, read: bool) -> Result<(), StoreError> {
-        self.update_user(id, |state| state.read = read)
+        self.set_read_at(id, read, Utc::now())
     }
 
-    /// Sets or clears a paper's note; durable on disk before it returns.
+    /// [`Store::set_read`] with the change's time given (it orders changes between machines).
+    pub fn set_read_at(
+        &self,
+        id: &PaperId,
+        read: bool,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.update_user(id, at, |_| if read { Change::Read } else { Change::Unread })
+    }
+
+    /// Sets or clears a paper's note; journaled and durable on disk before it returns.
     pub fn set_note(&self, id: &PaperId, note: Option<String>) -> Result<(), StoreError> {
-        self.update_user(id, |state| state.note = note)
+        self.set_note_at(id, note, Utc::now())
+    }
+
+    /// [`Store::set_note`] with the change's time given.
+    pub fn set_note_at(
+        &self,
+        id: &PaperId,
+        note: Option<String>,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.update_user(id, at, |_| match note {
+            Some(text) => Change::Note(text),
+            None => Change::ClearNote,
+        })
     }
 
     /// Drops papers filed before `today - keep_days`, except starred or noted ones.

@@ -46,7 +46,7 @@ impl Layout {
         let (filter, list, detail) = if wide {
             let filter = Rect::new(0, 0, FILTER_COLUMNS, body_rows);
             let rest = columns - FILTER_COLUMNS;
-            let list_columns = rest * 11 / 20;
+            let list_columns = rest * 3 / 5;
             let list = Rect::new(FILTER_COLUMNS, 0, list_columns, body_rows);
             let detail = Rect::new(
                 FILTER_COLUMNS + list_columns,

@@ -29,15 +29,26 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
         frame.render_widget(Paragraph::new(empty_notice(app, theme, width)), inner);
         return;
     }
-    let lines: Vec<Line<'_>> = app
-        .visible
-        .iter()
-        .enumerate()
-        .skip(app.list_offset)
-        .take(usize::from(inner.height))
-        .filter_map(|(position, &row)| {
-            let row = app.catalog.rows.get(row)?;
-            Some(row_line(app, theme, row, width, position == app.selected))
+    let on_screen = || {
+        app.visible
+            .iter()
+            .enumerate()
+            .skip(app.list_offset)
+            .take(usize::from(inner.height))
+            .filter_map(|(position, &row)| Some((position, app.catalog.rows.get(row)?)))
+    };
+    // Feeds without counts (most RSS, the demo) get the upvote column's room for titles.
+    let show_upvotes = on_screen().any(|(_, row)| row.upvotes.is_some());
+    let lines: Vec<Line<'_>> = on_screen()
+        .map(|(position, row)| {
+            row_line(
+                app,
+                theme,
+                row,
+                width,
+                position == app.selected,
+                show_upvotes,
+            )
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
@@ -96,7 +107,14 @@ fn empty_notice<'a>(app: &App, theme: &Theme, width: usize) -> Vec<Line<'a>> {
     lines
 }
 
-fn row_line<'a>(app: &App, theme: &Theme, row: &ListRow, width: usize, selected: bool) -> Line<'a> {
+fn row_line<'a>(
+    app: &App,
+    theme: &Theme,
+    row: &ListRow,
+    width: usize,
+    selected: bool,
+    show_upvotes: bool,
+) -> Line<'a> {
     let starred = app.catalog.is_starred(&row.id);
     let read = app.catalog.is_read(&row.id);
     let star = if starred { "★" } else { " " };
@@ -113,8 +131,9 @@ fn row_line<'a>(app: &App, theme: &Theme, row: &ListRow, width: usize, selected:
         _ => 2,
     });
     let mut badges = badges.join("·");
-    // Fixed columns: star, space, unread, space, upvotes(4), space … space, badges, space, date.
-    let fixed = 1 + 1 + 1 + 1 + 4 + 1;
+    // Fixed columns: star, space, unread, space, [upvotes(4), space,] … badges, space, date.
+    let upvote_columns = if show_upvotes { 4 + 1 } else { 0 };
+    let fixed = 1 + 1 + 1 + 1 + upvote_columns;
     let tail_max = width.saturating_sub(fixed + 12);
     badges = fit(&badges, tail_max.saturating_sub(date.width() + 2).min(16));
     let tail = if width > fixed + 12 + date.width() {
@@ -134,10 +153,12 @@ fn row_line<'a>(app: &App, theme: &Theme, row: &ListRow, width: usize, selected:
         Span::raw(" "),
         Span::styled(unread, theme.unread()),
         Span::raw(" "),
-        Span::styled(upvotes, theme.upvotes()),
-        Span::raw(" "),
-        Span::styled(title, title_style),
     ];
+    if show_upvotes {
+        spans.push(Span::styled(upvotes, theme.upvotes()));
+        spans.push(Span::raw(" "));
+    }
+    spans.push(Span::styled(title, title_style));
     if !tail.is_empty() {
         spans.push(Span::raw(" "));
         spans.push(Span::styled(badges, theme.badge()));
