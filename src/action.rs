@@ -121,6 +121,14 @@ actions! {
     ViewUnread => "view_unread",
     /// View: cycle through the sources
     ViewSource => "view_source",
+    /// View: unread papers like your starred ones, best first
+    ViewForYou => "view_for_you",
+    /// Sort the list: newest, upvotes, relevance, for you (cycles)
+    CycleSort => "cycle_sort",
+    /// Write a note on the selected paper (Enter saves, Esc cancels)
+    EditNote => "edit_note",
+    /// Export the list as BibTeX to a file in the current directory
+    ExportList => "export_list",
     /// Scroll the detail pane down
     ScrollDown => "scroll_down",
     /// Scroll the detail pane up

@@ -1,5 +1,5 @@
 //! The command line (clap): the reader by default; `sync`, `list`, `star`, `unstar`, `read`,
-//! `doctor`.
+//! `doctor`, `export`, `feeds`, `completions`, `man`.
 //!
 //! This is the program's edge: errors become one line on stderr (`paperboat: error: …`) and an
 //! exit code (0 fine, 1 failed, 2 bad usage); nothing here panics on bad input. Headless
@@ -13,13 +13,13 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
-use clap::{Parser, Subcommand};
-use serde::Serialize;
+use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::app::ReaderOptions;
 use crate::clock::Clock;
 use crate::config::{Config, Paths};
-use crate::model::{ListRow, Paper, PaperId, SourceId, UserState};
+use crate::export::{ExportFormat, PaperLine};
+use crate::model::{ListRow, PaperId, SourceId, UserState};
 use crate::source::Source;
 use crate::store::{Store, StoreError};
 use crate::sync::{
@@ -77,7 +77,37 @@ pub enum Command {
         /// One JSON object per line instead of text
         #[arg(long)]
         json: bool,
+        /// Only papers matching a query, as typed in the reader's filter (e.g. 'cat:cs.LG
+        /// diffusion -is:read upvotes:>20')
+        #[arg(long, short = 'q', value_name = "QUERY")]
+        query: Option<String>,
     },
+    /// Export papers (all, starred, or matching a query) as BibTeX, Markdown, JSON or CSV
+    Export {
+        /// Only starred papers
+        #[arg(long, conflicts_with = "query")]
+        starred: bool,
+        /// Only papers matching a query (the reader's filter language)
+        #[arg(long, short = 'q', value_name = "QUERY")]
+        query: Option<String>,
+        #[arg(long, short = 'f', value_enum, default_value_t = ExportFormat::Bibtex)]
+        format: ExportFormat,
+        /// Write to this file instead of stdout
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// List the sources with their last sync result; import or export feed lists
+    Feeds {
+        #[command(subcommand)]
+        action: Option<FeedsCommand>,
+    },
+    /// Print a shell completion script (e.g. paperboat completions bash > ~/.local/share/bash-completion/completions/paperboat)
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. paperboat man > ~/.local/share/man/man1/paperboat.1
+    Man,
     /// Star papers (arXiv ids in any form, or ids as `list` prints them)
     Star {
         #[arg(required = true, value_name = "ID", value_parser = parse_id)]
@@ -98,6 +128,21 @@ pub enum Command {
         /// Move the paper cache aside (never deleted) and rebuild it from the journal
         #[arg(long)]
         rebuild: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FeedsCommand {
+    /// Add the feeds of an OPML or newsboat `urls` file to the config as [[sources.feeds]]
+    Import {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Print the configured feeds as OPML
+    Export {
+        /// Write to this file instead of stdout
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
     },
 }
 
@@ -181,8 +226,37 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         return run_demo();
     }
+    // These need neither a config nor the store.
+    match &cli.command {
+        Some(Command::Completions { shell }) => {
+            let mut command = Cli::command();
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut command, "paperboat", &mut script);
+            Output::stdout().text(&String::from_utf8_lossy(&script));
+            return Ok(ExitCode::SUCCESS);
+        }
+        Some(Command::Man) => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut page)
+                .context("cannot render the man page")?;
+            Output::stdout().text(&String::from_utf8_lossy(&page));
+            return Ok(ExitCode::SUCCESS);
+        }
+        _ => {}
+    }
     let paths = Paths::default_paths();
     let config = load_config(cli.config.as_deref(), paths.as_ref())?;
+    let config_file = cli
+        .config
+        .clone()
+        .or_else(|| paths.as_ref().map(|p| p.config_file.clone()));
+    if let Some(Command::Feeds {
+        action: Some(action),
+    }) = &cli.command
+    {
+        return feeds_file_command(&config, config_file.as_deref(), action);
+    }
     let data_dir = match (cli.data_dir, &paths) {
         (Some(dir), _) => dir,
         (None, Some(paths)) => paths.data_dir.clone(),
@@ -215,6 +289,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             unread,
             limit,
             json,
+            query,
         } => list_command(
             &store,
             &ListFilter {
@@ -222,9 +297,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 starred,
                 unread,
                 limit,
+                query,
             },
             json,
         ),
+        Command::Export {
+            starred,
+            query,
+            format,
+            output,
+        } => export_command(&store, starred, query.as_deref(), format, output.as_deref()),
+        Command::Feeds { .. } => feeds_command(&config, &store),
+        // Handled before the store is opened.
+        Command::Completions { .. } | Command::Man => Ok(ExitCode::SUCCESS),
         Command::Star { ids } => mark_command(&store, ids, Mark::Star),
         Command::Unstar { ids } => mark_command(&store, ids, Mark::Unstar),
         Command::Read { ids } => mark_command(&store, ids, Mark::Read),
@@ -446,6 +531,32 @@ struct ListFilter {
     starred: bool,
     unread: bool,
     limit: Option<usize>,
+    query: Option<String>,
+}
+
+/// Ids of the papers a query matches, over the whole cache (abstracts included). A query that
+/// does not parse is a usage error.
+fn query_matches(store: &Store, query: &str) -> anyhow::Result<Result<BTreeSet<PaperId>, String>> {
+    let parsed = match crate::query::parse(query) {
+        Ok(parsed) => parsed,
+        Err(error) => return Ok(Err(format!("query {query:?}: {error}"))),
+    };
+    let catalog =
+        crate::app::runtime::full_catalog(store, true).context("cannot read the paper cache")?;
+    let today = Clock::System.today();
+    let ids = match parsed.matching(&catalog.corpus(today)) {
+        Some(set) => set.iter().map(|row| catalog.rows[row].id.clone()).collect(),
+        None => catalog.rows.iter().map(|row| row.id.clone()).collect(),
+    };
+    Ok(Ok(ids))
+}
+
+fn bad_query(message: &str) -> ExitCode {
+    eprintln!(
+        "paperboat: error: {} (see ? in the reader for the query language)",
+        crate::text::sanitize_line(message)
+    );
+    ExitCode::from(EXIT_USAGE)
 }
 
 fn list_command(store: &Store, filter: &ListFilter, json: bool) -> anyhow::Result<ExitCode> {
@@ -458,6 +569,13 @@ fn list_command(store: &Store, filter: &ListFilter, json: bool) -> anyhow::Resul
         .user_states()
         .context("cannot read stars and read marks")?;
     let no_state = UserState::default();
+    if let Some(query) = &filter.query {
+        let matches = match query_matches(store, query)? {
+            Ok(ids) => ids,
+            Err(message) => return Ok(bad_query(&message)),
+        };
+        rows.retain(|row| matches.contains(&row.id));
+    }
     rows.retain(|row| {
         let state = states.get(&row.id).unwrap_or(&no_state);
         (!filter.starred || state.is_starred()) && (!filter.unread || !state.read)
@@ -508,81 +626,137 @@ fn text_line(row: &ListRow, state: &UserState, id_width: usize) -> String {
     )
 }
 
-/// One line of `list --json`. A stable, documented shape: add fields, never rename them.
-#[derive(Debug, Serialize)]
-struct PaperLine<'a> {
-    id: &'a str,
-    title: &'a str,
-    authors: Vec<&'a str>,
-    #[serde(rename = "abstract")]
-    abstract_text: &'a str,
-    published: Option<DateTime<Utc>>,
-    daily_date: Option<NaiveDate>,
-    /// The day the paper is filed under in day views.
-    day: NaiveDate,
-    upvotes: Option<u32>,
-    comments: Option<u32>,
-    categories: Vec<&'a str>,
+// ---------------------------------------------------------------- export
+
+fn export_command(
+    store: &Store,
     starred: bool,
-    starred_at: Option<DateTime<Utc>>,
-    read: bool,
-    note: Option<&'a str>,
-    sources: Vec<&'a str>,
-    links: LinksLine<'a>,
-}
-
-#[derive(Debug, Default, Serialize)]
-struct LinksLine<'a> {
-    abs: Option<&'a str>,
-    pdf: Option<&'a str>,
-    hf: Option<&'a str>,
-    github: Option<&'a str>,
-    project: Option<&'a str>,
-    doi: Option<&'a str>,
-}
-
-impl<'a> PaperLine<'a> {
-    /// From the full record when the store has it, else from the list row alone.
-    fn new(row: &'a ListRow, paper: Option<&'a Paper>, state: &'a UserState) -> PaperLine<'a> {
-        let mut line = PaperLine {
-            id: row.id.as_str(),
-            title: &row.title,
-            authors: row.authors.iter().map(String::as_str).collect(),
-            abstract_text: "",
-            published: row.published,
-            daily_date: None,
-            day: row.day,
-            upvotes: row.upvotes,
-            comments: row.comments,
-            categories: row.primary_category.iter().map(String::as_str).collect(),
-            starred: state.is_starred(),
-            starred_at: state.starred_at,
-            read: state.read,
-            note: state.note.as_deref(),
-            sources: row.sources.iter().map(|s| s.as_str()).collect(),
-            links: LinksLine::default(),
+    query: Option<&str>,
+    format: ExportFormat,
+    output: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    let mut rows = store.all_rows().context("cannot read the paper cache")?;
+    let states = store
+        .user_states()
+        .context("cannot read stars and read marks")?;
+    if let Some(query) = query {
+        let matches = match query_matches(store, query)? {
+            Ok(ids) => ids,
+            Err(message) => return Ok(bad_query(&message)),
         };
-        if let Some(paper) = paper {
-            line.title = &paper.title;
-            line.authors = paper.authors.iter().map(String::as_str).collect();
-            line.abstract_text = &paper.abstract_text;
-            line.published = paper.published;
-            line.daily_date = paper.daily_date;
-            line.upvotes = paper.upvotes;
-            line.comments = paper.comments;
-            line.categories = paper.categories.iter().map(String::as_str).collect();
-            line.sources = paper.sources.iter().map(|s| s.as_str()).collect();
-            let links = &paper.links;
-            line.links = LinksLine {
-                abs: links.abs.as_deref(),
-                pdf: links.pdf.as_deref(),
-                hf: links.hf.as_deref(),
-                github: links.github.as_deref(),
-                project: links.project.as_deref(),
-                doi: links.doi.as_deref(),
-            };
+        rows.retain(|row| matches.contains(&row.id));
+    }
+    if starred {
+        rows.retain(|row| states.get(&row.id).is_some_and(UserState::is_starred));
+    }
+    rows.sort_by(|a, b| {
+        b.day
+            .cmp(&a.day)
+            .then(b.upvotes.cmp(&a.upvotes))
+            .then(a.id.cmp(&b.id))
+    });
+    let wanted: Vec<(PaperId, NaiveDate)> = rows.iter().map(|r| (r.id.clone(), r.day)).collect();
+    let papers = crate::export::load(store, &wanted).context("cannot read the paper cache")?;
+    let text = crate::export::render(format, &papers);
+    match output {
+        Some(path) => {
+            std::fs::write(path, text)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            let noun = if papers.len() == 1 { "paper" } else { "papers" };
+            eprintln!("exported {} {noun} to {}", papers.len(), path.display());
         }
-        line
+        None => {
+            Output::stdout().text(&text);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+// ---------------------------------------------------------------- feeds
+
+/// `paperboat feeds`: every configured source and what its last sync did.
+fn feeds_command(config: &Config, store: &Store) -> anyhow::Result<ExitCode> {
+    let states: std::collections::HashMap<SourceId, crate::store::FeedState> = store
+        .feed_states()
+        .context("cannot read the sync state")?
+        .into_iter()
+        .collect();
+    let mut out = Output::stdout();
+    let sources = sources_from_config(config, None, None);
+    if sources.is_empty() {
+        out.line("no sources: every source is disabled in the config");
+    }
+    let now = Clock::System.now();
+    for source in &sources {
+        let id = source.id();
+        let state = states.get(id).cloned().unwrap_or_default();
+        out.line(&format!("{id}  {}", describe_feed_state(&state, now)));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// "ok 2025-04-30 12:00 UTC, 12 new" / "failed 3 times, last: HTTP 500 (…)" / "never synced".
+fn describe_feed_state(state: &crate::store::FeedState, now: DateTime<Utc>) -> String {
+    let when = |at: DateTime<Utc>| at.format("%Y-%m-%d %H:%M UTC").to_string();
+    let mut text = match (&state.last_error, state.last_success, state.last_attempt) {
+        (Some(error), _, attempt) => {
+            let times = if state.consecutive_failures == 1 {
+                "once".to_string()
+            } else {
+                format!("{} times", state.consecutive_failures)
+            };
+            let at = attempt
+                .map(|a| format!(" at {}", when(a)))
+                .unwrap_or_default();
+            format!("failed {times}{at}: {}", crate::text::sanitize_line(error))
+        }
+        (None, Some(success), _) => format!("ok {}, {} new", when(success), state.last_new),
+        (None, None, _) => "never synced".to_string(),
+    };
+    if let Some(until) = state.next_attempt_after.filter(|until| *until > now) {
+        text.push_str(&format!("; {}", describe_wait(until, now)));
+    }
+    text
+}
+
+/// `feeds import FILE` and `feeds export`: work on the config file only.
+fn feeds_file_command(
+    config: &Config,
+    config_file: Option<&Path>,
+    action: &FeedsCommand,
+) -> anyhow::Result<ExitCode> {
+    match action {
+        FeedsCommand::Import { file } => {
+            let path = config_file.context("no home directory found; pass --config FILE")?;
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let feeds = crate::feeds::parse_feed_list(&text)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let outcome = crate::feeds::import_into_config(path, &feeds)?;
+            let mut out = Output::stdout();
+            for feed in &outcome.added {
+                out.line(&format!("added {}  {}", feed.name, feed.url));
+            }
+            out.line(&format!(
+                "{} feed{} added to {}, {} already there",
+                outcome.added.len(),
+                if outcome.added.len() == 1 { "" } else { "s" },
+                path.display(),
+                outcome.already
+            ));
+            Ok(ExitCode::SUCCESS)
+        }
+        FeedsCommand::Export { output } => {
+            let text = crate::feeds::opml(config);
+            match output {
+                Some(path) => std::fs::write(path, text)
+                    .with_context(|| format!("cannot write {}", path.display()))?,
+                None => {
+                    Output::stdout().text(&text);
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -666,6 +840,18 @@ impl Output {
         Output { open: true }
     }
 
+    /// Writes text as it is (no newline added); false once stdout is closed.
+    fn text(&mut self, text: &str) -> bool {
+        if self.open {
+            let mut stdout = std::io::stdout().lock();
+            self.open = stdout
+                .write_all(text.as_bytes())
+                .and_then(|()| stdout.flush())
+                .is_ok();
+        }
+        self.open
+    }
+
     /// Writes one line; false once stdout is closed.
     fn line(&mut self, text: &str) -> bool {
         if self.open {
@@ -681,7 +867,7 @@ impl Output {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
+    use crate::model::Paper;
 
     #[test]
     fn the_command_line_definition_is_consistent() {

@@ -30,6 +30,31 @@ pub struct Config {
     pub ui: UiConfig,
     /// Key bindings per context (`list`, `detail`, `filter`, `global`): key → action name.
     pub keys: BTreeMap<String, BTreeMap<String, String>>,
+    /// Saved views (`[[views]]`): named queries listed in the filter pane.
+    pub views: Vec<ViewConfig>,
+}
+
+/// One `[[views]]` entry.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ViewConfig {
+    pub name: String,
+    /// A query in the filter language (see `?` in the reader).
+    pub query: String,
+    /// `newest`, `upvotes`, `relevance` or `for_you`; relevance when the query has words.
+    pub sort: Option<crate::query::SortOrder>,
+}
+
+impl ViewConfig {
+    /// The view the reader lists, with its query parsed.
+    pub fn saved_view(&self) -> Result<crate::app::SavedView, crate::query::QueryError> {
+        Ok(crate::app::SavedView {
+            name: crate::text::sanitize_line(&self.name),
+            text: self.query.clone(),
+            query: crate::query::parse(&self.query)?,
+            sort: self.sort,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -140,10 +165,32 @@ impl Default for UiConfig {
 impl Config {
     /// Parses config text; `path` names the file in errors.
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
-        toml::from_str(text).map_err(|e| ConfigError::Invalid {
+        let config: Config = toml::from_str(text).map_err(|e| ConfigError::Invalid {
             path: path.to_path_buf(),
             message: crate::text::sanitize_line(&e.to_string()),
-        })
+        })?;
+        // A saved view whose query does not parse is a config error, named and placed.
+        for view in &config.views {
+            if let Err(error) = view.saved_view() {
+                return Err(ConfigError::Invalid {
+                    path: path.to_path_buf(),
+                    message: crate::text::sanitize_line(&format!(
+                        "[[views]] {:?}: query {:?}: {error}",
+                        view.name, view.query
+                    )),
+                });
+            }
+        }
+        Ok(config)
+    }
+
+    /// The saved views, parsed (views whose query does not parse are left out; `parse` has
+    /// already refused those in a file).
+    pub fn saved_views(&self) -> Vec<crate::app::SavedView> {
+        self.views
+            .iter()
+            .filter_map(|view| view.saved_view().ok())
+            .collect()
     }
 
     /// Reads the config at `path`; a missing file at the default location means defaults.

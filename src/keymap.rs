@@ -27,7 +27,7 @@
 //! paper once), as in vim. A count starts with `1`–`9`; `0` continues it. Counts stop growing at
 //! 99999. `<Esc>` cancels a pending count.
 //!
-//! The digits `1`–`6` also switch views. Like vim's `timeoutlen`, a digit waits: if a motion
+//! The digits `1`–`7` also switch views. Like vim's `timeoutlen`, a digit waits: if a motion
 //! follows, the digit was a count; if nothing follows for 0.8 s, a lone digit runs its own
 //! binding (`5` shows unread papers); a longer count with nothing after it is dropped. A pending
 //! chord that times out is dropped too. Chords cannot start with `1`–`9`.
@@ -356,6 +356,10 @@ pub fn accepts_count(action: Action) -> bool {
         | Action::ViewStarred
         | Action::ViewUnread
         | Action::ViewSource
+        | Action::ViewForYou
+        | Action::CycleSort
+        | Action::EditNote
+        | Action::ExportList
         | Action::Help
         | Action::Quit => false,
     }
@@ -1329,7 +1333,8 @@ mod tests {
             ("5", action(Action::ViewUnread, None)),
             ("1", action(Action::ViewToday, None)),
             ("6", action(Action::ViewSource, None)),
-            ("7", KeyOutcome::Unbound),
+            ("7", action(Action::ViewForYou, None)),
+            ("8", KeyOutcome::Unbound),
             ("1 2", KeyOutcome::Unbound),
             ("5 0", KeyOutcome::Unbound),
             ("g", KeyOutcome::Unbound),

@@ -27,6 +27,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("config_keymap", |bytes| with_text(bytes, config_keymap)),
     ("arxiv_id", |bytes| with_text(bytes, arxiv_id)),
     ("text_normalize", |bytes| with_text(bytes, text_normalize)),
+    ("query", |bytes| with_text(bytes, query)),
 ];
 
 /// Text targets see only valid UTF-8, as `fuzz_target!(|text: &str| …)` gives them.
@@ -122,6 +123,83 @@ pub fn arxiv_id(text: &str) {
                 !message.chars().any(|c| is_forbidden(c, false)),
                 "{message:?}"
             );
+        }
+    }
+}
+
+/// A small catalog (titles, authors, abstracts, a star) the query target evaluates over.
+fn query_catalog() -> &'static paperboat::app::Catalog {
+    static CATALOG: std::sync::OnceLock<paperboat::app::Catalog> = std::sync::OnceLock::new();
+    CATALOG.get_or_init(|| {
+        use paperboat::app::catalog::PaperText;
+        use paperboat::model::{SourceId, UserState};
+        let day = chrono::NaiveDate::from_ymd_opt(2025, 4, 30).unwrap_or_default();
+        let papers: Vec<Paper> = [
+            ("2504.00001", "Sparse attention for long context", "cs.LG"),
+            ("2504.00002", "Diffusion models für Bilder: 大規模", "cs.CV"),
+            ("feed:blog:00000000000000aa", "A blog post with no id", ""),
+        ]
+        .iter()
+        .enumerate()
+        .map(|(n, (id, title, category))| {
+            let mut paper = Paper::new(
+                PaperId::from_stored((*id).to_string()),
+                (*title).to_string(),
+                if n == 2 {
+                    SourceId::feed("blog")
+                } else {
+                    SourceId::hf()
+                },
+            );
+            paper.authors = vec!["Ada Lovelace".into(), "Émile Borel".into()];
+            paper.abstract_text = format!("We study {title} at scale.\n\nCode is released.");
+            paper.daily_date = day.checked_sub_days(chrono::Days::new(n as u64));
+            paper.upvotes = Some(10 * n as u32);
+            paper.categories = vec![(*category).to_string()];
+            paper
+        })
+        .collect();
+        let rows = papers.iter().map(|p| p.list_row(day)).collect();
+        let texts = papers
+            .iter()
+            .map(|p| (p.id.clone(), PaperText::of(p)))
+            .collect();
+        let user = std::iter::once((
+            papers[0].id.clone(),
+            UserState {
+                starred_at: None,
+                read: true,
+                note: Some("revisit the ablation".into()),
+            },
+        ))
+        .collect();
+        paperboat::app::Catalog::new(rows, user, true, Some(&texts))
+    })
+}
+
+/// The filter language: parse any text; a query that parses is evaluated over a small catalog,
+/// ranked, and its highlight ranges fall on character boundaries of the text they mark.
+pub fn query(text: &str) {
+    let Ok(query) = paperboat::query::parse(text) else {
+        return;
+    };
+    let catalog = query_catalog();
+    let corpus = catalog.corpus(chrono::NaiveDate::from_ymd_opt(2025, 4, 30).unwrap_or_default());
+    if let Some(rows) = query.matching(&corpus) {
+        let _ = query.relevance(&corpus, &rows);
+    }
+    let _ = (query.has_text(), query.is_empty());
+    for (_, words) in query.highlight_terms() {
+        for row in &catalog.rows {
+            for range in paperboat::query::highlight::ranges(&row.title, &words) {
+                assert!(
+                    range.start <= range.end
+                        && row.title.is_char_boundary(range.start)
+                        && row.title.is_char_boundary(range.end),
+                    "{range:?} in {:?}",
+                    row.title
+                );
+            }
         }
     }
 }

@@ -1,12 +1,30 @@
-//! The reader's in-memory projection of the store: list rows, user state, days, and the search
-//! text. Derived from the store, never written back; rebuilt when the sync task says so.
+//! The reader's in-memory projection of the store: list rows, user state, days, per-row details
+//! (categories, GitHub stars, summaries), the text index the query language runs on, and the For
+//! you scores. Derived from the store, never written back; rebuilt when the sync task says so.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 
-use super::search::SearchText;
-use crate::model::{ListRow, PaperId, SourceId, UserState};
+use crate::model::{ListRow, Paper, PaperId, SourceId, UserState};
+use crate::query::{Corpus, ForYou, IndexDoc, RowDetails, TextIndex};
+
+/// What the catalog keeps of a full record beyond its list row.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PaperText {
+    pub abstract_text: String,
+    pub details: RowDetails,
+}
+
+impl PaperText {
+    pub fn of(paper: &Paper) -> PaperText {
+        PaperText {
+            abstract_text: paper.abstract_text.clone(),
+            details: RowDetails::of(paper),
+        }
+    }
+}
 
 /// What the list can show, loaded from the store.
 #[derive(Debug, Default, Clone)]
@@ -20,20 +38,25 @@ pub struct Catalog {
     /// Sources that listed at least one loaded paper.
     pub sources: BTreeSet<SourceId>,
     pub user: HashMap<PaperId, UserState>,
-    /// Aligned with `rows`.
-    pub search: SearchText,
+    /// Aligned with `rows` once full records are loaded; empty before.
+    pub details: Vec<RowDetails>,
+    /// Titles, authors and (once loaded) abstracts, aligned with `rows`. Shared with background
+    /// For you jobs.
+    pub text: Arc<TextIndex>,
+    /// For you scores for this catalog's rows and the current stars; `None` while (re)computed.
+    pub for_you: Option<Arc<ForYou>>,
     /// False while only the latest day is loaded (the first frame); the rest follows.
     pub complete: bool,
 }
 
 impl Catalog {
-    /// Builds the projection from rows (any order; sorted here) and user state. The search text
-    /// covers titles and authors; `with_abstracts` adds abstracts where known.
+    /// Builds the projection from rows (any order; sorted here) and user state. The text index
+    /// covers titles and authors; `papers` adds abstracts and details where known.
     pub fn new(
         mut rows: Vec<ListRow>,
         user: HashMap<PaperId, UserState>,
         complete: bool,
-        abstracts: Option<&HashMap<PaperId, String>>,
+        papers: Option<&HashMap<PaperId, PaperText>>,
     ) -> Catalog {
         // Stable: papers that tie keep the store's order, which is the feed's own order
         // (HF lists a day by popularity even when it gives no counts).
@@ -54,12 +77,26 @@ impl Catalog {
             .iter()
             .flat_map(|r| r.sources.iter().cloned())
             .collect();
-        let search = SearchText::build(rows.iter().map(|r| {
-            (
-                r.title.as_str(),
-                r.authors.as_slice(),
-                abstracts.and_then(|a| a.get(&r.id)).map(String::as_str),
-            )
+        let details = match papers {
+            Some(papers) => rows
+                .iter()
+                .map(|r| {
+                    papers
+                        .get(&r.id)
+                        .map(|p| p.details.clone())
+                        .unwrap_or_default()
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        let text = TextIndex::build(rows.iter().map(|r| {
+            IndexDoc {
+                title: &r.title,
+                authors: &r.authors,
+                abstract_text: papers
+                    .and_then(|p| p.get(&r.id))
+                    .map(|p| p.abstract_text.as_str()),
+            }
         }));
         Catalog {
             rows,
@@ -67,8 +104,22 @@ impl Catalog {
             days,
             sources,
             user,
-            search,
+            details,
+            text: Arc::new(text),
+            for_you: None,
             complete,
+        }
+    }
+
+    /// What the query language evaluates over, with `today` for `since:7d`.
+    pub fn corpus(&self, today: NaiveDate) -> Corpus<'_> {
+        Corpus {
+            rows: &self.rows,
+            details: &self.details,
+            index: &self.text,
+            user: &self.user,
+            row_of: &self.index,
+            today,
         }
     }
 
@@ -84,7 +135,28 @@ impl Catalog {
         self.user.get(id).is_some_and(|s| s.read)
     }
 
+    pub fn note(&self, id: &PaperId) -> Option<&str> {
+        self.user.get(id).and_then(|s| s.note.as_deref())
+    }
+
     pub fn latest_day(&self) -> Option<NaiveDate> {
         self.days.first().copied()
+    }
+
+    /// Rows of starred papers, for For you.
+    pub fn starred_rows(&self) -> Vec<usize> {
+        let mut rows: Vec<usize> = self
+            .user
+            .iter()
+            .filter(|(_, s)| s.is_starred())
+            .filter_map(|(id, _)| self.index.get(id).copied())
+            .collect();
+        rows.sort_unstable();
+        rows
+    }
+
+    /// The For you score of a row (0 when not computed).
+    pub fn for_you_score(&self, row: usize) -> f32 {
+        self.for_you.as_ref().map_or(0.0, |f| f.score(row))
     }
 }

@@ -4,26 +4,28 @@
 
 pub mod catalog;
 pub mod runtime;
-pub mod search;
 pub mod view;
 
+use std::cmp::Reverse;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use crate::action::{Action, Context};
 use crate::config::Config;
+use crate::export::ExportFormat;
 use crate::keymap::{Key, KeyOutcome, KeyState, Keymap};
 use crate::model::{Paper, PaperId, SourceId, UserState};
+use crate::query::{ForYou, QueryError, RowSet, SortOrder, TextIndex};
 use crate::sync::{SyncCommand, SyncEvent};
 use crate::ui::layout::Layout;
 
-pub use catalog::Catalog;
+pub use catalog::{Catalog, PaperText};
 pub use runtime::run_reader;
-pub use search::SearchText;
-pub use view::View;
+pub use view::{SavedView, View};
 
 /// Everything the reader needs to start.
 pub struct ReaderOptions {
@@ -82,6 +84,8 @@ pub enum Msg {
     },
     /// A side effect finished with something to tell the user.
     Notice(String),
+    /// For you scores computed by a background job.
+    ForYouRanked(ForYouResult),
     /// SIGTERM / SIGHUP.
     Terminate,
 }
@@ -102,7 +106,75 @@ pub enum Effect {
     /// Copy to the clipboard with OSC 52.
     Yank(String),
     Sync(SyncCommand),
+    /// Score every paper against the starred ones (off the UI thread in the real reader).
+    RankForYou(ForYouJob),
+    /// Write these papers (with the day each is filed under), in this order, to `file_name` in
+    /// the export dir; say where.
+    Export {
+        papers: Vec<(PaperId, chrono::NaiveDate)>,
+        format: ExportFormat,
+        file_name: String,
+    },
     Quit,
+}
+
+/// A For you computation: the index of the catalog it was asked for, the starred rows, and the
+/// star version it reflects (a result for an older version or catalog is dropped).
+#[derive(Clone)]
+pub struct ForYouJob {
+    pub index: Arc<TextIndex>,
+    pub starred: Vec<usize>,
+    pub version: u64,
+}
+
+impl ForYouJob {
+    /// Computes the scores; a few tens of ms at 100k papers.
+    pub fn run(&self) -> Msg {
+        Msg::ForYouRanked(ForYouResult {
+            index: self.index.clone(),
+            version: self.version,
+            for_you: Arc::new(ForYou::compute(&self.index, &self.starred)),
+        })
+    }
+}
+
+impl PartialEq for ForYouJob {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.index, &other.index)
+            && self.starred == other.starred
+            && self.version == other.version
+    }
+}
+
+impl std::fmt::Debug for ForYouJob {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ForYouJob")
+            .field("starred", &self.starred.len())
+            .field("version", &self.version)
+            .finish()
+    }
+}
+
+/// What a [`ForYouJob`] computed.
+pub struct ForYouResult {
+    pub index: Arc<TextIndex>,
+    pub version: u64,
+    pub for_you: Arc<ForYou>,
+}
+
+impl std::fmt::Debug for ForYouResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ForYouResult")
+            .field("version", &self.version)
+            .finish()
+    }
+}
+
+/// The one-line note editor's state (`a`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoteEdit {
+    pub id: PaperId,
+    pub text: String,
 }
 
 /// Typing state of the filter query.
@@ -110,9 +182,10 @@ pub enum Effect {
 pub struct Query {
     pub text: String,
     pub editing: bool,
-    /// Words and hits of the last scan, to narrow the next one when the query grows.
-    last_words: Vec<String>,
-    last_hits: Vec<usize>,
+    /// The last text that parsed: the list shows its result while `text` does not parse.
+    pub parsed: crate::query::Query,
+    /// Why `text` does not parse (shown in the status bar), if it does not.
+    pub error: Option<QueryError>,
 }
 
 /// The reader's whole state. Only `update` changes it; `ui::render` reads it.
@@ -149,6 +222,14 @@ pub struct App {
     pub size: (u16, u16),
     pub wide_min_columns: u16,
     pub quit: bool,
+    /// The order picked with `S`; `None` means the view's own (relevance while words are typed).
+    pub sort: Option<SortOrder>,
+    /// `[[views]]` from the config, listed in the filter pane after the built-in views.
+    pub saved_views: Vec<SavedView>,
+    /// The note being typed, if any.
+    pub note: Option<NoteEdit>,
+    /// Bumped on every star change, so that a For you result for older stars is dropped.
+    pub stars_version: u64,
 }
 
 impl App {
@@ -184,21 +265,89 @@ impl App {
             size,
             wide_min_columns,
             quit: false,
+            sort: None,
+            saved_views: Vec::new(),
+            note: None,
+            stars_version: 0,
         };
         app.recount();
         app.refresh_visible();
         app
     }
 
-    /// Recomputes the filter pane's per-view counts.
+    /// Recomputes the filter pane's per-view counts: papers in built-in views, unread papers in
+    /// For you and saved views.
     fn recount(&mut self) {
-        self.view_counts = View::builtins(&self.catalog)
+        let today = self.today();
+        let mut views = View::builtins(&self.catalog);
+        let after_builtins = views
+            .iter()
+            .position(|v| *v == View::ForYou)
+            .map_or(views.len(), |i| i + 1);
+        for (i, saved) in self.saved_views.iter().enumerate() {
+            views.insert(after_builtins + i, View::Saved(Box::new(saved.clone())));
+        }
+        let catalog = &self.catalog;
+        self.view_counts = views
             .into_iter()
             .map(|view| {
-                let count = view.rows(&self.catalog).len();
+                let rows = view.rows_at(catalog, today);
+                let count = match view {
+                    View::ForYou | View::Saved(_) => rows
+                        .iter()
+                        .filter(|&&r| !catalog.is_read(&catalog.rows[r].id))
+                        .count(),
+                    _ => rows.len(),
+                };
                 (view, count)
             })
             .collect();
+    }
+
+    /// Sets the `[[views]]` of the config and recounts.
+    pub fn set_saved_views(&mut self, views: Vec<SavedView>) {
+        self.saved_views = views;
+        self.recount();
+    }
+
+    /// The order the list is in: the one picked with `S`, else the view's, else relevance while
+    /// the query has words; `None` is the view's own order.
+    pub fn sort_order(&self) -> Option<SortOrder> {
+        self.sort.or_else(|| self.view.default_sort()).or_else(|| {
+            let words = self.query.parsed.has_text()
+                || self.view.query().is_some_and(crate::query::Query::has_text);
+            words.then_some(SortOrder::Relevance)
+        })
+    }
+
+    /// Lowercased words to highlight: those of the typed query and of a saved view's query.
+    pub fn highlight_words(&self) -> Vec<String> {
+        let mut words: Vec<String> = self
+            .query
+            .parsed
+            .highlight_terms()
+            .into_iter()
+            .chain(
+                self.view
+                    .query()
+                    .map(|q| q.highlight_terms())
+                    .unwrap_or_default(),
+            )
+            .flat_map(|(_, tokens)| tokens)
+            .collect();
+        words.sort();
+        words.dedup();
+        words
+    }
+
+    /// Asks for For you scores for the current stars and catalog.
+    fn rank_for_you(&mut self) -> Effect {
+        self.stars_version += 1;
+        Effect::RankForYou(ForYouJob {
+            index: self.catalog.text.clone(),
+            starred: self.catalog.starred_rows(),
+            version: self.stars_version,
+        })
     }
 
     /// The effects the reader runs right after the first frame.
@@ -242,36 +391,50 @@ impl App {
             .collect()
     }
 
-    /// Recomputes `visible` from the view and the query, keeping the selection on the same
-    /// paper when it is still shown.
+    /// Recomputes `visible` from the view, the query and the sort, keeping the selection on
+    /// the same paper when it is still shown. A query that does not parse keeps the last one
+    /// that did.
     fn refresh_visible(&mut self) {
-        let in_view = self.view.rows(&self.catalog);
-        let words = search::query_words(&self.query.text);
-        self.visible = if words.is_empty() {
-            self.query.last_words.clear();
-            self.query.last_hits.clear();
-            in_view
-        } else {
-            let narrowing = search::narrows(&self.query.last_words, &words)
-                && self.query.last_hits.len() <= self.catalog.rows.len();
-            let hits = self
-                .catalog
-                .search
-                .matching(&words, narrowing.then_some(self.query.last_hits.as_slice()));
-            self.query.last_words = words;
-            self.query.last_hits.clone_from(&hits);
-            // Keep the view's order: mark hits, then walk the view.
-            let mut hit = vec![false; self.catalog.rows.len()];
-            for i in hits {
-                if let Some(slot) = hit.get_mut(i) {
-                    *slot = true;
-                }
+        match crate::query::parse(&self.query.text) {
+            Ok(parsed) => {
+                self.query.parsed = parsed;
+                self.query.error = None;
             }
-            in_view
-                .into_iter()
-                .filter(|&i| hit.get(i).copied().unwrap_or(false))
-                .collect()
-        };
+            Err(error) => self.query.error = Some(error),
+        }
+        let today = self.today();
+        let mut rows = self.view.rows_at(&self.catalog, today);
+        let corpus = self.catalog.corpus(today);
+        if let Some(matched) = self.query.parsed.matching(&corpus) {
+            rows.retain(|&row| matched.contains(row));
+        }
+        let catalog = &self.catalog;
+        match self.sort_order() {
+            None => {}
+            Some(SortOrder::Newest) => rows.sort_unstable(),
+            Some(SortOrder::Upvotes) => {
+                rows.sort_by_key(|&r| (Reverse(catalog.rows[r].upvotes.unwrap_or(0)), r));
+            }
+            Some(SortOrder::Relevance) => {
+                let within = RowSet::from_rows(catalog.rows.len(), &rows);
+                let mut scores = self.query.parsed.relevance(&corpus, &within);
+                if let Some(view_query) = self.view.query() {
+                    for (score, more) in scores
+                        .iter_mut()
+                        .zip(view_query.relevance(&corpus, &within))
+                    {
+                        *score += more;
+                    }
+                }
+                let score = |r: usize| scores.get(r).copied().unwrap_or(0.0);
+                rows.sort_by(|&a, &b| score(b).total_cmp(&score(a)).then(a.cmp(&b)));
+            }
+            Some(SortOrder::ForYou) => {
+                let score = |r: usize| catalog.for_you_score(r);
+                rows.sort_by(|&a, &b| score(b).total_cmp(&score(a)).then(a.cmp(&b)));
+            }
+        }
+        self.visible = rows;
         let keep = self
             .selected_id
             .as_ref()
@@ -332,8 +495,8 @@ impl App {
 
     fn set_view(&mut self, view: View) -> Vec<Effect> {
         self.view = view;
-        self.query.last_words.clear();
-        self.query.last_hits.clear();
+        // Each view opens in its own order.
+        self.sort = None;
         self.refresh_visible();
         if let Some(position) = self.views().iter().position(|v| *v == self.view) {
             self.filter_cursor = position;
@@ -357,13 +520,18 @@ impl App {
         if state == previous {
             return Vec::new();
         }
+        let stars_changed = state.is_starred() != previous.is_starred();
         self.catalog.user.insert(id.clone(), state.clone());
         self.recount();
-        vec![Effect::SaveUserState {
+        let mut effects = vec![Effect::SaveUserState {
             id,
             state,
             previous,
-        }]
+        }];
+        if stars_changed {
+            effects.push(self.rank_for_you());
+        }
+        effects
     }
 
     fn page(&self) -> isize {
@@ -406,11 +574,11 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             if was_empty || (first_load && matches!(app.view, View::All)) {
                 app.view = app.catalog.latest_day().map_or(View::All, View::Day);
             }
-            app.query.last_words.clear();
-            app.query.last_hits.clear();
             app.recount();
             app.refresh_visible();
-            app.load_selected()
+            let mut effects = app.load_selected();
+            effects.push(app.rank_for_you());
+            effects
         }
         Msg::PaperLoaded(id, paper) => {
             if app.detail_loading.as_ref() == Some(&id) {
@@ -426,14 +594,31 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             previous,
             error,
         } => {
+            let stars_changed = app.catalog.is_starred(&id) != previous.is_starred();
             app.catalog.user.insert(id, previous);
             app.recount();
             app.message = Some(format!("not saved: {error}"));
             app.refresh_visible();
-            app.load_selected()
+            let mut effects = app.load_selected();
+            if stars_changed {
+                effects.push(app.rank_for_you());
+            }
+            effects
         }
         Msg::Notice(text) => {
             app.message = Some(text);
+            Vec::new()
+        }
+        Msg::ForYouRanked(result) => {
+            if Arc::ptr_eq(&result.index, &app.catalog.text) && result.version == app.stars_version
+            {
+                app.catalog.for_you = Some(result.for_you);
+                app.recount();
+                if app.view == View::ForYou || app.sort_order() == Some(SortOrder::ForYou) {
+                    app.refresh_visible();
+                    return app.load_selected();
+                }
+            }
             Vec::new()
         }
         Msg::Terminate => {
@@ -446,6 +631,9 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
 fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     if key.kind == KeyEventKind::Release {
         return Vec::new();
+    }
+    if app.note.is_some() {
+        return on_note_key(app, key);
     }
     if app.query.editing {
         return on_query_key(app, key);
@@ -495,7 +683,53 @@ fn on_query_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         _ => return Vec::new(),
     }
     app.refresh_visible();
+    if app.query.editing {
+        // A changed query puts the best match on top; select it (Esc, by contrast, returns to
+        // the full list and keeps the paper being read).
+        app.selected = 0;
+        app.list_offset = 0;
+        app.sync_selection();
+    }
     app.load_selected()
+}
+
+/// Keys while a note is typed: text edits it, Enter saves it (empty removes it), Esc cancels.
+fn on_note_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    let Some(edit) = app.note.as_mut() else {
+        return Vec::new();
+    };
+    match key.code {
+        KeyCode::Enter => {
+            let Some(edit) = app.note.take() else {
+                return Vec::new();
+            };
+            let text = crate::text::sanitize_line(&edit.text);
+            let note = (!text.is_empty()).then_some(text);
+            let saved = note.is_some();
+            let effects = app.change_user_state(edit.id, |s| s.note = note);
+            app.message = Some(if saved { "note saved" } else { "note removed" }.to_string());
+            // `note:` and free words search notes: the list may change.
+            app.refresh_visible();
+            return effects;
+        }
+        KeyCode::Esc => {
+            app.note = None;
+            app.message = Some("note not changed".to_string());
+        }
+        KeyCode::Backspace => {
+            edit.text.pop();
+        }
+        KeyCode::Char('u') if ctrl => edit.text.clear(),
+        KeyCode::Char('w') if ctrl => {
+            let trimmed = edit.text.trim_end().len();
+            let cut = edit.text[..trimmed].rfind(' ').map_or(0, |i| i + 1);
+            edit.text.truncate(cut);
+        }
+        KeyCode::Char(c) if !ctrl && !c.is_control() => edit.text.push(c),
+        _ => {}
+    }
+    Vec::new()
 }
 
 fn on_action(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
@@ -723,6 +957,59 @@ fn on_action(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
         Action::ViewAll => app.set_view(View::All),
         Action::ViewStarred => app.set_view(View::Starred),
         Action::ViewUnread => app.set_view(View::Unread),
+        Action::ViewForYou => {
+            let effects = app.set_view(View::ForYou);
+            if app.catalog.starred_rows().is_empty() {
+                app.message =
+                    Some("For you learns from your stars: press s on papers you like".to_string());
+            }
+            effects
+        }
+        Action::CycleSort => {
+            let next = app.sort_order().unwrap_or(SortOrder::Newest).next();
+            app.sort = Some(next);
+            app.message = Some(format!("sorted {}", next.name()));
+            if next == SortOrder::Relevance && !app.query.parsed.has_text() {
+                app.message =
+                    Some("sorted by relevance: type words with / to rank by them".to_string());
+            }
+            if next == SortOrder::ForYou && app.catalog.starred_rows().is_empty() {
+                app.message = Some("sorted for you: star papers (s) to teach it".to_string());
+            }
+            app.refresh_visible();
+            app.load_selected()
+        }
+        Action::EditNote => {
+            let Some(id) = app.selected_id.clone() else {
+                return Vec::new();
+            };
+            let text = app.catalog.note(&id).unwrap_or_default().to_string();
+            app.note = Some(NoteEdit { id, text });
+            Vec::new()
+        }
+        Action::ExportList => {
+            if app.visible.is_empty() {
+                app.message = Some("nothing to export in this list".to_string());
+                return Vec::new();
+            }
+            let papers = app
+                .visible
+                .iter()
+                .filter_map(|&row| app.catalog.rows.get(row))
+                .map(|row| (row.id.clone(), row.day))
+                .collect();
+            let format = ExportFormat::Bibtex;
+            let file_name = format!(
+                "paperboat-{}.{}",
+                app.now.format("%Y%m%d-%H%M%S"),
+                format.extension()
+            );
+            vec![Effect::Export {
+                papers,
+                format,
+                file_name,
+            }]
+        }
         Action::ViewSource => {
             let sources: Vec<SourceId> = app.catalog.sources.iter().cloned().collect();
             let next = match &app.view {

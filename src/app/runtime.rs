@@ -4,6 +4,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -15,7 +16,7 @@ use ratatui::Terminal;
 use ratatui::backend::Backend;
 use tokio::sync::mpsc;
 
-use super::{App, Catalog, Effect, Msg, ReaderOptions, update};
+use super::{App, Catalog, Effect, Msg, PaperText, ReaderOptions, update};
 use crate::clock::Clock;
 use crate::keymap::{Keymap, TIMEOUT as KEY_TIMEOUT};
 use crate::model::{PaperId, UserState};
@@ -45,7 +46,8 @@ pub fn first_catalog(store: &Store) -> Result<Catalog, StoreError> {
     Ok(Catalog::new(rows, user, false, None))
 }
 
-/// Reads the whole projection; with `abstracts`, the search text covers abstracts too.
+/// Reads the whole projection; with `abstracts`, the text index covers abstracts too and the
+/// rows get their details (every category, GitHub stars, summaries).
 pub fn full_catalog(store: &Store, abstracts: bool) -> Result<Catalog, StoreError> {
     let rows = store.all_rows()?;
     let user = store.user_states()?;
@@ -54,7 +56,7 @@ pub fn full_catalog(store: &Store, abstracts: bool) -> Result<Catalog, StoreErro
     }
     let mut texts = HashMap::with_capacity(rows.len());
     store.for_each_paper(&mut |paper| {
-        texts.insert(paper.id.clone(), paper.abstract_text.clone());
+        texts.insert(paper.id.clone(), PaperText::of(paper));
     })?;
     Ok(Catalog::new(rows, user, true, Some(&texts)))
 }
@@ -72,6 +74,8 @@ pub struct EffectRunner {
     pub clipboard: Box<dyn Write + Send>,
     /// The browser command; empty means `$BROWSER`, then the platform opener.
     pub browser: String,
+    /// Where `E` writes exports (the current directory by default).
+    pub export_dir: PathBuf,
     loader: Option<std::sync::mpsc::Sender<()>>,
 }
 
@@ -84,6 +88,7 @@ impl EffectRunner {
             inline,
             clipboard,
             browser: String::new(),
+            export_dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
             loader: None,
         }
     }
@@ -115,6 +120,30 @@ impl EffectRunner {
                 {
                     queue.push_back(Msg::Notice("a sync is already queued".to_string()));
                 }
+            }
+            Effect::RankForYou(job) => {
+                if self.inline {
+                    queue.push_back(job.run());
+                } else if let Some(results) = self.results.clone() {
+                    tokio::task::spawn_blocking(move || {
+                        let _ = results.send(job.run());
+                    });
+                }
+            }
+            Effect::Export {
+                papers,
+                format,
+                file_name,
+            } => {
+                let notice =
+                    match export_to(&self.store, &papers, format, &self.export_dir, &file_name) {
+                        Ok((count, path)) => {
+                            let papers = if count == 1 { "paper" } else { "papers" };
+                            format!("exported {count} {papers} to {}", path.display())
+                        }
+                        Err(error) => format!("export failed: {error}"),
+                    };
+                queue.push_back(Msg::Notice(notice));
             }
             Effect::Quit => {}
         }
@@ -199,6 +228,27 @@ fn spawn_loader(store: Store, results: mpsc::UnboundedSender<Msg>) -> std::sync:
         }
     });
     sender
+}
+
+/// Writes an export next to any earlier one (never over it); returns the count and the path.
+fn export_to(
+    store: &Store,
+    papers: &[(PaperId, chrono::NaiveDate)],
+    format: crate::export::ExportFormat,
+    dir: &Path,
+    file_name: &str,
+) -> anyhow::Result<(usize, PathBuf)> {
+    let items = crate::export::load(store, papers)?;
+    let text = crate::export::render(format, &items);
+    let mut path = dir.join(file_name);
+    let (stem, extension) = file_name.rsplit_once('.').unwrap_or((file_name, ""));
+    let mut n = 2;
+    while path.exists() {
+        path = dir.join(format!("{stem}-{n}.{extension}"));
+        n += 1;
+    }
+    std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok((items.len(), path))
 }
 
 fn save_user_state(
@@ -388,6 +438,8 @@ pub fn run_reader(options: ReaderOptions) -> anyhow::Result<()> {
             (size.width, size.height),
             options.config.ui.wide_layout_min_columns,
         );
+        let mut app = app;
+        app.set_saved_views(options.config.saved_views());
         let mut runner = EffectRunner::new(store.clone(), false, Box::new(std::io::stdout()));
         runner.browser = options.config.ui.browser.clone();
         let mut reader = Reader {

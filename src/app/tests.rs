@@ -119,14 +119,17 @@ fn star_toggles_and_is_written_through() {
     let id = PaperId::from_stored("2504.00001".into());
     assert!(app.catalog.is_starred(&id));
     assert!(matches!(
-        effects.last(),
-        Some(Effect::SaveUserState { id: saved, state, .. }) if *saved == id && state.is_starred()
+        effects.as_slice(),
+        [.., Effect::SaveUserState { id: saved, state, .. }, Effect::RankForYou(job)]
+            if *saved == id && state.is_starred() && job.starred.len() == 1
     ));
     let effects = press(&mut app, "s");
     assert!(!app.catalog.is_starred(&id));
-    assert!(
-        matches!(effects.as_slice(), [Effect::SaveUserState { state, .. }] if !state.is_starred())
-    );
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::SaveUserState { state, .. }, Effect::RankForYou(job)]
+            if !state.is_starred() && job.starred.is_empty()
+    ));
 }
 
 #[test]
@@ -401,6 +404,22 @@ fn empty_catalog_is_safe_for_every_key() {
     }
     assert!(app.visible.is_empty());
     assert!(!app.quit);
+}
+
+#[test]
+fn typing_a_query_selects_the_best_match() {
+    let mut app = app();
+    press(&mut app, "jjj");
+    assert_eq!(selected(&app), "2504.00003");
+    press(&mut app, "/paper 7");
+    assert_eq!(app.selected, 0);
+    assert_eq!(selected(&app), "2504.00007");
+    update(&mut app, key(KeyCode::Esc));
+    assert_eq!(
+        selected(&app),
+        "2504.00007",
+        "Esc keeps the paper being read"
+    );
 }
 
 #[test]

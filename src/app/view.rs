@@ -1,10 +1,22 @@
-//! The list's views (a day, this week, all, starred, unread, one source): which rows each shows,
-//! in what order, and what it is called.
+//! The list's views (a day, this week, all, starred, unread, For you, saved queries, one
+//! source): which rows each shows, in what order, and what it is called.
 
 use chrono::{Days, NaiveDate};
 
 use super::catalog::Catalog;
 use crate::model::SourceId;
+use crate::query::{Query, SortOrder};
+
+/// A `[[views]]` entry of the config: a named query, shown in the filter pane.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavedView {
+    pub name: String,
+    /// The query as written in the config.
+    pub text: String,
+    pub query: Query,
+    /// The order the view opens in (relevance when its query has words, else newest).
+    pub sort: Option<SortOrder>,
+}
 
 /// What the list is showing, before the filter query narrows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +29,9 @@ pub enum View {
     /// The read-later list, most recently starred first.
     Starred,
     Unread,
+    /// Unread papers like the starred ones, best first.
+    ForYou,
+    Saved(Box<SavedView>),
     Source(SourceId),
 }
 
@@ -33,12 +48,20 @@ impl View {
             View::All => "All".to_string(),
             View::Starred => "Starred".to_string(),
             View::Unread => "Unread".to_string(),
+            View::ForYou => "For you".to_string(),
+            View::Saved(saved) => saved.name.clone(),
             View::Source(id) => id.badge().to_string(),
         }
     }
 
-    /// Row indices of `catalog` this view shows, in display order.
+    /// Row indices of `catalog` this view shows, in display order; saved queries count dates
+    /// back from the latest day with papers (the reader passes the real day to `rows_at`).
     pub fn rows(&self, catalog: &Catalog) -> Vec<usize> {
+        self.rows_at(catalog, catalog.latest_day().unwrap_or_default())
+    }
+
+    /// Row indices of `catalog` this view shows on `today`, in display order.
+    pub fn rows_at(&self, catalog: &Catalog, today: NaiveDate) -> Vec<usize> {
         let rows = &catalog.rows;
         let mut shown: Vec<usize> = match self {
             View::Day(day) => {
@@ -61,6 +84,24 @@ impl View {
             View::Unread => (0..rows.len())
                 .filter(|&i| !catalog.is_read(&rows[i].id))
                 .collect(),
+            View::ForYou => {
+                let Some(for_you) = &catalog.for_you else {
+                    return Vec::new();
+                };
+                let mut liked: Vec<usize> = (0..rows.len())
+                    .filter(|&i| {
+                        for_you.score(i) > 0.0
+                            && !catalog.is_read(&rows[i].id)
+                            && !catalog.is_starred(&rows[i].id)
+                    })
+                    .collect();
+                liked.sort_by(|&a, &b| for_you.score(b).total_cmp(&for_you.score(a)));
+                return liked;
+            }
+            View::Saved(saved) => match saved.query.matching(&catalog.corpus(today)) {
+                Some(set) => set.iter().collect(),
+                None => (0..rows.len()).collect(),
+            },
             View::Source(source) => (0..rows.len())
                 .filter(|&i| rows[i].sources.contains(source))
                 .collect(),
@@ -72,10 +113,35 @@ impl View {
         shown
     }
 
-    /// The built-in views listed in the filter pane, in order (keys 1–5), then one per source.
+    /// The order the view opens in when the user has not picked one with `S`.
+    pub fn default_sort(&self) -> Option<SortOrder> {
+        match self {
+            View::ForYou => Some(SortOrder::ForYou),
+            View::Saved(saved) => saved.sort,
+            _ => None,
+        }
+    }
+
+    /// The view's own query (saved views), which the typed query narrows further.
+    pub fn query(&self) -> Option<&Query> {
+        match self {
+            View::Saved(saved) => Some(&saved.query),
+            _ => None,
+        }
+    }
+
+    /// The built-in views listed in the filter pane, in order (keys 1–5 and 7), then one per
+    /// source.
     pub fn builtins(catalog: &Catalog) -> Vec<View> {
         let today = catalog.latest_day().map_or(View::All, View::Day);
-        let mut views = vec![today, View::Week, View::All, View::Starred, View::Unread];
+        let mut views = vec![
+            today,
+            View::Week,
+            View::All,
+            View::Starred,
+            View::Unread,
+            View::ForYou,
+        ];
         views.extend(catalog.sources.iter().cloned().map(View::Source));
         views
     }

@@ -210,7 +210,12 @@ impl Fetcher {
     }
 
     fn classify(&self, url: &str, error: &reqwest::Error, in_body: bool) -> FetchError {
-        let detail = error_chain(error);
+        // reqwest's own message only repeats the URL ("error sending request for url (…)"),
+        // which the variant already names: say the causes.
+        let detail = match std::error::Error::source(error) {
+            Some(cause) => error_chain(cause),
+            None => error_chain(error),
+        };
         if error.is_timeout() {
             FetchError::Timeout {
                 url: url.to_string(),

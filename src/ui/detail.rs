@@ -4,39 +4,32 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::Paragraph;
 
 use super::{Theme, fit};
 use crate::app::{App, Focus};
-use crate::model::{ListRow, Paper};
+use crate::model::{ListRow, Paper, PaperId};
 
 /// Authors listed before "+N more".
 const SHOWN_AUTHORS: usize = 6;
 
 pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(app.focus == Focus::Detail))
-        .title(Span::styled(" Detail ", theme.title()));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    if inner.width == 0 || inner.height == 0 {
+    let Some(inner) = super::pane(
+        frame,
+        area,
+        " Detail ".to_string(),
+        app.focus == Focus::Detail,
+        theme,
+    ) else {
         return;
-    }
+    };
     let width = usize::from(inner.width);
     let lines = match (app.selected_row(), app.detail.as_ref()) {
         (None, _) => vec![Line::styled("No paper selected.", theme.muted())],
         (Some(row), Some(paper)) if paper.id == row.id => paper_lines(app, paper, theme, width),
         (Some(row), _) => row_lines(app, row, theme, width),
     };
-    // Never scroll past the end: the last line stays at the bottom at most.
-    let max_scroll = lines.len().saturating_sub(usize::from(inner.height));
-    let scroll = usize::from(app.detail_scroll).min(max_scroll);
-    let visible: Vec<Line<'_>> = lines
-        .into_iter()
-        .skip(scroll)
-        .take(usize::from(inner.height))
-        .collect();
+    let visible = super::scrolled(lines, app.detail_scroll, inner.height);
     frame.render_widget(Paragraph::new(visible), inner);
 }
 
@@ -49,6 +42,50 @@ fn wrap<'a>(text: &str, width: usize, style: ratatui::style::Style) -> Vec<Line<
         for line in textwrap::wrap(paragraph, width.max(1)) {
             lines.push(Line::styled(line.into_owned(), style));
         }
+    }
+    lines
+}
+
+/// Like `wrap`, with the query's words highlighted line by line.
+fn wrap_marked<'a>(
+    text: &str,
+    width: usize,
+    style: ratatui::style::Style,
+    words: &[String],
+    theme: &Theme,
+) -> Vec<Line<'a>> {
+    if words.is_empty() {
+        return wrap(text, width, style);
+    }
+    let mut lines = Vec::new();
+    for (i, paragraph) in text.split("\n\n").enumerate() {
+        if i > 0 {
+            lines.push(Line::default());
+        }
+        for line in textwrap::wrap(paragraph, width.max(1)) {
+            lines.push(Line::from(super::highlighted(
+                &line,
+                words,
+                style,
+                theme.highlight(),
+            )));
+        }
+    }
+    lines
+}
+
+/// The note and, for a paper For you picked, why: shown under the marks.
+fn user_lines<'a>(app: &App, id: &PaperId, theme: &Theme, width: usize) -> Vec<Line<'a>> {
+    let mut lines = Vec::new();
+    if let Some(note) = app.catalog.note(id) {
+        lines.extend(labelled("Note", note.to_string(), theme, width));
+    }
+    let catalog = &app.catalog;
+    if !catalog.is_starred(id)
+        && let (Some(for_you), Some(&row)) = (&catalog.for_you, catalog.index.get(id))
+        && let Some(reason) = for_you.explain(&catalog.text, row)
+    {
+        lines.extend(labelled("For you", reason.describe(), theme, width));
     }
     lines
 }
@@ -104,11 +141,13 @@ fn marks(app: &App, id: &crate::model::PaperId) -> String {
 }
 
 fn paper_lines<'a>(app: &App, paper: &Paper, theme: &Theme, width: usize) -> Vec<Line<'a>> {
-    let mut lines = wrap(&paper.title, width, theme.title());
+    let words = app.highlight_words();
+    let mut lines = wrap_marked(&paper.title, width, theme.title(), &words, theme);
     lines.push(Line::styled(
         fit(&marks(app, &paper.id), width),
         theme.star(),
     ));
+    lines.extend(user_lines(app, &paper.id, theme, width));
     lines.push(Line::default());
     if !paper.authors.is_empty() {
         lines.extend(labelled(
@@ -195,10 +234,12 @@ fn paper_lines<'a>(app: &App, paper: &Paper, theme: &Theme, width: usize) -> Vec
         lines.push(Line::styled("(no abstract)", theme.muted()));
     } else {
         lines.push(Line::styled("Abstract", theme.label()));
-        lines.extend(wrap(
+        lines.extend(wrap_marked(
             &paper.abstract_text,
             width,
             ratatui::style::Style::new(),
+            &words,
+            theme,
         ));
     }
     lines
@@ -206,8 +247,10 @@ fn paper_lines<'a>(app: &App, paper: &Paper, theme: &Theme, width: usize) -> Vec
 
 /// What can be shown from the list row while the full record loads.
 fn row_lines<'a>(app: &App, row: &ListRow, theme: &Theme, width: usize) -> Vec<Line<'a>> {
-    let mut lines = wrap(&row.title, width, theme.title());
+    let words = app.highlight_words();
+    let mut lines = wrap_marked(&row.title, width, theme.title(), &words, theme);
     lines.push(Line::styled(fit(&marks(app, &row.id), width), theme.star()));
+    lines.extend(user_lines(app, &row.id, theme, width));
     lines.push(Line::default());
     if !row.authors.is_empty() {
         let total = usize::try_from(row.author_count).unwrap_or(row.authors.len());

@@ -1,24 +1,26 @@
-//! The filter pane: the query input and the views (latest day, this week, all, starred, unread,
-//! each source) with their counts, plus each source's last sync result.
+//! The filter pane: the query input (and why it does not parse), the views (latest day, this
+//! week, all, starred, unread, For you, saved views, each source) with their counts, plus each
+//! source's last sync result.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
+use unicode_width::UnicodeWidthStr;
 
 use super::{Theme, fit, pad};
 use crate::app::{App, Focus, SourceSync, View};
 
 pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(app.focus == Focus::Filter))
-        .title(Span::styled(" Filter ", theme.title()));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    if inner.width == 0 || inner.height == 0 {
+    let Some(inner) = super::pane(
+        frame,
+        area,
+        " Filter ".to_string(),
+        app.focus == Focus::Filter,
+        theme,
+    ) else {
         return;
-    }
+    };
     let width = usize::from(inner.width);
     let mut lines = Vec::new();
     let cursor = if app.query.editing { "▏" } else { "" };
@@ -33,21 +35,32 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
         format!("/{}{cursor}", app.query.text)
     };
     lines.push(Line::styled(fit(&query, width), query_style));
-    lines.push(Line::default());
+    match &app.query.error {
+        Some(error) if !app.query.text.is_empty() => {
+            lines.push(Line::styled(
+                fit(&format!("✗ {error}"), width),
+                theme.error(),
+            ));
+        }
+        _ => lines.push(Line::default()),
+    }
     let today = app.today();
     for (i, (view, count)) in app.view_counts.iter().enumerate() {
-        let key = if i < 5 {
-            format!("{} ", i + 1)
-        } else {
-            "  ".to_string()
+        let key = match view {
+            View::ForYou => "7 ".to_string(),
+            _ if i < 5 => format!("{} ", i + 1),
+            _ => "  ".to_string(),
         };
         let name = view.name(today);
-        let count_text = if app.catalog.complete || matches!(view, View::Day(_)) {
+        let ranking = app.catalog.for_you.is_none() && !app.catalog.starred_rows().is_empty();
+        let count_text = if matches!(view, View::ForYou) && ranking {
+            "…".to_string()
+        } else if app.catalog.complete || matches!(view, View::Day(_)) {
             count.to_string()
         } else {
             "…".to_string()
         };
-        let label_width = width.saturating_sub(key.len() + count_text.len() + 1);
+        let label_width = width.saturating_sub(key.len() + count_text.width() + 1);
         let text = format!("{key}{} {count_text}", pad(&name, label_width));
         let mut style = if *view == app.view {
             theme.title()

@@ -1,9 +1,10 @@
-//! The help overlay, generated from the keymap and each action's doc line so it cannot drift.
+//! The help overlay, generated from the keymap and each action's doc line so it cannot drift,
+//! then the query language's cheat sheet.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Clear, Paragraph};
 
 use super::{Theme, fit, pad};
 use crate::app::App;
@@ -18,15 +19,10 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
         height,
     );
     frame.render_widget(Clear, popup);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(true))
-        .title(Span::styled(
-            " Keys — Esc closes, j/k scroll ",
-            theme.title(),
-        ));
-    let inner = block.inner(popup);
-    frame.render_widget(block, popup);
+    let title = " Keys — Esc closes, j/k scroll ".to_string();
+    let Some(inner) = super::pane(frame, popup, title, true, theme) else {
+        return;
+    };
     let inner_width = usize::from(inner.width);
     let key_width = 16.min(inner_width / 3);
     let mut lines = Vec::new();
@@ -56,14 +52,18 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
     }
     lines.push(Line::default());
     lines.push(Line::styled(
-        "Filter: type words; Enter keeps, Esc clears",
-        theme.muted(),
+        "Filter queries (/): Enter keeps, Esc clears",
+        theme.label(),
     ));
-    let scroll = usize::from(app.help_scroll).min(lines.len().saturating_sub(1));
-    let visible: Vec<Line<'_>> = lines
-        .into_iter()
-        .skip(scroll)
-        .take(usize::from(inner.height))
-        .collect();
+    for (syntax, meaning) in crate::query::CHEAT_SHEET {
+        let syntax = pad(syntax, 30.min(inner_width / 2));
+        let meaning = fit(meaning, inner_width.saturating_sub(syntax.len() + 1));
+        lines.push(Line::from(vec![
+            Span::styled(syntax, theme.badge()),
+            Span::raw(" "),
+            Span::raw(meaning),
+        ]));
+    }
+    let visible = super::scrolled(lines, app.help_scroll, inner.height);
     frame.render_widget(Paragraph::new(visible), inner);
 }

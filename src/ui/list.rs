@@ -4,27 +4,25 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
 use super::{Theme, fit, pad};
-use crate::app::{App, Focus};
+use crate::app::{App, Focus, View};
 use crate::model::ListRow;
 
 pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(app.focus == Focus::List))
-        .title(Span::styled(
-            title(app, usize::from(area.width.saturating_sub(4))),
-            theme.title(),
-        ));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    if inner.width == 0 || inner.height == 0 {
+    let Some(inner) = super::pane(
+        frame,
+        area,
+        title(app, usize::from(area.width.saturating_sub(4))),
+        app.focus == Focus::List,
+        theme,
+    ) else {
         return;
-    }
+    };
     let width = usize::from(inner.width);
+    let words = app.highlight_words();
     if app.visible.is_empty() {
         frame.render_widget(Paragraph::new(empty_notice(app, theme, width)), inner);
         return;
@@ -48,6 +46,7 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
                 width,
                 position == app.selected,
                 show_upvotes,
+                &words,
             )
         })
         .collect();
@@ -73,6 +72,9 @@ fn title(app: &App, width: usize) -> String {
         app.view.name(app.today()),
         if count == 1 { "" } else { "s" },
     );
+    if let Some(sort) = app.sort_order() {
+        text.push_str(&format!(" · {}", sort.name()));
+    }
     if !app.query.text.is_empty() {
         text.push_str(&format!(" · /{}", app.query.text));
     }
@@ -93,6 +95,37 @@ fn empty_notice<'a>(app: &App, theme: &Theme, width: usize) -> Vec<Line<'a>> {
             "Press r to sync now."
         };
         lines.push(Line::from(fit(follow, width)));
+        // The status bar has room for one error; here every failed source gets a wrapped line.
+        let failures = app
+            .sync
+            .sources
+            .iter()
+            .filter_map(|(id, state)| match state {
+                crate::app::SourceSync::Failed(error) => Some(format!("{}: {error}", id.badge())),
+                _ => None,
+            });
+        for failure in failures {
+            lines.push(Line::default());
+            for part in textwrap::wrap(&failure, width.max(1)) {
+                lines.push(Line::styled(part.into_owned(), theme.error()));
+            }
+        }
+    } else if app.view == View::ForYou && app.catalog.starred_rows().is_empty() {
+        for line in [
+            "For you learns what you like from your stars.",
+            "Press s on papers you like (in any view); unread papers",
+            "like them then show up here, best first, and the detail",
+            "pane says why each one was picked.",
+        ] {
+            lines.push(Line::from(fit(line, width)));
+        }
+    } else if app.view == View::ForYou && app.catalog.for_you.is_none() {
+        lines.push(Line::from(fit("Ranking papers like your stars…", width)));
+    } else if app.view == View::ForYou && app.query.text.is_empty() {
+        lines.push(Line::from(fit(
+            "Nothing unread is like your starred papers yet.",
+            width,
+        )));
     } else if !app.query.text.is_empty() {
         lines.push(Line::from(fit(
             &format!(
@@ -114,6 +147,7 @@ fn row_line<'a>(
     width: usize,
     selected: bool,
     show_upvotes: bool,
+    words: &[String],
 ) -> Line<'a> {
     let starred = app.catalog.is_starred(&row.id);
     let read = app.catalog.is_read(&row.id);
@@ -158,7 +192,12 @@ fn row_line<'a>(
         spans.push(Span::styled(upvotes, theme.upvotes()));
         spans.push(Span::raw(" "));
     }
-    spans.push(Span::styled(title, title_style));
+    spans.extend(super::highlighted(
+        &title,
+        words,
+        title_style,
+        theme.highlight(),
+    ));
     if !tail.is_empty() {
         spans.push(Span::raw(" "));
         spans.push(Span::styled(badges, theme.badge()));

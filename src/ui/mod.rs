@@ -10,7 +10,8 @@ pub mod status;
 pub mod theme;
 
 use ratatui::Frame;
-use ratatui::text::Line;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
@@ -39,6 +40,34 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
     }
 }
 
+/// Draws a bordered pane with `title` and returns the area inside the border, or `None` when
+/// nothing fits inside.
+pub fn pane(
+    frame: &mut Frame<'_>,
+    area: ratatui::layout::Rect,
+    title: String,
+    focused: bool,
+    theme: &Theme,
+) -> Option<ratatui::layout::Rect> {
+    let block = ratatui::widgets::Block::default()
+        .borders(ratatui::widgets::Borders::ALL)
+        .border_style(theme.border(focused))
+        .title(ratatui::text::Span::styled(title, theme.title()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    (inner.width > 0 && inner.height > 0).then_some(inner)
+}
+
+/// The `height` lines from `scroll` on, never scrolling past the last line.
+pub fn scrolled(lines: Vec<Line<'_>>, scroll: u16, height: u16) -> Vec<Line<'_>> {
+    let max_scroll = lines.len().saturating_sub(usize::from(height));
+    lines
+        .into_iter()
+        .skip(usize::from(scroll).min(max_scroll))
+        .take(usize::from(height))
+        .collect()
+}
+
 /// Cuts `text` to at most `width` display columns (CJK and emoji count two), ending in `…`
 /// when cut.
 pub fn fit(text: &str, width: usize) -> String {
@@ -60,6 +89,27 @@ pub fn fit(text: &str, width: usize) -> String {
     }
     out.push('…');
     out
+}
+
+/// `text` as spans in `base`, with the parts that `words` match (see `query::highlight`) in
+/// `base` patched with `mark`.
+pub fn highlighted<'a>(text: &str, words: &[String], base: Style, mark: Style) -> Vec<Span<'a>> {
+    let mut spans = Vec::new();
+    let mut last = 0;
+    for range in crate::query::highlight::ranges(text, words) {
+        if range.start > last {
+            spans.push(Span::styled(text[last..range.start].to_string(), base));
+        }
+        spans.push(Span::styled(
+            text[range.clone()].to_string(),
+            base.patch(mark),
+        ));
+        last = range.end;
+    }
+    if last < text.len() || spans.is_empty() {
+        spans.push(Span::styled(text[last..].to_string(), base));
+    }
+    spans
 }
 
 /// Pads `text` with spaces to exactly `width` columns (cutting it first when longer).

@@ -17,6 +17,8 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
     let width = usize::from(area.width);
     let mode = if app.help_open {
         " HELP "
+    } else if app.note.is_some() {
+        " NOTE "
     } else if app.query.editing {
         " FILTER "
     } else if app.focus == Focus::Detail {
@@ -31,8 +33,18 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
         right.push_str(&pending);
         right.push_str("  ");
     }
-    right.push_str(if app.message.is_none() { "? help " } else { "" });
-    let message = app.message.clone().unwrap_or_default();
+    right.push_str(if message_is_empty(app) { "? help " } else { "" });
+    let query_error = app
+        .query
+        .error
+        .as_ref()
+        .filter(|_| !app.query.text.is_empty())
+        .map(|error| format!("query {error}"));
+    let message = match (&app.note, &query_error) {
+        (Some(edit), _) => format!("note: {}▏  (Enter saves, Esc cancels)", edit.text),
+        (None, Some(error)) => error.clone(),
+        (None, None) => app.message.clone().unwrap_or_default(),
+    };
     let left_width = width.saturating_sub(mode.width() + right.width() + 1);
     let mut middle = format!(" {sync}");
     if !message.is_empty() {
@@ -41,7 +53,7 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
     }
     let middle = super::pad(&middle, left_width);
     let failed = !app.sync.running && app.sync.last_failed > 0;
-    let middle_style = if failed {
+    let middle_style = if failed || (query_error.is_some() && app.note.is_none()) {
         theme.status().patch(theme.error())
     } else {
         theme.status()
@@ -52,6 +64,12 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
         Span::styled(format!(" {right}"), theme.status()),
     ]);
     frame.render_widget(Paragraph::new(line), area);
+}
+
+fn message_is_empty(app: &App) -> bool {
+    app.message.is_none()
+        && app.note.is_none()
+        && (app.query.error.is_none() || app.query.text.is_empty())
 }
 
 fn sync_text(app: &App) -> String {

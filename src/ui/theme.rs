@@ -71,6 +71,17 @@ impl Theme {
     pub fn link(&self) -> Style {
         self.fg(Color::Blue).add_modifier(Modifier::UNDERLINED)
     }
+    /// Words the query matched, in the list and the detail.
+    pub fn highlight(&self) -> Style {
+        if self.color {
+            Style::new()
+                .fg(Color::Black)
+                .bg(Color::Yellow)
+                .add_modifier(Modifier::BOLD)
+        } else {
+            Style::new().add_modifier(Modifier::UNDERLINED | Modifier::BOLD)
+        }
+    }
     pub fn error(&self) -> Style {
         self.fg(Color::Red).add_modifier(Modifier::BOLD)
     }

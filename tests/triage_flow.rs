@@ -1,0 +1,332 @@
+//! Flow tests of the triage features through the reader's real loop (`Reader::handle` → update
+//! → effects → a real store in a tempdir → TestBackend): the query language in the filter, a
+//! query that does not parse, the sort key, highlights, notes, export, For you and saved views.
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use paperboat::app::runtime::{EffectRunner, Reader, first_catalog};
+use paperboat::app::{App, Msg, View};
+use paperboat::config::Config;
+use paperboat::keymap::Keymap;
+use paperboat::model::{Paper, PaperId, SourceId};
+use paperboat::store::Store;
+use paperboat::ui::Theme;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::Modifier;
+
+fn day() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2025, 4, 30).unwrap()
+}
+
+fn paper(id: &str, title: &str, upvotes: u32, abstract_text: &str) -> Paper {
+    let mut p = Paper::new(
+        PaperId::from_arxiv(id).unwrap(),
+        title.into(),
+        SourceId::hf(),
+    );
+    p.daily_date = Some(day());
+    p.upvotes = Some(upvotes);
+    p.abstract_text = abstract_text.into();
+    p.authors = vec!["Ada Lovelace".into()];
+    p.categories = vec!["cs.LG".into()];
+    p
+}
+
+fn seeded_store(dir: &std::path::Path) -> Store {
+    let store = Store::open(dir).unwrap();
+    let mut protein = paper(
+        "2504.00002",
+        "Diffusion for protein design",
+        20,
+        "Denoising diffusion designs protein backbones.",
+    );
+    protein.categories = vec!["q-bio.BM".into()];
+    store
+        .apply(
+            vec![
+                paper(
+                    "2504.00001",
+                    "Scaling sparse experts",
+                    10,
+                    "Routing tokens to experts with load balancing.",
+                ),
+                protein,
+                paper(
+                    "2504.00003",
+                    "Expert routing in transformers",
+                    30,
+                    "Experts and routing again, with sparse layers.",
+                ),
+                paper(
+                    "2504.00004",
+                    "Robot grasping from videos",
+                    5,
+                    "A robot hand learns grasping.",
+                ),
+            ],
+            day(),
+        )
+        .unwrap();
+    store
+}
+
+fn open_reader(store: &Store, export_dir: &std::path::Path) -> Reader<TestBackend> {
+    let catalog = first_catalog(store).unwrap();
+    let now = Utc.with_ymd_and_hms(2025, 4, 30, 9, 0, 0).unwrap();
+    let app = App::new(Keymap::defaults().unwrap(), catalog, now, (160, 40), 120);
+    let mut runner = EffectRunner::new(store.clone(), true, Box::new(std::io::sink()));
+    runner.export_dir = export_dir.to_path_buf();
+    let mut reader = Reader {
+        terminal: Terminal::new(TestBackend::new(160, 40)).unwrap(),
+        app,
+        runner,
+        theme: Theme { color: false },
+    };
+    reader.start();
+    reader
+}
+
+fn press(reader: &mut Reader<TestBackend>, keys: &str) {
+    for c in keys.chars() {
+        reader.handle(Msg::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::NONE,
+        )));
+    }
+}
+
+fn key(reader: &mut Reader<TestBackend>, code: KeyCode) {
+    reader.handle(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+}
+
+fn view(reader: &mut Reader<TestBackend>, digit: &str) {
+    press(reader, digit);
+    reader.handle(Msg::KeyTimeout);
+}
+
+fn screen(reader: &mut Reader<TestBackend>) -> String {
+    reader.draw().unwrap();
+    reader.terminal.backend().to_string()
+}
+
+fn shown(reader: &Reader<TestBackend>) -> Vec<String> {
+    let app = &reader.app;
+    app.visible
+        .iter()
+        .map(|&r| app.catalog.rows[r].id.to_string())
+        .collect()
+}
+
+#[test]
+fn queries_narrow_and_a_bad_query_keeps_the_last_result_with_its_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = seeded_store(dir.path());
+    let mut reader = open_reader(&store, dir.path());
+    press(&mut reader, "/cat:cs.LG upvotes:>=10 -robot");
+    assert_eq!(shown(&reader).len(), 2);
+    press(&mut reader, " (");
+    assert!(reader.app.query.error.is_some());
+    assert_eq!(shown(&reader).len(), 2, "the last good result stays");
+    let text = screen(&mut reader);
+    assert!(
+        text.contains("query column 31: '(' is never closed"),
+        "{text}"
+    );
+    press(&mut reader, "routing OR protein)");
+    assert!(reader.app.query.error.is_none());
+    assert_eq!(
+        shown(&reader),
+        ["2504.00003", "2504.00001"],
+        "ranked by relevance"
+    );
+    key(&mut reader, KeyCode::Enter);
+    let text = screen(&mut reader);
+    assert!(text.contains("by relevance"), "{text}");
+}
+
+#[test]
+fn s_cycles_the_sort_and_the_title_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = seeded_store(dir.path());
+    let mut reader = open_reader(&store, dir.path());
+    view(&mut reader, "3");
+    press(&mut reader, "S");
+    assert!(screen(&mut reader).contains("by upvotes"));
+    assert_eq!(
+        shown(&reader),
+        ["2504.00003", "2504.00002", "2504.00001", "2504.00004"]
+    );
+    press(&mut reader, "S");
+    assert!(screen(&mut reader).contains("by relevance"));
+    press(&mut reader, "S");
+    assert!(screen(&mut reader).contains("for you"));
+    press(&mut reader, "S");
+    assert!(screen(&mut reader).contains("newest first"));
+}
+
+#[test]
+fn matched_words_are_highlighted_in_the_list_and_the_detail() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = seeded_store(dir.path());
+    let mut reader = open_reader(&store, dir.path());
+    press(&mut reader, "/grasp");
+    key(&mut reader, KeyCode::Enter);
+    reader.draw().unwrap();
+    let buffer = reader.terminal.backend().buffer().clone();
+    let marked: String = buffer
+        .content()
+        .iter()
+        .filter(|cell| cell.modifier.contains(Modifier::UNDERLINED))
+        .map(|cell| cell.symbol())
+        .collect();
+    // Once in the list title ("grasping"), once in the detail title, once in the abstract.
+    assert_eq!(marked, "graspgraspgrasp", "{marked}");
+}
+
+#[test]
+fn a_note_is_saved_shown_and_searchable() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = seeded_store(dir.path());
+    let mut reader = open_reader(&store, dir.path());
+    let id = reader.app.selected_id.clone().unwrap();
+    press(&mut reader, "a");
+    assert!(screen(&mut reader).contains("NOTE"));
+    press(&mut reader, "great baseline");
+    key(&mut reader, KeyCode::Enter);
+    assert_eq!(
+        store.user_state(&id).unwrap().note.as_deref(),
+        Some("great baseline"),
+        "on disk"
+    );
+    assert!(screen(&mut reader).contains("Note: great baseline"));
+    press(&mut reader, "/note:basel");
+    assert_eq!(shown(&reader), [id.to_string()]);
+    key(&mut reader, KeyCode::Esc);
+    press(&mut reader, "/baseline has:note");
+    assert_eq!(shown(&reader), [id.to_string()], "free words search notes");
+    key(&mut reader, KeyCode::Esc);
+    // Esc while editing leaves the note alone; an empty note removes it.
+    press(&mut reader, "a");
+    key(&mut reader, KeyCode::Esc);
+    assert!(store.user_state(&id).unwrap().note.is_some());
+    press(&mut reader, "a");
+    reader.handle(Msg::Key(KeyEvent::new(
+        KeyCode::Char('u'),
+        KeyModifiers::CONTROL,
+    )));
+    key(&mut reader, KeyCode::Enter);
+    assert_eq!(store.user_state(&id).unwrap().note, None);
+}
+
+#[test]
+fn e_exports_the_list_as_bibtex_and_says_where() {
+    let dir = tempfile::tempdir().unwrap();
+    let exports = tempfile::tempdir().unwrap();
+    let store = seeded_store(dir.path());
+    let mut reader = open_reader(&store, exports.path());
+    press(&mut reader, "/experts");
+    key(&mut reader, KeyCode::Enter);
+    press(&mut reader, "E");
+    let path = exports.path().join("paperboat-20250430-090000.bib");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(text.matches("@misc{").count(), 2, "{text}");
+    assert!(text.contains("eprint = {2504.00003}"), "{text}");
+    let message = reader.app.message.clone().unwrap_or_default();
+    assert!(message.contains("exported 2 papers to"), "{message}");
+    assert!(
+        message.contains("paperboat-20250430-090000.bib"),
+        "{message}"
+    );
+    press(&mut reader, "E");
+    assert!(
+        exports
+            .path()
+            .join("paperboat-20250430-090000-2.bib")
+            .exists()
+    );
+}
+
+#[test]
+fn for_you_explains_itself_and_learns_from_a_star() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = seeded_store(dir.path());
+    let mut reader = open_reader(&store, dir.path());
+    view(&mut reader, "7");
+    assert_eq!(reader.app.view, View::ForYou);
+    let text = screen(&mut reader);
+    assert!(
+        text.contains("For you learns what you like from your stars."),
+        "{text}"
+    );
+    // Star the sparse-experts paper from the All view.
+    view(&mut reader, "3");
+    press(&mut reader, "/scaling");
+    key(&mut reader, KeyCode::Enter);
+    press(&mut reader, "s");
+    key(&mut reader, KeyCode::Esc);
+    view(&mut reader, "7");
+    assert_eq!(
+        shown(&reader).first().map(String::as_str),
+        Some("2504.00003"),
+        "the other experts paper leads"
+    );
+    assert!(
+        !shown(&reader).contains(&"2504.00001".to_string()),
+        "starred papers are not listed"
+    );
+    let text = screen(&mut reader);
+    assert!(text.contains("For you: like 1 starred paper:"), "{text}");
+    assert!(text.contains("for you"), "{text}");
+}
+
+#[test]
+fn saved_views_are_listed_with_unread_counts_and_open_from_the_filter_pane() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = seeded_store(dir.path());
+    let mut reader = open_reader(&store, dir.path());
+    let config = Config::parse(
+        "[[views]]\nname = \"Experts\"\nquery = \"experts -robot\"\nsort = \"upvotes\"\n",
+        std::path::Path::new("config.toml"),
+    )
+    .unwrap();
+    reader.app.set_saved_views(config.saved_views());
+    let pane_line = |text: &str, count: &str| {
+        text.lines()
+            .any(|l| l.contains("│  Experts") && l.contains(&format!(" {count}││")))
+    };
+    let text = screen(&mut reader);
+    assert!(pane_line(&text, "2"), "{text}");
+    // Tab to the filter pane, walk down to the saved view, open it.
+    key(&mut reader, KeyCode::Tab);
+    key(&mut reader, KeyCode::Tab);
+    let at = reader
+        .app
+        .views()
+        .iter()
+        .position(|v| matches!(v, View::Saved(_)))
+        .unwrap();
+    for _ in 0..at {
+        press(&mut reader, "j");
+    }
+    key(&mut reader, KeyCode::Enter);
+    assert_eq!(shown(&reader), ["2504.00003", "2504.00001"], "by upvotes");
+    let text = screen(&mut reader);
+    assert!(text.contains("Experts · 2 papers"), "{text}");
+    // Reading one lowers the unread count.
+    press(&mut reader, "x");
+    let text = screen(&mut reader);
+    assert!(pane_line(&text, "1"), "{text}");
+}
+
+#[test]
+fn a_saved_view_with_a_bad_query_is_a_config_error() {
+    let error = Config::parse(
+        "[[views]]\nname = \"Bad\"\nquery = \"upvotes:>lots\"\n",
+        std::path::Path::new("config.toml"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(error.contains("[[views]] \"Bad\""), "{error}");
+    assert!(error.contains("column 10"), "{error}");
+}
