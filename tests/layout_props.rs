@@ -83,7 +83,10 @@ fn raw_paper() -> impl Strategy<Value = RawPaper> {
         prop::collection::vec(raw_text(4), 0..12),
         raw_text(80),
         proptest::option::of(any::<u32>()),
-        proptest::option::of(raw_text(3)),
+        proptest::option::of(prop_oneof![
+            raw_text(3),
+            "https://[a-z]{1,20}\\.example/[a-z0-9/]{0,40}",
+        ]),
         any::<bool>(),
         any::<bool>(),
     )
@@ -134,7 +137,12 @@ fn papers(raw: &[RawPaper], normalised: bool) -> Vec<Paper> {
             paper.abstract_text = block(&raw.abstract_text);
             paper.upvotes = raw.upvotes;
             paper.daily_date = Some(day() - chrono::Days::new((n % 3) as u64));
-            paper.links.abs = raw.link.clone();
+            // Links pass the sources' check (`link::safe_web_url`) at ingest, or stay raw.
+            paper.links.abs = if normalised {
+                raw.link.as_deref().and_then(paperboat::link::safe_web_url)
+            } else {
+                raw.link.clone()
+            };
             paper.categories = vec![line(&raw.title).chars().take(6).collect()];
             paper.sources.insert(SourceId::arxiv());
             paper
