@@ -6,28 +6,28 @@
 
 #[path = "support/hostile_feed.rs"]
 mod hostile_feed;
+#[path = "support/reader.rs"]
+mod reader;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chrono::{NaiveDate, TimeZone, Utc};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use chrono::NaiveDate;
+use crossterm::event::KeyCode;
 use hostile_feed::{AUTHORS, BAD_LINKS, HIDDEN_MARKER, is_forbidden};
-use paperboat::app::runtime::{EffectRunner, Reader, check_url, first_catalog};
-use paperboat::app::{App, Msg};
-use paperboat::keymap::Keymap;
+use paperboat::app::Msg;
+use paperboat::app::runtime::{Reader, check_url};
 use paperboat::model::{Paper, PaperId, SourceId};
 use paperboat::source::arxiv::ArxivSource;
 use paperboat::source::feed::FeedSource;
 use paperboat::source::hf_daily::HfDailySource;
 use paperboat::source::{Source, SourceRequest};
 use paperboat::store::Store;
-use paperboat::ui::Theme;
-use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
+use reader::{key, press};
 use unicode_width::UnicodeWidthStr;
 
 /// Papers per format: enough to scroll, few enough to keep the test quick.
@@ -194,31 +194,7 @@ impl Write for Sink {
 }
 
 fn open_reader(store: &Store, size: (u16, u16), clipboard: Sink) -> Reader<TestBackend> {
-    let catalog = first_catalog(store).unwrap();
-    let now = Utc.with_ymd_and_hms(2025, 4, 30, 9, 0, 0).unwrap();
-    let app = App::new(Keymap::defaults().unwrap(), catalog, now, size, 120);
-    let runner = EffectRunner::new(store.clone(), true, Box::new(clipboard));
-    let mut reader = Reader {
-        terminal: Terminal::new(TestBackend::new(size.0, size.1)).unwrap(),
-        app,
-        runner,
-        theme: Theme { color: true },
-    };
-    reader.start();
-    reader
-}
-
-fn press(reader: &mut Reader<TestBackend>, keys: &str) {
-    for c in keys.chars() {
-        reader.handle(Msg::Key(KeyEvent::new(
-            KeyCode::Char(c),
-            KeyModifiers::NONE,
-        )));
-    }
-}
-
-fn key(reader: &mut Reader<TestBackend>, code: KeyCode) {
-    reader.handle(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    reader::open_reader(store, size, Box::new(clipboard), true)
 }
 
 fn resize(reader: &mut Reader<TestBackend>, (columns, rows): (u16, u16)) {
