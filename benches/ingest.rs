@@ -1,14 +1,19 @@
-//! Ingest benchmark: a synthetic RSS feed (../shared/bench/gen_feeds.py) parsed, normalised and
-//! stored into an empty store, as `paperboat sync` does it; prints wall time per stage and the
-//! process's peak memory. Run: `cargo bench --bench ingest -- FEED.rss` (see BENCHMARKS.md).
+//! Ingest benchmark: a synthetic feed (../shared/bench/gen_feeds.py) streamed from a file through
+//! the generic feed source's parser into an empty store, batch by batch, with `ingest_body` as
+//! `paperboat sync` does it; prints wall and CPU time, peak memory and the store's size on disk. Run: `cargo bench --bench ingest -- FEED.rss [FEED.atom …]` (see BENCHMARKS.md).
+//! A `.json` file is read as a Hugging Face daily_papers response; `--parse-only` stops after
+//! parsing and normalising (nothing is stored).
 
-use std::path::PathBuf;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context as _;
 use paperboat::source::Source;
 use paperboat::source::feed::FeedSource;
+use paperboat::source::hf_daily::HfDailySource;
 use paperboat::store::Store;
+use paperboat::sync::ingest_body;
 
 fn peak_rss_mib() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -17,56 +22,87 @@ fn peak_rss_mib() -> Option<f64> {
     Some(kib / 1024.0)
 }
 
+/// User + system CPU seconds of this process so far (Linux clock ticks are 1/100 s).
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let after_name = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let user: f64 = fields.get(11)?.parse().ok()?;
+    let system: f64 = fields.get(12)?.parse().ok()?;
+    Some((user + system) / 100.0)
+}
+
 fn main() -> anyhow::Result<()> {
-    // cargo passes `--bench`; the feed path is the first argument that is not a flag.
-    let Some(feed) = std::env::args()
+    // cargo passes `--bench`; the feed paths are the arguments that are not flags.
+    let parse_only = std::env::args().any(|a| a == "--parse-only");
+    let feeds: Vec<PathBuf> = std::env::args()
         .skip(1)
-        .find(|a| !a.starts_with("--"))
+        .filter(|a| !a.starts_with("--"))
         .map(PathBuf::from)
-    else {
-        eprintln!("usage: cargo bench --bench ingest -- FEED.rss");
+        .collect();
+    if feeds.is_empty() {
+        eprintln!(
+            "usage: cargo bench --bench ingest -- [--parse-only] FEED.rss [FEED.atom FEED.json …]"
+        );
         return Ok(());
-    };
+    }
+    for feed in feeds {
+        ingest(&feed, parse_only)?;
+    }
+    Ok(())
+}
+
+fn ingest(feed: &Path, parse_only: bool) -> anyhow::Result<()> {
     let dir = std::env::temp_dir().join(format!("paperboat-ingest-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let today = chrono::Utc::now().date_naive();
-
-    let start = Instant::now();
-    let body = std::fs::read(&feed).with_context(|| format!("cannot read {}", feed.display()))?;
-    let read = start.elapsed();
-    let source = FeedSource::new("bench", &format!("file://{}", feed.display()));
+    let url = format!("file://{}", feed.display());
+    let source: Box<dyn Source> = if feed.extension().is_some_and(|e| e == "json") {
+        Box::new(HfDailySource::new(&url, 0, None))
+    } else {
+        Box::new(FeedSource::new("bench", &url))
+    };
     let request = source
         .requests(today)
         .into_iter()
         .next()
-        .context("the feed source made no request")?;
-    let papers = source.parse(&request, &body).context("parse failed")?;
-    drop(body);
-    let parsed = start.elapsed();
-    let count = papers.len();
+        .context("the source made no request")?;
+
+    let cpu_before = cpu_seconds().unwrap_or(f64::NAN);
+    let start = Instant::now();
+    let file =
+        std::fs::File::open(feed).with_context(|| format!("cannot read {}", feed.display()))?;
+    let mut body = BufReader::with_capacity(256 * 1024, file);
+    if parse_only {
+        let mut count = 0;
+        source
+            .parse_stream(&request, &mut body, &mut |papers| {
+                count += papers.len();
+                Ok(())
+            })
+            .context("parse failed")?;
+        println!("feed            {}", feed.display());
+        println!("papers          {count} parsed, not stored (--parse-only)");
+        report(
+            start.elapsed(),
+            cpu_seconds().unwrap_or(f64::NAN) - cpu_before,
+        );
+        return Ok(());
+    }
     let store = Store::open(&dir.join("data"))?;
-    let outcome = store.apply(papers, today)?;
-    let stored = start.elapsed();
+    let day = request.day.unwrap_or(today);
+    let outcome =
+        ingest_body(source.as_ref(), &request, &mut body, &store, day).context("ingest failed")?;
+    let count = store.paper_count()?;
     drop(store);
+    let total = start.elapsed();
+    let cpu = cpu_seconds().unwrap_or(f64::NAN) - cpu_before;
     let disk = dir_size(&dir);
     let _ = std::fs::remove_dir_all(&dir);
 
     println!("feed            {}", feed.display());
     println!("papers          {count} ({} new)", outcome.new);
-    println!("read file       {:>8.1} ms", read.as_secs_f64() * 1e3);
-    println!(
-        "parse+normalise {:>8.1} ms",
-        (parsed - read).as_secs_f64() * 1e3
-    );
-    println!(
-        "store           {:>8.1} ms",
-        (stored - parsed).as_secs_f64() * 1e3
-    );
-    println!("total wall      {:>8.1} ms", stored.as_secs_f64() * 1e3);
-    println!(
-        "peak RSS        {:>8.1} MiB",
-        peak_rss_mib().unwrap_or(f64::NAN)
-    );
+    report(total, cpu);
     println!(
         "store on disk   {:>8.1} MiB",
         disk as f64 / (1024.0 * 1024.0)
@@ -74,7 +110,16 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn dir_size(dir: &std::path::Path) -> u64 {
+fn report(wall: std::time::Duration, cpu: f64) {
+    println!("total wall      {:>8.1} ms", wall.as_secs_f64() * 1e3);
+    println!("CPU user+sys    {:>8.1} ms", cpu * 1e3);
+    println!(
+        "peak RSS        {:>8.1} MiB",
+        peak_rss_mib().unwrap_or(f64::NAN)
+    );
+}
+
+fn dir_size(dir: &Path) -> u64 {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return 0;
     };

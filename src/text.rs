@@ -94,6 +94,11 @@ fn normalize(raw: &str, layout: Layout) -> String {
         // Laying out plain text gives plain text (or a cut ending in `…`): already stable.
         return lay_out(raw, layout, layout.max_chars());
     }
+    normalize_by_passes(raw, layout)
+}
+
+/// The passes to their fixpoint, without the plain-text shortcut.
+fn normalize_by_passes(raw: &str, layout: Layout) -> String {
     let mut current = normalize_pass(raw, layout);
     for _ in 1..MAX_PASSES {
         // A pass's output is control-free and laid out; without markup left, another pass
@@ -149,14 +154,32 @@ static PLAIN_BYTES: [bool; 256] = byte_table(true);
 /// Markup bytes only.
 static MARKUP_BYTES: [bool; 256] = byte_table(false);
 
-/// True for printable ASCII with no markup, escapes, LaTeX or dash pairs: the fast path.
+/// True for text that one pass would only lay out: printable ASCII with no markup, escapes,
+/// LaTeX or dash pairs, and other characters that are neither whitespace nor anything
+/// `strip_controls` removes (accented letters, Greek, CJK, emoji). The fast path: most titles,
+/// names and categories are plain.
 fn is_plain(text: &str) -> bool {
+    let bytes = text.as_bytes();
     let mut previous_was_dash = false;
-    for &b in text.as_bytes() {
-        if !PLAIN_BYTES[usize::from(b)] || (b == b'-' && previous_was_dash) {
-            return false;
+    let mut pos = 0;
+    while pos < bytes.len() {
+        let b = bytes[pos];
+        if b.is_ascii() {
+            if !PLAIN_BYTES[usize::from(b)] || (b == b'-' && previous_was_dash) {
+                return false;
+            }
+            previous_was_dash = b == b'-';
+            pos += 1;
+        } else {
+            let Some(ch) = text[pos..].chars().next() else {
+                return false;
+            };
+            if ch.is_whitespace() || is_removed_char(ch) || ch.is_control() {
+                return false;
+            }
+            previous_was_dash = false;
+            pos += ch.len_utf8();
         }
-        previous_was_dash = b == b'-';
     }
     true
 }
@@ -270,13 +293,15 @@ fn word_end(text: &str, mut pos: usize) -> (usize, usize) {
     let bytes = text.as_bytes();
     let mut chars = 0;
     while pos < bytes.len() {
-        // Tight loop over printable ASCII other than space: almost all of real text.
-        let ascii_run = bytes[pos..]
-            .iter()
-            .take_while(|b| (0x21..0x7f).contains(*b))
-            .count();
-        pos += ascii_run;
-        chars += ascii_run;
+        // Printable ASCII with single spaces, eight bytes at a time: almost all of real text.
+        let run = &bytes[pos..pos + printable_ascii_run(&bytes[pos..])];
+        if let Some(double) = memchr::memmem::find(run, b"  ") {
+            return (pos + double, chars + double);
+        }
+        // A space at the end of the run is decided by what follows it, below.
+        let take = run.len() - usize::from(run.last() == Some(&b' '));
+        pos += take;
+        chars += take;
         let Some(&b) = bytes.get(pos) else { break };
         if b == b' ' {
             let next_is_word = match bytes.get(pos + 1) {
@@ -306,6 +331,32 @@ fn word_end(text: &str, mut pos: usize) -> (usize, usize) {
         chars += 1;
     }
     (pos, chars)
+}
+
+/// How many bytes at the start of `bytes` are printable ASCII or spaces (0x20..=0x7e), checked
+/// a word at a time: the scans of the layout and control stages skip plain prose with it.
+fn printable_ascii_run(bytes: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut count = 0;
+    for chunk in bytes.chunks_exact(8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(word);
+        // A byte below 0x20, or above 0x7e (0x7f and everything non-ASCII), sets its high bit
+        // in one of these (the classic "has less" / "has more" word tests).
+        let below = word.wrapping_sub(0x20 * ONES) & !word & HIGH;
+        let above = (word.wrapping_add(ONES) | word) & HIGH;
+        if below | above != 0 {
+            break;
+        }
+        count += 8;
+    }
+    count
+        + bytes[count..]
+            .iter()
+            .take_while(|b| (0x20..0x7f).contains(*b))
+            .count()
 }
 
 fn is_ascii_space(b: u8) -> bool {
@@ -373,13 +424,15 @@ fn is_removed_char(ch: char) -> bool {
 }
 
 /// The byte index of the first character at or after `pos` that `strip_controls` must act
-/// on (anything but printable text, `\n` and ` `), or the length of the text.
+/// on (anything but printable text, `\n`, ` ` and the paragraph and line marks it keeps as
+/// they are), or the length of the text.
 fn next_control(text: &str, mut pos: usize) -> usize {
     let bytes = text.as_bytes();
     while pos < bytes.len() {
-        let b = bytes[pos];
+        pos += printable_ascii_run(&bytes[pos..]);
+        let Some(&b) = bytes.get(pos) else { break };
         if b.is_ascii() {
-            if !((0x20..0x7f).contains(&b) || b == b'\n') {
+            if b != b'\n' {
                 return pos;
             }
             pos += 1;
@@ -387,7 +440,8 @@ fn next_control(text: &str, mut pos: usize) -> usize {
             let Some(ch) = text[pos..].chars().next() else {
                 return pos;
             };
-            if ch.is_whitespace() || is_removed_char(ch) || ch.is_control() {
+            let kept = ch == PARAGRAPH_MARK || ch == LINE_MARK;
+            if !kept && (ch.is_whitespace() || is_removed_char(ch) || ch.is_control()) {
                 return pos;
             }
             pos += ch.len_utf8();
@@ -404,6 +458,12 @@ fn next_control(text: &str, mut pos: usize) -> usize {
 /// alone, because in feed text they are far more often mis-decoded Windows-1252 than a
 /// terminal string whose payload would be worth hiding.
 fn strip_controls(text: &str) -> Cow<'_, str> {
+    strip_controls_with(text, next_control)
+}
+
+/// `strip_controls` with the scan for the next character to act on given (tests compare
+/// scans).
+fn strip_controls_with(text: &str, next_control: fn(&str, usize) -> usize) -> Cow<'_, str> {
     let mut clean_end = next_control(text, 0);
     if clean_end == text.len() {
         return Cow::Borrowed(text);
@@ -848,7 +908,7 @@ fn strip_tags(text: &str) -> String {
         }
     }
     out.push_str(&text[pos..]);
-    if saw_block {
+    if saw_block && memchr::memchr2(b'\n', b'\r', out.as_bytes()).is_some() {
         out = out.replace(['\n', '\r'], " ");
     }
     out
@@ -949,7 +1009,7 @@ fn skip_hidden_element(bytes: &[u8], from: usize, name: &str) -> usize {
 /// Renders light LaTeX as readable text: math delimiters removed, known macros replaced,
 /// sub- and superscripts, accents, dashes and quotes. Unknown macros are kept as written.
 fn render_latex(text: &str) -> Cow<'_, str> {
-    if !text.bytes().any(|b| LATEX_SPECIAL[usize::from(b)]) {
+    if !needs_latex(text) {
         return Cow::Borrowed(text);
     }
     let mut renderer = LatexRenderer::new(text);
@@ -969,6 +1029,28 @@ const fn latex_special_table() -> [bool; 256] {
 }
 
 static LATEX_SPECIAL: [bool; 256] = latex_special_table();
+
+/// The special bytes that can change text on their own. The others the renderer copies as
+/// written unless they pair up: a lone `-` (only `--` and `---` become dashes), `'` (a closing
+/// quote needs an opening ``` `` ```) and `}` (a group is found from its `{`).
+static LATEX_ACTIVE: [bool; 256] = {
+    let mut table = [false; 256];
+    let active = b"\\$^_{~`";
+    let mut i = 0;
+    while i < active.len() {
+        table[active[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
+
+/// False when rendering would copy `text` unchanged: the common case of prose with hyphens
+/// and apostrophes, which then skips the renderer altogether.
+fn needs_latex(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.iter().any(|b| LATEX_ACTIVE[usize::from(*b)])
+        || memchr::memmem::find(bytes, b"--").is_some()
+}
 
 struct LatexRenderer<'a> {
     src: &'a str,
@@ -2836,6 +2918,49 @@ mod tests {
         prop::collection::vec(token, 0..40).prop_map(|tokens| tokens.concat())
     }
 
+    /// Mostly text the plain shortcut takes (prose, accents, Greek, CJK, emoji, apostrophes,
+    /// single dashes), salted with what it must not take.
+    fn plain_looking_text() -> impl Strategy<Value = String> {
+        const FRAGMENTS: &[&str] = &[
+            "García",
+            "ε-greedy",
+            "多语言",
+            "🎯",
+            "≤",
+            "it's",
+            "x_1",
+            "a}",
+            "-",
+            " ",
+            "  ",
+            "\n",
+            "\n  ",
+            "\t",
+            "é",
+            "ﬁ",
+            "\u{a0}",
+            "\u{2028}",
+            "\u{ad}",
+            "\u{200d}",
+            "--",
+            "''",
+            "\u{301}",
+            "\u{fe0f}",
+            "…",
+            "\u{85}",
+            "\u{3000}",
+            "\u{2029}",
+            "\u{9b}",
+            "\u{202e}",
+        ];
+        let token = prop_oneof![
+            6 => prop::sample::select(FRAGMENTS).prop_map(String::from),
+            3 => "[a-zA-Z0-9 .,:;!?()]{1,8}",
+            1 => any::<char>().prop_map(String::from),
+        ];
+        prop::collection::vec(token, 0..40).prop_map(|tokens| tokens.concat())
+    }
+
     fn assert_clean(output: &str, allow_newlines: bool) {
         for ch in output.chars() {
             assert!(!is_forbidden(ch), "forbidden {ch:?} in {output:?}");
@@ -2852,8 +2977,98 @@ mod tests {
         assert_eq!(output.trim(), output);
     }
 
+    /// The byte-at-a-time `word_end` the word-at-a-time one replaced.
+    fn word_end_one_byte_at_a_time(text: &str, mut pos: usize) -> (usize, usize) {
+        let bytes = text.as_bytes();
+        let mut chars = 0;
+        while pos < bytes.len() {
+            let ascii_run = bytes[pos..]
+                .iter()
+                .take_while(|b| (0x21..0x7f).contains(*b))
+                .count();
+            pos += ascii_run;
+            chars += ascii_run;
+            let Some(&b) = bytes.get(pos) else { break };
+            if b == b' ' {
+                let next_is_word = match bytes.get(pos + 1) {
+                    Some(next) if next.is_ascii() => !is_ascii_space(*next),
+                    Some(_) => text[pos + 1..]
+                        .chars()
+                        .next()
+                        .is_some_and(|c| !c.is_whitespace()),
+                    None => false,
+                };
+                if !next_is_word {
+                    return (pos, chars);
+                }
+                pos += 1;
+            } else if b.is_ascii() {
+                if is_ascii_space(b) {
+                    return (pos, chars);
+                }
+                pos += 1;
+            } else {
+                match text[pos..].chars().next() {
+                    Some(ch) if ch.is_whitespace() => return (pos, chars),
+                    Some(ch) => pos += ch.len_utf8(),
+                    None => return (pos, chars),
+                }
+            }
+            chars += 1;
+        }
+        (pos, chars)
+    }
+
+    /// The byte-at-a-time `next_control` the word-at-a-time one replaced.
+    fn next_control_one_byte_at_a_time(text: &str, mut pos: usize) -> usize {
+        let bytes = text.as_bytes();
+        while pos < bytes.len() {
+            let b = bytes[pos];
+            if b.is_ascii() {
+                if !((0x20..0x7f).contains(&b) || b == b'\n') {
+                    return pos;
+                }
+                pos += 1;
+            } else {
+                let Some(ch) = text[pos..].chars().next() else {
+                    return pos;
+                };
+                if ch.is_whitespace() || is_removed_char(ch) || ch.is_control() {
+                    return pos;
+                }
+                pos += ch.len_utf8();
+            }
+        }
+        pos
+    }
+
+    fn scans_agree(raw: &str) -> Result<(), TestCaseError> {
+        // The new scan also passes over the paragraph and line marks, which are kept as they
+        // are: what `strip_controls` makes of the text must not change.
+        prop_assert_eq!(
+            strip_controls(raw),
+            strip_controls_with(raw, next_control_one_byte_at_a_time)
+        );
+        for (pos, _) in raw.char_indices() {
+            if whitespace_at(raw, pos).is_none() {
+                prop_assert_eq!(word_end(raw, pos), word_end_one_byte_at_a_time(raw, pos));
+            }
+        }
+        Ok(())
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+        #[test]
+        fn word_at_a_time_scans_agree_with_byte_at_a_time(raw in plain_looking_text()) {
+            scans_agree(&raw)?;
+        }
+
+        #[test]
+        fn word_at_a_time_scans_agree_on_hostile_text(raw in hostile_text()) {
+            scans_agree(&raw)?;
+        }
 
         #[test]
         fn normalize_line_is_clean_and_idempotent(raw in hostile_text()) {
@@ -2878,6 +3093,38 @@ mod tests {
             let block_once = normalize_block(&raw);
             assert_clean(&block_once, true);
             prop_assert_eq!(normalize_block(&block_once), block_once);
+        }
+
+        #[test]
+        fn the_plain_text_shortcut_changes_nothing(raw in hostile_text()) {
+            for layout in [Layout::Line, Layout::Block] {
+                prop_assert_eq!(normalize(&raw, layout), normalize_by_passes(&raw, layout));
+            }
+        }
+
+        #[test]
+        fn plain_looking_text_takes_the_shortcut_unchanged(raw in plain_looking_text()) {
+            for layout in [Layout::Line, Layout::Block] {
+                prop_assert_eq!(normalize(&raw, layout), normalize_by_passes(&raw, layout));
+            }
+        }
+
+        #[test]
+        fn text_the_renderer_would_copy_skips_it(raw in plain_looking_text()) {
+            if !needs_latex(&raw) {
+                let mut renderer = LatexRenderer::new(&raw);
+                renderer.run(0, raw.len(), false, 0);
+                prop_assert_eq!(renderer.out, raw);
+            }
+        }
+
+        #[test]
+        fn hostile_text_the_renderer_would_copy_skips_it(raw in hostile_text()) {
+            if !needs_latex(&raw) {
+                let mut renderer = LatexRenderer::new(&raw);
+                renderer.run(0, raw.len(), false, 0);
+                prop_assert_eq!(renderer.out, raw);
+            }
         }
 
         #[test]

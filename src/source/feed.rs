@@ -1,19 +1,28 @@
-//! Any RSS/Atom/JSON Feed URL, parsed with feed-rs; arXiv ids in links or guids merge items.
+//! Any RSS/Atom/JSON Feed URL, parsed with feed-rs, or streamed through `feed_stream` for RSS
+//! 2.0 and Atom; arXiv ids in links or guids merge items.
 //! Also home of the small helpers the three sources share (body decoding, URL vetting,
 //! merging duplicate ids), since `source/mod.rs` is the shared contract and stays lean.
 
 use std::collections::HashMap;
+use std::io::{BufRead, Read};
+use std::sync::mpsc;
 
-use chrono::NaiveDate;
-use feed_rs::model::{Entry, Link};
+use chrono::{DateTime, NaiveDate, Utc};
+use feed_rs::model::{Entry, Feed};
 use feed_rs::parser::{Builder, ParseFeedError};
 
-use super::{ParseError, Source, SourceRequest};
+use super::feed_stream;
+use super::{PaperSink, ParseError, STREAM_BATCH, Source, SourceRequest, StreamError};
 use crate::model::{Paper, PaperId, SourceId};
 use crate::text::{normalize_block, normalize_line};
 
 /// A title made from the summary, for entries that have none (microblog-style feeds).
 const TITLE_FROM_SUMMARY_CHARS: usize = 100;
+/// Entries pass from the XML reader to the normaliser in chunks of this many: small enough to
+/// keep both threads busy, a divisor of `STREAM_BATCH` so batches come out whole.
+const ENTRY_CHUNK: usize = STREAM_BATCH / 8;
+/// Chunks the XML reader may run ahead by.
+const CHUNKS_IN_FLIGHT: usize = 4;
 
 pub struct FeedSource {
     id: SourceId,
@@ -46,31 +55,188 @@ impl Source for FeedSource {
     }
 
     fn parse(&self, request: &SourceRequest, body: &[u8]) -> Result<Vec<Paper>, ParseError> {
-        // Generic feeds may legitimately declare a legacy encoding (ISO-8859-1 blogs);
-        // feed-rs decodes those itself. Anything else must be UTF-8.
-        if std::str::from_utf8(body).is_err() && !declares_non_utf8_encoding(body) {
-            return Err(ParseError::Encoding);
+        let mut papers = Vec::new();
+        let streamed = self.parse_stream(request, &mut &body[..], &mut |batch| {
+            papers.extend(batch);
+            Ok(())
+        });
+        match streamed {
+            Ok(()) => Ok(merge_duplicates(papers)),
+            Err(StreamError::Parse(error)) => Err(error),
+            // Neither can happen with a body in memory and a sink that takes everything.
+            Err(other) => Err(ParseError::Feed(other.to_string())),
         }
-        let body = guard_xml_declarations(body)?;
+    }
+
+    /// RSS 2.0 and Atom stream through `feed_stream` (items parsed, normalised and handed on a
+    /// batch at a time); anything else (JSON Feed, RSS 0.9x/1.0, legacy encodings, odd
+    /// documents) is read whole and parsed by feed-rs.
+    fn parse_stream(
+        &self,
+        request: &SourceRequest,
+        body: &mut (dyn BufRead + Send),
+        sink: &mut PaperSink<'_>,
+    ) -> Result<(), StreamError> {
+        let (kind, head) = feed_stream::sniff(body).map_err(StreamError::Read)?;
+        let Some(kind) = kind else {
+            let mut bytes = head;
+            body.read_to_end(&mut bytes).map_err(StreamError::Read)?;
+            let entries = parse_with_feed_rs(request, &bytes)?;
+            drop(bytes);
+            return self.papers_to_sink(entries, sink);
+        };
+        let document = std::io::Cursor::new(head).chain(body);
         let base = is_web_url(&request.url).then_some(request.url.as_str());
-        // An empty id tells us the entry had no guid/id of its own; feed-rs would otherwise
-        // invent one (a random UUID when there is no link), which would not be stable.
-        let feed = Builder::new()
-            .id_generator(|_links, _title, _uri| String::new())
-            .base_uri(base)
-            .build()
-            .parse(body.as_ref())
-            .map_err(feed_error)?;
-        let papers = feed
-            .entries
-            .iter()
-            .filter_map(|entry| self.paper_from_entry(entry));
-        Ok(merge_duplicates(papers))
+        // The XML is read on a thread of its own while this one normalises the text of what it
+        // read and hands papers on: the two halves of the work take about as long.
+        std::thread::scope(|scope| {
+            let (entries_out, entries_in) =
+                mpsc::sync_channel::<Vec<EntryFields>>(CHUNKS_IN_FLIGHT);
+            let reading = scope.spawn(move || {
+                feed_stream::parse_entries(kind, document, base, ENTRY_CHUNK, &mut |entries| {
+                    // The receiver is gone only when handing on failed: that error is reported.
+                    entries_out
+                        .send(entries)
+                        .map_err(|_| StreamError::Sink(String::new()))
+                })
+            });
+            let mut papers: Vec<Paper> = Vec::new();
+            let handed = loop {
+                let Ok(entries) = entries_in.recv() else {
+                    break Ok(());
+                };
+                papers.extend(
+                    entries
+                        .into_iter()
+                        .filter_map(|entry| self.paper_from_entry(entry)),
+                );
+                if papers.len() >= STREAM_BATCH
+                    && let Err(error) = self.hand_on(std::mem::take(&mut papers), sink)
+                {
+                    break Err(error);
+                }
+            };
+            drop(entries_in);
+            let read = reading.join();
+            match (handed, read) {
+                (Err(error), _) => Err(error),
+                (Ok(()), Ok(Ok(()))) => self.hand_on(papers, sink),
+                (Ok(()), Ok(Err(error))) => Err(error),
+                (Ok(()), Err(_panic)) => Err(StreamError::Parse(ParseError::Feed(
+                    "the feed reader stopped unexpectedly".to_string(),
+                ))),
+            }
+        })
     }
 }
 
 impl FeedSource {
-    fn paper_from_entry(&self, entry: &Entry) -> Option<Paper> {
+    /// Turns entries into papers (normalising their text) for the sink.
+    fn papers_to_sink(
+        &self,
+        entries: Vec<EntryFields>,
+        sink: &mut PaperSink<'_>,
+    ) -> Result<(), StreamError> {
+        let papers = entries
+            .into_iter()
+            .filter_map(|entry| self.paper_from_entry(entry))
+            .collect();
+        self.hand_on(papers, sink)
+    }
+
+    /// Hands a batch of papers to the sink, repeats merged.
+    fn hand_on(&self, papers: Vec<Paper>, sink: &mut PaperSink<'_>) -> Result<(), StreamError> {
+        let papers = merge_duplicates(papers);
+        if papers.is_empty() {
+            return Ok(());
+        }
+        sink(papers).map_err(StreamError::Sink)
+    }
+}
+
+/// Parses a whole document with feed-rs into entry fields.
+pub(super) fn parse_with_feed_rs(
+    request: &SourceRequest,
+    body: &[u8],
+) -> Result<Vec<EntryFields>, ParseError> {
+    // Generic feeds may legitimately declare a legacy encoding (ISO-8859-1 blogs);
+    // feed-rs decodes those itself. Anything else must be UTF-8.
+    if std::str::from_utf8(body).is_err() && !declares_non_utf8_encoding(body) {
+        return Err(ParseError::Encoding);
+    }
+    // quick-xml under feed-rs panics on an XML declaration naming another encoding late in a
+    // document (found by fuzzing): neutralise such declarations first.
+    let body = guard_xml_declarations(body)?;
+    let base = is_web_url(&request.url).then_some(request.url.as_str());
+    let feed = feed_rs_parse(body.as_ref(), base)?;
+    Ok(feed.entries.into_iter().map(EntryFields::from).collect())
+}
+
+/// feed-rs with our settings: an empty id tells us the entry had no guid/id of its own (feed-rs
+/// would otherwise invent one, a random UUID when there is no link, which would not be stable).
+pub(super) fn feed_rs_parse(body: &[u8], base: Option<&str>) -> Result<Feed, ParseError> {
+    Builder::new()
+        .id_generator(|_links, _title, _uri| String::new())
+        .base_uri(base)
+        .build()
+        .parse(body)
+        .map_err(feed_error)
+}
+
+/// What the paper mapping needs of one feed entry, whether feed-rs or the streaming reader
+/// read it. Text is as the document has it (entities resolved, not yet normalised).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct EntryFields {
+    /// The guid/id; empty when the entry has none.
+    pub id: String,
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    /// The body of the entry's content, when it has one.
+    pub content: Option<String>,
+    pub links: Vec<EntryLink>,
+    /// Author names, in order.
+    pub authors: Vec<String>,
+    pub published: Option<DateTime<Utc>>,
+    pub updated: Option<DateTime<Utc>>,
+    /// Category terms, in order.
+    pub categories: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct EntryLink {
+    pub href: String,
+    pub rel: Option<String>,
+}
+
+impl From<Entry> for EntryFields {
+    fn from(entry: Entry) -> EntryFields {
+        EntryFields {
+            id: entry.id,
+            title: entry.title.map(|text| text.content),
+            summary: entry.summary.map(|text| text.content),
+            content: entry.content.and_then(|content| content.body),
+            links: entry
+                .links
+                .into_iter()
+                .map(|link| EntryLink {
+                    href: link.href,
+                    rel: link.rel,
+                })
+                .collect(),
+            authors: entry
+                .authors
+                .into_iter()
+                .filter_map(|person| person.name)
+                .collect(),
+            published: entry.published,
+            updated: entry.updated,
+            categories: entry.categories.into_iter().map(|c| c.term).collect(),
+        }
+    }
+}
+
+impl FeedSource {
+    fn paper_from_entry(&self, entry: EntryFields) -> Option<Paper> {
         let arxiv_id = std::iter::once(entry.id.as_str())
             .chain(entry.links.iter().map(|link| link.href.as_str()))
             .filter(|candidate| !candidate.trim().is_empty())
@@ -78,21 +244,15 @@ impl FeedSource {
 
         let abstract_text = entry
             .summary
-            .as_ref()
-            .map(|summary| normalize_block(&summary.content))
+            .as_deref()
+            .map(normalize_block)
             .filter(|text| !text.is_empty())
-            .or_else(|| {
-                entry
-                    .content
-                    .as_ref()
-                    .and_then(|content| content.body.as_deref())
-                    .map(normalize_block)
-            })
+            .or_else(|| entry.content.as_deref().map(normalize_block))
             .unwrap_or_default();
         let mut title = entry
             .title
-            .as_ref()
-            .map(|t| normalize_line(&t.content))
+            .as_deref()
+            .map(normalize_line)
             .unwrap_or_default();
         if title.is_empty() {
             title = title_from_summary(&abstract_text);
@@ -106,7 +266,7 @@ impl FeedSource {
             .iter()
             .find(|link| link.rel.as_deref() == Some("alternate"))
             .or_else(|| entry.links.first())
-            .and_then(|link: &Link| web_url(&link.href));
+            .and_then(|link| web_url(&link.href));
 
         let id = match &arxiv_id {
             Some(id) => id.clone(),
@@ -124,7 +284,7 @@ impl FeedSource {
 
         let mut paper = Paper::new(id, title, self.id.clone());
         paper.abstract_text = abstract_text;
-        paper.authors = entry_authors(entry);
+        paper.authors = entry_authors(&entry.authors);
         paper.published = entry.published.or(entry.updated);
         paper.links.abs = abs_link;
         if let Some(id) = &arxiv_id {
@@ -133,20 +293,15 @@ impl FeedSource {
                 paper.links.abs = Some(format!("https://arxiv.org/abs/{id}"));
             }
         }
-        paper.categories = dedup_nonempty(entry.categories.iter().map(|c| normalize_line(&c.term)));
+        paper.categories = dedup_nonempty(entry.categories.iter().map(|c| normalize_line(c)));
         Some(paper)
     }
 }
 
 /// Authors in order. feed-rs maps RSS `dc:creator` to one person holding the whole
 /// comma-joined list, so a lone name with `, ` in it is split.
-fn entry_authors(entry: &Entry) -> Vec<String> {
-    let names: Vec<&str> = entry
-        .authors
-        .iter()
-        .filter_map(|person| person.name.as_deref())
-        .collect();
-    match names.as_slice() {
+fn entry_authors(names: &[String]) -> Vec<String> {
+    match names {
         [single] if single.contains(", ") => split_author_list(single),
         _ => nonempty(names.iter().map(|name| normalize_line(name))),
     }

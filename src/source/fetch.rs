@@ -3,6 +3,9 @@
 //! The `Fetcher` knows nothing of sources or the store: it turns a URL plus the validators kept
 //! from the last fetch into a body (with fresh validators), a "not modified", or a one-line error
 //! that is fit to show a user and to store as a source's `last_error`.
+//!
+//! A body can be had whole (`fetch`) or as a blocking reader that yields it as it arrives
+//! (`fetch_stream`), for parsing a large feed in bounded memory; the size cap holds either way.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -40,6 +43,124 @@ pub enum FetchOutcome {
     },
     /// The server said 304: what we have is current.
     NotModified,
+}
+
+/// What one streamed fetch produced.
+pub enum FetchedBody {
+    /// A fresh body to read (on a blocking thread), with the validators to send next time.
+    Body {
+        reader: BodyReader,
+        validators: Validators,
+    },
+    /// The server said 304: what we have is current.
+    NotModified,
+}
+
+/// How many body chunks may wait between the network and the parser: the bound on what a
+/// streamed body holds in memory (hyper's chunks are at most a few tens of KB).
+const CHUNKS_IN_FLIGHT: usize = 32;
+
+type Chunk = Box<dyn AsRef<[u8]> + Send + Sync>;
+
+/// A body read as it arrives, for a blocking thread. A failed read (cut off, over the cap, too
+/// slow, unreadable file) keeps the `FetchError` behind it: `failure` says what to report
+/// instead of whatever the parser made of the short read.
+pub struct BodyReader {
+    from: BodyFrom,
+    failure: Option<FetchError>,
+}
+
+enum BodyFrom {
+    Http {
+        chunks: tokio::sync::mpsc::Receiver<Result<Chunk, FetchError>>,
+        current: Option<Chunk>,
+        at: usize,
+    },
+    File {
+        file: std::io::Take<std::fs::File>,
+        path: PathBuf,
+        read: u64,
+        limit: u64,
+    },
+}
+
+impl BodyReader {
+    /// The fetch error behind a failed read, if a read failed.
+    pub fn failure(&self) -> Option<&FetchError> {
+        self.failure.as_ref()
+    }
+
+    /// Reads the whole body, reporting a failed read as its fetch error.
+    pub fn read_all(&mut self) -> Result<Vec<u8>, FetchError> {
+        let mut bytes = Vec::new();
+        match self.read_to_end(&mut bytes) {
+            Ok(_) => Ok(bytes),
+            Err(error) => Err(self.failure.take().unwrap_or_else(|| FetchError::Http {
+                url: String::new(),
+                detail: error.to_string(),
+            })),
+        }
+    }
+
+    fn fail(&mut self, error: FetchError) -> std::io::Error {
+        let io = std::io::Error::other(error.to_string());
+        self.failure = Some(error);
+        io
+    }
+}
+
+impl Read for BodyReader {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if self.failure.is_some() {
+            return Err(std::io::Error::other("the body could not be read"));
+        }
+        let result = match &mut self.from {
+            BodyFrom::Http {
+                chunks,
+                current,
+                at,
+            } => loop {
+                if let Some(chunk) = current {
+                    let bytes = (**chunk).as_ref();
+                    if *at < bytes.len() {
+                        let n = out.len().min(bytes.len() - *at);
+                        out[..n].copy_from_slice(&bytes[*at..*at + n]);
+                        *at += n;
+                        break Ok(n);
+                    }
+                }
+                match chunks.blocking_recv() {
+                    Some(Ok(chunk)) => {
+                        *current = Some(chunk);
+                        *at = 0;
+                    }
+                    Some(Err(error)) => break Err(error),
+                    None => break Ok(0),
+                }
+            },
+            BodyFrom::File {
+                file,
+                path,
+                read,
+                limit,
+            } => match file.read(out) {
+                Ok(n) => {
+                    *read += n as u64;
+                    if *read > *limit {
+                        // The file grew between the size check and the read.
+                        Err(FetchError::TooLarge {
+                            url: shown(&path.display().to_string()),
+                            limit: *limit,
+                        })
+                    } else {
+                        Ok(n)
+                    }
+                }
+                Err(error) => Err(file_error(path, error)),
+            },
+        };
+        result.map_err(|error| self.fail(error))
+    }
 }
 
 /// Why a fetch failed. Every message is one line and names the URL or file.
@@ -136,13 +257,38 @@ impl Fetcher {
         validators: &Validators,
         max_body_bytes: u64,
     ) -> Result<FetchOutcome, FetchError> {
+        match self.fetch_stream(url, validators, max_body_bytes).await? {
+            FetchedBody::NotModified => Ok(FetchOutcome::NotModified),
+            FetchedBody::Body {
+                mut reader,
+                validators,
+            } => {
+                let read = tokio::task::spawn_blocking(move || reader.read_all()).await;
+                let bytes = read.map_err(|e| FetchError::Http {
+                    url: shown(url),
+                    detail: e.to_string(),
+                })??;
+                Ok(FetchOutcome::Body { bytes, validators })
+            }
+        }
+    }
+
+    /// Like `fetch`, but the body comes as a reader that yields it as it arrives (read it on a
+    /// blocking thread): at most `CHUNKS_IN_FLIGHT` chunks are held, whatever the body's size.
+    /// Errors in the body (cut off, over `max_body_bytes`, too slow) surface from its reads.
+    pub async fn fetch_stream(
+        &self,
+        url: &str,
+        validators: &Validators,
+        max_body_bytes: u64,
+    ) -> Result<FetchedBody, FetchError> {
         let parsed = reqwest::Url::parse(url).map_err(|e| FetchError::BadUrl {
             url: shown(url),
             detail: e.to_string(),
         })?;
         match parsed.scheme() {
             "http" | "https" => self.fetch_http(parsed, validators, max_body_bytes).await,
-            "file" => fetch_file(parsed, max_body_bytes).await,
+            "file" => open_file(parsed, max_body_bytes).await,
             other => Err(FetchError::BadUrl {
                 url: shown(url),
                 detail: format!("the scheme '{other}' is not supported (use http, https or file)"),
@@ -155,7 +301,7 @@ impl Fetcher {
         url: reqwest::Url,
         validators: &Validators,
         max_body_bytes: u64,
-    ) -> Result<FetchOutcome, FetchError> {
+    ) -> Result<FetchedBody, FetchError> {
         let shown_url = shown(url.as_str());
         let mut request = self.client.get(url);
         if let Some(etag) = &validators.etag {
@@ -167,10 +313,10 @@ impl Fetcher {
         let mut response = request
             .send()
             .await
-            .map_err(|e| self.classify(&shown_url, &e, false))?;
+            .map_err(|e| classify(&shown_url, &e, false, self.total_timeout))?;
         let status = response.status();
         if status == StatusCode::NOT_MODIFIED {
-            return Ok(FetchOutcome::NotModified);
+            return Ok(FetchedBody::NotModified);
         }
         if !status.is_success() {
             return Err(status_error(status, response.headers(), &shown_url));
@@ -187,69 +333,88 @@ impl Fetcher {
             });
         }
         let fresh = validators_from(response.headers());
-        let mut bytes = Vec::new();
-        loop {
-            match response.chunk().await {
-                Ok(Some(chunk)) => {
-                    if bytes.len() as u64 + chunk.len() as u64 > max_body_bytes {
-                        return Err(FetchError::TooLarge {
-                            url: shown_url,
-                            limit: max_body_bytes,
-                        });
+        let (sender, chunks) = tokio::sync::mpsc::channel(CHUNKS_IN_FLIGHT);
+        let total_timeout = self.total_timeout;
+        // The body is pumped by a task of its own, so the reader can live on a blocking thread;
+        // it stops when the reader is dropped.
+        tokio::spawn(async move {
+            let mut received: u64 = 0;
+            loop {
+                let next = match response.chunk().await {
+                    Ok(Some(chunk)) => {
+                        received = received.saturating_add(chunk.len() as u64);
+                        if received > max_body_bytes {
+                            Err(FetchError::TooLarge {
+                                url: shown_url.clone(),
+                                limit: max_body_bytes,
+                            })
+                        } else {
+                            Ok(Box::new(chunk) as Chunk)
+                        }
                     }
-                    bytes.extend_from_slice(&chunk);
+                    Ok(None) => break,
+                    Err(e) => Err(classify(&shown_url, &e, true, total_timeout)),
+                };
+                let failed = next.is_err();
+                if sender.send(next).await.is_err() || failed {
+                    break;
                 }
-                Ok(None) => break,
-                Err(e) => return Err(self.classify(&shown_url, &e, true)),
             }
-        }
-        Ok(FetchOutcome::Body {
-            bytes,
+        });
+        Ok(FetchedBody::Body {
+            reader: BodyReader {
+                from: BodyFrom::Http {
+                    chunks,
+                    current: None,
+                    at: 0,
+                },
+                failure: None,
+            },
             validators: fresh,
         })
     }
+}
 
-    fn classify(&self, url: &str, error: &reqwest::Error, in_body: bool) -> FetchError {
-        // reqwest's own message only repeats the URL ("error sending request for url (…)"),
-        // which the variant already names: say the causes.
-        let detail = match std::error::Error::source(error) {
-            Some(cause) => error_chain(cause),
-            None => error_chain(error),
-        };
-        if error.is_timeout() {
-            FetchError::Timeout {
-                url: url.to_string(),
-                after: self.total_timeout,
-            }
-        } else if error.is_connect() {
-            FetchError::Connect {
-                url: url.to_string(),
-                detail,
-            }
-        } else if in_body || error.is_body() || error.is_decode() {
-            FetchError::Truncated {
-                url: url.to_string(),
-                detail,
-            }
-        } else {
-            FetchError::Http {
-                url: url.to_string(),
-                detail,
-            }
+fn classify(url: &str, error: &reqwest::Error, in_body: bool, after: Duration) -> FetchError {
+    // reqwest's own message only repeats the URL ("error sending request for url (…)"),
+    // which the variant already names: say the causes.
+    let detail = match std::error::Error::source(error) {
+        Some(cause) => error_chain(cause),
+        None => error_chain(error),
+    };
+    if error.is_timeout() {
+        FetchError::Timeout {
+            url: url.to_string(),
+            after,
+        }
+    } else if error.is_connect() {
+        FetchError::Connect {
+            url: url.to_string(),
+            detail,
+        }
+    } else if in_body || error.is_body() || error.is_decode() {
+        FetchError::Truncated {
+            url: url.to_string(),
+            detail,
+        }
+    } else {
+        FetchError::Http {
+            url: url.to_string(),
+            detail,
         }
     }
 }
 
-/// Reads a `file://` URL (percent-decoded) with the same size cap as HTTP.
-async fn fetch_file(url: reqwest::Url, max_body_bytes: u64) -> Result<FetchOutcome, FetchError> {
+/// Opens a `file://` URL (percent-decoded) for reading, with the same size cap as HTTP.
+async fn open_file(url: reqwest::Url, max_body_bytes: u64) -> Result<FetchedBody, FetchError> {
     let path = url.to_file_path().map_err(|()| FetchError::BadUrl {
         url: shown(url.as_str()),
         detail: "not a local file path".into(),
     })?;
-    let read = tokio::task::spawn_blocking(move || read_capped(path, max_body_bytes)).await;
-    match read {
-        Ok(result) => result.map(|bytes| FetchOutcome::Body {
-            bytes,
+    let opened = tokio::task::spawn_blocking(move || open_capped(path, max_body_bytes)).await;
+    match opened {
+        Ok(result) => result.map(|reader| FetchedBody::Body {
+            reader,
             validators: Validators::default(),
         }),
         Err(e) => Err(FetchError::Http {
@@ -259,17 +424,18 @@ async fn fetch_file(url: reqwest::Url, max_body_bytes: u64) -> Result<FetchOutco
     }
 }
 
-fn read_capped(path: PathBuf, max_body_bytes: u64) -> Result<Vec<u8>, FetchError> {
-    let file_error = |path: &PathBuf, e: std::io::Error| {
-        let detail = match e.kind() {
-            std::io::ErrorKind::NotFound => "no such file".to_string(),
-            _ => e.to_string(),
-        };
-        FetchError::File {
-            path: path.clone(),
-            detail,
-        }
+fn file_error(path: &std::path::Path, e: std::io::Error) -> FetchError {
+    let detail = match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_string(),
+        _ => e.to_string(),
     };
+    FetchError::File {
+        path: path.to_path_buf(),
+        detail,
+    }
+}
+
+fn open_capped(path: PathBuf, max_body_bytes: u64) -> Result<BodyReader, FetchError> {
     let file = std::fs::File::open(&path).map_err(|e| file_error(&path, e))?;
     let metadata = file.metadata().map_err(|e| file_error(&path, e))?;
     if metadata.is_dir() {
@@ -284,18 +450,16 @@ fn read_capped(path: PathBuf, max_body_bytes: u64) -> Result<Vec<u8>, FetchError
             limit: max_body_bytes,
         });
     }
-    let mut bytes = Vec::new();
     // The file may grow between the size check and the read; read one byte past the cap to know.
-    file.take(max_body_bytes.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(|e| file_error(&path, e))?;
-    if bytes.len() as u64 > max_body_bytes {
-        return Err(FetchError::TooLarge {
-            url: shown(&path.display().to_string()),
+    Ok(BodyReader {
+        from: BodyFrom::File {
+            file: file.take(max_body_bytes.saturating_add(1)),
+            path,
+            read: 0,
             limit: max_body_bytes,
-        });
-    }
-    Ok(bytes)
+        },
+        failure: None,
+    })
 }
 
 fn status_error(status: StatusCode, headers: &HeaderMap, url: &str) -> FetchError {

@@ -1,5 +1,7 @@
 //! The Hugging Face Daily Papers source: `GET {base}/api/daily_papers?date=YYYY-MM-DD` per day,
-//! parsed from HF's bare JSON array into `Paper`s (FORMATS.md §1).
+//! parsed from HF's bare JSON array into `Paper`s (FORMATS.md §1), an element at a time.
+
+use std::io::BufRead;
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::de::DeserializeOwned;
@@ -7,7 +9,8 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use super::feed::{merge_duplicates, nonempty, utf8_body, web_url};
-use super::{ParseError, Source, SourceRequest};
+use super::json_stream;
+use super::{PaperSink, ParseError, STREAM_BATCH, Source, SourceRequest, StreamError};
 use crate::model::{Paper, PaperId, SourceId};
 use crate::text::{normalize_block, normalize_line, sanitize_line};
 
@@ -68,6 +71,66 @@ impl Source for HfDailySource {
     }
 
     fn parse(&self, request: &SourceRequest, body: &[u8]) -> Result<Vec<Paper>, ParseError> {
+        let mut papers = Vec::new();
+        let streamed = self.parse_stream(request, &mut &body[..], &mut |batch| {
+            papers.extend(batch);
+            Ok(())
+        });
+        match streamed {
+            Ok(()) => Ok(merge_duplicates(papers)),
+            Err(StreamError::Parse(error)) => Err(error),
+            // Neither can happen with a body in memory and a sink that takes everything.
+            Err(other) => Err(ParseError::Json(other.to_string())),
+        }
+    }
+
+    /// An array (every real response) is read an element at a time, each parsed on its own;
+    /// anything else (an error object, garbage) is read whole.
+    fn parse_stream(
+        &self,
+        request: &SourceRequest,
+        body: &mut (dyn BufRead + Send),
+        sink: &mut PaperSink<'_>,
+    ) -> Result<(), StreamError> {
+        let mut elements = match json_stream::open(body)? {
+            json_stream::Opened::Array(elements) => elements,
+            json_stream::Opened::Other(mut bytes) => {
+                body.read_to_end(&mut bytes).map_err(StreamError::Read)?;
+                let papers = self.parse_whole(request, &bytes)?;
+                return if papers.is_empty() {
+                    Ok(())
+                } else {
+                    sink(papers).map_err(StreamError::Sink)
+                };
+            }
+        };
+        let mut element = Vec::new();
+        let mut papers = Vec::new();
+        while elements.next_into(&mut element)? {
+            std::str::from_utf8(&element).map_err(|_| ParseError::Encoding)?;
+            let value: Value = serde_json::from_slice(&element)
+                .map_err(|error| ParseError::Json(error.to_string()))?;
+            // A malformed item is skipped; the rest of the day is still worth showing.
+            if let Some(paper) = DailyItem::deserialize(value)
+                .ok()
+                .and_then(|item| self.paper_from_item(item, request.day))
+            {
+                papers.push(paper);
+            }
+            if papers.len() >= STREAM_BATCH {
+                sink(merge_duplicates(std::mem::take(&mut papers))).map_err(StreamError::Sink)?;
+            }
+        }
+        if papers.is_empty() {
+            return Ok(());
+        }
+        sink(merge_duplicates(papers)).map_err(StreamError::Sink)
+    }
+}
+
+impl HfDailySource {
+    /// A whole body that is not an array: an error object, or not what was expected.
+    fn parse_whole(&self, request: &SourceRequest, body: &[u8]) -> Result<Vec<Paper>, ParseError> {
         let text = utf8_body(body)?;
         let document: Value =
             serde_json::from_str(text).map_err(|error| ParseError::Json(error.to_string()))?;
@@ -309,5 +372,58 @@ fn json_kind(value: &Value) -> &'static str {
         Value::String(_) => "a string",
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(n: usize, summary: &str) -> String {
+        format!(
+            r#"{{"paper":{{"id":"2607.{n:05}","title":"Paper {n}","summary":"{summary}"}},"numComments":1}}"#
+        )
+    }
+
+    #[test]
+    fn a_long_array_streams_in_batches_and_repeats_still_merge() {
+        let source = HfDailySource::new("https://huggingface.co", 1, None);
+        let request = source.request_for(
+            NaiveDate::from_ymd_opt(2026, 7, 13).unwrap(),
+            NaiveDate::from_ymd_opt(2026, 7, 13).unwrap(),
+        );
+        let mut items: Vec<String> = (0..STREAM_BATCH + 3).map(|n| item(n, "short")).collect();
+        items.push(item(0, "a longer abstract, seen in a later batch"));
+        let body = format!("[{}]", items.join(",\n"));
+        let mut batches = Vec::new();
+        source
+            .parse_stream(&request, &mut body.as_bytes(), &mut |papers| {
+                batches.push(papers.len());
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(batches, [STREAM_BATCH, 4]);
+        let papers = source.parse(&request, body.as_bytes()).unwrap();
+        assert_eq!(papers.len(), STREAM_BATCH + 3);
+        assert_eq!(
+            papers[0].abstract_text,
+            "a longer abstract, seen in a later batch"
+        );
+    }
+
+    #[test]
+    fn a_byte_order_mark_before_the_array_is_skipped() {
+        let source = HfDailySource::new("https://huggingface.co", 1, None);
+        let request = source.request_for(
+            NaiveDate::from_ymd_opt(2026, 7, 13).unwrap(),
+            NaiveDate::from_ymd_opt(2026, 7, 13).unwrap(),
+        );
+        let body = format!("\u{feff}[{}]", item(1, "s"));
+        assert_eq!(source.parse(&request, body.as_bytes()).unwrap().len(), 1);
+        let body = "\u{feff}{\"error\":\"nope\"}";
+        assert_eq!(
+            source.parse(&request, body.as_bytes()),
+            Err(ParseError::Api("nope".into()))
+        );
     }
 }

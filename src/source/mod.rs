@@ -4,9 +4,12 @@
 
 pub mod arxiv;
 pub mod feed;
+mod feed_stream;
 pub mod fetch;
 pub mod hf_daily;
+mod json_stream;
 
+use std::io::BufRead;
 use std::time::Duration;
 
 use chrono::NaiveDate;
@@ -43,6 +46,27 @@ pub enum ParseError {
     Api(String),
 }
 
+/// How many papers a streamed parse hands to its sink at a time: big enough that a store write
+/// per batch costs little, small enough that a batch of full records stays a few MB.
+pub const STREAM_BATCH: usize = 2_000;
+
+/// Why a streamed parse stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum StreamError {
+    #[error(transparent)]
+    Parse(#[from] ParseError),
+    /// Reading the body failed; a fetcher's body reader knows the fetch error behind it.
+    #[error("reading the body failed: {0}")]
+    Read(#[source] std::io::Error),
+    /// The sink refused a batch (a store error), worded for the user.
+    #[error("{0}")]
+    Sink(String),
+}
+
+/// Where a streamed parse puts its papers, a batch at a time. Papers that share an id within a
+/// batch are already merged; across batches, `Store::apply` merges them with what it holds.
+pub type PaperSink<'a> = dyn FnMut(Vec<Paper>) -> Result<(), String> + 'a;
+
 /// A configured source of papers.
 pub trait Source: Send + Sync {
     /// The id every paper from this source carries in `Paper::sources`.
@@ -51,6 +75,25 @@ pub trait Source: Send + Sync {
     fn requests(&self, today: NaiveDate) -> Vec<SourceRequest>;
     /// Parses one fetched body. Lenient: unknown fields are ignored, bad items skipped.
     fn parse(&self, request: &SourceRequest, body: &[u8]) -> Result<Vec<Paper>, ParseError>;
+    /// Parses a body as it is read, handing papers to `sink` in batches (of about
+    /// `STREAM_BATCH`), so a large body never has to be held whole. The default reads the body
+    /// and calls `parse`; a source whose bodies can be large streams them. An empty parse calls
+    /// `sink` not at all. When parsing fails part-way, the batches already handed over stay.
+    fn parse_stream(
+        &self,
+        request: &SourceRequest,
+        body: &mut (dyn BufRead + Send),
+        sink: &mut PaperSink<'_>,
+    ) -> Result<(), StreamError> {
+        let mut bytes = Vec::new();
+        body.read_to_end(&mut bytes).map_err(StreamError::Read)?;
+        let papers = self.parse(request, &bytes)?;
+        drop(bytes);
+        if papers.is_empty() {
+            return Ok(());
+        }
+        sink(papers).map_err(StreamError::Sink)
+    }
     /// The least time between two requests to this source's host (arXiv asks for 3 s).
     fn min_request_interval(&self) -> Duration {
         Duration::ZERO

@@ -2,11 +2,13 @@
 //! bounded concurrency and per-host politeness, and talks to the rest of the program only through
 //! a command channel in and an event channel out. Events carry ids and counts, never papers.
 
+mod ingest;
 mod politeness;
 pub mod schedule;
 mod setup;
 mod task;
 
+pub use ingest::{IngestError, ingest_body};
 pub use setup::{sources_from_config, sync_settings_from_config};
 
 use std::sync::Arc;

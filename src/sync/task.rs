@@ -2,6 +2,7 @@
 //! bounded concurrency, and one source's fetch → parse → store → feed-state pass.
 
 use std::collections::{BTreeSet, HashMap};
+use std::io::BufReader;
 use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,17 +12,20 @@ use futures::StreamExt;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use super::ingest::{IngestError, ingest_body};
 use super::politeness::HostGates;
 use super::schedule;
 use super::{SyncCommand, SyncEvent, SyncSettings};
 use crate::clock::Clock;
 use crate::model::SourceId;
-use crate::source::fetch::{FetchError, FetchOutcome, FetchSettings, Fetcher};
+use crate::source::fetch::{BodyReader, FetchError, FetchSettings, FetchedBody, Fetcher};
 use crate::source::{Source, SourceRequest};
 use crate::store::{ApplyOutcome, FeedState, Store, StoreError, Validators};
 
 /// A stored error is shown in one status line; longer detail belongs in the log.
 const MAX_ERROR_CHARS: usize = 400;
+/// The read buffer between a body and its parser.
+const BODY_BUFFER: usize = 64 * 1024;
 
 /// Everything a round needs, shared by the concurrent per-source futures.
 pub(super) struct SyncTask {
@@ -340,7 +344,8 @@ impl SyncTask {
         (result, retry_after)
     }
 
-    /// Fetches one request (politely), parses it and applies it to the store.
+    /// Fetches one request (politely), parses it as it arrives and applies it to the store a
+    /// batch at a time.
     async fn fetch_one(
         &self,
         source: &Arc<dyn Source>,
@@ -353,45 +358,43 @@ impl SyncTask {
             .get(&request.url)
             .cloned()
             .unwrap_or_default();
-        let fetched = match &self.fetcher {
-            Ok(fetcher) => {
-                let fetch = fetcher.fetch(&request.url, &validators, self.settings.max_body_bytes);
-                self.hosts
-                    .polite(&request.url, source.min_request_interval(), fetch)
-                    .await
-            }
-            Err(error) => Err(error.clone()),
-        };
-        let (bytes, fresh) = match fetched {
-            Ok(FetchOutcome::NotModified) => {
+        // The gate is held until the body has been read: one request at a time per polite host,
+        // measured from the end of the previous one, as when bodies were read whole.
+        let fetched = self
+            .hosts
+            .polite(
+                &request.url,
+                source.min_request_interval(),
+                self.fetch_and_store(source, request, &validators, today),
+            )
+            .await;
+        match fetched {
+            Fetched::NotModified => {
                 tracing::debug!(url = %request.url, "not modified");
-                return Ok(ApplyOutcome::default());
+                Ok(ApplyOutcome::default())
             }
-            Ok(FetchOutcome::Body { bytes, validators }) => (bytes, validators),
-            Err(error) if request.empty_on_400 && error.status() == Some(400) => {
-                tracing::debug!(url = %request.url, "400 read as an empty list");
-                state.validators.remove(&request.url);
-                return Ok(ApplyOutcome::default());
-            }
-            Err(error) => {
-                return Err(RequestFailure {
-                    message: error.to_string(),
-                    retry_after: error.retry_after(),
-                    host_unwell: error.affects_host(),
-                });
-            }
-        };
-        let stored = self.parse_and_apply(source, request, bytes, today).await;
-        match stored {
-            Ok(outcome) => {
-                if fresh == Validators::default() {
+            Fetched::Stored {
+                outcome,
+                validators,
+            } => {
+                if validators == Validators::default() {
                     state.validators.remove(&request.url);
                 } else {
-                    state.validators.insert(request.url.clone(), fresh);
+                    state.validators.insert(request.url.clone(), validators);
                 }
                 Ok(outcome)
             }
-            Err(message) => {
+            Fetched::FetchFailed(error) if request.empty_on_400 && error.status() == Some(400) => {
+                tracing::debug!(url = %request.url, "400 read as an empty list");
+                state.validators.remove(&request.url);
+                Ok(ApplyOutcome::default())
+            }
+            Fetched::FetchFailed(error) => Err(RequestFailure {
+                message: error.to_string(),
+                retry_after: error.retry_after(),
+                host_unwell: error.affects_host(),
+            }),
+            Fetched::NotStored(message) => {
                 // Without the body stored, a later 304 must not stand for it.
                 state.validators.remove(&request.url);
                 Err(RequestFailure {
@@ -403,36 +406,74 @@ impl SyncTask {
         }
     }
 
-    /// Parsing and the store write are blocking work: off the async threads.
+    async fn fetch_and_store(
+        &self,
+        source: &Arc<dyn Source>,
+        request: &SourceRequest,
+        validators: &Validators,
+        today: NaiveDate,
+    ) -> Fetched {
+        let fetched = match &self.fetcher {
+            Ok(fetcher) => {
+                fetcher
+                    .fetch_stream(&request.url, validators, self.settings.max_body_bytes)
+                    .await
+            }
+            Err(error) => Err(error.clone()),
+        };
+        match fetched {
+            Ok(FetchedBody::NotModified) => Fetched::NotModified,
+            Ok(FetchedBody::Body { reader, validators }) => {
+                match self.parse_and_apply(source, request, reader, today).await {
+                    Ok(outcome) => Fetched::Stored {
+                        outcome,
+                        validators,
+                    },
+                    Err(failed) => failed,
+                }
+            }
+            Err(error) => Fetched::FetchFailed(error),
+        }
+    }
+
+    /// Parsing and the store writes are blocking work: off the async threads. The body is
+    /// parsed as it arrives and stored a batch at a time, so a large feed never sits whole in
+    /// memory. A body that fails to arrive (cut off, over the cap, too slow) is reported as the
+    /// fetch error it is, whatever the parser made of the short read.
     async fn parse_and_apply(
         &self,
         source: &Arc<dyn Source>,
         request: &SourceRequest,
-        bytes: Vec<u8>,
+        body: BodyReader,
         today: NaiveDate,
-    ) -> Result<ApplyOutcome, String> {
+    ) -> Result<ApplyOutcome, Fetched> {
         let source = Arc::clone(source);
         let request = request.clone();
         let store = self.store.clone();
         let url = request.url.clone();
         let work = tokio::task::spawn_blocking(move || {
-            let papers = source
-                .parse(&request, &bytes)
-                .map_err(|e| format!("{e} (in the answer from {})", request.url))?;
-            if papers.is_empty() {
-                return Ok(ApplyOutcome::default());
+            let mut body = BufReader::with_capacity(BODY_BUFFER, body);
+            let day = request.day.unwrap_or(today);
+            let ingested = ingest_body(source.as_ref(), &request, &mut body, &store, day);
+            if let Some(error) = body.get_ref().failure() {
+                return Err(Fetched::FetchFailed(error.clone()));
             }
-            store
-                .apply(papers, request.day.unwrap_or(today))
-                .map_err(|e| format!("cannot store papers from {}: {e}", request.url))
+            match ingested {
+                Ok(outcome) => Ok(outcome),
+                Err(IngestError::Store(message)) => Err(Fetched::NotStored(message)),
+                Err(IngestError::Parse(error)) => Err(Fetched::NotStored(format!(
+                    "{error} (in the answer from {})",
+                    request.url
+                ))),
+            }
         });
         match work.await {
             Ok(result) => result,
             Err(join_error) => {
                 tracing::error!(%url, error = %join_error, "parsing or storing panicked");
-                Err(format!(
+                Err(Fetched::NotStored(format!(
                     "internal error while reading the answer from {url}"
-                ))
+                )))
             }
         }
     }
@@ -452,6 +493,19 @@ impl SyncTask {
         // A closed channel means nobody listens any more; the store is still kept up to date.
         let _ = self.events.send(event).await;
     }
+}
+
+/// How one request's fetch-and-store ended.
+enum Fetched {
+    NotModified,
+    Stored {
+        outcome: ApplyOutcome,
+        validators: Validators,
+    },
+    /// The fetch failed, before or while the body arrived.
+    FetchFailed(FetchError),
+    /// The body arrived but could not be parsed or stored.
+    NotStored(String),
 }
 
 struct RequestFailure {
