@@ -17,6 +17,7 @@ pub mod export;
 pub mod feeds;
 pub mod journal;
 pub mod keymap;
+pub mod link;
 pub mod logging;
 pub mod model;
 pub mod query;

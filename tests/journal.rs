@@ -22,6 +22,21 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use tempfile::TempDir;
 
+/// Opens a sled Db directly, waiting (bounded) for a store dropped a moment ago to let go of
+/// sled's lock: its flusher thread releases it just after the drop returns.
+fn raw_open(path: std::path::PathBuf) -> sled::Db {
+    for _ in 0..150 {
+        match sled::open(&path) {
+            Ok(db) => return db,
+            Err(error) if error.to_string().contains("could not acquire lock") => {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Err(error) => panic!("cannot open {}: {error}", path.display()),
+        }
+    }
+    panic!("{} stayed locked", path.display());
+}
+
 fn day() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 7, 13).unwrap()
 }
@@ -210,7 +225,7 @@ fn garbage_in_a_user_value_moves_the_store_aside_and_rebuilds_it() {
     let dir = data_dir("alpha");
     let before = seeded(dir.path());
     {
-        let db = sled::open(dir.path().join("list")).unwrap();
+        let db = raw_open(dir.path().join("list"));
         let user = db.open_tree("user").unwrap();
         let (key, _) = user.first().unwrap().unwrap();
         user.insert(key, &[9u8, 9, 9][..]).unwrap();
@@ -234,7 +249,7 @@ fn garbage_in_a_rows_value_moves_the_store_aside_and_rebuilds_it() {
     let dir = data_dir("alpha");
     let before = seeded(dir.path());
     {
-        let db = sled::open(dir.path().join("list")).unwrap();
+        let db = raw_open(dir.path().join("list"));
         let rows = db.open_tree("rows").unwrap();
         let (key, _) = rows.last().unwrap().unwrap();
         rows.insert(key, &[1u8, 0xff, 0xff][..]).unwrap();
@@ -320,7 +335,7 @@ fn a_store_from_a_newer_version_is_moved_aside_and_rebuilt() {
     let dir = data_dir("alpha");
     let before = seeded(dir.path());
     {
-        let db = sled::open(dir.path().join("list")).unwrap();
+        let db = raw_open(dir.path().join("list"));
         let meta = db.open_tree("meta").unwrap();
         meta.insert("schema_version", &7u32.to_be_bytes()).unwrap();
         db.flush().unwrap();
@@ -673,7 +688,7 @@ fn doctor_reports_damage_and_doctor_rebuild_repairs_it() {
     let dir = data_dir("alpha");
     let before = seeded(dir.path());
     {
-        let db = sled::open(dir.path().join("body")).unwrap();
+        let db = raw_open(dir.path().join("body"));
         let (key, _) = db.first().unwrap().unwrap();
         db.insert(key, &[1u8, 2, 3][..]).unwrap();
         db.flush().unwrap();

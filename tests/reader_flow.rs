@@ -1,20 +1,21 @@
 //! Flow tests: the reader's real loop body (`Reader::handle` → update → effects → store) with
 //! injected keys and sync events, a real store in a temporary dir, and a TestBackend screen.
 
+#[path = "support/reader.rs"]
+mod reader;
+
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use chrono::{NaiveDate, TimeZone, Utc};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use paperboat::app::runtime::{EffectRunner, Reader, first_catalog};
-use paperboat::app::{App, Focus, Msg, View};
-use paperboat::keymap::Keymap;
+use chrono::NaiveDate;
+use crossterm::event::KeyCode;
+use paperboat::app::runtime::Reader;
+use paperboat::app::{Focus, Msg, View};
 use paperboat::model::{Paper, PaperId, SourceId};
 use paperboat::store::Store;
 use paperboat::sync::SyncEvent;
-use paperboat::ui::Theme;
-use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use reader::{key, press, screen};
 
 /// A clipboard sink the test can read after the reader wrote to it.
 #[derive(Clone, Default)]
@@ -63,37 +64,7 @@ fn seeded_store(dir: &std::path::Path) -> Store {
 }
 
 fn open_reader(store: &Store, clipboard: Sink) -> Reader<TestBackend> {
-    let catalog = first_catalog(store).unwrap();
-    let now = Utc.with_ymd_and_hms(2025, 4, 30, 9, 0, 0).unwrap();
-    let app = App::new(Keymap::defaults().unwrap(), catalog, now, (100, 30), 120);
-    let runner = EffectRunner::new(store.clone(), true, Box::new(clipboard));
-    let terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
-    let mut reader = Reader {
-        terminal,
-        app,
-        runner,
-        theme: Theme { color: false },
-    };
-    reader.start();
-    reader
-}
-
-fn press(reader: &mut Reader<TestBackend>, keys: &str) {
-    for c in keys.chars() {
-        reader.handle(Msg::Key(KeyEvent::new(
-            KeyCode::Char(c),
-            KeyModifiers::NONE,
-        )));
-    }
-}
-
-fn key(reader: &mut Reader<TestBackend>, code: KeyCode) {
-    reader.handle(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-}
-
-fn screen(reader: &mut Reader<TestBackend>) -> String {
-    reader.draw().unwrap();
-    reader.terminal.backend().to_string()
+    reader::open_reader(store, (100, 30), Box::new(clipboard), false)
 }
 
 fn selected(reader: &Reader<TestBackend>) -> String {

@@ -318,3 +318,23 @@ fn every_size_renders_without_panic() {
         }
     }
 }
+
+#[test]
+fn scrolling_a_long_abstract_reaches_its_later_lines() {
+    let mut app = app((80, 24));
+    let mut long = full_paper();
+    let filler = "word ".repeat(2_000);
+    long.abstract_text = format!("{filler}MARKERWORD {filler}");
+    update(
+        &mut app,
+        Msg::PaperLoaded(long.id.clone(), Some(Box::new(long))),
+    );
+    key(&mut app, KeyCode::Enter);
+    assert!(!screen(&app).contains("MARKERWORD"));
+    // 2,000 words of five columns on 78-column lines: the marker is about 130 lines down.
+    let found = (0..400).any(|_| {
+        key(&mut app, KeyCode::Char('j'));
+        screen(&app).contains("MARKERWORD")
+    });
+    assert!(found, "scrolling down reaches the marker");
+}

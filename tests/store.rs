@@ -48,7 +48,21 @@ fn ids_of(rows: &[paperboat::model::ListRow]) -> Vec<String> {
 /// Opens one tree of one of the store's sled Dbs directly, as a damaged or older store would
 /// be written. The store must be closed.
 fn raw_tree(dir: &Path, db: &str, tree: &str) -> (sled::Db, sled::Tree) {
-    let db = sled::open(dir.join(db)).unwrap();
+    // A store dropped a moment ago may still hold sled's lock for a few milliseconds (its
+    // flusher thread lets go after the drop returns): retry, bounded.
+    let mut attempts = 0;
+    let db = loop {
+        match sled::open(dir.join(db)) {
+            Ok(db) => break db,
+            Err(error)
+                if attempts < 150 && error.to_string().contains("could not acquire lock") =>
+            {
+                attempts += 1;
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Err(error) => panic!("cannot open {db}: {error}"),
+        }
+    };
     let tree = db.open_tree(tree).unwrap();
     (db, tree)
 }

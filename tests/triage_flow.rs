@@ -2,18 +2,19 @@
 //! → effects → a real store in a tempdir → TestBackend): the query language in the filter, a
 //! query that does not parse, the sort key, highlights, notes, export, For you and saved views.
 
-use chrono::{NaiveDate, TimeZone, Utc};
+#[path = "support/reader.rs"]
+mod reader;
+
+use chrono::NaiveDate;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use paperboat::app::runtime::{EffectRunner, Reader, first_catalog};
-use paperboat::app::{App, Msg, View};
+use paperboat::app::runtime::Reader;
+use paperboat::app::{Msg, View};
 use paperboat::config::Config;
-use paperboat::keymap::Keymap;
 use paperboat::model::{Paper, PaperId, SourceId};
 use paperboat::store::Store;
-use paperboat::ui::Theme;
-use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Modifier;
+use reader::{key, press};
 
 fn day() -> NaiveDate {
     NaiveDate::from_ymd_opt(2025, 4, 30).unwrap()
@@ -72,32 +73,9 @@ fn seeded_store(dir: &std::path::Path) -> Store {
 }
 
 fn open_reader(store: &Store, export_dir: &std::path::Path) -> Reader<TestBackend> {
-    let catalog = first_catalog(store).unwrap();
-    let now = Utc.with_ymd_and_hms(2025, 4, 30, 9, 0, 0).unwrap();
-    let app = App::new(Keymap::defaults().unwrap(), catalog, now, (160, 40), 120);
-    let mut runner = EffectRunner::new(store.clone(), true, Box::new(std::io::sink()));
-    runner.export_dir = export_dir.to_path_buf();
-    let mut reader = Reader {
-        terminal: Terminal::new(TestBackend::new(160, 40)).unwrap(),
-        app,
-        runner,
-        theme: Theme { color: false },
-    };
-    reader.start();
+    let mut reader = reader::open_reader(store, (160, 40), Box::new(std::io::sink()), false);
+    reader.runner.export_dir = export_dir.to_path_buf();
     reader
-}
-
-fn press(reader: &mut Reader<TestBackend>, keys: &str) {
-    for c in keys.chars() {
-        reader.handle(Msg::Key(KeyEvent::new(
-            KeyCode::Char(c),
-            KeyModifiers::NONE,
-        )));
-    }
-}
-
-fn key(reader: &mut Reader<TestBackend>, code: KeyCode) {
-    reader.handle(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
 }
 
 fn view(reader: &mut Reader<TestBackend>, digit: &str) {

@@ -599,11 +599,11 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.recount();
             app.message = Some(format!("not saved: {error}"));
             app.refresh_visible();
+            let mut effects = app.load_selected();
             if stars_changed {
-                vec![app.rank_for_you()]
-            } else {
-                Vec::new()
+                effects.push(app.rank_for_you());
             }
+            effects
         }
         Msg::Notice(text) => {
             app.message = Some(text);
@@ -878,7 +878,7 @@ fn on_action(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
                 return Vec::new();
             };
             let now = app.now;
-            let effects = app.change_user_state(id, |s| {
+            let mut effects = app.change_user_state(id, |s| {
                 s.starred_at = if s.starred_at.is_some() {
                     None
                 } else {
@@ -899,6 +899,8 @@ fn on_action(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
             );
             if app.view == View::Starred {
                 app.refresh_visible();
+                // The paper may have left the view: show the one now selected.
+                effects.extend(app.load_selected());
             }
             effects
         }
@@ -906,9 +908,11 @@ fn on_action(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
             let Some(id) = app.selected_id.clone() else {
                 return Vec::new();
             };
-            let effects = app.change_user_state(id, |s| s.read = !s.read);
+            let mut effects = app.change_user_state(id, |s| s.read = !s.read);
             if app.view == View::Unread {
                 app.refresh_visible();
+                // The paper left the view: show the one now selected.
+                effects.extend(app.load_selected());
             }
             effects
         }

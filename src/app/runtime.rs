@@ -193,6 +193,9 @@ impl EffectRunner {
     }
 
     fn yank(&mut self, url: &str) -> String {
+        if check_url(url).is_err() {
+            return refusal("copy", url);
+        }
         let encoded = base64::engine::general_purpose::STANDARD.encode(url);
         let sequence = format!("\x1b]52;c;{encoded}\x07");
         match self
@@ -267,21 +270,23 @@ fn save_user_state(
     Ok(())
 }
 
-/// Refuses anything but http(s) links: a feed could carry `javascript:` or `file:` URLs.
+/// Refuses anything but well-formed http(s) links (`crate::link`): a feed could carry
+/// `javascript:`, `file:` or malformed URLs, and the cache may predate a source's checks.
 pub fn check_url(url: &str) -> Result<&str, String> {
-    let lower = url.to_ascii_lowercase();
-    let safe_chars = url.chars().all(|c| !c.is_control() && !c.is_whitespace());
-    if (lower.starts_with("https://") || lower.starts_with("http://"))
-        && safe_chars
-        && url.len() > 8
-    {
+    if crate::link::is_safe_web_url(url) {
         Ok(url)
     } else {
-        Err(format!(
-            "refused to open {}: only http(s) links are opened",
-            crate::ui::fit(url, 60)
-        ))
+        Err(refusal("open", url))
     }
+}
+
+/// Says why a link is not opened or copied; the link is shown sanitised and cut, since it
+/// is the feed's text and may carry escape sequences.
+fn refusal(verb: &str, url: &str) -> String {
+    format!(
+        "refused to {verb} {}: not a well-formed http(s) link",
+        crate::ui::fit(&crate::text::sanitize_line(url), 60)
+    )
 }
 
 /// Starts the browser on `url` with no shell in between; returns what to tell the user.

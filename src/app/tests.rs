@@ -421,3 +421,48 @@ fn typing_a_query_selects_the_best_match() {
         "Esc keeps the paper being read"
     );
 }
+
+#[test]
+fn marking_read_in_the_unread_view_loads_the_paper_that_takes_its_place() {
+    let mut app = app();
+    press(&mut app, "5");
+    update(&mut app, Msg::KeyTimeout);
+    assert_eq!(app.view, View::Unread);
+    let first = app.selected_id.clone().unwrap();
+    update(
+        &mut app,
+        Msg::PaperLoaded(first.clone(), Some(Box::new(paper_for(&first)))),
+    );
+    let effects = press(&mut app, "x");
+    let next = app.selected_id.clone().unwrap();
+    assert_ne!(next, first, "the read paper left the Unread view");
+    assert!(
+        effects.contains(&Effect::LoadPaper(next.clone())),
+        "the detail follows the selection: {effects:?}"
+    );
+}
+
+#[test]
+fn unstarring_in_the_starred_view_loads_the_paper_that_takes_its_place() {
+    let mut app = app();
+    press(&mut app, "sjs");
+    press(&mut app, "4");
+    update(&mut app, Msg::KeyTimeout);
+    assert_eq!(app.view, View::Starred);
+    let first = app.selected_id.clone().unwrap();
+    update(
+        &mut app,
+        Msg::PaperLoaded(first.clone(), Some(Box::new(paper_for(&first)))),
+    );
+    let effects = press(&mut app, "s");
+    let next = app.selected_id.clone().unwrap();
+    assert_ne!(next, first);
+    assert!(
+        effects.contains(&Effect::LoadPaper(next.clone())),
+        "{effects:?}"
+    );
+}
+
+fn paper_for(id: &PaperId) -> Paper {
+    Paper::new(id.clone(), "Loaded".into(), SourceId::hf())
+}

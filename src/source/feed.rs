@@ -164,8 +164,11 @@ pub(super) fn parse_with_feed_rs(
     if std::str::from_utf8(body).is_err() && !declares_non_utf8_encoding(body) {
         return Err(ParseError::Encoding);
     }
+    // quick-xml under feed-rs panics on an XML declaration naming another encoding late in a
+    // document (found by fuzzing): neutralise such declarations first.
+    let body = guard_xml_declarations(body)?;
     let base = is_web_url(&request.url).then_some(request.url.as_str());
-    let feed = feed_rs_parse(body, base)?;
+    let feed = feed_rs_parse(body.as_ref(), base)?;
     Ok(feed.entries.into_iter().map(EntryFields::from).collect())
 }
 
@@ -322,6 +325,59 @@ fn feed_error(error: ParseFeedError) -> ParseError {
     }
 }
 
+/// How far into a document quick-xml can still switch encoding: its decoder keeps only this
+/// many leading bytes for the XML declaration (`DecodingReader`'s prefix).
+const XML_DECLARATION_WINDOW: usize = 64;
+
+/// Keeps feed-rs away from a panic in quick-xml: an XML declaration that names an encoding and
+/// is read after the decoder's first `XML_DECLARATION_WINDOW` bytes makes it call
+/// `set_encoding`, which asserts (found by fuzzing). A well-formed document has at most one
+/// declaration, at its start, so:
+/// - in a UTF-8 body every declaration is turned into a plain processing instruction (the body
+///   is UTF-8 whatever it says, and the parser then never switches encoding); a NUL byte, which
+///   no XML text may hold but a BOM-less UTF-16 body would, is refused;
+/// - a body in a declared legacy encoding keeps its declaration only when it ends within the
+///   window, and is refused when another one follows.
+fn guard_xml_declarations(body: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, ParseError> {
+    let declarations: Vec<usize> = xml_declarations(body).collect();
+    if std::str::from_utf8(body).is_ok() {
+        if memchr::memchr(0, body).is_some() {
+            return Err(ParseError::Xml("a NUL byte in the document".into()));
+        }
+        if declarations.is_empty() {
+            return Ok(std::borrow::Cow::Borrowed(body));
+        }
+        let mut owned = body.to_vec();
+        for at in declarations {
+            // `<?xml` becomes `<?pbx`: same length, a processing instruction feed-rs skips.
+            owned[at + 2..at + 5].copy_from_slice(b"pbx");
+        }
+        return Ok(std::borrow::Cow::Owned(owned));
+    }
+    let first_ends_in_window = body
+        .get(..XML_DECLARATION_WINDOW)
+        .map_or(body, |head| head)
+        .windows(2)
+        .any(|pair| pair == b"?>");
+    match declarations.as_slice() {
+        [0] if first_ends_in_window => Ok(std::borrow::Cow::Borrowed(body)),
+        _ => Err(ParseError::Xml(
+            "an XML declaration that is not alone at the start of the document".into(),
+        )),
+    }
+}
+
+/// Byte offsets of every `<?xml` declaration (not `<?xml-stylesheet` and the like): the name
+/// followed by whitespace or the end of the instruction.
+fn xml_declarations(body: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    memchr::memmem::find_iter(body, b"<?xml").filter(move |&at| {
+        matches!(
+            body.get(at + 5),
+            Some(b' ' | b'\t' | b'\r' | b'\n' | b'?') | None
+        )
+    })
+}
+
 /// True when the XML declaration names an encoding other than UTF-8.
 fn declares_non_utf8_encoding(body: &[u8]) -> bool {
     const DECLARATION_WINDOW: usize = 256;
@@ -362,12 +418,11 @@ pub(crate) fn is_web_url(url: &str) -> bool {
     })
 }
 
-/// A link from a feed, kept only when it is an http(s) URL with no whitespace or control
-/// characters: links are opened in a browser and shown on screen, and feeds are untrusted.
+/// A link from a feed, kept only when `crate::link` deems it safe (a well-formed http(s) URL
+/// with nothing a terminal or browser could be tricked by): links are opened in a browser and
+/// shown on screen, and feeds are untrusted.
 pub(crate) fn web_url(raw: &str) -> Option<String> {
-    let url = raw.trim();
-    let clean = !url.is_empty() && !url.chars().any(|c| c.is_whitespace() || c.is_control());
-    (clean && is_web_url(url)).then(|| url.to_string())
+    crate::link::safe_web_url(raw)
 }
 
 /// Splits a `dc:creator`-style author list ("A, B and C", "A, B, and C") into names.
@@ -460,6 +515,67 @@ mod tests {
             b"<?xml version='1.0' encoding='UTF-8'?><rss/>"
         ));
         assert!(!declares_non_utf8_encoding(b"<rss/>"));
+    }
+
+    fn parse(body: &[u8]) -> Result<Vec<Paper>, ParseError> {
+        let source = FeedSource::new("blog", "http://127.0.0.1:9/feed.xml");
+        let request = SourceRequest {
+            url: "http://127.0.0.1:9/feed.xml".into(),
+            label: "blog".into(),
+            day: None,
+            empty_on_400: false,
+        };
+        source.parse(&request, body)
+    }
+
+    const ATOM_ENTRY: &str = "<entry><title>One</title><id>urn:1</id></entry>";
+
+    #[test]
+    fn a_second_xml_declaration_naming_another_encoding_does_not_panic() {
+        // Found by fuzzing: quick-xml asserted in `set_encoding` under feed-rs.
+        let body = format!(
+            "<?xml version='1.0' encoding='UTF-8'?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" \
+             xmlns:x=\"{}\">{ATOM_ENTRY}<?xml version='1.0' encoding='UTF-16'?>\n</feed>",
+            "h".repeat(100)
+        );
+        let papers = parse(body.as_bytes()).unwrap();
+        assert_eq!(papers.len(), 1);
+        let crash = include_bytes!(
+            "../../fuzz/regressions/generic_feed/crash-35848d291dc00366ad239b76d9e985b131db1d9e"
+        );
+        let _ = parse(crash);
+    }
+
+    #[test]
+    fn a_late_declaration_in_a_legacy_encoding_is_refused() {
+        let mut body = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss version=\"2.0\">\
+            <channel><title>caf\xe9</title><item><title>x</title></item>"
+            .to_vec();
+        body.extend_from_slice(b"<?xml version='1.0' encoding='UTF-16'?></channel></rss>");
+        assert!(matches!(parse(&body), Err(ParseError::Xml(_))));
+        let long_declaration = format!(
+            "<?xml version=\"1.0\"{} encoding=\"ISO-8859-1\"?><rss/>",
+            " ".repeat(80)
+        );
+        let mut body = long_declaration.into_bytes();
+        body.push(0xe9);
+        assert!(matches!(parse(&body), Err(ParseError::Xml(_))));
+    }
+
+    #[test]
+    fn ordinary_declarations_and_stylesheets_still_parse() {
+        let latin1 = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss version=\"2.0\">\
+            <channel><title>b</title><item><title>caf\xe9</title><guid>1</guid></item>\
+            </channel></rss>";
+        let papers = parse(latin1).unwrap();
+        assert_eq!(papers[0].title, "café");
+        let styled = format!(
+            "\n\n  <?xml version=\"1.0\" encoding=\"utf-8\"?>\
+             <?xml-stylesheet type=\"text/xsl\" href=\"s.xsl\"?>\
+             <feed xmlns=\"http://www.w3.org/2005/Atom\">{ATOM_ENTRY}</feed>"
+        );
+        assert_eq!(parse(styled.as_bytes()).unwrap().len(), 1);
+        assert!(matches!(parse(b"<rss>\0</rss>"), Err(ParseError::Xml(_))));
     }
 
     #[test]

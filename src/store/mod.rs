@@ -156,12 +156,27 @@ fn serialise(mutex: &Mutex<()>) -> MutexGuard<'_, ()> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// How long an open waits for sled's file lock. Dropping a `sled::Db` returns before its
+/// background flusher lets go of the lock, so a store closed a moment ago (a restart, a
+/// rebuild) can still look locked for a few milliseconds; another live process holds it for
+/// good, and is reported after this wait.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_millis(1500);
+
 fn open_db(dir: &Path, sub: &str, cache_bytes: u64) -> Result<sled::Db, StoreError> {
-    sled::Config::new()
-        .path(dir.join(sub))
-        .cache_capacity(cache_bytes)
-        .open()
-        .map_err(|e| sled_error(dir, e))
+    let started = std::time::Instant::now();
+    loop {
+        let opened = sled::Config::new()
+            .path(dir.join(sub))
+            .cache_capacity(cache_bytes)
+            .open()
+            .map_err(|e| sled_error(dir, e));
+        match opened {
+            Err(StoreError::Locked(_)) if started.elapsed() < LOCK_WAIT => {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            other => return other,
+        }
+    }
 }
 
 /// The list Db and its trees.

@@ -26,7 +26,10 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
     let width = usize::from(inner.width);
     let lines = match (app.selected_row(), app.detail.as_ref()) {
         (None, _) => vec![Line::styled("No paper selected.", theme.muted())],
-        (Some(row), Some(paper)) if paper.id == row.id => paper_lines(app, paper, theme, width),
+        (Some(row), Some(paper)) if paper.id == row.id => {
+            let needed = usize::from(app.detail_scroll) + usize::from(inner.height);
+            paper_lines(app, paper, theme, width, needed)
+        }
         (Some(row), _) => row_lines(app, row, theme, width),
     };
     let visible = super::scrolled(lines, app.detail_scroll, inner.height);
@@ -46,23 +49,35 @@ fn wrap<'a>(text: &str, width: usize, style: ratatui::style::Style) -> Vec<Line<
     lines
 }
 
-/// Like `wrap`, with the query's words highlighted line by line.
+/// Like `wrap`, with the query's words highlighted line by line, and at most `budget` lines:
+/// an abstract can be 200,000 characters, and only what is on screen needs wrapping.
 fn wrap_marked<'a>(
     text: &str,
     width: usize,
     style: ratatui::style::Style,
     words: &[String],
     theme: &Theme,
+    budget: usize,
 ) -> Vec<Line<'a>> {
-    if words.is_empty() {
-        return wrap(text, width, style);
-    }
+    let width = width.max(1);
     let mut lines = Vec::new();
     for (i, paragraph) in text.split("\n\n").enumerate() {
+        if lines.len() >= budget {
+            break;
+        }
         if i > 0 {
             lines.push(Line::default());
         }
-        for line in textwrap::wrap(paragraph, width.max(1)) {
+        // A wrapped line holds at most `width` characters, so this prefix fills the budget.
+        let room = budget.saturating_sub(lines.len()).saturating_add(1);
+        let prefix_end = paragraph
+            .char_indices()
+            .nth(room.saturating_mul(width))
+            .map_or(paragraph.len(), |(at, _)| at);
+        for line in textwrap::wrap(&paragraph[..prefix_end], width)
+            .into_iter()
+            .take(room)
+        {
             lines.push(Line::from(super::highlighted(
                 &line,
                 words,
@@ -140,9 +155,24 @@ fn marks(app: &App, id: &crate::model::PaperId) -> String {
     marks.join(" · ")
 }
 
-fn paper_lines<'a>(app: &App, paper: &Paper, theme: &Theme, width: usize) -> Vec<Line<'a>> {
+/// The detail's lines; the abstract is wrapped only as far as `needed` lines (what the scroll
+/// position and the pane show) plus one, so scrolling on asks for more.
+fn paper_lines<'a>(
+    app: &App,
+    paper: &Paper,
+    theme: &Theme,
+    width: usize,
+    needed: usize,
+) -> Vec<Line<'a>> {
     let words = app.highlight_words();
-    let mut lines = wrap_marked(&paper.title, width, theme.title(), &words, theme);
+    let mut lines = wrap_marked(
+        &paper.title,
+        width,
+        theme.title(),
+        &words,
+        theme,
+        usize::MAX,
+    );
     lines.push(Line::styled(
         fit(&marks(app, &paper.id), width),
         theme.star(),
@@ -234,12 +264,14 @@ fn paper_lines<'a>(app: &App, paper: &Paper, theme: &Theme, width: usize) -> Vec
         lines.push(Line::styled("(no abstract)", theme.muted()));
     } else {
         lines.push(Line::styled("Abstract", theme.label()));
+        let budget = needed.saturating_sub(lines.len()) + 1;
         lines.extend(wrap_marked(
             &paper.abstract_text,
             width,
             ratatui::style::Style::new(),
             &words,
             theme,
+            budget,
         ));
     }
     lines
@@ -248,7 +280,7 @@ fn paper_lines<'a>(app: &App, paper: &Paper, theme: &Theme, width: usize) -> Vec
 /// What can be shown from the list row while the full record loads.
 fn row_lines<'a>(app: &App, row: &ListRow, theme: &Theme, width: usize) -> Vec<Line<'a>> {
     let words = app.highlight_words();
-    let mut lines = wrap_marked(&row.title, width, theme.title(), &words, theme);
+    let mut lines = wrap_marked(&row.title, width, theme.title(), &words, theme, usize::MAX);
     lines.push(Line::styled(fit(&marks(app, &row.id), width), theme.star()));
     lines.extend(user_lines(app, &row.id, theme, width));
     lines.push(Line::default());

@@ -1,0 +1,5 @@
+//! Fuzzes the Hugging Face Daily Papers JSON parser: any bytes, no panic, only clean papers.
+//! The body lives in `paperboat_fuzz`, shared with `tests/fuzz_smoke.rs`.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| paperboat_fuzz::hf_json(data));
