@@ -897,21 +897,56 @@ mod tests {
 
     const BASE: &str = "https://example.org/feeds/papers.xml";
 
+    /// A reader that hands out at most `step` bytes per `fill_buf`, so that events and captured
+    /// items straddle buffer refills.
+    struct Trickle<R> {
+        inner: R,
+        step: usize,
+    }
+
+    impl<R: BufRead> Read for Trickle<R> {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            let available = self.fill_buf()?;
+            let n = available.len().min(out.len());
+            out[..n].copy_from_slice(&available[..n]);
+            self.consume(n);
+            Ok(n)
+        }
+    }
+
+    impl<R: BufRead> BufRead for Trickle<R> {
+        fn fill_buf(&mut self) -> io::Result<&[u8]> {
+            let step = self.step;
+            let available = self.inner.fill_buf()?;
+            Ok(&available[..available.len().min(step)])
+        }
+
+        fn consume(&mut self, amount: usize) {
+            self.inner.consume(amount);
+        }
+    }
+
     fn streamed(doc: &str, base: Option<&str>) -> Result<Vec<EntryFields>, String> {
+        streamed_in_steps(doc, base, usize::MAX)
+    }
+
+    fn streamed_in_steps(
+        doc: &str,
+        base: Option<&str>,
+        step: usize,
+    ) -> Result<Vec<EntryFields>, String> {
         let mut body = doc.as_bytes();
         let (kind, head) = sniff(&mut body).map_err(|e| e.to_string())?;
         let kind = kind.ok_or("not a streamable document")?;
         let mut entries = Vec::new();
-        parse_entries(
-            kind,
-            Cursor::new(head).chain(body),
-            base,
-            100,
-            &mut |batch| {
-                entries.extend(batch);
-                Ok(())
-            },
-        )
+        let document = Trickle {
+            inner: Cursor::new(head).chain(body),
+            step,
+        };
+        parse_entries(kind, document, base, 100, &mut |batch| {
+            entries.extend(batch);
+            Ok(())
+        })
         .map_err(|e| e.to_string())?;
         Ok(entries)
     }
@@ -921,8 +956,16 @@ mod tests {
         Ok(feed.entries.into_iter().map(EntryFields::from).collect())
     }
 
-    /// The streaming reader must read every document exactly as feed-rs does.
+    /// The streaming reader must read every document exactly as feed-rs does, however the
+    /// bytes arrive.
     fn assert_reads_like_feed_rs(doc: &str) -> Vec<EntryFields> {
+        for step in [1, 7, 64] {
+            assert_eq!(
+                streamed_in_steps(doc, Some(BASE), step),
+                streamed(doc, Some(BASE)),
+                "read {step} bytes at a time:\n{doc}"
+            );
+        }
         let mut last = Vec::new();
         for base in [None, Some(BASE)] {
             match (streamed(doc, base), by_feed_rs(doc, base)) {
