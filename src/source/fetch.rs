@@ -68,6 +68,8 @@ type Chunk = Box<dyn AsRef<[u8]> + Send + Sync>;
 pub struct BodyReader {
     from: BodyFrom,
     failure: Option<FetchError>,
+    /// The URL or file as shown in messages.
+    shown: String,
 }
 
 enum BodyFrom {
@@ -96,7 +98,7 @@ impl BodyReader {
         match self.read_to_end(&mut bytes) {
             Ok(_) => Ok(bytes),
             Err(error) => Err(self.failure.take().unwrap_or_else(|| FetchError::Http {
-                url: String::new(),
+                url: self.shown.clone(),
                 detail: error.to_string(),
             })),
         }
@@ -335,6 +337,7 @@ impl Fetcher {
         let fresh = validators_from(response.headers());
         let (sender, chunks) = tokio::sync::mpsc::channel(CHUNKS_IN_FLIGHT);
         let total_timeout = self.total_timeout;
+        let reader_shown = shown_url.clone();
         // The body is pumped by a task of its own, so the reader can live on a blocking thread;
         // it stops when the reader is dropped.
         tokio::spawn(async move {
@@ -369,6 +372,7 @@ impl Fetcher {
                     at: 0,
                 },
                 failure: None,
+                shown: reader_shown,
             },
             validators: fresh,
         })
@@ -451,6 +455,7 @@ fn open_capped(path: PathBuf, max_body_bytes: u64) -> Result<BodyReader, FetchEr
         });
     }
     // The file may grow between the size check and the read; read one byte past the cap to know.
+    let path_shown = path.display().to_string();
     Ok(BodyReader {
         from: BodyFrom::File {
             file: file.take(max_body_bytes.saturating_add(1)),
@@ -459,6 +464,7 @@ fn open_capped(path: PathBuf, max_body_bytes: u64) -> Result<BodyReader, FetchEr
             limit: max_body_bytes,
         },
         failure: None,
+        shown: shown(&path_shown),
     })
 }
 
