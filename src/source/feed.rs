@@ -55,17 +55,7 @@ impl Source for FeedSource {
     }
 
     fn parse(&self, request: &SourceRequest, body: &[u8]) -> Result<Vec<Paper>, ParseError> {
-        let mut papers = Vec::new();
-        let streamed = self.parse_stream(request, &mut &body[..], &mut |batch| {
-            papers.extend(batch);
-            Ok(())
-        });
-        match streamed {
-            Ok(()) => Ok(merge_duplicates(papers)),
-            Err(StreamError::Parse(error)) => Err(error),
-            // Neither can happen with a body in memory and a sink that takes everything.
-            Err(other) => Err(ParseError::Feed(other.to_string())),
-        }
+        super::parse_in_memory(self, request, body, ParseError::Feed)
     }
 
     /// RSS 2.0 and Atom stream through `feed_stream` (items parsed, normalised and handed on a

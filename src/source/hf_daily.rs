@@ -71,17 +71,7 @@ impl Source for HfDailySource {
     }
 
     fn parse(&self, request: &SourceRequest, body: &[u8]) -> Result<Vec<Paper>, ParseError> {
-        let mut papers = Vec::new();
-        let streamed = self.parse_stream(request, &mut &body[..], &mut |batch| {
-            papers.extend(batch);
-            Ok(())
-        });
-        match streamed {
-            Ok(()) => Ok(merge_duplicates(papers)),
-            Err(StreamError::Parse(error)) => Err(error),
-            // Neither can happen with a body in memory and a sink that takes everything.
-            Err(other) => Err(ParseError::Json(other.to_string())),
-        }
+        super::parse_in_memory(self, request, body, ParseError::Json)
     }
 
     /// An array (every real response) is read an element at a time, each parsed on its own;

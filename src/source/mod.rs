@@ -99,3 +99,24 @@ pub trait Source: Send + Sync {
         Duration::ZERO
     }
 }
+
+/// `Source::parse` for a source whose real work is `parse_stream`: the body is streamed from
+/// memory into one list, and duplicates within it merged. `unexpected` words a read or sink
+/// failure, which cannot happen with a body in memory and a sink that takes everything.
+pub(crate) fn parse_in_memory(
+    source: &(impl Source + ?Sized),
+    request: &SourceRequest,
+    body: &[u8],
+    unexpected: fn(String) -> ParseError,
+) -> Result<Vec<Paper>, ParseError> {
+    let mut papers = Vec::new();
+    let streamed = source.parse_stream(request, &mut &body[..], &mut |batch| {
+        papers.extend(batch);
+        Ok(())
+    });
+    match streamed {
+        Ok(()) => Ok(feed::merge_duplicates(papers)),
+        Err(StreamError::Parse(error)) => Err(error),
+        Err(other) => Err(unexpected(other.to_string())),
+    }
+}
