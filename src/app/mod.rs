@@ -3,10 +3,10 @@
 //! every key's behaviour is a table test without a terminal.
 
 pub mod catalog;
+mod order;
 pub mod runtime;
 pub mod view;
 
-use std::cmp::Reverse;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -413,7 +413,9 @@ impl App {
             None => {}
             Some(SortOrder::Newest) => rows.sort_unstable(),
             Some(SortOrder::Upvotes) => {
-                rows.sort_by_key(|&r| (Reverse(catalog.rows[r].upvotes.unwrap_or(0)), r));
+                order::sort_desc_by_key(&mut rows, |r| {
+                    catalog.rows.get(r).and_then(|row| row.upvotes).unwrap_or(0)
+                });
             }
             Some(SortOrder::Relevance) => {
                 let within = RowSet::from_rows(catalog.rows.len(), &rows);
@@ -426,12 +428,12 @@ impl App {
                         *score += more;
                     }
                 }
-                let score = |r: usize| scores.get(r).copied().unwrap_or(0.0);
-                rows.sort_by(|&a, &b| score(b).total_cmp(&score(a)).then(a.cmp(&b)));
+                order::sort_desc_by_key(&mut rows, |r| {
+                    order::score_key(scores.get(r).copied().unwrap_or(0.0))
+                });
             }
             Some(SortOrder::ForYou) => {
-                let score = |r: usize| catalog.for_you_score(r);
-                rows.sort_by(|&a, &b| score(b).total_cmp(&score(a)).then(a.cmp(&b)));
+                order::sort_desc_by_key(&mut rows, |r| order::score_key(catalog.for_you_score(r)));
             }
         }
         self.visible = rows;
