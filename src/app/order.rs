@@ -28,7 +28,7 @@ pub fn sort_desc_by_key(rows: &mut Vec<usize>, key: impl Fn(usize) -> u32) {
         for &k in &packed {
             counts[digit(k)] += 1;
         }
-        if counts.iter().any(|&c| c == packed.len()) {
+        if counts.contains(&packed.len()) {
             // Every key has the same digit here: the pass would not move anything.
             continue;
         }
