@@ -403,11 +403,19 @@ impl App {
             Err(error) => self.query.error = Some(error),
         }
         let today = self.today();
-        let mut rows = self.view.rows_at(&self.catalog, today);
         let corpus = self.catalog.corpus(today);
-        if let Some(matched) = self.query.parsed.matching(&corpus) {
-            rows.retain(|&row| matched.contains(row));
-        }
+        let matched = self.query.parsed.matching(&corpus);
+        // The All view with a query is the matched set itself: no list of every row to build
+        // and filter (1M entries at 1M papers, on every keystroke).
+        let mut rows = match &matched {
+            Some(matched) if self.view == View::All => matched.iter().collect(),
+            Some(matched) => {
+                let mut rows = self.view.rows_at(&self.catalog, today);
+                rows.retain(|&row| matched.contains(row));
+                rows
+            }
+            None => self.view.rows_at(&self.catalog, today),
+        };
         let catalog = &self.catalog;
         match self.sort_order() {
             None => {}
@@ -418,7 +426,10 @@ impl App {
                 });
             }
             Some(SortOrder::Relevance) => {
-                let within = RowSet::from_rows(catalog.rows.len(), &rows);
+                let within = match matched {
+                    Some(matched) if self.view == View::All => matched,
+                    _ => RowSet::from_rows(catalog.rows.len(), &rows),
+                };
                 let mut scores = self.query.parsed.relevance(&corpus, &within);
                 if let Some(view_query) = self.view.query() {
                     for (score, more) in scores
