@@ -109,6 +109,8 @@ fn append_compressed(raw: &[u8], mut out: Vec<u8>) -> Result<Vec<u8>> {
     let written = lz4_flex::block::compress_into(raw, &mut out[at..])
         .map_err(|e| CodecError::Invalid(format!("compressing: {e}")))?;
     out.truncate(at + written);
+    // The buffer was sized for incompressible data; a batch holds many of these at once.
+    out.shrink_to_fit();
     Ok(out)
 }
 
