@@ -164,8 +164,8 @@ struct StoredRow<'a> {
     has_code: bool,
 }
 
-/// Whether new rows chunks are compressed (see `STORAGE.md`: it pays on disk and in sled's
-/// memory, and the first frame reads a day of a few chunks either way).
+/// Whether new rows chunks are compressed: it about halves them (less for sled to keep in
+/// memory and on disk), and the first frame decompresses only the few chunks of one day.
 const COMPRESS_ROWS: bool = true;
 
 /// Encodes one chunk's rows (all of the same day, which the key carries).
