@@ -842,3 +842,35 @@ fn a_kill_at_any_moment_keeps_every_acknowledged_star() {
         assert_eq!(store.all_rows().unwrap().len(), visited);
     }
 }
+
+#[test]
+fn recycling_the_body_db_keeps_every_paper_readable_and_writable() {
+    let dir = TempDir::new().unwrap();
+    let store = open(&dir);
+    let first = paper("2504.00001", day(2025, 4, 30));
+    store.apply(vec![first.clone()], day(2025, 4, 30)).unwrap();
+
+    // Idle: nothing else holds the body Db, so it closes, and the next read opens it again.
+    assert!(store.recycle_body().unwrap());
+    assert_eq!(store.paper(&first.id).unwrap(), Some(first.clone()));
+
+    // A write after a recycle lands, and a clone of the handle sees it.
+    assert!(store.recycle_body().unwrap());
+    let second = paper("2504.00002", day(2025, 4, 30));
+    store.apply(vec![second.clone()], day(2025, 4, 30)).unwrap();
+    let clone = store.clone();
+    assert!(clone.recycle_body().unwrap());
+    assert_eq!(clone.paper(&second.id).unwrap(), Some(second));
+    let mut seen = Vec::new();
+    store
+        .for_each_paper(&mut |paper| seen.push(paper.id.to_string()))
+        .unwrap();
+    seen.sort();
+    assert_eq!(seen, ["2504.00001", "2504.00002"]);
+
+    // Recycled and closed, the store reopens as it was.
+    assert!(store.recycle_body().unwrap());
+    drop((store, clone));
+    let store = open(&dir);
+    assert_eq!(store.paper(&first.id).unwrap(), Some(first));
+}

@@ -37,6 +37,11 @@ pub(super) struct ChunkWrite {
 }
 
 impl ChunkWrite {
+    /// The size of the body value this write stores (0 when it stores none).
+    pub fn body_bytes(&self) -> usize {
+        self.body.as_ref().map_or(0, Vec::len)
+    }
+
     pub fn update_index(&self, index: &mut Index) {
         for id in &self.dropped {
             index.forget(id, self.key);
