@@ -8,7 +8,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 
 use crate::model::{ListRow, Paper, PaperId, SourceId, UserState};
-use crate::query::{Corpus, ForYou, IndexDoc, RowDetails, TextIndex};
+use crate::query::{Corpus, ForYou, IndexDoc, RowDetails, TextIndex, TextIndexBuilder};
 
 /// What the catalog keeps of a full record beyond its list row.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -49,15 +49,26 @@ pub struct Catalog {
     pub complete: bool,
 }
 
-impl Catalog {
-    /// Builds the projection from rows (any order; sorted here) and user state. The text index
-    /// covers titles and authors; `papers` adds abstracts and details where known.
+/// Builds a [`Catalog`] a row at a time in catalog order (newest day first), so the full
+/// records can be read and indexed a day at a time instead of all held at once.
+pub struct CatalogBuilder {
+    rows: Vec<ListRow>,
+    user: HashMap<PaperId, UserState>,
+    complete: bool,
+    /// `None` when the catalog is built without full records (no details at all).
+    details: Option<Vec<RowDetails>>,
+    text: TextIndexBuilder,
+}
+
+impl CatalogBuilder {
+    /// Takes the rows (any order; sorted here). With `full_records`, every row is then given
+    /// its abstract and details (or none, when the store has no record for it).
     pub fn new(
         mut rows: Vec<ListRow>,
         user: HashMap<PaperId, UserState>,
         complete: bool,
-        papers: Option<&HashMap<PaperId, PaperText>>,
-    ) -> Catalog {
+        full_records: bool,
+    ) -> CatalogBuilder {
         // Stable: papers that tie keep the store's order, which is the feed's own order
         // (HF lists a day by popularity even when it gives no counts).
         rows.sort_by(|a, b| {
@@ -66,49 +77,84 @@ impl Catalog {
                 .then_with(|| b.upvotes.unwrap_or(0).cmp(&a.upvotes.unwrap_or(0)))
         });
         rows.dedup_by(|a, b| a.id == b.id);
-        let index = rows
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.id.clone(), i))
-            .collect();
+        rows.shrink_to_fit();
+        let details = full_records.then(|| Vec::with_capacity(rows.len()));
+        CatalogBuilder {
+            rows,
+            user,
+            complete,
+            details,
+            text: TextIndexBuilder::new(),
+        }
+    }
+
+    /// The row to add next, or `None` once every row is added.
+    pub fn next_row(&self) -> Option<&ListRow> {
+        self.rows.get(self.text.rows())
+    }
+
+    /// Adds the next row with its abstract and details, when known.
+    pub fn push(&mut self, abstract_text: Option<&str>, details: Option<RowDetails>) {
+        let Some(row) = self.rows.get(self.text.rows()) else {
+            return;
+        };
+        self.text.push(IndexDoc {
+            title: &row.title,
+            authors: &row.authors,
+            abstract_text,
+        });
+        if let Some(all) = &mut self.details {
+            all.push(details.unwrap_or_default());
+        }
+    }
+
+    /// The catalog; rows not added get neither abstract nor details.
+    pub fn finish(mut self) -> Catalog {
+        while self.next_row().is_some() {
+            self.push(None, None);
+        }
+        let rows = self.rows;
+        let mut index = HashMap::with_capacity(rows.len());
+        index.extend(rows.iter().enumerate().map(|(i, r)| (r.id.clone(), i)));
         let mut days: Vec<NaiveDate> = rows.iter().map(|r| r.day).collect();
         days.dedup();
+        days.shrink_to_fit();
         let sources = rows
             .iter()
             .flat_map(|r| r.sources.iter().cloned())
             .collect();
-        let details = match papers {
-            Some(papers) => rows
-                .iter()
-                .map(|r| {
-                    papers
-                        .get(&r.id)
-                        .map(|p| p.details.clone())
-                        .unwrap_or_default()
-                })
-                .collect(),
-            None => Vec::new(),
-        };
-        let text = TextIndex::build(rows.iter().map(|r| {
-            IndexDoc {
-                title: &r.title,
-                authors: &r.authors,
-                abstract_text: papers
-                    .and_then(|p| p.get(&r.id))
-                    .map(|p| p.abstract_text.as_str()),
-            }
-        }));
         Catalog {
-            rows,
             index,
             days,
             sources,
-            user,
-            details,
-            text: Arc::new(text),
+            user: self.user,
+            details: self.details.unwrap_or_default(),
+            text: Arc::new(self.text.finish()),
+            rows,
             for_you: None,
-            complete,
+            complete: self.complete,
         }
+    }
+}
+
+impl Catalog {
+    /// Builds the projection from rows (any order; sorted here) and user state. The text index
+    /// covers titles and authors; `papers` adds abstracts and details where known.
+    pub fn new(
+        rows: Vec<ListRow>,
+        user: HashMap<PaperId, UserState>,
+        complete: bool,
+        papers: Option<&HashMap<PaperId, PaperText>>,
+    ) -> Catalog {
+        let mut builder = CatalogBuilder::new(rows, user, complete, papers.is_some());
+        while let Some(row) = builder.next_row() {
+            let text = papers.and_then(|papers| papers.get(&row.id));
+            builder.push(
+                text.map(|t| t.abstract_text.as_str()),
+                text.map(|t| t.details.clone()),
+            );
+        }
+        builder.finish()
     }
 
     /// What the query language evaluates over, with `today` for `since:7d`.

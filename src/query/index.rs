@@ -12,6 +12,11 @@ use std::ops::Range;
 
 use memchr::memmem;
 
+use super::postings::{
+    PART_BREAK, PostingIter, Postings, PostingsWriter, Sequences, TermHasherBuilder, push_varint,
+    read_varint, sequence_ids,
+};
+
 /// The indexed text fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum IndexField {
@@ -195,111 +200,155 @@ impl RowSet {
     }
 }
 
-/// One field's inverted index and token text.
+/// One field's inverted index and each row's term sequence (for phrases and For you).
+///
+/// Terms have two numberings: *build ids*, given in order of first sight while building (1
+/// up; [`PART_BREAK`] is 0) and used in the row sequences, so common words get one-byte ids;
+/// and *term ids*, the position in the sorted term list, used everywhere else. Two tables
+/// translate between them.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct FieldIndex {
     /// Sorted, so a prefix is one binary search away.
-    pub(crate) terms: Vec<Box<str>>,
-    /// Per term: rows that contain it, ascending.
-    pub(crate) postings: Vec<Vec<u32>>,
-    /// Per term: how often each of those rows contains it.
-    pub(crate) freqs: Vec<Vec<u16>>,
-    /// Tokens per row.
-    lengths: Vec<u32>,
+    terms: Vec<Box<str>>,
+    /// Per term id: the rows that contain it, ascending, with frequencies.
+    postings: Vec<Postings>,
+    /// Term id by build id (`u32::MAX` for [`PART_BREAK`]).
+    term_of_build: Vec<u32>,
+    /// Build id by term id.
+    build_of_term: Vec<u32>,
+    /// Tokens per row (saturated at `u16::MAX`: BM25 cannot tell longer rows apart anyway).
+    lengths: Vec<u16>,
     average_length: f32,
-    /// Every row's tokens, lowercased and space-separated; `starts[r]..starts[r + 1]`.
-    text: Vec<u8>,
-    starts: Vec<usize>,
+    /// Every row's build ids in text order, [`PART_BREAK`] between two parts.
+    sequences: Sequences,
 }
 
 /// Builds a `FieldIndex` one row at a time.
 #[derive(Default)]
 struct FieldBuilder {
-    ids: HashMap<Box<str>, u32>,
-    terms: Vec<Box<str>>,
-    postings: Vec<Vec<u32>>,
-    freqs: Vec<Vec<u16>>,
-    lengths: Vec<u32>,
-    text: Vec<u8>,
-    starts: Vec<usize>,
-    scratch: Vec<u32>,
+    /// Build id of every term seen.
+    ids: HashMap<Box<str>, u32, TermHasherBuilder>,
+    /// By build id - 1.
+    postings: Vec<PostingsWriter>,
+    /// By build id - 1: how often the row being added holds the term.
+    counts: Vec<u32>,
+    /// Build ids the row being added holds.
+    touched: Vec<u32>,
+    lengths: Vec<u16>,
+    total_length: u64,
+    sequences: Sequences,
+    token: String,
+}
+
+/// Calls `visit` with each of `text`'s lowercased tokens (as [`push_tokens`] writes them),
+/// built in `token`.
+fn for_each_token(text: &str, token: &mut String, mut visit: impl FnMut(&str)) {
+    token.clear();
+    for c in text.chars() {
+        if c.is_alphanumeric() {
+            if c.is_ascii() {
+                token.push(c.to_ascii_lowercase());
+            } else {
+                token.extend(c.to_lowercase());
+            }
+        } else if !token.is_empty() {
+            visit(token);
+            token.clear();
+        }
+    }
+    if !token.is_empty() {
+        visit(token);
+        token.clear();
+    }
 }
 
 impl FieldBuilder {
-    fn new() -> FieldBuilder {
-        FieldBuilder {
-            starts: vec![0],
-            ..FieldBuilder::default()
-        }
-    }
-
-    fn add(&mut self, row: u32, parts: &[&str]) {
-        let start = self.text.len();
-        for (i, part) in parts.iter().enumerate() {
-            if i > 0 && self.text.len() > start {
-                // A newline keeps a phrase from spanning two authors.
-                if let Some(last) = self.text.last_mut() {
-                    *last = b'\n';
-                }
-            }
-            push_tokens(&mut self.text, part);
-        }
-        self.starts.push(self.text.len());
+    /// Adds the next row; its parts (authors) are kept apart for phrases.
+    fn add<'a>(&mut self, row: u32, parts: impl IntoIterator<Item = &'a str>) {
         let FieldBuilder {
             ids,
-            terms,
             postings,
-            freqs,
-            text,
-            scratch,
+            counts,
+            touched,
+            sequences,
+            token,
             ..
         } = self;
-        scratch.clear();
-        for token in token_slices(&text[start..]) {
-            let Ok(token) = std::str::from_utf8(token) else {
-                continue;
-            };
-            let id = match ids.get(token) {
-                Some(&id) => id,
-                None => {
-                    let id = u32::try_from(terms.len()).unwrap_or(u32::MAX);
-                    ids.insert(token.into(), id);
-                    terms.push(token.into());
-                    postings.push(Vec::new());
-                    freqs.push(Vec::new());
-                    id
+        let mut length: u32 = 0;
+        for (i, part) in parts.into_iter().enumerate() {
+            let mut part_break = i > 0 && length > 0;
+            for_each_token(part, token, |token| {
+                let id = match ids.get(token) {
+                    Some(&id) => id,
+                    None => {
+                        let id = u32::try_from(postings.len() + 1).unwrap_or(u32::MAX);
+                        ids.insert(token.into(), id);
+                        postings.push(PostingsWriter::default());
+                        counts.push(0);
+                        id
+                    }
+                };
+                if part_break {
+                    sequences.push(PART_BREAK);
+                    part_break = false;
                 }
-            };
-            scratch.push(id);
+                sequences.push(id);
+                length = length.saturating_add(1);
+                if let Some(count) = counts.get_mut(id as usize - 1) {
+                    if *count == 0 {
+                        touched.push(id);
+                    }
+                    *count += 1;
+                }
+            });
         }
-        self.lengths
-            .push(u32::try_from(scratch.len()).unwrap_or(u32::MAX));
-        scratch.sort_unstable();
-        for run in scratch.chunk_by(|a, b| a == b) {
-            let term = run[0] as usize;
-            if let (Some(rows), Some(counts)) = (postings.get_mut(term), freqs.get_mut(term)) {
-                rows.push(row);
-                counts.push(u16::try_from(run.len()).unwrap_or(u16::MAX));
+        sequences.end_row();
+        for id in touched.drain(..) {
+            let slot = id as usize - 1;
+            if let (Some(count), Some(list)) = (counts.get_mut(slot), postings.get_mut(slot)) {
+                list.push(row, *count);
+                *count = 0;
             }
         }
+        self.lengths.push(u16::try_from(length).unwrap_or(u16::MAX));
+        self.total_length += u64::from(length);
     }
 
     fn finish(self) -> FieldIndex {
-        let mut order: Vec<usize> = (0..self.terms.len()).collect();
-        order.sort_unstable_by(|&a, &b| self.terms[a].cmp(&self.terms[b]));
-        let mut terms: Vec<Option<Box<str>>> = self.terms.into_iter().map(Some).collect();
-        let mut postings: Vec<Option<Vec<u32>>> = self.postings.into_iter().map(Some).collect();
-        let mut freqs: Vec<Option<Vec<u16>>> = self.freqs.into_iter().map(Some).collect();
-        let total: u64 = self.lengths.iter().map(|&l| u64::from(l)).sum();
+        let count = self.postings.len();
+        let mut terms: Vec<Box<str>> = vec![Box::default(); count];
+        for (term, id) in self.ids {
+            if let Some(slot) = terms.get_mut(id as usize - 1) {
+                *slot = term;
+            }
+        }
+        // Build slots (build id - 1) in term order.
+        let mut order: Vec<u32> = (0..u32::try_from(count).unwrap_or(u32::MAX)).collect();
+        order.sort_unstable_by(|&a, &b| terms[a as usize].cmp(&terms[b as usize]));
+        let mut term_of_build = vec![u32::MAX; count + 1];
+        for (term, &slot) in order.iter().enumerate() {
+            term_of_build[slot as usize + 1] = u32::try_from(term).unwrap_or(u32::MAX);
+        }
+        let mut postings = self.postings;
         let rows = self.lengths.len().max(1);
+        let mut lengths = self.lengths;
+        lengths.shrink_to_fit();
+        let mut sequences = self.sequences;
+        sequences.shrink();
         FieldIndex {
-            terms: order.iter().filter_map(|&i| terms[i].take()).collect(),
-            postings: order.iter().filter_map(|&i| postings[i].take()).collect(),
-            freqs: order.iter().filter_map(|&i| freqs[i].take()).collect(),
-            average_length: (total as f32 / rows as f32).max(1.0),
-            lengths: self.lengths,
-            text: self.text,
-            starts: self.starts,
+            terms: order
+                .iter()
+                .map(|&slot| std::mem::take(&mut terms[slot as usize]))
+                .collect(),
+            postings: order
+                .iter()
+                .map(|&slot| std::mem::take(&mut postings[slot as usize]).finish())
+                .collect(),
+            build_of_term: order.iter().map(|&slot| slot + 1).collect(),
+            term_of_build,
+            average_length: (self.total_length as f32 / rows as f32).max(1.0),
+            lengths,
+            sequences,
         }
     }
 }
@@ -320,6 +369,62 @@ impl FieldIndex {
         self.terms.binary_search_by(|t| t.as_ref().cmp(term)).ok()
     }
 
+    /// How many distinct terms the field holds.
+    pub(crate) fn term_count(&self) -> usize {
+        self.terms.len()
+    }
+
+    /// The text of term `term` (empty for an unknown id).
+    pub(crate) fn term(&self, term: usize) -> &str {
+        self.terms.get(term).map_or("", |t| t.as_ref())
+    }
+
+    /// How many rows contain term `term`.
+    pub(crate) fn doc_freq(&self, term: usize) -> usize {
+        self.postings.get(term).map_or(0, Postings::len)
+    }
+
+    /// The rows that contain term `term`, ascending, each with how often.
+    pub(crate) fn postings(&self, term: usize) -> PostingIter<'_> {
+        match self.postings.get(term) {
+            Some(postings) => postings.iter(),
+            None => PostingIter::empty(),
+        }
+    }
+
+    /// A row's term ids in text order; `None` between two parts (authors).
+    pub(crate) fn row_terms(&self, row: usize) -> impl Iterator<Item = Option<usize>> + '_ {
+        sequence_ids(self.sequences.row(row)).map(|id| {
+            self.term_of_build
+                .get(id as usize)
+                .filter(|&&term| term != u32::MAX)
+                .map(|&term| term as usize)
+        })
+    }
+
+    /// A row's lowercased tokens, each followed by a space (a newline ends a part).
+    pub(crate) fn row_text(&self, row: usize) -> Vec<u8> {
+        let mut text: Vec<u8> = Vec::new();
+        for term in self.row_terms(row) {
+            match term {
+                Some(term) => {
+                    text.extend_from_slice(self.term(term).as_bytes());
+                    text.push(b' ');
+                }
+                None => {
+                    if let Some(last) = text.last_mut() {
+                        *last = b'\n';
+                    }
+                }
+            }
+        }
+        text
+    }
+
+    fn rows(&self) -> usize {
+        self.lengths.len()
+    }
+
     /// Term ids a query token matches: the exact term, or (for the last token) every term it
     /// starts.
     fn matched_terms(&self, token: &str, prefix: bool) -> Range<usize> {
@@ -330,46 +435,87 @@ impl FieldIndex {
         }
     }
 
-    pub(crate) fn row_text(&self, row: usize) -> &[u8] {
-        match (self.starts.get(row), self.starts.get(row + 1)) {
-            (Some(&start), Some(&end)) => &self.text[start..end],
-            _ => &[],
-        }
-    }
-
-    fn rows(&self) -> usize {
-        self.lengths.len()
-    }
-
-    /// Adds to `out` the rows that contain the tokens in order; see [`Term::Text`].
+    /// Adds to `out` the rows that contain the tokens in order, the last by prefix; see
+    /// [`Term::Text`](super::Term::Text).
     fn matching(&self, tokens: &[String], out: &mut RowSet) {
-        if tokens.is_empty() {
-            return;
-        }
-        let mut sets = tokens.iter().enumerate().map(|(i, token)| {
-            let mut set = RowSet::empty(out.len());
-            for term in self.matched_terms(token, i + 1 == tokens.len()) {
-                for &row in &self.postings[term] {
-                    set.insert(row as usize);
-                }
-            }
-            set
-        });
-        let Some(mut found) = sets.next() else {
+        let Some((last, words)) = tokens.split_last() else {
             return;
         };
-        for set in sets {
-            found.and_with(&set);
+        let last_terms = self.prefix_range(last);
+        if last_terms.is_empty() {
+            return;
         }
-        if tokens.len() > 1 {
-            // Every word is there; keep the rows where they are next to each other.
-            let phrase = tokens.join(" ");
-            let finder = memmem::Finder::new(phrase.as_bytes());
-            found = RowSet::from_fn(out.len(), |row| {
-                found.contains(row) && phrase_at_word_start(&finder, self.row_text(row))
-            });
+        if words.is_empty() {
+            for term in last_terms {
+                for (row, _) in self.postings(term) {
+                    out.insert(row as usize);
+                }
+            }
+            return;
         }
-        out.or_with(&found);
+        // A phrase: the words before the last, as their build ids' bytes, are what a row's
+        // sequence must hold, followed by a term the last token starts.
+        let mut pattern = Vec::new();
+        let mut word_terms = Vec::with_capacity(words.len());
+        for word in words {
+            let Some(term) = self.term_id(word) else {
+                return;
+            };
+            let Some(&build) = self.build_of_term.get(term) else {
+                return;
+            };
+            push_varint(&mut pattern, u64::from(build));
+            word_terms.push(term);
+        }
+        // Only rows that hold every word are checked for adjacency: the rarest word's rows,
+        // narrowed by the others'.
+        word_terms.sort_unstable_by_key(|&term| self.doc_freq(term));
+        word_terms.dedup();
+        let mut candidates = RowSet::empty(out.len());
+        for (i, &term) in word_terms.iter().enumerate() {
+            let mut rows = RowSet::empty(out.len());
+            for (row, _) in self.postings(term) {
+                if i == 0 || candidates.contains(row as usize) {
+                    rows.insert(row as usize);
+                }
+            }
+            candidates = rows;
+        }
+        let finder = memmem::Finder::new(&pattern);
+        for row in candidates.iter() {
+            if self.holds_phrase(row, &finder, &last_terms) {
+                out.insert(row);
+            }
+        }
+    }
+
+    /// True when row `row`'s sequence holds `finder`'s ids starting at a token, followed by a
+    /// term in `last_terms`.
+    fn holds_phrase(
+        &self,
+        row: usize,
+        finder: &memmem::Finder<'_>,
+        last_terms: &Range<usize>,
+    ) -> bool {
+        let sequence = self.sequences.row(row);
+        let mut from = 0;
+        // Overlapping matches: a repeated word ("a a b" in "a a a b") may start the phrase
+        // one token into a match that failed.
+        while let Some(found) = sequence.get(from..).and_then(|rest| finder.find(rest)) {
+            let at = from + found;
+            // A varint ends on a byte below 0x80: the match must follow one to start a token.
+            let at_token = at == 0 || sequence.get(at - 1).is_some_and(|&b| b < 0x80);
+            let mut next = at + finder.needle().len();
+            if at_token
+                && let Some(build) = read_varint(sequence, &mut next)
+                && let Some(&term) = self.term_of_build.get(build as usize)
+                && last_terms.contains(&(term as usize))
+            {
+                return true;
+            }
+            from = at + 1;
+        }
+        false
     }
 
     /// BM25 (k1 = 1.2, b = 0.75) of `tokens` for the rows in `within`, times `weight`, added
@@ -383,16 +529,15 @@ impl FieldIndex {
             let range = self.matched_terms(token, i + 1 == tokens.len());
             let end = range.end.min(range.start + PREFIX_SCORED);
             for term in range.start..end {
-                let postings = &self.postings[term];
-                let df = postings.len() as f32;
+                let df = self.doc_freq(term) as f32;
                 let idf = (1.0 + (rows - df + 0.5) / (df + 0.5)).ln();
-                for (&row, &tf) in postings.iter().zip(&self.freqs[term]) {
+                for (row, tf) in self.postings(term) {
                     let row = row as usize;
                     if !within.contains(row) {
                         continue;
                     }
                     let length = self.lengths.get(row).copied().unwrap_or(0) as f32;
-                    let tf = f32::from(tf);
+                    let tf = tf as f32;
                     let norm = K1 * (1.0 - B + B * length / self.average_length);
                     if let Some(score) = scores.get_mut(row) {
                         *score += weight * idf * tf * (K1 + 1.0) / (tf + norm);
@@ -400,6 +545,19 @@ impl FieldIndex {
                 }
             }
         }
+    }
+
+    /// Heap bytes held by the field's parts: terms, postings, sequences, the rest.
+    pub(crate) fn heap_bytes(&self) -> [usize; 4] {
+        let terms = self.terms.iter().map(|t| t.len() + 16).sum::<usize>();
+        let postings = self
+            .postings
+            .iter()
+            .map(|p| p.encoded_len() + std::mem::size_of::<Postings>())
+            .sum::<usize>();
+        let rest =
+            (self.term_of_build.len() + self.build_of_term.len()) * 4 + self.lengths.len() * 2;
+        [terms, postings, self.sequences.encoded_len(), rest]
     }
 }
 
@@ -433,34 +591,57 @@ pub struct TextIndex {
     pub(crate) norms: Vec<f32>,
 }
 
-impl TextIndex {
-    /// Indexes rows in order; row `i` of the iterator is row `i` of the catalog.
-    pub fn build<'a>(docs: impl Iterator<Item = IndexDoc<'a>>) -> TextIndex {
-        let mut builders = [
-            FieldBuilder::new(),
-            FieldBuilder::new(),
-            FieldBuilder::new(),
-        ];
-        let mut rows = 0u32;
-        let mut has_abstracts = false;
-        for doc in docs {
-            let [title, abstracts, authors] = &mut builders;
-            title.add(rows, &[doc.title]);
-            has_abstracts |= doc.abstract_text.is_some();
-            abstracts.add(rows, &[doc.abstract_text.unwrap_or("")]);
-            let names: Vec<&str> = doc.authors.iter().map(String::as_str).collect();
-            authors.add(rows, &names);
-            rows += 1;
-        }
-        let [title, abstracts, authors] = builders;
+/// Builds a [`TextIndex`] a row at a time, so the catalog can feed it a day of abstracts at a
+/// time instead of holding every abstract at once.
+#[derive(Default)]
+pub struct TextIndexBuilder {
+    fields: [FieldBuilder; 3],
+    rows: u32,
+    has_abstracts: bool,
+}
+
+impl TextIndexBuilder {
+    pub fn new() -> TextIndexBuilder {
+        TextIndexBuilder::default()
+    }
+
+    /// Indexes the next row.
+    pub fn push(&mut self, doc: IndexDoc<'_>) {
+        let row = self.rows;
+        let [title, abstracts, authors] = &mut self.fields;
+        title.add(row, [doc.title]);
+        self.has_abstracts |= doc.abstract_text.is_some();
+        abstracts.add(row, [doc.abstract_text.unwrap_or("")]);
+        authors.add(row, doc.authors.iter().map(String::as_str));
+        self.rows = self.rows.saturating_add(1);
+    }
+
+    /// Rows indexed so far.
+    pub fn rows(&self) -> usize {
+        self.rows as usize
+    }
+
+    pub fn finish(self) -> TextIndex {
+        let [title, abstracts, authors] = self.fields;
         let mut index = TextIndex {
             fields: [title.finish(), abstracts.finish(), authors.finish()],
-            rows: rows as usize,
-            has_abstracts,
+            rows: self.rows as usize,
+            has_abstracts: self.has_abstracts,
             norms: Vec::new(),
         };
         index.norms = index.vector_norms();
         index
+    }
+}
+
+impl TextIndex {
+    /// Indexes rows in order; row `i` of the iterator is row `i` of the catalog.
+    pub fn build<'a>(docs: impl Iterator<Item = IndexDoc<'a>>) -> TextIndex {
+        let mut builder = TextIndexBuilder::new();
+        for doc in docs {
+            builder.push(doc);
+        }
+        builder.finish()
     }
 
     pub fn rows(&self) -> usize {
@@ -471,7 +652,8 @@ impl TextIndex {
         &self.fields[field as usize]
     }
 
-    /// Rows whose `field` contains the tokens (see [`Term::Text`]), added to `out`.
+    /// Rows whose `field` contains the tokens (see [`Term::Text`](super::Term::Text)), added
+    /// to `out`.
     pub fn matching(&self, field: IndexField, tokens: &[String], out: &mut RowSet) {
         self.field(field).matching(tokens, out);
     }
@@ -482,9 +664,22 @@ impl TextIndex {
             .score(tokens, field.weight(), within, scores);
     }
 
-    /// A row's lowercased token text in a field (tokens separated by spaces).
-    pub fn row_text(&self, field: IndexField, row: usize) -> &[u8] {
+    /// A row's lowercased token text in a field (tokens separated by spaces, authors by a
+    /// newline), rebuilt from its term sequence.
+    pub fn row_text(&self, field: IndexField, row: usize) -> Vec<u8> {
         self.field(field).row_text(row)
+    }
+
+    /// Heap bytes the index holds, by part, over the three fields: terms, postings, row
+    /// sequences, and the rest (id tables, lengths, For you norms).
+    pub fn heap_bytes(&self) -> [usize; 4] {
+        let mut total = [0, 0, 0, self.norms.len() * 4];
+        for field in &self.fields {
+            for (sum, part) in total.iter_mut().zip(field.heap_bytes()) {
+                *sum += part;
+            }
+        }
+        total
     }
 }
 
