@@ -814,4 +814,222 @@ mod tests {
         assert_eq!(RowSet::full(130).count(), 130);
         assert!(RowSet::empty(5).is_empty());
     }
+
+    #[test]
+    fn phrases_never_span_two_authors_even_past_an_empty_one() {
+        let index = index(&[
+            ("", &["Ada Lovelace", "", "Alan Turing"], ""),
+            ("", &["Lovelace Alan"], ""),
+        ]);
+        assert_eq!(rows(&index, IndexField::Authors, "lovelace alan"), [1]);
+        assert_eq!(rows(&index, IndexField::Authors, "lovelace al"), [1]);
+        assert_eq!(rows(&index, IndexField::Authors, "alan turing"), [0]);
+        assert_eq!(
+            index.row_text(IndexField::Authors, 0),
+            b"ada lovelace\nalan turing "
+        );
+    }
+
+    #[test]
+    fn a_phrase_may_start_inside_a_failed_match_of_repeated_words() {
+        let index = index(&[("sparse sparse sparse transformer", &[], "")]);
+        assert_eq!(rows(&index, IndexField::Title, "sparse sparse tr"), [0]);
+        assert!(rows(&index, IndexField::Title, "sparse sparse sparse sparse").is_empty());
+    }
+
+    #[test]
+    fn rows_without_tokens_match_nothing_and_keep_later_rows_aligned() {
+        let index = index(&[
+            ("— …", &[], ""),
+            ("", &[], "!!"),
+            (
+                "Graph networks",
+                &["Grace Hopper"],
+                "graph graph graph graph",
+            ),
+        ]);
+        assert_eq!(index.rows(), 3);
+        assert_eq!(rows(&index, IndexField::Title, "graph"), [2]);
+        assert_eq!(rows(&index, IndexField::Abstract, "graph"), [2]);
+        assert!(index.row_text(IndexField::Title, 0).is_empty());
+        assert!(index.row_text(IndexField::Authors, 1).is_empty());
+        let graph = index.field(IndexField::Abstract).term_id("graph").unwrap();
+        assert_eq!(
+            index
+                .field(IndexField::Abstract)
+                .postings(graph)
+                .collect::<Vec<_>>(),
+            [(2, 4)],
+            "a term seen four times in a row keeps its frequency"
+        );
+    }
+
+    #[test]
+    fn postings_span_large_row_gaps() {
+        let mut builder = TextIndexBuilder::new();
+        for row in 0..40_000 {
+            let title = if row == 3 || row == 39_999 {
+                "rare word"
+            } else {
+                "common"
+            };
+            builder.push(IndexDoc {
+                title,
+                authors: &[],
+                abstract_text: None,
+            });
+        }
+        let index = builder.finish();
+        assert!(!index.has_abstracts);
+        assert_eq!(rows(&index, IndexField::Title, "rare"), [3, 39_999]);
+        assert_eq!(rows(&index, IndexField::Title, "common").len(), 39_998);
+        assert_eq!(rows(&index, IndexField::Title, "rare w"), [3, 39_999]);
+    }
+
+    /// One row's fields as the naive scan sees them: each part's tokens.
+    struct NaiveRow {
+        fields: [Vec<Vec<String>>; 3],
+    }
+
+    fn naive_row(title: &str, authors: &[String], abstract_text: &str) -> NaiveRow {
+        NaiveRow {
+            fields: [
+                vec![tokens(title)],
+                vec![tokens(abstract_text)],
+                authors.iter().map(|a| tokens(a)).collect(),
+            ],
+        }
+    }
+
+    /// The query semantics spelled out: some part holds the words next to each other, every
+    /// word exactly but the last, which a token only has to start with.
+    fn naive_matches(row: &NaiveRow, field: IndexField, query: &[String]) -> bool {
+        let Some((last, words)) = query.split_last() else {
+            return false;
+        };
+        row.fields[field as usize].iter().any(|part| {
+            part.windows(query.len()).any(|window| {
+                window[..words.len()] == *words && window[words.len()].starts_with(last.as_str())
+            })
+        })
+    }
+
+    /// BM25 as `FieldIndex::score` defines it, from the naive rows.
+    fn naive_bm25(rows: &[NaiveRow], field: IndexField, token: &str) -> Vec<f32> {
+        let f = field as usize;
+        let lengths: Vec<usize> = rows
+            .iter()
+            .map(|r| r.fields[f].iter().map(Vec::len).sum())
+            .collect();
+        let average = (lengths.iter().sum::<usize>() as f32 / rows.len().max(1) as f32).max(1.0);
+        let df = rows
+            .iter()
+            .filter(|r| r.fields[f].iter().flatten().any(|t| t == token))
+            .count() as f32;
+        let idf = (1.0 + (rows.len() as f32 - df + 0.5) / (df + 0.5)).ln();
+        rows.iter()
+            .zip(&lengths)
+            .map(|(r, &length)| {
+                let tf = r.fields[f].iter().flatten().filter(|t| *t == token).count() as f32;
+                if tf == 0.0 {
+                    return 0.0;
+                }
+                let norm = 1.2 * (1.0 - 0.75 + 0.75 * length as f32 / average);
+                field.weight() * idf * tf * 2.2 / (tf + norm)
+            })
+            .collect()
+    }
+
+    /// Few words, many sharing prefixes, so queries hit and phrases repeat.
+    fn word() -> impl Strategy<Value = String> {
+        proptest::sample::select(&[
+            "a", "ab", "abc", "b", "ba", "bab", "c", "ca", "Zoë", "zo", "ZOË", "x1", "ΑΒΓ", "αβ",
+        ])
+        .prop_map(str::to_string)
+    }
+
+    fn text() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            (
+                word(),
+                prop_oneof![Just(" "), Just(", "), Just("-"), Just(" — ")],
+            ),
+            0..12,
+        )
+        .prop_map(|words| words.into_iter().map(|(w, sep)| w + sep).collect())
+    }
+
+    type Doc = (String, Vec<String>, String);
+
+    fn doc() -> impl Strategy<Value = Doc> {
+        (text(), proptest::collection::vec(text(), 0..4), text())
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        // Each case builds an index of up to 40 rows: 128 keep the debug run near 2 s.
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        #[test]
+        fn the_index_matches_and_scores_like_a_naive_scan(
+            docs in proptest::collection::vec(doc(), 0..40),
+            queries in proptest::collection::vec(proptest::collection::vec(word(), 1..4), 1..8),
+        ) {
+            let index = TextIndex::build(docs.iter().map(|(t, a, b)| IndexDoc {
+                title: t,
+                authors: a,
+                abstract_text: Some(b),
+            }));
+            let naive: Vec<NaiveRow> = docs.iter().map(|(t, a, b)| naive_row(t, a, b)).collect();
+            prop_assert_eq!(index.rows(), docs.len());
+            for query in &queries {
+                let query = tokens(&query.join(" "));
+                for field in IndexField::ALL {
+                    let mut found = RowSet::empty(docs.len());
+                    index.matching(field, &query, &mut found);
+                    let expected: Vec<usize> = (0..docs.len())
+                        .filter(|&r| naive_matches(&naive[r], field, &query))
+                        .collect();
+                    prop_assert_eq!(found.iter().collect::<Vec<_>>(), expected, "{:?} {:?}", field, query);
+                }
+            }
+            for (row, naive_row) in naive.iter().enumerate() {
+                for field in IndexField::ALL {
+                    let parts: Vec<String> = naive_row.fields[field as usize]
+                        .iter()
+                        .filter(|part| !part.is_empty())
+                        .map(|part| part.join(" "))
+                        .collect();
+                    let mut expected = parts.join("\n");
+                    if !expected.is_empty() {
+                        expected.push(' ');
+                    }
+                    prop_assert_eq!(
+                        String::from_utf8_lossy(&index.row_text(field, row)).into_owned(),
+                        expected
+                    );
+                }
+            }
+            let all = RowSet::full(docs.len());
+            for query in &queries {
+                let token = tokens(&query[0]);
+                let Some(token) = token.first() else { continue };
+                if index.field(IndexField::Abstract).term_id(token).is_none() {
+                    continue;
+                }
+                // Scored as the only (so the last, prefix) token: compare with exact-word BM25
+                // only where no longer term starts with it.
+                if index.field(IndexField::Abstract).prefix_range(token).len() != 1 {
+                    continue;
+                }
+                let mut scores = vec![0.0; docs.len()];
+                index.score(IndexField::Abstract, std::slice::from_ref(token), &all, &mut scores);
+                let expected = naive_bm25(&naive, IndexField::Abstract, token);
+                for (got, want) in scores.iter().zip(&expected) {
+                    prop_assert!((got - want).abs() <= 1e-4 * want.abs().max(1.0), "{scores:?} {expected:?}");
+                }
+            }
+        }
+    }
 }
