@@ -206,3 +206,76 @@ impl Catalog {
         self.for_you.as_ref().map_or(0.0, |f| f.score(row))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::*;
+    use crate::app::runtime::full_catalog;
+    use crate::query::IndexField;
+    use crate::store::Store;
+
+    /// The catalog built a day at a time from the store is the one built from a map of every
+    /// record: same rows in the same order, same details, same index.
+    #[test]
+    fn full_catalog_read_a_day_at_a_time_equals_one_built_from_every_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let newest = NaiveDate::from_ymd_opt(2025, 6, 30).unwrap();
+        let mut papers: Vec<Paper> = crate::synth::papers(250, 60, newest).collect();
+        // Ties on upvotes keep the store's order within a day.
+        for paper in papers.iter_mut().take(30) {
+            paper.upvotes = Some(7);
+        }
+        store.apply(papers, newest).unwrap();
+
+        let catalog = full_catalog(&store, true).unwrap();
+        let mut texts = HashMap::new();
+        store
+            .for_each_paper(&mut |paper| {
+                texts.insert(paper.id.clone(), PaperText::of(paper));
+            })
+            .unwrap();
+        let expected = Catalog::new(
+            store.all_rows().unwrap(),
+            store.user_states().unwrap(),
+            true,
+            Some(&texts),
+        );
+
+        assert_eq!(catalog.rows.len(), 250);
+        assert_eq!(catalog.rows, expected.rows);
+        assert_eq!(catalog.details, expected.details);
+        assert_eq!(catalog.days.len(), 5);
+        assert!(catalog.text.has_abstracts);
+        for row in 0..catalog.rows.len() {
+            for field in IndexField::ALL {
+                assert_eq!(
+                    catalog.text.row_text(field, row),
+                    expected.text.row_text(field, row)
+                );
+            }
+        }
+        let seventh = crate::synth::paper(7, 60, newest).id;
+        let row = catalog.index[&seventh];
+        assert!(
+            String::from_utf8_lossy(&catalog.text.row_text(IndexField::Abstract, row))
+                .contains("quasicrystal"),
+            "each row is indexed with its own abstract"
+        );
+    }
+
+    #[test]
+    fn a_catalog_without_records_has_no_details_and_no_abstracts() {
+        let newest = NaiveDate::from_ymd_opt(2025, 6, 30).unwrap();
+        let rows = crate::synth::papers(10, 5, newest)
+            .map(|p| p.list_row(newest))
+            .collect();
+        let catalog = Catalog::new(rows, HashMap::new(), false, None);
+        assert!(catalog.details.is_empty());
+        assert!(!catalog.text.has_abstracts);
+        assert_eq!(catalog.text.rows(), 10);
+        assert_eq!(catalog.days.len(), 2);
+    }
+}
