@@ -44,40 +44,98 @@ pub(crate) fn read_varint(bytes: &[u8], at: &mut usize) -> Option<u64> {
     }
 }
 
-/// One term's rows, ascending, each with how often the row holds the term. Encoded as one
-/// varint per row, `gap << 2 | code`, where `gap` counts the rows skipped since the previous
-/// one and `code` is `tf - 1` for a `tf` of 1 to 3, or 3 followed by a varint `tf`: a word in
-/// at most every 32nd row, up to three times each, costs one byte a row. (Folding one bit,
-/// `tf > 1`, made the abstracts' postings at 1M papers ~25% larger: their common words
-/// appear two or three times an abstract.)
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Postings {
-    bytes: Box<[u8]>,
-    count: u32,
+/// One term's rows, ascending, each with how often the row holds the term.
+///
+/// *Sparse* (most terms): one varint per row, `gap << 2 | code`, where `gap` counts the rows
+/// skipped since the previous one and `code` is `tf - 1` for a `tf` of 1 to 3, or 3 followed
+/// by a varint `tf`: a word in at most every 32nd row, up to three times each, costs one byte a
+/// row. (Folding one bit, `tf > 1`, made the abstracts' postings at 1M papers ~25% larger:
+/// their common words appear two or three times an abstract.)
+///
+/// *Dense* (a term in at least one row in [`DENSE_FRACTION`]): a bitset of the rows plus the
+/// same 2-bit codes packed four to a byte, larger frequencies in a varint side stream. Smaller
+/// than gaps for such terms, and a filter ORs it into a row set a word at a time: a one-letter
+/// prefix over common words no longer decodes millions of varints.
+#[derive(Debug, Clone)]
+pub(crate) enum Postings {
+    Sparse {
+        bytes: Box<[u8]>,
+        count: u32,
+    },
+    Dense {
+        /// Bit `r % 64` of word `r / 64` is set when row `r` holds the term.
+        rows: Box<[u64]>,
+        /// The `n`th posting's code is bits `2 * (n % 4)..` of byte `n / 4`.
+        codes: Box<[u8]>,
+        /// The frequencies of code-3 postings, in order.
+        large: Box<[u8]>,
+        count: u32,
+    },
+}
+
+/// A term in at least one row in this many is stored dense: from there a bitset (1 bit a
+/// row) plus 2-bit codes is no larger than one gap byte a posting.
+pub(crate) const DENSE_FRACTION: usize = 8;
+
+/// The largest term frequency a posting's code holds; larger ones are stored after it.
+const TF_INLINE: u32 = 3;
+
+impl Default for Postings {
+    fn default() -> Postings {
+        Postings::Sparse {
+            bytes: Box::default(),
+            count: 0,
+        }
+    }
 }
 
 impl Postings {
     /// How many rows hold the term (its document frequency).
     pub(crate) fn len(&self) -> usize {
-        self.count as usize
+        match self {
+            Postings::Sparse { count, .. } | Postings::Dense { count, .. } => *count as usize,
+        }
     }
 
     pub(crate) fn iter(&self) -> PostingIter<'_> {
-        PostingIter {
-            bytes: &self.bytes,
-            at: 0,
-            next_row: 0,
+        match self {
+            Postings::Sparse { bytes, .. } => PostingIter::Sparse {
+                bytes,
+                at: 0,
+                next_row: 0,
+            },
+            Postings::Dense {
+                rows, codes, large, ..
+            } => PostingIter::Dense {
+                rows,
+                word_at: 0,
+                word: rows.first().copied().unwrap_or(0),
+                codes,
+                posting: 0,
+                large,
+                large_at: 0,
+            },
+        }
+    }
+
+    /// The bitset of a dense list, for word-at-a-time set operations.
+    pub(crate) fn dense_rows(&self) -> Option<&[u64]> {
+        match self {
+            Postings::Dense { rows, .. } => Some(rows),
+            Postings::Sparse { .. } => None,
         }
     }
 
     /// Bytes held, for size accounting.
     pub(crate) fn encoded_len(&self) -> usize {
-        self.bytes.len()
+        match self {
+            Postings::Sparse { bytes, .. } => bytes.len(),
+            Postings::Dense {
+                rows, codes, large, ..
+            } => rows.len() * 8 + codes.len() + large.len(),
+        }
     }
 }
-
-/// The largest term frequency a posting's head holds; larger ones follow it.
-const TF_INLINE: u32 = 3;
 
 /// Appends postings for rows in ascending order.
 #[derive(Debug, Default)]
@@ -101,10 +159,37 @@ impl PostingsWriter {
         self.count = self.count.saturating_add(1);
     }
 
-    /// The finished list, holding no spare capacity.
-    pub(crate) fn finish(self) -> Postings {
-        Postings {
+    /// The finished list for an index of `rows` rows, dense when the term is common, holding
+    /// no spare capacity.
+    pub(crate) fn finish(self, rows: usize) -> Postings {
+        let sparse = Postings::Sparse {
             bytes: self.bytes.into_boxed_slice(),
+            count: self.count,
+        };
+        if (self.count as usize).saturating_mul(DENSE_FRACTION) < rows {
+            return sparse;
+        }
+        let mut bits = vec![0u64; rows.div_ceil(64)];
+        let mut codes = vec![0u8; (self.count as usize).div_ceil(4)];
+        let mut large = Vec::new();
+        for (n, (row, tf)) in sparse.iter().enumerate() {
+            if let Some(word) = bits.get_mut(row as usize / 64) {
+                *word |= 1 << (row % 64);
+            }
+            let code = if (1..=TF_INLINE).contains(&tf) {
+                tf - 1
+            } else {
+                push_varint(&mut large, u64::from(tf));
+                TF_INLINE
+            };
+            if let Some(byte) = codes.get_mut(n / 4) {
+                *byte |= (code as u8) << (2 * (n % 4));
+            }
+        }
+        Postings::Dense {
+            rows: bits.into_boxed_slice(),
+            codes: codes.into_boxed_slice(),
+            large: large.into_boxed_slice(),
             count: self.count,
         }
     }
@@ -112,16 +197,28 @@ impl PostingsWriter {
 
 /// Decodes a posting list: `(row, tf)` pairs, rows ascending.
 #[derive(Debug, Clone)]
-pub(crate) struct PostingIter<'a> {
-    bytes: &'a [u8],
-    at: usize,
-    next_row: u32,
+pub(crate) enum PostingIter<'a> {
+    Sparse {
+        bytes: &'a [u8],
+        at: usize,
+        next_row: u32,
+    },
+    Dense {
+        rows: &'a [u64],
+        word_at: usize,
+        /// The bits of `rows[word_at]` not yet returned.
+        word: u64,
+        codes: &'a [u8],
+        posting: usize,
+        large: &'a [u8],
+        large_at: usize,
+    },
 }
 
 impl PostingIter<'_> {
     /// The postings of a term no row holds.
     pub(crate) fn empty() -> PostingIter<'static> {
-        PostingIter {
+        PostingIter::Sparse {
             bytes: &[],
             at: 0,
             next_row: 0,
@@ -134,17 +231,51 @@ impl Iterator for PostingIter<'_> {
 
     #[inline]
     fn next(&mut self) -> Option<(u32, u32)> {
-        let head = read_varint(self.bytes, &mut self.at)?;
-        let code = (head & 3) as u32;
-        let tf = if code < TF_INLINE {
-            code + 1
-        } else {
-            u32::try_from(read_varint(self.bytes, &mut self.at)?).unwrap_or(u32::MAX)
-        };
-        let gap = u32::try_from(head >> 2).unwrap_or(u32::MAX);
-        let row = self.next_row.wrapping_add(gap);
-        self.next_row = row.wrapping_add(1);
-        Some((row, tf))
+        match self {
+            PostingIter::Sparse {
+                bytes,
+                at,
+                next_row,
+            } => {
+                let head = read_varint(bytes, at)?;
+                let code = (head & 3) as u32;
+                let tf = if code < TF_INLINE {
+                    code + 1
+                } else {
+                    u32::try_from(read_varint(bytes, at)?).unwrap_or(u32::MAX)
+                };
+                let gap = u32::try_from(head >> 2).unwrap_or(u32::MAX);
+                let row = next_row.wrapping_add(gap);
+                *next_row = row.wrapping_add(1);
+                Some((row, tf))
+            }
+            PostingIter::Dense {
+                rows,
+                word_at,
+                word,
+                codes,
+                posting,
+                large,
+                large_at,
+            } => {
+                while *word == 0 {
+                    *word_at += 1;
+                    *word = *rows.get(*word_at)?;
+                }
+                let row = *word_at * 64 + word.trailing_zeros() as usize;
+                *word &= *word - 1;
+                let code = codes
+                    .get(*posting / 4)
+                    .map_or(0, |byte| u32::from(byte >> (2 * (*posting % 4)) & 3));
+                *posting += 1;
+                let tf = if code < TF_INLINE {
+                    code + 1
+                } else {
+                    u32::try_from(read_varint(large, large_at)?).unwrap_or(u32::MAX)
+                };
+                Some((u32::try_from(row).unwrap_or(u32::MAX), tf))
+            }
+        }
     }
 }
 
@@ -322,13 +453,34 @@ mod tests {
         for &(row, tf) in &rows {
             writer.push(row, tf);
         }
-        let postings = writer.finish();
+        let postings = writer.finish(u32::MAX as usize);
         assert_eq!(postings.len(), rows.len());
         assert_eq!(postings.iter().collect::<Vec<_>>(), rows);
         assert_eq!(
-            PostingsWriter::default().finish().iter().count(),
+            PostingsWriter::default().finish(10).iter().count(),
             0,
             "an empty list decodes to nothing"
+        );
+    }
+
+    #[test]
+    fn dense_postings_round_trip_with_frequencies() {
+        let rows: Vec<(u32, u32)> = (0..200)
+            .filter(|row| row % 3 != 1)
+            .map(|row| (row, [1, 2, 3, 4, 300, 1][row as usize % 6]))
+            .collect();
+        let mut writer = PostingsWriter::default();
+        for &(row, tf) in &rows {
+            writer.push(row, tf);
+        }
+        let postings = writer.finish(201);
+        let bits = postings.dense_rows().expect("two rows in three is dense");
+        assert_eq!(bits.len(), 4);
+        assert_eq!(postings.len(), rows.len());
+        assert_eq!(postings.iter().collect::<Vec<_>>(), rows);
+        assert!(
+            postings.encoded_len() < rows.len(),
+            "smaller than a byte a posting"
         );
     }
 
@@ -338,7 +490,7 @@ mod tests {
         for row in 0..1000 {
             writer.push(row, 1);
         }
-        assert_eq!(writer.finish().encoded_len(), 1000);
+        assert_eq!(writer.finish(1_000_000).encoded_len(), 1000);
     }
 
     #[test]
