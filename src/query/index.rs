@@ -221,6 +221,10 @@ pub(crate) struct FieldIndex {
     average_length: f32,
     /// Every row's build ids in text order, [`PART_BREAK`] between two parts.
     sequences: Sequences,
+    /// The rows holding a term that starts with a character, for the characters whose terms
+    /// have more postings than a bitset has bytes: the first letter typed into the filter
+    /// would otherwise decode hundreds of terms' postings (10 ms at 100k papers). By char.
+    initials: Vec<(char, RowSet)>,
 }
 
 /// Builds a `FieldIndex` one row at a time.
@@ -350,11 +354,53 @@ impl FieldBuilder {
             average_length: (self.total_length as f32 / rows as f32).max(1.0),
             lengths,
             sequences,
+            initials: Vec::new(),
         }
+        .with_initials()
     }
 }
 
 impl FieldIndex {
+    /// Fills `initials`: a character's row set is kept when its terms (more than one) hold
+    /// more postings than the set has bytes, so the sets never outweigh the postings.
+    fn with_initials(mut self) -> FieldIndex {
+        let rows = self.rows();
+        let mut start = 0;
+        while let Some(initial) = self.terms.get(start).and_then(|t| t.chars().next()) {
+            let mut end = start;
+            let mut postings = 0;
+            while let Some(term) = self.terms.get(end)
+                && term.starts_with(initial)
+            {
+                postings += self.doc_freq(end);
+                end += 1;
+            }
+            if end - start > 1 && postings > rows / 8 {
+                let mut set = RowSet::empty(rows);
+                for term in start..end {
+                    self.add_rows(term, &mut set);
+                }
+                self.initials.push((initial, set));
+            }
+            start = end.max(start + 1);
+        }
+        self.initials.shrink_to_fit();
+        self
+    }
+
+    /// The rows holding a term that starts with `prefix`, when that is kept whole.
+    fn initial_rows(&self, prefix: &str) -> Option<&RowSet> {
+        let mut chars = prefix.chars();
+        let (Some(initial), None) = (chars.next(), chars.next()) else {
+            return None;
+        };
+        self.initials
+            .binary_search_by_key(&initial, |(c, _)| *c)
+            .ok()
+            .and_then(|at| self.initials.get(at))
+            .map(|(_, set)| set)
+    }
+
     /// Term ids whose term starts with `prefix`.
     pub(crate) fn prefix_range(&self, prefix: &str) -> Range<usize> {
         let start = self.terms.partition_point(|t| t.as_ref() < prefix);
@@ -447,6 +493,10 @@ impl FieldIndex {
             return;
         }
         if words.is_empty() {
+            if let Some(rows) = self.initial_rows(last) {
+                out.or_with(rows);
+                return;
+            }
             for term in last_terms {
                 self.add_rows(term, out);
             }
@@ -574,8 +624,13 @@ impl FieldIndex {
             .iter()
             .map(|p| p.encoded_len() + std::mem::size_of::<Postings>())
             .sum::<usize>();
-        let rest =
-            (self.term_of_build.len() + self.build_of_term.len()) * 4 + self.lengths.len() * 2;
+        let rest = (self.term_of_build.len() + self.build_of_term.len()) * 4
+            + self.lengths.len() * 2
+            + self
+                .initials
+                .iter()
+                .map(|(_, set)| set.bits.len() * 8)
+                .sum::<usize>();
         [terms, postings, self.sequences.encoded_len(), rest]
     }
 }
