@@ -2,7 +2,7 @@
 //! (categories, GitHub stars, summaries), the text index the query language runs on, and the For
 //! you scores. Derived from the store, never written back; rebuilt when the sync task says so.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -57,6 +57,8 @@ pub struct CatalogBuilder {
     complete: bool,
     /// `None` when the catalog is built without full records (no details at all).
     details: Option<Vec<RowDetails>>,
+    /// Every category name seen, so rows share one copy of each.
+    categories: HashSet<Arc<str>>,
     text: TextIndexBuilder,
 }
 
@@ -84,6 +86,7 @@ impl CatalogBuilder {
             user,
             complete,
             details,
+            categories: HashSet::new(),
             text: TextIndexBuilder::new(),
         }
     }
@@ -104,7 +107,16 @@ impl CatalogBuilder {
             abstract_text,
         });
         if let Some(all) = &mut self.details {
-            all.push(details.unwrap_or_default());
+            let mut details = details.unwrap_or_default();
+            for category in details.categories.iter_mut() {
+                match self.categories.get(category) {
+                    Some(shared) => *category = Arc::clone(shared),
+                    None => {
+                        self.categories.insert(Arc::clone(category));
+                    }
+                }
+            }
+            all.push(details);
         }
     }
 
@@ -257,6 +269,17 @@ mod tests {
                 );
             }
         }
+        let lg: Vec<&Arc<str>> = catalog
+            .details
+            .iter()
+            .flat_map(|d| d.categories.iter())
+            .filter(|c| c.as_ref() == "cs.LG")
+            .collect();
+        assert!(lg.len() > 1);
+        assert!(
+            lg.iter().all(|c| Arc::ptr_eq(c, lg[0])),
+            "rows share one copy of a category name"
+        );
         let seventh = crate::synth::paper(7, 60, newest).id;
         let row = catalog.index[&seventh];
         assert!(
