@@ -550,11 +550,7 @@ impl FieldIndex {
                 }
                 set.clear_tail();
             }
-            None => {
-                for (row, _) in postings.iter() {
-                    set.insert(row as usize);
-                }
-            }
+            None => postings.for_each_row(|row| set.insert(row)),
         }
     }
 

@@ -118,6 +118,47 @@ impl Postings {
         }
     }
 
+    /// Calls `visit` with every row, without decoding frequencies (a filter's hot loop).
+    #[inline]
+    pub(crate) fn for_each_row(&self, mut visit: impl FnMut(usize)) {
+        match self {
+            Postings::Sparse { bytes, .. } => {
+                let mut at = 0;
+                let mut next_row = 0usize;
+                while let Some(&byte) = bytes.get(at) {
+                    let head = if byte < 0x80 {
+                        at += 1;
+                        u64::from(byte)
+                    } else {
+                        match read_varint(bytes, &mut at) {
+                            Some(head) => head,
+                            None => return,
+                        }
+                    };
+                    if head & 3 == u64::from(TF_INLINE) {
+                        // Skip the frequency that follows.
+                        while bytes.get(at).is_some_and(|&b| b >= 0x80) {
+                            at += 1;
+                        }
+                        at += 1;
+                    }
+                    let row = next_row + (head >> 2) as usize;
+                    visit(row);
+                    next_row = row + 1;
+                }
+            }
+            Postings::Dense { rows, .. } => {
+                for (i, &word) in rows.iter().enumerate() {
+                    let mut word = word;
+                    while word != 0 {
+                        visit(i * 64 + word.trailing_zeros() as usize);
+                        word &= word - 1;
+                    }
+                }
+            }
+        }
+    }
+
     /// The bitset of a dense list, for word-at-a-time set operations.
     pub(crate) fn dense_rows(&self) -> Option<&[u64]> {
         match self {
@@ -456,6 +497,9 @@ mod tests {
         let postings = writer.finish(u32::MAX as usize);
         assert_eq!(postings.len(), rows.len());
         assert_eq!(postings.iter().collect::<Vec<_>>(), rows);
+        let mut visited = Vec::new();
+        postings.for_each_row(|row| visited.push(row as u32));
+        assert!(visited.iter().copied().eq(rows.iter().map(|&(row, _)| row)));
         assert_eq!(
             PostingsWriter::default().finish(10).iter().count(),
             0,
@@ -478,6 +522,9 @@ mod tests {
         assert_eq!(bits.len(), 4);
         assert_eq!(postings.len(), rows.len());
         assert_eq!(postings.iter().collect::<Vec<_>>(), rows);
+        let mut visited = Vec::new();
+        postings.for_each_row(|row| visited.push(row as u32));
+        assert!(visited.iter().copied().eq(rows.iter().map(|&(row, _)| row)));
         assert!(
             postings.encoded_len() < rows.len(),
             "smaller than a byte a posting"
