@@ -162,9 +162,14 @@ pub struct Reason {
 impl TextIndex {
     /// TF-IDF weight of a term seen `tf` times in a row (before normalisation).
     fn weight(&self, field: IndexField, term: usize, tf: u32, field_weight: f32) -> f32 {
+        tf_idf(tf, field_weight, self.idf(field, term))
+    }
+
+    /// A term's inverse document frequency, computed once per term in the loops over its
+    /// postings.
+    fn idf(&self, field: IndexField, term: usize) -> f32 {
         let df = self.field(field).doc_freq(term).max(1) as f32;
-        let idf = (self.rows().max(1) as f32 / df).ln();
-        field_weight * (1.0 + (tf.max(1) as f32).ln()) * idf
+        (self.rows().max(1) as f32 / df).ln()
     }
 
     /// Every row's vector length, for cosine similarity; computed once per index.
@@ -176,8 +181,9 @@ impl TextIndex {
                 if STOPWORDS.contains(&index.term(term)) {
                     continue;
                 }
+                let idf = self.idf(field, term);
                 for (row, tf) in index.postings(term) {
-                    let w = self.weight(field, term, tf, field_weight);
+                    let w = tf_idf(tf, field_weight, idf);
                     if let Some(norm) = norms.get_mut(row as usize) {
                         *norm += w * w;
                     }
@@ -270,13 +276,14 @@ impl ForYou {
                 .iter()
                 .find(|(f, _)| *f == field)
                 .map_or(1.0, |(_, w)| *w);
+            let idf = index.idf(field, term as usize);
             for (row, tf) in index.field(field).postings(term as usize) {
                 let row = row as usize;
                 let norm = norms.get(row).copied().unwrap_or(0.0);
                 if norm > 0.0
                     && let Some(score) = scores.get_mut(row)
                 {
-                    *score += c * index.weight(field, term as usize, tf, field_weight) / norm;
+                    *score += c * tf_idf(tf, field_weight, idf) / norm;
                 }
             }
         }
@@ -323,6 +330,14 @@ impl ForYou {
         }
         Some(Reason { like, words })
     }
+}
+
+/// TF-IDF weight of a term seen `tf` times in a row, before normalisation.
+#[inline]
+fn tf_idf(tf: u32, field_weight: f32, idf: f32) -> f32 {
+    // ln(1) is 0: most postings skip the logarithm.
+    let tf_factor = if tf <= 1 { 0.0 } else { (tf as f32).ln() };
+    field_weight * (1.0 + tf_factor) * idf
 }
 
 fn dot(a: &Vector, b: &Vector) -> f32 {

@@ -200,6 +200,10 @@ impl RowSet {
     }
 }
 
+/// A phrase's last word narrows the rows to check by its own postings when it starts at most
+/// this many terms (a short prefix of a large vocabulary starts hundreds).
+const CHEAP_PREFIX_TERMS: usize = 32;
+
 /// One field's inverted index and each row's term sequence (for phrases and For you).
 ///
 /// Terms have two numberings: *build ids*, given in order of first sight while building (1
@@ -528,6 +532,17 @@ impl FieldIndex {
             }
             let mut rows = RowSet::empty(out.len());
             self.add_rows(term, &mut rows);
+            candidates.and_with(&rows);
+        }
+        // The last word's rows too, when they come cheap (a kept initial, or few terms): fewer
+        // rows to check ("mixture of" at 100k: 40,000 rows with "mixture", 2,300 with both).
+        if let Some(rows) = self.initial_rows(last) {
+            candidates.and_with(rows);
+        } else if last_terms.len() <= CHEAP_PREFIX_TERMS {
+            let mut rows = RowSet::empty(out.len());
+            for term in last_terms.clone() {
+                self.add_rows(term, &mut rows);
+            }
             candidates.and_with(&rows);
         }
         let finder = memmem::Finder::new(&pattern);
