@@ -204,6 +204,16 @@ impl RowSet {
 /// this many terms (a short prefix of a large vocabulary starts hundreds).
 const CHEAP_PREFIX_TERMS: usize = 32;
 
+/// A phrase as a row's sequence must hold it.
+struct Phrase<'a> {
+    /// Each word's build id; `None` for a last word that starts several terms.
+    ids: &'a [Option<u32>],
+    /// The terms the last word starts.
+    last_terms: &'a Range<usize>,
+    /// The word the search looks for (it has an id).
+    anchor: usize,
+}
+
 /// One field's inverted index and each row's term sequence (for phrases and For you).
 ///
 /// Terms have two numberings: *build ids*, given in order of first sight while building (1
@@ -506,20 +516,36 @@ impl FieldIndex {
             }
             return;
         }
-        // A phrase: the words before the last, as their build ids' bytes, are what a row's
-        // sequence must hold, followed by a term the last token starts.
-        let mut pattern = Vec::new();
-        let mut word_terms = Vec::with_capacity(words.len());
+        // A phrase: every word before the last is one build id; so is the last when it
+        // starts a single term.
+        let mut ids: Vec<Option<u32>> = Vec::with_capacity(tokens.len());
+        let mut word_terms = Vec::with_capacity(tokens.len());
         for word in words {
             let Some(term) = self.term_id(word) else {
                 return;
             };
-            let Some(&build) = self.build_of_term.get(term) else {
-                return;
-            };
-            push_varint(&mut pattern, u64::from(build));
+            ids.push(self.build_of_term.get(term).copied());
             word_terms.push(term);
         }
+        let last_exact = (last_terms.len() == 1).then_some(last_terms.start);
+        ids.push(last_exact.and_then(|term| self.build_of_term.get(term).copied()));
+        // The search anchors on the rarest exactly known word and checks its neighbours,
+        // so "of mixture" looks for "mixture", not for every "of".
+        let anchor = word_terms
+            .iter()
+            .copied()
+            .chain(last_exact)
+            .enumerate()
+            .min_by_key(|&(_, term)| self.doc_freq(term))
+            .map_or(0, |(at, _)| at);
+        let Some(&Some(anchor_id)) = ids.get(anchor) else {
+            return;
+        };
+        let phrase = Phrase {
+            ids: &ids,
+            last_terms: &last_terms,
+            anchor,
+        };
         // Only rows that hold every word are checked for adjacency: the rarest word's rows,
         // narrowed by the others'.
         word_terms.sort_unstable_by_key(|&term| self.doc_freq(term));
@@ -545,9 +571,11 @@ impl FieldIndex {
             }
             candidates.and_with(&rows);
         }
-        let finder = memmem::Finder::new(&pattern);
+        let mut anchor_bytes = Vec::new();
+        push_varint(&mut anchor_bytes, u64::from(anchor_id));
+        let finder = memmem::Finder::new(&anchor_bytes);
         for row in candidates.iter() {
-            if self.holds_phrase(row, &finder, &last_terms) {
+            if self.holds_phrase(row, &finder, &phrase) {
                 out.insert(row);
             }
         }
@@ -569,14 +597,9 @@ impl FieldIndex {
         }
     }
 
-    /// True when row `row`'s sequence holds `finder`'s ids starting at a token, followed by a
-    /// term in `last_terms`.
-    fn holds_phrase(
-        &self,
-        row: usize,
-        finder: &memmem::Finder<'_>,
-        last_terms: &Range<usize>,
-    ) -> bool {
+    /// True when row `row`'s sequence holds the phrase: `finder` finds its anchor word, and
+    /// the ids before and after it are the phrase's.
+    fn holds_phrase(&self, row: usize, finder: &memmem::Finder<'_>, phrase: &Phrase<'_>) -> bool {
         let sequence = self.sequences.row(row);
         let mut from = 0;
         // Overlapping matches: a repeated word ("a a b" in "a a a b") may start the phrase
@@ -585,17 +608,53 @@ impl FieldIndex {
             let at = from + found;
             // A varint ends on a byte below 0x80: the match must follow one to start a token.
             let at_token = at == 0 || sequence.get(at - 1).is_some_and(|&b| b < 0x80);
-            let mut next = at + finder.needle().len();
-            if at_token
-                && let Some(build) = read_varint(sequence, &mut next)
-                && let Some(&term) = self.term_of_build.get(build as usize)
-                && last_terms.contains(&(term as usize))
-            {
+            if at_token && self.phrase_around(sequence, at, finder.needle().len(), phrase) {
                 return true;
             }
             from = at + 1;
         }
         false
+    }
+
+    /// True when the phrase's anchor word, found at `at..at + len` of `sequence`, has the
+    /// phrase's other words around it.
+    fn phrase_around(&self, sequence: &[u8], at: usize, len: usize, phrase: &Phrase<'_>) -> bool {
+        let last = phrase.ids.len() - 1;
+        let mut next = at + len;
+        for position in phrase.anchor + 1..=last {
+            let Some(id) = read_varint(sequence, &mut next) else {
+                return false;
+            };
+            let holds = match phrase.ids.get(position) {
+                Some(Some(expected)) => u64::from(*expected) == id,
+                _ => self
+                    .term_of_build
+                    .get(id as usize)
+                    .is_some_and(|&term| phrase.last_terms.contains(&(term as usize))),
+            };
+            if !holds {
+                return false;
+            }
+        }
+        // Backwards: the token before a start ends on the byte before it, and starts after
+        // the nearest byte below 0x80 before that.
+        let mut start = at;
+        for position in (0..phrase.anchor).rev() {
+            let Some(end) = start.checked_sub(1) else {
+                return false;
+            };
+            let mut begin = end;
+            while begin > 0 && sequence.get(begin - 1).is_some_and(|&b| b >= 0x80) {
+                begin -= 1;
+            }
+            let mut cursor = begin;
+            let id = read_varint(sequence, &mut cursor);
+            if id.is_none() || id != phrase.ids.get(position).copied().flatten().map(u64::from) {
+                return false;
+            }
+            start = begin;
+        }
+        true
     }
 
     /// BM25 (k1 = 1.2, b = 0.75) of `tokens` for the rows in `within`, times `weight`, added
@@ -920,6 +979,22 @@ mod tests {
         let index = index(&[("sparse sparse sparse transformer", &[], "")]);
         assert_eq!(rows(&index, IndexField::Title, "sparse sparse tr"), [0]);
         assert!(rows(&index, IndexField::Title, "sparse sparse sparse sparse").is_empty());
+    }
+
+    #[test]
+    fn a_phrase_is_found_from_its_rarest_word_in_either_direction() {
+        let index = index(&[
+            ("the mixture of experts", &[], ""),
+            ("the of mixture", &[], ""),
+            ("of the the of", &[], ""),
+            ("mixture the of", &[], ""),
+        ]);
+        assert_eq!(rows(&index, IndexField::Title, "the of mixture"), [1]);
+        assert_eq!(rows(&index, IndexField::Title, "of mixture"), [1]);
+        assert_eq!(rows(&index, IndexField::Title, "the mixture of"), [0]);
+        assert_eq!(rows(&index, IndexField::Title, "mixture of e"), [0]);
+        assert_eq!(rows(&index, IndexField::Title, "the the o"), [2]);
+        assert_eq!(rows(&index, IndexField::Title, "the of"), [1, 2, 3]);
     }
 
     #[test]
