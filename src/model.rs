@@ -7,13 +7,15 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use compact_str::{CompactString, format_compact};
 use serde::{Deserialize, Serialize};
 
 /// The key of a paper: the arXiv id without version when one is known (`2504.21318`,
 /// `hep-th/9901001`), otherwise a stable id scoped to its source (`feed:<source>:<hash>`).
+/// Held inline (up to 24 bytes, every arXiv id): a catalog of 1M papers keeps each id twice.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct PaperId(String);
+pub struct PaperId(CompactString);
 
 /// Why a string is not a paper id.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -28,13 +30,13 @@ impl PaperId {
     /// `oai:arXiv.org:2504.21318v1`, `hep-th/9901001`, `https://huggingface.co/papers/2504.21318`.
     /// Returns the id without its version.
     pub fn from_arxiv(text: &str) -> Option<PaperId> {
-        crate::text::parse_arxiv_id(text).map(PaperId)
+        crate::text::parse_arxiv_id(text).map(|id| PaperId(id.into()))
     }
 
     /// A stable id for an item with no arXiv id, scoped to the source that listed it.
     /// `key` is the item's own guid/link/title; the same key always gives the same id.
     pub fn scoped(source: &SourceId, key: &str) -> PaperId {
-        PaperId(format!(
+        PaperId(format_compact!(
             "{}:{:016x}",
             source.as_str(),
             crate::text::stable_hash(key)
@@ -54,14 +56,14 @@ impl PaperId {
             && hash.len() == 16
             && hash.bytes().all(|b| b.is_ascii_hexdigit())
         {
-            return Ok(PaperId(trimmed.to_string()));
+            return Ok(PaperId(trimmed.into()));
         }
         Err(IdError::NotAnId(crate::text::sanitize_line(trimmed)))
     }
 
     /// Builds an id from a string already known to be a valid id (read back from the store).
     pub fn from_stored(text: String) -> PaperId {
-        PaperId(text)
+        PaperId(text.into())
     }
 
     pub fn as_str(&self) -> &str {
@@ -83,24 +85,24 @@ impl fmt::Display for PaperId {
 /// Which configured source listed a paper: `hf`, `arxiv`, or `feed:<name>`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct SourceId(String);
+pub struct SourceId(CompactString);
 
 impl SourceId {
     pub const HF: &'static str = "hf";
     pub const ARXIV: &'static str = "arxiv";
 
     pub fn hf() -> SourceId {
-        SourceId(Self::HF.to_string())
+        SourceId(Self::HF.into())
     }
     pub fn arxiv() -> SourceId {
-        SourceId(Self::ARXIV.to_string())
+        SourceId(Self::ARXIV.into())
     }
     /// A generic feed, named by the user in the config.
     pub fn feed(name: &str) -> SourceId {
-        SourceId(format!("feed:{name}"))
+        SourceId(format_compact!("feed:{name}"))
     }
     pub fn from_stored(text: String) -> SourceId {
-        SourceId(text)
+        SourceId(text.into())
     }
     pub fn as_str(&self) -> &str {
         &self.0

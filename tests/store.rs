@@ -486,7 +486,7 @@ fn a_store_from_a_newer_version_is_refused_with_a_clear_message() {
     drop(open(&dir));
     {
         let (db, meta) = raw_tree(dir.path(), "list", "meta");
-        meta.insert("schema_version", &2u32.to_be_bytes()).unwrap();
+        meta.insert("schema_version", &3u32.to_be_bytes()).unwrap();
         db.flush().unwrap();
     }
     let error = Store::open(dir.path())
@@ -496,15 +496,15 @@ fn a_store_from_a_newer_version_is_refused_with_a_clear_message() {
         matches!(
             error,
             StoreError::UnknownVersion {
-                found: 2,
-                supported: 1,
+                found: 3,
+                supported: 2,
                 ..
             }
         ),
         "{error:?}"
     );
     let message = error.to_string();
-    assert!(message.contains("schema version 2"), "{message}");
+    assert!(message.contains("schema version 3"), "{message}");
     assert!(message.contains("upgrade paperboat"), "{message}");
 }
 
@@ -641,6 +641,78 @@ fn garbage_values_are_reported_as_corrupt_not_a_panic() {
         Store::open(dir.path()),
         Err(StoreError::Corrupt { .. })
     ));
+}
+
+/// Flips bytes near the end of the first value of `db`/`tree`: inside the LZ4 block of a
+/// compressed chunk, past its plain id header.
+fn damage_compressed_tail(dir: &Path, db: &str, tree: &str) {
+    let (db, tree) = raw_tree(dir, db, tree);
+    let (key, value) = tree.first().unwrap().unwrap();
+    assert_eq!(
+        value[0], 2,
+        "chunks are written compressed (codec version 2)"
+    );
+    let mut damaged = value.to_vec();
+    let len = damaged.len();
+    for byte in &mut damaged[len - 12..] {
+        *byte ^= 0xa5;
+    }
+    damaged.truncate(len - 3);
+    tree.insert(key, damaged).unwrap();
+    db.flush().unwrap();
+}
+
+#[test]
+fn a_damaged_compressed_body_is_reported_as_corrupt_not_a_panic() {
+    let dir = TempDir::new().unwrap();
+    let today = day(2026, 7, 13);
+    let papers: Vec<Paper> = (0..40)
+        .map(|n| paper(&format!("2607.{n:05}"), today))
+        .collect();
+    open(&dir).apply(papers, today).unwrap();
+    damage_compressed_tail(dir.path(), "body", "__sled__default");
+    let store = open(&dir);
+    assert_eq!(
+        store.rows_for_day(today).unwrap().len(),
+        40,
+        "rows still read"
+    );
+    for result in [
+        store.paper(&id("2607.00000")).map(|_| ()),
+        store.for_each_paper(&mut |_| {}),
+        store.check().map(|_| ()),
+    ] {
+        match result {
+            Err(StoreError::Corrupt { detail, .. }) => assert!(detail.contains("body chunk")),
+            other => panic!("expected Corrupt, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_damaged_compressed_rows_chunk_sets_the_store_aside_at_start() {
+    let dir = TempDir::new().unwrap();
+    let today = day(2026, 7, 13);
+    {
+        let store = open(&dir);
+        store
+            .apply(vec![paper("2607.00001", today)], today)
+            .unwrap();
+        store
+            .set_starred(&id("2607.00001"), true, at(1_790_000_000))
+            .unwrap();
+    }
+    damage_compressed_tail(dir.path(), "list", "rows");
+    let (store, report) = paperboat::store::open_or_recover(dir.path()).unwrap();
+    let recovery = report
+        .recovery
+        .expect("a damaged rows chunk is recovered from");
+    assert!(
+        matches!(recovery.damage, paperboat::store::Damage::Corrupt(_)),
+        "{:?}",
+        recovery.damage
+    );
+    assert!(store.user_state(&id("2607.00001")).unwrap().is_starred());
 }
 
 #[test]

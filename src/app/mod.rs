@@ -3,10 +3,10 @@
 //! every key's behaviour is a table test without a terminal.
 
 pub mod catalog;
+mod order;
 pub mod runtime;
 pub mod view;
 
-use std::cmp::Reverse;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -403,20 +403,33 @@ impl App {
             Err(error) => self.query.error = Some(error),
         }
         let today = self.today();
-        let mut rows = self.view.rows_at(&self.catalog, today);
         let corpus = self.catalog.corpus(today);
-        if let Some(matched) = self.query.parsed.matching(&corpus) {
-            rows.retain(|&row| matched.contains(row));
-        }
+        let matched = self.query.parsed.matching(&corpus);
+        // The All view with a query is the matched set itself: no list of every row to build
+        // and filter (1M entries at 1M papers, on every keystroke).
+        let mut rows = match &matched {
+            Some(matched) if self.view == View::All => matched.iter().collect(),
+            Some(matched) => {
+                let mut rows = self.view.rows_at(&self.catalog, today);
+                rows.retain(|&row| matched.contains(row));
+                rows
+            }
+            None => self.view.rows_at(&self.catalog, today),
+        };
         let catalog = &self.catalog;
         match self.sort_order() {
             None => {}
             Some(SortOrder::Newest) => rows.sort_unstable(),
             Some(SortOrder::Upvotes) => {
-                rows.sort_by_key(|&r| (Reverse(catalog.rows[r].upvotes.unwrap_or(0)), r));
+                order::sort_desc_by_key(&mut rows, |r| {
+                    catalog.rows.get(r).and_then(|row| row.upvotes).unwrap_or(0)
+                });
             }
             Some(SortOrder::Relevance) => {
-                let within = RowSet::from_rows(catalog.rows.len(), &rows);
+                let within = match matched {
+                    Some(matched) if self.view == View::All => matched,
+                    _ => RowSet::from_rows(catalog.rows.len(), &rows),
+                };
                 let mut scores = self.query.parsed.relevance(&corpus, &within);
                 if let Some(view_query) = self.view.query() {
                     for (score, more) in scores
@@ -426,12 +439,12 @@ impl App {
                         *score += more;
                     }
                 }
-                let score = |r: usize| scores.get(r).copied().unwrap_or(0.0);
-                rows.sort_by(|&a, &b| score(b).total_cmp(&score(a)).then(a.cmp(&b)));
+                order::sort_desc_by_key(&mut rows, |r| {
+                    order::score_key(scores.get(r).copied().unwrap_or(0.0))
+                });
             }
             Some(SortOrder::ForYou) => {
-                let score = |r: usize| catalog.for_you_score(r);
-                rows.sort_by(|&a, &b| score(b).total_cmp(&score(a)).then(a.cmp(&b)));
+                order::sort_desc_by_key(&mut rows, |r| order::score_key(catalog.for_you_score(r)));
             }
         }
         self.visible = rows;

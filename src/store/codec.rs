@@ -1,10 +1,14 @@
-//! Value encodings of schema v1: a one-byte codec version, then postcard of compact private
-//! mirrors of the model types, so a change to `model.rs` breaks this file's build instead of
-//! silently changing the bytes on disk.
+//! Value encodings: a one-byte codec version, then postcard of compact private mirrors of the
+//! model types, so a change to `model.rs` breaks this file's build instead of silently changing
+//! the bytes on disk.
 //!
-//! - rows chunk: `[1] ids: Vec<str> rows: Vec<StoredRow>`, rows aligned with ids; the day is
+//! Codec version 1 ([`PLAIN`]) is postcard all through; version 2 ([`COMPRESSED`], rows and
+//! body chunks from schema v2 on) keeps the id header plain, so ids and counts read without
+//! decompressing, and stores the rest as `raw_len: u32` + an LZ4 block of it. Both decode.
+//!
+//! - rows chunk: `[v] ids: Vec<str> rows: Vec<StoredRow>`, rows aligned with ids; the day is
 //!   the chunk key's, so rows do not repeat it.
-//! - body chunk: `[1] ids: Vec<str> ends: Vec<u32> payload`, where paper `i` is
+//! - body chunk: `[v] ids: Vec<str> ends: Vec<u32> payload`, where paper `i` is
 //!   `payload[ends[i-1]..ends[i]]`, one postcard `StoredPaper` each, so one paper decodes alone.
 //! - user bucket: `[1] Vec<(id, StoredUserState)>` sorted by id.
 //! - feed state: `[1] StoredFeedState`.
@@ -20,15 +24,22 @@ use serde::{Deserialize, Serialize};
 use super::{FeedState, Validators};
 use crate::model::{Links, ListRow, Paper, PaperId, SourceId, UserState};
 
-/// The first byte of every value this module writes.
-pub(super) const CODEC_VERSION: u8 = 1;
+/// The first byte of a value that is postcard all through: user buckets, feed states, and
+/// every value of a schema v1 store.
+pub(super) const PLAIN: u8 = 1;
+/// The first byte of a rows or body chunk whose tail is LZ4-compressed (schema v2).
+pub(super) const COMPRESSED: u8 = 2;
+
+/// LZ4 cannot expand data more than 255-fold, so a longer claimed length is damage (and must
+/// not turn into a huge allocation).
+const LZ4_MAX_RATIO: usize = 255;
 
 /// Why a stored value could not be read back.
 #[derive(Debug, thiserror::Error)]
 pub(super) enum CodecError {
     #[error("the value is empty")]
     Empty,
-    #[error("codec version {found}, expected {CODEC_VERSION}")]
+    #[error("unknown codec version {found}")]
     Version { found: u8 },
     #[error("undecodable: {0}")]
     Postcard(#[from] postcard::Error),
@@ -66,19 +77,62 @@ fn opt_string(text: Option<Cow<'_, str>>) -> Option<String> {
     text.map(Cow::into_owned)
 }
 
-/// Strips and checks the version byte.
+/// Strips and checks the version byte of a value that is never compressed.
 fn payload(value: &[u8]) -> Result<&[u8]> {
+    match chunk_payload(value)? {
+        (PLAIN, rest) => Ok(rest),
+        (found, _) => Err(CodecError::Version { found }),
+    }
+}
+
+/// Strips the version byte of a rows or body chunk, which may be either version.
+fn chunk_payload(value: &[u8]) -> Result<(u8, &[u8])> {
     match value.split_first() {
         None => Err(CodecError::Empty),
-        Some((&CODEC_VERSION, rest)) => Ok(rest),
+        Some((&version @ (PLAIN | COMPRESSED), rest)) => Ok((version, rest)),
         Some((&found, _)) => Err(CodecError::Version { found }),
     }
 }
 
-fn start(capacity: usize) -> Vec<u8> {
+fn start(version: u8, capacity: usize) -> Vec<u8> {
     let mut out = Vec::with_capacity(capacity);
-    out.push(CODEC_VERSION);
+    out.push(version);
     out
+}
+
+/// Appends `raw`'s length and its LZ4 block.
+fn append_compressed(raw: &[u8], mut out: Vec<u8>) -> Result<Vec<u8>> {
+    let raw_len = u32::try_from(raw.len()).map_err(|_| too_big())?;
+    out = append(&raw_len, out)?;
+    let at = out.len();
+    out.resize(at + lz4_flex::block::get_maximum_output_size(raw.len()), 0);
+    let written = lz4_flex::block::compress_into(raw, &mut out[at..])
+        .map_err(|e| CodecError::Invalid(format!("compressing: {e}")))?;
+    out.truncate(at + written);
+    // The buffer was sized for incompressible data; a batch holds many of these at once.
+    out.shrink_to_fit();
+    Ok(out)
+}
+
+/// Reads back what [`append_compressed`] wrote: it must fill exactly its stated length.
+fn decompress(tail: &[u8]) -> Result<Vec<u8>> {
+    let (raw_len, block): (u32, _) = postcard::take_from_bytes(tail)?;
+    let raw_len = usize::try_from(raw_len).map_err(|_| too_big())?;
+    if raw_len > block.len().saturating_mul(LZ4_MAX_RATIO) {
+        return Err(CodecError::Invalid(format!(
+            "{} compressed bytes cannot hold {raw_len}",
+            block.len()
+        )));
+    }
+    let mut raw = vec![0; raw_len];
+    let written = lz4_flex::block::decompress_into(block, &mut raw)
+        .map_err(|e| CodecError::Invalid(format!("decompressing: {e}")))?;
+    if written != raw_len {
+        return Err(CodecError::Invalid(format!(
+            "decompressed {written} bytes, expected {raw_len}"
+        )));
+    }
+    Ok(raw)
 }
 
 fn append<T: Serialize + ?Sized>(value: &T, out: Vec<u8>) -> Result<Vec<u8>> {
@@ -110,8 +164,27 @@ struct StoredRow<'a> {
     has_code: bool,
 }
 
+/// Whether new rows chunks are compressed: it about halves them (less for sled to keep in
+/// memory and on disk), and the first frame decompresses only the few chunks of one day.
+const COMPRESS_ROWS: bool = true;
+
 /// Encodes one chunk's rows (all of the same day, which the key carries).
 pub(super) fn encode_rows<'a>(
+    rows: impl ExactSizeIterator<Item = &'a ListRow> + Clone,
+) -> Result<Vec<u8>> {
+    encode_rows_as(COMPRESS_ROWS, rows)
+}
+
+/// Encodes rows as schema v1 wrote them, uncompressed (for tests of old stores).
+#[cfg(test)]
+pub(super) fn encode_rows_plain<'a>(
+    rows: impl ExactSizeIterator<Item = &'a ListRow> + Clone,
+) -> Result<Vec<u8>> {
+    encode_rows_as(false, rows)
+}
+
+fn encode_rows_as<'a>(
+    compress: bool,
     rows: impl ExactSizeIterator<Item = &'a ListRow> + Clone,
 ) -> Result<Vec<u8>> {
     let ids: Vec<&str> = rows.clone().map(|row| row.id.as_str()).collect();
@@ -128,19 +201,33 @@ pub(super) fn encode_rows<'a>(
             has_code: row.has_code,
         })
         .collect();
-    append(&stored, append(&ids, start(64 + ids.len() * 160))?)
+    if !compress {
+        return append(&stored, append(&ids, start(PLAIN, 64 + ids.len() * 160))?);
+    }
+    let raw = postcard::to_stdvec(&stored)?;
+    append_compressed(&raw, append(&ids, start(COMPRESSED, 64 + raw.len() / 2))?)
 }
 
-/// The ids of a rows chunk, borrowed from the value, without decoding the rows.
+/// The ids of a rows chunk, borrowed from the value, without decoding the rows; then the
+/// version and the bytes after the ids.
+fn split_row_ids(value: &[u8]) -> Result<(Vec<&str>, u8, &[u8])> {
+    let (version, payload) = chunk_payload(value)?;
+    let (ids, rest) = postcard::take_from_bytes(payload)?;
+    Ok((ids, version, rest))
+}
+
+/// The ids of a rows chunk, borrowed from the value, without decoding the rows; then the
+/// (possibly compressed) bytes after them.
 pub(super) fn decode_row_ids(value: &[u8]) -> Result<(Vec<&str>, &[u8])> {
-    Ok(postcard::take_from_bytes(payload(value)?)?)
+    let (ids, _, rest) = split_row_ids(value)?;
+    Ok((ids, rest))
 }
 
 /// How many rows a rows chunk holds, reading only the length prefix of its id list.
 pub(super) fn row_count(value: &[u8]) -> Result<usize> {
     // A postcard sequence starts with its length as a varint.
     let mut count: u64 = 0;
-    for (shift, byte) in payload(value)?.iter().take(10).enumerate() {
+    for (shift, byte) in chunk_payload(value)?.1.iter().take(10).enumerate() {
         count |= u64::from(byte & 0x7f) << (7 * shift);
         if byte & 0x80 == 0 {
             return usize::try_from(count)
@@ -151,8 +238,12 @@ pub(super) fn row_count(value: &[u8]) -> Result<usize> {
 }
 
 pub(super) fn decode_rows(value: &[u8], day: NaiveDate) -> Result<Vec<ListRow>> {
-    let (ids, rest) = decode_row_ids(value)?;
-    let (stored, _): (Vec<StoredRow<'_>>, _) = postcard::take_from_bytes(rest)?;
+    let (ids, version, rest) = split_row_ids(value)?;
+    let raw = match version {
+        COMPRESSED => Cow::Owned(decompress(rest)?),
+        _ => Cow::Borrowed(rest),
+    };
+    let (stored, _): (Vec<StoredRow<'_>>, _) = postcard::take_from_bytes(&raw)?;
     if stored.len() != ids.len() {
         return Err(CodecError::Invalid(format!(
             "{} ids but {} rows",
@@ -178,6 +269,16 @@ pub(super) fn decode_rows(value: &[u8], day: NaiveDate) -> Result<Vec<ListRow>> 
             })
         })
         .collect()
+}
+
+/// A codec-1 rows chunk re-encoded compressed (checked by decoding it), or `None` when it is
+/// compressed already.
+pub(super) fn compress_rows(value: &[u8], day: NaiveDate) -> Result<Option<Vec<u8>>> {
+    if chunk_payload(value)?.0 == COMPRESSED {
+        return Ok(None);
+    }
+    let rows = decode_rows(value, day)?;
+    Ok(Some(encode_rows(rows.iter())?))
 }
 
 // ---------------------------------------------------------------- body chunks
@@ -316,25 +417,45 @@ impl<'a> BodyWriter<'a> {
         self.ids.is_empty()
     }
 
+    /// The chunk value, its payload compressed.
     pub fn finish(self) -> Result<Vec<u8>> {
-        let header = start(16 + self.ids.len() * 20 + self.payload.len());
+        let header = start(
+            COMPRESSED,
+            16 + self.ids.len() * 20 + self.payload.len() / 2,
+        );
+        append_compressed(
+            &self.payload,
+            append(&self.ends, append(&self.ids, header)?)?,
+        )
+    }
+
+    /// The chunk value as schema v1 wrote it, uncompressed (for tests of old stores).
+    #[cfg(test)]
+    pub fn finish_plain(self) -> Result<Vec<u8>> {
+        let header = start(PLAIN, 16 + self.ids.len() * 20 + self.payload.len());
         let mut out = append(&self.ends, append(&self.ids, header)?)?;
         out.extend_from_slice(&self.payload);
         Ok(out)
     }
 }
 
-/// A body chunk's header, borrowed from the value; papers decode one at a time.
+/// A body chunk's header, borrowed from the value, and its payload (decompressed once);
+/// papers decode one at a time.
 pub(super) struct BodyChunk<'v> {
     pub ids: Vec<&'v str>,
     ends: Vec<u32>,
-    payload: &'v [u8],
+    payload: Cow<'v, [u8]>,
 }
 
 impl<'v> BodyChunk<'v> {
     pub fn parse(value: &'v [u8]) -> Result<BodyChunk<'v>> {
-        let (ids, rest): (Vec<&str>, _) = postcard::take_from_bytes(payload(value)?)?;
-        let (ends, payload): (Vec<u32>, _) = postcard::take_from_bytes(rest)?;
+        let (version, header) = chunk_payload(value)?;
+        let (ids, rest): (Vec<&str>, _) = postcard::take_from_bytes(header)?;
+        let (ends, rest): (Vec<u32>, _) = postcard::take_from_bytes(rest)?;
+        let payload = match version {
+            COMPRESSED => Cow::Owned(decompress(rest)?),
+            _ => Cow::Borrowed(rest),
+        };
         let well_formed = ends.len() == ids.len()
             && ends.windows(2).all(|pair| pair[0] <= pair[1])
             && ends.last().is_none_or(|&end| end as usize == payload.len());
@@ -351,7 +472,7 @@ impl<'v> BodyChunk<'v> {
     }
 
     /// The encoded bytes of paper `slot` (checked in `parse`).
-    pub fn raw(&self, slot: usize) -> &'v [u8] {
+    pub fn raw(&self, slot: usize) -> &[u8] {
         let start = if slot == 0 {
             0
         } else {
@@ -365,6 +486,20 @@ impl<'v> BodyChunk<'v> {
         let stored: StoredPaper<'_> = postcard::from_bytes(self.raw(slot))?;
         paper_in(self.ids[slot], stored)
     }
+}
+
+/// A codec-1 body chunk re-encoded compressed, papers copied as they are, or `None` when it is
+/// compressed already.
+pub(super) fn compress_body(value: &[u8]) -> Result<Option<Vec<u8>>> {
+    if chunk_payload(value)?.0 == COMPRESSED {
+        return Ok(None);
+    }
+    let chunk = BodyChunk::parse(value)?;
+    let mut writer = BodyWriter::new();
+    for (slot, id) in chunk.ids.iter().enumerate() {
+        writer.push_raw(id, chunk.raw(slot))?;
+    }
+    Ok(Some(writer.finish()?))
 }
 
 // ---------------------------------------------------------------- user buckets
@@ -388,7 +523,7 @@ pub(super) fn encode_user_bucket(states: &BTreeMap<PaperId, UserState>) -> Resul
             (id.as_str(), stored)
         })
         .collect();
-    append(&stored, start(16 + stored.len() * 24))
+    append(&stored, start(PLAIN, 16 + stored.len() * 24))
 }
 
 pub(super) fn decode_user_bucket(value: &[u8]) -> Result<BTreeMap<PaperId, UserState>> {
@@ -444,7 +579,7 @@ pub(super) fn encode_feed_state(state: &FeedState) -> Result<Vec<u8>> {
         next_attempt_after: state.next_attempt_after.as_ref().map(time_out),
         last_new: u64::try_from(state.last_new).unwrap_or(u64::MAX),
     };
-    append(&stored, start(128))
+    append(&stored, start(PLAIN, 128))
 }
 
 pub(super) fn decode_feed_state(value: &[u8]) -> Result<FeedState> {
@@ -516,6 +651,134 @@ mod tests {
         assert_eq!(chunk.position(&second.id), Some(1));
         assert_eq!(chunk.paper(1).unwrap(), second);
         assert_eq!(chunk.paper(0).unwrap(), first);
+    }
+
+    fn sample_rows() -> (NaiveDate, Vec<ListRow>) {
+        let day = NaiveDate::from_ymd_opt(2025, 4, 30).unwrap();
+        let rows = (0..40)
+            .map(|n| {
+                let mut paper = sample_paper();
+                paper.id = PaperId::from_stored(format!("2504.{n:05}"));
+                paper.title = format!("Title number {n} about the same few words");
+                paper.list_row(day)
+            })
+            .collect();
+        (day, rows)
+    }
+
+    fn sample_body(count: usize) -> Vec<Paper> {
+        (0..count)
+            .map(|n| {
+                let mut paper = sample_paper();
+                paper.id = PaperId::from_stored(format!("2504.{n:05}"));
+                paper.abstract_text = format!("Abstract {n}. ").repeat(40);
+                paper
+            })
+            .collect()
+    }
+
+    fn body_value(papers: &[Paper], compressed: bool) -> Vec<u8> {
+        let mut writer = BodyWriter::new();
+        for paper in papers {
+            writer.push(paper).unwrap();
+        }
+        if compressed {
+            writer.finish().unwrap()
+        } else {
+            writer.finish_plain().unwrap()
+        }
+    }
+
+    #[test]
+    fn compressed_rows_round_trip_and_count_without_decompressing() {
+        let (day, rows) = sample_rows();
+        let value = encode_rows(rows.iter()).unwrap();
+        assert_eq!(value[0], COMPRESSED);
+        assert_eq!(row_count(&value).unwrap(), rows.len());
+        let (ids, _) = decode_row_ids(&value).unwrap();
+        assert_eq!(ids.len(), rows.len());
+        assert_eq!(ids[3], rows[3].id.as_str());
+        assert_eq!(decode_rows(&value, day).unwrap(), rows);
+        let plain = encode_rows_plain(rows.iter()).unwrap();
+        assert!(
+            value.len() < plain.len(),
+            "{} vs {}",
+            value.len(),
+            plain.len()
+        );
+    }
+
+    #[test]
+    fn compressed_bodies_round_trip_and_are_smaller() {
+        let papers = sample_body(32);
+        let value = body_value(&papers, true);
+        assert_eq!(value[0], COMPRESSED);
+        let chunk = BodyChunk::parse(&value).unwrap();
+        for (slot, paper) in papers.iter().enumerate() {
+            assert_eq!(chunk.position(&paper.id), Some(slot));
+            assert_eq!(&chunk.paper(slot).unwrap(), paper);
+        }
+        let plain = body_value(&papers, false);
+        assert!(
+            value.len() * 2 < plain.len(),
+            "{} vs {}",
+            value.len(),
+            plain.len()
+        );
+    }
+
+    #[test]
+    fn version_1_chunks_still_decode_and_recompress_to_the_same_papers() {
+        let (day, rows) = sample_rows();
+        let plain_rows = encode_rows_plain(rows.iter()).unwrap();
+        assert_eq!(plain_rows[0], PLAIN);
+        assert_eq!(row_count(&plain_rows).unwrap(), rows.len());
+        assert_eq!(decode_rows(&plain_rows, day).unwrap(), rows);
+        let compressed_rows = compress_rows(&plain_rows, day).unwrap().unwrap();
+        assert_eq!(decode_rows(&compressed_rows, day).unwrap(), rows);
+        assert!(compress_rows(&compressed_rows, day).unwrap().is_none());
+
+        let papers = sample_body(5);
+        let plain_body = body_value(&papers, false);
+        let old = BodyChunk::parse(&plain_body).unwrap();
+        assert_eq!(old.paper(4).unwrap(), papers[4]);
+        let compressed_body = compress_body(&plain_body).unwrap().unwrap();
+        assert_eq!(compressed_body, body_value(&papers, true));
+        assert!(compress_body(&compressed_body).unwrap().is_none());
+    }
+
+    #[test]
+    fn damaged_compressed_values_are_errors_not_panics() {
+        let (day, rows) = sample_rows();
+        let rows_value = encode_rows(rows.iter()).unwrap();
+        let body = body_value(&sample_body(8), true);
+        for value in [&rows_value, &body] {
+            // Every truncation, and every byte of the tail flipped.
+            for len in 0..value.len() {
+                let _ = decode_rows(&value[..len], day);
+                let _ = BodyChunk::parse(&value[..len]).map(|chunk| chunk.paper(0));
+            }
+            for at in 1..value.len() {
+                let mut damaged = value.clone();
+                damaged[at] ^= 0x5a;
+                let _ = decode_rows(&damaged, day);
+                let _ = BodyChunk::parse(&damaged).map(|chunk| chunk.paper(0));
+            }
+        }
+        let truncated = &body[..body.len() - 3];
+        assert!(BodyChunk::parse(truncated).is_err());
+        assert!(decode_rows(&rows_value[..rows_value.len() - 3], day).is_err());
+    }
+
+    #[test]
+    fn a_claimed_length_no_lz4_block_can_hold_is_refused_before_allocating() {
+        let mut value = start(COMPRESSED, 16);
+        value = append(&Vec::<&str>::new(), value).unwrap();
+        value = append(&Vec::<u32>::new(), value).unwrap();
+        value = append(&u32::MAX, value).unwrap();
+        value.extend_from_slice(&[0x10, b'x']);
+        let error = BodyChunk::parse(&value).err().unwrap();
+        assert!(error.to_string().contains("cannot hold"), "{error}");
     }
 
     #[test]

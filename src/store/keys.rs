@@ -1,12 +1,13 @@
-//! Key encodings of the v1 layout: day/part chunk keys (rows and bodies) and user-state buckets.
+//! Key encodings of the day-chunk layout (schema v1 and v2): day/part keys and user buckets.
 
 use chrono::{Datelike, NaiveDate};
 
 use crate::model::PaperId;
 
 /// The most list rows (and bodies) one chunk value holds; a bigger day gets more parts. Small
-/// enough that a chunk of full records (~55 KB) stays under sled's blob threshold (see the
-/// layout notes in `mod.rs`).
+/// enough that a chunk of full records (~55 KB raw, ~20 KB compressed) stays under sled's blob
+/// threshold (see the layout notes in `mod.rs`). Smaller parts cost more than they save: at 4
+/// a part, compressed, ingesting 50k papers peaked at 147 MiB against 93 MiB at 32.
 pub(super) const PART_ROWS: usize = 32;
 
 /// How many keys the `user` tree may have, whatever the number of papers read or starred.

@@ -3,7 +3,8 @@
 //! Version 0 is the layout before this one: a single sled Db in `<data_dir>/cache/` with a
 //! `papers` tree (paper id → JSON `Paper`), a `user` tree (paper id → JSON `UserState`) and a
 //! `feeds` tree (source id → JSON `FeedState`), and no schema version. Version 1 is the layout
-//! described in `store/mod.rs`.
+//! described in `store/mod.rs` with every value uncompressed (codec version 1). Version 2 is the
+//! same layout with rows and body chunks LZ4-compressed (codec version 2, see `codec.rs`).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -12,13 +13,13 @@ use chrono::Utc;
 
 use super::codec;
 use super::index::Index;
-use super::keys;
+use super::keys::{self, ChunkKey};
 use super::write::{self, CommitOrder, WriteContext};
 use super::{FeedState, ListDb, StoreError, corrupt, sled_error};
 use crate::model::{Paper, PaperId, UserState};
 
 /// The schema this build writes and reads.
-pub(super) const CURRENT_VERSION: u32 = 1;
+pub(super) const CURRENT_VERSION: u32 = 2;
 
 /// The `meta` key holding the schema version as a big-endian u32 (no codec byte: it must stay
 /// readable by every version).
@@ -29,6 +30,9 @@ pub(super) const V0_DIR: &str = "cache";
 
 /// v0 papers are applied in batches of this many, so a big store migrates in bounded memory.
 const V0_BATCH: usize = 10_000;
+
+/// v1 chunks are recompressed this many keys to a sled batch, so memory stays bounded.
+const V1_BATCH: usize = 512;
 
 /// What a migration step may touch: the data dir and both opened v1 Dbs.
 pub(super) struct MigrationContext<'a> {
@@ -45,11 +49,18 @@ struct Step {
 
 /// Every migration, one version at a time. A step must be safe to re-run after a crash: the
 /// version only advances once its step has finished and flushed.
-const STEPS: &[Step] = &[Step {
-    from: 0,
-    to: 1,
-    run: v0_to_v1,
-}];
+const STEPS: &[Step] = &[
+    Step {
+        from: 0,
+        to: 1,
+        run: v0_to_v1,
+    },
+    Step {
+        from: 1,
+        to: 2,
+        run: v1_to_v2,
+    },
+];
 
 /// The version recorded in `meta`, or `None` for a store that has never recorded one.
 pub(super) fn stored_version(dir: &Path, meta: &sled::Tree) -> Result<Option<u32>, StoreError> {
@@ -210,4 +221,201 @@ fn v0_to_v1(ctx: &MigrationContext<'_>) -> Result<(), StoreError> {
         .map_err(|e| sled_error(dir, e))?;
     ctx.list.db.flush().map_err(|e| sled_error(dir, e))?;
     Ok(())
+}
+
+/// v1 → v2: every rows and body chunk still in codec version 1 is rewritten compressed, under
+/// the same key. Chunks already compressed (an interrupted earlier run) are left alone, so the
+/// step can re-run; keys, user state and feed state do not change.
+fn v1_to_v2(ctx: &MigrationContext<'_>) -> Result<(), StoreError> {
+    let dir = ctx.dir;
+    recompress_tree(dir, &ctx.list.rows, "rows", |key, value| {
+        codec::compress_rows(value, key.day)
+    })?;
+    ctx.list.db.flush().map_err(|e| sled_error(dir, e))?;
+    recompress_tree(dir, ctx.body, "body", |_, value| {
+        codec::compress_body(value)
+    })?;
+    ctx.body.flush().map_err(|e| sled_error(dir, e))?;
+    Ok(())
+}
+
+/// Rewrites every value of `tree` that `recompress` turns into a new value, [`V1_BATCH`] at a
+/// time.
+fn recompress_tree(
+    dir: &Path,
+    tree: &sled::Tree,
+    what: &str,
+    recompress: impl Fn(ChunkKey, &[u8]) -> Result<Option<Vec<u8>>, codec::CodecError>,
+) -> Result<(), StoreError> {
+    let mut batch = sled::Batch::default();
+    let mut pending = 0;
+    for entry in tree.iter() {
+        let (key_bytes, value) = entry.map_err(|e| sled_error(dir, e))?;
+        let key = ChunkKey::from_bytes(&key_bytes).ok_or_else(|| {
+            corrupt(
+                dir,
+                format!("{what} key {key_bytes:?} is not a day/part key"),
+            )
+        })?;
+        let recompressed = recompress(key, &value)
+            .map_err(|e| corrupt(dir, format!("{what} chunk {key}: {e}")))?;
+        if let Some(new_value) = recompressed {
+            batch.insert(key_bytes, new_value);
+            pending += 1;
+        }
+        if pending >= V1_BATCH {
+            tree.apply_batch(std::mem::take(&mut batch))
+                .map_err(|e| sled_error(dir, e))?;
+            pending = 0;
+        }
+    }
+    tree.apply_batch(batch).map_err(|e| sled_error(dir, e))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use chrono::{DateTime, NaiveDate};
+
+    use super::super::{BODY_CACHE_BYTES, LIST_CACHE_BYTES, Store, open_db};
+    use super::*;
+    use crate::model::{ListRow, SourceId};
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 7, d).unwrap()
+    }
+
+    /// 70 papers over three days, so a day has several parts.
+    fn papers() -> Vec<Paper> {
+        (0..70)
+            .map(|n| {
+                let id = PaperId::from_stored(format!("2607.{n:05}"));
+                let mut paper = Paper::new(id, format!("Paper {n}"), SourceId::arxiv());
+                paper.daily_date = Some(day(10 + n % 3));
+                paper.abstract_text = format!("Abstract of paper {n}. ").repeat(20);
+                paper.authors = vec!["Ada".into(), format!("Author {n}")];
+                paper.published = DateTime::from_timestamp(1_780_000_000 + i64::from(n), 0);
+                paper
+            })
+            .collect()
+    }
+
+    /// Rewrites every chunk of the store in `dir` as schema v1 wrote it and records version 1.
+    fn downgrade_to_v1(dir: &Path) {
+        let list = ListDb::open(dir).unwrap();
+        let body = open_db(dir, "body", BODY_CACHE_BYTES).unwrap();
+        for entry in list.rows.iter() {
+            let (key, value) = entry.unwrap();
+            let day = ChunkKey::from_bytes(&key).unwrap().day;
+            let rows: Vec<ListRow> = codec::decode_rows(&value, day).unwrap();
+            list.rows
+                .insert(key, codec::encode_rows_plain(rows.iter()).unwrap())
+                .unwrap();
+        }
+        for entry in body.iter() {
+            let (key, value) = entry.unwrap();
+            let chunk = codec::BodyChunk::parse(&value).unwrap();
+            let mut writer = codec::BodyWriter::new();
+            for (slot, id) in chunk.ids.iter().enumerate() {
+                writer.push_raw(id, chunk.raw(slot)).unwrap();
+            }
+            body.insert(key, writer.finish_plain().unwrap()).unwrap();
+        }
+        write_version(dir, &list, 1).unwrap();
+        body.flush().unwrap();
+    }
+
+    /// The codec version of every rows and body value in `dir`.
+    fn codec_versions(dir: &Path) -> BTreeSet<u8> {
+        let list = open_db(dir, "list", LIST_CACHE_BYTES).unwrap();
+        let body = open_db(dir, "body", BODY_CACHE_BYTES).unwrap();
+        let rows = list.open_tree("rows").unwrap();
+        rows.iter()
+            .chain(body.iter())
+            .map(|entry| entry.unwrap().1[0])
+            .collect()
+    }
+
+    #[test]
+    fn a_v1_store_is_migrated_on_open_and_reads_every_paper_row_and_star() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let papers = papers();
+        let starred = &papers[5].id;
+        let star_time = DateTime::from_timestamp(1_790_000_000, 0).unwrap();
+        let (rows_before, states_before) = {
+            let store = Store::open(dir.path()).unwrap();
+            store.apply(papers.clone(), day(13)).unwrap();
+            store.set_starred(starred, true, star_time).unwrap();
+            store.set_read(&papers[6].id, true).unwrap();
+            (store.all_rows().unwrap(), store.user_states().unwrap())
+        };
+        downgrade_to_v1(dir.path());
+        assert_eq!(codec_versions(dir.path()), BTreeSet::from([codec::PLAIN]));
+
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(
+            stored_version(dir.path(), &store.inner.list.meta).unwrap(),
+            Some(CURRENT_VERSION)
+        );
+        for paper in &papers {
+            assert_eq!(store.paper(&paper.id).unwrap().as_ref(), Some(paper));
+        }
+        assert_eq!(store.all_rows().unwrap(), rows_before);
+        assert_eq!(store.rows_for_day(day(11)).unwrap().len(), 23);
+        assert_eq!(store.user_states().unwrap(), states_before);
+        assert_eq!(
+            store.user_state(starred).unwrap().starred_at,
+            Some(star_time)
+        );
+        let mut visited = 0;
+        store.for_each_paper(&mut |_| visited += 1).unwrap();
+        assert_eq!(visited, papers.len());
+        assert_eq!(store.check().unwrap().papers, papers.len());
+        drop(store);
+
+        assert_eq!(
+            codec_versions(dir.path()),
+            BTreeSet::from([codec::COMPRESSED])
+        );
+    }
+
+    #[test]
+    fn an_interrupted_v1_migration_re_runs_over_a_half_compressed_store() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let papers = papers();
+        Store::open(dir.path())
+            .unwrap()
+            .apply(papers.clone(), day(13))
+            .unwrap();
+        downgrade_to_v1(dir.path());
+        {
+            // Half the body chunks already rewritten, as a crash mid-step leaves them.
+            let list = ListDb::open(dir.path()).unwrap();
+            let body = open_db(dir.path(), "body", BODY_CACHE_BYTES).unwrap();
+            let ctx = MigrationContext {
+                dir: dir.path(),
+                list: &list,
+                body: &body,
+            };
+            let keys: Vec<_> = body.iter().keys().map(Result::unwrap).collect();
+            for key in keys.iter().step_by(2) {
+                let value = body.get(key).unwrap().unwrap();
+                let compressed = codec::compress_body(&value).unwrap().unwrap();
+                body.insert(key, compressed).unwrap();
+            }
+            body.flush().unwrap();
+            assert_eq!(stored_version(ctx.dir, &list.meta).unwrap(), Some(1));
+        }
+        let store = Store::open(dir.path()).unwrap();
+        for paper in &papers {
+            assert_eq!(store.paper(&paper.id).unwrap().as_ref(), Some(paper));
+        }
+        drop(store);
+        assert_eq!(
+            codec_versions(dir.path()),
+            BTreeSet::from([codec::COMPRESSED])
+        );
+    }
 }
