@@ -182,12 +182,12 @@ impl TextIndex {
                     continue;
                 }
                 let idf = self.idf(field, term);
-                for (row, tf) in index.postings(term) {
+                index.for_each_posting(term, |row, tf| {
                     let w = tf_idf(tf, field_weight, idf);
-                    if let Some(norm) = norms.get_mut(row as usize) {
+                    if let Some(norm) = norms.get_mut(row) {
                         *norm += w * w;
                     }
-                }
+                });
             }
         }
         for norm in &mut norms {
@@ -277,15 +277,16 @@ impl ForYou {
                 .find(|(f, _)| *f == field)
                 .map_or(1.0, |(_, w)| *w);
             let idf = index.idf(field, term as usize);
-            for (row, tf) in index.field(field).postings(term as usize) {
-                let row = row as usize;
-                let norm = norms.get(row).copied().unwrap_or(0.0);
-                if norm > 0.0
-                    && let Some(score) = scores.get_mut(row)
-                {
-                    *score += c * tf_idf(tf, field_weight, idf) / norm;
-                }
-            }
+            index
+                .field(field)
+                .for_each_posting(term as usize, |row, tf| {
+                    let norm = norms.get(row).copied().unwrap_or(0.0);
+                    if norm > 0.0
+                        && let Some(score) = scores.get_mut(row)
+                    {
+                        *score += c * tf_idf(tf, field_weight, idf) / norm;
+                    }
+                });
         }
         ForYou {
             scores,

@@ -13,8 +13,8 @@ use std::ops::Range;
 use memchr::memmem;
 
 use super::postings::{
-    PART_BREAK, PostingIter, Postings, PostingsWriter, Sequences, TermHasherBuilder, push_varint,
-    read_varint, sequence_ids,
+    PART_BREAK, Postings, PostingsWriter, Sequences, TermHasherBuilder, push_varint, read_varint,
+    sequence_ids,
 };
 
 /// The indexed text fields.
@@ -445,11 +445,10 @@ impl FieldIndex {
         self.postings.get(term).map_or(0, Postings::len)
     }
 
-    /// The rows that contain term `term`, ascending, each with how often.
-    pub(crate) fn postings(&self, term: usize) -> PostingIter<'_> {
-        match self.postings.get(term) {
-            Some(postings) => postings.iter(),
-            None => PostingIter::empty(),
+    /// Calls `visit` with every row that contains term `term` and how often, rows ascending.
+    pub(crate) fn for_each_posting(&self, term: usize, visit: impl FnMut(usize, u32)) {
+        if let Some(postings) = self.postings.get(term) {
+            postings.for_each_posting(visit);
         }
     }
 
@@ -670,10 +669,12 @@ impl FieldIndex {
             for term in range.start..end {
                 let df = self.doc_freq(term) as f32;
                 let idf = (1.0 + (rows - df + 0.5) / (df + 0.5)).ln();
-                for (row, tf) in self.postings(term) {
-                    let row = row as usize;
+                let Some(postings) = self.postings.get(term) else {
+                    continue;
+                };
+                postings.for_each_posting(|row, tf| {
                     if !within.contains(row) {
-                        continue;
+                        return;
                     }
                     let length = self.lengths.get(row).copied().unwrap_or(0) as f32;
                     let tf = tf as f32;
@@ -681,7 +682,7 @@ impl FieldIndex {
                     if let Some(score) = scores.get_mut(row) {
                         *score += weight * idf * tf * (K1 + 1.0) / (tf + norm);
                     }
-                }
+                });
             }
         }
     }
@@ -1014,11 +1015,12 @@ mod tests {
         assert!(index.row_text(IndexField::Title, 0).is_empty());
         assert!(index.row_text(IndexField::Authors, 1).is_empty());
         let graph = index.field(IndexField::Abstract).term_id("graph").unwrap();
+        let mut postings = Vec::new();
+        index
+            .field(IndexField::Abstract)
+            .for_each_posting(graph, |row, tf| postings.push((row, tf)));
         assert_eq!(
-            index
-                .field(IndexField::Abstract)
-                .postings(graph)
-                .collect::<Vec<_>>(),
+            postings,
             [(2, 4)],
             "a term seen four times in a row keeps its frequency"
         );

@@ -159,6 +159,44 @@ impl Postings {
         }
     }
 
+    /// Calls `visit` with every `(row, tf)`, rows ascending: the scoring loops' tight form of
+    /// [`Postings::iter`].
+    #[inline]
+    pub(crate) fn for_each_posting(&self, mut visit: impl FnMut(usize, u32)) {
+        match self {
+            Postings::Sparse { .. } => {
+                for (row, tf) in self.iter() {
+                    visit(row as usize, tf);
+                }
+            }
+            Postings::Dense {
+                rows, codes, large, ..
+            } => {
+                let mut posting = 0usize;
+                let mut large_at = 0;
+                for (i, &word) in rows.iter().enumerate() {
+                    let mut word = word;
+                    while word != 0 {
+                        let row = i * 64 + word.trailing_zeros() as usize;
+                        word &= word - 1;
+                        let code = codes
+                            .get(posting / 4)
+                            .map_or(0, |byte| u32::from(byte >> (2 * (posting % 4)) & 3));
+                        posting += 1;
+                        let tf = if code < TF_INLINE {
+                            code + 1
+                        } else {
+                            read_varint(large, &mut large_at)
+                                .and_then(|tf| u32::try_from(tf).ok())
+                                .unwrap_or(u32::MAX)
+                        };
+                        visit(row, tf);
+                    }
+                }
+            }
+        }
+    }
+
     /// The bitset of a dense list, for word-at-a-time set operations.
     pub(crate) fn dense_rows(&self) -> Option<&[u64]> {
         match self {
@@ -254,17 +292,6 @@ pub(crate) enum PostingIter<'a> {
         large: &'a [u8],
         large_at: usize,
     },
-}
-
-impl PostingIter<'_> {
-    /// The postings of a term no row holds.
-    pub(crate) fn empty() -> PostingIter<'static> {
-        PostingIter::Sparse {
-            bytes: &[],
-            at: 0,
-            next_row: 0,
-        }
-    }
 }
 
 impl Iterator for PostingIter<'_> {
@@ -500,6 +527,9 @@ mod tests {
         let mut visited = Vec::new();
         postings.for_each_row(|row| visited.push(row as u32));
         assert!(visited.iter().copied().eq(rows.iter().map(|&(row, _)| row)));
+        let mut pairs = Vec::new();
+        postings.for_each_posting(|row, tf| pairs.push((row as u32, tf)));
+        assert_eq!(pairs, rows);
         assert_eq!(
             PostingsWriter::default().finish(10).iter().count(),
             0,
@@ -525,6 +555,9 @@ mod tests {
         let mut visited = Vec::new();
         postings.for_each_row(|row| visited.push(row as u32));
         assert!(visited.iter().copied().eq(rows.iter().map(|&(row, _)| row)));
+        let mut pairs = Vec::new();
+        postings.for_each_posting(|row, tf| pairs.push((row as u32, tf)));
+        assert_eq!(pairs, rows);
         assert!(
             postings.encoded_len() < rows.len(),
             "smaller than a byte a posting"
