@@ -2,13 +2,13 @@
 //! (categories, GitHub stars, summaries), the text index the query language runs on, and the For
 //! you scores. Derived from the store, never written back; rebuilt when the sync task says so.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::NaiveDate;
 
 use crate::model::{ListRow, Paper, PaperId, SourceId, UserState};
-use crate::query::{Corpus, ForYou, IndexDoc, RowDetails, TextIndex};
+use crate::query::{Corpus, ForYou, IndexDoc, RowDetails, TextIndex, TextIndexBuilder};
 
 /// What the catalog keeps of a full record beyond its list row.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -49,15 +49,28 @@ pub struct Catalog {
     pub complete: bool,
 }
 
-impl Catalog {
-    /// Builds the projection from rows (any order; sorted here) and user state. The text index
-    /// covers titles and authors; `papers` adds abstracts and details where known.
+/// Builds a [`Catalog`] a row at a time in catalog order (newest day first), so the full
+/// records can be read and indexed a day at a time instead of all held at once.
+pub struct CatalogBuilder {
+    rows: Vec<ListRow>,
+    user: HashMap<PaperId, UserState>,
+    complete: bool,
+    /// `None` when the catalog is built without full records (no details at all).
+    details: Option<Vec<RowDetails>>,
+    /// Every category name seen, so rows share one copy of each.
+    categories: HashSet<Arc<str>>,
+    text: TextIndexBuilder,
+}
+
+impl CatalogBuilder {
+    /// Takes the rows (any order; sorted here). With `full_records`, every row is then given
+    /// its abstract and details (or none, when the store has no record for it).
     pub fn new(
         mut rows: Vec<ListRow>,
         user: HashMap<PaperId, UserState>,
         complete: bool,
-        papers: Option<&HashMap<PaperId, PaperText>>,
-    ) -> Catalog {
+        full_records: bool,
+    ) -> CatalogBuilder {
         // Stable: papers that tie keep the store's order, which is the feed's own order
         // (HF lists a day by popularity even when it gives no counts).
         rows.sort_by(|a, b| {
@@ -66,49 +79,94 @@ impl Catalog {
                 .then_with(|| b.upvotes.unwrap_or(0).cmp(&a.upvotes.unwrap_or(0)))
         });
         rows.dedup_by(|a, b| a.id == b.id);
-        let index = rows
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.id.clone(), i))
-            .collect();
+        rows.shrink_to_fit();
+        let details = full_records.then(|| Vec::with_capacity(rows.len()));
+        CatalogBuilder {
+            rows,
+            user,
+            complete,
+            details,
+            categories: HashSet::new(),
+            text: TextIndexBuilder::new(),
+        }
+    }
+
+    /// The row to add next, or `None` once every row is added.
+    pub fn next_row(&self) -> Option<&ListRow> {
+        self.rows.get(self.text.rows())
+    }
+
+    /// Adds the next row with its abstract and details, when known.
+    pub fn push(&mut self, abstract_text: Option<&str>, details: Option<RowDetails>) {
+        let Some(row) = self.rows.get(self.text.rows()) else {
+            return;
+        };
+        self.text.push(IndexDoc {
+            title: &row.title,
+            authors: &row.authors,
+            abstract_text,
+        });
+        if let Some(all) = &mut self.details {
+            let mut details = details.unwrap_or_default();
+            for category in details.categories.iter_mut() {
+                match self.categories.get(category) {
+                    Some(shared) => *category = Arc::clone(shared),
+                    None => {
+                        self.categories.insert(Arc::clone(category));
+                    }
+                }
+            }
+            all.push(details);
+        }
+    }
+
+    /// The catalog; rows not added get neither abstract nor details.
+    pub fn finish(mut self) -> Catalog {
+        while self.next_row().is_some() {
+            self.push(None, None);
+        }
+        let rows = self.rows;
+        let mut index = HashMap::with_capacity(rows.len());
+        index.extend(rows.iter().enumerate().map(|(i, r)| (r.id.clone(), i)));
         let mut days: Vec<NaiveDate> = rows.iter().map(|r| r.day).collect();
         days.dedup();
+        days.shrink_to_fit();
         let sources = rows
             .iter()
             .flat_map(|r| r.sources.iter().cloned())
             .collect();
-        let details = match papers {
-            Some(papers) => rows
-                .iter()
-                .map(|r| {
-                    papers
-                        .get(&r.id)
-                        .map(|p| p.details.clone())
-                        .unwrap_or_default()
-                })
-                .collect(),
-            None => Vec::new(),
-        };
-        let text = TextIndex::build(rows.iter().map(|r| {
-            IndexDoc {
-                title: &r.title,
-                authors: &r.authors,
-                abstract_text: papers
-                    .and_then(|p| p.get(&r.id))
-                    .map(|p| p.abstract_text.as_str()),
-            }
-        }));
         Catalog {
-            rows,
             index,
             days,
             sources,
-            user,
-            details,
-            text: Arc::new(text),
+            user: self.user,
+            details: self.details.unwrap_or_default(),
+            text: Arc::new(self.text.finish()),
+            rows,
             for_you: None,
-            complete,
+            complete: self.complete,
         }
+    }
+}
+
+impl Catalog {
+    /// Builds the projection from rows (any order; sorted here) and user state. The text index
+    /// covers titles and authors; `papers` adds abstracts and details where known.
+    pub fn new(
+        rows: Vec<ListRow>,
+        user: HashMap<PaperId, UserState>,
+        complete: bool,
+        papers: Option<&HashMap<PaperId, PaperText>>,
+    ) -> Catalog {
+        let mut builder = CatalogBuilder::new(rows, user, complete, papers.is_some());
+        while let Some(row) = builder.next_row() {
+            let text = papers.and_then(|papers| papers.get(&row.id));
+            builder.push(
+                text.map(|t| t.abstract_text.as_str()),
+                text.map(|t| t.details.clone()),
+            );
+        }
+        builder.finish()
     }
 
     /// What the query language evaluates over, with `today` for `since:7d`.
@@ -158,5 +216,89 @@ impl Catalog {
     /// The For you score of a row (0 when not computed).
     pub fn for_you_score(&self, row: usize) -> f32 {
         self.for_you.as_ref().map_or(0.0, |f| f.score(row))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::*;
+    use crate::app::runtime::full_catalog;
+    use crate::query::IndexField;
+    use crate::store::Store;
+
+    /// The catalog built a day at a time from the store is the one built from a map of every
+    /// record: same rows in the same order, same details, same index.
+    #[test]
+    fn full_catalog_read_a_day_at_a_time_equals_one_built_from_every_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let newest = NaiveDate::from_ymd_opt(2025, 6, 30).unwrap();
+        let mut papers: Vec<Paper> = crate::synth::papers(250, 60, newest).collect();
+        // Ties on upvotes keep the store's order within a day.
+        for paper in papers.iter_mut().take(30) {
+            paper.upvotes = Some(7);
+        }
+        store.apply(papers, newest).unwrap();
+
+        let catalog = full_catalog(&store, true).unwrap();
+        let mut texts = HashMap::new();
+        store
+            .for_each_paper(&mut |paper| {
+                texts.insert(paper.id.clone(), PaperText::of(paper));
+            })
+            .unwrap();
+        let expected = Catalog::new(
+            store.all_rows().unwrap(),
+            store.user_states().unwrap(),
+            true,
+            Some(&texts),
+        );
+
+        assert_eq!(catalog.rows.len(), 250);
+        assert_eq!(catalog.rows, expected.rows);
+        assert_eq!(catalog.details, expected.details);
+        assert_eq!(catalog.days.len(), 5);
+        assert!(catalog.text.has_abstracts);
+        for row in 0..catalog.rows.len() {
+            for field in IndexField::ALL {
+                assert_eq!(
+                    catalog.text.row_text(field, row),
+                    expected.text.row_text(field, row)
+                );
+            }
+        }
+        let lg: Vec<&Arc<str>> = catalog
+            .details
+            .iter()
+            .flat_map(|d| d.categories.iter())
+            .filter(|c| c.as_ref() == "cs.LG")
+            .collect();
+        assert!(lg.len() > 1);
+        assert!(
+            lg.iter().all(|c| Arc::ptr_eq(c, lg[0])),
+            "rows share one copy of a category name"
+        );
+        let seventh = crate::synth::paper(7, 60, newest).id;
+        let row = catalog.index[&seventh];
+        assert!(
+            String::from_utf8_lossy(&catalog.text.row_text(IndexField::Abstract, row))
+                .contains("quasicrystal"),
+            "each row is indexed with its own abstract"
+        );
+    }
+
+    #[test]
+    fn a_catalog_without_records_has_no_details_and_no_abstracts() {
+        let newest = NaiveDate::from_ymd_opt(2025, 6, 30).unwrap();
+        let rows = crate::synth::papers(10, 5, newest)
+            .map(|p| p.list_row(newest))
+            .collect();
+        let catalog = Catalog::new(rows, HashMap::new(), false, None);
+        assert!(catalog.details.is_empty());
+        assert!(!catalog.text.has_abstracts);
+        assert_eq!(catalog.text.rows(), 10);
+        assert_eq!(catalog.days.len(), 2);
     }
 }

@@ -16,10 +16,12 @@ use ratatui::Terminal;
 use ratatui::backend::Backend;
 use tokio::sync::mpsc;
 
-use super::{App, Catalog, Effect, Msg, PaperText, ReaderOptions, update};
+use super::catalog::CatalogBuilder;
+use super::{App, Catalog, Effect, Msg, ReaderOptions, update};
 use crate::clock::Clock;
 use crate::keymap::{Keymap, TIMEOUT as KEY_TIMEOUT};
-use crate::model::{PaperId, UserState};
+use crate::model::{Paper, PaperId, UserState};
+use crate::query::RowDetails;
 use crate::store::{Store, StoreError};
 use crate::sync::SyncCommand;
 use crate::ui::{self, Theme};
@@ -54,11 +56,25 @@ pub fn full_catalog(store: &Store, abstracts: bool) -> Result<Catalog, StoreErro
     if !abstracts {
         return Ok(Catalog::new(rows, user, true, None));
     }
-    let mut texts = HashMap::with_capacity(rows.len());
-    store.for_each_paper(&mut |paper| {
-        texts.insert(paper.id.clone(), PaperText::of(paper));
-    })?;
-    Ok(Catalog::new(rows, user, true, Some(&texts)))
+    // A day at a time: rows come newest day first, so each day's bodies are read, indexed in
+    // catalog order and dropped before the next day's (never every abstract at once).
+    let mut builder = CatalogBuilder::new(rows, user, true, true);
+    while let Some(day) = builder.next_row().map(|row| row.day) {
+        let mut papers: HashMap<PaperId, Paper> = store
+            .papers_for_day(day)?
+            .into_iter()
+            .map(|paper| (paper.id.clone(), paper))
+            .collect();
+        while let Some(row) = builder.next_row().filter(|row| row.day == day) {
+            match papers.remove(&row.id) {
+                Some(paper) => {
+                    builder.push(Some(&paper.abstract_text), Some(RowDetails::of(&paper)))
+                }
+                None => builder.push(None, Some(RowDetails::default())),
+            }
+        }
+    }
+    Ok(builder.finish())
 }
 
 /// Runs effects. Store reads that can take long happen on a loader thread (`inline == false`)

@@ -12,8 +12,9 @@ use crate::model::{ListRow, Paper, PaperId, UserState};
 /// What a query can test beyond the list row, read from the full record with the abstracts.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RowDetails {
-    /// Every category, primary first.
-    pub categories: Vec<String>,
+    /// Every category, primary first; shared between rows by the catalog (a few dozen
+    /// distinct names over a million rows).
+    pub categories: Box<[std::sync::Arc<str>]>,
     pub github_stars: Option<u32>,
     pub has_summary: bool,
 }
@@ -21,7 +22,7 @@ pub struct RowDetails {
 impl RowDetails {
     pub fn of(paper: &Paper) -> RowDetails {
         RowDetails {
-            categories: paper.categories.clone(),
+            categories: paper.categories.iter().map(|c| c.as_str().into()).collect(),
             github_stars: paper.github_stars,
             has_summary: paper.ai_summary.as_deref().is_some_and(|s| !s.is_empty()),
         }

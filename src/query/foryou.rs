@@ -161,10 +161,15 @@ pub struct Reason {
 
 impl TextIndex {
     /// TF-IDF weight of a term seen `tf` times in a row (before normalisation).
-    fn weight(&self, field: IndexField, term: usize, tf: u16, field_weight: f32) -> f32 {
-        let df = self.field(field).postings[term].len().max(1) as f32;
-        let idf = (self.rows().max(1) as f32 / df).ln();
-        field_weight * (1.0 + f32::from(tf.max(1)).ln()) * idf
+    fn weight(&self, field: IndexField, term: usize, tf: u32, field_weight: f32) -> f32 {
+        tf_idf(tf, field_weight, self.idf(field, term))
+    }
+
+    /// A term's inverse document frequency, computed once per term in the loops over its
+    /// postings.
+    fn idf(&self, field: IndexField, term: usize) -> f32 {
+        let df = self.field(field).doc_freq(term).max(1) as f32;
+        (self.rows().max(1) as f32 / df).ln()
     }
 
     /// Every row's vector length, for cosine similarity; computed once per index.
@@ -172,16 +177,17 @@ impl TextIndex {
         let mut norms = vec![0.0f32; self.rows()];
         for (field, field_weight) in FIELDS {
             let index = self.field(field);
-            for term in 0..index.terms.len() {
-                if STOPWORDS.contains(&index.terms[term].as_ref()) {
+            for term in 0..index.term_count() {
+                if STOPWORDS.contains(&index.term(term)) {
                     continue;
                 }
-                for (&row, &tf) in index.postings[term].iter().zip(&index.freqs[term]) {
-                    let w = self.weight(field, term, tf, field_weight);
-                    if let Some(norm) = norms.get_mut(row as usize) {
+                let idf = self.idf(field, term);
+                index.for_each_posting(term, |row, tf| {
+                    let w = tf_idf(tf, field_weight, idf);
+                    if let Some(norm) = norms.get_mut(row) {
                         *norm += w * w;
                     }
-                }
+                });
             }
         }
         for norm in &mut norms {
@@ -190,23 +196,20 @@ impl TextIndex {
         norms
     }
 
-    /// A row's normalised vector, read back from its token text.
+    /// A row's normalised vector, read back from its term sequence.
     fn vector(&self, row: usize) -> Vector {
-        let mut counts: HashMap<Feature, u16> = HashMap::new();
+        let mut counts: HashMap<Feature, u32> = HashMap::new();
         for (field, _) in FIELDS {
             let index = self.field(field);
-            let text = index.row_text(row);
-            for token in text.split(|&b| b == b' ' || b == b'\n') {
-                let Ok(token) = std::str::from_utf8(token) else {
-                    continue;
-                };
-                if STOPWORDS.contains(&token) {
+            let mut stopwords: Vec<usize> =
+                STOPWORDS.iter().filter_map(|w| index.term_id(w)).collect();
+            stopwords.sort_unstable();
+            for term in index.row_terms(row).flatten() {
+                if stopwords.binary_search(&term).is_ok() {
                     continue;
                 }
-                if let Some(term) = index.term_id(token) {
-                    let term = u32::try_from(term).unwrap_or(u32::MAX);
-                    *counts.entry((field, term)).or_default() += 1;
-                }
+                let term = u32::try_from(term).unwrap_or(u32::MAX);
+                *counts.entry((field, term)).or_default() += 1;
             }
         }
         let mut vector: Vector = counts
@@ -234,10 +237,7 @@ impl TextIndex {
     }
 
     fn term_text(&self, (field, term): Feature) -> &str {
-        self.field(field)
-            .terms
-            .get(term as usize)
-            .map_or("", |t| t.as_ref())
+        self.field(field).term(term as usize)
     }
 }
 
@@ -267,9 +267,7 @@ impl ForYou {
         let too_common = (rows / 5).max(1000);
         let mut strongest: Vec<(Feature, f32)> = sum
             .into_iter()
-            .filter(|((field, term), _)| {
-                index.field(*field).postings[*term as usize].len() <= too_common
-            })
+            .filter(|((field, term), _)| index.field(*field).doc_freq(*term as usize) <= too_common)
             .collect();
         strongest.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         strongest.truncate(CENTROID_WORDS);
@@ -278,17 +276,17 @@ impl ForYou {
                 .iter()
                 .find(|(f, _)| *f == field)
                 .map_or(1.0, |(_, w)| *w);
-            let postings = &index.field(field).postings[term as usize];
-            let freqs = &index.field(field).freqs[term as usize];
-            for (&row, &tf) in postings.iter().zip(freqs) {
-                let row = row as usize;
-                let norm = norms.get(row).copied().unwrap_or(0.0);
-                if norm > 0.0
-                    && let Some(score) = scores.get_mut(row)
-                {
-                    *score += c * index.weight(field, term as usize, tf, field_weight) / norm;
-                }
-            }
+            let idf = index.idf(field, term as usize);
+            index
+                .field(field)
+                .for_each_posting(term as usize, |row, tf| {
+                    let norm = norms.get(row).copied().unwrap_or(0.0);
+                    if norm > 0.0
+                        && let Some(score) = scores.get_mut(row)
+                    {
+                        *score += c * tf_idf(tf, field_weight, idf) / norm;
+                    }
+                });
         }
         ForYou {
             scores,
@@ -333,6 +331,14 @@ impl ForYou {
         }
         Some(Reason { like, words })
     }
+}
+
+/// TF-IDF weight of a term seen `tf` times in a row, before normalisation.
+#[inline]
+fn tf_idf(tf: u32, field_weight: f32, idf: f32) -> f32 {
+    // ln(1) is 0: most postings skip the logarithm.
+    let tf_factor = if tf <= 1 { 0.0 } else { (tf as f32).ln() };
+    field_weight * (1.0 + tf_factor) * idf
 }
 
 fn dot(a: &Vector, b: &Vector) -> f32 {

@@ -21,10 +21,11 @@ pub mod foryou;
 pub mod highlight;
 pub mod index;
 pub mod parse;
+mod postings;
 
 pub use eval::{Corpus, RowDetails};
 pub use foryou::{ForYou, Reason};
-pub use index::{IndexDoc, IndexField, RowSet, TextIndex};
+pub use index::{IndexDoc, IndexField, RowSet, TextIndex, TextIndexBuilder};
 pub use parse::{Expr, Query, QueryError, Term, TextField, parse};
 
 /// How the list is ordered; `S` in the reader cycles through them.

@@ -589,6 +589,47 @@ impl Store {
         Ok(())
     }
 
+    /// The full records filed under `day`, in store order: the catalog reads bodies a day at
+    /// a time so that it never holds every abstract at once.
+    pub fn papers_for_day(&self, day: NaiveDate) -> Result<Vec<Paper>, StoreError> {
+        let index = self.index()?;
+        let body = self.body()?;
+        let dir = &self.inner.dir;
+        let keys: Vec<ChunkKey> = {
+            let index = index.read().unwrap_or_else(PoisonError::into_inner);
+            let last = index.last_part(day);
+            (0..=last.unwrap_or(0))
+                .filter(|_| last.is_some())
+                .map(|part| ChunkKey { day, part })
+                .filter(|&key| index.chunk_rows(key).is_some())
+                .collect()
+        };
+        let mut papers = Vec::new();
+        for key in keys {
+            let Some(value) = body.get(key.to_bytes()).map_err(|e| sled_error(dir, e))? else {
+                continue;
+            };
+            let chunk = BodyChunk::parse(&value)
+                .map_err(|e| corrupt(dir, format!("body chunk {key}: {e}")))?;
+            // Only bodies the rows point at, as in `for_each_paper`.
+            let listed: Vec<usize> = {
+                let index = index.read().unwrap_or_else(PoisonError::into_inner);
+                (0..chunk.ids.len())
+                    .filter(|&slot| index.locate_str(chunk.ids[slot]) == Some(key))
+                    .collect()
+            };
+            for slot in listed {
+                papers.push(chunk.paper(slot).map_err(|e| {
+                    corrupt(
+                        dir,
+                        format!("body chunk {key}, paper {}: {e}", chunk.ids[slot]),
+                    )
+                })?);
+            }
+        }
+        Ok(papers)
+    }
+
     /// Merges papers from one fetch into the store in one batch and flushes it.
     /// `fetched_on` files papers that carry no date. Never touches user state.
     pub fn apply(

@@ -1,0 +1,602 @@
+//! The text index's compact integer encodings: LEB128 varints, posting lists (rows as gaps
+//! with the term frequency folded in) and per-row term-id sequences, plus the term hasher the
+//! index builder uses.
+//!
+//! Why these encodings (1M synthetic papers, ~230 tokens an abstract): a row's abstract as
+//! lowercased token text is ~1,500 bytes, as a varint sequence of term ids ~230; a posting as a
+//! `u32` row plus a `u16` frequency is 6 bytes, as a gap varint 1–2.
+
+use std::hash::{BuildHasher, Hasher};
+
+/// Appends `value` as a LEB128 varint (7 bits a byte, low bits first, the high bit set on
+/// every byte but the last). The code is prefix-free, and a byte below 0x80 always ends a
+/// value, so a value starts at offset 0 or right after such a byte.
+pub(crate) fn push_varint(out: &mut Vec<u8>, mut value: u64) {
+    while value >= 0x80 {
+        out.push((value & 0x7f) as u8 | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
+}
+
+/// Reads the varint at `*at` and moves past it; `None` at the end of `bytes` or on a value
+/// that does not fit 64 bits.
+#[inline]
+pub(crate) fn read_varint(bytes: &[u8], at: &mut usize) -> Option<u64> {
+    let first = *bytes.get(*at)?;
+    *at += 1;
+    if first < 0x80 {
+        return Some(u64::from(first));
+    }
+    let mut value = u64::from(first & 0x7f);
+    let mut shift = 7;
+    loop {
+        let byte = *bytes.get(*at)?;
+        *at += 1;
+        value |= u64::from(byte & 0x7f) << shift;
+        if byte < 0x80 {
+            return Some(value);
+        }
+        shift += 7;
+        if shift > 63 {
+            return None;
+        }
+    }
+}
+
+/// One term's rows, ascending, each with how often the row holds the term.
+///
+/// *Sparse* (most terms): one varint per row, `gap << 2 | code`, where `gap` counts the rows
+/// skipped since the previous one and `code` is `tf - 1` for a `tf` of 1 to 3, or 3 followed
+/// by a varint `tf`: a word in at most every 32nd row, up to three times each, costs one byte a
+/// row. (Folding one bit, `tf > 1`, made the abstracts' postings at 1M papers ~25% larger:
+/// their common words appear two or three times an abstract.)
+///
+/// *Dense* (a term in at least one row in [`DENSE_FRACTION`]): a bitset of the rows plus the
+/// same 2-bit codes packed four to a byte, larger frequencies in a varint side stream. Smaller
+/// than gaps for such terms, and a filter ORs it into a row set a word at a time: a one-letter
+/// prefix over common words no longer decodes millions of varints.
+#[derive(Debug, Clone)]
+pub(crate) enum Postings {
+    Sparse {
+        bytes: Box<[u8]>,
+        count: u32,
+    },
+    Dense {
+        /// Bit `r % 64` of word `r / 64` is set when row `r` holds the term.
+        rows: Box<[u64]>,
+        /// The `n`th posting's code is bits `2 * (n % 4)..` of byte `n / 4`.
+        codes: Box<[u8]>,
+        /// The frequencies of code-3 postings, in order.
+        large: Box<[u8]>,
+        count: u32,
+    },
+}
+
+/// A term in at least one row in this many is stored dense: from there a bitset (1 bit a
+/// row) plus 2-bit codes is no larger than one gap byte a posting.
+pub(crate) const DENSE_FRACTION: usize = 8;
+
+/// The largest term frequency a posting's code holds; larger ones are stored after it.
+const TF_INLINE: u32 = 3;
+
+impl Default for Postings {
+    fn default() -> Postings {
+        Postings::Sparse {
+            bytes: Box::default(),
+            count: 0,
+        }
+    }
+}
+
+impl Postings {
+    /// How many rows hold the term (its document frequency).
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Postings::Sparse { count, .. } | Postings::Dense { count, .. } => *count as usize,
+        }
+    }
+
+    pub(crate) fn iter(&self) -> PostingIter<'_> {
+        match self {
+            Postings::Sparse { bytes, .. } => PostingIter::Sparse {
+                bytes,
+                at: 0,
+                next_row: 0,
+            },
+            Postings::Dense {
+                rows, codes, large, ..
+            } => PostingIter::Dense {
+                rows,
+                word_at: 0,
+                word: rows.first().copied().unwrap_or(0),
+                codes,
+                posting: 0,
+                large,
+                large_at: 0,
+            },
+        }
+    }
+
+    /// Calls `visit` with every row, without decoding frequencies (a filter's hot loop).
+    #[inline]
+    pub(crate) fn for_each_row(&self, mut visit: impl FnMut(usize)) {
+        match self {
+            Postings::Sparse { bytes, .. } => {
+                let mut at = 0;
+                let mut next_row = 0usize;
+                while let Some(&byte) = bytes.get(at) {
+                    let head = if byte < 0x80 {
+                        at += 1;
+                        u64::from(byte)
+                    } else {
+                        match read_varint(bytes, &mut at) {
+                            Some(head) => head,
+                            None => return,
+                        }
+                    };
+                    if head & 3 == u64::from(TF_INLINE) {
+                        // Skip the frequency that follows.
+                        while bytes.get(at).is_some_and(|&b| b >= 0x80) {
+                            at += 1;
+                        }
+                        at += 1;
+                    }
+                    let row = next_row + (head >> 2) as usize;
+                    visit(row);
+                    next_row = row + 1;
+                }
+            }
+            Postings::Dense { rows, .. } => {
+                for (i, &word) in rows.iter().enumerate() {
+                    let mut word = word;
+                    while word != 0 {
+                        visit(i * 64 + word.trailing_zeros() as usize);
+                        word &= word - 1;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Calls `visit` with every `(row, tf)`, rows ascending: the scoring loops' tight form of
+    /// [`Postings::iter`].
+    #[inline]
+    pub(crate) fn for_each_posting(&self, mut visit: impl FnMut(usize, u32)) {
+        match self {
+            Postings::Sparse { .. } => {
+                for (row, tf) in self.iter() {
+                    visit(row as usize, tf);
+                }
+            }
+            Postings::Dense {
+                rows, codes, large, ..
+            } => {
+                let mut posting = 0usize;
+                let mut large_at = 0;
+                for (i, &word) in rows.iter().enumerate() {
+                    let mut word = word;
+                    while word != 0 {
+                        let row = i * 64 + word.trailing_zeros() as usize;
+                        word &= word - 1;
+                        let code = codes
+                            .get(posting / 4)
+                            .map_or(0, |byte| u32::from(byte >> (2 * (posting % 4)) & 3));
+                        posting += 1;
+                        let tf = if code < TF_INLINE {
+                            code + 1
+                        } else {
+                            read_varint(large, &mut large_at)
+                                .and_then(|tf| u32::try_from(tf).ok())
+                                .unwrap_or(u32::MAX)
+                        };
+                        visit(row, tf);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The bitset of a dense list, for word-at-a-time set operations.
+    pub(crate) fn dense_rows(&self) -> Option<&[u64]> {
+        match self {
+            Postings::Dense { rows, .. } => Some(rows),
+            Postings::Sparse { .. } => None,
+        }
+    }
+
+    /// Bytes held, for size accounting.
+    pub(crate) fn encoded_len(&self) -> usize {
+        match self {
+            Postings::Sparse { bytes, .. } => bytes.len(),
+            Postings::Dense {
+                rows, codes, large, ..
+            } => rows.len() * 8 + codes.len() + large.len(),
+        }
+    }
+}
+
+/// Appends postings for rows in ascending order.
+#[derive(Debug, Default)]
+pub(crate) struct PostingsWriter {
+    bytes: Vec<u8>,
+    next_row: u32,
+    count: u32,
+}
+
+impl PostingsWriter {
+    /// Adds `row` (greater than every row added before) holding the term `tf` times.
+    pub(crate) fn push(&mut self, row: u32, tf: u32) {
+        let gap = u64::from(row.saturating_sub(self.next_row));
+        if (1..=TF_INLINE).contains(&tf) {
+            push_varint(&mut self.bytes, (gap << 2) | u64::from(tf - 1));
+        } else {
+            push_varint(&mut self.bytes, (gap << 2) | u64::from(TF_INLINE));
+            push_varint(&mut self.bytes, u64::from(tf));
+        }
+        self.next_row = row.saturating_add(1);
+        self.count = self.count.saturating_add(1);
+    }
+
+    /// The finished list for an index of `rows` rows, dense when the term is common, holding
+    /// no spare capacity.
+    pub(crate) fn finish(self, rows: usize) -> Postings {
+        let sparse = Postings::Sparse {
+            bytes: self.bytes.into_boxed_slice(),
+            count: self.count,
+        };
+        if (self.count as usize).saturating_mul(DENSE_FRACTION) < rows {
+            return sparse;
+        }
+        let mut bits = vec![0u64; rows.div_ceil(64)];
+        let mut codes = vec![0u8; (self.count as usize).div_ceil(4)];
+        let mut large = Vec::new();
+        for (n, (row, tf)) in sparse.iter().enumerate() {
+            if let Some(word) = bits.get_mut(row as usize / 64) {
+                *word |= 1 << (row % 64);
+            }
+            let code = if (1..=TF_INLINE).contains(&tf) {
+                tf - 1
+            } else {
+                push_varint(&mut large, u64::from(tf));
+                TF_INLINE
+            };
+            if let Some(byte) = codes.get_mut(n / 4) {
+                *byte |= (code as u8) << (2 * (n % 4));
+            }
+        }
+        Postings::Dense {
+            rows: bits.into_boxed_slice(),
+            codes: codes.into_boxed_slice(),
+            large: large.into_boxed_slice(),
+            count: self.count,
+        }
+    }
+}
+
+/// Decodes a posting list: `(row, tf)` pairs, rows ascending.
+#[derive(Debug, Clone)]
+pub(crate) enum PostingIter<'a> {
+    Sparse {
+        bytes: &'a [u8],
+        at: usize,
+        next_row: u32,
+    },
+    Dense {
+        rows: &'a [u64],
+        word_at: usize,
+        /// The bits of `rows[word_at]` not yet returned.
+        word: u64,
+        codes: &'a [u8],
+        posting: usize,
+        large: &'a [u8],
+        large_at: usize,
+    },
+}
+
+impl Iterator for PostingIter<'_> {
+    type Item = (u32, u32);
+
+    #[inline]
+    fn next(&mut self) -> Option<(u32, u32)> {
+        match self {
+            PostingIter::Sparse {
+                bytes,
+                at,
+                next_row,
+            } => {
+                let head = read_varint(bytes, at)?;
+                let code = (head & 3) as u32;
+                let tf = if code < TF_INLINE {
+                    code + 1
+                } else {
+                    u32::try_from(read_varint(bytes, at)?).unwrap_or(u32::MAX)
+                };
+                let gap = u32::try_from(head >> 2).unwrap_or(u32::MAX);
+                let row = next_row.wrapping_add(gap);
+                *next_row = row.wrapping_add(1);
+                Some((row, tf))
+            }
+            PostingIter::Dense {
+                rows,
+                word_at,
+                word,
+                codes,
+                posting,
+                large,
+                large_at,
+            } => {
+                while *word == 0 {
+                    *word_at += 1;
+                    *word = *rows.get(*word_at)?;
+                }
+                let row = *word_at * 64 + word.trailing_zeros() as usize;
+                *word &= *word - 1;
+                let code = codes
+                    .get(*posting / 4)
+                    .map_or(0, |byte| u32::from(byte >> (2 * (*posting % 4)) & 3));
+                *posting += 1;
+                let tf = if code < TF_INLINE {
+                    code + 1
+                } else {
+                    u32::try_from(read_varint(large, large_at)?).unwrap_or(u32::MAX)
+                };
+                Some((u32::try_from(row).unwrap_or(u32::MAX), tf))
+            }
+        }
+    }
+}
+
+/// In a row's term sequence, the id that separates two parts of a field (two authors), so a
+/// phrase never spans them. Real terms are numbered from 1.
+pub(crate) const PART_BREAK: u32 = 0;
+
+/// Every row's sequence of term ids (as numbered while building), varints back to back in one
+/// buffer; row `r` is `ends[r - 1]..ends[r]`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Sequences {
+    bytes: Vec<u8>,
+    ends: Vec<u64>,
+}
+
+impl Sequences {
+    /// Appends one id to the row being written.
+    pub(crate) fn push(&mut self, id: u32) {
+        push_varint(&mut self.bytes, u64::from(id));
+    }
+
+    /// Ends the row being written.
+    pub(crate) fn end_row(&mut self) {
+        self.ends.push(self.bytes.len() as u64);
+    }
+
+    /// Drops spare capacity once every row is written.
+    pub(crate) fn shrink(&mut self) {
+        self.bytes.shrink_to_fit();
+        self.ends.shrink_to_fit();
+    }
+
+    /// The encoded ids of `row` (empty for an unknown row).
+    pub(crate) fn row(&self, row: usize) -> &[u8] {
+        let start = match row.checked_sub(1) {
+            None => 0,
+            Some(previous) => match self.ends.get(previous) {
+                Some(&end) => end as usize,
+                None => return &[],
+            },
+        };
+        match self.ends.get(row) {
+            Some(&end) => self.bytes.get(start..end as usize).unwrap_or(&[]),
+            None => &[],
+        }
+    }
+
+    /// Bytes held, for size accounting.
+    pub(crate) fn encoded_len(&self) -> usize {
+        self.bytes.len() + self.ends.len() * std::mem::size_of::<u64>()
+    }
+}
+
+/// The ids of one encoded sequence, in order.
+pub(crate) fn sequence_ids(bytes: &[u8]) -> impl Iterator<Item = u32> + '_ {
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        read_varint(bytes, &mut at).map(|id| u32::try_from(id).unwrap_or(u32::MAX))
+    })
+}
+
+/// A fast hasher for the builder's term map (FxHash's multiply-rotate, a word at a time):
+/// SipHash made the map lookup, once per token, the largest part of the build. Seeded per
+/// builder from `RandomState`, so a feed cannot be written to collide.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TermHasher(u64);
+
+const SEED_MULTIPLIER: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl TermHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(SEED_MULTIPLIER);
+    }
+}
+
+impl Hasher for TermHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word) ^ ((rest.len() as u64) << 59));
+        }
+    }
+
+    #[inline]
+    fn write_u8(&mut self, byte: u8) {
+        self.add(u64::from(byte));
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        // The table takes its bucket from the low bits and a tag from the high ones: mix both.
+        let h = self.0;
+        (h ^ (h >> 32)).wrapping_mul(SEED_MULTIPLIER) ^ (h >> 29)
+    }
+}
+
+/// Builds [`TermHasher`]s with one random seed.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TermHasherBuilder(u64);
+
+impl Default for TermHasherBuilder {
+    fn default() -> TermHasherBuilder {
+        TermHasherBuilder(std::collections::hash_map::RandomState::new().hash_one(0x7e4d_u64))
+    }
+}
+
+impl BuildHasher for TermHasherBuilder {
+    type Hasher = TermHasher;
+
+    fn build_hasher(&self) -> TermHasher {
+        TermHasher(self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn varints_round_trip_at_every_length() {
+        let values = [
+            0,
+            1,
+            127,
+            128,
+            300,
+            16_383,
+            16_384,
+            u64::from(u32::MAX),
+            u64::MAX,
+        ];
+        let mut bytes = Vec::new();
+        for &value in &values {
+            push_varint(&mut bytes, value);
+        }
+        let mut at = 0;
+        for &value in &values {
+            assert_eq!(read_varint(&bytes, &mut at), Some(value));
+        }
+        assert_eq!(read_varint(&bytes, &mut at), None);
+        assert_eq!(at, bytes.len());
+        assert_eq!(
+            read_varint(&[0x80], &mut 0),
+            None,
+            "a cut varint is no value"
+        );
+    }
+
+    #[test]
+    fn postings_round_trip_with_frequencies_and_large_gaps() {
+        let rows = [
+            (0, 1),
+            (1, 1),
+            (2, 7),
+            (3, 2),
+            (4, 3),
+            (5, 4),
+            (6, 0),
+            (200, 1),
+            (70_000, 65_536),
+            (70_001, 2),
+            (u32::MAX - 1, 1),
+        ];
+        let mut writer = PostingsWriter::default();
+        for &(row, tf) in &rows {
+            writer.push(row, tf);
+        }
+        let postings = writer.finish(u32::MAX as usize);
+        assert_eq!(postings.len(), rows.len());
+        assert_eq!(postings.iter().collect::<Vec<_>>(), rows);
+        let mut visited = Vec::new();
+        postings.for_each_row(|row| visited.push(row as u32));
+        assert!(visited.iter().copied().eq(rows.iter().map(|&(row, _)| row)));
+        let mut pairs = Vec::new();
+        postings.for_each_posting(|row, tf| pairs.push((row as u32, tf)));
+        assert_eq!(pairs, rows);
+        assert_eq!(
+            PostingsWriter::default().finish(10).iter().count(),
+            0,
+            "an empty list decodes to nothing"
+        );
+    }
+
+    #[test]
+    fn dense_postings_round_trip_with_frequencies() {
+        let rows: Vec<(u32, u32)> = (0..200)
+            .filter(|row| row % 3 != 1)
+            .map(|row| (row, [1, 2, 3, 4, 300, 1][row as usize % 6]))
+            .collect();
+        let mut writer = PostingsWriter::default();
+        for &(row, tf) in &rows {
+            writer.push(row, tf);
+        }
+        let postings = writer.finish(201);
+        let bits = postings.dense_rows().expect("two rows in three is dense");
+        assert_eq!(bits.len(), 4);
+        assert_eq!(postings.len(), rows.len());
+        assert_eq!(postings.iter().collect::<Vec<_>>(), rows);
+        let mut visited = Vec::new();
+        postings.for_each_row(|row| visited.push(row as u32));
+        assert!(visited.iter().copied().eq(rows.iter().map(|&(row, _)| row)));
+        let mut pairs = Vec::new();
+        postings.for_each_posting(|row, tf| pairs.push((row as u32, tf)));
+        assert_eq!(pairs, rows);
+        assert!(
+            postings.encoded_len() < rows.len(),
+            "smaller than a byte a posting"
+        );
+    }
+
+    #[test]
+    fn consecutive_rows_of_a_common_word_cost_a_byte_each() {
+        let mut writer = PostingsWriter::default();
+        for row in 0..1000 {
+            writer.push(row, 1);
+        }
+        assert_eq!(writer.finish(1_000_000).encoded_len(), 1000);
+    }
+
+    #[test]
+    fn sequences_keep_rows_apart_including_empty_ones() {
+        let mut sequences = Sequences::default();
+        for id in [1, 200, PART_BREAK, 3] {
+            sequences.push(id);
+        }
+        sequences.end_row();
+        sequences.end_row();
+        sequences.push(70_000);
+        sequences.end_row();
+        sequences.shrink();
+        let ids = |row| sequence_ids(sequences.row(row)).collect::<Vec<_>>();
+        assert_eq!(ids(0), [1, 200, PART_BREAK, 3]);
+        assert!(ids(1).is_empty());
+        assert_eq!(ids(2), [70_000]);
+        assert!(ids(3).is_empty(), "a row past the end has no ids");
+    }
+
+    #[test]
+    fn term_hashes_differ_for_nearby_words() {
+        let builder = TermHasherBuilder::default();
+        let words = ["a", "b", "ab", "ba", "abcdefgh", "abcdefghi", "abcdefgi"];
+        let hashes: std::collections::HashSet<u64> =
+            words.iter().map(|w| builder.hash_one(w)).collect();
+        assert_eq!(hashes.len(), words.len());
+    }
+}
