@@ -593,7 +593,6 @@ impl Store {
     /// a time so that it never holds every abstract at once.
     pub fn papers_for_day(&self, day: NaiveDate) -> Result<Vec<Paper>, StoreError> {
         let index = self.index()?;
-        let body = self.body()?;
         let dir = &self.inner.dir;
         let keys: Vec<ChunkKey> = {
             let index = index.read().unwrap_or_else(PoisonError::into_inner);
@@ -606,9 +605,14 @@ impl Store {
         };
         let mut papers = Vec::new();
         for key in keys {
-            let Some(value) = body.get(key.to_bytes()).map_err(|e| sled_error(dir, e))? else {
+            let value = self
+                .body()?
+                .get(key.to_bytes())
+                .map_err(|e| sled_error(dir, e))?;
+            let Some(value) = value else {
                 continue;
             };
+            self.note_body_traffic(Traffic::Read, value.len())?;
             let chunk = BodyChunk::parse(&value)
                 .map_err(|e| corrupt(dir, format!("body chunk {key}: {e}")))?;
             // Only bodies the rows point at, as in `for_each_paper`.
