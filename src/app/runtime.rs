@@ -499,8 +499,15 @@ pub fn run_reader(options: ReaderOptions) -> anyhow::Result<()> {
         tokio::task::spawn_blocking(move || warm.warm_body());
         reader.start();
         let result = reader.run(&mut inbox, clock).await;
-        let _ = sync.commands.send(SyncCommand::Shutdown).await;
-        let _ = tokio::time::timeout(Duration::from_secs(2), sync.task).await;
+        // Bounded as a whole: while a sync runs, a queued command can fill the channel, and the
+        // task would read the shutdown only when that sync ends (minutes against a hung server;
+        // a reader whose terminal was closed then never exited).
+        let commands = sync.commands.clone();
+        let _ = tokio::time::timeout(Duration::from_secs(2), async move {
+            let _ = commands.send(SyncCommand::Shutdown).await;
+            let _ = sync.task.await;
+        })
+        .await;
         forward_sync.abort();
         // Freeing the catalog (hundreds of MB in small allocations at 50,000 papers) took
         // longer than all the rest of quitting, and the process ends right after: it is left
@@ -524,9 +531,12 @@ fn forward_terminal_events(inbox: mpsc::UnboundedSender<Msg>) {
                 }
             };
             if inbox.send(msg).is_err() {
-                break;
+                return;
             }
         }
+        // The terminal's input ended (it was closed): nothing can reach the reader any more.
+        tracing::warn!("terminal input ended");
+        let _ = inbox.send(Msg::Terminate);
     });
 }
 
