@@ -139,7 +139,11 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
         .map_or(f64::NAN, |d| d.as_secs_f64() * 1e3)
 }
 
-fn keystrokes(dir: &Path, words: &[&str]) -> anyhow::Result<Vec<(String, Vec<Duration>)>> {
+/// Per word: a label with the hit count, every keystroke's time (sorted), and the slowest
+/// keystroke's query so far.
+type KeystrokeTimes = (String, Vec<Duration>, String);
+
+fn keystrokes(dir: &Path, words: &[&str]) -> anyhow::Result<Vec<KeystrokeTimes>> {
     let store = Store::open(dir)?;
     let catalog = full_catalog(&store, true)?;
     let mut app = App::new(
@@ -158,18 +162,23 @@ fn keystrokes(dir: &Path, words: &[&str]) -> anyhow::Result<Vec<(String, Vec<Dur
     let mut results = Vec::new();
     for word in words {
         let mut times = Vec::new();
+        let mut slowest = (Duration::ZERO, String::new());
         for _ in 0..5 {
             update(
                 &mut app,
                 Msg::Key(KeyEvent::new(KeyCode::Char('/'), KeyModifiers::NONE)),
             );
-            for c in word.chars() {
+            for (typed, c) in word.char_indices() {
                 let started = Instant::now();
                 update(
                     &mut app,
                     Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
                 );
-                times.push(started.elapsed());
+                let took = started.elapsed();
+                if took > slowest.0 {
+                    slowest = (took, word[..typed + c.len_utf8()].to_string());
+                }
+                times.push(took);
             }
             update(
                 &mut app,
@@ -177,7 +186,11 @@ fn keystrokes(dir: &Path, words: &[&str]) -> anyhow::Result<Vec<(String, Vec<Dur
             );
         }
         times.sort();
-        results.push((format!("{word} ({} hits)", hits(&mut app, word)), times));
+        results.push((
+            format!("{word} ({} hits)", hits(&mut app, word)),
+            times,
+            slowest.1,
+        ));
     }
     Ok(results)
 }
@@ -253,12 +266,12 @@ fn main() -> anyhow::Result<()> {
             );
         }
         if keys {
-            for (word, times) in
+            for (word, times, slowest) in
                 keystrokes(&dir, &["transformer", "quasicrystal", "sparse mixture"])?
             {
                 println!(
                     "{count:>9} papers  filter keystroke, typing {word}: p50 {:.2} ms  \
-                     p99 {:.2} ms  max {:.2} ms",
+                     p99 {:.2} ms  max {:.2} ms (at `{slowest}`)",
                     percentile(&times, 0.5),
                     percentile(&times, 0.99),
                     percentile(&times, 1.0)

@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use compact_str::CompactString;
 use serde::Serialize;
 
 use crate::model::{ListRow, Paper, PaperId, UserState};
@@ -112,14 +113,18 @@ impl<'a> PaperLine<'a> {
         let mut line = PaperLine {
             id: row.id.as_str(),
             title: &row.title,
-            authors: row.authors.iter().map(String::as_str).collect(),
+            authors: row.authors.iter().map(CompactString::as_str).collect(),
             abstract_text: "",
             published: row.published,
             daily_date: None,
             day: row.day,
             upvotes: row.upvotes,
             comments: row.comments,
-            categories: row.primary_category.iter().map(String::as_str).collect(),
+            categories: row
+                .primary_category
+                .iter()
+                .map(CompactString::as_str)
+                .collect(),
             starred: state.is_starred(),
             starred_at: state.starred_at,
             read: state.read,

@@ -262,14 +262,22 @@ impl Paper {
         ListRow {
             id: self.id.clone(),
             title: self.title.clone(),
-            authors: self.authors.iter().take(SHOWN_AUTHORS).cloned().collect(),
+            authors: self
+                .authors
+                .iter()
+                .take(SHOWN_AUTHORS)
+                .map(|name| CompactString::from(name.as_str()))
+                .collect(),
             author_count: u32::try_from(self.authors.len()).unwrap_or(u32::MAX),
             day: self.day(fallback_day),
             published: self.published,
             upvotes: self.upvotes,
             comments: self.comments,
             sources: self.sources.iter().cloned().collect(),
-            primary_category: self.categories.first().cloned(),
+            primary_category: self
+                .categories
+                .first()
+                .map(|c| CompactString::from(c.as_str())),
             has_code: self.links.github.is_some(),
         }
     }
@@ -280,15 +288,16 @@ impl Paper {
 pub struct ListRow {
     pub id: PaperId,
     pub title: String,
-    /// The first few authors; `author_count` says how many there are in all.
-    pub authors: Vec<String>,
+    /// The first few authors; `author_count` says how many there are in all. Names are held
+    /// inline (up to 24 bytes): at 1M papers that spares ~4M small allocations.
+    pub authors: Vec<CompactString>,
     pub author_count: u32,
     pub day: NaiveDate,
     pub published: Option<DateTime<Utc>>,
     pub upvotes: Option<u32>,
     pub comments: Option<u32>,
     pub sources: Vec<SourceId>,
-    pub primary_category: Option<String>,
+    pub primary_category: Option<CompactString>,
     pub has_code: bool,
 }
 

@@ -289,9 +289,9 @@ mod tests {
         papers[blog].sources = BTreeSet::from([SourceId::feed("Blog")]);
         let rows: Vec<ListRow> = papers.iter().map(|p| p.list_row(day(1))).collect();
         let details = papers.iter().map(RowDetails::of).collect();
-        let index = TextIndex::build(papers.iter().map(|p| IndexDoc {
+        let index = TextIndex::build(rows.iter().zip(&papers).map(|(row, p)| IndexDoc {
             title: &p.title,
-            authors: &p.authors,
+            authors: &row.authors,
             abstract_text: Some(&p.abstract_text),
         }));
         let mut user = HashMap::new();

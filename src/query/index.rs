@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
+use compact_str::CompactString;
 use memchr::memmem;
 
 use super::postings::{
@@ -42,7 +43,7 @@ impl IndexField {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct IndexDoc<'a> {
     pub title: &'a str,
-    pub authors: &'a [String],
+    pub authors: &'a [CompactString],
     /// `None` until the abstracts are loaded.
     pub abstract_text: Option<&'a str>,
 }
@@ -757,7 +758,7 @@ impl TextIndexBuilder {
         title.add(row, [doc.title]);
         self.has_abstracts |= doc.abstract_text.is_some();
         abstracts.add(row, [doc.abstract_text.unwrap_or("")]);
-        authors.add(row, doc.authors.iter().map(String::as_str));
+        authors.add(row, doc.authors.iter().map(CompactString::as_str));
         self.rows = self.rows.saturating_add(1);
     }
 
@@ -833,9 +834,9 @@ mod tests {
     use super::*;
 
     fn index(docs: &[(&str, &[&str], &str)]) -> TextIndex {
-        let authors: Vec<Vec<String>> = docs
+        let authors: Vec<Vec<CompactString>> = docs
             .iter()
-            .map(|(_, a, _)| a.iter().map(|s| s.to_string()).collect())
+            .map(|(_, a, _)| a.iter().map(|&s| s.into()).collect())
             .collect();
         TextIndex::build(docs.iter().zip(&authors).map(|((t, _, b), a)| IndexDoc {
             title: t,
@@ -1139,7 +1140,11 @@ mod tests {
             docs in proptest::collection::vec(doc(), 0..90),
             queries in proptest::collection::vec(proptest::collection::vec(word(), 1..4), 1..8),
         ) {
-            let index = TextIndex::build(docs.iter().map(|(t, a, b)| IndexDoc {
+            let authors: Vec<Vec<CompactString>> = docs
+                .iter()
+                .map(|(_, a, _)| a.iter().map(|s| s.as_str().into()).collect())
+                .collect();
+            let index = TextIndex::build(docs.iter().zip(&authors).map(|((t, _, b), a)| IndexDoc {
                 title: t,
                 authors: a,
                 abstract_text: Some(b),

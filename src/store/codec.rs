@@ -19,6 +19,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 use super::{FeedState, Validators};
@@ -154,7 +155,7 @@ fn sources_in(sources: Vec<Cow<'_, str>>) -> impl Iterator<Item = SourceId> + '_
 #[derive(Serialize, Deserialize)]
 struct StoredRow<'a> {
     title: Cow<'a, str>,
-    authors: Cow<'a, [String]>,
+    authors: Vec<Cow<'a, str>>,
     author_count: u32,
     published: Option<StoredTime>,
     upvotes: Option<u32>,
@@ -191,13 +192,17 @@ fn encode_rows_as<'a>(
     let stored: Vec<StoredRow<'_>> = rows
         .map(|row| StoredRow {
             title: Cow::Borrowed(&row.title),
-            authors: Cow::Borrowed(&row.authors),
+            authors: row
+                .authors
+                .iter()
+                .map(|a| Cow::Borrowed(a.as_str()))
+                .collect(),
             author_count: row.author_count,
             published: row.published.as_ref().map(time_out),
             upvotes: row.upvotes,
             comments: row.comments,
             sources: sources_out(row.sources.iter()),
-            primary_category: opt_str(&row.primary_category),
+            primary_category: row.primary_category.as_deref().map(Cow::Borrowed),
             has_code: row.has_code,
         })
         .collect();
@@ -257,14 +262,18 @@ pub(super) fn decode_rows(value: &[u8], day: NaiveDate) -> Result<Vec<ListRow>> 
             Ok(ListRow {
                 id: PaperId::from_stored(id.to_string()),
                 title: row.title.into_owned(),
-                authors: row.authors.into_owned(),
+                authors: row
+                    .authors
+                    .iter()
+                    .map(|a| CompactString::from(a.as_ref()))
+                    .collect(),
                 author_count: row.author_count,
                 day,
                 published: row.published.map(time_in).transpose()?,
                 upvotes: row.upvotes,
                 comments: row.comments,
                 sources: sources_in(row.sources).collect(),
-                primary_category: opt_string(row.primary_category),
+                primary_category: row.primary_category.as_deref().map(CompactString::from),
                 has_code: row.has_code,
             })
         })

@@ -129,11 +129,11 @@ fn labelled<'a>(label: &str, value: String, theme: &Theme, width: usize) -> Vec<
         .collect()
 }
 
-fn authors_text(authors: &[String], total: usize) -> String {
+fn authors_text(authors: &[impl AsRef<str>], total: usize) -> String {
     let shown: Vec<&str> = authors
         .iter()
         .take(SHOWN_AUTHORS)
-        .map(String::as_str)
+        .map(AsRef::as_ref)
         .collect();
     let mut text = shown.join(", ");
     if total > shown.len() {
