@@ -57,8 +57,10 @@ pub struct CatalogBuilder {
     complete: bool,
     /// `None` when the catalog is built without full records (no details at all).
     details: Option<Vec<RowDetails>>,
-    /// Every category name seen, so rows share one copy of each.
+    /// Every category name and every list of them seen, so rows share one copy of each (at
+    /// 1M papers a list per row cost ~50 MB; there are a few thousand distinct lists).
     categories: HashSet<Arc<str>>,
+    category_lists: HashSet<Arc<[Arc<str>]>>,
     text: TextIndexBuilder,
 }
 
@@ -87,6 +89,7 @@ impl CatalogBuilder {
             complete,
             details,
             categories: HashSet::new(),
+            category_lists: HashSet::new(),
             text: TextIndexBuilder::new(),
         }
     }
@@ -108,14 +111,25 @@ impl CatalogBuilder {
         });
         if let Some(all) = &mut self.details {
             let mut details = details.unwrap_or_default();
-            for category in details.categories.iter_mut() {
-                match self.categories.get(category) {
-                    Some(shared) => *category = Arc::clone(shared),
+            let names: Vec<Arc<str>> = details
+                .categories
+                .iter()
+                .map(|category| match self.categories.get(category) {
+                    Some(shared) => Arc::clone(shared),
                     None => {
                         self.categories.insert(Arc::clone(category));
+                        Arc::clone(category)
                     }
+                })
+                .collect();
+            details.categories = match self.category_lists.get(names.as_slice()) {
+                Some(shared) => Arc::clone(shared),
+                None => {
+                    let list: Arc<[Arc<str>]> = names.into();
+                    self.category_lists.insert(Arc::clone(&list));
+                    list
                 }
-            }
+            };
             all.push(details);
         }
     }

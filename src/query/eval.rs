@@ -14,7 +14,7 @@ use crate::model::{ListRow, Paper, PaperId, UserState};
 pub struct RowDetails {
     /// Every category, primary first; shared between rows by the catalog (a few dozen
     /// distinct names over a million rows).
-    pub categories: Box<[std::sync::Arc<str>]>,
+    pub categories: std::sync::Arc<[std::sync::Arc<str>]>,
     pub github_stars: Option<u32>,
     pub has_summary: bool,
 }

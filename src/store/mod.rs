@@ -143,7 +143,7 @@ const BODY_CACHE_BYTES: u64 = 64 * 1024 * 1024;
 /// disk. Reads recycle rarely: a reopen at 1M papers costs a few hundred ms, and a full read
 /// of 1M compressed bodies (~600 MB) then recycles about ten times.
 const BODY_RECYCLE_WRITTEN: u64 = 4 * 1024 * 1024;
-const BODY_RECYCLE_READ: u64 = 64 * 1024 * 1024;
+const BODY_RECYCLE_READ: u64 = 16 * 1024 * 1024;
 
 /// Which way body bytes went, for [`Store::note_body_traffic`].
 #[derive(Clone, Copy)]
