@@ -442,7 +442,7 @@ pub fn run_reader(options: ReaderOptions) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(async move {
+    let outcome = runtime.block_on(async move {
         let clock = Clock::System;
         let terminal = crate::terminal::enter().context("cannot set up the terminal")?;
         let _restore = crate::terminal::RestoreGuard;
@@ -514,7 +514,13 @@ pub fn run_reader(options: ReaderOptions) -> anyhow::Result<()> {
         // to the OS. Every store write was flushed when it returned.
         std::mem::forget(reader);
         result
-    })
+    });
+    // Not a plain drop, which waits for every worker to finish what it is running: crossterm's
+    // input reader loops without yielding on a terminal that was hung up (`read` returns 0
+    // forever), so a reader whose SSH session or tmux pane died would never exit, spinning a
+    // core (seen: a reader left behind by a killed tmux server, alive an hour later).
+    runtime.shutdown_background();
+    outcome
 }
 
 fn forward_terminal_events(inbox: mpsc::UnboundedSender<Msg>) {
