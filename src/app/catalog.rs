@@ -29,10 +29,11 @@ impl PaperText {
 /// What the list can show, loaded from the store.
 #[derive(Debug, Default, Clone)]
 pub struct Catalog {
-    /// Every loaded row, newest day first.
-    pub rows: Vec<ListRow>,
-    /// Row index by paper id.
-    pub index: HashMap<PaperId, usize>,
+    /// Every loaded row, newest day first. Shared with the catalog that replaces this one when
+    /// only abstracts are added (see [`CatalogBuilder::adding_abstracts`]).
+    pub rows: Arc<Vec<ListRow>>,
+    /// Row index by paper id; shared like `rows`.
+    pub index: Arc<HashMap<PaperId, usize>>,
     /// Days that have papers, newest first.
     pub days: Vec<NaiveDate>,
     /// Sources that listed at least one loaded paper.
@@ -52,7 +53,9 @@ pub struct Catalog {
 /// Builds a [`Catalog`] a row at a time in catalog order (newest day first), so the full
 /// records can be read and indexed a day at a time instead of all held at once.
 pub struct CatalogBuilder {
-    rows: Vec<ListRow>,
+    rows: Arc<Vec<ListRow>>,
+    /// The row index of a catalog over the same rows, when there is one.
+    index: Option<Arc<HashMap<PaperId, usize>>>,
     user: HashMap<PaperId, UserState>,
     complete: bool,
     /// `None` when the catalog is built without full records (no details at all).
@@ -84,10 +87,30 @@ impl CatalogBuilder {
         rows.shrink_to_fit();
         let details = full_records.then(|| Vec::with_capacity(rows.len()));
         CatalogBuilder {
-            rows,
+            rows: Arc::new(rows),
+            index: None,
             user,
             complete,
             details,
+            categories: HashSet::new(),
+            category_lists: HashSet::new(),
+            text: TextIndexBuilder::new(),
+        }
+    }
+
+    /// A builder over the rows of `previous` (already sorted), to give them abstracts and
+    /// details: the rows and their index are shared, not copied, so the reader holds them once
+    /// while the full catalog replaces the quick one (at 1M papers that was ~0.5 GB twice).
+    pub fn adding_abstracts(
+        previous: &Catalog,
+        user: HashMap<PaperId, UserState>,
+    ) -> CatalogBuilder {
+        CatalogBuilder {
+            rows: Arc::clone(&previous.rows),
+            index: Some(Arc::clone(&previous.index)),
+            user,
+            complete: previous.complete,
+            details: Some(Vec::with_capacity(previous.rows.len())),
             categories: HashSet::new(),
             category_lists: HashSet::new(),
             text: TextIndexBuilder::new(),
@@ -140,8 +163,11 @@ impl CatalogBuilder {
             self.push(None, None);
         }
         let rows = self.rows;
-        let mut index = HashMap::with_capacity(rows.len());
-        index.extend(rows.iter().enumerate().map(|(i, r)| (r.id.clone(), i)));
+        let index = self.index.unwrap_or_else(|| {
+            let mut index = HashMap::with_capacity(rows.len());
+            index.extend(rows.iter().enumerate().map(|(i, r)| (r.id.clone(), i)));
+            Arc::new(index)
+        });
         let mut days: Vec<NaiveDate> = rows.iter().map(|r| r.day).collect();
         days.dedup();
         days.shrink_to_fit();
@@ -301,6 +327,25 @@ mod tests {
                 .contains("quasicrystal"),
             "each row is indexed with its own abstract"
         );
+
+        // The reader's second pass: the quick catalog's rows, given their abstracts, shared.
+        let quick = full_catalog(&store, false).unwrap();
+        assert!(!quick.text.has_abstracts);
+        let shared = crate::app::runtime::catalog_with_abstracts(&store, &quick).unwrap();
+        assert!(
+            Arc::ptr_eq(&shared.rows, &quick.rows),
+            "the rows are shared"
+        );
+        assert!(Arc::ptr_eq(&shared.index, &quick.index));
+        assert_eq!(shared.rows, catalog.rows);
+        assert_eq!(shared.details, catalog.details);
+        assert!(shared.text.has_abstracts);
+        for row in 0..catalog.rows.len() {
+            assert_eq!(
+                shared.text.row_text(IndexField::Abstract, row),
+                catalog.text.row_text(IndexField::Abstract, row)
+            );
+        }
     }
 
     #[test]

@@ -56,9 +56,20 @@ pub fn full_catalog(store: &Store, abstracts: bool) -> Result<Catalog, StoreErro
     if !abstracts {
         return Ok(Catalog::new(rows, user, true, None));
     }
+    add_abstracts(store, CatalogBuilder::new(rows, user, true, true))
+}
+
+/// The catalog of `quick`'s rows (a [`full_catalog`] without abstracts) with their abstracts
+/// and details, sharing its rows instead of reading and holding them a second time. Papers
+/// stored since `quick` was read come with the next load (every sync asks for one).
+pub fn catalog_with_abstracts(store: &Store, quick: &Catalog) -> Result<Catalog, StoreError> {
+    let user = store.user_states()?;
+    add_abstracts(store, CatalogBuilder::adding_abstracts(quick, user))
+}
+
+fn add_abstracts(store: &Store, mut builder: CatalogBuilder) -> Result<Catalog, StoreError> {
     // A day at a time: rows come newest day first, so each day's bodies are read, indexed in
     // catalog order and dropped before the next day's (never every abstract at once).
-    let mut builder = CatalogBuilder::new(rows, user, true, true);
     while let Some(day) = builder.next_row().map(|row| row.day) {
         let mut papers: HashMap<PaperId, Paper> = store
             .papers_for_day(day)?
@@ -232,14 +243,25 @@ fn spawn_loader(store: Store, results: mpsc::UnboundedSender<Msg>) -> std::sync:
     std::thread::spawn(move || {
         while requests.recv().is_ok() {
             while requests.try_recv().is_ok() {}
-            for abstracts in [false, true] {
-                let msg = match full_catalog(&store, abstracts) {
-                    Ok(catalog) => Msg::CatalogLoaded(Box::new(catalog)),
-                    Err(error) => Msg::Notice(format!("cannot read the cache: {error}")),
-                };
-                if results.send(msg).is_err() {
-                    return;
+            // Every row first (quick: the whole list is browsable), then the same rows with
+            // abstracts and details, sharing them.
+            let full = match full_catalog(&store, false) {
+                Ok(quick) => {
+                    // A clone shares the rows, their index and the text index (`Arc`s).
+                    let shared = quick.clone();
+                    if results.send(Msg::CatalogLoaded(Box::new(quick))).is_err() {
+                        return;
+                    }
+                    catalog_with_abstracts(&store, &shared)
                 }
+                Err(error) => Err(error),
+            };
+            let msg = match full {
+                Ok(catalog) => Msg::CatalogLoaded(Box::new(catalog)),
+                Err(error) => Msg::Notice(format!("cannot read the cache: {error}")),
+            };
+            if results.send(msg).is_err() {
+                return;
             }
         }
     });

@@ -330,7 +330,7 @@ fn a_reload_keeps_the_selection_on_the_same_paper() {
     press(&mut app, "jjj");
     assert_eq!(selected(&app), "2504.00003");
     // A new paper with more upvotes arrives at the top of the day.
-    let mut rows = app.catalog.rows.clone();
+    let mut rows = app.catalog.rows.to_vec();
     rows.push(row("2504.09999", 30, 500, "A new hot paper"));
     let catalog = Catalog::new(rows, HashMap::new(), true, None);
     update(&mut app, Msg::CatalogLoaded(Box::new(catalog)));
