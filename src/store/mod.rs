@@ -548,15 +548,42 @@ impl Store {
 
     /// Calls `visit` with every full record (for search indexing and export), oldest day first.
     pub fn for_each_paper(&self, visit: &mut dyn FnMut(&Paper)) -> Result<(), StoreError> {
+        let keys = self
+            .index()?
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .chunk_keys();
+        self.visit_listed(keys, &mut |paper| visit(&paper))
+    }
+
+    /// The full records filed under `day`, in store order: the catalog reads bodies a day at
+    /// a time so that it never holds every abstract at once.
+    pub fn papers_for_day(&self, day: NaiveDate) -> Result<Vec<Paper>, StoreError> {
+        let keys: Vec<ChunkKey> = {
+            let index = self.index()?.read().unwrap_or_else(PoisonError::into_inner);
+            let last = index.last_part(day);
+            (0..=last.unwrap_or(0))
+                .filter(|_| last.is_some())
+                .map(|part| ChunkKey { day, part })
+                .filter(|&key| index.chunk_rows(key).is_some())
+                .collect()
+        };
+        let mut papers = Vec::new();
+        self.visit_listed(keys, &mut |paper| papers.push(paper))?;
+        Ok(papers)
+    }
+
+    /// Hands `visit` every full record of the chunks `keys` that the rows point at.
+    fn visit_listed(
+        &self,
+        keys: Vec<ChunkKey>,
+        visit: &mut dyn FnMut(Paper),
+    ) -> Result<(), StoreError> {
         let index = self.index()?;
         let dir = &self.inner.dir;
         // One `get` per listed chunk rather than a sled iterator: a full iteration keeps every
         // page it touched in memory (1.6 GB at 1M papers, whatever `cache_capacity` says),
         // gets about a third of that, and recycling the Db as it goes bounds it.
-        let keys = index
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .chunk_keys();
         for key in keys {
             let value = self
                 .body()?
@@ -583,55 +610,10 @@ impl Store {
                         format!("body chunk {key}, paper {}: {e}", chunk.ids[slot]),
                     )
                 })?;
-                visit(&paper);
+                visit(paper);
             }
         }
         Ok(())
-    }
-
-    /// The full records filed under `day`, in store order: the catalog reads bodies a day at
-    /// a time so that it never holds every abstract at once.
-    pub fn papers_for_day(&self, day: NaiveDate) -> Result<Vec<Paper>, StoreError> {
-        let index = self.index()?;
-        let dir = &self.inner.dir;
-        let keys: Vec<ChunkKey> = {
-            let index = index.read().unwrap_or_else(PoisonError::into_inner);
-            let last = index.last_part(day);
-            (0..=last.unwrap_or(0))
-                .filter(|_| last.is_some())
-                .map(|part| ChunkKey { day, part })
-                .filter(|&key| index.chunk_rows(key).is_some())
-                .collect()
-        };
-        let mut papers = Vec::new();
-        for key in keys {
-            let value = self
-                .body()?
-                .get(key.to_bytes())
-                .map_err(|e| sled_error(dir, e))?;
-            let Some(value) = value else {
-                continue;
-            };
-            self.note_body_traffic(Traffic::Read, value.len())?;
-            let chunk = BodyChunk::parse(&value)
-                .map_err(|e| corrupt(dir, format!("body chunk {key}: {e}")))?;
-            // Only bodies the rows point at, as in `for_each_paper`.
-            let listed: Vec<usize> = {
-                let index = index.read().unwrap_or_else(PoisonError::into_inner);
-                (0..chunk.ids.len())
-                    .filter(|&slot| index.locate_str(chunk.ids[slot]) == Some(key))
-                    .collect()
-            };
-            for slot in listed {
-                papers.push(chunk.paper(slot).map_err(|e| {
-                    corrupt(
-                        dir,
-                        format!("body chunk {key}, paper {}: {e}", chunk.ids[slot]),
-                    )
-                })?);
-            }
-        }
-        Ok(papers)
     }
 
     /// Merges papers from one fetch into the store in one batch and flushes it.
