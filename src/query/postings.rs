@@ -522,6 +522,16 @@ mod tests {
             writer.push(row, tf);
         }
         let postings = writer.finish(u32::MAX as usize);
+        assert_decodes_to(&postings, &rows);
+        assert_eq!(
+            PostingsWriter::default().finish(10).iter().count(),
+            0,
+            "an empty list decodes to nothing"
+        );
+    }
+
+    /// Every way of reading `postings` gives back `rows` (row, term frequency).
+    fn assert_decodes_to(postings: &Postings, rows: &[(u32, u32)]) {
         assert_eq!(postings.len(), rows.len());
         assert_eq!(postings.iter().collect::<Vec<_>>(), rows);
         let mut visited = Vec::new();
@@ -530,11 +540,6 @@ mod tests {
         let mut pairs = Vec::new();
         postings.for_each_posting(|row, tf| pairs.push((row as u32, tf)));
         assert_eq!(pairs, rows);
-        assert_eq!(
-            PostingsWriter::default().finish(10).iter().count(),
-            0,
-            "an empty list decodes to nothing"
-        );
     }
 
     #[test]
@@ -550,14 +555,7 @@ mod tests {
         let postings = writer.finish(201);
         let bits = postings.dense_rows().expect("two rows in three is dense");
         assert_eq!(bits.len(), 4);
-        assert_eq!(postings.len(), rows.len());
-        assert_eq!(postings.iter().collect::<Vec<_>>(), rows);
-        let mut visited = Vec::new();
-        postings.for_each_row(|row| visited.push(row as u32));
-        assert!(visited.iter().copied().eq(rows.iter().map(|&(row, _)| row)));
-        let mut pairs = Vec::new();
-        postings.for_each_posting(|row, tf| pairs.push((row as u32, tf)));
-        assert_eq!(pairs, rows);
+        assert_decodes_to(&postings, &rows);
         assert!(
             postings.encoded_len() < rows.len(),
             "smaller than a byte a posting"
