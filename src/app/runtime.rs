@@ -521,9 +521,8 @@ pub fn run_reader(options: ReaderOptions) -> anyhow::Result<()> {
         tokio::task::spawn_blocking(move || warm.warm_body());
         reader.start();
         let result = reader.run(&mut inbox, clock).await;
-        // Bounded as a whole: while a sync runs, a queued command can fill the channel, and the
-        // task would read the shutdown only when that sync ends (minutes against a hung server;
-        // a reader whose terminal was closed then never exited).
+        // Bounded as a whole (sending included, not only the wait): quitting never waits on a
+        // sync task that is slow to take the command.
         let commands = sync.commands.clone();
         let _ = tokio::time::timeout(Duration::from_secs(2), async move {
             let _ = commands.send(SyncCommand::Shutdown).await;
