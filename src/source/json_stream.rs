@@ -158,22 +158,12 @@ impl Elements<'_> {
             let mut end = None;
             while at < chunk.len() {
                 if in_string {
-                    if escaped {
-                        escaped = false;
-                        at += 1;
-                        continue;
-                    }
-                    match memchr::memchr2(b'"', b'\\', &chunk[at..]) {
-                        None => at = chunk.len(),
-                        Some(offset) => {
-                            at += offset;
-                            if chunk[at] == b'\\' {
-                                escaped = true;
-                            } else {
-                                in_string = false;
-                            }
-                            at += 1;
+                    match string_end(chunk, at, &mut escaped) {
+                        Some(next) => {
+                            at = next;
+                            in_string = false;
                         }
+                        None => at = chunk.len(),
                     }
                     continue;
                 }
@@ -208,28 +198,7 @@ impl Elements<'_> {
             if chunk.is_empty() {
                 return Err(json_error("EOF while parsing a string"));
             }
-            let mut at = 0;
-            let mut end = None;
-            while at < chunk.len() {
-                if escaped {
-                    escaped = false;
-                    at += 1;
-                    continue;
-                }
-                match memchr::memchr2(b'"', b'\\', &chunk[at..]) {
-                    None => at = chunk.len(),
-                    Some(offset) => {
-                        at += offset;
-                        if chunk[at] == b'\\' {
-                            escaped = true;
-                            at += 1;
-                        } else {
-                            end = Some(at + 1);
-                            break;
-                        }
-                    }
-                }
-            }
+            let end = string_end(chunk, 0, &mut escaped);
             let used = end.unwrap_or(chunk.len());
             out.extend_from_slice(&chunk[..used]);
             self.body.consume(used);
@@ -258,6 +227,26 @@ impl Elements<'_> {
             }
         }
     }
+}
+
+/// Scans a JSON string from `at` (a byte inside it): the index just past its closing quote, or
+/// `None` when `chunk` ends first; `escaped` carries a backslash that ended the previous chunk.
+fn string_end(chunk: &[u8], mut at: usize, escaped: &mut bool) -> Option<usize> {
+    while at < chunk.len() {
+        if *escaped {
+            *escaped = false;
+            at += 1;
+            continue;
+        }
+        at += memchr::memchr2(b'"', b'\\', &chunk[at..])?;
+        if chunk[at] == b'\\' {
+            *escaped = true;
+            at += 1;
+        } else {
+            return Some(at + 1);
+        }
+    }
+    None
 }
 
 #[cfg(test)]
