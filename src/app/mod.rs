@@ -3,6 +3,7 @@
 //! every key's behaviour is a table test without a terminal.
 
 pub mod catalog;
+pub mod layout;
 mod order;
 pub mod runtime;
 pub mod view;
@@ -21,7 +22,7 @@ use crate::keymap::{Key, KeyOutcome, KeyState, Keymap};
 use crate::model::{Paper, PaperId, SourceId, UserState};
 use crate::query::{ForYou, QueryError, RowSet, SortOrder, TextIndex};
 use crate::sync::{SyncCommand, SyncEvent};
-use crate::ui::layout::Layout;
+use layout::Layout;
 
 pub use catalog::{Catalog, PaperText};
 pub use runtime::run_reader;
