@@ -7,10 +7,10 @@ mod reader;
 
 use chrono::NaiveDate;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use paperboat::app::runtime::Reader;
 use paperboat::app::{Msg, View};
 use paperboat::config::Config;
 use paperboat::model::{Paper, PaperId, SourceId};
+use paperboat::reader::Reader;
 use paperboat::store::Store;
 use ratatui::backend::TestBackend;
 use ratatui::style::Modifier;

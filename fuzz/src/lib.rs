@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use paperboat::app::runtime::check_url;
+use paperboat::reader::check_url;
 use paperboat::config::Config;
 use paperboat::keymap::{Key, Keymap};
 use paperboat::model::{Paper, PaperId};

@@ -5,18 +5,15 @@
 pub mod catalog;
 pub mod layout;
 mod order;
-pub mod runtime;
 pub mod view;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use crate::action::{Action, Context};
-use crate::config::Config;
 use crate::export::ExportFormat;
 use crate::keymap::{Key, KeyOutcome, KeyState, Keymap};
 use crate::model::{Paper, PaperId, SourceId, UserState};
@@ -25,16 +22,7 @@ use crate::sync::{SyncCommand, SyncEvent};
 use layout::Layout;
 
 pub use catalog::{Catalog, PaperText};
-pub use runtime::run_reader;
 pub use view::{SavedView, View};
-
-/// Everything the reader needs to start.
-pub struct ReaderOptions {
-    pub config: Config,
-    pub data_dir: PathBuf,
-    /// Where the log file goes.
-    pub log_dir: PathBuf,
-}
 
 /// Which pane has the keyboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
