@@ -15,7 +15,7 @@ use futures::StreamExt;
 use tokio::sync::mpsc;
 
 use crate::app::catalog::first_catalog;
-use crate::app::{App, Msg};
+use crate::app::{App, Msg, SavedView};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::keymap::Keymap;
@@ -66,7 +66,7 @@ pub fn run_reader(options: ReaderOptions) -> anyhow::Result<()> {
             options.config.ui.wide_layout_min_columns,
         );
         let mut app = app;
-        app.set_saved_views(options.config.saved_views());
+        app.set_saved_views(SavedView::all_from_config(&options.config.views));
         let mut runner = EffectRunner::new(store.clone(), false, Box::new(std::io::stdout()));
         runner.browser = options.config.ui.browser.clone();
         let mut reader = Reader {
