@@ -152,6 +152,9 @@ impl EffectRunner {
         if check_url(url).is_err() {
             return refusal("copy", url);
         }
+        // Not crossterm's `CopyToClipboard` (feature `osc52`): it ends the sequence with ST
+        // (ESC \) where the reader sends BEL. Both end an OSC, but switching would change the
+        // bytes every user's terminal gets (the flow tests pin them).
         let encoded = base64::engine::general_purpose::STANDARD.encode(url);
         let sequence = format!("\x1b]52;c;{encoded}\x07");
         match self
