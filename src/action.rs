@@ -133,6 +133,10 @@ actions! {
     ScrollDown => "scroll_down",
     /// Scroll the detail pane up
     ScrollUp => "scroll_up",
+    /// Show the detail full screen, or back beside the list
+    ToggleZoom => "toggle_zoom",
+    /// Show or hide the filter pane beside the list
+    ToggleFilterPane => "toggle_filter_pane",
     /// Show or hide this help
     Help => "help",
     /// Quit paperboat

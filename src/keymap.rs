@@ -360,6 +360,8 @@ pub fn accepts_count(action: Action) -> bool {
         | Action::CycleSort
         | Action::EditNote
         | Action::ExportList
+        | Action::ToggleZoom
+        | Action::ToggleFilterPane
         | Action::Help
         | Action::Quit => false,
     }

@@ -20,6 +20,15 @@ use crate::sync::{SyncCommand, SyncEvent};
 
 /// The one mutator of `App`.
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
+    let message = app.message.clone();
+    let effects = apply(app, msg);
+    if app.message != message {
+        app.message_at = app.message.as_ref().map(|_| app.now);
+    }
+    effects
+}
+
+fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) => on_key(app, key),
         Msg::KeyTimeout => {
@@ -133,7 +142,7 @@ fn on_outcome(app: &mut App, outcome: KeyOutcome) -> Vec<Effect> {
 
 /// Keys while the filter query is being typed: text edits it, Enter keeps it, Esc clears it.
 fn on_query_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
-    match edit_line(&mut app.query.text, &key) {
+    match edit_line(&mut app.query.text, &mut app.query.cursor, &key) {
         LineKey::Submit => {
             app.query.editing = false;
             app.focus = Focus::List;
@@ -145,7 +154,7 @@ fn on_query_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             app.focus = Focus::List;
         }
         LineKey::Edited => {}
-        LineKey::Ignored => return Vec::new(),
+        LineKey::Moved | LineKey::Ignored => return Vec::new(),
     }
     app.refresh_visible();
     if app.query.editing {
@@ -163,7 +172,7 @@ fn on_note_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     let Some(edit) = app.note.as_mut() else {
         return Vec::new();
     };
-    match edit_line(&mut edit.text, &key) {
+    match edit_line(&mut edit.text, &mut edit.cursor, &key) {
         LineKey::Submit => {
             let Some(edit) = app.note.take() else {
                 return Vec::new();
@@ -181,7 +190,7 @@ fn on_note_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             app.note = None;
             app.message = Some("note not changed".to_string());
         }
-        LineKey::Edited | LineKey::Ignored => {}
+        LineKey::Edited | LineKey::Moved | LineKey::Ignored => {}
     }
     Vec::new()
 }
@@ -216,6 +225,8 @@ fn on_action(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
         | Action::NextPane
         | Action::Filter
         | Action::Help
+        | Action::ToggleZoom
+        | Action::ToggleFilterPane
         | Action::Quit => on_pane_action(app, action),
         Action::PrevDay
         | Action::NextDay
@@ -370,7 +381,23 @@ fn on_pane_action(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::Filter => {
             app.query.editing = true;
+            app.query.cursor = app.query.text.len();
             app.focus = Focus::Filter;
+            Vec::new()
+        }
+        Action::ToggleZoom => {
+            app.layout_prefs.zoomed = !app.layout_prefs.zoomed;
+            app.sync_selection();
+            Vec::new()
+        }
+        Action::ToggleFilterPane => {
+            app.layout_prefs.filter_toggled = !app.layout_prefs.filter_toggled;
+            if !app.layout().wide {
+                app.message = Some(
+                    "too narrow for the filter pane beside the list: Tab or / shows it".to_string(),
+                );
+            }
+            app.sync_selection();
             Vec::new()
         }
         Action::Help => {
@@ -485,7 +512,8 @@ fn on_paper_action(app: &mut App, action: Action) -> Vec<Effect> {
                 return Vec::new();
             };
             let text = app.catalog.note(&id).unwrap_or_default().to_string();
-            app.note = Some(NoteEdit { id, text });
+            let cursor = text.len();
+            app.note = Some(NoteEdit { id, text, cursor });
             Vec::new()
         }
         Action::ExportList => export_list(app),

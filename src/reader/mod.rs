@@ -67,8 +67,14 @@ pub fn run_reader(options: ReaderOptions) -> anyhow::Result<()> {
         );
         let mut app = app;
         app.set_saved_views(SavedView::all_from_config(&options.config.views));
+        app.layout_prefs.filter_pane = options.config.ui.filter_pane;
+        app.layout_prefs.list_width_percent = options.config.ui.list_width_percent;
         let mut runner = EffectRunner::new(store.clone(), false, Box::new(std::io::stdout()));
         runner.browser = options.config.ui.browser.clone();
+        runner.hyperlinks = options.config.ui.hyperlinks;
+        if let Some(dir) = options.config.export.dir_path() {
+            runner.export_dir = dir;
+        }
         let mut reader = Reader {
             terminal,
             app,
