@@ -1261,7 +1261,7 @@ mod tests {
             (Context::Detail, "g g", action(Action::Top, None)),
             (Context::List, "g x", KeyOutcome::Unbound),
             (Context::List, "g", KeyOutcome::Pending),
-            (Context::List, "z", KeyOutcome::Unbound),
+            (Context::List, "Z", KeyOutcome::Unbound),
             (Context::Global, "j", KeyOutcome::Unbound),
             (Context::Filter, "g", KeyOutcome::Unbound),
             (Context::List, "0", KeyOutcome::Unbound),
@@ -1311,7 +1311,7 @@ mod tests {
             (Context::List, "5 s", action(Action::ToggleStar, None)),
             (Context::List, "5 q", action(Action::Quit, None)),
             (Context::List, "5 g g", action(Action::Top, None)),
-            (Context::List, "5 z", KeyOutcome::Unbound),
+            (Context::List, "5 Z", KeyOutcome::Unbound),
             (Context::List, "5 <Esc>", KeyOutcome::Unbound),
             (
                 Context::List,

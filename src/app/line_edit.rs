@@ -179,9 +179,10 @@ pub fn window(text: &str, cursor: usize, width: usize) -> (String, usize) {
         .map(|(_, _, w)| w)
         .sum();
     // Start as far left as possible while the cursor (and its cell) fits.
+    let cursor_index = columns.iter().filter(|(i, _, _)| *i < cursor).count();
     let mut start = 0;
     let mut skipped = 0;
-    while before - skipped + 1 + usize::from(start > 0) > width && start < columns.len() {
+    while start < cursor_index && before - skipped + 1 + usize::from(start > 0) > width {
         skipped += columns[start].2;
         start += 1;
     }

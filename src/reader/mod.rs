@@ -22,7 +22,7 @@ use crate::keymap::Keymap;
 use crate::sync::SyncCommand;
 use crate::ui::Theme;
 
-pub use effects::{EffectRunner, check_url};
+pub use effects::{EffectRunner, check_url, is_terminal_browser};
 pub use runtime::Reader;
 
 /// Everything the reader needs to start.
@@ -71,7 +71,10 @@ pub fn run_reader(options: ReaderOptions) -> anyhow::Result<()> {
         app.layout_prefs.list_width_percent = options.config.ui.list_width_percent;
         let mut runner = EffectRunner::new(store.clone(), false, Box::new(std::io::stdout()));
         runner.browser = options.config.ui.browser.clone();
-        runner.hyperlinks = options.config.ui.hyperlinks;
+        if options.config.ui.hyperlinks {
+            runner.hyperlink_out = Some(Box::new(std::io::stdout()));
+        }
+        runner.suspend_terminal = true;
         if let Some(dir) = options.config.export.dir_path() {
             runner.export_dir = dir;
         }
