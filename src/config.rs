@@ -319,6 +319,9 @@ mod tests {
         assert_eq!(expand_home("~/x", None), PathBuf::from("~/x"));
         assert_eq!(display_home(&home.join("p/a.bib"), Some(home)), "~/p/a.bib");
         assert_eq!(display_home(home, Some(home)), "~");
-        assert_eq!(display_home(Path::new("/srv/a.bib"), Some(home)), "/srv/a.bib");
+        assert_eq!(
+            display_home(Path::new("/srv/a.bib"), Some(home)),
+            "/srv/a.bib"
+        );
     }
 }

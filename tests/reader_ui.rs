@@ -372,3 +372,330 @@ fn scrolling_a_long_abstract_reaches_its_later_lines() {
     });
     assert!(found, "scrolling down reaches the marker");
 }
+
+/// The screen's rows without the quotes TestBackend puts around them.
+fn rows_of(text: &str) -> Vec<String> {
+    text.lines()
+        .map(|line| line.split('"').nth(1).unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn detail_reads_title_authors_facts_summary_then_abstract() {
+    let text = screen(&app((80, 24)));
+    let rows = rows_of(&text);
+    let at = |needle: &str| {
+        rows.iter()
+            .position(|row| row.contains(needle))
+            .unwrap_or_else(|| panic!("{needle:?} not on screen:\n{text}"))
+    };
+    let title = at("Demons in the Detail");
+    let authors = at("Author Number1, Author Number2");
+    let facts = at("2025-04-30 · ▲ 142 upvotes · 7 comments");
+    let summary = at("AI summary: Global-batch");
+    let abstract_start = at("This paper revisits");
+    assert!(title < authors && authors < facts && facts < summary && summary < abstract_start);
+    // Authors on one line, cut at a name.
+    assert!(rows[authors].contains("+5 more"), "{}", rows[authors]);
+    assert!(!rows[authors + 1].contains("Author Number"));
+    // Ids and links come after the abstract, off this screen.
+    assert!(!text.contains("Id: 2504.21318"));
+    assert!(text.contains("more ↓"), "{text}");
+}
+
+#[test]
+fn one_comment_is_singular() {
+    let mut app = app((80, 24));
+    let mut paper = full_paper();
+    paper.comments = Some(1);
+    update(
+        &mut app,
+        Msg::PaperLoaded(paper.id.clone(), Some(Box::new(paper))),
+    );
+    let text = screen(&app);
+    assert!(text.contains("· 1 comment ·"), "{text}");
+}
+
+#[test]
+fn focused_detail_at_80x24() {
+    let mut app = app((80, 24));
+    key(&mut app, KeyCode::Enter);
+    let text = screen(&app);
+    let detail_rows = rows_of(&text)
+        .iter()
+        .skip_while(|row| !row.starts_with("┌ Detail"))
+        .count();
+    assert!(
+        detail_rows >= 17,
+        "the detail takes most of the height:\n{text}"
+    );
+    assert!(
+        text.contains("Code and checkpoints are released."),
+        "{text}"
+    );
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn abstract_lines_show_at_60x20_with_either_pane_focused() {
+    let mut app = app((60, 20));
+    let text = screen(&app);
+    assert!(
+        text.contains("This paper revisits"),
+        "list focused:\n{text}"
+    );
+    key(&mut app, KeyCode::Enter);
+    let text = screen(&app);
+    assert!(
+        text.contains("This paper revisits"),
+        "detail focused:\n{text}"
+    );
+    assert!(
+        text.contains("global-batch balance"),
+        "detail focused:\n{text}"
+    );
+}
+
+#[test]
+fn z_zooms_the_detail_to_full_screen_and_back() {
+    let mut app = app((80, 24));
+    keys(&mut app, "z");
+    let text = screen(&app);
+    assert!(
+        rows_of(&text)[0].starts_with("┌ Detail (z: back)"),
+        "{text}"
+    );
+    assert!(!text.contains("Today · 5 papers"), "{text}");
+    insta::assert_snapshot!("zoomed_detail_at_80x24", text);
+    // Moving still works while zoomed (J in the detail, j in the list).
+    keys(&mut app, "j");
+    assert_eq!(app.selected, 1);
+    keys(&mut app, "z");
+    assert!(screen(&app).contains("Today · 5 papers"));
+}
+
+#[test]
+fn scroll_position_shows_a_percentage_once_the_end_is_known() {
+    let mut app = app((80, 24));
+    key(&mut app, KeyCode::Enter);
+    // 80x24 focused: everything but the links fits; some links are below.
+    let mut paper = full_paper();
+    paper.abstract_text = "Short abstract.".into();
+    update(
+        &mut app,
+        Msg::PaperLoaded(paper.id.clone(), Some(Box::new(paper))),
+    );
+    keys(&mut app, "k");
+    let text = screen(&app);
+    let bottom = rows_of(&text)
+        .into_iter()
+        .rfind(|row| row.starts_with('└'))
+        .unwrap();
+    assert!(bottom.contains('%') || !text.contains("more ↓"), "{text}");
+}
+
+#[test]
+fn at_120_columns_titles_show_at_least_60_characters() {
+    let title: String = "Sixty characters of a title that goes on and on beyond sixty".into();
+    assert!(title.chars().count() >= 60);
+    let mut app = app((120, 40));
+    let mut paper = full_paper();
+    paper.title = title.clone();
+    let rows = vec![paper.list_row(day(1))];
+    let catalog = Catalog::new(rows, HashMap::new(), true, None);
+    app = App::new(
+        Keymap::defaults().unwrap(),
+        catalog,
+        app.now,
+        (120, 40),
+        120,
+    );
+    let text = screen(&app);
+    assert!(text.contains(&title[..60]), "{text}");
+    // The filter pane is collapsed below 160 columns; `\` shows it, and hides it again.
+    assert!(!text.contains("┌ Filter"), "{text}");
+    keys(&mut app, "\\");
+    assert!(screen(&app).contains("┌ Filter"));
+    keys(&mut app, "\\");
+    assert!(!screen(&app).contains("┌ Filter"));
+    // Views stay on their keys with the pane collapsed.
+    keys(&mut app, "4");
+    update(&mut app, Msg::KeyTimeout);
+    assert!(screen(&app).contains("Starred"));
+}
+
+#[test]
+fn a_70_character_query_at_80_columns_shows_its_end_and_the_cursor() {
+    let query = "cat:cs.LG mixture of experts routing load balancing sparse gating xyzzy";
+    assert_eq!(query.chars().count(), 71);
+    let query = &query[..70];
+    for size in [(80, 24), (160, 48)] {
+        let mut app = app(size);
+        keys(&mut app, "/");
+        keys(&mut app, query);
+        let text = screen(&app);
+        let end = &query[query.len() - 8..];
+        assert!(
+            text.contains(&format!("{end}▏")),
+            "{size:?}: the end and the cursor show:\n{text}"
+        );
+        // Home shows the start, with the cursor before it.
+        key(&mut app, KeyCode::Home);
+        let text = screen(&app);
+        assert!(text.contains("/▏cat:cs.LG"), "{size:?}:\n{text}");
+        // Ctrl-c cancels the input.
+        update(
+            &mut app,
+            Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+        );
+        assert!(!app.query.editing);
+        assert!(app.query.text.is_empty());
+    }
+}
+
+#[test]
+fn the_note_editor_scrolls_to_keep_the_cursor_visible() {
+    let mut app = app((80, 24));
+    keys(&mut app, "a");
+    let note = "a long note about why this paper matters for the routing experiments END";
+    keys(&mut app, note);
+    let text = screen(&app);
+    assert!(text.contains("experiments END▏"), "{text}");
+    update(
+        &mut app,
+        Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
+    );
+    assert!(app.note.is_none());
+}
+
+#[test]
+fn filter_pane_focus_is_labelled_filter_not_normal() {
+    let mut app = app((160, 48));
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
+    let text = screen(&app);
+    let status = rows_of(&text).pop().unwrap();
+    assert!(status.starts_with(" FILTER "), "{status}");
+}
+
+#[test]
+fn notes_are_marked_in_the_list() {
+    let mut app = app((80, 24));
+    keys(&mut app, "a");
+    keys(&mut app, "read later");
+    key(&mut app, KeyCode::Enter);
+    let text = screen(&app);
+    let row = rows_of(&text)
+        .into_iter()
+        .find(|row| row.contains("Demons in the Detail"))
+        .unwrap();
+    assert!(row.starts_with("│  ●✎"), "{row}");
+}
+
+#[test]
+fn a_long_message_wraps_onto_a_second_status_line_for_a_few_seconds() {
+    let mut app = app((80, 24));
+    let path = "~/papers/exports/2025/paperboat-20250430-090000-with-a-long-name.bib";
+    update(
+        &mut app,
+        Msg::Notice(format!("exported 5 papers to {path}")),
+    );
+    let text = screen(&app);
+    let rows = rows_of(&text);
+    let both = format!("{}{}", rows[22], rows[23]);
+    assert!(both.contains("paperboat-20250430"), "{text}");
+    assert!(
+        both.contains("long-name.bib"),
+        "the whole path shows:\n{text}"
+    );
+    // Some seconds later the status bar is one line again.
+    update(
+        &mut app,
+        Msg::Tick(Utc.with_ymd_and_hms(2025, 4, 30, 9, 0, 10).unwrap()),
+    );
+    let text = screen(&app);
+    assert!(rows_of(&text)[22].starts_with('└'), "{text}");
+}
+
+#[test]
+fn help_lines_wrap_at_80_columns_instead_of_being_cut() {
+    let mut app = app((80, 24));
+    keys(&mut app, "?");
+    let mut seen = String::new();
+    for _ in 0..200 {
+        seen.push_str(&screen(&app));
+        key(&mut app, KeyCode::Char('j'));
+    }
+    assert!(seen.contains("(cycles)"), "the sort line's end shows");
+    assert!(seen.contains("directory"), "the export line's end shows");
+}
+
+#[test]
+fn the_spinner_moves_on_every_tick_while_a_sync_runs() {
+    let mut app = app((80, 24));
+    update(
+        &mut app,
+        Msg::Sync(SyncEvent::Started {
+            sources: vec![SourceId::hf()],
+        }),
+    );
+    let mut frames = std::collections::HashSet::new();
+    for tenth in 0..10 {
+        let now = Utc.with_ymd_and_hms(2025, 4, 30, 9, 0, 1).unwrap()
+            + chrono::Duration::milliseconds(100 * tenth);
+        update(&mut app, Msg::Tick(now));
+        let status = rows_of(&screen(&app)).pop().unwrap();
+        frames.insert(status.chars().nth(9).unwrap());
+    }
+    assert_eq!(frames.len(), 10, "{frames:?}");
+}
+
+#[test]
+fn links_on_screen_are_reported_for_osc8_where_they_are_drawn() {
+    let mut app = app((160, 48));
+    let mut paper = full_paper();
+    paper.links.project = Some("https://example.org/論文".into());
+    paper.links.doi = Some("javascript:alert(1)".into());
+    update(
+        &mut app,
+        Msg::PaperLoaded(paper.id.clone(), Some(Box::new(paper))),
+    );
+    let mut terminal = Terminal::new(TestBackend::new(160, 48)).unwrap();
+    let mut runs = Vec::new();
+    terminal
+        .draw(|f| runs = paperboat::ui::render_with_links(f, &app, &Theme { color: true }))
+        .unwrap();
+    let buffer = terminal.backend().buffer();
+    assert!(!runs.is_empty());
+    for run in &runs {
+        let drawn: String = (0..run.text.len() as u16)
+            .map(|i| buffer[(run.x + i, run.y)].symbol().to_string())
+            .collect();
+        assert_eq!(drawn, run.text, "the run's text is what the cells show");
+        assert!(run.url.starts_with("https://"));
+        assert!(run.url.is_ascii());
+    }
+    let urls: BTreeSet<&str> = runs.iter().map(|r| r.url.as_str()).collect();
+    assert!(urls.contains("https://arxiv.org/abs/2504.21318"));
+    assert!(
+        urls.contains("https://example.org/%E8%AB%96%E6%96%87"),
+        "{urls:?}"
+    );
+    assert!(!urls.iter().any(|u| u.contains("javascript")));
+    // The visible text of each link is its whole URL.
+    for url in &urls {
+        let joined: String = runs
+            .iter()
+            .filter(|r| r.url == *url)
+            .map(|r| r.text.as_str())
+            .collect();
+        assert_eq!(joined, *url);
+    }
+    // The bytes: every sequence opened is closed.
+    let bytes = paperboat::ui::hyperlink::sequences(&runs, "36;4");
+    let text = String::from_utf8(bytes).unwrap();
+    assert_eq!(
+        text.matches("\x1b]8;;https://").count(),
+        text.matches("\x1b]8;;\x1b\\").count()
+    );
+}

@@ -73,7 +73,10 @@ impl LayoutPrefs {
                 .max(AUTO_LIST_MIN_COLUMNS)
                 .min(rest.saturating_sub(MIN_DETAIL_COLUMNS)),
         };
-        columns.clamp(rest.min(MIN_COLUMNS / 2), rest.saturating_sub(MIN_COLUMNS / 2))
+        columns.clamp(
+            rest.min(MIN_COLUMNS / 2),
+            rest.saturating_sub(MIN_COLUMNS / 2),
+        )
     }
 }
 
@@ -260,20 +263,40 @@ mod tests {
             filter_toggled: true,
             ..prefs()
         };
-        assert!(Layout::with_prefs(120, 40, &shown, Focus::List).filter.is_some());
-        assert!(Layout::with_prefs(170, 40, &shown, Focus::List).filter.is_none());
+        assert!(
+            Layout::with_prefs(120, 40, &shown, Focus::List)
+                .filter
+                .is_some()
+        );
+        assert!(
+            Layout::with_prefs(170, 40, &shown, Focus::List)
+                .filter
+                .is_none()
+        );
         let always = LayoutPrefs {
             filter_pane: FilterPane::Always,
             ..prefs()
         };
-        assert!(Layout::with_prefs(120, 40, &always, Focus::List).filter.is_some());
+        assert!(
+            Layout::with_prefs(120, 40, &always, Focus::List)
+                .filter
+                .is_some()
+        );
         let never = LayoutPrefs {
             filter_pane: FilterPane::Never,
             ..prefs()
         };
-        assert!(Layout::with_prefs(200, 40, &never, Focus::List).filter.is_none());
+        assert!(
+            Layout::with_prefs(200, 40, &never, Focus::List)
+                .filter
+                .is_none()
+        );
         // Typing a query always shows where it goes.
-        assert!(Layout::with_prefs(200, 40, &never, Focus::Filter).filter.is_some());
+        assert!(
+            Layout::with_prefs(200, 40, &never, Focus::Filter)
+                .filter
+                .is_some()
+        );
     }
 
     #[test]
@@ -282,7 +305,10 @@ mod tests {
             list_width_percent: Some(50),
             ..prefs()
         };
-        assert_eq!(Layout::with_prefs(120, 40, &half, Focus::List).list.width, 60);
+        assert_eq!(
+            Layout::with_prefs(120, 40, &half, Focus::List).list.width,
+            60
+        );
         let silly = LayoutPrefs {
             list_width_percent: Some(100),
             ..prefs()

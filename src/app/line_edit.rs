@@ -225,13 +225,20 @@ mod tests {
                 cursor: 0,
             };
             for c in keys.chars() {
-                assert_eq!(line.press(KeyCode::Char(c), KeyModifiers::NONE), LineKey::Edited);
+                assert_eq!(
+                    line.press(KeyCode::Char(c), KeyModifiers::NONE),
+                    LineKey::Edited
+                );
             }
             line
         }
 
         fn press(&mut self, code: KeyCode, modifiers: KeyModifiers) -> LineKey {
-            edit_line(&mut self.text, &mut self.cursor, &KeyEvent::new(code, modifiers))
+            edit_line(
+                &mut self.text,
+                &mut self.cursor,
+                &KeyEvent::new(code, modifiers),
+            )
         }
 
         /// The text with `|` at the cursor.
@@ -376,7 +383,10 @@ mod tests {
         let (shown, column) = window(&query, query.len(), 40);
         assert!(shown.starts_with('…'));
         assert!(shown.ends_with(&query[query.len() - 30..]), "{shown}");
-        assert_eq!(column, unicode_width::UnicodeWidthStr::width(shown.as_str()));
+        assert_eq!(
+            column,
+            unicode_width::UnicodeWidthStr::width(shown.as_str())
+        );
         assert!(column < 40);
         // At the start: the start shows, cut on the right.
         let (shown, column) = window(&query, 0, 40);

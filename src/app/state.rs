@@ -261,9 +261,9 @@ impl App {
         let Some(message) = &self.message else {
             return false;
         };
-        let fresh = self.message_at.is_none_or(|at| {
-            (self.now - at).num_seconds() < MESSAGE_WRAP_SECONDS
-        });
+        let fresh = self
+            .message_at
+            .is_none_or(|at| (self.now - at).num_seconds() < MESSAGE_WRAP_SECONDS);
         // The mode label, the sync state and "? help" take about 40 columns.
         let room = usize::from(self.size.0).saturating_sub(40);
         fresh && unicode_width::UnicodeWidthStr::width(message.as_str()) > room

@@ -249,7 +249,14 @@ fn refusal(verb: &str, url: &str) -> String {
 
 /// Terminal browsers: they need the terminal, so the reader steps aside while they run.
 const TERMINAL_BROWSERS: &[&str] = &[
-    "w3m", "lynx", "links", "links2", "elinks", "browsh", "carbonyl", "www-browser",
+    "w3m",
+    "lynx",
+    "links",
+    "links2",
+    "elinks",
+    "browsh",
+    "carbonyl",
+    "www-browser",
 ];
 
 /// How long a started browser is watched: exiting non-zero within this is a failure.
@@ -393,7 +400,9 @@ mod tests {
     #[test]
     fn terminal_browsers_are_recognised_by_program_name() {
         assert!(is_terminal_browser(&words("w3m https://a.org")));
-        assert!(is_terminal_browser(&words("/usr/bin/lynx -accept_all_cookies")));
+        assert!(is_terminal_browser(&words(
+            "/usr/bin/lynx -accept_all_cookies"
+        )));
         assert!(!is_terminal_browser(&words("firefox --new-tab")));
         assert!(!is_terminal_browser(&[]));
     }

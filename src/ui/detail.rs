@@ -211,7 +211,14 @@ fn marks(app: &App, id: &PaperId) -> Vec<String> {
     if app.catalog.is_starred(id) {
         marks.push("★ starred".to_string());
     }
-    marks.push(if app.catalog.is_read(id) { "read" } else { "● unread" }.to_string());
+    marks.push(
+        if app.catalog.is_read(id) {
+            "read"
+        } else {
+            "● unread"
+        }
+        .to_string(),
+    );
     if app.catalog.note(id).is_some() {
         marks.push("✎ note".to_string());
     }
@@ -250,7 +257,13 @@ fn facts_line(app: &App, paper: &Paper) -> String {
     if let Some(n) = paper.github_stars {
         facts.push(format!("{} code ★", compact(n)));
     }
-    let sources: Vec<&str> = paper.sources.iter().map(|s| s.badge()).collect();
+    let mut sources: Vec<&str> = paper.sources.iter().map(|s| s.badge()).collect();
+    // As in the list: HF, then arXiv, then feeds.
+    sources.sort_by_key(|b| match *b {
+        "HF" => 0,
+        "arXiv" => 1,
+        _ => 2,
+    });
     if !sources.is_empty() {
         facts.push(sources.join("·"));
     }
@@ -285,7 +298,10 @@ fn paper_text<'a>(
             width,
         )));
     }
-    lines.push(Line::styled(fit(&facts_line(app, paper), width), theme.label()));
+    lines.push(Line::styled(
+        fit(&facts_line(app, paper), width),
+        theme.label(),
+    ));
     lines.extend(user_lines(app, &paper.id, theme, width));
     if let Some(summary) = &paper.ai_summary {
         lines.extend(labelled("AI summary", summary.clone(), theme, width));
@@ -437,7 +453,12 @@ mod tests {
 
     #[test]
     fn authors_are_cut_at_a_name_with_a_count_of_the_rest() {
-        let authors = ["Ada Lovelace", "Alan Turing", "Grace Hopper", "Edsger Dijkstra"];
+        let authors = [
+            "Ada Lovelace",
+            "Alan Turing",
+            "Grace Hopper",
+            "Edsger Dijkstra",
+        ];
         assert_eq!(
             authors_line(&authors, 4, 80),
             "Ada Lovelace, Alan Turing, Grace Hopper, Edsger Dijkstra"

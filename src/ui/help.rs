@@ -66,7 +66,10 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
     let syntax_width = 30.min(inner_width / 2);
     let meaning_width = inner_width.saturating_sub(syntax_width + 1).max(1);
     for (syntax, meaning) in crate::query::CHEAT_SHEET {
-        for (i, part) in textwrap::wrap(meaning, meaning_width).into_iter().enumerate() {
+        for (i, part) in textwrap::wrap(meaning, meaning_width)
+            .into_iter()
+            .enumerate()
+        {
             let syntax = if i == 0 {
                 pad(syntax, syntax_width)
             } else {

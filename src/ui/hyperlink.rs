@@ -34,7 +34,10 @@ pub fn encode_url(url: &str) -> String {
     let mut out = String::with_capacity(url.len());
     for byte in url.bytes() {
         let keep = byte.is_ascii_graphic()
-            && !matches!(byte, b'"' | b'<' | b'>' | b'\\' | b'^' | b'`' | b'{' | b'|' | b'}');
+            && !matches!(
+                byte,
+                b'"' | b'<' | b'>' | b'\\' | b'^' | b'`' | b'{' | b'|' | b'}'
+            );
         if keep {
             out.push(char::from(byte));
         } else {
@@ -52,13 +55,18 @@ pub fn sequences(runs: &[LinkRun], style_sgr: &str) -> Vec<u8> {
     let mut out = String::new();
     for run in runs {
         let printable = !run.text.is_empty() && run.text.bytes().all(|b| b.is_ascii_graphic());
-        let url_ok = run.url.bytes().all(|b| b.is_ascii_graphic())
-            && crate::link::is_safe_web_url(&run.url);
+        let url_ok =
+            run.url.bytes().all(|b| b.is_ascii_graphic()) && crate::link::is_safe_web_url(&run.url);
         if !printable || !url_ok {
             continue;
         }
         // CUP is 1-based.
-        let _ = write!(out, "\x1b[{};{}H", u32::from(run.y) + 1, u32::from(run.x) + 1);
+        let _ = write!(
+            out,
+            "\x1b[{};{}H",
+            u32::from(run.y) + 1,
+            u32::from(run.x) + 1
+        );
         if !style_sgr.is_empty() {
             let _ = write!(out, "\x1b[{style_sgr}m");
         }

@@ -131,8 +131,14 @@ fn split_at_width(text: &str, width: usize) -> (String, String) {
         used += w;
         cut = i + c.len_utf8();
     }
-    let at_space = text[..cut].rfind(' ').filter(|&i| i > cut / 2).map_or(cut, |i| i + 1);
-    (text[..at_space].to_string(), text[at_space..].trim_start().to_string())
+    let at_space = text[..cut]
+        .rfind(' ')
+        .filter(|&i| i > cut / 2)
+        .map_or(cut, |i| i + 1);
+    (
+        text[..at_space].to_string(),
+        text[at_space..].trim_start().to_string(),
+    )
 }
 
 fn message_is_empty(app: &App) -> bool {

@@ -136,7 +136,8 @@ mod tests {
     /// Text colours that are hard to read on a dark (black) background, or on a light (white)
     /// one, when the style sets no background of its own.
     const HARD_ON_DARK: [Color; 3] = [Color::Blue, Color::Black, Color::DarkGray];
-    const HARD_ON_LIGHT: [Color; 4] = [Color::White, Color::Gray, Color::Yellow, Color::LightYellow];
+    const HARD_ON_LIGHT: [Color; 4] =
+        [Color::White, Color::Gray, Color::Yellow, Color::LightYellow];
 
     #[test]
     fn text_is_readable_on_dark_and_light_backgrounds() {
@@ -151,11 +152,17 @@ mod tests {
             if name == "muted" || name == "border" {
                 continue;
             }
-            assert!(!HARD_ON_DARK.contains(&fg), "{name}: {fg:?} on a dark background");
+            assert!(
+                !HARD_ON_DARK.contains(&fg),
+                "{name}: {fg:?} on a dark background"
+            );
             // Yellow is kept for the ★ glyph alone (a mark, never running text); light
             // themes darken their yellow.
             if name != "star" {
-                assert!(!HARD_ON_LIGHT.contains(&fg), "{name}: {fg:?} on a light background");
+                assert!(
+                    !HARD_ON_LIGHT.contains(&fg),
+                    "{name}: {fg:?} on a light background"
+                );
             }
         }
         // Styles with a background pair a light text with a dark one or the reverse.
