@@ -6,7 +6,8 @@
 
 use std::borrow::Cow;
 
-use super::{LINE_MARK, PARAGRAPH_MARK, printable_ascii_run};
+use super::layout::printable_ascii_run;
+use super::{LINE_MARK, PARAGRAPH_MARK};
 
 /// True for characters that could reorder, hide or disguise text, or that a terminal would act
 /// on, apart from the whitespace controls handled separately.
