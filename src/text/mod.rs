@@ -6,6 +6,13 @@
 //! LaTeX, layout (whitespace, paragraphs, length cap). A stage can expose text that an earlier
 //! stage would have changed (`\$x\$` becomes `$x$`), so the pass is repeated until its output
 //! is stable, at most `MAX_PASSES` times; plain output ends the loop after a cheap byte scan.
+//!
+//! This file owns the public entry points (`normalize_line`, `normalize_block`,
+//! `sanitize_line`, `stable_hash`, and `fit` re-exported from `layout`), the pass and its
+//! fixpoint, and the plain-text shortcut. Each stage has its own file: `html`, `controls`,
+//! `latex` (with its table in `latex_symbols`) and `layout`.
+//!
+//! Layer: the bottom of the stack. `text` imports nothing from the crate but itself.
 
 mod controls;
 mod html;
