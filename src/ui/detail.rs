@@ -11,10 +11,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
+use super::Theme;
 use super::hyperlink::{LinkRun, encode_url};
-use super::{Theme, fit};
 use crate::app::{App, Focus};
 use crate::model::{ListRow, Paper, PaperId};
+use crate::text::fit;
 
 /// The lines of the detail, the links among them, and whether the text goes on past them.
 struct DetailText<'a> {
