@@ -2,7 +2,11 @@
 //! CJK/emoji titles and a paper with every optional field missing; plus style checks that
 //! snapshots cannot see, and a no-panic sweep over terminal sizes.
 
+#[path = "support/reader.rs"]
+mod reader_support;
+
 use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -698,4 +702,131 @@ fn links_on_screen_are_reported_for_osc8_where_they_are_drawn() {
         text.matches("\x1b]8;;https://").count(),
         text.matches("\x1b]8;;\x1b\\").count()
     );
+}
+
+/// What the reader wrote to a stand-in terminal.
+#[derive(Clone, Default)]
+struct Sink(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A reader on a store holding the papers above, at `size`.
+fn store_reader(dir: &std::path::Path, size: (u16, u16)) -> paperboat::reader::Reader<TestBackend> {
+    let store = paperboat::store::Store::open(&dir.join("data")).unwrap();
+    let mut short = full_paper();
+    short.abstract_text = "A short abstract.".into();
+    store.apply(vec![short], day(30)).unwrap();
+    reader_support::open_reader(&store, size, Box::new(std::io::sink()), true)
+}
+
+/// An executable shell script at `path` that records its arguments in `log`, then exits
+/// with `status`.
+fn script(path: &std::path::Path, log: &std::path::Path, status: i32) -> String {
+    std::fs::write(
+        path,
+        format!(
+            "#!/bin/sh\nprintf '%s|' \"$@\" >> '{}'\nexit {status}\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    let mut permissions = std::fs::metadata(path).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
+    std::fs::set_permissions(path, permissions).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn the_reader_writes_the_detail_links_as_osc8_after_each_frame() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut reader = store_reader(dir.path(), (160, 48));
+    let out = Sink::default();
+    reader.runner.hyperlink_out = Some(Box::new(out.clone()));
+    reader.draw().unwrap();
+    let written = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+    let link = "\x1b]8;;https://arxiv.org/abs/2504.21318\x1b\\https://arxiv.org/abs/2504.21318\x1b]8;;\x1b\\";
+    assert!(written.contains(link), "{written:?}");
+    // Again on the next frame: a cell ratatui redrew would have lost it.
+    out.0.lock().unwrap().clear();
+    reader.draw().unwrap();
+    assert!(
+        String::from_utf8(out.0.lock().unwrap().clone())
+            .unwrap()
+            .contains(link)
+    );
+    // With the help over the detail, no link is written.
+    out.0.lock().unwrap().clear();
+    reader_support::press(&mut reader, "?");
+    reader.draw().unwrap();
+    assert!(out.0.lock().unwrap().is_empty());
+}
+
+#[test]
+fn a_browser_that_fails_is_reported_as_a_failure_with_a_way_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut reader = store_reader(dir.path(), (80, 24));
+    let log = dir.path().join("browser.log");
+    reader.runner.browser = script(&dir.path().join("failing-browser"), &log, 3);
+    reader_support::press(&mut reader, "o");
+    let message = reader.app.message.clone().unwrap_or_default();
+    assert!(message.contains("failed"), "{message}");
+    assert!(
+        message.contains("press y to copy the link, or click it"),
+        "{message}"
+    );
+    assert!(!message.starts_with("opened"), "{message}");
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap(),
+        "https://arxiv.org/abs/2504.21318|"
+    );
+}
+
+#[test]
+fn a_terminal_browser_is_run_in_the_foreground() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut reader = store_reader(dir.path(), (80, 24));
+    let log = dir.path().join("w3m.log");
+    reader.runner.browser = script(&dir.path().join("w3m"), &log, 0);
+    reader_support::press(&mut reader, "O");
+    let message = reader.app.message.clone().unwrap_or_default();
+    assert!(message.starts_with("back from "), "{message}");
+    // It ran to its end before the reader went on (it had the terminal).
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap(),
+        "https://arxiv.org/pdf/2504.21318|"
+    );
+}
+
+#[test]
+fn export_says_the_whole_path_it_wrote() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut reader = store_reader(dir.path(), (80, 24));
+    let exports = dir.path().join("exports");
+    std::fs::create_dir(&exports).unwrap();
+    reader.runner.export_dir = exports.clone();
+    reader_support::press(&mut reader, "E");
+    let message = reader.app.message.clone().unwrap_or_default();
+    let written = std::fs::read_dir(&exports)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let home = paperboat::config::home_dir();
+    let shown = paperboat::config::display_home(&written, home.as_deref());
+    assert_eq!(message, format!("exported 1 paper to {shown}"));
+    // Long: it wraps onto a second status line instead of being cut.
+    let text = reader_support::screen(&mut reader);
+    let file_name = written.file_name().unwrap().to_str().unwrap();
+    let rows = rows_of(&text);
+    let status = format!("{}{}", rows[22].trim_end(), rows[23].trim_start());
+    assert!(status.contains(file_name), "{text}");
 }
