@@ -830,3 +830,44 @@ fn export_says_the_whole_path_it_wrote() {
     let status = format!("{}{}", rows[22].trim_end(), rows[23].trim_start());
     assert!(status.contains(file_name), "{text}");
 }
+
+#[test]
+fn s_offers_relevance_only_with_a_query() {
+    let mut app = app((80, 24));
+    let mut offered = Vec::new();
+    for _ in 0..6 {
+        keys(&mut app, "S");
+        offered.push(app.message.clone().unwrap_or_default());
+    }
+    assert!(
+        offered.iter().all(|m| !m.contains("relevance")),
+        "{offered:?}"
+    );
+    keys(&mut app, "/sparse");
+    key(&mut app, KeyCode::Enter);
+    let mut offered = Vec::new();
+    for _ in 0..4 {
+        keys(&mut app, "S");
+        offered.push(app.message.clone().unwrap_or_default());
+    }
+    assert!(
+        offered.iter().any(|m| m.contains("relevance")),
+        "{offered:?}"
+    );
+}
+
+#[test]
+fn the_sort_label_stays_after_moving_between_days() {
+    let mut app = app((80, 24));
+    keys(&mut app, "S");
+    assert!(screen(&app).contains("· by upvotes"));
+    keys(&mut app, "[");
+    let text = screen(&app);
+    assert!(
+        text.contains("Apr 29") || text.contains("Yesterday"),
+        "{text}"
+    );
+    assert!(text.contains("· by upvotes"), "{text}");
+    keys(&mut app, "]");
+    assert!(screen(&app).contains("· by upvotes"));
+}

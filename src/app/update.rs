@@ -431,7 +431,17 @@ fn on_view_action(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effe
                 (None, _) => 0,
             };
             match days.get(target.min(days.len().saturating_sub(1))) {
-                Some(day) => app.set_view(View::Day(*day)),
+                Some(day) => {
+                    // Another day keeps the order the user picked: the sort label stays.
+                    let sort = app.sort;
+                    let mut effects = app.set_view(View::Day(*day));
+                    if sort.is_some() && app.sort != sort {
+                        app.sort = sort;
+                        app.refresh_visible();
+                        effects.extend(app.load_selected());
+                    }
+                    effects
+                }
                 None => {
                     app.message = Some("no papers cached yet".to_string());
                     Vec::new()
@@ -472,13 +482,15 @@ fn on_view_action(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effe
             }
         }
         Action::CycleSort => {
-            let next = app.sort_order().unwrap_or(SortOrder::Newest).next();
+            let mut next = app.sort_order().unwrap_or(SortOrder::Newest).next();
+            // Relevance ranks by the query's words: offered only when there are some.
+            let words = app.query.parsed.has_text()
+                || app.view.query().is_some_and(crate::query::Query::has_text);
+            if next == SortOrder::Relevance && !words {
+                next = next.next();
+            }
             app.sort = Some(next);
             app.message = Some(format!("sorted {}", next.name()));
-            if next == SortOrder::Relevance && !app.query.parsed.has_text() {
-                app.message =
-                    Some("sorted by relevance: type words with / to rank by them".to_string());
-            }
             if next == SortOrder::ForYou && app.catalog.starred_rows().is_empty() {
                 app.message = Some("sorted for you: star papers (s) to teach it".to_string());
             }
