@@ -775,7 +775,7 @@ fn a_browser_that_fails_is_reported_as_a_failure_with_a_way_out() {
     let mut reader = store_reader(dir.path(), (80, 24));
     let log = dir.path().join("browser.log");
     reader.runner.browser = script(&dir.path().join("failing-browser"), &log, 3);
-    reader_support::press(&mut reader, "o");
+    reader_support::press(&mut reader, "oa");
     let message = reader.app.message.clone().unwrap_or_default();
     assert!(message.contains("failed"), "{message}");
     assert!(
@@ -870,4 +870,62 @@ fn the_sort_label_stays_after_moving_between_days() {
     assert!(text.contains("· by upvotes"), "{text}");
     keys(&mut app, "]");
     assert!(screen(&app).contains("· by upvotes"));
+}
+
+#[test]
+fn o_and_y_offer_a_one_key_menu_of_the_links() {
+    let mut app = app((80, 24));
+    keys(&mut app, "o");
+    let text = screen(&app);
+    for line in [
+        "a  abstract      https://arxiv.org/abs/2504.21318",
+        "p  PDF           https://arxiv.org/pdf/2504.21318",
+        "h  HF page       https://huggingface.co/papers/2504.21318",
+        "c  code          https://github.com/example/lbl",
+        "w  project page  https://example.org/lbl",
+    ] {
+        assert!(text.contains(line), "{line}:\n{text}");
+    }
+    assert!(!text.contains("BibTeX"), "{text}");
+    insta::assert_snapshot!("link_menu_at_80x24", text);
+    key(&mut app, KeyCode::Esc);
+    assert!(app.link_menu.is_none());
+    keys(&mut app, "y");
+    let text = screen(&app);
+    assert!(text.contains("b  BibTeX entry"), "{text}");
+    let effects = update(
+        &mut app,
+        Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::NONE)),
+    );
+    assert_eq!(
+        effects,
+        vec![paperboat::app::Effect::Yank(
+            "https://github.com/example/lbl".into()
+        )]
+    );
+}
+
+#[test]
+fn y_b_copies_the_bibtex_entry_with_osc52() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = paperboat::store::Store::open(&dir.path().join("data")).unwrap();
+    store.apply(vec![full_paper()], day(30)).unwrap();
+    let clipboard = Sink::default();
+    let mut reader =
+        reader_support::open_reader(&store, (80, 24), Box::new(clipboard.clone()), true);
+    reader_support::press(&mut reader, "yb");
+    let message = reader.app.message.clone().unwrap_or_default();
+    assert_eq!(message, "copied the BibTeX entry of 2504.21318");
+    let written = String::from_utf8(clipboard.0.lock().unwrap().clone()).unwrap();
+    let payload = written
+        .strip_prefix("\x1b]52;c;")
+        .and_then(|rest| rest.strip_suffix('\x07'))
+        .unwrap();
+    use base64::Engine as _;
+    let entry = base64::engine::general_purpose::STANDARD
+        .decode(payload)
+        .unwrap();
+    let entry = String::from_utf8(entry).unwrap();
+    assert!(entry.starts_with('@'), "{entry}");
+    assert!(entry.contains("Demons in the Detail"), "{entry}");
 }

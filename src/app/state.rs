@@ -55,6 +55,24 @@ pub struct NoteEdit {
     pub cursor: usize,
 }
 
+/// One entry of the link menu (`o`, `y`): its key, what it is, and the link (`None` is the
+/// paper's BibTeX entry, offered for copying).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkChoice {
+    pub key: char,
+    pub label: &'static str,
+    pub url: Option<String>,
+}
+
+/// The one-key menu of a paper's links: `o` opens the chosen one, `y` copies it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkMenu {
+    pub copy: bool,
+    pub id: PaperId,
+    pub day: chrono::NaiveDate,
+    pub choices: Vec<LinkChoice>,
+}
+
 /// Typing state of the filter query.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Query {
@@ -112,6 +130,8 @@ pub struct App {
     pub saved_views: Vec<SavedView>,
     /// The note being typed, if any.
     pub note: Option<NoteEdit>,
+    /// The link menu on screen, if any.
+    pub link_menu: Option<LinkMenu>,
     /// Bumped on every star change, so that a For you result for older stars is dropped.
     pub stars_version: u64,
 }
@@ -157,6 +177,7 @@ impl App {
             sort: None,
             saved_views: Vec::new(),
             note: None,
+            link_menu: None,
             stars_version: 0,
         };
         app.recount();

@@ -9,7 +9,7 @@ use crossterm::event::{KeyEvent, KeyEventKind};
 
 use super::line_edit::{LineKey, edit_line};
 use super::msg::{Effect, Msg};
-use super::state::{App, Focus, NoteEdit, SourceSync};
+use super::state::{App, Focus, LinkChoice, LinkMenu, NoteEdit, SourceSync};
 use super::view::View;
 use crate::action::Action;
 use crate::export::ExportFormat;
@@ -115,6 +115,9 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
 fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     if key.kind == KeyEventKind::Release {
         return Vec::new();
+    }
+    if app.link_menu.is_some() {
+        return on_link_menu_key(app, key);
     }
     if app.note.is_some() {
         return on_note_key(app, key);
@@ -560,38 +563,113 @@ fn toggle_star(app: &mut App) -> Vec<Effect> {
     effects
 }
 
-/// Opens or copies the selected paper's abstract or PDF link: the record's own, else the
-/// arXiv one for an arXiv id.
+/// `O` opens the PDF at once; `o` and `y` offer a one-key menu of the paper's links (abstract,
+/// PDF, HF page, code, project page, DOI; `y` adds the BibTeX entry). Each link is the record's
+/// own, else the arXiv one for an arXiv id. A paper whose links all fail the link check gets
+/// the refusal of its first one, from the runner.
 fn open_link(app: &mut App, action: Action) -> Vec<Effect> {
     let Some(row) = app.selected_row() else {
         return Vec::new();
     };
+    let (id, day) = (row.id.clone(), row.day);
     let links = app
         .detail
         .as_ref()
-        .filter(|p| p.id == row.id)
-        .map(|p| &p.links);
-    let url = match action {
-        Action::OpenPdf => links.and_then(|l| l.pdf.clone()),
-        _ => links.and_then(|l| l.abs.clone().or_else(|| l.hf.clone())),
-    }
-    .or_else(|| {
-        row.id.is_arxiv().then(|| {
-            let kind = if action == Action::OpenPdf {
-                "pdf"
-            } else {
-                "abs"
-            };
-            format!("https://arxiv.org/{kind}/{}", row.id)
+        .filter(|p| p.id == id)
+        .map(|p| p.links.clone())
+        .unwrap_or_default();
+    let arxiv = |kind: &str| {
+        id.is_arxiv()
+            .then(|| format!("https://arxiv.org/{kind}/{id}"))
+    };
+    let choices = [
+        ('a', "abstract", links.abs.clone().or_else(|| arxiv("abs"))),
+        ('p', "PDF", links.pdf.clone().or_else(|| arxiv("pdf"))),
+        ('h', "HF page", links.hf.clone()),
+        ('c', "code", links.github.clone()),
+        ('w', "project page", links.project.clone()),
+        ('d', "DOI", links.doi.clone()),
+    ];
+    let present: Vec<LinkChoice> = choices
+        .into_iter()
+        .filter_map(|(key, label, url)| {
+            url.map(|url| LinkChoice {
+                key,
+                label,
+                url: Some(url),
+            })
         })
-    });
-    match url {
-        Some(url) if action == Action::YankLink => vec![Effect::Yank(url)],
-        Some(url) => vec![Effect::OpenUrl(url)],
-        None => {
-            app.message = Some("this paper has no such link".to_string());
-            Vec::new()
+        .collect();
+    let copy = action == Action::YankLink;
+    let act = |url: String| {
+        if copy {
+            Effect::Yank(url)
+        } else {
+            Effect::OpenUrl(url)
         }
+    };
+    if action == Action::OpenPdf {
+        return match present
+            .into_iter()
+            .find(|c| c.key == 'p')
+            .and_then(|c| c.url)
+        {
+            Some(url) => vec![Effect::OpenUrl(url)],
+            None => {
+                app.message = Some("this paper has no PDF link".to_string());
+                Vec::new()
+            }
+        };
+    }
+    let first = present.first().and_then(|c| c.url.clone());
+    let mut safe: Vec<LinkChoice> = present
+        .into_iter()
+        .filter(|c| c.url.as_deref().is_some_and(crate::link::is_safe_web_url))
+        .collect();
+    if safe.is_empty() {
+        return match first {
+            // The runner refuses it and says why.
+            Some(url) => vec![act(url)],
+            None => {
+                app.message = Some("this paper has no links".to_string());
+                Vec::new()
+            }
+        };
+    }
+    if copy {
+        safe.push(LinkChoice {
+            key: 'b',
+            label: "BibTeX entry",
+            url: None,
+        });
+    }
+    app.link_menu = Some(LinkMenu {
+        copy,
+        id,
+        day,
+        choices: safe,
+    });
+    Vec::new()
+}
+
+/// A key while the link menu is open: a choice's key acts on it; anything else closes it.
+fn on_link_menu_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let Some(menu) = app.link_menu.take() else {
+        return Vec::new();
+    };
+    let crossterm::event::KeyCode::Char(pressed) = key.code else {
+        return Vec::new();
+    };
+    let Some(choice) = menu.choices.into_iter().find(|c| c.key == pressed) else {
+        return Vec::new();
+    };
+    match choice.url {
+        Some(url) if menu.copy => vec![Effect::Yank(url)],
+        Some(url) => vec![Effect::OpenUrl(url)],
+        None => vec![Effect::YankBibtex {
+            id: menu.id,
+            day: menu.day,
+        }],
     }
 }
 

@@ -88,6 +88,21 @@ impl EffectRunner {
             }
             Effect::OpenUrl(url) => self.open_url(&url, queue),
             Effect::Yank(url) => queue.push_back(Msg::Notice(self.yank(&url))),
+            Effect::YankBibtex { id, day } => {
+                let notice = match crate::export::load(&self.store, &[(id.clone(), day)]) {
+                    Ok(items) if !items.is_empty() => {
+                        let entry =
+                            crate::export::render(crate::export::ExportFormat::Bibtex, &items);
+                        match self.copy(&entry) {
+                            Ok(()) => format!("copied the BibTeX entry of {id}"),
+                            Err(error) => format!("cannot copy: {error}"),
+                        }
+                    }
+                    Ok(_) => format!("no record of {id} to make BibTeX from"),
+                    Err(error) => format!("cannot read {id}: {error}"),
+                };
+                queue.push_back(Msg::Notice(notice));
+            }
             Effect::Sync(command) => {
                 if let Some(commands) = &self.sync_commands
                     && commands.try_send(command).is_err()
@@ -175,16 +190,20 @@ impl EffectRunner {
         // Not crossterm's `CopyToClipboard` (feature `osc52`): it ends the sequence with ST
         // (ESC \) where the reader sends BEL. Both end an OSC, but switching would change the
         // bytes every user's terminal gets (the flow tests pin them).
-        let encoded = base64::engine::general_purpose::STANDARD.encode(url);
-        let sequence = format!("\x1b]52;c;{encoded}\x07");
-        match self
-            .clipboard
-            .write_all(sequence.as_bytes())
-            .and_then(|()| self.clipboard.flush())
-        {
+        match self.copy(url) {
             Ok(()) => format!("copied {url}"),
             Err(error) => format!("cannot copy: {error}"),
         }
+    }
+
+    /// Writes `text` to the clipboard with OSC 52; base64, so no byte of it reaches the
+    /// terminal as itself.
+    fn copy(&mut self, text: &str) -> std::io::Result<()> {
+        let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+        let sequence = format!("\x1b]52;c;{encoded}\x07");
+        self.clipboard
+            .write_all(sequence.as_bytes())
+            .and_then(|()| self.clipboard.flush())
     }
 }
 

@@ -2,7 +2,7 @@
 //! "+N more"); one compact line of marks, date, upvotes, comments, code stars and sources; the
 //! note; the AI summary; then the abstract, wrapped to the pane width; ids, categories and links
 //! after it. Scrollable, with the position ("62%", or "more ↓" while the end is not wrapped
-//! yet) on the bottom border. Reports where each link landed, for OSC 8 (see `hyperlink`).
+//! yet) on the top border, right. Reports where each link landed, for OSC 8 (see `hyperlink`).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -79,7 +79,9 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) -> Ve
         .border_style(theme.border(focused))
         .title(Span::styled(title, theme.title()));
     if let Some(position) = position {
-        block = block.title_bottom(
+        // On the top border, right: the bottom border stays whole (and it is where the eye
+        // goes first when the pane opens).
+        block = block.title(
             Line::from(Span::styled(format!(" {position} "), theme.title())).right_aligned(),
         );
     }

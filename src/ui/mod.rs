@@ -6,6 +6,7 @@ pub mod filter;
 pub mod help;
 pub mod hyperlink;
 pub mod list;
+pub mod menu;
 pub mod status;
 pub mod theme;
 
@@ -44,6 +45,11 @@ pub fn render_with_links(frame: &mut Frame<'_>, app: &App, theme: &Theme) -> Vec
         filter::render(frame, app, theme, rect);
     }
     status::render(frame, app, theme, layout.status);
+    if let Some(menu) = &app.link_menu {
+        menu::render(frame, menu, theme, area);
+        // The menu may cover some of the detail's links.
+        links.clear();
+    }
     if app.help_open {
         help::render(frame, app, theme, area);
         // The overlay covers the detail.
