@@ -65,8 +65,8 @@ use keys::ChunkKey;
 use write::{ChunkWrite, CommitOrder, WriteContext};
 
 pub use recover::{
-    CheckReport, Damage, MergeReport, Recovery, StartReport, UserCounts, compare, open_or_recover,
-    rebuild,
+    CheckReport, Damage, MergeReport, MergeWarning, Recovery, StartReport, UserCounts, compare,
+    open_or_recover, rebuild,
 };
 
 /// Why the store could not do what was asked.
