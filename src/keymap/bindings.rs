@@ -163,12 +163,6 @@ fn default_tables() -> Result<BTreeMap<String, BTreeMap<String, String>>, Keymap
         })
 }
 
-fn context_from_name(name: &str) -> Option<Context> {
-    Context::ALL
-        .into_iter()
-        .find(|context| context.name() == name)
-}
-
 /// Parses one `[keys.<context>]` table, rejecting unknown names, bad keys, digit chords and two
 /// spellings of one key.
 fn parse_layer(
@@ -176,7 +170,7 @@ fn parse_layer(
     table: &BTreeMap<String, String>,
     origin: Origin,
 ) -> Result<(Context, Layer), KeymapError> {
-    let context = context_from_name(context_name).ok_or_else(|| KeymapError::UnknownContext {
+    let context = Context::from_name(context_name).ok_or_else(|| KeymapError::UnknownContext {
         context: context_name.to_string(),
     })?;
     let mut layer = Layer::new();
