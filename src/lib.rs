@@ -22,6 +22,7 @@ pub mod logging;
 pub mod model;
 pub mod notices;
 pub mod query;
+pub mod reader;
 pub mod source;
 pub mod store;
 pub mod sync;
