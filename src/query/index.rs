@@ -4,9 +4,9 @@
 //! `rowset.rs`, tokenizing in `tokenize.rs`, BM25 scoring in `bm25.rs`, the encodings in
 //! `postings.rs`.
 //!
-//! Hand-rolled rather than tantivy (SEARCH.md: ≤ 4 ms per filter and ≤ 2 ms BM25 top-50 at
-//! 100k, no +35 s on every clean build). Built on the loader thread with the catalog; never
-//! stored. A word matches the words it starts (`diff` finds "diffusion"); a phrase's words must
+//! Hand-rolled rather than tantivy (docs/ARCHITECTURE.md, "The search index": ≤ 4 ms per
+//! filter and ≤ 2 ms BM25 top-50 at 100k, no +35 s on every clean build). Built on the loader
+//! thread with the catalog; never stored. A word matches the words it starts (`diff` finds "diffusion"); a phrase's words must
 //! be adjacent, checked on the row's token text.
 
 use std::collections::HashMap;
