@@ -13,6 +13,7 @@ use super::errors::bad_query;
 use super::output::Output;
 use super::query::{newest_first, query_matches};
 
+/// Which papers `list` prints: all of them narrowed by each filter given.
 pub(super) struct ListFilter {
     pub(super) date: Option<NaiveDate>,
     pub(super) starred: bool,
