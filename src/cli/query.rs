@@ -20,7 +20,7 @@ pub(super) fn query_matches(
         Err(error) => return Ok(Err(format!("query {query:?}: {error}"))),
     };
     let catalog =
-        crate::app::runtime::full_catalog(store, true).context("cannot read the paper cache")?;
+        crate::app::catalog::full_catalog(store, true).context("cannot read the paper cache")?;
     let today = Clock::System.today();
     let ids = match parsed.matching(&catalog.corpus(today)) {
         Some(set) => set.iter().map(|row| catalog.rows[row].id.clone()).collect(),
