@@ -83,24 +83,37 @@ actions! {
     PageUp => "page_up",
     /// Open the selected paper in the detail pane (marks it read)
     Open => "open",
+    /// Read on: open the paper and page its text; at its end mark it read and go to the next
+    /// unread paper
+    ReadOn => "read_on",
+    /// Jump to the next unread paper in the view
+    NextUnread => "next_unread",
+    /// Jump to the previous unread paper in the view
+    PrevUnread => "prev_unread",
     /// Go back: close the detail, leave the filter, close help
     Back => "back",
     /// Move focus to the next pane
     NextPane => "next_pane",
     /// Start typing a filter query
     Filter => "filter",
-    /// Jump to the next paper matching the filter
+    /// Jump to the next paper matching the last search, without narrowing the list
     NextMatch => "next_match",
-    /// Jump to the previous paper matching the filter
+    /// Jump to the previous paper matching the last search
     PrevMatch => "prev_match",
-    /// Show the previous day
+    /// Show the previous (older) day
     PrevDay => "prev_day",
-    /// Show the next day
+    /// Show the next (newer) day
     NextDay => "next_day",
     /// Star or unstar the selected paper
     ToggleStar => "toggle_star",
     /// Mark the selected paper read or unread
     ToggleRead => "toggle_read",
+    /// Hide or show the read papers in this view
+    ToggleHideRead => "toggle_hide_read",
+    /// Mark every paper in the view read (asks first)
+    MarkAllRead => "mark_all_read",
+    /// Undo the last read mark
+    UndoMark => "undo_mark",
     /// Open the abstract page in the browser
     OpenAbstract => "open_abstract",
     /// Open the PDF in the browser
@@ -133,6 +146,10 @@ actions! {
     ScrollDown => "scroll_down",
     /// Scroll the detail pane up
     ScrollUp => "scroll_up",
+    /// Go to the top of the paper's text
+    TextTop => "text_top",
+    /// Go to the bottom of the paper's text
+    TextBottom => "text_bottom",
     /// Show or hide this help
     Help => "help",
     /// Quit paperboat

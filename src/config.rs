@@ -44,6 +44,9 @@ pub struct ViewConfig {
     pub query: String,
     /// `newest`, `upvotes`, `relevance` or `for_you`; relevance when the query has words.
     pub sort: Option<crate::query::SortOrder>,
+    /// Notify (see `[ui] notify`) when a sync brings the view papers not seen before.
+    #[serde(default)]
+    pub notify: bool,
 }
 
 impl ViewConfig {
@@ -112,6 +115,35 @@ pub struct UiConfig {
     pub wide_layout_min_columns: u16,
     /// Command that opens links; empty means `$BROWSER`, then `xdg-open` / `open`.
     pub browser: String,
+    /// When a paper counts as read.
+    pub mark_read: MarkRead,
+    /// How `[[views]]` with `notify = true` notify.
+    pub notify: NotifyVia,
+}
+
+/// `[ui] mark_read`: when a paper counts as read.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum MarkRead {
+    /// When it is opened: Enter, and every paper J/K/Space moves to while the detail is open.
+    #[default]
+    Open,
+    /// When its abstract has been on screen for a second.
+    Select,
+    /// Only with `x` (and `X`).
+    Manual,
+}
+
+/// `[ui] notify`: the terminal sequence a notification is sent with, or none.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum NotifyVia {
+    /// OSC 9 (iTerm2, kitty, WezTerm, foot, Windows Terminal).
+    Osc9,
+    /// OSC 777 (urxvt, VTE terminals such as GNOME Terminal).
+    Osc777,
+    #[default]
+    Off,
 }
 
 impl Default for SyncConfig {
@@ -154,6 +186,8 @@ impl Default for UiConfig {
         UiConfig {
             wide_layout_min_columns: 120,
             browser: String::new(),
+            mark_read: MarkRead::Open,
+            notify: NotifyVia::Off,
         }
     }
 }

@@ -20,6 +20,13 @@ use crate::sync::{SyncCommand, SyncEvent};
 
 /// The one mutator of `App`.
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
+    let effects = on_msg(app, msg);
+    // Whatever changed what is on screen restarts the `mark_read = "select"` timer.
+    app.arm_select_timer();
+    effects
+}
+
+fn on_msg(app: &mut App, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) => on_key(app, key),
         Msg::KeyTimeout => {
@@ -34,11 +41,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::Tick(now) => {
             app.now = now;
-            Vec::new()
+            app.tick_select_timer(now)
         }
         Msg::Sync(event) => on_sync(app, event),
         Msg::CatalogLoaded(catalog) => {
-            let first_load = !app.catalog.complete;
             let was_empty = app.catalog.rows.is_empty();
             // Stars set while the load ran are newer than the snapshot: keep ours.
             let mut catalog = *catalog;
@@ -46,13 +52,17 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 catalog.user.insert(id.clone(), state.clone());
             }
             app.catalog = catalog;
-            if was_empty || (first_load && matches!(app.view, View::All)) {
-                app.view = app.catalog.latest_day().map_or(View::All, View::Day);
+            // The empty cache's All view is a stand-in: the first papers replace it.
+            if was_empty && app.view == View::All {
+                app.nav.follow_latest = true;
             }
+            app.follow_latest_day();
             app.recount();
             app.refresh_visible();
+            app.apply_restored_selection();
             let mut effects = app.load_selected();
             effects.push(app.rank_for_you());
+            effects.extend(app.notifications());
             effects
         }
         Msg::PaperLoaded(id, paper) => {
@@ -84,6 +94,11 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.message = Some(text);
             Vec::new()
         }
+        Msg::ReadManyFailed(error) => {
+            app.message = Some(format!("not saved: {error}"));
+            app.nav.last_mark = None;
+            vec![Effect::LoadCatalog]
+        }
         Msg::ForYouRanked(result) => {
             if Arc::ptr_eq(&result.index, &app.catalog.text) && result.version == app.stars_version
             {
@@ -96,16 +111,23 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Msg::Terminate => {
-            app.quit = true;
-            vec![Effect::Quit]
-        }
+        Msg::Terminate => quit(app),
     }
+}
+
+/// Quits, remembering where the user was.
+fn quit(app: &mut App) -> Vec<Effect> {
+    app.quit = true;
+    vec![Effect::SaveReaderState(app.remembered()), Effect::Quit]
 }
 
 fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     if key.kind == KeyEventKind::Release {
         return Vec::new();
+    }
+    if let Some(confirm) = app.nav.confirm.take() {
+        let yes = matches!(key.code, crossterm::event::KeyCode::Char('y'));
+        return app.answer(confirm, yes);
     }
     if app.note.is_some() {
         return on_note_key(app, key);
@@ -127,6 +149,12 @@ fn on_outcome(app: &mut App, outcome: KeyOutcome) -> Vec<Effect> {
             app.message = None;
             on_action(app, action, count)
         }
+        KeyOutcome::DigitThen { digit, then } => {
+            app.message = None;
+            let mut effects = on_action(app, digit, None);
+            effects.extend(on_action(app, then, None));
+            effects
+        }
         KeyOutcome::Pending | KeyOutcome::Unbound => Vec::new(),
     }
 }
@@ -137,6 +165,7 @@ fn on_query_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         LineKey::Submit => {
             app.query.editing = false;
             app.focus = Focus::List;
+            app.remember_search();
             return app.load_selected();
         }
         LineKey::Cancel => {
@@ -193,6 +222,25 @@ fn on_action(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
     if app.help_open {
         return on_help_action(app, action);
     }
+    if !matches!(action, Action::Help | Action::SyncNow | Action::Quit) {
+        // The user moved: stop following the newest day, forget a remembered selection.
+        app.nav.follow_latest = false;
+        app.nav.restore_selection = None;
+    }
+    let focus_before = app.focus;
+    let selected_before = app.selected_id.clone();
+    let mut effects = dispatch(app, action, count);
+    // A paper counts as opened when the detail gets focus on it, and when the selection moves
+    // to it while the detail has focus (J/K/Space/Ctrl-n…).
+    if app.focus == Focus::Detail
+        && (focus_before != Focus::Detail || app.selected_id != selected_before)
+    {
+        effects.extend(app.mark_opened());
+    }
+    effects
+}
+
+fn dispatch(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
     if app.focus == Focus::Filter
         && let Some(effects) = on_filter_pane_action(app, action)
     {
@@ -209,8 +257,13 @@ fn on_action(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
         | Action::PageUp
         | Action::ScrollDown
         | Action::ScrollUp
+        | Action::TextTop
+        | Action::TextBottom
         | Action::NextMatch
-        | Action::PrevMatch => on_move(app, action, count),
+        | Action::PrevMatch
+        | Action::NextUnread
+        | Action::PrevUnread => on_move(app, action, count),
+        Action::ReadOn => app.read_on(),
         Action::Open
         | Action::Back
         | Action::NextPane
@@ -229,6 +282,9 @@ fn on_action(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
         | Action::CycleSort => on_view_action(app, action, count),
         Action::ToggleStar
         | Action::ToggleRead
+        | Action::ToggleHideRead
+        | Action::MarkAllRead
+        | Action::UndoMark
         | Action::OpenAbstract
         | Action::OpenPdf
         | Action::YankLink
@@ -248,10 +304,7 @@ fn on_help_action(app: &mut App, action: Action) -> Vec<Effect> {
     match action {
         Action::ScrollDown | Action::Down => app.help_scroll = app.help_scroll.saturating_add(1),
         Action::ScrollUp | Action::Up => app.help_scroll = app.help_scroll.saturating_sub(1),
-        Action::Quit => {
-            app.quit = true;
-            return vec![Effect::Quit];
-        }
+        Action::Quit => return quit(app),
         _ => app.help_open = false,
     }
     Vec::new()
@@ -285,6 +338,9 @@ fn on_filter_pane_action(app: &mut App, action: Action) -> Option<Vec<Effect>> {
 fn on_move(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
     let n = step_of(count);
     let lines = u16::try_from(n).unwrap_or(1);
+    if app.focus == Focus::Detail {
+        app.clamp_detail_scroll();
+    }
     match action {
         Action::Down => app.move_selection(n),
         Action::Up => app.move_selection(-n),
@@ -321,14 +377,12 @@ fn on_move(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
             app.detail_scroll = app.detail_scroll.saturating_sub(lines);
             Vec::new()
         }
-        Action::NextMatch | Action::PrevMatch => {
-            if app.query.text.is_empty() {
-                app.message = Some("no filter: press / to type one".to_string());
-                return Vec::new();
-            }
-            let step = if action == Action::NextMatch { n } else { -n };
-            app.move_selection(step)
-        }
+        Action::TextTop => app.text_top(),
+        Action::TextBottom => app.text_bottom(),
+        Action::NextMatch => app.jump_to_match(true, n),
+        Action::PrevMatch => app.jump_to_match(false, n),
+        Action::NextUnread => app.move_to_unread(n),
+        Action::PrevUnread => app.move_to_unread(-n),
         // `on_action` routes only the actions above here.
         _ => Vec::new(),
     }
@@ -338,12 +392,16 @@ fn on_move(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
 fn on_pane_action(app: &mut App, action: Action) -> Vec<Effect> {
     match action {
         Action::Open => {
-            let Some(id) = app.selected_id.clone() else {
+            if app.selected_id.is_none() {
                 return Vec::new();
-            };
+            }
+            // Opened again from the detail: it still counts (`mark_opened` is idempotent).
+            let reopened = app.focus == Focus::Detail;
             app.focus = Focus::Detail;
             let mut effects = app.load_selected();
-            effects.extend(app.change_user_state(id, |s| s.read = true));
+            if reopened {
+                effects.extend(app.mark_opened());
+            }
             effects
         }
         Action::Back => {
@@ -378,10 +436,7 @@ fn on_pane_action(app: &mut App, action: Action) -> Vec<Effect> {
             app.help_scroll = 0;
             Vec::new()
         }
-        Action::Quit => {
-            app.quit = true;
-            vec![Effect::Quit]
-        }
+        Action::Quit => quit(app),
         // `on_action` routes only the actions above here.
         _ => Vec::new(),
     }
@@ -399,6 +454,14 @@ fn on_view_action(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effe
             let n = usize::try_from(step_of(count)).unwrap_or(1);
             // Days are newest first: the previous day is further down the list.
             let target = match (current, action) {
+                (Some(i), Action::PrevDay) if i + 1 >= days.len() => {
+                    app.message = Some("no older day: this is the oldest cached".to_string());
+                    return Vec::new();
+                }
+                (Some(0), Action::NextDay) => {
+                    app.message = Some("no newer day: this is the newest".to_string());
+                    return Vec::new();
+                }
                 (Some(i), Action::PrevDay) => i.saturating_add(n),
                 (Some(i), _) => i.saturating_sub(n),
                 (None, _) => 0,
@@ -471,7 +534,8 @@ fn on_paper_action(app: &mut App, action: Action) -> Vec<Effect> {
             let Some(id) = app.selected_id.clone() else {
                 return Vec::new();
             };
-            let mut effects = app.change_user_state(id, |s| s.read = !s.read);
+            let read = !app.catalog.is_read(&id);
+            let mut effects = app.set_read(id, read);
             if app.view == View::Unread {
                 app.refresh_visible();
                 // The paper left the view: show the one now selected.
@@ -489,6 +553,9 @@ fn on_paper_action(app: &mut App, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::ExportList => export_list(app),
+        Action::ToggleHideRead => app.toggle_hide_read(),
+        Action::MarkAllRead => app.ask_mark_all_read(),
+        Action::UndoMark => app.undo_mark(),
         Action::SyncNow => vec![Effect::Sync(SyncCommand::SyncAll)],
         // `on_action` routes only the actions above here.
         _ => Vec::new(),
@@ -583,6 +650,7 @@ fn export_list(app: &mut App) -> Vec<Effect> {
 fn on_sync(app: &mut App, event: SyncEvent) -> Vec<Effect> {
     match event {
         SyncEvent::Started { sources } => {
+            app.notifier.sync_started();
             app.sync.running = true;
             app.sync.sources = sources
                 .into_iter()

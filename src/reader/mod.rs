@@ -67,6 +67,9 @@ pub fn run_reader(options: ReaderOptions) -> anyhow::Result<()> {
         );
         let mut app = app;
         app.set_saved_views(SavedView::all_from_config(&options.config.views));
+        app.nav.mark_read = options.config.ui.mark_read;
+        app.notifier.via = options.config.ui.notify;
+        app.restore(&store.reader_state());
         let mut runner = EffectRunner::new(store.clone(), false, Box::new(std::io::stdout()));
         runner.browser = options.config.ui.browser.clone();
         let mut reader = Reader {

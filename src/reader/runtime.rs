@@ -80,8 +80,9 @@ where
                     } else {
                         let now = clock.now();
                         let minute = now.timestamp() / 60;
-                        // Redraw on ticks only when something on screen moves.
-                        if !self.app.sync.running && minute == last_minute {
+                        // Redraw on ticks only when something on screen moves (or a
+                        // `mark_read = "select"` timer runs).
+                        if !self.app.sync.running && !self.app.wants_tick() && minute == last_minute {
                             continue;
                         }
                         last_minute = minute;

@@ -28,7 +28,11 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
         (None, _) => vec![Line::styled("No paper selected.", theme.muted())],
         (Some(row), Some(paper)) if paper.id == row.id => {
             let needed = usize::from(app.detail_scroll) + usize::from(inner.height);
-            paper_lines(app, paper, theme, width, needed)
+            let lines = paper_lines(app, paper, theme, width, needed);
+            // Space and `G` need to know where the text ends at this width.
+            app.nav
+                .note_detail_extent(&paper.id, lines.len(), needed, inner.height);
+            lines
         }
         (Some(row), _) => row_lines(app, row, theme, width),
     };
