@@ -495,6 +495,10 @@ fn days_step_from_the_list_detail_and_filter_pane_and_say_where_they_end() {
     key(&mut reader, KeyCode::Enter);
     press(&mut reader, "[");
     assert_eq!(reader.app.view, View::Day(yesterday()), "from the detail");
+    assert!(
+        !is_read(&store, "2504.00004"),
+        "another view's selection is shown, not opened"
+    );
     press(&mut reader, "[");
     assert!(
         reader

@@ -229,12 +229,13 @@ fn on_action(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
     }
     let focus_before = app.focus;
     let selected_before = app.selected_id.clone();
+    let view_before = app.view.clone();
     let mut effects = dispatch(app, action, count);
     // A paper counts as opened when the detail gets focus on it, and when the selection moves
-    // to it while the detail has focus (J/K/Space/Ctrl-n…).
-    if app.focus == Focus::Detail
-        && (focus_before != Focus::Detail || app.selected_id != selected_before)
-    {
+    // to it within the view while the detail has focus (J/K/Space/Ctrl-n…). Switching views
+    // shows the other view's selection: not opened by the user.
+    let moved = app.selected_id != selected_before && app.view == view_before;
+    if app.focus == Focus::Detail && (focus_before != Focus::Detail || moved) {
         effects.extend(app.mark_opened());
     }
     effects

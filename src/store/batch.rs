@@ -26,11 +26,11 @@ impl Store {
         let mut changes = Vec::new();
         for id in ids {
             let key = keys::user_bucket(id);
-            if !buckets.contains_key(&key) {
-                buckets.insert(key, self.user_bucket(key)?);
-            }
-            let Some(bucket) = buckets.get_mut(&key) else {
-                continue;
+            let bucket = match buckets.entry(key) {
+                std::collections::btree_map::Entry::Occupied(entry) => entry.into_mut(),
+                std::collections::btree_map::Entry::Vacant(entry) => {
+                    entry.insert(self.user_bucket(key)?)
+                }
             };
             let mut state = bucket.remove(id).unwrap_or_default();
             if state.read != read {
