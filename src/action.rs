@@ -1,11 +1,31 @@
 //! Every user intent, one variant each. The keymap maps keys to these names (snake_case in the
 //! config); the help overlay is generated from the keymap plus `Action::doc`, so it cannot drift.
+//! The names, the list of every action and the docs are derived by `strum` from the enum itself.
+//!
+//! A bottom-layer module: it imports nothing from the crate.
 
 use serde::{Deserialize, Serialize};
+use strum::{EnumMessage, VariantArray};
 
-/// Where a key is pressed; bindings are looked up in the context first, then in `Global`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+/// Where a key is pressed; bindings are looked up in the context first, then in `Global`. Its
+/// name (`[keys.<name>]`) is the variant in snake_case, in serde and in the keymap alike.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::VariantArray,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Context {
     Global,
     List,
@@ -15,6 +35,7 @@ pub enum Context {
 }
 
 impl Context {
+    /// Every context, in the order the help overlay lists them.
     pub const ALL: [Context; 5] = [
         Context::Global,
         Context::List,
@@ -23,137 +44,144 @@ impl Context {
         Context::Help,
     ];
 
+    /// The name of the context's `[keys.*]` table.
     pub fn name(self) -> &'static str {
-        match self {
-            Context::Global => "global",
-            Context::List => "list",
-            Context::Detail => "detail",
-            Context::Filter => "filter",
-            Context::Help => "help",
-        }
+        self.into()
+    }
+
+    /// Looks a context up by its table name (exact, case-sensitive).
+    pub fn from_name(name: &str) -> Option<Context> {
+        name.parse().ok()
     }
 }
 
-macro_rules! actions {
-    ($( $(#[doc = $doc:literal])* $variant:ident => $name:literal, )*) => {
-        /// A user intent.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum Action {
-            $( $(#[doc = $doc])* $variant, )*
-        }
-
-        impl Action {
-            /// Every action, in help order.
-            pub const ALL: &'static [Action] = &[ $( Action::$variant, )* ];
-
-            /// The name used in the config's `[keys.*]` tables.
-            pub fn name(self) -> &'static str {
-                match self { $( Action::$variant => $name, )* }
-            }
-
-            /// The one-line description shown in the help overlay.
-            pub fn doc(self) -> &'static str {
-                match self { $( Action::$variant => concat!($($doc),*).trim_ascii(), )* }
-            }
-
-            /// Looks an action up by its config name.
-            pub fn from_name(name: &str) -> Option<Action> {
-                match name { $( $name => Some(Action::$variant), )* _ => None }
-            }
-        }
-    };
-}
-
-actions! {
+/// A user intent. Its config name (`[keys.*]` tables) is the variant in snake_case; its doc
+/// comment is the help overlay's line.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    strum::VariantArray,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::EnumMessage,
+)]
+#[strum(serialize_all = "snake_case")]
+pub enum Action {
     /// Move down one paper (a count moves that many)
-    Down => "down",
+    Down,
     /// Move up one paper (a count moves that many)
-    Up => "up",
+    Up,
     /// Jump to the first paper
-    Top => "top",
+    Top,
     /// Jump to the last paper (a count jumps to that row)
-    Bottom => "bottom",
+    Bottom,
     /// Move down half a page
-    HalfPageDown => "half_page_down",
+    HalfPageDown,
     /// Move up half a page
-    HalfPageUp => "half_page_up",
+    HalfPageUp,
     /// Move down a full page
-    PageDown => "page_down",
+    PageDown,
     /// Move up a full page
-    PageUp => "page_up",
+    PageUp,
     /// Open the selected paper in the detail pane (marks it read)
-    Open => "open",
+    Open,
     /// Read on: open the paper and page its text; at its end mark it read and go to the next
     /// unread paper
-    ReadOn => "read_on",
+    ReadOn,
     /// Jump to the next unread paper in the view
-    NextUnread => "next_unread",
+    NextUnread,
     /// Jump to the previous unread paper in the view
-    PrevUnread => "prev_unread",
+    PrevUnread,
     /// Go back: close the detail, leave the filter, close help
-    Back => "back",
+    Back,
     /// Move focus to the next pane
-    NextPane => "next_pane",
+    NextPane,
     /// Start typing a filter query
-    Filter => "filter",
+    Filter,
     /// Jump to the next paper matching the last search, without narrowing the list
-    NextMatch => "next_match",
+    NextMatch,
     /// Jump to the previous paper matching the last search
-    PrevMatch => "prev_match",
+    PrevMatch,
     /// Show the previous (older) day
-    PrevDay => "prev_day",
+    PrevDay,
     /// Show the next (newer) day
-    NextDay => "next_day",
+    NextDay,
     /// Star or unstar the selected paper
-    ToggleStar => "toggle_star",
+    ToggleStar,
     /// Mark the selected paper read or unread
-    ToggleRead => "toggle_read",
+    ToggleRead,
     /// Hide or show the read papers in this view
-    ToggleHideRead => "toggle_hide_read",
+    ToggleHideRead,
     /// Mark every paper in the view read (asks first)
-    MarkAllRead => "mark_all_read",
+    MarkAllRead,
     /// Undo the last read mark
-    UndoMark => "undo_mark",
+    UndoMark,
     /// Open the abstract page in the browser
-    OpenAbstract => "open_abstract",
+    OpenAbstract,
     /// Open the PDF in the browser
-    OpenPdf => "open_pdf",
+    OpenPdf,
     /// Copy the paper's link to the clipboard (OSC 52, works over SSH)
-    YankLink => "yank_link",
+    YankLink,
     /// Sync every source now
-    SyncNow => "sync_now",
+    SyncNow,
     /// View: the latest day
-    ViewToday => "view_today",
+    ViewToday,
     /// View: this week
-    ViewWeek => "view_week",
+    ViewWeek,
     /// View: all papers
-    ViewAll => "view_all",
+    ViewAll,
     /// View: starred papers (the read-later list)
-    ViewStarred => "view_starred",
+    ViewStarred,
     /// View: unread papers
-    ViewUnread => "view_unread",
+    ViewUnread,
     /// View: cycle through the sources
-    ViewSource => "view_source",
+    ViewSource,
     /// View: unread papers like your starred ones, best first
-    ViewForYou => "view_for_you",
+    ViewForYou,
     /// Sort the list: newest, upvotes, relevance, for you (cycles)
-    CycleSort => "cycle_sort",
+    CycleSort,
     /// Write a note on the selected paper (Enter saves, Esc cancels)
-    EditNote => "edit_note",
+    EditNote,
     /// Export the list as BibTeX to a file in the current directory
-    ExportList => "export_list",
+    ExportList,
     /// Scroll the detail pane down
-    ScrollDown => "scroll_down",
+    ScrollDown,
     /// Scroll the detail pane up
-    ScrollUp => "scroll_up",
+    ScrollUp,
     /// Go to the top of the paper's text
-    TextTop => "text_top",
+    TextTop,
     /// Go to the bottom of the paper's text
-    TextBottom => "text_bottom",
+    TextBottom,
     /// Show or hide this help
-    Help => "help",
+    Help,
     /// Quit paperboat
-    Quit => "quit",
+    Quit,
+}
+
+impl Action {
+    /// Every action, in help order (the order of declaration).
+    pub const ALL: &'static [Action] = <Action as VariantArray>::VARIANTS;
+
+    /// The name used in the config's `[keys.*]` tables.
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
+
+    /// The one-line description shown in the help overlay.
+    pub fn doc(self) -> &'static str {
+        self.get_documentation().unwrap_or_default().trim_ascii()
+    }
+
+    /// Looks an action up by its config name (exact, case-sensitive).
+    pub fn from_name(name: &str) -> Option<Action> {
+        name.parse().ok()
+    }
 }
 
 #[cfg(test)]
@@ -172,5 +200,76 @@ mod tests {
             assert!(!action.doc().is_empty(), "{} has no doc", action.name());
             assert_eq!(Action::from_name(action.name()), Some(*action));
         }
+    }
+
+    /// The config vocabulary users have written in their `[keys.*]` tables; renaming a variant
+    /// must not change it.
+    const CONFIG_NAMES: [&str; 44] = [
+        "down",
+        "up",
+        "top",
+        "bottom",
+        "half_page_down",
+        "half_page_up",
+        "page_down",
+        "page_up",
+        "open",
+        "read_on",
+        "next_unread",
+        "prev_unread",
+        "back",
+        "next_pane",
+        "filter",
+        "next_match",
+        "prev_match",
+        "prev_day",
+        "next_day",
+        "toggle_star",
+        "toggle_read",
+        "toggle_hide_read",
+        "mark_all_read",
+        "undo_mark",
+        "open_abstract",
+        "open_pdf",
+        "yank_link",
+        "sync_now",
+        "view_today",
+        "view_week",
+        "view_all",
+        "view_starred",
+        "view_unread",
+        "view_source",
+        "view_for_you",
+        "cycle_sort",
+        "edit_note",
+        "export_list",
+        "scroll_down",
+        "scroll_up",
+        "text_top",
+        "text_bottom",
+        "help",
+        "quit",
+    ];
+
+    #[test]
+    fn action_names_are_the_config_vocabulary_in_help_order() {
+        let names: Vec<&str> = Action::ALL.iter().map(|action| action.name()).collect();
+        assert_eq!(names, CONFIG_NAMES);
+        assert_eq!(Action::from_name("Down"), None);
+        assert_eq!(Action::from_name("half-page-down"), None);
+        assert_eq!(Action::from_name(""), None);
+    }
+
+    #[test]
+    fn context_names_match_serde_and_parse_back() {
+        assert_eq!(Context::ALL.as_slice(), <Context as VariantArray>::VARIANTS);
+        for context in Context::ALL {
+            let serde_name = serde_json::to_value(context).unwrap();
+            assert_eq!(serde_name, serde_json::Value::from(context.name()));
+            assert_eq!(Context::from_name(context.name()), Some(context));
+        }
+        let names: Vec<&str> = Context::ALL.iter().map(|c| c.name()).collect();
+        assert_eq!(names, ["global", "list", "detail", "filter", "help"]);
+        assert_eq!(Context::from_name("List"), None);
     }
 }
