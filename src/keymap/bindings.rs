@@ -374,7 +374,7 @@ mod tests {
             (Context::List, Action::Help, &["?"]),
             (Context::List, Action::Quit, &["q", "<C-c>"]),
             (Context::Detail, Action::ScrollDown, &["j", "<Down>"]),
-            (Context::Help, Action::Quit, &[]),
+            (Context::Help, Action::Quit, &["<C-c>"]),
             (Context::Help, Action::Help, &[]),
             (Context::Help, Action::Back, &["?", "q", "<Esc>"]),
             (Context::Global, Action::Down, &[]),
