@@ -50,7 +50,12 @@ pub fn notification_sequence(via: NotifyVia, text: &str) -> Option<String> {
 impl App {
     /// After a complete catalog load: a notification per notifying view with new papers.
     pub(super) fn notifications(&mut self) -> Vec<Effect> {
-        if !self.catalog.complete || self.notifier.via == NotifyVia::Off {
+        // Only a whole catalog with its abstracts: a view's query may match abstract words, and
+        // the rows-only catalog the loader sends first would make them look new a moment later.
+        if !self.catalog.complete
+            || !self.catalog.text.has_abstracts
+            || self.notifier.via == NotifyVia::Off
+        {
             return Vec::new();
         }
         let today = self.today();

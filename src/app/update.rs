@@ -231,11 +231,13 @@ fn on_action(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
     let selected_before = app.selected_id.clone();
     let view_before = app.view.clone();
     let mut effects = dispatch(app, action, count);
-    // A paper counts as opened when the detail gets focus on it, and when the selection moves
-    // to it within the view while the detail has focus (J/K/Space/Ctrl-n…). Switching views
-    // shows the other view's selection: not opened by the user.
+    // A paper counts as opened when Enter or Space open the detail on it, and when the
+    // selection moves to it within the view while the detail has focus (J/K/Space/Ctrl-n…).
+    // Tab only moves the focus; switching views shows the other view's selection: neither is
+    // the user opening a paper.
+    let opened = focus_before != Focus::Detail && matches!(action, Action::Open | Action::ReadOn);
     let moved = app.selected_id != selected_before && app.view == view_before;
-    if app.focus == Focus::Detail && (focus_before != Focus::Detail || moved) {
+    if app.focus == Focus::Detail && (opened || moved) {
         effects.extend(app.mark_opened());
     }
     effects
