@@ -91,8 +91,7 @@ pub enum Action {
     PageUp,
     /// Open the selected paper in the detail pane (marks it read)
     Open,
-    /// Read on: open the paper and page its text; at its end mark it read and go to the next
-    /// unread paper
+    /// Page the paper; at its end mark it read and open the next unread
     ReadOn,
     /// Jump to the next unread paper in the view
     NextUnread,
@@ -104,7 +103,7 @@ pub enum Action {
     NextPane,
     /// Start typing a filter query
     Filter,
-    /// Jump to the next paper matching the last search, without narrowing the list
+    /// Jump to the next match of the last search (the list is kept)
     NextMatch,
     /// Jump to the previous paper matching the last search
     PrevMatch,
