@@ -45,6 +45,9 @@ pub struct ViewConfig {
     pub query: String,
     /// `newest`, `upvotes`, `relevance` or `for_you`; relevance when the query has words.
     pub sort: Option<crate::query::SortOrder>,
+    /// Notify (see `[ui] notify`) when a sync brings the view papers not seen before.
+    #[serde(default)]
+    pub notify: bool,
 }
 
 impl ViewConfig {
@@ -121,6 +124,10 @@ pub struct UiConfig {
     /// Links in the detail are OSC 8 hyperlinks (clickable in most terminals, ignored by
     /// the rest).
     pub hyperlinks: bool,
+    /// When a paper counts as read.
+    pub mark_read: MarkRead,
+    /// How `[[views]]` with `notify = true` notify.
+    pub notify: NotifyVia,
 }
 
 /// `[ui] filter_pane`: when the filter pane sits beside the list.
@@ -178,6 +185,31 @@ pub fn display_home(path: &Path, home: Option<&Path>) -> String {
     }
 }
 
+/// `[ui] mark_read`: when a paper counts as read.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum MarkRead {
+    /// When it is opened: Enter, and every paper J/K/Space moves to while the detail is open.
+    #[default]
+    Open,
+    /// When its abstract has been on screen for a second.
+    Select,
+    /// Only with `x` (and `X`).
+    Manual,
+}
+
+/// `[ui] notify`: the terminal sequence a notification is sent with, or none.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum NotifyVia {
+    /// OSC 9 (iTerm2, kitty, WezTerm, foot, Windows Terminal).
+    Osc9,
+    /// OSC 777 (urxvt, VTE terminals such as GNOME Terminal).
+    Osc777,
+    #[default]
+    Off,
+}
+
 impl Default for SyncConfig {
     fn default() -> Self {
         SyncConfig {
@@ -221,6 +253,8 @@ impl Default for UiConfig {
             filter_pane: FilterPane::Auto,
             list_width_percent: None,
             hyperlinks: true,
+            mark_read: MarkRead::Open,
+            notify: NotifyVia::Off,
         }
     }
 }

@@ -10,6 +10,8 @@ pub mod catalog;
 pub mod layout;
 pub mod line_edit;
 mod msg;
+pub mod nav;
+pub mod notify;
 mod order;
 mod state;
 mod update;

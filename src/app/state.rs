@@ -134,6 +134,10 @@ pub struct App {
     pub link_menu: Option<LinkMenu>,
     /// Bumped on every star change, so that a For you result for older stars is dropped.
     pub stars_version: u64,
+    /// Each view's place, the reading flow and what the reader remembers (`nav.rs`).
+    pub nav: super::nav::Navigation,
+    /// `[[views]]` notifications (`notify.rs`).
+    pub notifier: super::notify::Notifier,
 }
 
 impl App {
@@ -179,6 +183,8 @@ impl App {
             note: None,
             link_menu: None,
             stars_version: 0,
+            nav: super::nav::Navigation::default(),
+            notifier: super::notify::Notifier::default(),
         };
         app.recount();
         app.refresh_visible();
@@ -346,6 +352,16 @@ impl App {
             None => self.view.rows_at(&self.catalog, today),
         };
         let catalog = &self.catalog;
+        if self.nav.hide_read {
+            // The paper being read stays until the user moves off it.
+            let selected = self.selected_id.as_ref();
+            rows.retain(|&row| {
+                catalog
+                    .rows
+                    .get(row)
+                    .is_some_and(|r| !catalog.is_read(&r.id) || Some(&r.id) == selected)
+            });
+        }
         match self.sort_order() {
             None => {}
             Some(SortOrder::Newest) => rows.sort_unstable(),
@@ -423,7 +439,15 @@ impl App {
         let last = self.visible.len() - 1;
         self.selected = self.selected.saturating_add_signed(delta).min(last);
         self.sync_selection();
+        self.after_move();
         self.load_selected()
+    }
+
+    /// With read papers hidden, the read paper just left goes.
+    fn after_move(&mut self) {
+        if self.nav.hide_read {
+            self.refresh_visible();
+        }
     }
 
     pub(super) fn select_index(&mut self, index: usize) -> Vec<Effect> {
@@ -432,13 +456,16 @@ impl App {
         }
         self.selected = index.min(self.visible.len() - 1);
         self.sync_selection();
+        self.after_move();
         self.load_selected()
     }
 
+    /// Shows `view` where the user left it (its selection, scroll, sort and hide-read), or on
+    /// its first row in its own order the first time.
     pub(super) fn set_view(&mut self, view: View) -> Vec<Effect> {
+        self.save_place();
         self.view = view;
-        // Each view opens in its own order.
-        self.sort = None;
+        self.restore_place();
         self.refresh_visible();
         if let Some(position) = self.views().iter().position(|v| *v == self.view) {
             self.filter_cursor = position;

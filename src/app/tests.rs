@@ -216,7 +216,7 @@ fn n_and_capital_n_walk_the_matches() {
     assert!(
         app.message
             .as_deref()
-            .is_some_and(|m| m.contains("no filter"))
+            .is_some_and(|m| m.contains("no search yet"))
     );
     press(&mut app, "3");
     update(&mut app, Msg::KeyTimeout);
@@ -376,7 +376,11 @@ fn help_opens_and_closes_and_q_quits() {
     assert!(app.help_open);
     update(&mut app, key(KeyCode::Esc));
     assert!(!app.help_open);
-    assert_eq!(press(&mut app, "q"), vec![Effect::Quit]);
+    let effects = press(&mut app, "q");
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::SaveReaderState(_), Effect::Quit]
+    ));
     assert!(app.quit);
 }
 

@@ -25,6 +25,8 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     if app.message != message {
         app.message_at = app.message.as_ref().map(|_| app.now);
     }
+    // Whatever changed what is on screen restarts the `mark_read = "select"` timer.
+    app.arm_select_timer();
     effects
 }
 
@@ -43,11 +45,10 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::Tick(now) => {
             app.now = now;
-            Vec::new()
+            app.tick_select_timer(now)
         }
         Msg::Sync(event) => on_sync(app, event),
         Msg::CatalogLoaded(catalog) => {
-            let first_load = !app.catalog.complete;
             let was_empty = app.catalog.rows.is_empty();
             // Stars set while the load ran are newer than the snapshot: keep ours.
             let mut catalog = *catalog;
@@ -55,13 +56,17 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
                 catalog.user.insert(id.clone(), state.clone());
             }
             app.catalog = catalog;
-            if was_empty || (first_load && matches!(app.view, View::All)) {
-                app.view = app.catalog.latest_day().map_or(View::All, View::Day);
+            // The empty cache's All view is a stand-in: the first papers replace it.
+            if was_empty && app.view == View::All {
+                app.nav.follow_latest = true;
             }
+            app.follow_latest_day();
             app.recount();
             app.refresh_visible();
+            app.apply_restored_selection();
             let mut effects = app.load_selected();
             effects.push(app.rank_for_you());
+            effects.extend(app.notifications());
             effects
         }
         Msg::PaperLoaded(id, paper) => {
@@ -93,6 +98,11 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.message = Some(text);
             Vec::new()
         }
+        Msg::ReadManyFailed(error) => {
+            app.message = Some(format!("not saved: {error}"));
+            app.nav.last_mark = None;
+            vec![Effect::LoadCatalog]
+        }
         Msg::ForYouRanked(result) => {
             if Arc::ptr_eq(&result.index, &app.catalog.text) && result.version == app.stars_version
             {
@@ -105,11 +115,14 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Msg::Terminate => {
-            app.quit = true;
-            vec![Effect::Quit]
-        }
+        Msg::Terminate => quit(app),
     }
+}
+
+/// Quits, remembering where the user was.
+fn quit(app: &mut App) -> Vec<Effect> {
+    app.quit = true;
+    vec![Effect::SaveReaderState(app.remembered()), Effect::Quit]
 }
 
 fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
@@ -118,6 +131,10 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     }
     if app.link_menu.is_some() {
         return on_link_menu_key(app, key);
+    }
+    if let Some(confirm) = app.nav.confirm.take() {
+        let yes = matches!(key.code, crossterm::event::KeyCode::Char('y'));
+        return app.answer(confirm, yes);
     }
     if app.note.is_some() {
         return on_note_key(app, key);
@@ -139,6 +156,12 @@ fn on_outcome(app: &mut App, outcome: KeyOutcome) -> Vec<Effect> {
             app.message = None;
             on_action(app, action, count)
         }
+        KeyOutcome::DigitThen { digit, then } => {
+            app.message = None;
+            let mut effects = on_action(app, digit, None);
+            effects.extend(on_action(app, then, None));
+            effects
+        }
         KeyOutcome::Pending | KeyOutcome::Unbound => Vec::new(),
     }
 }
@@ -149,6 +172,7 @@ fn on_query_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         LineKey::Submit => {
             app.query.editing = false;
             app.focus = Focus::List;
+            app.remember_search();
             return app.load_selected();
         }
         LineKey::Cancel => {
@@ -205,6 +229,28 @@ fn on_action(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
     if app.help_open {
         return on_help_action(app, action);
     }
+    if !matches!(action, Action::Help | Action::SyncNow | Action::Quit) {
+        // The user moved: stop following the newest day, forget a remembered selection.
+        app.nav.follow_latest = false;
+        app.nav.restore_selection = None;
+    }
+    let focus_before = app.focus;
+    let selected_before = app.selected_id.clone();
+    let view_before = app.view.clone();
+    let mut effects = dispatch(app, action, count);
+    // A paper counts as opened when Enter or Space open the detail on it, and when the
+    // selection moves to it within the view while the detail has focus (J/K/Space/Ctrl-n…).
+    // Tab only moves the focus; switching views shows the other view's selection: neither is
+    // the user opening a paper.
+    let opened = focus_before != Focus::Detail && matches!(action, Action::Open | Action::ReadOn);
+    let moved = app.selected_id != selected_before && app.view == view_before;
+    if app.focus == Focus::Detail && (opened || moved) {
+        effects.extend(app.mark_opened());
+    }
+    effects
+}
+
+fn dispatch(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
     if app.focus == Focus::Filter
         && let Some(effects) = on_filter_pane_action(app, action)
     {
@@ -221,8 +267,13 @@ fn on_action(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
         | Action::PageUp
         | Action::ScrollDown
         | Action::ScrollUp
+        | Action::TextTop
+        | Action::TextBottom
         | Action::NextMatch
-        | Action::PrevMatch => on_move(app, action, count),
+        | Action::PrevMatch
+        | Action::NextUnread
+        | Action::PrevUnread => on_move(app, action, count),
+        Action::ReadOn => app.read_on(),
         Action::Open
         | Action::Back
         | Action::NextPane
@@ -243,6 +294,9 @@ fn on_action(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
         | Action::CycleSort => on_view_action(app, action, count),
         Action::ToggleStar
         | Action::ToggleRead
+        | Action::ToggleHideRead
+        | Action::MarkAllRead
+        | Action::UndoMark
         | Action::OpenAbstract
         | Action::OpenPdf
         | Action::YankLink
@@ -262,10 +316,7 @@ fn on_help_action(app: &mut App, action: Action) -> Vec<Effect> {
     match action {
         Action::ScrollDown | Action::Down => app.help_scroll = app.help_scroll.saturating_add(1),
         Action::ScrollUp | Action::Up => app.help_scroll = app.help_scroll.saturating_sub(1),
-        Action::Quit => {
-            app.quit = true;
-            return vec![Effect::Quit];
-        }
+        Action::Quit => return quit(app),
         _ => app.help_open = false,
     }
     Vec::new()
@@ -299,6 +350,9 @@ fn on_filter_pane_action(app: &mut App, action: Action) -> Option<Vec<Effect>> {
 fn on_move(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
     let n = step_of(count);
     let lines = u16::try_from(n).unwrap_or(1);
+    if app.focus == Focus::Detail {
+        app.clamp_detail_scroll();
+    }
     match action {
         Action::Down => app.move_selection(n),
         Action::Up => app.move_selection(-n),
@@ -335,14 +389,12 @@ fn on_move(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
             app.detail_scroll = app.detail_scroll.saturating_sub(lines);
             Vec::new()
         }
-        Action::NextMatch | Action::PrevMatch => {
-            if app.query.text.is_empty() {
-                app.message = Some("no filter: press / to type one".to_string());
-                return Vec::new();
-            }
-            let step = if action == Action::NextMatch { n } else { -n };
-            app.move_selection(step)
-        }
+        Action::TextTop => app.text_top(),
+        Action::TextBottom => app.text_bottom(),
+        Action::NextMatch => app.jump_to_match(true, n),
+        Action::PrevMatch => app.jump_to_match(false, n),
+        Action::NextUnread => app.move_to_unread(n),
+        Action::PrevUnread => app.move_to_unread(-n),
         // `on_action` routes only the actions above here.
         _ => Vec::new(),
     }
@@ -352,12 +404,16 @@ fn on_move(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
 fn on_pane_action(app: &mut App, action: Action) -> Vec<Effect> {
     match action {
         Action::Open => {
-            let Some(id) = app.selected_id.clone() else {
+            if app.selected_id.is_none() {
                 return Vec::new();
-            };
+            }
+            // Opened again from the detail: it still counts (`mark_opened` is idempotent).
+            let reopened = app.focus == Focus::Detail;
             app.focus = Focus::Detail;
             let mut effects = app.load_selected();
-            effects.extend(app.change_user_state(id, |s| s.read = true));
+            if reopened {
+                effects.extend(app.mark_opened());
+            }
             effects
         }
         Action::Back => {
@@ -408,10 +464,7 @@ fn on_pane_action(app: &mut App, action: Action) -> Vec<Effect> {
             app.help_scroll = 0;
             Vec::new()
         }
-        Action::Quit => {
-            app.quit = true;
-            vec![Effect::Quit]
-        }
+        Action::Quit => quit(app),
         // `on_action` routes only the actions above here.
         _ => Vec::new(),
     }
@@ -429,6 +482,14 @@ fn on_view_action(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effe
             let n = usize::try_from(step_of(count)).unwrap_or(1);
             // Days are newest first: the previous day is further down the list.
             let target = match (current, action) {
+                (Some(i), Action::PrevDay) if i + 1 >= days.len() => {
+                    app.message = Some("no older day: this is the oldest cached".to_string());
+                    return Vec::new();
+                }
+                (Some(0), Action::NextDay) => {
+                    app.message = Some("no newer day: this is the newest".to_string());
+                    return Vec::new();
+                }
                 (Some(i), Action::PrevDay) => i.saturating_add(n),
                 (Some(i), _) => i.saturating_sub(n),
                 (None, _) => 0,
@@ -513,7 +574,8 @@ fn on_paper_action(app: &mut App, action: Action) -> Vec<Effect> {
             let Some(id) = app.selected_id.clone() else {
                 return Vec::new();
             };
-            let mut effects = app.change_user_state(id, |s| s.read = !s.read);
+            let read = !app.catalog.is_read(&id);
+            let mut effects = app.set_read(id, read);
             if app.view == View::Unread {
                 app.refresh_visible();
                 // The paper left the view: show the one now selected.
@@ -532,6 +594,9 @@ fn on_paper_action(app: &mut App, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::ExportList => export_list(app),
+        Action::ToggleHideRead => app.toggle_hide_read(),
+        Action::MarkAllRead => app.ask_mark_all_read(),
+        Action::UndoMark => app.undo_mark(),
         Action::SyncNow => vec![Effect::Sync(SyncCommand::SyncAll)],
         // `on_action` routes only the actions above here.
         _ => Vec::new(),
@@ -701,6 +766,7 @@ fn export_list(app: &mut App) -> Vec<Effect> {
 fn on_sync(app: &mut App, event: SyncEvent) -> Vec<Effect> {
     match event {
         SyncEvent::Started { sources } => {
+            app.notifier.sync_started();
             app.sync.running = true;
             app.sync.sources = sources
                 .into_iter()

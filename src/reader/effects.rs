@@ -86,6 +86,24 @@ impl EffectRunner {
                     });
                 }
             }
+            Effect::SaveReadMany { ids, read, at } => {
+                if let Err(error) = self.store.set_read_many(&ids, read, at) {
+                    tracing::error!(%error, papers = ids.len(), "read flags not saved");
+                    queue.push_back(Msg::ReadManyFailed(error.to_string()));
+                }
+            }
+            Effect::SaveReaderState(state) => {
+                if let Err(error) = self.store.set_reader_state(&state) {
+                    tracing::warn!(%error, "reader state not remembered");
+                }
+            }
+            Effect::Notify(sequence) => {
+                // Built by `app::notify` from the view's name and a count only.
+                let _ = self
+                    .clipboard
+                    .write_all(sequence.as_bytes())
+                    .and_then(|()| self.clipboard.flush());
+            }
             Effect::OpenUrl(url) => self.open_url(&url, queue),
             Effect::Yank(url) => queue.push_back(Msg::Notice(self.yank(&url))),
             Effect::YankBibtex { id, day } => {

@@ -69,6 +69,9 @@ pub fn run_reader(options: ReaderOptions) -> anyhow::Result<()> {
         app.set_saved_views(SavedView::all_from_config(&options.config.views));
         app.layout_prefs.filter_pane = options.config.ui.filter_pane;
         app.layout_prefs.list_width_percent = options.config.ui.list_width_percent;
+        app.nav.mark_read = options.config.ui.mark_read;
+        app.notifier.via = options.config.ui.notify;
+        app.restore(&store.reader_state());
         let mut runner = EffectRunner::new(store.clone(), false, Box::new(std::io::stdout()));
         runner.browser = options.config.ui.browser.clone();
         if options.config.ui.hyperlinks {

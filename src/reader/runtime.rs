@@ -113,9 +113,11 @@ where
                         let now = clock.now();
                         let minute = now.timestamp() / 60;
                         // Redraw on ticks only when something on screen moves: the spinner, a
-                        // long message about to fold back to one line, the minute.
+                        // long message about to fold back to one line, the minute, or a
+                        // `mark_read = "select"` timer.
                         if !self.app.sync.running
                             && !self.app.status_wraps()
+                            && !self.app.wants_tick()
                             && minute == last_minute
                         {
                             continue;

@@ -52,7 +52,11 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) -> Ve
         }
         (Some(row), Some(paper)) if paper.id == row.id => {
             let needed = usize::from(app.detail_scroll) + usize::from(inner.height);
-            paper_text(app, paper, theme, width, needed)
+            let text = paper_text(app, paper, theme, width, needed);
+            // Space and `G` need to know where the text ends at this width.
+            app.nav
+                .note_detail_extent(&paper.id, text.lines.len(), needed, inner.height);
+            text
         }
         (Some(row), _) => {
             let mut text = DetailText::new();

@@ -76,6 +76,9 @@ fn title(app: &App, width: usize) -> String {
     if let Some(sort) = app.sort_order() {
         text.push_str(&format!(" · {}", sort.name()));
     }
+    if app.nav.hide_read {
+        text.push_str(" · read hidden");
+    }
     if !app.query.text.is_empty() {
         text.push_str(&format!(" · /{}", app.query.text));
     }
