@@ -186,7 +186,8 @@ fn yank_writes_an_osc52_sequence_with_the_link() {
     let store = seeded_store(dir.path());
     let sink = Sink::default();
     let mut reader = open_reader(&store, sink.clone());
-    press(&mut reader, "y");
+    // `y` opens the link menu; `a` copies the abstract page's link.
+    press(&mut reader, "ya");
     let written = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
     // base64("https://arxiv.org/abs/2504.00001")
     assert_eq!(
@@ -444,7 +445,7 @@ fn the_reader_follows_the_newest_day_until_the_user_moves() {
 
 fn long_paper(id: &str) -> Paper {
     let mut p = paper(id, "A paper with a long abstract", 99);
-    p.abstract_text = (1..=120)
+    p.abstract_text = (1..=600)
         .map(|i| format!("word{i}"))
         .collect::<Vec<_>>()
         .join(" ")
