@@ -10,7 +10,7 @@ use anyhow::Context as _;
 use base64::Engine as _;
 use tokio::sync::mpsc;
 
-use super::loader::spawn_loader;
+use super::loader::{LoadHook, spawn_loader};
 use crate::app::catalog::full_catalog;
 use crate::app::{Effect, Msg};
 use crate::model::{PaperId, UserState};
@@ -32,6 +32,8 @@ pub struct EffectRunner {
     pub browser: String,
     /// Where `E` writes exports (the current directory by default).
     pub export_dir: PathBuf,
+    /// A test seam: see [`LoadHook`]. `None` outside tests.
+    pub load_hook: Option<LoadHook>,
     loader: Option<std::sync::mpsc::Sender<()>>,
 }
 
@@ -45,6 +47,7 @@ impl EffectRunner {
             clipboard,
             browser: String::new(),
             export_dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+            load_hook: None,
             loader: None,
         }
     }
@@ -119,7 +122,11 @@ impl EffectRunner {
             return;
         };
         if self.loader.is_none() {
-            self.loader = Some(spawn_loader(self.store.clone(), results));
+            self.loader = Some(spawn_loader(
+                self.store.clone(),
+                results,
+                self.load_hook.clone(),
+            ));
         }
         if let Some(loader) = &self.loader {
             let _ = loader.send(());
