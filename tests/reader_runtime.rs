@@ -2,7 +2,8 @@
 //! real effect runner (`inline == false`), so catalog loads go through the loader thread and
 //! paper loads and For you rankings through the blocking pool.
 //!
-//! Nothing here waits on real time. The test stands between the runner and the reader: what
+//! No assertion depends on real time (one test watches real time pass, as a bound on how long
+//! it looks, to show that the key timeout does not follow it). The test stands between the runner and the reader: what
 //! background work answers comes to the test first (`Harness::background`), which checks it
 //! and forwards it to the reader's inbox, so it knows every message the reader handles. Each
 //! draw is sent to the test (`FrameBackend`), each catalog load stops at the loader's
