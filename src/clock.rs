@@ -1,5 +1,7 @@
 //! An injectable clock, so dates, "3 min ago", day views and timeouts (the key chord's) are
-//! deterministic in tests. Imports nothing from the crate.
+//! deterministic in tests, and the one way durations are written for people ("90 s", "10 min").
+//!
+//! A bottom-layer module: it imports nothing from the crate.
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -95,6 +97,23 @@ impl SteppedClock {
     }
 }
 
+/// "90 s", "2 min", "3 h": for messages.
+pub fn human_duration(duration: Duration) -> String {
+    let secs = duration.as_secs();
+    if secs < 120 {
+        let millis = duration.as_millis();
+        if secs == 0 && millis > 0 {
+            format!("{millis} ms")
+        } else {
+            format!("{secs} s")
+        }
+    } else if secs < 2 * 60 * 60 {
+        format!("{} min", secs / 60)
+    } else {
+        format!("{} h", secs / 3600)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
@@ -134,5 +153,13 @@ mod tests {
         assert!(Clock::System.monotonic() >= first);
         let fixed = Clock::Fixed(Utc.with_ymd_and_hms(2025, 4, 30, 9, 0, 0).unwrap());
         assert_eq!(fixed.monotonic(), Duration::ZERO);
+    }
+
+    #[test]
+    fn durations_read_well() {
+        assert_eq!(human_duration(Duration::from_millis(250)), "250 ms");
+        assert_eq!(human_duration(Duration::from_secs(90)), "90 s");
+        assert_eq!(human_duration(Duration::from_secs(600)), "10 min");
+        assert_eq!(human_duration(Duration::from_secs(6 * 3600)), "6 h");
     }
 }
