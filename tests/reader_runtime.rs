@@ -35,7 +35,8 @@ use tokio::task::JoinHandle;
 /// reached only when something never happens, never by a slow machine.
 const STUCK: Duration = Duration::from_secs(30);
 
-const SIZE: (u16, u16) = (140, 30);
+/// Wide enough for all three panes (the filter pane folds away below 160 columns).
+const SIZE: (u16, u16) = (170, 30);
 
 // ---------------------------------------------------------------- the harness
 
