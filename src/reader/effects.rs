@@ -17,7 +17,7 @@ use anyhow::Context as _;
 use base64::Engine as _;
 use tokio::sync::mpsc;
 
-use super::loader::spawn_loader;
+use super::loader::{LoadHook, spawn_loader};
 use crate::app::catalog::full_catalog;
 use crate::app::{Effect, Msg};
 use crate::model::{PaperId, UserState};
@@ -39,6 +39,8 @@ pub struct EffectRunner {
     pub browser: String,
     /// Where `E` writes exports (the current directory by default).
     pub export_dir: PathBuf,
+    /// A test seam: see [`LoadHook`]. `None` outside tests.
+    pub load_hook: Option<LoadHook>,
     /// Where the detail's links are written again as OSC 8 hyperlinks after each frame (the
     /// terminal); `None` (`[ui] hyperlinks = false`, and the flow tests) writes none.
     pub hyperlink_out: Option<Box<dyn Write + Send>>,
@@ -60,6 +62,7 @@ impl EffectRunner {
             clipboard,
             browser: String::new(),
             export_dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+            load_hook: None,
             hyperlink_out: None,
             suspend_terminal: false,
             foreground: None,
@@ -172,7 +175,11 @@ impl EffectRunner {
             return;
         };
         if self.loader.is_none() {
-            self.loader = Some(spawn_loader(self.store.clone(), results));
+            self.loader = Some(spawn_loader(
+                self.store.clone(),
+                results,
+                self.load_hook.clone(),
+            ));
         }
         if let Some(loader) = &self.loader {
             let _ = loader.send(());

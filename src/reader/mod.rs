@@ -23,6 +23,7 @@ use crate::sync::SyncCommand;
 use crate::ui::Theme;
 
 pub use effects::{EffectRunner, check_url, is_terminal_browser};
+pub use loader::LoadHook;
 pub use runtime::Reader;
 
 /// Everything the reader needs to start.

@@ -88,7 +88,9 @@ where
         }
     }
 
-    /// Runs until the user quits or `inbox` closes. Draws after each burst of messages.
+    /// Runs until the user quits or `inbox` closes. Draws after each burst of messages. A
+    /// pending chord or count times out on `clock` (its `monotonic` reading), so a test can
+    /// step it; ticks still come every [`TICK`] of real time.
     pub async fn run(
         &mut self,
         inbox: &mut mpsc::UnboundedReceiver<Msg>,
@@ -96,7 +98,7 @@ where
     ) -> anyhow::Result<()> {
         let mut ticker = tokio::time::interval(TICK);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-        let mut last_key = Instant::now();
+        let mut last_key = clock.monotonic();
         let mut last_draw = Instant::now();
         let mut last_minute = clock.now().timestamp() / 60;
         self.draw()?;
@@ -107,7 +109,8 @@ where
                     None => break,
                 },
                 _ = ticker.tick() => {
-                    if self.app.keys.is_pending() && last_key.elapsed() >= KEY_TIMEOUT {
+                    let since_key = clock.monotonic().saturating_sub(last_key);
+                    if self.app.keys.is_pending() && since_key >= KEY_TIMEOUT {
                         Msg::KeyTimeout
                     } else {
                         let now = clock.now();
@@ -128,7 +131,7 @@ where
                 }
             };
             if matches!(msg, Msg::Key(_)) {
-                last_key = Instant::now();
+                last_key = clock.monotonic();
                 // The clock is read on every key, so that what a key starts (a message shown
                 // whole for a few seconds) is timed from now, not from the last tick.
                 self.handle(Msg::Tick(clock.now()));
