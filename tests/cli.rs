@@ -292,6 +292,33 @@ async fn star_unstar_and_read_show_in_the_list_filters() {
 }
 
 #[tokio::test]
+async fn a_list_query_may_start_with_a_minus() {
+    let server = MockServer::start().await;
+    let without_code = hf_item("2504.00009", 3, 0).replace(
+        r#""githubRepo":"https://github.com/example/2504.00009","#,
+        "",
+    );
+    serve_hf(&server, &[hf_item("2504.21318", 24, 0), without_code]).await;
+    let home = Home::new();
+    home.write_config(&server);
+    assert!(home.run(&["sync", "--date", "2025-04-30"]).status.success());
+    for args in [
+        &["list", "--query", "-has:code"][..],
+        &["list", "-q", "-has:code"],
+        &["list", "--query=-has:code"],
+        &["export", "-f", "json", "--query", "-has:code"],
+    ] {
+        let output = home.run(args);
+        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+        let text = stdout(&output);
+        assert!(text.contains("2504.00009"), "{args:?}: {text}");
+        assert!(!text.contains("2504.21318"), "{args:?}: {text}");
+    }
+    let both = stdout(&home.run(&["list", "--query", "has:code -has:code"]));
+    assert_eq!(both, "", "a query contradicting itself matches nothing");
+}
+
+#[tokio::test]
 async fn starring_a_paper_not_yet_fetched_stars_it_and_says_so() {
     let home = Home::new();
     std::fs::write(home.config_file(), "").unwrap();
