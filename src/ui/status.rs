@@ -1,5 +1,6 @@
-//! The status bar: mode, sync state (spinner and per-source progress, "synced 3 min ago", or
-//! the last error), the pending key chord, and the last message.
+//! The status bar: mode, sync state (spinner and per-source progress, "synced 3 min ago" only
+//! when every source's last attempt succeeded, else each failing source and its error in
+//! words), the pending key chord, and the last message.
 
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
@@ -52,7 +53,7 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
         middle.push_str(&message);
     }
     let middle = super::pad(&middle, left_width);
-    let failed = !app.sync.running && app.sync.last_failed > 0;
+    let failed = !app.sync.running && any_failed(app);
     let middle_style = if failed || (query_error.is_some() && app.note.is_none()) {
         theme.status().patch(theme.error())
     } else {
@@ -66,6 +67,14 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
     frame.render_widget(Paragraph::new(line), area);
 }
 
+/// True when some source's last attempt failed or was held back.
+fn any_failed(app: &App) -> bool {
+    app.sync
+        .sources
+        .values()
+        .any(|s| matches!(s, SourceSync::Failed(_)))
+}
+
 fn message_is_empty(app: &App) -> bool {
     app.message.is_none()
         && app.note.is_none()
@@ -77,9 +86,11 @@ fn sync_text(app: &App) -> String {
     if app.sync.running {
         let tick = usize::try_from(app.now.timestamp_subsec_millis() / 100).unwrap_or(0);
         let spinner = SPINNER[tick % SPINNER.len()];
+        let in_round = |id: &&_| app.sync.in_round.contains(*id);
         let finished = sources
-            .values()
-            .filter(|s| matches!(s, SourceSync::Updated { .. } | SourceSync::Failed(_)))
+            .iter()
+            .filter(|(id, _)| in_round(id))
+            .filter(|(_, s)| matches!(s, SourceSync::Updated { .. } | SourceSync::Failed(_)))
             .count();
         let running: Vec<String> = sources
             .iter()
@@ -90,7 +101,8 @@ fn sync_text(app: &App) -> String {
                 _ => None,
             })
             .collect();
-        let mut text = format!("{spinner} syncing {finished}/{} sources", sources.len());
+        let total = app.sync.in_round.len();
+        let mut text = format!("{spinner} syncing {finished}/{total} sources");
         if !running.is_empty() {
             text.push_str(&format!(" ({})", running.join(", ")));
         }
