@@ -345,7 +345,7 @@ fn load_config(explicit: Option<&Path>, paths: Option<&Paths>) -> anyhow::Result
 fn open_store(data_dir: &Path) -> anyhow::Result<Store> {
     match crate::store::open_or_recover(data_dir) {
         Ok((store, report)) => {
-            for notice in report.notices() {
+            for notice in crate::notices::start_notices(&report) {
                 eprintln!("paperboat: note: {}", crate::text::sanitize_line(&notice));
             }
             Ok(store)
@@ -526,7 +526,7 @@ fn describe_until(until: DateTime<Utc>, now: DateTime<Utc>) -> String {
     format!(
         "until {} (in {})",
         until.format("%Y-%m-%d %H:%M:%S UTC"),
-        crate::source::fetch::human_duration(wait)
+        crate::clock::human_duration(wait)
     )
 }
 
