@@ -148,4 +148,162 @@ mod tests {
         assert_eq!(ago(now - chrono::Duration::days(4), now), "4 days ago");
         assert_eq!(ago(now + chrono::Duration::minutes(3), now), "just now");
     }
+
+    fn app_at(now: DateTime<Utc>) -> App {
+        use crate::app::Catalog;
+        let catalog = Catalog::new(Vec::new(), std::collections::HashMap::new(), true, None);
+        App::new(
+            crate::keymap::Keymap::defaults().unwrap(),
+            catalog,
+            now,
+            (80, 24),
+            120,
+        )
+    }
+
+    fn round(app: &mut App, events: Vec<SyncEvent>) {
+        for event in events {
+            crate::app::update(app, crate::app::Msg::Sync(event));
+        }
+    }
+
+    use crate::model::SourceId;
+    use crate::sync::SyncEvent;
+
+    #[test]
+    fn synced_only_when_every_source_s_last_attempt_succeeded() {
+        let now = Utc.with_ymd_and_hms(2025, 4, 30, 12, 0, 0).unwrap();
+        let mut app = app_at(now);
+        assert_eq!(sync_text(&app), "not synced yet");
+        let finished = |succeeded, failed| SyncEvent::Finished { succeeded, failed };
+        round(
+            &mut app,
+            vec![
+                SyncEvent::Started {
+                    sources: vec![SourceId::hf(), SourceId::arxiv()],
+                },
+                SyncEvent::SourceUpdated {
+                    id: SourceId::arxiv(),
+                    new: 3,
+                    changed: 0,
+                },
+                SyncEvent::SourceFailed {
+                    id: SourceId::hf(),
+                    error: "cannot connect to http://…: client error (Connect): tcp connect \
+                            error: Connection refused (os error 111)"
+                        .into(),
+                    reason: "cannot connect (connection refused)".into(),
+                },
+                finished(1, 1),
+            ],
+        );
+        assert_eq!(
+            sync_text(&app),
+            "sync failed just now: HF: cannot connect (connection refused)"
+        );
+        assert!(any_failed(&app));
+
+        // A later round over arXiv alone does not make HF's failure disappear.
+        round(
+            &mut app,
+            vec![
+                SyncEvent::Started {
+                    sources: vec![SourceId::arxiv()],
+                },
+                SyncEvent::SourceUpdated {
+                    id: SourceId::arxiv(),
+                    new: 0,
+                    changed: 0,
+                },
+                finished(1, 0),
+            ],
+        );
+        assert!(
+            sync_text(&app).starts_with("sync failed"),
+            "{}",
+            sync_text(&app)
+        );
+
+        // Held back by the server: not "synced", and the server and time are named.
+        let until = now + chrono::Duration::minutes(40);
+        round(
+            &mut app,
+            vec![
+                SyncEvent::Started {
+                    sources: vec![SourceId::arxiv()],
+                },
+                SyncEvent::SourceHeldBack {
+                    id: SourceId::hf(),
+                    host: "huggingface.co".into(),
+                    until,
+                },
+                SyncEvent::SourceUpdated {
+                    id: SourceId::arxiv(),
+                    new: 0,
+                    changed: 0,
+                },
+                finished(1, 0),
+            ],
+        );
+        assert_eq!(
+            sync_text(&app),
+            "sync failed just now: HF: huggingface.co asks to wait until 12:40 UTC"
+        );
+
+        // Every source's last attempt succeeded: synced.
+        round(
+            &mut app,
+            vec![
+                SyncEvent::Started {
+                    sources: vec![SourceId::hf(), SourceId::arxiv()],
+                },
+                SyncEvent::SourceUpdated {
+                    id: SourceId::hf(),
+                    new: 1,
+                    changed: 0,
+                },
+                SyncEvent::SourceUpdated {
+                    id: SourceId::arxiv(),
+                    new: 0,
+                    changed: 0,
+                },
+                finished(2, 0),
+            ],
+        );
+        assert_eq!(sync_text(&app), "synced just now");
+        assert!(!any_failed(&app));
+    }
+
+    #[test]
+    fn the_spinner_counts_only_the_sources_of_the_running_round() {
+        let now = Utc.with_ymd_and_hms(2025, 4, 30, 12, 0, 0).unwrap();
+        let mut app = app_at(now);
+        round(
+            &mut app,
+            vec![
+                SyncEvent::Started {
+                    sources: vec![SourceId::hf(), SourceId::arxiv()],
+                },
+                SyncEvent::SourceUpdated {
+                    id: SourceId::hf(),
+                    new: 0,
+                    changed: 0,
+                },
+                SyncEvent::SourceUpdated {
+                    id: SourceId::arxiv(),
+                    new: 0,
+                    changed: 0,
+                },
+                SyncEvent::Finished {
+                    succeeded: 2,
+                    failed: 0,
+                },
+                SyncEvent::Started {
+                    sources: vec![SourceId::hf()],
+                },
+            ],
+        );
+        let text = sync_text(&app);
+        assert!(text.ends_with("syncing 0/1 sources"), "{text}");
+    }
 }
