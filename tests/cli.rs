@@ -161,7 +161,9 @@ async fn sync_with_a_failing_source_exits_1_and_keeps_papers() {
     assert_eq!(output.status.code(), Some(1), "stderr: {}", stderr(&output));
     let text = stdout(&output);
     assert!(
-        text.starts_with("hf: failed: HTTP 503 Service Unavailable from http://127.0.0.1:"),
+        text.starts_with(
+            "hf: failed: server error 503 (HTTP 503 Service Unavailable from http://127.0.0.1:"
+        ),
         "{text}"
     );
     assert!(
@@ -173,14 +175,58 @@ async fn sync_with_a_failing_source_exits_1_and_keeps_papers() {
     assert!(listed.status.success());
     assert_eq!(stdout(&listed).lines().count(), 2, "{}", stdout(&listed));
 
-    // The backoff holds the source back on the next run, which says so and does not fail.
+    // An asked-for sync ignores paperboat's own backoff: the next run tries again at once.
     let output = home.run(&["sync", "--date", "2025-04-30"]);
-    assert!(output.status.success(), "{}", stdout(&output));
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
     assert!(
-        stdout(&output).starts_with("hf: skipped: waiting to retry until "),
+        stdout(&output).starts_with("hf: failed: server error 503"),
         "{}",
         stdout(&output)
     );
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+
+    // And succeeds once the server is back.
+    server.reset().await;
+    serve_two_papers(&server).await;
+    let output = home.run(&["sync", "--date", "2025-04-30"]);
+    assert!(output.status.success(), "{}", stdout(&output));
+}
+
+#[tokio::test]
+async fn a_server_retry_after_holds_the_next_sync_back_and_it_exits_1() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "3600"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let home = Home::new();
+    home.write_config(&server);
+    let host = server.uri().trim_start_matches("http://").to_string();
+    let output = home.run(&["sync", "--date", "2025-04-30"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let text = stdout(&output);
+    assert!(
+        text.starts_with(&format!("hf: failed: {host} asks to wait until ")),
+        "{text}"
+    );
+
+    // The next run (a new process) does not ask the server, names it and the time, and fails.
+    let output = home.run(&["sync", "--date", "2025-04-30"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let text = stdout(&output);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(
+        lines[0].starts_with(&format!("hf: held back: {host} asks to wait until "))
+            && (lines[0].ends_with("(in 59 min)") || lines[0].ends_with("(in 60 min)")),
+        "{text}"
+    );
+    assert_eq!(
+        lines[1],
+        "synced 0 of 1 sources: 0 new, 0 changed, 1 held back"
+    );
+    server.verify().await;
 }
 
 #[tokio::test]
@@ -289,6 +335,33 @@ async fn star_unstar_and_read_show_in_the_list_filters() {
         unread.starts_with("   2025-04-30    3  2504.00009"),
         "{unread}"
     );
+}
+
+#[tokio::test]
+async fn a_list_query_may_start_with_a_minus() {
+    let server = MockServer::start().await;
+    let without_code = hf_item("2504.00009", 3, 0).replace(
+        r#""githubRepo":"https://github.com/example/2504.00009","#,
+        "",
+    );
+    serve_hf(&server, &[hf_item("2504.21318", 24, 0), without_code]).await;
+    let home = Home::new();
+    home.write_config(&server);
+    assert!(home.run(&["sync", "--date", "2025-04-30"]).status.success());
+    for args in [
+        &["list", "--query", "-has:code"][..],
+        &["list", "-q", "-has:code"],
+        &["list", "--query=-has:code"],
+        &["export", "-f", "json", "--query", "-has:code"],
+    ] {
+        let output = home.run(args);
+        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+        let text = stdout(&output);
+        assert!(text.contains("2504.00009"), "{args:?}: {text}");
+        assert!(!text.contains("2504.21318"), "{args:?}: {text}");
+    }
+    let both = stdout(&home.run(&["list", "--query", "has:code -has:code"]));
+    assert_eq!(both, "", "a query contradicting itself matches nothing");
 }
 
 #[tokio::test]

@@ -2,7 +2,9 @@
 //! timeout, truncated body, oversized body, malformed JSON): the real `Reader` (TestBackend,
 //! inline effects) drives the real sync task against a loopback server whose behaviour the test
 //! switches. After each failure the reader still moves, stars and shows the cached papers, the
-//! status bar names the error, and when the server answers again the next sync recovers.
+//! status bar names the error in words, and when the server answers again the next `r` syncs
+//! at once (paperboat's own backoff does not hold back a sync the user asks for) and recovers.
+//! A server's Retry-After does hold the next `r` back, and the status bar names server and time.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
@@ -40,8 +42,10 @@ fn today() -> NaiveDate {
 enum Mode {
     Ok(String),
     Status(u16, &'static str),
-    /// 429 without Retry-After: the backoff decides (zero in this test).
+    /// 429 without Retry-After: the backoff decides (for the background loop only).
     TooMany,
+    /// 429 with `Retry-After: 600`.
+    RetryAfter,
     /// Answers only after the client's timeout has passed.
     Silent,
     /// Promises more bytes than it sends, then hangs up.
@@ -101,6 +105,12 @@ fn answer(mut stream: TcpStream, mode: Mode) {
             respond(&mut stream, &format!("{code} {reason}"), "", b"oops")
         }
         Mode::TooMany => respond(&mut stream, "429 Too Many Requests", "", b"slow down"),
+        Mode::RetryAfter => respond(
+            &mut stream,
+            "429 Too Many Requests",
+            "Retry-After: 600\r\n",
+            b"slow down",
+        ),
         Mode::Silent => {
             // Longer than the client's total timeout (1 s); the client gives up first.
             std::thread::sleep(Duration::from_secs(5));
@@ -149,9 +159,7 @@ fn settings() -> SyncSettings {
         connect_timeout: Duration::from_secs(5),
         total_timeout: Duration::from_secs(1),
         max_body_bytes: MAX_BODY,
-        // No wait between failures: each phase's asked-for sync must really fetch.
-        backoff_base: Duration::ZERO,
-        backoff_max: Duration::ZERO,
+        // The default backoff (a minute, doubling) stays: each `r` must fetch regardless.
         // No periodic sync: only the reader's `r` starts one.
         interval: Duration::ZERO,
         ..SyncSettings::default()
@@ -248,16 +256,16 @@ async fn the_reader_keeps_working_through_every_sync_failure_and_recovers() {
     assert!(screen.contains("synced"), "{screen}");
 
     let failures: Vec<(Mode, &str)> = vec![
-        (Mode::Status(404, "Not Found"), "HTTP 404 Not Found"),
+        (Mode::Status(404, "Not Found"), "HF: not found (404)"),
         (
             Mode::Status(500, "Internal Server Error"),
-            "HTTP 500 Internal Server Error",
+            "HF: server error 500",
         ),
-        (Mode::TooMany, "HTTP 429"),
-        (Mode::Silent, "no complete answer"),
-        (Mode::Truncated, "cut off"),
-        (Mode::Oversized, "larger than the limit"),
-        (Mode::Malformed, "malformed JSON"),
+        (Mode::TooMany, "HF: too many requests (429)"),
+        (Mode::Silent, "HF: no answer within 1 s"),
+        (Mode::Truncated, "HF: answer cut off"),
+        (Mode::Oversized, "HF: answer larger than 64 KiB"),
+        (Mode::Malformed, "HF: unreadable answer (malformed JSON)"),
     ];
     for (mode, error) in failures {
         let what = format!("{mode:?}");
@@ -277,6 +285,10 @@ async fn the_reader_keeps_working_through_every_sync_failure_and_recovers() {
         assert!(
             screen.contains(error),
             "{what}: wants {error:?} in {screen}"
+        );
+        assert!(
+            !screen.contains("http://") && !screen.contains("error ("),
+            "{what}: no URL or error chain in the status bar: {screen}"
         );
         // The cached papers are still listed, and the reader still reads and writes.
         assert!(screen.contains("Paper 2504.00001"), "{what}: {screen}");
@@ -319,6 +331,28 @@ async fn the_reader_keeps_working_through_every_sync_failure_and_recovers() {
         .unwrap();
     assert_eq!(state.consecutive_failures, 0);
     assert!(state.last_error.is_none());
+
+    // A server's Retry-After: the status names the server and the time, and the next `r` is
+    // held back (the server is not asked) until then, saying so instead of "synced".
+    server.set(Mode::RetryAfter);
+    session.sync_round().await;
+    let host = server.url.trim_start_matches("http://").to_string();
+    let held = format!("HF: {host} asks to wait until 12:10 UTC");
+    let screen = session.screen();
+    assert!(screen.contains(&held), "wants {held:?} in {screen}");
+    server.set(Mode::Ok(hf_body(&["2504.00004"])));
+    let finished = session.sync_round().await;
+    assert_eq!(
+        finished,
+        SyncEvent::Finished {
+            succeeded: 0,
+            failed: 0
+        },
+        "held back: nothing attempted"
+    );
+    let screen = session.screen();
+    assert!(screen.contains(&held), "wants {held:?} in {screen}");
+    assert!(!screen.contains("Paper 2504.00004"), "{screen}");
 
     let _ = commands.send(paperboat::sync::SyncCommand::Shutdown).await;
     let _ = tokio::time::timeout(Duration::from_secs(10), task).await;

@@ -232,7 +232,8 @@ fn status_bar_shows_a_failed_source() {
         &mut app,
         Msg::Sync(SyncEvent::SourceFailed {
             id: SourceId::arxiv(),
-            error: "HTTP 503 Service Unavailable".into(),
+            error: "HTTP 503 Service Unavailable from http://127.0.0.1:9/api".into(),
+            reason: "server error 503".into(),
         }),
     );
     update(
@@ -248,7 +249,11 @@ fn status_bar_shows_a_failed_source() {
     );
     let text = screen(&app);
     assert!(text.contains("sync failed 3 min ago"), "{text}");
-    assert!(text.contains("arXiv: HTTP 503"), "{text}");
+    assert!(text.contains("arXiv: server error 503"), "{text}");
+    assert!(
+        !text.contains("http://"),
+        "the status shows the phrase, not the URL: {text}"
+    );
 }
 
 #[test]

@@ -206,7 +206,17 @@ fn failure_of(events: &[SyncEvent], source: &SourceId) -> String {
     events
         .iter()
         .find_map(|event| match event {
-            SyncEvent::SourceFailed { id, error } if id == source => Some(error.clone()),
+            SyncEvent::SourceFailed { id, error, .. } if id == source => Some(error.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no SourceFailed for {source} in {events:?}"))
+}
+
+fn reason_of(events: &[SyncEvent], source: &SourceId) -> String {
+    events
+        .iter()
+        .find_map(|event| match event {
+            SyncEvent::SourceFailed { id, reason, .. } if id == source => Some(reason.clone()),
             _ => None,
         })
         .unwrap_or_else(|| panic!("no SourceFailed for {source} in {events:?}"))
@@ -367,19 +377,34 @@ async fn rate_limit_with_retry_after_defers_the_source_until_it_passes() {
     );
     assert!(state.last_error.unwrap().contains("asks to wait 2 min"));
 
-    // Right after: the source is held back (left out of the round) and the server is not
-    // asked again.
-    let events = sync_all(&mut handle).await;
+    let host = server.uri().trim_start_matches("http://").to_string();
     assert_eq!(
-        events,
-        vec![
-            SyncEvent::Started { sources: vec![] },
-            SyncEvent::Finished {
-                succeeded: 0,
-                failed: 0
-            }
-        ]
+        reason_of(&events, &source_id),
+        format!("{host} asks to wait until 12:02 UTC")
     );
+
+    // Right after: the source is held back (left out of the round, with an event naming the
+    // server and the time) and the server is not asked again, not even by a new process.
+    let held_back = vec![
+        SyncEvent::Started { sources: vec![] },
+        SyncEvent::SourceHeldBack {
+            id: source_id.clone(),
+            host: host.clone(),
+            until: now() + chrono::Duration::seconds(120),
+        },
+        SyncEvent::Finished {
+            succeeded: 0,
+            failed: 0,
+        },
+    ];
+    assert_eq!(sync_all(&mut handle).await, held_back);
+    stop(handle).await;
+    let mut handle = harness.start_at(
+        vec![Arc::clone(&source)],
+        settings(),
+        now() + chrono::Duration::seconds(60),
+    );
+    assert_eq!(sync_all(&mut handle).await, held_back);
     stop(handle).await;
     server.verify().await;
 
@@ -403,6 +428,178 @@ async fn rate_limit_with_retry_after_defers_the_source_until_it_passes() {
         ),
         (None, None, 0)
     );
+    stop(handle).await;
+}
+
+#[tokio::test]
+async fn an_asked_sync_tries_a_failed_source_at_once_whatever_the_backoff() {
+    let server = MockServer::start().await;
+    let url = format!("{}/list.json", server.uri());
+    let source: Arc<dyn Source> = Arc::new(ListSource::new("list", std::slice::from_ref(&url)));
+    let source_id = source.id().clone();
+    let harness = Harness::new();
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(500))
+        .mount(&server)
+        .await;
+    let hour_backoff = SyncSettings {
+        backoff_base: Duration::from_secs(3600),
+        ..settings()
+    };
+    let mut handle = harness.start(vec![Arc::clone(&source)], hour_backoff);
+    let events = sync_all(&mut handle).await;
+    assert_eq!(reason_of(&events, &source_id), "server error 500");
+    let state = harness.store.feed_state(&source_id).unwrap();
+    assert!(
+        state.next_attempt_after.is_some_and(|at| at > now()),
+        "the background loop backs off: {state:?}"
+    );
+
+    // Asked again at once, with the server still failing: tried again, failed again.
+    let events = sync_all(&mut handle).await;
+    assert_eq!(reason_of(&events, &source_id), "server error 500");
+    assert_eq!(
+        harness
+            .store
+            .feed_state(&source_id)
+            .unwrap()
+            .consecutive_failures,
+        2
+    );
+
+    // The server is back: the next asked-for sync fetches and succeeds.
+    server.reset().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(list_body(&["2504.00001"])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let events = sync_all(&mut handle).await;
+    assert_eq!(update_of(&events, &source_id), (1, 0));
+    let state = harness.store.feed_state(&source_id).unwrap();
+    assert_eq!(
+        (state.consecutive_failures, state.next_attempt_after),
+        (0, None)
+    );
+    stop(handle).await;
+}
+
+#[tokio::test]
+async fn a_retry_after_holds_back_every_source_on_that_host_and_only_that_host() {
+    let server = MockServer::start().await;
+    let other = MockServer::start().await;
+    let limited = format!("{}/limited.json", server.uri());
+    let same_host = format!("{}/other.json", server.uri());
+    let elsewhere = format!("{}/list.json", other.uri());
+    let first: Arc<dyn Source> = Arc::new(ListSource::new("first", &[limited]));
+    let second: Arc<dyn Source> = Arc::new(ListSource::new("second", &[same_host]));
+    let third: Arc<dyn Source> = Arc::new(ListSource::new("third", &[elsewhere]));
+    Mock::given(method("GET"))
+        .and(path("/limited.json"))
+        .respond_with(ResponseTemplate::new(503).insert_header("retry-after", "600"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(list_body(&["2504.00001"])))
+        .mount(&other)
+        .await;
+    let harness = Harness::new();
+    let mut handle = harness.start(vec![Arc::clone(&first)], settings());
+    let events = sync_all(&mut handle).await;
+    let host = server.uri().trim_start_matches("http://").to_string();
+    assert_eq!(
+        reason_of(&events, first.id()),
+        format!("{host} asks to wait until 12:10 UTC")
+    );
+    stop(handle).await;
+
+    // Another source on the held host is held back too; a source elsewhere syncs.
+    let mut handle = harness.start(
+        vec![first, Arc::clone(&second), Arc::clone(&third)],
+        settings(),
+    );
+    let events = sync_all(&mut handle).await;
+    let until = now() + chrono::Duration::seconds(600);
+    for held in [SourceId::feed("first"), SourceId::feed("second")] {
+        assert!(
+            events.contains(&SyncEvent::SourceHeldBack {
+                id: held.clone(),
+                host: host.clone(),
+                until
+            }),
+            "{held}: {events:?}"
+        );
+    }
+    assert_eq!(update_of(&events, third.id()), (1, 0));
+    assert_eq!(
+        events.last(),
+        Some(&SyncEvent::Finished {
+            succeeded: 1,
+            failed: 0
+        })
+    );
+    stop(handle).await;
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn a_refused_connection_reads_as_words_not_an_error_chain() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    drop(listener);
+    let source: Arc<dyn Source> = Arc::new(ListSource::new(
+        "gone",
+        &[format!("http://{address}/list.json")],
+    ));
+    let harness = Harness::new();
+    let mut handle = harness.start(vec![Arc::clone(&source)], settings());
+    let events = sync_all(&mut handle).await;
+    assert_eq!(
+        reason_of(&events, source.id()),
+        "cannot connect (connection refused)"
+    );
+    assert!(failure_of(&events, source.id()).contains(&address.to_string()));
+    stop(handle).await;
+}
+
+#[tokio::test]
+async fn a_paper_hf_lists_on_two_days_stays_on_the_first_and_a_resync_changes_nothing() {
+    let server = MockServer::start().await;
+    let on = |day: &str| hf_item("2504.00001", 7).replace("2025-04-30T00", &format!("{day}T00"));
+    for (day, body) in [
+        (
+            "2025-04-30",
+            hf_body(&[on("2025-04-30"), hf_item("2504.00002", 1)]),
+        ),
+        ("2025-04-29", hf_body(&[on("2025-04-29")])),
+    ] {
+        Mock::given(method("GET"))
+            .and(path("/api/daily_papers"))
+            .and(query_param("date", day))
+            .respond_with(ResponseTemplate::new(200).set_body_string(body))
+            .mount(&server)
+            .await;
+    }
+    let source: Arc<dyn Source> = Arc::new(HfDailySource::new(&server.uri(), 2, None));
+    let harness = Harness::new();
+    let mut handle = harness.start(vec![source], settings());
+    let events = sync_all(&mut handle).await;
+    assert_eq!(update_of(&events, &SourceId::hf()), (2, 1));
+    for _ in 0..2 {
+        let events = sync_all(&mut handle).await;
+        assert_eq!(
+            update_of(&events, &SourceId::hf()),
+            (0, 0),
+            "an unchanged sync changes nothing"
+        );
+    }
+    let first_day = harness
+        .store
+        .rows_for_day(NaiveDate::from_ymd_opt(2025, 4, 29).unwrap())
+        .unwrap();
+    assert_eq!(first_day.len(), 1);
+    assert_eq!(first_day[0].id, id("2504.00001"));
     stop(handle).await;
 }
 

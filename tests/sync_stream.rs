@@ -99,7 +99,7 @@ fn outcome(events: &[SyncEvent]) -> Result<(usize, usize), String> {
             SyncEvent::SourceUpdated { id, new, changed } if *id == source => {
                 Some(Ok((*new, *changed)))
             }
-            SyncEvent::SourceFailed { id, error } if *id == source => Some(Err(error.clone())),
+            SyncEvent::SourceFailed { id, error, .. } if *id == source => Some(Err(error.clone())),
             _ => None,
         })
         .unwrap_or_else(|| panic!("no outcome in {events:?}"))

@@ -41,7 +41,11 @@ pub enum SourceSync {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SyncStatus {
     pub running: bool,
+    /// Every source's part in the last round that covered it: a round over some sources
+    /// leaves the others' last results (a failure stays shown until that source succeeds).
     pub sources: BTreeMap<SourceId, SourceSync>,
+    /// The sources of the round running now (or the last one).
+    pub in_round: std::collections::BTreeSet<SourceId>,
     pub last_finished: Option<DateTime<Utc>>,
     pub last_failed: usize,
 }

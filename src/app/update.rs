@@ -768,10 +768,17 @@ fn on_sync(app: &mut App, event: SyncEvent) -> Vec<Effect> {
         SyncEvent::Started { sources } => {
             app.notifier.sync_started();
             app.sync.running = true;
-            app.sync.sources = sources
-                .into_iter()
-                .map(|id| (id, SourceSync::Waiting))
-                .collect();
+            app.sync.in_round = sources.iter().cloned().collect();
+            for id in sources {
+                app.sync.sources.insert(id, SourceSync::Waiting);
+            }
+            Vec::new()
+        }
+        SyncEvent::SourceHeldBack { id, host, until } => {
+            let phrase = crate::sync::held_phrase(&host, until, app.now);
+            app.sync
+                .sources
+                .insert(id, SourceSync::Failed(crate::text::sanitize_line(&phrase)));
             Vec::new()
         }
         SyncEvent::SourceProgress { id, done, total } => {
@@ -790,10 +797,10 @@ fn on_sync(app: &mut App, event: SyncEvent) -> Vec<Effect> {
                 Vec::new()
             }
         }
-        SyncEvent::SourceFailed { id, error } => {
+        SyncEvent::SourceFailed { id, reason, .. } => {
             app.sync
                 .sources
-                .insert(id, SourceSync::Failed(crate::text::sanitize_line(&error)));
+                .insert(id, SourceSync::Failed(crate::text::sanitize_line(&reason)));
             // A source can fail after some of its requests stored papers: show those.
             vec![Effect::LoadCatalog]
         }

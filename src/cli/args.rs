@@ -57,8 +57,8 @@ pub enum Command {
         #[arg(long)]
         json: bool,
         /// Only papers matching a query, as typed in the reader's filter (e.g. 'cat:cs.LG
-        /// diffusion -is:read upvotes:>20')
-        #[arg(long, short = 'q', value_name = "QUERY")]
+        /// diffusion -is:read upvotes:>20'); it may start with '-' ('-has:code')
+        #[arg(long, short = 'q', value_name = "QUERY", allow_hyphen_values = true)]
         query: Option<String>,
     },
     /// Export papers (all, starred, or matching a query) as BibTeX, Markdown, JSON or CSV
@@ -66,8 +66,8 @@ pub enum Command {
         /// Only starred papers
         #[arg(long, conflicts_with = "query")]
         starred: bool,
-        /// Only papers matching a query (the reader's filter language)
-        #[arg(long, short = 'q', value_name = "QUERY")]
+        /// Only papers matching a query (the reader's filter language); it may start with '-'
+        #[arg(long, short = 'q', value_name = "QUERY", allow_hyphen_values = true)]
         query: Option<String>,
         #[arg(long, short = 'f', value_enum, default_value_t = ExportFormat::Bibtex)]
         format: ExportFormat,

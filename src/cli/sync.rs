@@ -8,7 +8,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::model::SourceId;
 use crate::source::Source;
 use crate::store::Store;
 use crate::sync::{
@@ -65,10 +64,11 @@ pub(super) fn sync_command(
         line.push_str(&format!(", {} failed", summary.failed));
     }
     if summary.deferred > 0 {
-        line.push_str(&format!(", {} waiting to retry", summary.deferred));
+        line.push_str(&format!(", {} held back", summary.deferred));
     }
     out.line(&line);
-    if summary.failed > 0 {
+    // A source held back by its server's Retry-After was not synced either.
+    if summary.failed > 0 || summary.deferred > 0 {
         return Ok(ExitCode::from(EXIT_FAILED));
     }
     let keep_days = config.store.retention_days;
@@ -95,7 +95,6 @@ async fn sync_round(
     clock: Clock,
     out: &mut Output,
 ) -> anyhow::Result<RoundSummary> {
-    let configured: Vec<SourceId> = sources.iter().map(|s| s.id().clone()).collect();
     let mut handle = crate::sync::spawn(store.clone(), sources, settings, clock);
     handle
         .commands
@@ -106,17 +105,13 @@ async fn sync_round(
     let mut finished = false;
     while let Some(event) = handle.events.recv().await {
         match event {
-            SyncEvent::Started { sources: started } => {
-                // A configured source the round left out is held back by Retry-After/backoff.
-                for id in configured.iter().filter(|id| !started.contains(id)) {
-                    summary.deferred += 1;
-                    let until = store.feed_state(id).ok().and_then(|s| s.next_attempt_after);
-                    let wait = until.map_or_else(
-                        || "waiting to retry".to_string(),
-                        |until| describe_wait(until, clock.now()),
-                    );
-                    out.line(&format!("{id}: skipped: {wait}"));
-                }
+            SyncEvent::Started { .. } => {}
+            SyncEvent::SourceHeldBack { id, host, until } => {
+                summary.deferred += 1;
+                out.line(&format!(
+                    "{id}: held back: {}",
+                    describe_hold(&host, until, clock.now())
+                ));
             }
             SyncEvent::SourceProgress { .. } => {}
             SyncEvent::SourceUpdated { id, new, changed } => {
@@ -125,9 +120,10 @@ async fn sync_round(
                 summary.changed += changed;
                 out.line(&format!("{id}: {new} new, {changed} changed"));
             }
-            SyncEvent::SourceFailed { id, error } => {
+            SyncEvent::SourceFailed { id, error, reason } => {
                 summary.failed += 1;
-                out.line(&format!("{id}: failed: {error}"));
+                // The phrase says what happened; the full message says where (its URL).
+                out.line(&format!("{id}: failed: {reason} ({error})"));
             }
             SyncEvent::Finished { .. } => {
                 finished = true;
@@ -141,11 +137,20 @@ async fn sync_round(
     Ok(summary)
 }
 
-/// "retrying after 2025-04-30 12:02:00 UTC (in 2 min)".
+/// "huggingface.co asks to wait until 2025-04-30 12:02:00 UTC (in 2 min)".
+fn describe_hold(host: &str, until: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    format!("{host} asks to wait {}", describe_until(until, now))
+}
+
+/// The background sync's next try: "waiting to retry until 2025-04-30 12:02:00 UTC (in 2 min)".
 pub(super) fn describe_wait(until: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    format!("waiting to retry {}", describe_until(until, now))
+}
+
+fn describe_until(until: DateTime<Utc>, now: DateTime<Utc>) -> String {
     let wait = (until - now).to_std().unwrap_or_default();
     format!(
-        "waiting to retry until {} (in {})",
+        "until {} (in {})",
         until.format("%Y-%m-%d %H:%M:%S UTC"),
         crate::clock::human_duration(wait)
     )
@@ -164,6 +169,10 @@ mod tests {
         assert_eq!(
             describe_wait(until, now),
             "waiting to retry until 2025-04-30 12:02:00 UTC (in 2 min)"
+        );
+        assert_eq!(
+            describe_hold("huggingface.co", until, now),
+            "huggingface.co asks to wait until 2025-04-30 12:02:00 UTC (in 2 min)"
         );
     }
 }

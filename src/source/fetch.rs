@@ -242,6 +242,116 @@ impl FetchError {
     }
 }
 
+impl FetchError {
+    /// What went wrong, in a few words for the status bar: no URL, no error chain ("server
+    /// error 500", "cannot connect (connection refused)"). The full message is the `Display`.
+    pub fn phrase(&self) -> String {
+        match self {
+            FetchError::RetryAfter { after, url, .. } => {
+                format!(
+                    "{} asks to wait {}",
+                    host_shown(url),
+                    human_duration(*after)
+                )
+            }
+            FetchError::Status { status, .. } => status_phrase(*status),
+            FetchError::Timeout { after, .. } => {
+                format!("no answer within {}", human_duration(*after))
+            }
+            FetchError::TooLarge { limit, .. } => {
+                format!("answer larger than {}", human_bytes(*limit))
+            }
+            FetchError::Connect { detail, .. } => {
+                format!("cannot connect ({})", network_cause(detail))
+            }
+            FetchError::Truncated { .. } => "answer cut off".to_string(),
+            FetchError::Http { detail, .. } => {
+                format!("request failed ({})", network_cause(detail))
+            }
+            FetchError::File { detail, .. } => {
+                format!("cannot read the file ({})", without_os_code(detail))
+            }
+            FetchError::BadUrl { .. } => "unusable URL in the config".to_string(),
+            FetchError::Client(_) => "cannot set up HTTP".to_string(),
+        }
+    }
+}
+
+/// An HTTP status in words.
+fn status_phrase(status: u16) -> String {
+    match status {
+        500..=599 => format!("server error {status}"),
+        404 | 410 => format!("not found ({status})"),
+        401 | 403 => format!("access denied ({status})"),
+        429 => "too many requests (429)".to_string(),
+        400..=499 => format!("request refused ({status})"),
+        _ => format!("unexpected answer ({status})"),
+    }
+}
+
+/// The cause inside a connect or transport error chain, in words. The chain's text comes from
+/// hyper, rustls and the OS (which Rust leaves in the C locale), so it is matched as text.
+fn network_cause(detail: &str) -> &'static str {
+    let detail = detail.to_ascii_lowercase();
+    let has = |needles: &[&str]| needles.iter().any(|needle| detail.contains(needle));
+    if has(&["connection refused"]) {
+        "connection refused"
+    } else if has(&[
+        "dns error",
+        "failed to lookup",
+        "name or service not known",
+        "no address associated",
+        "nodename nor servname",
+    ]) {
+        "host not found"
+    } else if has(&["certificate"]) {
+        "TLS certificate rejected"
+    } else if has(&["tls", "handshake"]) {
+        "TLS handshake failed"
+    } else if has(&["connection reset", "broken pipe", "connection closed"]) {
+        "connection reset"
+    } else if has(&["unreachable", "no route to host"]) {
+        "network unreachable"
+    } else if has(&["timed out", "timeout"]) {
+        "timed out"
+    } else {
+        "network error"
+    }
+}
+
+/// "Permission denied (os error 13)" → "Permission denied".
+fn without_os_code(detail: &str) -> &str {
+    match detail.find(" (os error") {
+        Some(at) => &detail[..at],
+        None => detail,
+    }
+}
+
+/// The host (and a port that is not the scheme's default) of a URL as shown in messages.
+pub fn host_shown(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(parsed) => match (parsed.host_str(), parsed.port()) {
+            (Some(host), Some(port)) => format!("{host}:{port}"),
+            (Some(host), None) => host.to_string(),
+            (None, _) => "the server".to_string(),
+        },
+        Err(_) => "the server".to_string(),
+    }
+}
+
+/// "512 KiB", "32 MiB": for messages.
+fn human_bytes(bytes: u64) -> String {
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * KIB;
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!("{} MiB", bytes / MIB)
+    } else if bytes >= KIB && bytes.is_multiple_of(KIB) {
+        format!("{} KiB", bytes / KIB)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
 /// One HTTP client shared by every fetch of the sync task.
 pub struct Fetcher {
     client: reqwest::Client,
@@ -884,5 +994,133 @@ mod tests {
             .unwrap_err();
         assert!(matches!(error, FetchError::Timeout { .. }), "{error:?}");
         assert!(error.to_string().contains("within 300 ms"), "{error}");
+    }
+
+    #[test]
+    fn every_class_of_fetch_error_has_a_short_phrase() {
+        let url = "http://127.0.0.1:8080/api/daily_papers?date=2025-04-30".to_string();
+        let connect = |detail: &str| FetchError::Connect {
+            url: url.clone(),
+            detail: detail.to_string(),
+        };
+        let table = [
+            (
+                status_error(StatusCode::INTERNAL_SERVER_ERROR, &HeaderMap::new(), &url),
+                "server error 500",
+            ),
+            (
+                status_error(StatusCode::NOT_FOUND, &HeaderMap::new(), &url),
+                "not found (404)",
+            ),
+            (
+                status_error(StatusCode::FORBIDDEN, &HeaderMap::new(), &url),
+                "access denied (403)",
+            ),
+            (
+                status_error(StatusCode::TOO_MANY_REQUESTS, &HeaderMap::new(), &url),
+                "too many requests (429)",
+            ),
+            (
+                status_error(StatusCode::BAD_REQUEST, &HeaderMap::new(), &url),
+                "request refused (400)",
+            ),
+            (
+                FetchError::RetryAfter {
+                    status: 429,
+                    after: Duration::from_secs(300),
+                    url: url.clone(),
+                },
+                "127.0.0.1:8080 asks to wait 5 min",
+            ),
+            (
+                FetchError::Timeout {
+                    url: url.clone(),
+                    after: Duration::from_secs(60),
+                },
+                "no answer within 60 s",
+            ),
+            (
+                FetchError::TooLarge {
+                    url: url.clone(),
+                    limit: 32 * 1024 * 1024,
+                },
+                "answer larger than 32 MiB",
+            ),
+            (
+                connect(
+                    "client error (Connect): tcp connect error: Connection refused (os error 111)",
+                ),
+                "cannot connect (connection refused)",
+            ),
+            (
+                connect(
+                    "client error (Connect): dns error: failed to lookup address information: \
+                     Name or service not known",
+                ),
+                "cannot connect (host not found)",
+            ),
+            (
+                connect("client error (Connect): invalid peer certificate: UnknownIssuer"),
+                "cannot connect (TLS certificate rejected)",
+            ),
+            (
+                connect("client error (Connect): received fatal alert: HandshakeFailure"),
+                "cannot connect (TLS handshake failed)",
+            ),
+            (
+                connect("tcp connect error: Network is unreachable (os error 101)"),
+                "cannot connect (network unreachable)",
+            ),
+            (
+                connect("something nobody has seen"),
+                "cannot connect (network error)",
+            ),
+            (
+                FetchError::Truncated {
+                    url: url.clone(),
+                    detail: "end of file before message length reached".into(),
+                },
+                "answer cut off",
+            ),
+            (
+                FetchError::Http {
+                    url: url.clone(),
+                    detail: "connection error: Connection reset by peer (os error 104)".into(),
+                },
+                "request failed (connection reset)",
+            ),
+            (
+                FetchError::File {
+                    path: PathBuf::from("/tmp/x.json"),
+                    detail: "Permission denied (os error 13)".into(),
+                },
+                "cannot read the file (Permission denied)",
+            ),
+            (
+                FetchError::BadUrl {
+                    url: "ftp://x".into(),
+                    detail: "no".into(),
+                },
+                "unusable URL in the config",
+            ),
+            (FetchError::Client("no roots".into()), "cannot set up HTTP"),
+        ];
+        for (error, want) in table {
+            assert_eq!(error.phrase(), want, "{error}");
+        }
+        assert_eq!(host_shown("https://huggingface.co/api/x"), "huggingface.co");
+        assert_eq!(host_shown("not a url"), "the server");
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_is_phrased_without_the_error_chain() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        drop(listener);
+        let error = fetcher()
+            .fetch(&format!("http://{address}/"), &Validators::default(), 1000)
+            .await
+            .unwrap_err();
+        assert_eq!(error.phrase(), "cannot connect (connection refused)");
     }
 }

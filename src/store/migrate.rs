@@ -5,6 +5,11 @@
 //! `feeds` tree (source id → JSON `FeedState`), and no schema version. Version 1 is the layout
 //! described in `store/mod.rs` with every value uncompressed (codec version 1). Version 2 is the
 //! same layout with rows and body chunks LZ4-compressed (codec version 2, see `codec.rs`).
+//! Version 3 belongs to the generic-feed reader (issue #14); until that step lands here it is a
+//! no-op, so the chain 2 → 3 → 4 works either way. Version 4 is the same layout where a paper
+//! HF lists on several days stays filed under the first of them (`write.rs`); the step drops
+//! the HF source's validators once, so its next sync reads every day in full and re-files such
+//! papers (a 304 would otherwise leave them where the old rule put them).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -16,10 +21,10 @@ use super::index::Index;
 use super::keys::{self, ChunkKey};
 use super::write::{self, CommitOrder, WriteContext};
 use super::{FeedState, ListDb, StoreError, corrupt, sled_error};
-use crate::model::{Paper, PaperId, UserState};
+use crate::model::{Paper, PaperId, SourceId, UserState};
 
 /// The schema this build writes and reads.
-pub(super) const CURRENT_VERSION: u32 = 2;
+pub(super) const CURRENT_VERSION: u32 = 4;
 
 /// The `meta` key holding the schema version as a big-endian u32 (no codec byte: it must stay
 /// readable by every version).
@@ -59,6 +64,16 @@ const STEPS: &[Step] = &[
         from: 1,
         to: 2,
         run: v1_to_v2,
+    },
+    Step {
+        from: 2,
+        to: 3,
+        run: v2_to_v3,
+    },
+    Step {
+        from: 3,
+        to: 4,
+        run: v3_to_v4,
     },
 ];
 
@@ -239,6 +254,41 @@ fn v1_to_v2(ctx: &MigrationContext<'_>) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// v2 → v3: the generic-feed reader's step (issue #14); nothing to do until it lands.
+fn v2_to_v3(_ctx: &MigrationContext<'_>) -> Result<(), StoreError> {
+    Ok(())
+}
+
+/// v3 → v4: the HF source forgets its ETag/Last-Modified, so its next sync fetches each day in
+/// full and a paper listed on two days is re-filed under the first. Papers, user state and
+/// the other sources' state do not change; re-running the step is harmless.
+fn v3_to_v4(ctx: &MigrationContext<'_>) -> Result<(), StoreError> {
+    let dir = ctx.dir;
+    let key = SourceId::hf();
+    let Some(value) = ctx
+        .list
+        .feeds
+        .get(key.as_str())
+        .map_err(|e| sled_error(dir, e))?
+    else {
+        return Ok(());
+    };
+    let mut state = codec::decode_feed_state(&value)
+        .map_err(|e| corrupt(dir, format!("feed state of {key}: {e}")))?;
+    if state.validators.is_empty() {
+        return Ok(());
+    }
+    state.validators.clear();
+    let value = codec::encode_feed_state(&state)
+        .map_err(|e| corrupt(dir, format!("encoding feed state of {key}: {e}")))?;
+    ctx.list
+        .feeds
+        .insert(key.as_str(), value)
+        .map_err(|e| sled_error(dir, e))?;
+    ctx.list.db.flush().map_err(|e| sled_error(dir, e))?;
+    Ok(())
+}
+
 /// Rewrites every value of `tree` that `recompress` turns into a new value, [`V1_BATCH`] at a
 /// time.
 fn recompress_tree(
@@ -279,7 +329,7 @@ mod tests {
 
     use chrono::{DateTime, NaiveDate};
 
-    use super::super::{BODY_CACHE_BYTES, LIST_CACHE_BYTES, Store, open_db};
+    use super::super::{BODY_CACHE_BYTES, LIST_CACHE_BYTES, Store, Validators, open_db};
     use super::*;
     use crate::model::{ListRow, SourceId};
 
@@ -379,6 +429,55 @@ mod tests {
             codec_versions(dir.path()),
             BTreeSet::from([codec::COMPRESSED])
         );
+    }
+
+    #[test]
+    fn a_v2_store_opens_as_v4_with_every_paper_and_star_and_hf_refetches_in_full() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let papers = papers();
+        let starred = &papers[5].id;
+        let star_time = DateTime::from_timestamp(1_790_000_000, 0).unwrap();
+        let validators = Validators {
+            etag: Some("\"v1\"".into()),
+            last_modified: None,
+        };
+        let with_validators = FeedState {
+            validators: BTreeMap::from([("https://h/x".to_string(), validators)]),
+            last_new: 3,
+            ..FeedState::default()
+        };
+        let feed = SourceId::feed("blog");
+        let (rows_before, states_before) = {
+            let store = Store::open(dir.path()).unwrap();
+            store.apply(papers.clone(), day(13)).unwrap();
+            store.set_starred(starred, true, star_time).unwrap();
+            store
+                .set_feed_state(&SourceId::hf(), &with_validators)
+                .unwrap();
+            store.set_feed_state(&feed, &with_validators).unwrap();
+            write_version(dir.path(), &store.inner.list, 2).unwrap();
+            (store.all_rows().unwrap(), store.user_states().unwrap())
+        };
+
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(
+            stored_version(dir.path(), &store.inner.list.meta).unwrap(),
+            Some(4)
+        );
+        assert_eq!(store.all_rows().unwrap(), rows_before);
+        for paper in &papers {
+            assert_eq!(store.paper(&paper.id).unwrap().as_ref(), Some(paper));
+        }
+        assert_eq!(store.user_states().unwrap(), states_before);
+        let hf = store.feed_state(&SourceId::hf()).unwrap();
+        assert!(hf.validators.is_empty(), "HF refetches every day in full");
+        assert_eq!(hf.last_new, 3, "the rest of HF's state stays");
+        assert_eq!(store.feed_state(&feed).unwrap(), with_validators);
+        drop(store);
+
+        // Opening again (the step already ran) changes nothing.
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.all_rows().unwrap(), rows_before);
     }
 
     #[test]

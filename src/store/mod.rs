@@ -13,9 +13,10 @@
 //!     `stable_hash(id) % 256` (one byte) → every state in the bucket. At most 256 keys however
 //!     many papers were read; empty states are dropped. Sync never writes here.
 //!   - `feeds`: source id → `FeedState`.
-//!   - `meta`: `schema_version` (u32 big-endian); `journal_seen` (JSON: the journal files'
-//!     names, sizes and times as of the last merge, see `recover.rs`); `reader_state` (JSON:
-//!     the reader's view, sort and selection, see `reader_state.rs`).
+//!   - `meta`: `schema_version` (u32 big-endian); `server_waits` (JSON: host → time, see
+//!     `server_waits.rs`); `journal_seen` (JSON: the journal files' names, sizes and times as
+//!     of the last merge, see `recover.rs`); `reader_state` (JSON: the reader's view, sort and
+//!     selection, see `reader_state.rs`).
 //! - `<data_dir>/body/`, a second sled Db: the full `Paper` records under the same day/part keys
 //!   as their rows, opened on first need ([`Store::paper`], [`Store::apply`]…) or by
 //!   [`Store::warm_body`] on a background thread right after the first frame.
@@ -50,6 +51,7 @@ mod keys;
 mod migrate;
 mod reader_state;
 mod recover;
+mod server_waits;
 mod write;
 mod write_marks;
 

@@ -1,6 +1,9 @@
 //! Paper writes: merging a fetched batch into day chunks (`apply`) and the retention sweep.
 //! Each plans its chunk rewrites first, then commits them in one sled batch per Db.
 //!
+//! A paper HF lists on several days stays filed under the first of them (schema v4): a later
+//! listing neither moves it nor counts as a change, so an unchanged sync reports no changes.
+//!
 //! Commit order: `apply` writes bodies before rows, retention rows before bodies. Either way a
 //! kill between the two flushes leaves bodies the rows do not point at (never read, and dropped
 //! the next time that chunk is rewritten) or, for a paper that moved day, a listed row whose
@@ -15,7 +18,7 @@ use super::codec::{self, BodyChunk, BodyWriter};
 use super::index::Index;
 use super::keys::{self, ChunkKey, PART_ROWS};
 use super::{ApplyOutcome, StoreError, corrupt, sled_error};
-use crate::model::{ListRow, Paper, PaperId};
+use crate::model::{ListRow, Paper, PaperId, SourceId};
 
 /// The Dbs and trees a paper write touches.
 pub(super) struct WriteContext<'a> {
@@ -60,6 +63,20 @@ pub(super) fn filing_day(paper: &Paper, fallback: NaiveDate) -> NaiveDate {
         fallback
     } else {
         NaiveDate::default()
+    }
+}
+
+/// When both the stored record and a new listing of it come from HF's daily lists, the new
+/// listing carries the earlier of the two days: HF lists some papers again on a later day, and
+/// the paper must stay where it was first listed. (A paper only arXiv listed so far still takes
+/// HF's day, as `Paper::merge` rules.)
+fn keep_first_listed_day(stored: &Paper, listing: &mut Paper) {
+    let hf = SourceId::hf();
+    if !stored.sources.contains(&hf) || !listing.sources.contains(&hf) {
+        return;
+    }
+    if let (Some(first), Some(again)) = (stored.daily_date, listing.daily_date) {
+        listing.daily_date = Some(first.min(again));
     }
 }
 
@@ -168,7 +185,7 @@ impl ApplyPlan<'_> {
     fn merge_existing(
         &mut self,
         key: ChunkKey,
-        paper: Paper,
+        mut paper: Paper,
         fetched_on: NaiveDate,
     ) -> Result<(), StoreError> {
         let chunk = self.load(key)?;
@@ -179,6 +196,9 @@ impl ApplyPlan<'_> {
             return Ok(());
         };
         let entry = &mut chunk.entries[slot];
+        if let Some(record) = &entry.paper {
+            keep_first_listed_day(record, &mut paper);
+        }
         let (record, changed) = match entry.paper.take() {
             Some(mut record) => {
                 let changed = record.merge(paper);
@@ -474,4 +494,75 @@ pub(super) fn commit(
     };
     super::write_marks::mark("end");
     written
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Store;
+    use super::*;
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2025, 4, d).unwrap()
+    }
+
+    fn listing(source: SourceId, on: u32, upvotes: u32) -> Paper {
+        let id = PaperId::from_arxiv("2504.00001").unwrap();
+        let mut paper = Paper::new(id, "A paper listed twice".into(), source);
+        paper.daily_date = Some(day(on));
+        paper.upvotes = Some(upvotes);
+        paper
+    }
+
+    #[test]
+    fn a_paper_hf_lists_on_two_days_stays_on_the_first_and_relisting_is_no_change() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let hf = SourceId::hf;
+        // One sync lists it on the 29th and again on the 30th, in either order.
+        store.apply(vec![listing(hf(), 30, 5)], day(30)).unwrap();
+        let moved = store.apply(vec![listing(hf(), 29, 5)], day(30)).unwrap();
+        assert_eq!(
+            moved,
+            ApplyOutcome { new: 0, changed: 1 },
+            "to the first day"
+        );
+        for _sync in 0..3 {
+            for on in [29, 30] {
+                let outcome = store.apply(vec![listing(hf(), on, 5)], day(30)).unwrap();
+                assert_eq!(
+                    outcome,
+                    ApplyOutcome::default(),
+                    "an unchanged listing of the {on}th"
+                );
+            }
+        }
+        assert_eq!(store.rows_for_day(day(29)).unwrap().len(), 1);
+        assert!(store.rows_for_day(day(30)).unwrap().is_empty());
+        // A real change on the later listing counts, and the paper still stays put.
+        let outcome = store.apply(vec![listing(hf(), 30, 9)], day(30)).unwrap();
+        assert_eq!(outcome, ApplyOutcome { new: 0, changed: 1 });
+        let rows = store.rows_for_day(day(29)).unwrap();
+        assert_eq!(rows[0].upvotes, Some(9));
+    }
+
+    #[test]
+    fn hf_still_moves_a_paper_only_arxiv_had_listed() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store
+            .apply(vec![listing(SourceId::arxiv(), 28, 0)], day(30))
+            .unwrap();
+        store
+            .apply(vec![listing(SourceId::hf(), 30, 0)], day(30))
+            .unwrap();
+        assert_eq!(store.rows_for_day(day(30)).unwrap().len(), 1);
+        // Later HF listings then keep it on HF's first day, arXiv relistings too.
+        store
+            .apply(vec![listing(SourceId::hf(), 29, 0)], day(30))
+            .unwrap();
+        store
+            .apply(vec![listing(SourceId::arxiv(), 27, 0)], day(30))
+            .unwrap();
+        assert_eq!(store.rows_for_day(day(29)).unwrap().len(), 1);
+    }
 }

@@ -5,15 +5,18 @@
 mod ingest;
 mod politeness;
 pub mod schedule;
+mod server_waits;
 mod setup;
 mod task;
 
 pub use ingest::{IngestError, ingest_body};
+pub use server_waits::{Hold, ServerWaits, held_phrase};
 pub use setup::{sources_from_config, sync_settings_from_config};
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 
 use crate::clock::Clock;
@@ -24,9 +27,10 @@ use crate::store::Store;
 /// What the rest of the program can ask of the sync task.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SyncCommand {
-    /// Sync every source now, ignoring the interval (but not a server's Retry-After).
+    /// Sync every source now, ignoring the interval and the backoff after failures; only a
+    /// server's Retry-After (for every source on that host) holds a source back.
     SyncAll,
-    /// Sync one source now.
+    /// Sync one source now, as `SyncAll` does.
     SyncSource(SourceId),
     /// Stop. Requests in flight are abandoned (a store write already begun completes);
     /// nothing new starts.
@@ -38,9 +42,16 @@ pub enum SyncCommand {
 pub enum SyncEvent {
     /// A sync round began over these sources. Every `SyncAll`/`SyncSource` gets a `Started`
     /// and a `Finished`, even when no source may be fetched; a periodic check that finds
-    /// nothing due sends nothing. An asked-for source missing from `sources` is held back by
-    /// a server's Retry-After or the backoff after failures: its `FeedState` says until when.
+    /// nothing due sends nothing. An asked-for source missing from `sources` gets a
+    /// `SourceHeldBack` right after.
     Started { sources: Vec<SourceId> },
+    /// An asked-for source was not fetched: every host it fetches from asked (Retry-After) to
+    /// wait until `until`. Not counted in `Finished`.
+    SourceHeldBack {
+        id: SourceId,
+        host: String,
+        until: DateTime<Utc>,
+    },
     /// One source began fetching (`done` of `total` requests so far).
     SourceProgress {
         id: SourceId,
@@ -53,8 +64,14 @@ pub enum SyncEvent {
         new: usize,
         changed: usize,
     },
-    /// One source failed; its earlier papers are untouched. The error is stored too.
-    SourceFailed { id: SourceId, error: String },
+    /// One source failed; its earlier papers are untouched. `error` is the full one-line
+    /// message (stored as the source's `last_error`, logged); `reason` says it in a few words
+    /// for the status bar ("server error 500", "cannot connect (connection refused)").
+    SourceFailed {
+        id: SourceId,
+        error: String,
+        reason: String,
+    },
     /// The round ended. Re-read the store: a failed source may still have stored papers
     /// from its requests that succeeded.
     Finished { succeeded: usize, failed: usize },
@@ -106,9 +123,21 @@ pub fn spawn(
     settings: SyncSettings,
     clock: Clock,
 ) -> SyncHandle {
+    spawn_sharing(store, sources, settings, clock, ServerWaits::default())
+}
+
+/// `spawn`, with Retry-After holds shared with other fetchers of this process (the stored
+/// holds are added to them when the task starts).
+pub fn spawn_sharing(
+    store: Store,
+    sources: Vec<Arc<dyn Source>>,
+    settings: SyncSettings,
+    clock: Clock,
+    waits: ServerWaits,
+) -> SyncHandle {
     let (commands, command_rx) = mpsc::channel(16);
     let (event_tx, events) = mpsc::channel(256);
-    let sync_task = task::SyncTask::new(store, sources, settings, clock, event_tx);
+    let sync_task = task::SyncTask::new(store, sources, settings, clock, event_tx, waits);
     SyncHandle {
         commands,
         events,

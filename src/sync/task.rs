@@ -15,11 +15,12 @@ use tokio::time::Instant;
 use super::ingest::{IngestError, ingest_body};
 use super::politeness::HostGates;
 use super::schedule;
+use super::server_waits::{ServerWaits, held_phrase};
 use super::{SyncCommand, SyncEvent, SyncSettings};
 use crate::clock::Clock;
 use crate::model::SourceId;
 use crate::source::fetch::{BodyReader, FetchError, FetchSettings, FetchedBody, Fetcher};
-use crate::source::{Source, SourceRequest};
+use crate::source::{Source, SourceRequest, StreamError};
 use crate::store::{ApplyOutcome, FeedState, Store, StoreError, Validators};
 
 /// A stored error is shown in one status line; longer detail belongs in the log.
@@ -37,20 +38,23 @@ pub(super) struct SyncTask {
     fetcher: Result<Fetcher, FetchError>,
     events: mpsc::Sender<SyncEvent>,
     hosts: HostGates,
+    /// Retry-After holds per host: the only wait an asked-for sync honours.
+    waits: ServerWaits,
 }
 
 /// Which sources a round covers.
 enum Round {
     /// The sources whose interval has passed (the periodic check).
     Due,
-    /// These sources, asked for by a command (Retry-After and backoff still apply).
+    /// These sources, asked for by a command: tried now whatever the backoff says; only a
+    /// server's Retry-After holds one back.
     Asked(BTreeSet<SourceId>),
 }
 
 /// What one source's pass over its requests ended with.
 enum SourceResult {
     Updated(ApplyOutcome),
-    Failed(String),
+    Failed { error: String, reason: String },
 }
 
 impl SyncTask {
@@ -60,6 +64,7 @@ impl SyncTask {
         settings: SyncSettings,
         clock: Clock,
         events: mpsc::Sender<SyncEvent>,
+        waits: ServerWaits,
     ) -> SyncTask {
         let fetcher = Fetcher::new(&FetchSettings {
             connect_timeout: settings.connect_timeout,
@@ -77,11 +82,16 @@ impl SyncTask {
             fetcher,
             events,
             hosts: HostGates::default(),
+            waits,
         }
     }
 
     /// Runs until `Shutdown` or until every command sender is gone.
     pub(super) async fn run(self, mut commands: mpsc::Receiver<SyncCommand>) {
+        match self.blocking(|store| store.server_waits()).await {
+            Ok(stored) => self.waits.restore(stored),
+            Err(error) => tracing::warn!(%error, "cannot read the stored Retry-After holds"),
+        }
         let period = schedule::due_check_period(self.settings.interval);
         // A zero interval turns the periodic sync off rather than syncing without pause.
         let now = Instant::now();
@@ -144,9 +154,10 @@ impl SyncTask {
         self.sources.iter().map(|s| s.id().clone()).collect()
     }
 
-    /// Picks the sources of a round and sends `Started` with them; an asked-for source held
-    /// back by Retry-After or backoff is left out (and logged). `None` means there is no round
-    /// (a periodic check with nothing due).
+    /// Picks the sources of a round and sends `Started` with them. A periodic check takes the
+    /// due sources (interval passed, no backoff or Retry-After running); an asked-for round
+    /// takes every asked source but those whose hosts all asked to wait, which get a
+    /// `SourceHeldBack` each. `None` means there is no round (nothing due).
     async fn choose(&self, round: Round) -> Option<Vec<Arc<dyn Source>>> {
         let states = match self.blocking(|store| store.feed_states()).await {
             Ok(states) => states.into_iter().collect::<HashMap<_, _>>(),
@@ -156,14 +167,21 @@ impl SyncTask {
             }
         };
         let now = self.clock.now();
+        let today = self.clock.today();
         let default_state = FeedState::default();
         let state_of = |id: &SourceId| states.get(id).unwrap_or(&default_state);
+        let held = |source: &Arc<dyn Source>| {
+            let requests = source.requests(today);
+            self.waits
+                .all_held(requests.iter().map(|r| r.url.as_str()), now)
+        };
         match round {
             Round::Due => {
                 let due: Vec<_> = self
                     .sources
                     .iter()
                     .filter(|s| schedule::is_due(state_of(s.id()), now, self.settings.interval))
+                    .filter(|s| held(s).is_none())
                     .cloned()
                     .collect();
                 if due.is_empty() {
@@ -188,16 +206,27 @@ impl SyncTask {
                     .filter(|s| ids.contains(s.id()))
                     .cloned()
                     .collect();
-                let (chosen, deferred): (Vec<_>, Vec<_>) = asked
-                    .into_iter()
-                    .partition(|s| schedule::may_attempt(state_of(s.id()), now));
+                let mut chosen = Vec::new();
+                let mut held_back = Vec::new();
+                for source in asked {
+                    match held(&source) {
+                        Some(hold) => held_back.push((source.id().clone(), hold)),
+                        None => chosen.push(source),
+                    }
+                }
                 self.emit(SyncEvent::Started {
                     sources: chosen.iter().map(|s| s.id().clone()).collect(),
                 })
                 .await;
-                for source in deferred {
-                    let until = state_of(source.id()).next_attempt_after;
-                    tracing::info!(source = %source.id(), ?until, "held back by a wait");
+                for (id, hold) in held_back {
+                    tracing::info!(source = %id, host = %hold.host, until = %hold.until,
+                        "held back by the server's Retry-After");
+                    self.emit(SyncEvent::SourceHeldBack {
+                        id,
+                        host: hold.host,
+                        until: hold.until,
+                    })
+                    .await;
                 }
                 Some(chosen)
             }
@@ -234,7 +263,9 @@ impl SyncTask {
             Err(error) => {
                 let error = one_line(&format!("cannot read the sync state: {error}"));
                 tracing::warn!(source = %id, %error, "source failed");
-                self.emit(SyncEvent::SourceFailed { id, error }).await;
+                let reason = "cannot read the sync state".to_string();
+                self.emit(SyncEvent::SourceFailed { id, error, reason })
+                    .await;
                 return false;
             }
         };
@@ -249,7 +280,7 @@ impl SyncTask {
                 state.next_attempt_after = None;
                 state.last_new = outcome.new;
             }
-            SourceResult::Failed(error) => {
+            SourceResult::Failed { error, .. } => {
                 state.last_error = Some(error.clone());
                 state.consecutive_failures = state.consecutive_failures.saturating_add(1);
                 state.next_attempt_after = Some(schedule::next_attempt_after(
@@ -268,13 +299,14 @@ impl SyncTask {
             .await;
         let result = match (result, written) {
             (result, Ok(())) => result,
-            (SourceResult::Failed(error), Err(write_error)) => {
+            (failed @ SourceResult::Failed { .. }, Err(write_error)) => {
                 tracing::warn!(source = %id, error = %write_error, "cannot record the failure");
-                SourceResult::Failed(error)
+                failed
             }
-            (SourceResult::Updated(_), Err(write_error)) => {
-                SourceResult::Failed(one_line(&format!("cannot record the sync: {write_error}")))
-            }
+            (SourceResult::Updated(_), Err(write_error)) => SourceResult::Failed {
+                error: one_line(&format!("cannot record the sync: {write_error}")),
+                reason: "cannot record the sync".to_string(),
+            },
         };
         match result {
             SourceResult::Updated(ApplyOutcome { new, changed }) => {
@@ -283,9 +315,10 @@ impl SyncTask {
                     .await;
                 true
             }
-            SourceResult::Failed(error) => {
+            SourceResult::Failed { error, reason } => {
                 tracing::warn!(source = %id, %error, "source failed");
-                self.emit(SyncEvent::SourceFailed { id, error }).await;
+                self.emit(SyncEvent::SourceFailed { id, error, reason })
+                    .await;
                 false
             }
         }
@@ -303,6 +336,7 @@ impl SyncTask {
         let total = requests.len();
         let mut applied = ApplyOutcome::default();
         let mut errors: Vec<String> = Vec::new();
+        let mut reasons: Vec<String> = Vec::new();
         let mut retry_after: Option<Duration> = None;
         for (done, request) in requests.iter().enumerate() {
             self.emit(SyncEvent::SourceProgress {
@@ -320,6 +354,7 @@ impl SyncTask {
                     let (label, error) = (&request.label, &failure.message);
                     tracing::warn!(source = %source.id(), %label, %error, "request failed");
                     errors.push(failure.message);
+                    reasons.push(failure.reason);
                     retry_after = retry_after.max(failure.retry_after);
                     if failure.host_unwell {
                         break;
@@ -332,14 +367,28 @@ impl SyncTask {
         state
             .validators
             .retain(|url, _| current.contains(url.as_str()));
-        let result = match errors.as_slice() {
-            [] => SourceResult::Updated(applied),
-            [only] => SourceResult::Failed(one_line(only)),
-            [first, rest @ ..] => SourceResult::Failed(one_line(&format!(
-                "{first} (and {} more failed request{})",
-                rest.len(),
-                if rest.len() == 1 { "" } else { "s" }
-            ))),
+        let more = |rest: usize| {
+            format!(
+                " (and {rest} more failed request{})",
+                if rest == 1 { "" } else { "s" }
+            )
+        };
+        let result = match (errors.as_slice(), reasons.as_slice()) {
+            ([], _) => SourceResult::Updated(applied),
+            ([first, rest @ ..], [reason, ..]) => SourceResult::Failed {
+                error: one_line(&match rest.len() {
+                    0 => first.clone(),
+                    rest => format!("{first}{}", more(rest)),
+                }),
+                reason: one_line(&match rest.len() {
+                    0 => reason.clone(),
+                    rest => format!("{reason} (+{rest} more)"),
+                }),
+            },
+            ([first, ..], []) => SourceResult::Failed {
+                error: one_line(first),
+                reason: one_line(first),
+            },
         };
         (result, retry_after)
     }
@@ -353,6 +402,19 @@ impl SyncTask {
         state: &mut FeedState,
         today: NaiveDate,
     ) -> Result<ApplyOutcome, RequestFailure> {
+        if let Some(hold) = self.waits.held(&request.url, self.clock.now()) {
+            let wait = (hold.until - self.clock.now()).to_std().unwrap_or_default();
+            return Err(RequestFailure {
+                message: format!(
+                    "not fetched: {} asked to wait until {}",
+                    hold.host,
+                    hold.until.format("%Y-%m-%d %H:%M:%S UTC")
+                ),
+                reason: held_phrase(&hold.host, hold.until, self.clock.now()),
+                retry_after: Some(wait),
+                host_unwell: true,
+            });
+        }
         let validators = state
             .validators
             .get(&request.url)
@@ -389,21 +451,48 @@ impl SyncTask {
                 state.validators.remove(&request.url);
                 Ok(ApplyOutcome::default())
             }
-            Fetched::FetchFailed(error) => Err(RequestFailure {
-                message: error.to_string(),
-                retry_after: error.retry_after(),
-                host_unwell: error.affects_host(),
-            }),
-            Fetched::NotStored(message) => {
+            Fetched::FetchFailed(error) => {
+                let reason = match error.retry_after() {
+                    Some(after) => self.hold_host(&request.url, after).await,
+                    None => error.phrase(),
+                };
+                Err(RequestFailure {
+                    message: error.to_string(),
+                    reason,
+                    retry_after: error.retry_after(),
+                    host_unwell: error.affects_host(),
+                })
+            }
+            Fetched::NotStored { message, reason } => {
                 // Without the body stored, a later 304 must not stand for it.
                 state.validators.remove(&request.url);
                 Err(RequestFailure {
                     message,
+                    reason,
                     retry_after: None,
                     host_unwell: false,
                 })
             }
         }
+    }
+
+    /// Records a server's Retry-After for `url`'s host, here and in the store; returns the
+    /// status phrase naming the host and the time.
+    async fn hold_host(&self, url: &str, after: Duration) -> String {
+        let now = self.clock.now();
+        let until = chrono::Duration::from_std(after)
+            .ok()
+            .and_then(|after| now.checked_add_signed(after))
+            .unwrap_or(now);
+        let hold = self.waits.hold(url, until);
+        let current = self.waits.current(now);
+        if let Err(error) = self
+            .blocking(move |store| store.set_server_waits(&current))
+            .await
+        {
+            tracing::warn!(%error, "cannot store the Retry-After holds");
+        }
+        held_phrase(&hold.host, hold.until, now)
     }
 
     async fn fetch_and_store(
@@ -460,20 +549,24 @@ impl SyncTask {
             }
             match ingested {
                 Ok(outcome) => Ok(outcome),
-                Err(IngestError::Store(message)) => Err(Fetched::NotStored(message)),
-                Err(IngestError::Parse(error)) => Err(Fetched::NotStored(format!(
-                    "{error} (in the answer from {})",
-                    request.url
-                ))),
+                Err(IngestError::Store(message)) => Err(Fetched::NotStored {
+                    message,
+                    reason: "cannot store papers".to_string(),
+                }),
+                Err(IngestError::Parse(error)) => Err(Fetched::NotStored {
+                    reason: parse_phrase(&error),
+                    message: format!("{error} (in the answer from {})", request.url),
+                }),
             }
         });
         match work.await {
             Ok(result) => result,
             Err(join_error) => {
                 tracing::error!(%url, error = %join_error, "parsing or storing panicked");
-                Err(Fetched::NotStored(format!(
-                    "internal error while reading the answer from {url}"
-                )))
+                Err(Fetched::NotStored {
+                    message: format!("internal error while reading the answer from {url}"),
+                    reason: "internal error".to_string(),
+                })
             }
         }
     }
@@ -505,14 +598,32 @@ enum Fetched {
     /// The fetch failed, before or while the body arrived.
     FetchFailed(FetchError),
     /// The body arrived but could not be parsed or stored.
-    NotStored(String),
+    NotStored {
+        message: String,
+        reason: String,
+    },
 }
 
 struct RequestFailure {
     message: String,
+    /// The failure in a few words, for the status bar.
+    reason: String,
     retry_after: Option<Duration>,
     /// Further requests to the same source would hit the same unwell host.
     host_unwell: bool,
+}
+
+/// A parse failure in a few words: "unreadable answer (malformed JSON)" (the error's message up
+/// to its detail).
+fn parse_phrase(error: &StreamError) -> String {
+    match error {
+        StreamError::Sink(_) => "cannot store papers".to_string(),
+        other => {
+            let text = other.to_string();
+            let head = text.split(':').next().unwrap_or_default().trim();
+            format!("unreadable answer ({head})")
+        }
+    }
 }
 
 /// Stored errors are one sanitised line of bounded length.

@@ -1,7 +1,8 @@
-//! The status bar: mode, sync state (spinner and per-source progress, "synced 3 min ago", or
-//! the last error), the pending key chord, and the last message; a message too long for the
-//! line gets a second row for a few seconds (see `App::status_wraps`). The note editor types
-//! here, scrolled so the cursor always shows.
+//! The status bar: mode, sync state (spinner and per-source progress, "synced 3 min ago" only
+//! when every source's last attempt succeeded, else each failing source and its error in
+//! words), the pending key chord, and the last message; a message too long for the line gets a
+//! second row for a few seconds (see `App::status_wraps`). The note editor types here, scrolled
+//! so the cursor always shows.
 
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
@@ -73,7 +74,7 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
         (middle, String::new())
     };
     let middle = super::pad(&middle, left_width);
-    let failed = !app.sync.running && app.sync.last_failed > 0;
+    let failed = !app.sync.running && any_failed(app);
     let middle_style = if failed || (query_error.is_some() && app.note.is_none()) {
         theme.status().patch(theme.error())
     } else {
@@ -141,6 +142,14 @@ fn split_at_width(text: &str, width: usize) -> (String, String) {
     )
 }
 
+/// True when some source's last attempt failed or was held back.
+fn any_failed(app: &App) -> bool {
+    app.sync
+        .sources
+        .values()
+        .any(|s| matches!(s, SourceSync::Failed(_)))
+}
+
 fn message_is_empty(app: &App) -> bool {
     app.message.is_none()
         && app.note.is_none()
@@ -152,9 +161,11 @@ fn sync_text(app: &App) -> String {
     if app.sync.running {
         let tick = usize::try_from(app.now.timestamp_subsec_millis() / 100).unwrap_or(0);
         let spinner = SPINNER[tick % SPINNER.len()];
+        let in_round = |id: &&_| app.sync.in_round.contains(*id);
         let finished = sources
-            .values()
-            .filter(|s| matches!(s, SourceSync::Updated { .. } | SourceSync::Failed(_)))
+            .iter()
+            .filter(|(id, _)| in_round(id))
+            .filter(|(_, s)| matches!(s, SourceSync::Updated { .. } | SourceSync::Failed(_)))
             .count();
         let running: Vec<String> = sources
             .iter()
@@ -165,7 +176,8 @@ fn sync_text(app: &App) -> String {
                 _ => None,
             })
             .collect();
-        let mut text = format!("{spinner} syncing {finished}/{} sources", sources.len());
+        let total = app.sync.in_round.len();
+        let mut text = format!("{spinner} syncing {finished}/{total} sources");
         if !running.is_empty() {
             text.push_str(&format!(" ({})", running.join(", ")));
         }
@@ -210,5 +222,163 @@ mod tests {
         assert_eq!(ago(now - chrono::Duration::hours(2), now), "2 h ago");
         assert_eq!(ago(now - chrono::Duration::days(4), now), "4 days ago");
         assert_eq!(ago(now + chrono::Duration::minutes(3), now), "just now");
+    }
+
+    fn app_at(now: DateTime<Utc>) -> App {
+        use crate::app::Catalog;
+        let catalog = Catalog::new(Vec::new(), std::collections::HashMap::new(), true, None);
+        App::new(
+            crate::keymap::Keymap::defaults().unwrap(),
+            catalog,
+            now,
+            (80, 24),
+            120,
+        )
+    }
+
+    fn round(app: &mut App, events: Vec<SyncEvent>) {
+        for event in events {
+            crate::app::update(app, crate::app::Msg::Sync(event));
+        }
+    }
+
+    use crate::model::SourceId;
+    use crate::sync::SyncEvent;
+
+    #[test]
+    fn synced_only_when_every_source_s_last_attempt_succeeded() {
+        let now = Utc.with_ymd_and_hms(2025, 4, 30, 12, 0, 0).unwrap();
+        let mut app = app_at(now);
+        assert_eq!(sync_text(&app), "not synced yet");
+        let finished = |succeeded, failed| SyncEvent::Finished { succeeded, failed };
+        round(
+            &mut app,
+            vec![
+                SyncEvent::Started {
+                    sources: vec![SourceId::hf(), SourceId::arxiv()],
+                },
+                SyncEvent::SourceUpdated {
+                    id: SourceId::arxiv(),
+                    new: 3,
+                    changed: 0,
+                },
+                SyncEvent::SourceFailed {
+                    id: SourceId::hf(),
+                    error: "cannot connect to http://…: client error (Connect): tcp connect \
+                            error: Connection refused (os error 111)"
+                        .into(),
+                    reason: "cannot connect (connection refused)".into(),
+                },
+                finished(1, 1),
+            ],
+        );
+        assert_eq!(
+            sync_text(&app),
+            "sync failed just now: HF: cannot connect (connection refused)"
+        );
+        assert!(any_failed(&app));
+
+        // A later round over arXiv alone does not make HF's failure disappear.
+        round(
+            &mut app,
+            vec![
+                SyncEvent::Started {
+                    sources: vec![SourceId::arxiv()],
+                },
+                SyncEvent::SourceUpdated {
+                    id: SourceId::arxiv(),
+                    new: 0,
+                    changed: 0,
+                },
+                finished(1, 0),
+            ],
+        );
+        assert!(
+            sync_text(&app).starts_with("sync failed"),
+            "{}",
+            sync_text(&app)
+        );
+
+        // Held back by the server: not "synced", and the server and time are named.
+        let until = now + chrono::Duration::minutes(40);
+        round(
+            &mut app,
+            vec![
+                SyncEvent::Started {
+                    sources: vec![SourceId::arxiv()],
+                },
+                SyncEvent::SourceHeldBack {
+                    id: SourceId::hf(),
+                    host: "huggingface.co".into(),
+                    until,
+                },
+                SyncEvent::SourceUpdated {
+                    id: SourceId::arxiv(),
+                    new: 0,
+                    changed: 0,
+                },
+                finished(1, 0),
+            ],
+        );
+        assert_eq!(
+            sync_text(&app),
+            "sync failed just now: HF: huggingface.co asks to wait until 12:40 UTC"
+        );
+
+        // Every source's last attempt succeeded: synced.
+        round(
+            &mut app,
+            vec![
+                SyncEvent::Started {
+                    sources: vec![SourceId::hf(), SourceId::arxiv()],
+                },
+                SyncEvent::SourceUpdated {
+                    id: SourceId::hf(),
+                    new: 1,
+                    changed: 0,
+                },
+                SyncEvent::SourceUpdated {
+                    id: SourceId::arxiv(),
+                    new: 0,
+                    changed: 0,
+                },
+                finished(2, 0),
+            ],
+        );
+        assert_eq!(sync_text(&app), "synced just now");
+        assert!(!any_failed(&app));
+    }
+
+    #[test]
+    fn the_spinner_counts_only_the_sources_of_the_running_round() {
+        let now = Utc.with_ymd_and_hms(2025, 4, 30, 12, 0, 0).unwrap();
+        let mut app = app_at(now);
+        round(
+            &mut app,
+            vec![
+                SyncEvent::Started {
+                    sources: vec![SourceId::hf(), SourceId::arxiv()],
+                },
+                SyncEvent::SourceUpdated {
+                    id: SourceId::hf(),
+                    new: 0,
+                    changed: 0,
+                },
+                SyncEvent::SourceUpdated {
+                    id: SourceId::arxiv(),
+                    new: 0,
+                    changed: 0,
+                },
+                SyncEvent::Finished {
+                    succeeded: 2,
+                    failed: 0,
+                },
+                SyncEvent::Started {
+                    sources: vec![SourceId::hf()],
+                },
+            ],
+        );
+        let text = sync_text(&app);
+        assert!(text.ends_with("syncing 0/1 sources"), "{text}");
     }
 }
