@@ -91,7 +91,7 @@ fn ingest(feed: &Path, parse_only: bool) -> anyhow::Result<()> {
     }
     let store = Store::open(&dir.join("data"))?;
     let day = request.day.unwrap_or(today);
-    let outcome =
+    let (outcome, _report) =
         ingest_body(source.as_ref(), &request, &mut body, &store, day).context("ingest failed")?;
     let count = store.paper_count()?;
     drop(store);

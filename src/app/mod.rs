@@ -48,7 +48,12 @@ pub enum Focus {
 pub enum SourceSync {
     Waiting,
     Running { done: usize, total: usize },
-    Updated { new: usize, changed: usize },
+    /// Synced; `note` says what the source skipped, if anything (not a failure).
+    Updated {
+        new: usize,
+        changed: usize,
+        note: Option<String>,
+    },
     Failed(String),
 }
 
@@ -1068,10 +1073,16 @@ fn on_sync(app: &mut App, event: SyncEvent) -> Vec<Effect> {
                 .insert(id, SourceSync::Running { done, total });
             Vec::new()
         }
-        SyncEvent::SourceUpdated { id, new, changed } => {
+        SyncEvent::SourceUpdated {
+            id,
+            new,
+            changed,
+            note,
+        } => {
+            let note = note.map(|note| crate::text::sanitize_line(&note));
             app.sync
                 .sources
-                .insert(id, SourceSync::Updated { new, changed });
+                .insert(id, SourceSync::Updated { new, changed, note });
             if new + changed > 0 {
                 vec![Effect::LoadCatalog]
             } else {

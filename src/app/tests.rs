@@ -301,6 +301,7 @@ fn sync_keys_and_events() {
             id: SourceId::hf(),
             new: 2,
             changed: 0,
+            note: None,
         }),
     );
     assert_eq!(effects, vec![Effect::LoadCatalog]);
@@ -310,6 +311,7 @@ fn sync_keys_and_events() {
             id: SourceId::hf(),
             new: 0,
             changed: 0,
+            note: None,
         }),
     );
     assert!(effects.is_empty(), "nothing changed: no reload");

@@ -19,7 +19,7 @@ use super::{SyncCommand, SyncEvent, SyncSettings};
 use crate::clock::Clock;
 use crate::model::SourceId;
 use crate::source::fetch::{BodyReader, FetchError, FetchSettings, FetchedBody, Fetcher};
-use crate::source::{Source, SourceRequest};
+use crate::source::{ParseReport, Source, SourceRequest};
 use crate::store::{ApplyOutcome, FeedState, Store, StoreError, Validators};
 
 /// A stored error is shown in one status line; longer detail belongs in the log.
@@ -49,7 +49,7 @@ enum Round {
 
 /// What one source's pass over its requests ended with.
 enum SourceResult {
-    Updated(ApplyOutcome),
+    Updated(ApplyOutcome, ParseReport),
     Failed(String),
 }
 
@@ -242,7 +242,7 @@ impl SyncTask {
         let now = self.clock.now();
         state.last_attempt = Some(started_at);
         match &result {
-            SourceResult::Updated(outcome) => {
+            SourceResult::Updated(outcome, _) => {
                 state.last_success = Some(now);
                 state.last_error = None;
                 state.consecutive_failures = 0;
@@ -272,15 +272,21 @@ impl SyncTask {
                 tracing::warn!(source = %id, error = %write_error, "cannot record the failure");
                 SourceResult::Failed(error)
             }
-            (SourceResult::Updated(_), Err(write_error)) => {
+            (SourceResult::Updated(..), Err(write_error)) => {
                 SourceResult::Failed(one_line(&format!("cannot record the sync: {write_error}")))
             }
         };
         match result {
-            SourceResult::Updated(ApplyOutcome { new, changed }) => {
-                tracing::info!(source = %id, new, changed, "source updated");
-                self.emit(SyncEvent::SourceUpdated { id, new, changed })
-                    .await;
+            SourceResult::Updated(ApplyOutcome { new, changed }, report) => {
+                let note = report.note();
+                tracing::info!(source = %id, new, changed, ?note, "source updated");
+                self.emit(SyncEvent::SourceUpdated {
+                    id,
+                    new,
+                    changed,
+                    note,
+                })
+                .await;
                 true
             }
             SourceResult::Failed(error) => {
@@ -302,6 +308,7 @@ impl SyncTask {
         let requests = source.requests(today);
         let total = requests.len();
         let mut applied = ApplyOutcome::default();
+        let mut report = ParseReport::default();
         let mut errors: Vec<String> = Vec::new();
         let mut retry_after: Option<Duration> = None;
         for (done, request) in requests.iter().enumerate() {
@@ -312,9 +319,10 @@ impl SyncTask {
             })
             .await;
             match self.fetch_one(source, request, state, today).await {
-                Ok(outcome) => {
+                Ok((outcome, parsed)) => {
                     applied.new += outcome.new;
                     applied.changed += outcome.changed;
+                    report.add(&parsed);
                 }
                 Err(failure) => {
                     let (label, error) = (&request.label, &failure.message);
@@ -333,7 +341,7 @@ impl SyncTask {
             .validators
             .retain(|url, _| current.contains(url.as_str()));
         let result = match errors.as_slice() {
-            [] => SourceResult::Updated(applied),
+            [] => SourceResult::Updated(applied, report),
             [only] => SourceResult::Failed(one_line(only)),
             [first, rest @ ..] => SourceResult::Failed(one_line(&format!(
                 "{first} (and {} more failed request{})",
@@ -352,7 +360,7 @@ impl SyncTask {
         request: &SourceRequest,
         state: &mut FeedState,
         today: NaiveDate,
-    ) -> Result<ApplyOutcome, RequestFailure> {
+    ) -> Result<(ApplyOutcome, ParseReport), RequestFailure> {
         let validators = state
             .validators
             .get(&request.url)
@@ -371,10 +379,11 @@ impl SyncTask {
         match fetched {
             Fetched::NotModified => {
                 tracing::debug!(url = %request.url, "not modified");
-                Ok(ApplyOutcome::default())
+                Ok(Default::default())
             }
             Fetched::Stored {
                 outcome,
+                report,
                 validators,
             } => {
                 if validators == Validators::default() {
@@ -382,12 +391,12 @@ impl SyncTask {
                 } else {
                     state.validators.insert(request.url.clone(), validators);
                 }
-                Ok(outcome)
+                Ok((outcome, report))
             }
             Fetched::FetchFailed(error) if request.empty_on_400 && error.status() == Some(400) => {
                 tracing::debug!(url = %request.url, "400 read as an empty list");
                 state.validators.remove(&request.url);
-                Ok(ApplyOutcome::default())
+                Ok(Default::default())
             }
             Fetched::FetchFailed(error) => Err(RequestFailure {
                 message: error.to_string(),
@@ -425,8 +434,9 @@ impl SyncTask {
             Ok(FetchedBody::NotModified) => Fetched::NotModified,
             Ok(FetchedBody::Body { reader, validators }) => {
                 match self.parse_and_apply(source, request, reader, today).await {
-                    Ok(outcome) => Fetched::Stored {
+                    Ok((outcome, report)) => Fetched::Stored {
                         outcome,
+                        report,
                         validators,
                     },
                     Err(failed) => failed,
@@ -446,7 +456,7 @@ impl SyncTask {
         request: &SourceRequest,
         body: BodyReader,
         today: NaiveDate,
-    ) -> Result<ApplyOutcome, Fetched> {
+    ) -> Result<(ApplyOutcome, ParseReport), Fetched> {
         let source = Arc::clone(source);
         let request = request.clone();
         let store = self.store.clone();
@@ -500,6 +510,7 @@ enum Fetched {
     NotModified,
     Stored {
         outcome: ApplyOutcome,
+        report: ParseReport,
         validators: Validators,
     },
     /// The fetch failed, before or while the body arrived.

@@ -103,9 +103,23 @@ fn sync_text(app: &App) -> String {
             _ => None,
         })
         .collect();
+    let notes: Vec<String> = sources
+        .iter()
+        .filter_map(|(id, s)| match s {
+            SourceSync::Updated {
+                note: Some(note), ..
+            } => Some(format!("{}: {note}", id.badge())),
+            _ => None,
+        })
+        .collect();
     match app.sync.last_finished {
         None => "not synced yet".to_string(),
-        Some(at) if failures.is_empty() => format!("synced {}", ago(at, app.now)),
+        Some(at) if failures.is_empty() && notes.is_empty() => {
+            format!("synced {}", ago(at, app.now))
+        }
+        Some(at) if failures.is_empty() => {
+            format!("synced {} ({})", ago(at, app.now), notes.join("; "))
+        }
         Some(at) => format!("sync failed {}: {}", ago(at, app.now), failures.join("; ")),
     }
 }
