@@ -26,13 +26,34 @@ use paperboat::text::{normalize_block, normalize_line};
 use serde_json::Value;
 
 /// Files whose remaining difference from feedparser is intended, and why.
-const INTENDED_DIFFERENCES: &[(&str, &str)] = &[];
+const INTENDED_DIFFERENCES: &[(&str, &str)] = &[
+    (
+        "wellformed/lang/entry_content_xml_lang_blank_3.xml",
+        "two entries with no id, link or title and the same text are one paper (merged, and \
+         reported as a repeat)",
+    ),
+    (
+        "wellformed/node_precedence/atom10_title.xml",
+        "two entries with no id or link and the same title are one paper (merged, and \
+         reported as a repeat)",
+    ),
+    (
+        "wellformed/atom10/entry_content_base64_2.xml",
+        "content of a binary MIME type is base64 (RFC 4287 4.1.3.3) and decoded to its text; \
+         feedparser keeps the encoded form and offers no summary",
+    ),
+];
+
+/// Feeds refused by design: Microsoft's CDF (`<CHANNEL>` root), obsolete since 2000.
+const REFUSED_BY_DESIGN: &[&str] = &["wellformed/base/cdf_item_abstract_xml_base.xml"];
 
 /// What the corpus must reach (the issue's target).
-/// Starting point (feed-rs + streaming reader): 62 refused, 186 lost, 72.1 % agree.
-const MIN_AGREEMENT_PERCENT: f64 = 72.0;
-const MAX_REFUSED: usize = 62;
-const MAX_LOST_WITHOUT_REASON: usize = 186;
+/// Starting point (feed-rs + the old streaming reader): 62 refused, 186 entries lost, 72.1 %
+/// agree. Now: 1 refused (CDF), 0 lost without a reason, 95.6 %. The issue's target is 97 %:
+/// what is left is HTML reduced to text (unknown elements such as `applet`, `blink`,
+/// `frameset`, inline `svg` leaking as tags), which waits for the HTML parser in `text`.
+const MIN_AGREEMENT_PERCENT: f64 = 95.5;
+const MAX_LOST_WITHOUT_REASON: usize = 0;
 
 /// `../shared/fixtures/feedparser` beside the crate (the main checkout), or beside one of its
 /// ancestors (a git worktree kept one level further down).
@@ -110,7 +131,8 @@ fn serve(root: PathBuf) -> String {
 #[derive(Debug, Clone, PartialEq)]
 enum Read_ {
     Refused(String),
-    Papers(Vec<Paper>),
+    /// The papers, and how many items the parse reported skipped (with a reason).
+    Papers(Vec<Paper>, usize),
 }
 
 fn read_feed(runtime: &tokio::runtime::Runtime, fetcher: &Fetcher, url: &str) -> Read_ {
@@ -136,7 +158,7 @@ fn read_feed(runtime: &tokio::runtime::Runtime, fetcher: &Fetcher, url: &str) ->
         papers.extend(batch);
         Ok(())
     }) {
-        Ok(_) => Read_::Papers(papers),
+        Ok(report) => Read_::Papers(papers, report.skipped_count()),
         Err(error) => Read_::Refused(error.to_string()),
     }
 }
@@ -230,6 +252,7 @@ struct Tally {
     kept: usize,
     dropped_by_design: usize,
     lost: usize,
+    lost_without_reason: usize,
     disagreeing: Vec<(String, String)>,
 }
 
@@ -265,7 +288,7 @@ fn feedparser_corpus_reads_like_feedparser() {
         let by_http = read_feed(&runtime, &fetcher, &format!("{origin}/{file}"));
         // Over HTTP relative links resolve against the feed's URL (feedparser had none).
         let strip_origin = |read: Read_| match read {
-            Read_::Papers(mut papers) => {
+            Read_::Papers(mut papers, skipped) => {
                 for paper in &mut papers {
                     if paper
                         .links
@@ -276,7 +299,7 @@ fn feedparser_corpus_reads_like_feedparser() {
                         paper.links.abs = None;
                     }
                 }
-                Read_::Papers(papers)
+                Read_::Papers(papers, skipped)
             }
             refused => refused,
         };
@@ -288,7 +311,7 @@ fn feedparser_corpus_reads_like_feedparser() {
             }
         };
         let (mut a, mut b) = (same_file, same_http);
-        if let (Read_::Papers(x), Read_::Papers(y)) = (&mut a, &mut b) {
+        if let (Read_::Papers(x, _), Read_::Papers(y, _)) = (&mut a, &mut b) {
             file_only(x);
             file_only(y);
         }
@@ -299,8 +322,9 @@ fn feedparser_corpus_reads_like_feedparser() {
                 tally.refused.push((file.clone(), error));
                 continue;
             }
-            Read_::Papers(papers) => papers,
+            Read_::Papers(papers, skipped) => (papers, skipped),
         };
+        let (papers, skipped) = papers;
         if entries.is_empty() {
             continue;
         }
@@ -310,6 +334,8 @@ fn feedparser_corpus_reads_like_feedparser() {
         let wanted: Vec<&Value> = entries.iter().filter(|e| !dropped_by_design(e)).collect();
         tally.dropped_by_design += entries.len() - wanted.len();
         tally.lost += wanted.len().saturating_sub(papers.len());
+        // Entries gone without a reason in the report: neither kept nor counted as skipped.
+        tally.lost_without_reason += entries.len().saturating_sub(papers.len() + skipped);
         let mut problems = Vec::new();
         if wanted.len() != papers.len() {
             problems.push(format!(
@@ -334,7 +360,7 @@ fn feedparser_corpus_reads_like_feedparser() {
     let agreement = 100.0 * tally.agreeing as f64 / tally.with_entries.max(1) as f64;
     eprintln!(
         "feedparser corpus: {} files, {} refused, {} with entries: {} agree ({agreement:.1} %); \
-         {} entries, {} kept, {} dropped by design, {} lost",
+         {} entries, {} kept, {} dropped by design, {} lost ({} without a reason)",
         tally.files,
         tally.refused.len(),
         tally.with_entries,
@@ -343,6 +369,7 @@ fn feedparser_corpus_reads_like_feedparser() {
         tally.kept,
         tally.dropped_by_design,
         tally.lost,
+        tally.lost_without_reason,
     );
     for (file, error) in &tally.refused {
         eprintln!("refused {file}: {error}");
@@ -350,8 +377,17 @@ fn feedparser_corpus_reads_like_feedparser() {
     for (file, problems) in &tally.disagreeing {
         eprintln!("differs {file}: {problems}");
     }
-    assert!(tally.refused.len() <= MAX_REFUSED, "too many feeds refused");
-    assert!(tally.lost <= MAX_LOST_WITHOUT_REASON, "entries lost");
+    let refused: Vec<&String> = tally
+        .refused
+        .iter()
+        .map(|(file, _)| file)
+        .filter(|file| !REFUSED_BY_DESIGN.contains(&file.as_str()))
+        .collect();
+    assert!(refused.is_empty(), "well-formed feeds refused: {refused:?}");
+    assert!(
+        tally.lost_without_reason <= MAX_LOST_WITHOUT_REASON,
+        "entries lost without a reason"
+    );
     assert!(
         agreement >= MIN_AGREEMENT_PERCENT,
         "agreement {agreement:.1} %"

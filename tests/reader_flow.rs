@@ -168,6 +168,7 @@ fn a_sync_arriving_mid_read_keeps_the_selection() {
         id: SourceId::hf(),
         new: 2,
         changed: 0,
+        note: None,
     }));
     assert_eq!(reader.app.visible.len(), 5);
     assert_eq!(

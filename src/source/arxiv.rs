@@ -99,7 +99,8 @@ impl Source for ArxivSource {
     }
 
     fn parse(&self, request: &SourceRequest, body: &[u8]) -> Result<Vec<Paper>, ParseError> {
-        self.parse_with_report(request, body).map(|(papers, _)| papers)
+        self.parse_with_report(request, body)
+            .map(|(papers, _)| papers)
     }
 
     fn min_request_interval(&self) -> Duration {

@@ -37,7 +37,6 @@ pub(crate) struct EntryLink {
     pub rel: Option<String>,
 }
 
-
 /// The body as UTF-8 text without a byte-order mark: as it is when it is UTF-8, else decoded
 /// (BOM, then XML declaration; invalid bytes replaced). Never fails: bad bytes are not fatal.
 pub(crate) fn utf8_body(body: &[u8]) -> Result<Cow<'_, str>, ParseError> {

@@ -118,7 +118,9 @@ pub(crate) struct Decoded<R> {
 impl<R: BufRead> Decoded<R> {
     pub(crate) fn new(inner: R, encoding: BodyEncoding) -> Decoded<R> {
         let decoding = match encoding {
-            BodyEncoding::Whatwg(encoding) => Decoding::Whatwg(encoding.new_decoder_with_bom_removal()),
+            BodyEncoding::Whatwg(encoding) => {
+                Decoding::Whatwg(encoding.new_decoder_with_bom_removal())
+            }
             BodyEncoding::Utf32 { big_endian } => Decoding::Utf32 {
                 big_endian,
                 pending: Vec::new(),
@@ -256,7 +258,8 @@ mod tests {
             .collect()
     }
 
-    const DOC: &str = "<?xml version=\"1.0\" encoding=\"utf-16\"?><rss><title>café 🎯</title></rss>";
+    const DOC: &str =
+        "<?xml version=\"1.0\" encoding=\"utf-16\"?><rss><title>café 🎯</title></rss>";
 
     #[test]
     fn utf16_and_utf32_with_and_without_bom() {

@@ -30,6 +30,8 @@ const CHUNKS_IN_FLIGHT: usize = 4;
 const HEAD_BYTES: usize = 4096;
 /// Why an entry is not a paper.
 pub const SKIPPED_NO_TITLE: &str = "no title or summary";
+/// Why an entry is not a paper of its own: it has the id of an earlier one, and was merged.
+pub const SKIPPED_REPEAT: &str = "repeats of another item";
 
 pub struct FeedSource {
     id: SourceId,
@@ -93,11 +95,13 @@ impl Source for FeedSource {
         let mut document = Decoded::new(std::io::Cursor::new(head).chain(body), encoding);
         if starts_with_brace(&mut document).map_err(StreamError::Read)? {
             let mut text = String::new();
-            document.read_to_string(&mut text).map_err(StreamError::Read)?;
+            document
+                .read_to_string(&mut text)
+                .map_err(StreamError::Read)?;
             let entries = json_feed::parse(&text)?;
             let mut report = ParseReport::default();
             let papers = self.papers_from(entries, &mut report);
-            self.hand_on(papers, sink)?;
+            self.hand_on(papers, sink, &mut report)?;
             return Ok(report);
         }
         let base = is_web_url(&request.url).then_some(request.url.as_str());
@@ -122,7 +126,7 @@ impl Source for FeedSource {
                 };
                 papers.extend(self.papers_from(entries, &mut report));
                 if papers.len() >= STREAM_BATCH
-                    && let Err(error) = self.hand_on(std::mem::take(&mut papers), sink)
+                    && let Err(error) = self.hand_on(std::mem::take(&mut papers), sink, &mut report)
                 {
                     break Err(error);
                 }
@@ -131,7 +135,7 @@ impl Source for FeedSource {
             let read = reading.join();
             match (handed, read) {
                 (Err(error), _) => Err(error),
-                (Ok(()), Ok(Ok(()))) => self.hand_on(papers, sink).map(|()| report),
+                (Ok(()), Ok(Ok(()))) => self.hand_on(papers, sink, &mut report).map(|()| report),
                 (Ok(()), Ok(Err(error))) => Err(error),
                 (Ok(()), Err(_panic)) => Err(StreamError::Parse(ParseError::Feed(
                     "the feed reader stopped unexpectedly".to_string(),
@@ -172,8 +176,8 @@ impl FeedSource {
         let mut bytes = Vec::new();
         body.read_to_end(&mut bytes).map_err(StreamError::Read)?;
         let reader = ArxivSource::listing_reader(self.id.clone());
-        let (papers, report) = reader.parse_with_report(request, &bytes)?;
-        self.hand_on(papers, sink)?;
+        let (papers, mut report) = reader.parse_with_report(request, &bytes)?;
+        self.hand_on(papers, sink, &mut report)?;
         Ok(report)
     }
 
@@ -190,9 +194,18 @@ impl FeedSource {
         papers
     }
 
-    /// Hands a batch of papers to the sink, repeats merged.
-    fn hand_on(&self, papers: Vec<Paper>, sink: &mut PaperSink<'_>) -> Result<(), StreamError> {
+    /// Hands a batch of papers to the sink, repeats merged (and counted as such).
+    fn hand_on(
+        &self,
+        papers: Vec<Paper>,
+        sink: &mut PaperSink<'_>,
+        report: &mut ParseReport,
+    ) -> Result<(), StreamError> {
+        let before = papers.len();
         let papers = merge_duplicates(papers);
+        for _ in papers.len()..before {
+            report.skip(SKIPPED_REPEAT);
+        }
         if papers.is_empty() {
             return Ok(());
         }
@@ -321,7 +334,8 @@ mod tests {
 
     #[test]
     fn invalid_utf8_is_replaced_not_fatal() {
-        let body = b"<rss version=\"2.0\"><channel><item><title>caf\xe9</title></item></channel></rss>";
+        let body =
+            b"<rss version=\"2.0\"><channel><item><title>caf\xe9</title></item></channel></rss>";
         let papers = parse(body).unwrap();
         assert_eq!(papers[0].title, "caf\u{fffd}");
     }

@@ -33,6 +33,7 @@ enum Ns {
     DcTerms,
     Xhtml,
     Itunes,
+    Media,
     Rdf,
     Other,
 }
@@ -49,8 +50,11 @@ fn namespace(uri: &str, root_ns: Option<&str>) -> Ns {
         "http://purl.org/dc/elements/1.1/" => Ns::DublinCore,
         "http://purl.org/dc/terms/" => Ns::DcTerms,
         "http://www.w3.org/1999/xhtml" => Ns::Xhtml,
-        "http://www.itunes.com/dtds/podcast-1.0.dtd" => Ns::Itunes,
+        itunes if itunes.eq_ignore_ascii_case("http://www.itunes.com/dtds/podcast-1.0.dtd") => {
+            Ns::Itunes
+        }
         "http://www.w3.org/1999/02/22-rdf-syntax-ns#" => Ns::Rdf,
+        "http://search.yahoo.com/mrss/" | "http://search.yahoo.com/mrss" => Ns::Media,
         other if Some(other) == root_ns => Ns::Core,
         _ => Ns::Other,
     }
@@ -180,6 +184,12 @@ impl<R: BufRead> Parser<'_, R> {
                 Event::Start(start) => (start, false),
                 Event::Empty(start) => (start, true),
                 Event::End(_) => return Ok(self.close()),
+                // A body cut off inside an element is a failed fetch, not a short feed.
+                Event::Eof if self.depth > 0 => {
+                    return Err(StreamError::Parse(ParseError::Xml(
+                        "the document ends inside an element".to_string(),
+                    )));
+                }
                 Event::Eof => return Ok(Step::Eof),
                 Event::Text(run) => {
                     if let Some((out, escaped)) = text.as_mut() {
@@ -255,39 +265,46 @@ impl<R: BufRead> Parser<'_, R> {
     }
 
     fn close(&mut self) -> Step {
-        while self.bases.last().is_some_and(|(depth, _)| *depth >= self.depth && *depth > 0) {
+        while self
+            .bases
+            .last()
+            .is_some_and(|(depth, _)| *depth >= self.depth && *depth > 0)
+        {
             self.bases.pop();
         }
         self.depth = self.depth.saturating_sub(1);
         Step::Close
     }
-
 }
 
 fn element_of(start: &BytesStart<'_>, ns: Ns, empty: bool) -> Element {
-        let qualified = start.name().as_ref().to_string();
-        let name = qualified.rsplit(':').next().unwrap_or(&qualified).to_string();
-        let attributes = start
-            .attributes()
-            .with_checks(false)
-            .flatten()
-            .map(|attribute| {
-                let key = attribute.key.as_ref().to_string();
-                let raw = attribute.value.to_string();
-                let value = quick_xml::escape::unescape(&raw)
-                    .map(|value| value.into_owned())
-                    .unwrap_or(raw);
-                (key, value)
-            })
-            .collect();
-        let raw: &str = start;
-        Element {
-            ns,
-            name,
-            attributes,
-            raw: raw.to_string(),
-            empty,
-        }
+    let qualified = start.name().as_ref().to_string();
+    let name = qualified
+        .rsplit(':')
+        .next()
+        .unwrap_or(&qualified)
+        .to_string();
+    let attributes = start
+        .attributes()
+        .with_checks(false)
+        .flatten()
+        .map(|attribute| {
+            let key = attribute.key.as_ref().to_string();
+            let raw = attribute.value.to_string();
+            let value = quick_xml::escape::unescape(&raw)
+                .map(|value| value.into_owned())
+                .unwrap_or(raw);
+            (key, value)
+        })
+        .collect();
+    let raw: &str = start;
+    Element {
+        ns,
+        name,
+        attributes,
+        raw: raw.to_string(),
+        empty,
+    }
 }
 
 impl<R: BufRead> Parser<'_, R> {
@@ -450,6 +467,14 @@ impl<R: BufRead> Parser<'_, R> {
                 (Ns::DublinCore | Ns::DcTerms, "description" | "abstract") => {
                     dc_description = Some(self.text(&child, TextKind::Html)?);
                 }
+                (Ns::Media, "title") => {
+                    let text = self.text(&child, TextKind::Plain)?;
+                    dc_title.get_or_insert(text);
+                }
+                (Ns::Media, "description") => {
+                    let text = self.text(&child, TextKind::Plain)?;
+                    dc_description.get_or_insert(text);
+                }
                 (Ns::Itunes, "summary") => {
                     itunes_summary = Some(self.text(&child, TextKind::Plain)?);
                 }
@@ -463,17 +488,20 @@ impl<R: BufRead> Parser<'_, R> {
                         }
                     }
                 }
-                (Ns::Content, "encoded") | (Ns::Xhtml, "body" | "div") => {
-                    let kind = if child.ns == Ns::Xhtml {
-                        TextKind::Xhtml
-                    } else {
-                        TextKind::Html
-                    };
-                    let text = if child.ns == Ns::Xhtml {
+                // `<body>`/`<fullitem>` without a namespace: old RSS extensions for the full text.
+                (Ns::Core, "fullitem") => {
+                    let text = self.text(&child, TextKind::Html)?;
+                    if fields.content.as_deref().is_none_or(str::is_empty) {
+                        fields.content = Some(text);
+                    }
+                }
+                (Ns::Content, "encoded") | (Ns::Xhtml | Ns::Core, "body") | (Ns::Xhtml, "div") => {
+                    let markup = child.name != "encoded";
+                    let text = if markup {
                         let (inner, _) = self.content()?;
                         trimmed(inner)
                     } else {
-                        self.text(&child, kind)?
+                        self.text(&child, TextKind::Html)?
                     };
                     if fields.content.as_deref().is_none_or(str::is_empty) {
                         fields.content = Some(text);
@@ -553,7 +581,11 @@ impl<R: BufRead> Parser<'_, R> {
         if fields.title.as_deref().is_none_or(|t| t.trim().is_empty()) && dc_title.is_some() {
             fields.title = dc_title;
         }
-        if fields.summary.as_deref().is_none_or(|t| t.trim().is_empty()) {
+        if fields
+            .summary
+            .as_deref()
+            .is_none_or(|t| t.trim().is_empty())
+        {
             if dc_description.is_some() {
                 fields.summary = dc_description;
             } else if fields.content.is_none() && itunes_summary.is_some() {
@@ -589,7 +621,9 @@ impl<R: BufRead> Parser<'_, R> {
     /// A text construct as HTML for the normaliser. `default` is the kind for an element
     /// without a `type` (RSS fields are HTML; Atom's default is text).
     fn text(&mut self, element: &Element, default: TextKind) -> Result<String, StreamError> {
-        let declared = element.attribute("type").map(|t| t.trim().to_ascii_lowercase());
+        let declared = element
+            .attribute("type")
+            .map(|t| t.trim().to_ascii_lowercase());
         let kind = match declared.as_deref() {
             None if element.ns == Ns::Core && self.root_is_atom() => TextKind::Plain,
             None => default,
@@ -605,7 +639,14 @@ impl<R: BufRead> Parser<'_, R> {
             .attribute("mode")
             .is_some_and(|mode| mode.trim().eq_ignore_ascii_case("escaped"));
         let (raw, nested) = self.content()?;
-        let raw = if base64 {
+        // RFC 4287 4.1.3.3: content of a MIME type that is neither text nor XML is base64.
+        let binary_type = declared.as_deref().is_some_and(|mime| {
+            mime.contains('/')
+                && !mime.starts_with("text/")
+                && !mime.ends_with("+xml")
+                && !mime.ends_with("/xml")
+        });
+        let raw = if base64 || (binary_type && !nested) {
             decode_base64(&raw).unwrap_or(raw)
         } else {
             raw
@@ -725,13 +766,23 @@ pub(crate) fn lenient_date(text: &str) -> Option<DateTime<Utc>> {
             return Some(date.with_timezone(&Utc));
         }
     }
-    for format in ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%dT%H:%M%z", "%Y-%m-%d %H:%M:%S%.f%z", "%Y%m%dT%H%M%S%z"] {
+    for format in [
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+        "%Y-%m-%dT%H:%M%z",
+        "%Y-%m-%d %H:%M:%S%.f%z",
+        "%Y%m%dT%H%M%S%z",
+    ] {
         if let Ok(date) = DateTime::parse_from_str(text, format) {
             return Some(date.with_timezone(&Utc));
         }
     }
     let without_z = text.trim_end_matches(['Z', 'z']);
-    for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"] {
+    for format in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+    ] {
         if let Ok(date) = NaiveDateTime::parse_from_str(without_z, format) {
             return Some(Utc.from_utc_datetime(&date));
         }

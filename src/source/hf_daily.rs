@@ -10,9 +10,7 @@ use serde_json::Value;
 
 use super::common::{merge_duplicates, nonempty, utf8_body, web_url};
 use super::json_stream;
-use super::{
-    PaperSink, ParseError, ParseReport, STREAM_BATCH, Source, SourceRequest, StreamError,
-};
+use super::{PaperSink, ParseError, ParseReport, STREAM_BATCH, Source, SourceRequest, StreamError};
 use crate::model::{Paper, PaperId, SourceId};
 use crate::text::{normalize_block, normalize_line, sanitize_line};
 

@@ -82,7 +82,10 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
                     (format!("{} {done}/{total}", id.badge()), theme.muted())
                 }
                 SourceSync::Updated { new, note, .. } => match note {
-                    Some(note) => (format!("{} ok, {new} new ({note})", id.badge()), theme.muted()),
+                    Some(note) => (
+                        format!("{} ok, {new} new ({note})", id.badge()),
+                        theme.muted(),
+                    ),
                     None => (format!("{} ok, {new} new", id.badge()), theme.muted()),
                 },
                 SourceSync::Failed(error) => {
