@@ -801,3 +801,256 @@ pub(crate) fn lenient_date(text: &str) -> Option<DateTime<Utc>> {
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::{BufReader, Cursor};
+
+    use super::*;
+
+    fn read(doc: &str) -> Result<Vec<EntryFields>, String> {
+        read_in_steps(
+            doc,
+            usize::MAX,
+            Some("https://example.org/feeds/papers.xml"),
+        )
+    }
+
+    fn read_in_steps(
+        doc: &str,
+        step: usize,
+        base: Option<&str>,
+    ) -> Result<Vec<EntryFields>, String> {
+        let mut entries = Vec::new();
+        let reader = BufReader::with_capacity(step.min(1 << 16), Cursor::new(doc.as_bytes()));
+        parse_entries(reader, base, 100, &mut |batch| {
+            entries.extend(batch);
+            Ok(())
+        })
+        .map_err(|e| e.to_string())?;
+        Ok(entries)
+    }
+
+    fn one(doc: &str) -> EntryFields {
+        let mut entries = read(doc).unwrap();
+        assert_eq!(entries.len(), 1, "{doc}");
+        entries.remove(0)
+    }
+
+    #[test]
+    fn every_rss_version_and_rdf_is_a_feed() {
+        for root in [
+            r#"<rss>"#,
+            r#"<rss version="0.90">"#,
+            r#"<rss version="0.91">"#,
+            r#"<rss version="0.94">"#,
+            r#"<rss version="2.0.1">"#,
+            r#"<rss version="2.0" xmlns="http://backend.userland.com/rss2">"#,
+        ] {
+            let doc = format!("{root}<channel><item><title>T</title></item></channel></rss>");
+            assert_eq!(one(&doc).title.as_deref(), Some("T"), "{root}");
+        }
+        let rdf = r#"<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+            xmlns="http://purl.org/rss/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/">
+            <channel><title>c</title></channel>
+            <item rdf:about="x"><dc:title>Only dc</dc:title><dc:date>2002-09-28T20:01:19Z</dc:date></item>
+            </rdf:RDF>"#;
+        let entry = one(rdf);
+        assert_eq!(entry.title.as_deref(), Some("Only dc"));
+        assert!(entry.updated.is_some());
+        assert!(read("<html><body/></html>").is_err());
+    }
+
+    #[test]
+    fn atom_03_and_odd_content_types_are_read() {
+        let doc = r#"<feed version="0.3" xmlns="http://purl.org/atom/ns#">
+            <entry><title mode="escaped">A &amp;lt;b&amp;gt;</title>
+            <content type="application/xhtml+xml"><div xmlns="http://www.w3.org/1999/xhtml">Hi <b>there</b></div></content>
+            <summary type="">plain</summary><issued>2004-01-01T19:48:21Z</issued>
+            <link href="http://e.org/1"/></entry></feed>"#;
+        let entry = one(doc);
+        assert_eq!(entry.title.as_deref(), Some("A &lt;b&gt;"));
+        assert!(entry.content.as_deref().unwrap().contains("<b>there</b>"));
+        assert_eq!(entry.summary.as_deref(), Some("plain"));
+        assert!(entry.published.is_some());
+        assert_eq!(entry.links[0].href, "http://e.org/1");
+        let text_plain = one(
+            r#"<feed xmlns="http://www.w3.org/2005/Atom"><entry><title type="text/plain">x &lt; y</title></entry></feed>"#,
+        );
+        assert_eq!(text_plain.title.as_deref(), Some("x &lt; y"));
+    }
+
+    #[test]
+    fn base64_text_is_decoded() {
+        let doc = r#"<feed xmlns="http://purl.org/atom/ns#"><entry>
+            <title mode="base64">RXhhbXBsZSA8Yj5BdG9tPC9iPg==</title>
+            <summary type="application/octet-stream">RXhhbXBsZQ==</summary></entry></feed>"#;
+        let entry = one(doc);
+        assert_eq!(
+            entry.title.as_deref(),
+            Some("Example &lt;b&gt;Atom&lt;/b&gt;")
+        );
+        assert_eq!(entry.summary.as_deref(), Some("Example"));
+    }
+
+    #[test]
+    fn rss_fields_and_their_fallbacks() {
+        let doc = r#"<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"
+            xmlns:dcterms="http://purl.org/dc/terms/"><channel>
+            <item><description><p>Unescaped <b>markup</b></p></description>
+              <author>jane@example.org (Jane Roe)</author><dc:creator>Doe, John</dc:creator>
+              <guid>http://e.org/perma</guid><dcterms:issued>2003-12-31T10:14:55Z</dcterms:issued></item>
+            <item><title>G</title><guid isPermaLink="false">http://e.org/not-a-link</guid>
+              <pubDate>Fri, 30 Jun 2025 01:57:13 +0000</pubDate></item>
+            </channel></rss>"#;
+        let entries = read(doc).unwrap();
+        let first = &entries[0];
+        assert_eq!(
+            first.summary.as_deref(),
+            Some("<p>Unescaped <b>markup</b></p>")
+        );
+        assert_eq!(first.authors, ["Jane Roe", "Doe, John"]);
+        assert_eq!(first.links[0].href, "http://e.org/perma");
+        assert!(first.published.is_some());
+        assert!(entries[1].links.is_empty(), "not a permalink");
+        assert!(
+            entries[1].published.is_some(),
+            "a wrong weekday still reads"
+        );
+    }
+
+    #[test]
+    fn xml_base_resolves_links_at_every_level() {
+        let doc = r#"<feed xmlns="http://www.w3.org/2005/Atom" xml:base="http://a.example/x/">
+            <entry xml:base="sub/"><title>t</title><link href="page"/></entry>
+            <entry><title>u</title><link xml:base="http://b.example/" href="q"/></entry>
+            </feed>"#;
+        let entries = read(doc).unwrap();
+        assert_eq!(entries[0].links[0].href, "http://a.example/x/sub/page");
+        assert_eq!(entries[1].links[0].href, "http://b.example/q");
+        let relative = read_in_steps(
+            r#"<rss><channel><item><title>r</title><link>/p?q=1</link></item></channel></rss>"#,
+            usize::MAX,
+            Some("https://e.org/feed.xml"),
+        )
+        .unwrap();
+        assert_eq!(relative[0].links[0].href, "https://e.org/p?q=1");
+    }
+
+    #[test]
+    fn authors_in_every_form() {
+        assert_eq!(
+            person_name("jane@example.org (Jane Roe)").as_deref(),
+            Some("Jane Roe")
+        );
+        assert_eq!(
+            person_name("Jane Roe (jane@example.org)").as_deref(),
+            Some("Jane Roe")
+        );
+        assert_eq!(
+            person_name("Jane Roe <jane@example.org>").as_deref(),
+            Some("Jane Roe")
+        );
+        assert_eq!(person_name("jane@example.org"), None);
+        assert_eq!(person_name("Jane Roe").as_deref(), Some("Jane Roe"));
+    }
+
+    #[test]
+    fn dates_in_the_forms_feeds_use() {
+        let utc = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        for (text, expected) in [
+            ("2003-12-31T10:14:55Z", "2003-12-31T10:14:55Z"),
+            ("2003-12-31T10:14:55.123+02:00", "2003-12-31T08:14:55.123Z"),
+            ("2003-12-31T10:14:55+0200", "2003-12-31T08:14:55Z"),
+            ("2003-12-31", "2003-12-31T00:00:00Z"),
+            ("2003-12-31T10:14", "2003-12-31T10:14:00Z"),
+            ("Thu, 01 Jan 2004 19:48:21 GMT", "2004-01-01T19:48:21Z"),
+            ("Fri, 01 Jan 2004 19:48:21 GMT", "2004-01-01T19:48:21Z"),
+            ("01 Jan 2004 19:48:21 UTC", "2004-01-01T19:48:21Z"),
+        ] {
+            assert_eq!(lenient_date(text), Some(utc(expected)), "{text}");
+        }
+        assert_eq!(lenient_date("soon"), None);
+    }
+
+    #[test]
+    fn a_cut_off_document_is_an_error_and_bytes_arriving_slowly_change_nothing() {
+        assert!(read("<rss><channel><item><title>cut").is_err());
+        let doc = r#"<rss><channel><item><title>A &amp; B</title><description><![CDATA[<p>x</p>]]></description></item></channel></rss>"#;
+        assert_eq!(read_in_steps(doc, 1, None), read(doc));
+        assert_eq!(read_in_steps(doc, 7, None), read(doc));
+    }
+
+    #[test]
+    fn a_long_feed_arrives_in_batches() {
+        let items: String = (0..210)
+            .map(|n| format!("<item><title>Paper {n}</title><guid>g{n}</guid></item>\n"))
+            .collect();
+        let doc = format!("<rss version=\"2.0\"><channel>{items}</channel></rss>");
+        let mut sizes = Vec::new();
+        parse_entries(Cursor::new(doc.as_bytes()), None, 100, &mut |batch| {
+            sizes.push(batch.len());
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(sizes, [100, 100, 10]);
+    }
+
+    /// feed-rs as the oracle on plain documents (the real arXiv answers, plain RSS and Atom):
+    /// the same ids, titles, texts, links, authors and dates.
+    #[test]
+    fn plain_documents_read_as_feed_rs_reads_them() {
+        let rss_items = r#"<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>
+            <item><title>A &amp; B ε</title><link>https://e.org/a</link><guid>g1</guid>
+            <description>&lt;p&gt;x&lt;/p&gt;</description><dc:creator>Jane Roe</dc:creator>
+            <pubDate>Mon, 30 Jun 2025 01:57:13 +0000</pubDate></item></channel></rss>"#;
+        let atom_entries = r#"<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>urn:1</id>
+            <title type="html">A &lt;em&gt;new&lt;/em&gt; result</title>
+            <link rel="alternate" href="https://e.org/p"/><updated>2025-05-01T10:00:00Z</updated>
+            <author><name>Grace Hopper</name></author><summary>Sum</summary></entry></feed>"#;
+        for doc in [
+            include_str!("../../tests/fixtures/arxiv_rss_cs.LG+cs.AI+cs.CL+stat.ML_2026-09-24.xml"),
+            include_str!("../../tests/fixtures/arxiv_api_atom_cs.LG_OR_cs.AI_2026-04-30.xml"),
+            rss_items,
+            atom_entries,
+        ] {
+            let ours = read_in_steps(doc, usize::MAX, None).unwrap();
+            let oracle = feed_rs::parser::Builder::new()
+                .build()
+                .parse(doc.as_bytes())
+                .unwrap();
+            assert_eq!(ours.len(), oracle.entries.len());
+            for (mine, theirs) in ours.iter().zip(&oracle.entries) {
+                assert_eq!(
+                    mine.title.as_deref().map(crate::text::normalize_line),
+                    theirs
+                        .title
+                        .as_ref()
+                        .map(|t| crate::text::normalize_line(&t.content))
+                );
+                assert_eq!(
+                    mine.summary.as_deref().map(crate::text::normalize_block),
+                    theirs
+                        .summary
+                        .as_ref()
+                        .map(|t| crate::text::normalize_block(&t.content))
+                );
+                let their_links: Vec<&str> = theirs.links.iter().map(|l| l.href.as_str()).collect();
+                assert_eq!(
+                    mine.links.first().map(|l| l.href.as_str()),
+                    their_links.first().copied()
+                );
+                let their_authors: Vec<String> = theirs
+                    .authors
+                    .iter()
+                    .filter_map(|p| p.name.clone())
+                    .collect();
+                assert_eq!(mine.authors, their_authors);
+                assert_eq!(
+                    mine.published.or(mine.updated),
+                    theirs.published.or(theirs.updated)
+                );
+            }
+        }
+    }
+}
