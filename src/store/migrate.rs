@@ -5,6 +5,9 @@
 //! `feeds` tree (source id → JSON `FeedState`), and no schema version. Version 1 is the layout
 //! described in `store/mod.rs` with every value uncompressed (codec version 1). Version 2 is the
 //! same layout with rows and body chunks LZ4-compressed (codec version 2, see `codec.rs`).
+//! Version 3 is version 2 read by the new generic-feed reader (issue #14): the same layout, with
+//! the HTTP validators of every generic feed dropped once so each is fetched and normalised
+//! again in full (a 304 would otherwise keep what the old reader made of it).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -19,7 +22,7 @@ use super::{FeedState, ListDb, StoreError, corrupt, sled_error};
 use crate::model::{Paper, PaperId, UserState};
 
 /// The schema this build writes and reads.
-pub(super) const CURRENT_VERSION: u32 = 2;
+pub(super) const CURRENT_VERSION: u32 = 3;
 
 /// The `meta` key holding the schema version as a big-endian u32 (no codec byte: it must stay
 /// readable by every version).
@@ -59,6 +62,11 @@ const STEPS: &[Step] = &[
         from: 1,
         to: 2,
         run: v1_to_v2,
+    },
+    Step {
+        from: 2,
+        to: 3,
+        run: v2_to_v3,
     },
 ];
 
@@ -236,6 +244,40 @@ fn v1_to_v2(ctx: &MigrationContext<'_>) -> Result<(), StoreError> {
         codec::compress_body(value)
     })?;
     ctx.body.flush().map_err(|e| sled_error(dir, e))?;
+    Ok(())
+}
+
+/// The prefix of a generic feed's source id (`SourceId::feed`).
+const GENERIC_FEED_PREFIX: &[u8] = b"feed:";
+
+/// v2 → v3: every generic feed forgets its ETag/Last-Modified, so its next sync fetches the
+/// whole feed and the new reader normalises every item again (fields it now reads, entries it
+/// used to lose). Stars, read flags and notes are keyed by paper id and stay; the id rule
+/// (guid, else first link, else title) is unchanged. Re-running the step is harmless.
+fn v2_to_v3(ctx: &MigrationContext<'_>) -> Result<(), StoreError> {
+    let dir = ctx.dir;
+    let mut batch = sled::Batch::default();
+    for entry in ctx.list.feeds.scan_prefix(GENERIC_FEED_PREFIX) {
+        let (key, value) = entry.map_err(|e| sled_error(dir, e))?;
+        let mut state = codec::decode_feed_state(&value).map_err(|e| {
+            corrupt(
+                dir,
+                format!("feed state of {}: {e}", String::from_utf8_lossy(&key)),
+            )
+        })?;
+        if state.validators.is_empty() {
+            continue;
+        }
+        state.validators.clear();
+        let value = codec::encode_feed_state(&state)
+            .map_err(|e| corrupt(dir, format!("encoding feed state: {e}")))?;
+        batch.insert(key, value);
+    }
+    ctx.list
+        .feeds
+        .apply_batch(batch)
+        .map_err(|e| sled_error(dir, e))?;
+    ctx.list.db.flush().map_err(|e| sled_error(dir, e))?;
     Ok(())
 }
 
@@ -417,5 +459,58 @@ mod tests {
             codec_versions(dir.path()),
             BTreeSet::from([codec::COMPRESSED])
         );
+    }
+
+    #[test]
+    fn a_v2_store_forgets_generic_feed_validators_and_keeps_papers_and_user_state() {
+        use super::super::Validators;
+        let dir = tempfile::TempDir::new().unwrap();
+        let papers = papers();
+        let star_time = DateTime::from_timestamp(1_790_000_000, 0).unwrap();
+        let validators = |etag: &str| {
+            BTreeMap::from([(
+                "https://blog.example/feed.xml".to_string(),
+                Validators {
+                    etag: Some(etag.to_string()),
+                    last_modified: Some("Wed, 30 Apr 2025 08:00:00 GMT".to_string()),
+                },
+            )])
+        };
+        let blog = SourceId::feed("blog");
+        let states_before = {
+            let store = Store::open(dir.path()).unwrap();
+            store.apply(papers.clone(), day(13)).unwrap();
+            store.set_starred(&papers[5].id, true, star_time).unwrap();
+            store.set_read(&papers[6].id, true).unwrap();
+            for (id, etag) in [(&blog, "\"b1\""), (&SourceId::arxiv(), "\"a1\"")] {
+                let state = FeedState {
+                    validators: validators(etag),
+                    last_new: 3,
+                    ..FeedState::default()
+                };
+                store.set_feed_state(id, &state).unwrap();
+            }
+            // Today's format: schema v2.
+            write_version(dir.path(), &store.inner.list, 2).unwrap();
+            store.user_states().unwrap()
+        };
+
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(
+            stored_version(dir.path(), &store.inner.list.meta).unwrap(),
+            Some(3)
+        );
+        let blog_state = store.feed_state(&blog).unwrap();
+        assert!(blog_state.validators.is_empty(), "fetched whole again");
+        assert_eq!(blog_state.last_new, 3, "the rest of the state stays");
+        assert_eq!(
+            store.feed_state(&SourceId::arxiv()).unwrap().validators,
+            validators("\"a1\""),
+            "arXiv and HF are read as before"
+        );
+        for paper in &papers {
+            assert_eq!(store.paper(&paper.id).unwrap().as_ref(), Some(paper));
+        }
+        assert_eq!(store.user_states().unwrap(), states_before);
     }
 }
