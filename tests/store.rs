@@ -504,7 +504,7 @@ fn a_store_from_a_newer_version_is_refused_with_a_clear_message() {
         "{error:?}"
     );
     let message = error.to_string();
-    assert!(message.contains("schema version 3"), "{message}");
+    assert!(message.contains("schema version 4"), "{message}");
     assert!(message.contains("upgrade paperboat"), "{message}");
 }
 
