@@ -15,11 +15,11 @@ use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{CommandFactory, Parser, Subcommand};
 
-use crate::app::ReaderOptions;
 use crate::clock::Clock;
 use crate::config::{Config, Paths};
 use crate::export::{ExportFormat, PaperLine};
 use crate::model::{ListRow, PaperId, SourceId, UserState};
+use crate::reader::ReaderOptions;
 use crate::source::Source;
 use crate::store::{Store, StoreError};
 use crate::sync::{
@@ -157,7 +157,7 @@ fn parse_id(text: &str) -> Result<PaperId, String> {
 
 /// Runs the program with the process's arguments.
 pub fn main() -> ExitCode {
-    crate::app::runtime::mark_process_start();
+    crate::reader::mark_process_start();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => return usage_error(&error),
@@ -269,7 +269,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     // One place starts logging for every command, the reader included.
     let _log_guard = start_logging(&log_dir);
     let Some(command) = cli.command else {
-        crate::app::run_reader(ReaderOptions {
+        crate::reader::run_reader(ReaderOptions {
             config,
             data_dir,
             log_dir,
@@ -382,7 +382,7 @@ fn demo_in(dir: &Path) -> anyhow::Result<()> {
     let log_dir = dir.join("log");
     let _log_guard = start_logging(&log_dir);
     let config = crate::demo::prepare(dir).context("cannot prepare the demo")?;
-    crate::app::run_reader(ReaderOptions {
+    crate::reader::run_reader(ReaderOptions {
         config,
         data_dir: dir.join("data"),
         log_dir,
@@ -550,7 +550,7 @@ fn query_matches(store: &Store, query: &str) -> anyhow::Result<Result<BTreeSet<P
         Err(error) => return Ok(Err(format!("query {query:?}: {error}"))),
     };
     let catalog =
-        crate::app::runtime::full_catalog(store, true).context("cannot read the paper cache")?;
+        crate::app::catalog::full_catalog(store, true).context("cannot read the paper cache")?;
     let today = Clock::System.today();
     let ids = match parsed.matching(&catalog.corpus(today)) {
         Some(set) => set.iter().map(|row| catalog.rows[row].id.clone()).collect(),

@@ -21,6 +21,7 @@ pub mod link;
 pub mod logging;
 pub mod model;
 pub mod query;
+pub mod reader;
 pub mod source;
 pub mod store;
 pub mod sync;
