@@ -152,9 +152,10 @@ fn read_feed(runtime: &tokio::runtime::Runtime, fetcher: &Fetcher, url: &str) ->
             day: None,
             empty_on_400: false,
         });
+    let charset = reader.charset().map(str::to_string);
     let mut body = BufReader::new(reader);
     let mut papers = Vec::new();
-    match source.parse_stream(&request, &mut body, &mut |batch| {
+    match source.parse_stream_declared(&request, charset.as_deref(), &mut body, &mut |batch| {
         papers.extend(batch);
         Ok(())
     }) {

@@ -29,7 +29,10 @@ pub enum Focus {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SourceSync {
     Waiting,
-    Running { done: usize, total: usize },
+    Running {
+        done: usize,
+        total: usize,
+    },
     /// Synced; `note` says what the source skipped, if anything (not a failure).
     Updated {
         new: usize,

@@ -75,11 +75,21 @@ impl Source for FeedSource {
         super::parse_in_memory(self, request, body, ParseError::Feed)
     }
 
-    /// XML streams through `feed_stream` (items parsed, normalised and handed on a batch at a
-    /// time, on two threads); JSON Feed is read whole.
     fn parse_stream(
         &self,
         request: &SourceRequest,
+        body: &mut (dyn BufRead + Send),
+        sink: &mut PaperSink<'_>,
+    ) -> Result<ParseReport, StreamError> {
+        self.parse_stream_declared(request, None, body, sink)
+    }
+
+    /// XML streams through `feed_stream` (items parsed, normalised and handed on a batch at a
+    /// time, on two threads); JSON Feed is read whole.
+    fn parse_stream_declared(
+        &self,
+        request: &SourceRequest,
+        charset: Option<&str>,
         body: &mut (dyn BufRead + Send),
         sink: &mut PaperSink<'_>,
     ) -> Result<ParseReport, StreamError> {
@@ -91,7 +101,7 @@ impl Source for FeedSource {
             .take(HEAD_BYTES as u64)
             .read_to_end(&mut head)
             .map_err(StreamError::Read)?;
-        let encoding = detect(&head, None);
+        let encoding = detect(&head, charset);
         let mut document = Decoded::new(std::io::Cursor::new(head).chain(body), encoding);
         if starts_with_brace(&mut document).map_err(StreamError::Read)? {
             let mut text = String::new();

@@ -169,6 +169,18 @@ pub trait Source: Send + Sync {
         sink(papers).map_err(StreamError::Sink)?;
         Ok(report)
     }
+    /// `parse_stream` for a body whose server declared a charset (`Content-Type: …;
+    /// charset=…`), which a source of XML feeds weighs as RFC 7303 says (after a byte-order
+    /// mark, before the XML declaration). The default ignores it.
+    fn parse_stream_declared(
+        &self,
+        request: &SourceRequest,
+        _charset: Option<&str>,
+        body: &mut (dyn BufRead + Send),
+        sink: &mut PaperSink<'_>,
+    ) -> Result<ParseReport, StreamError> {
+        self.parse_stream(request, body, sink)
+    }
     /// The least time between two requests to this source's host (arXiv asks for 3 s).
     fn min_request_interval(&self) -> Duration {
         Duration::ZERO

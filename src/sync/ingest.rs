@@ -25,12 +25,13 @@ pub enum IngestError {
     Store(String),
 }
 
-/// Parses `body` with `source` and applies its papers to `store` a batch at a time, filing
+/// Parses `body` (whose server declared `charset`, if any) with `source` and applies its papers to `store` a batch at a time, filing
 /// undated papers under `day`. Returns what the batches added and changed, summed, and the
 /// parse's report of what it read and skipped.
 pub fn ingest_body(
     source: &dyn Source,
     request: &SourceRequest,
+    charset: Option<&str>,
     body: &mut (dyn BufRead + Send),
     store: &Store,
     day: NaiveDate,
@@ -48,7 +49,7 @@ pub fn ingest_body(
             }
             Ok::<ApplyOutcome, String>(total)
         });
-        let parsed = source.parse_stream(request, body, &mut |papers| {
+        let parsed = source.parse_stream_declared(request, charset, body, &mut |papers| {
             // A closed channel means the writer failed; its error is the one reported.
             batches_out.send(papers).map_err(|_| String::new())
         });
