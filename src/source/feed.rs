@@ -49,6 +49,15 @@ impl FeedSource {
     }
 }
 
+/// True when the start of a body is an arXiv listing: an item whose description begins
+/// `arXiv:<id> Announce Type:` (what rss.arxiv.org writes), wherever the feed is served from.
+fn is_arxiv_listing(head: &[u8]) -> bool {
+    memchr::memmem::find_iter(head, b"arXiv:").any(|at| {
+        let after = &head[at..head.len().min(at + 64)];
+        memchr::memmem::find(after, b"Announce Type:").is_some()
+    })
+}
+
 /// True for a URL on arXiv's own hosts (`arxiv.org`, `rss.arxiv.org`, `export.arxiv.org`).
 pub fn is_arxiv_listing_url(url: &str) -> bool {
     reqwest::Url::parse(url.trim())
@@ -102,6 +111,11 @@ impl Source for FeedSource {
             .read_to_end(&mut head)
             .map_err(StreamError::Read)?;
         let encoding = detect(&head, charset);
+        if is_arxiv_listing(&head) {
+            // A mirror or a saved copy of an arXiv listing: read as the arXiv source reads it.
+            let mut rest = std::io::Cursor::new(head).chain(body);
+            return self.parse_as_arxiv(request, &mut rest, sink);
+        }
         let mut document = Decoded::new(std::io::Cursor::new(head).chain(body), encoding);
         if starts_with_brace(&mut document).map_err(StreamError::Read)? {
             let mut text = String::new();
@@ -348,6 +362,36 @@ mod tests {
             b"<rss version=\"2.0\"><channel><item><title>caf\xe9</title></item></channel></rss>";
         let papers = parse(body).unwrap();
         assert_eq!(papers[0].title, "caf\u{fffd}");
+    }
+
+    #[test]
+    fn arxiv_listings_are_read_as_the_arxiv_source_reads_them_wherever_they_come_from() {
+        let listing =
+            include_str!("../../tests/fixtures/arxiv_rss_cs.LG+cs.AI+cs.CL+stat.ML_2026-09-24.xml");
+        let arxiv = ArxivSource::listing_reader(SourceId::feed("mirror"));
+        let request = SourceRequest {
+            url: "https://mirror.example/rss/cs.LG".into(),
+            label: "mirror".into(),
+            day: None,
+            empty_on_400: false,
+        };
+        let expected = arxiv.parse(&request, listing.as_bytes()).unwrap();
+        for url in [
+            "https://mirror.example/rss/cs.LG",
+            "https://rss.arxiv.org/rss/cs.LG",
+        ] {
+            let source = FeedSource::new("mirror", url);
+            let request = source.requests(NaiveDate::MIN).remove(0);
+            let papers = source.parse(&request, listing.as_bytes()).unwrap();
+            assert_eq!(papers, expected, "{url}");
+        }
+        let first = &expected[0];
+        assert!(first.announce_type.is_some());
+        assert!(!first.abstract_text.starts_with("arXiv:"));
+        assert!(
+            expected.iter().any(|paper| paper.authors.len() > 1),
+            "comma-joined creators are split"
+        );
     }
 
     #[test]
