@@ -42,6 +42,43 @@ const INTENDED_DIFFERENCES: &[(&str, &str)] = &[
         "content of a binary MIME type is base64 (RFC 4287 4.1.3.3) and decoded to its text; \
          feedparser keeps the encoded form and offers no summary",
     ),
+    (
+        "wellformed/sanitize/entry_content_crazy.xml",
+        "the text of a <script> is dropped with it; feedparser's sanitiser keeps it as text",
+    ),
+    (
+        "wellformed/sanitize/entry_summary_crazy.xml",
+        "the text of a <script> is dropped with it; feedparser's sanitiser keeps it as text",
+    ),
+    (
+        "wellformed/sanitize/entry_title_crazy.xml",
+        "the text of a <script> is dropped with it; feedparser's sanitiser keeps it as text",
+    ),
+    (
+        "wellformed/sanitize/item_content_encoded_crazy.xml",
+        "the text of a <script> is dropped with it; feedparser's sanitiser keeps it as text",
+    ),
+    (
+        "wellformed/sanitize/item_fullitem_crazy.xml",
+        "the text of a <script> is dropped with it; feedparser's sanitiser keeps it as text",
+    ),
+    (
+        "wellformed/namespace/atomxlink.xml",
+        "inline SVG is a drawing, dropped with its children; feedparser keeps its markup as the \
+         summary, so it has an entry where paperboat has only a title-less drawing",
+    ),
+];
+
+/// Differences that are gaps, not design: still to fix, listed so they are not forgotten.
+const KNOWN_GAPS: &[(&str, &str)] = &[
+    (
+        "wellformed/media-rss/media_group.xml",
+        "<media:description> inside <media:group> is not read as the summary",
+    ),
+    (
+        "wellformed/sanitize/large_atom_feed_that_needs_css_sanitisation.xml",
+        "a long Russian post's text differs from feedparser's (not yet looked into)",
+    ),
 ];
 
 /// Feeds refused by design: Microsoft's CDF (`<CHANNEL>` root), obsolete since 2000.
@@ -49,10 +86,9 @@ const REFUSED_BY_DESIGN: &[&str] = &["wellformed/base/cdf_item_abstract_xml_base
 
 /// What the corpus must reach (the issue's target).
 /// Starting point (feed-rs + the old streaming reader): 62 refused, 186 entries lost, 72.1 %
-/// agree. Now: 1 refused (CDF), 0 lost without a reason, 95.6 %. The issue's target is 97 %:
-/// what is left is HTML reduced to text (unknown elements such as `applet`, `blink`,
-/// `frameset`, inline `svg` leaking as tags), which waits for the HTML parser in `text`.
-const MIN_AGREEMENT_PERCENT: f64 = 95.5;
+/// agree. Now: 1 refused (CDF), 0 lost without a reason, 99.0 % before the intended
+/// differences are counted as agreeing (99.7 % with them). The issue's target is 97 %.
+const MIN_AGREEMENT_PERCENT: f64 = 99.0;
 const MAX_LOST_WITHOUT_REASON: usize = 0;
 
 /// `../shared/fixtures/feedparser` beside the crate (the main checkout), or beside one of its
@@ -274,6 +310,7 @@ fn feedparser_corpus_reads_like_feedparser() {
     })
     .expect("fetcher");
     let intended: HashMap<&str, &str> = INTENDED_DIFFERENCES.iter().copied().collect();
+    let gaps: HashMap<&str, &str> = KNOWN_GAPS.iter().copied().collect();
     let mut tally = Tally::default();
 
     for line in expected.lines().filter(|line| !line.trim().is_empty()) {
@@ -378,6 +415,16 @@ fn feedparser_corpus_reads_like_feedparser() {
     for (file, problems) in &tally.disagreeing {
         eprintln!("differs {file}: {problems}");
     }
+    let unlisted: Vec<&String> = tally
+        .disagreeing
+        .iter()
+        .map(|(file, _)| file)
+        .filter(|file| !gaps.contains_key(file.as_str()))
+        .collect();
+    assert!(
+        unlisted.is_empty(),
+        "differences neither intended nor known: {unlisted:?}"
+    );
     let refused: Vec<&String> = tally
         .refused
         .iter()
