@@ -447,11 +447,7 @@ impl<R: BufRead> Parser<'_, R> {
         let mut dc_title = None;
         let mut dc_description = None;
         let mut itunes_summary = None;
-        loop {
-            let child = match self.next(None)? {
-                Step::Open(child) => child,
-                Step::Close | Step::Eof => break,
-            };
+        while let Step::Open(child) = self.next(None)? {
             let core = matches!(child.ns, Ns::Core | Ns::Atom);
             match (child.ns, child.name.as_str()) {
                 (_, "title") if core => fields.title = Some(self.text(&child, TextKind::Html)?),
@@ -675,17 +671,12 @@ impl<R: BufRead> Parser<'_, R> {
         let mut own_text = String::new();
         let mut name = None;
         let mut has_children = false;
-        loop {
-            match self.next(Some((&mut own_text, false)))? {
-                Step::Open(child) => {
-                    has_children = true;
-                    if child.name == "name" {
-                        name = Some(trimmed(self.content()?.0));
-                    } else {
-                        self.skip()?;
-                    }
-                }
-                Step::Close | Step::Eof => break,
+        while let Step::Open(child) = self.next(Some((&mut own_text, false)))? {
+            has_children = true;
+            if child.name == "name" {
+                name = Some(trimmed(self.content()?.0));
+            } else {
+                self.skip()?;
             }
         }
         let name = if has_children {

@@ -50,7 +50,8 @@ pub enum FetchOutcome {
 pub enum FetchedBody {
     /// A fresh body to read (on a blocking thread), with the validators to send next time.
     Body {
-        reader: BodyReader,
+        /// Boxed: a reader is ~200 bytes, the other variant nothing.
+        reader: Box<BodyReader>,
         validators: Validators,
     },
     /// The server said 304: what we have is current.
@@ -380,7 +381,7 @@ impl Fetcher {
             }
         });
         Ok(FetchedBody::Body {
-            reader: BodyReader {
+            reader: Box::new(BodyReader {
                 from: BodyFrom::Http {
                     chunks,
                     current: None,
@@ -389,7 +390,7 @@ impl Fetcher {
                 failure: None,
                 shown: reader_shown,
                 charset,
-            },
+            }),
             validators: fresh,
         })
     }
@@ -445,7 +446,7 @@ async fn open_file(url: reqwest::Url, max_body_bytes: u64) -> Result<FetchedBody
     let opened = tokio::task::spawn_blocking(move || open_capped(path, max_body_bytes)).await;
     match opened {
         Ok(result) => result.map(|reader| FetchedBody::Body {
-            reader,
+            reader: Box::new(reader),
             validators: Validators::default(),
         }),
         Err(e) => Err(FetchError::Http {

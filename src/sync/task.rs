@@ -433,7 +433,7 @@ impl SyncTask {
         match fetched {
             Ok(FetchedBody::NotModified) => Fetched::NotModified,
             Ok(FetchedBody::Body { reader, validators }) => {
-                match self.parse_and_apply(source, request, reader, today).await {
+                match self.parse_and_apply(source, request, *reader, today).await {
                     Ok((outcome, report)) => Fetched::Stored {
                         outcome,
                         report,
