@@ -168,6 +168,7 @@ fn a_sync_arriving_mid_read_keeps_the_selection() {
         id: SourceId::hf(),
         new: 2,
         changed: 0,
+        note: None,
     }));
     assert_eq!(reader.app.visible.len(), 5);
     assert_eq!(
@@ -422,6 +423,7 @@ fn the_reader_follows_the_newest_day_until_the_user_moves() {
         id: SourceId::hf(),
         new: 1,
         changed: 0,
+        note: None,
     }));
     assert_eq!(
         reader.app.view,
@@ -439,6 +441,7 @@ fn the_reader_follows_the_newest_day_until_the_user_moves() {
         id: SourceId::hf(),
         new: 1,
         changed: 0,
+        note: None,
     }));
     assert_eq!(reader.app.view, View::Day(yesterday()));
 }
@@ -765,6 +768,7 @@ fn a_notifying_view_announces_new_papers_once_per_sync_never_the_first() {
                 id: SourceId::hf(),
                 new: 1,
                 changed: 0,
+                note: None,
             }));
         }
     };

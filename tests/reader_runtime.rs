@@ -328,6 +328,7 @@ fn updated() -> Msg {
         id: SourceId::hf(),
         new: 1,
         changed: 0,
+        note: None,
     })
 }
 

@@ -226,6 +226,7 @@ fn status_bar_shows_a_failed_source() {
             id: SourceId::hf(),
             new: 0,
             changed: 0,
+            note: None,
         }),
     );
     update(

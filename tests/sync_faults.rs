@@ -226,7 +226,9 @@ fn update_of(events: &[SyncEvent], source: &SourceId) -> (usize, usize) {
     events
         .iter()
         .find_map(|event| match event {
-            SyncEvent::SourceUpdated { id, new, changed } if id == source => Some((*new, *changed)),
+            SyncEvent::SourceUpdated {
+                id, new, changed, ..
+            } if id == source => Some((*new, *changed)),
             _ => None,
         })
         .unwrap_or_else(|| panic!("no SourceUpdated for {source} in {events:?}"))

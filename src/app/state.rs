@@ -32,8 +32,16 @@ pub enum Focus {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SourceSync {
     Waiting,
-    Running { done: usize, total: usize },
-    Updated { new: usize, changed: usize },
+    Running {
+        done: usize,
+        total: usize,
+    },
+    /// Synced; `note` says what the source skipped, if anything (not a failure).
+    Updated {
+        new: usize,
+        changed: usize,
+        note: Option<String>,
+    },
     Failed(String),
 }
 

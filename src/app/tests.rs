@@ -318,6 +318,7 @@ fn sync_keys_and_events() {
             id: SourceId::hf(),
             new: 2,
             changed: 0,
+            note: None,
         }),
     );
     assert_eq!(effects, vec![Effect::LoadCatalog]);
@@ -327,6 +328,7 @@ fn sync_keys_and_events() {
             id: SourceId::hf(),
             new: 0,
             changed: 0,
+            note: None,
         }),
     );
     assert!(effects.is_empty(), "nothing changed: no reload");

@@ -787,10 +787,16 @@ fn on_sync(app: &mut App, event: SyncEvent) -> Vec<Effect> {
                 .insert(id, SourceSync::Running { done, total });
             Vec::new()
         }
-        SyncEvent::SourceUpdated { id, new, changed } => {
+        SyncEvent::SourceUpdated {
+            id,
+            new,
+            changed,
+            note,
+        } => {
+            let note = note.map(|note| crate::text::sanitize_line(&note));
             app.sync
                 .sources
-                .insert(id, SourceSync::Updated { new, changed });
+                .insert(id, SourceSync::Updated { new, changed, note });
             if new + changed > 0 {
                 vec![Effect::LoadCatalog]
             } else {

@@ -89,9 +89,13 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
                 SourceSync::Running { done, total } => {
                     (format!("{} {done}/{total}", id.badge()), theme.muted())
                 }
-                SourceSync::Updated { new, .. } => {
-                    (format!("{} ok, {new} new", id.badge()), theme.muted())
-                }
+                SourceSync::Updated { new, note, .. } => match note {
+                    Some(note) => (
+                        format!("{} ok, {new} new ({note})", id.badge()),
+                        theme.muted(),
+                    ),
+                    None => (format!("{} ok, {new} new", id.badge()), theme.muted()),
+                },
                 SourceSync::Failed(error) => {
                     (format!("{} failed: {error}", id.badge()), theme.error())
                 }

@@ -190,9 +190,23 @@ fn sync_text(app: &App) -> String {
             _ => None,
         })
         .collect();
+    let notes: Vec<String> = sources
+        .iter()
+        .filter_map(|(id, s)| match s {
+            SourceSync::Updated {
+                note: Some(note), ..
+            } => Some(format!("{}: {note}", id.badge())),
+            _ => None,
+        })
+        .collect();
     match app.sync.last_finished {
         None => "not synced yet".to_string(),
-        Some(at) if failures.is_empty() => format!("synced {}", ago(at, app.now)),
+        Some(at) if failures.is_empty() && notes.is_empty() => {
+            format!("synced {}", ago(at, app.now))
+        }
+        Some(at) if failures.is_empty() => {
+            format!("synced {} ({})", ago(at, app.now), notes.join("; "))
+        }
         Some(at) => format!("sync failed {}: {}", ago(at, app.now), failures.join("; ")),
     }
 }
@@ -261,6 +275,7 @@ mod tests {
                     id: SourceId::arxiv(),
                     new: 3,
                     changed: 0,
+                    note: None,
                 },
                 SyncEvent::SourceFailed {
                     id: SourceId::hf(),
@@ -289,6 +304,7 @@ mod tests {
                     id: SourceId::arxiv(),
                     new: 0,
                     changed: 0,
+                    note: None,
                 },
                 finished(1, 0),
             ],
@@ -316,6 +332,7 @@ mod tests {
                     id: SourceId::arxiv(),
                     new: 0,
                     changed: 0,
+                    note: None,
                 },
                 finished(1, 0),
             ],
@@ -336,11 +353,13 @@ mod tests {
                     id: SourceId::hf(),
                     new: 1,
                     changed: 0,
+                    note: None,
                 },
                 SyncEvent::SourceUpdated {
                     id: SourceId::arxiv(),
                     new: 0,
                     changed: 0,
+                    note: None,
                 },
                 finished(2, 0),
             ],
@@ -363,11 +382,13 @@ mod tests {
                     id: SourceId::hf(),
                     new: 0,
                     changed: 0,
+                    note: None,
                 },
                 SyncEvent::SourceUpdated {
                     id: SourceId::arxiv(),
                     new: 0,
                     changed: 0,
+                    note: None,
                 },
                 SyncEvent::Finished {
                     succeeded: 2,
