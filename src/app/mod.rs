@@ -88,6 +88,12 @@ pub enum Msg {
     ForYouRanked(ForYouResult),
     /// SIGTERM / SIGHUP.
     Terminate,
+    /// Another paperboat process changed a paper's user state through this reader's server
+    /// (already journaled and stored): show it.
+    UserStateChanged { id: PaperId, state: UserState },
+    /// Another process's command changed the store's papers (a sync with other days,
+    /// retention): re-read them.
+    StoreChanged,
 }
 
 /// Work `update` asks the runtime to do.
@@ -602,6 +608,18 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Msg::UserStateChanged { id, state } => {
+            let stars_changed = app.catalog.is_starred(&id) != state.is_starred();
+            app.catalog.user.insert(id, state);
+            app.recount();
+            app.refresh_visible();
+            let mut effects = app.load_selected();
+            if stars_changed {
+                effects.push(app.rank_for_you());
+            }
+            effects
+        }
+        Msg::StoreChanged => vec![Effect::LoadCatalog],
         Msg::UserStateFailed {
             id,
             previous,
