@@ -28,6 +28,8 @@ pub struct Config {
     pub sources: SourcesConfig,
     pub store: StoreConfig,
     pub ui: UiConfig,
+    /// The open reader's command socket (`paperboat list` etc. while it runs).
+    pub server: ServerConfig,
     /// Key bindings per context (`list`, `detail`, `filter`, `global`): key → action name.
     pub keys: BTreeMap<String, BTreeMap<String, String>>,
     /// Saved views (`[[views]]`): named queries listed in the filter pane.
@@ -116,6 +118,22 @@ pub struct UiConfig {
     pub wide_layout_min_columns: u16,
     /// Command that opens links; empty means `$BROWSER`, then `xdg-open` / `open`.
     pub browser: String,
+}
+
+/// `[server]`: how the open reader serves other paperboat commands.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// A client that sends no request for this many seconds is dropped.
+    pub idle_timeout_secs: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            idle_timeout_secs: 10,
+        }
+    }
 }
 
 impl Default for SyncConfig {

@@ -6,6 +6,7 @@ use std::collections::{HashMap, VecDeque};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
@@ -460,6 +461,9 @@ where
 
 /// Opens the reader: draws the cache, starts the sync task, runs until the user quits.
 pub fn run_reader(options: ReaderOptions) -> anyhow::Result<()> {
+    // One reader per data dir (issue #12): a second one stops here, naming the first. Held
+    // until this function returns; dropping it removes the socket and the owner file.
+    let mut claim = crate::ownership::claim(&options.data_dir)?;
     // A damaged store is rebuilt from the journal here, before the first frame.
     let (store, start_report) = crate::store::open_or_recover(&options.data_dir)?;
     let keymap =
@@ -470,6 +474,7 @@ pub fn run_reader(options: ReaderOptions) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
+    let serving = &mut claim;
     let outcome = runtime.block_on(async move {
         let clock = Clock::System;
         let terminal = crate::terminal::enter().context("cannot set up the terminal")?;
@@ -511,12 +516,53 @@ pub fn run_reader(options: ReaderOptions) -> anyhow::Result<()> {
         let settings = crate::sync::sync_settings_from_config(&options.config.sync);
         let mut sync = crate::sync::spawn(store.clone(), sources, settings, clock);
         reader.runner.sync_commands = Some(sync.commands.clone());
-        reader.runner.results = Some(inbox_tx.clone());
         forward_terminal_events(inbox_tx.clone());
         forward_signals(inbox_tx.clone());
+        // ---- the command server (issue #12): sees every sync event and every full
+        // catalog, and serves the data dir while the reader runs.
+        let sync_hub = crate::server::hub::SyncHub::new(sync.commands.clone());
+        let (snapshot_tx, snapshot_rx) = crate::server::hub::snapshot_channel();
+        let (results_tx, mut results_rx) = mpsc::unbounded_channel::<Msg>();
+        reader.runner.results = Some(results_tx);
+        let tap_tx = inbox_tx.clone();
+        tokio::spawn(async move {
+            while let Some(msg) = results_rx.recv().await {
+                if let Msg::CatalogLoaded(catalog) = &msg {
+                    crate::server::hub::publish_if_full(&snapshot_tx, catalog);
+                }
+                if tap_tx.send(msg).is_err() {
+                    break;
+                }
+            }
+        });
+        let context = crate::server::Context {
+            store: store.clone(),
+            config: options.config.clone(),
+            snapshot: snapshot_rx,
+            inbox: inbox_tx.clone(),
+            sync: Arc::clone(&sync_hub),
+            settings: crate::server::ServerSettings {
+                idle: Duration::from_secs(options.config.server.idle_timeout_secs.max(1)),
+                stall_after_write: std::env::var_os(crate::server::STALL_ENV).map(PathBuf::from),
+                ..crate::server::ServerSettings::default()
+            },
+        };
+        let runtime_dir = std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from);
+        let _server = match crate::server::start(serving, context, runtime_dir.as_deref()) {
+            Ok(server) => Some(server),
+            Err(error) => {
+                tracing::warn!(%error, "not serving commands");
+                reader.handle(Msg::Notice(format!(
+                    "not serving other paperboat commands: {error}"
+                )));
+                None
+            }
+        };
+        // ---- end of the command server's wiring
         let sync_tx = inbox_tx.clone();
         let forward_sync = tokio::spawn(async move {
             while let Some(event) = sync.events.recv().await {
+                sync_hub.observe(&event);
                 if sync_tx.send(Msg::Sync(event)).is_err() {
                     break;
                 }
@@ -547,6 +593,7 @@ pub fn run_reader(options: ReaderOptions) -> anyhow::Result<()> {
     // forever), so a reader whose SSH session or tmux pane died would never exit, spinning a
     // core (seen: a reader left behind by a killed tmux server, alive an hour later).
     runtime.shutdown_background();
+    drop(claim);
     outcome
 }
 

@@ -12,6 +12,7 @@
 //! never ui or cli.
 
 
+pub mod client;
 pub mod commands;
 mod connection;
 mod dispatch;
