@@ -279,7 +279,10 @@ pub fn host_name() -> String {
 
 /// Whether a process with this pid exists on this host.
 pub fn pid_alive(pid: u32) -> bool {
-    let Some(pid) = i32::try_from(pid).ok().and_then(rustix::process::Pid::from_raw) else {
+    let Some(pid) = i32::try_from(pid)
+        .ok()
+        .and_then(rustix::process::Pid::from_raw)
+    else {
         return false;
     };
     match rustix::process::test_kill_process(pid) {
@@ -315,10 +318,19 @@ mod tests {
         };
         assert_eq!(owner.pid, std::process::id());
         let line = error.to_string();
-        assert!(line.starts_with("paperboat is already open on this data dir (pid "), "{line}");
+        assert!(
+            line.starts_with("paperboat is already open on this data dir (pid "),
+            "{line}"
+        );
         assert!(line.contains(&format!("on host {}", host_name())), "{line}");
-        assert!(line.ends_with("commands like `paperboat list` still work"), "{line}");
-        assert_eq!(probe(dir.path()).unwrap(), Probe::Reader(first.owner().clone()));
+        assert!(
+            line.ends_with("commands like `paperboat list` still work"),
+            "{line}"
+        );
+        assert_eq!(
+            probe(dir.path()).unwrap(),
+            Probe::Reader(first.owner().clone())
+        );
         drop(first);
         assert_eq!(probe(dir.path()).unwrap(), Probe::Free);
         assert!(!dir.path().join(OWNER_FILE).exists());

@@ -162,7 +162,10 @@ impl OpenReader {
         let mut reader = BufReader::new(stream);
         loop {
             let mut line = String::new();
-            assert!(reader.read_line(&mut line).unwrap() > 0, "closed: {lines:?}");
+            assert!(
+                reader.read_line(&mut line).unwrap() > 0,
+                "closed: {lines:?}"
+            );
             let value: serde_json::Value = serde_json::from_str(&line).unwrap();
             let last = value.get("progress").is_none();
             lines.push(value);
@@ -176,7 +179,10 @@ impl OpenReader {
         self.tmux.keys(&["q"]);
         let (status, _) = self.tmux.wait_exit(&self.status).await;
         assert_eq!(status, "0", "the reader's exit status");
-        assert!(read_owner(&self.data).is_none(), "the owner file is removed");
+        assert!(
+            read_owner(&self.data).is_none(),
+            "the owner file is removed"
+        );
     }
 }
 
@@ -269,7 +275,12 @@ fn cases(ids: &[String], day: &str, word: &str) -> Vec<Vec<String>> {
 }
 
 /// What one case printed, normalised; and the exported file when there is one.
-fn run_case(home: &Home, data: &Path, cwd: &Path, args: &[String]) -> (String, String, i32, String) {
+fn run_case(
+    home: &Home,
+    data: &Path,
+    cwd: &Path,
+    args: &[String],
+) -> (String, String, i32, String) {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = home.run(data, cwd, &args, &[]);
     let file = std::fs::read_to_string(cwd.join("out.csv")).unwrap_or_default();
@@ -297,7 +308,7 @@ async fn forwarded_commands_print_and_exit_as_direct_ones() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(papers.len(), 14);
+    assert!(papers.len() >= 3, "{papers:?}");
     let ids: Vec<String> = papers[..3]
         .iter()
         .map(|p| p["id"].as_str().unwrap().to_string())
@@ -318,7 +329,15 @@ async fn forwarded_commands_print_and_exit_as_direct_ones() {
     std::fs::create_dir_all(&cwd_served).unwrap();
     let mut expected = Vec::new();
     for case in &cases {
-        expected.push(run_case(&home, &data_direct, &cwd_direct, case));
+        let want = run_case(&home, &data_direct, &cwd_direct, case);
+        // The table means something: every case but the bad query works and prints.
+        let bad_query = case.iter().any(|a| a == "(unclosed");
+        assert_eq!(want.2, if bad_query { 2 } else { 0 }, "{case:?}: {want:?}");
+        assert!(
+            !want.0.is_empty() || !want.1.is_empty(),
+            "{case:?} printed nothing"
+        );
+        expected.push(want);
     }
 
     let reader = OpenReader::start(&home, &data_served, &[]).await;
@@ -367,7 +386,10 @@ async fn bad_clients_get_an_error_or_are_dropped_and_nothing_changes() {
     assert_eq!(replies[0]["error"]["version"], env!("CARGO_PKG_VERSION"));
     // A newer protocol version.
     let replies = reader.call(r#"{"v":2,"id":1,"method":"list"}"#);
-    assert_eq!(error_code(&replies[0]).as_deref(), Some("unsupported_version"));
+    assert_eq!(
+        error_code(&replies[0]).as_deref(),
+        Some("unsupported_version")
+    );
     // Params of the wrong shape.
     let replies = reader.call(r#"{"v":1,"id":1,"method":"star","params":{"ids":"nope"}}"#);
     assert_eq!(error_code(&replies[0]).as_deref(), Some("bad_params"));
@@ -381,7 +403,7 @@ async fn bad_clients_get_an_error_or_are_dropped_and_nothing_changes() {
         drop(stream);
 
         // A 10 MB line: an error reply, then the connection is closed.
-        let mut stream = UnixStream::connect(&socket).unwrap();
+        let stream = UnixStream::connect(&socket).unwrap();
         stream
             .set_read_timeout(Some(Duration::from_secs(30)))
             .unwrap();
@@ -444,6 +466,10 @@ async fn bad_clients_get_an_error_or_are_dropped_and_nothing_changes() {
         .wait_for("the help overlay", |s| s != screen)
         .await;
     reader.tmux.keys(&["Escape"]);
+    reader
+        .tmux
+        .wait_for("the help overlay to close", |s| s == screen)
+        .await;
     reader.quit().await;
 }
 
@@ -489,9 +515,16 @@ async fn a_killed_readers_socket_is_removed_and_commands_run_directly() {
     assert!(socket.exists(), "a SIGKILLed reader leaves its socket");
     let out = home.run(&data, home.path(), &["list"], &[]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(text(&out.stdout).lines().count(), 14);
+    assert!(
+        text(&out.stdout).lines().count() >= 14,
+        "{}",
+        text(&out.stdout)
+    );
     assert!(!socket.exists(), "the stale socket is removed");
-    assert!(read_owner(&data).is_none(), "the stale owner file is removed");
+    assert!(
+        read_owner(&data).is_none(),
+        "the stale owner file is removed"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -533,7 +566,10 @@ async fn a_star_in_flight_when_the_reader_is_killed_is_kept_exactly_when_reporte
     // The reader stored the star and stalls before replying: kill it there.
     let deadline = Instant::now() + Duration::from_secs(30);
     while !marker.exists() {
-        assert!(Instant::now() < deadline, "the star never reached the reader");
+        assert!(
+            Instant::now() < deadline,
+            "the star never reached the reader"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     kill_9(pid);
@@ -551,7 +587,11 @@ async fn a_star_in_flight_when_the_reader_is_killed_is_kept_exactly_when_reporte
     let reported = out.status.success() && text(&out.stdout).contains(&format!("starred {id}"));
     assert_eq!(reported, starred_in_store, "{}", text(&out.stderr));
     assert_eq!(reported, in_journal, "{}", text(&out.stderr));
-    assert!(reported, "the command retried directly: {}", text(&out.stderr));
+    assert!(
+        reported,
+        "the command retried directly: {}",
+        text(&out.stderr)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -66,7 +66,10 @@ pub fn route(data_dir: &Path) -> Route {
         // Starting (no socket yet, or not bound yet) or running without one: the direct
         // open then waits for the store and says who holds it.
         if started.elapsed() >= SERVE_WAIT {
-            tracing::warn!(pid = owner.pid, "the reader holds the data dir but does not serve");
+            tracing::warn!(
+                pid = owner.pid,
+                "the reader holds the data dir but does not serve"
+            );
             return Route::Direct;
         }
         std::thread::sleep(POLL);
@@ -124,7 +127,8 @@ impl Client {
             let Some(ok) = reply.ok else {
                 return Err(CallError::Unreadable(text.trim_end().to_string()));
             };
-            return serde_json::from_str(ok.get()).map_err(|e| CallError::Unreadable(e.to_string()));
+            return serde_json::from_str(ok.get())
+                .map_err(|e| CallError::Unreadable(e.to_string()));
         }
     }
 }

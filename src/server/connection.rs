@@ -78,7 +78,11 @@ fn same_user(stream: &UnixStream) -> bool {
     }
 }
 
-pub async fn serve(context: Arc<Context>, stream: UnixStream, permit: Option<OwnedSemaphorePermit>) {
+pub async fn serve(
+    context: Arc<Context>,
+    stream: UnixStream,
+    permit: Option<OwnedSemaphorePermit>,
+) {
     let allowed = same_user(&stream);
     let (read, mut write) = stream.into_split();
     let mut replies = Replies {
@@ -94,7 +98,10 @@ pub async fn serve(context: Arc<Context>, stream: UnixStream, permit: Option<Own
     }
     let Some(_permit) = permit else {
         let _ = replies
-            .error(code::BUSY, "the reader is serving too many clients; try again")
+            .error(
+                code::BUSY,
+                "the reader is serving too many clients; try again",
+            )
             .await;
         return;
     };

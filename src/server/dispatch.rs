@@ -76,10 +76,8 @@ pub async fn handle(
                 Err(error) => return answer::<()>(replies, Err(error)).await,
             };
             let store = context.store.clone();
-            let marked = blocking(move || {
-                Ok(commands::mark(&store, &ids, mark, Clock::System.now()))
-            })
-            .await;
+            let marked =
+                blocking(move || Ok(commands::mark(&store, &ids, mark, Clock::System.now()))).await;
             if let Ok(result) = &marked {
                 let ids: Vec<PaperId> = result
                     .marked
@@ -179,9 +177,7 @@ async fn answer<T: Serialize>(
         Ok(value) => replies.ok(&value).await,
         Err(CommandError::BadQuery(message)) => replies.error(code::BAD_QUERY, message).await,
         Err(CommandError::BadParams(message)) => replies.error(code::BAD_PARAMS, message).await,
-        Err(CommandError::Failed(error)) => {
-            replies.error(code::FAILED, chain_line(&error)).await
-        }
+        Err(CommandError::Failed(error)) => replies.error(code::FAILED, chain_line(&error)).await,
     }
 }
 
@@ -323,7 +319,10 @@ async fn sync(
     };
     if !followed {
         return replies
-            .error(code::FAILED, "the sync task stopped before the round finished")
+            .error(
+                code::FAILED,
+                "the sync task stopped before the round finished",
+            )
             .await;
     }
     let mut summary = follower.summary;

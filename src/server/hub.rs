@@ -73,7 +73,9 @@ impl SyncHub {
 
     /// Joins the round that is running, or asks the sync task for one: the round's events so
     /// far, and a receiver of the rest. Errors when the sync task is gone.
-    pub fn join_or_start(&self) -> Result<(Vec<SyncEvent>, broadcast::Receiver<SyncEvent>), String> {
+    pub fn join_or_start(
+        &self,
+    ) -> Result<(Vec<SyncEvent>, broadcast::Receiver<SyncEvent>), String> {
         let round = self.round.lock().unwrap_or_else(PoisonError::into_inner);
         let receiver = self.events.subscribe();
         if round.running {

@@ -11,7 +11,6 @@
 //! Layer: the reader's (beside the event loop). Imports app, store, sync, config, export;
 //! never ui or cli.
 
-
 pub mod client;
 pub mod commands;
 mod connection;

@@ -116,9 +116,8 @@ pub fn parse_request(line: &[u8]) -> Result<Request, Rejection> {
     };
     let params = match wire.params {
         Some(params) => params,
-        None => RawValue::from_string("null".into()).map_err(|error| {
-            reject(id.clone(), code::BAD_REQUEST, error.to_string())
-        })?,
+        None => RawValue::from_string("null".into())
+            .map_err(|error| reject(id.clone(), code::BAD_REQUEST, error.to_string()))?,
     };
     Ok(Request { id, method, params })
 }
@@ -251,7 +250,11 @@ mod tests {
             (b"not json", code::BAD_REQUEST, Value::Null),
             (b"[1,2]", code::BAD_REQUEST, Value::Null),
             (br#"{"id":1,"method":"list"}"#, code::BAD_REQUEST, 1.into()),
-            (br#"{"v":2,"id":1,"method":"list"}"#, code::UNSUPPORTED_VERSION, 1.into()),
+            (
+                br#"{"v":2,"id":1,"method":"list"}"#,
+                code::UNSUPPORTED_VERSION,
+                1.into(),
+            ),
             (br#"{"v":1,"id":5}"#, code::BAD_REQUEST, 5.into()),
         ];
         for (line, code, id) in cases {
@@ -268,7 +271,10 @@ mod tests {
             ok_line(&id, &serde_json::json!({"n": 1})),
             "{\"v\":1,\"id\":9,\"ok\":{\"n\":1}}\n"
         );
-        let error = error_line(&id, &ErrorBody::new(code::UNKNOWN_METHOD, "no such\nmethod"));
+        let error = error_line(
+            &id,
+            &ErrorBody::new(code::UNKNOWN_METHOD, "no such\nmethod"),
+        );
         assert_eq!(error.matches('\n').count(), 1);
         let reply: Reply = serde_json::from_str(error.trim_end()).unwrap();
         let body = reply.error.unwrap();

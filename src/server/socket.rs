@@ -100,7 +100,11 @@ mod tests {
         std::fs::create_dir(&runtime).unwrap();
         let long = dir.path().join("d".repeat(120));
         let path = socket_path(&long, Some(&runtime)).unwrap();
-        assert!(path.starts_with(runtime.join("paperboat")), "{}", path.display());
+        assert!(
+            path.starts_with(runtime.join("paperboat")),
+            "{}",
+            path.display()
+        );
         assert!(path.as_os_str().len() <= MAX_SOCKET_PATH);
         // The same data dir always gets the same socket; another one another.
         assert_eq!(socket_path(&long, Some(&runtime)).unwrap(), path);
