@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use paperboat::app::runtime::{first_catalog, full_catalog};
+use paperboat::app::catalog::{first_catalog, full_catalog};
 use paperboat::app::{App, Msg, update};
 use paperboat::keymap::Keymap;
 use paperboat::store::{Store, open_or_recover};

@@ -1,5 +1,6 @@
 //! The TOML config: sections, defaults (embedded from `assets/default-config.toml`), XDG paths,
 //! and the translation into source and sync settings. Unknown keys are rejected by name.
+//! Plain data: imports `query` (to check saved views' queries) and `text`; never `app` or above.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -48,14 +49,9 @@ pub struct ViewConfig {
 }
 
 impl ViewConfig {
-    /// The view the reader lists, with its query parsed.
-    pub fn saved_view(&self) -> Result<crate::app::SavedView, crate::query::QueryError> {
-        Ok(crate::app::SavedView {
-            name: crate::text::sanitize_line(&self.name),
-            text: self.query.clone(),
-            query: crate::query::parse(&self.query)?,
-            sort: self.sort,
-        })
+    /// The view's query, parsed (the app layer turns the entry into the view it lists).
+    pub fn parsed_query(&self) -> Result<crate::query::Query, crate::query::QueryError> {
+        crate::query::parse(&self.query)
     }
 }
 
@@ -189,7 +185,7 @@ impl Config {
         })?;
         // A saved view whose query does not parse is a config error, named and placed.
         for view in &config.views {
-            if let Err(error) = view.saved_view() {
+            if let Err(error) = view.parsed_query() {
                 return Err(ConfigError::Invalid {
                     path: path.to_path_buf(),
                     message: crate::text::sanitize_line(&format!(
@@ -200,15 +196,6 @@ impl Config {
             }
         }
         Ok(config)
-    }
-
-    /// The saved views, parsed (views whose query does not parse are left out; `parse` has
-    /// already refused those in a file).
-    pub fn saved_views(&self) -> Vec<crate::app::SavedView> {
-        self.views
-            .iter()
-            .filter_map(|view| view.saved_view().ok())
-            .collect()
     }
 
     /// Reads the config at `path`; a missing file at the default location means defaults.

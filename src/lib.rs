@@ -22,6 +22,7 @@ pub mod logging;
 pub mod model;
 pub mod ownership;
 pub mod query;
+pub mod reader;
 pub mod server;
 pub mod source;
 pub mod store;

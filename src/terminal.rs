@@ -1,16 +1,13 @@
 //! The terminal guard: raw mode and the alternate screen, restored on quit, on error, on panic
 //! and on SIGTERM/SIGHUP (the runtime turns those into a quit), so a user is never left with a
-//! broken shell.
+//! broken shell. Imports nothing from the crate.
 
-use std::io::{self, Stdout};
+use std::io;
 use std::sync::Once;
 
 use crossterm::execute;
-use crossterm::terminal::{
-    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
-};
-use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
+use crossterm::terminal::{LeaveAlternateScreen, disable_raw_mode};
+use ratatui::DefaultTerminal;
 
 /// Restores the terminal when dropped, so an early return or error leaves a usable shell.
 pub struct RestoreGuard;
@@ -21,22 +18,23 @@ impl Drop for RestoreGuard {
     }
 }
 
-/// Enters raw mode and the alternate screen, and makes sure a panic restores them first.
-pub fn enter() -> io::Result<Terminal<CrosstermBackend<Stdout>>> {
+/// Enters raw mode and the alternate screen through `ratatui::try_init`, and makes sure a panic
+/// restores them first. Our hook goes in before ratatui's (which then wraps it), so a panic runs
+/// ratatui's restore and then ours, which also shows the cursor. A failed set-up restores what
+/// it had changed (ratatui's leaves raw mode on when the alternate screen cannot be entered).
+pub fn enter() -> io::Result<DefaultTerminal> {
     install_panic_hook();
-    enable_raw_mode()?;
-    let mut stdout = io::stdout();
-    if let Err(error) = execute!(stdout, EnterAlternateScreen) {
-        restore();
-        return Err(error);
-    }
-    let mut terminal = Terminal::new(CrosstermBackend::new(stdout))?;
+    let mut terminal = ratatui::try_init().inspect_err(|_| restore())?;
     terminal.hide_cursor()?;
     terminal.clear()?;
     Ok(terminal)
 }
 
 /// Leaves the alternate screen and raw mode and shows the cursor. Safe to call twice.
+///
+/// Not `ratatui::restore`: that one leaves the cursor hidden (the reader's `Terminal` is never
+/// dropped, so nothing else shows it), skips leaving the alternate screen when raw mode cannot
+/// be turned off, and prints to stderr, which may be the dead terminal being cleaned up after.
 pub fn restore() {
     let _ = disable_raw_mode();
     let _ = execute!(io::stdout(), LeaveAlternateScreen, crossterm::cursor::Show);

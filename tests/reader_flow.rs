@@ -9,9 +9,9 @@ use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDate;
 use crossterm::event::KeyCode;
-use paperboat::app::runtime::Reader;
 use paperboat::app::{Focus, Msg, View};
 use paperboat::model::{Paper, PaperId, SourceId};
+use paperboat::reader::Reader;
 use paperboat::store::Store;
 use paperboat::sync::SyncEvent;
 use ratatui::backend::TestBackend;
@@ -204,7 +204,7 @@ fn yank_writes_an_osc52_sequence_with_the_link() {
 
 #[test]
 fn unsafe_links_are_refused() {
-    use paperboat::app::runtime::check_url;
+    use paperboat::reader::check_url;
     assert!(check_url("https://arxiv.org/abs/2504.00001").is_ok());
     for bad in [
         "javascript:alert(1)",

@@ -11,11 +11,12 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use paperboat::app::runtime::{EffectRunner, Reader, first_catalog};
+use paperboat::app::catalog::first_catalog;
 use paperboat::app::{App, Msg};
 use paperboat::clock::Clock;
 use paperboat::keymap::Keymap;
 use paperboat::model::PaperId;
+use paperboat::reader::{EffectRunner, Reader};
 use paperboat::source::Source;
 use paperboat::source::hf_daily::HfDailySource;
 use paperboat::store::Store;

@@ -7,10 +7,10 @@ mod reader;
 
 use chrono::NaiveDate;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use paperboat::app::runtime::Reader;
-use paperboat::app::{Msg, View};
+use paperboat::app::{Msg, SavedView, View};
 use paperboat::config::Config;
 use paperboat::model::{Paper, PaperId, SourceId};
+use paperboat::reader::Reader;
 use paperboat::store::Store;
 use ratatui::backend::TestBackend;
 use ratatui::style::Modifier;
@@ -268,7 +268,9 @@ fn saved_views_are_listed_with_unread_counts_and_open_from_the_filter_pane() {
         std::path::Path::new("config.toml"),
     )
     .unwrap();
-    reader.app.set_saved_views(config.saved_views());
+    reader
+        .app
+        .set_saved_views(SavedView::all_from_config(&config.views));
     let pane_line = |text: &str, count: &str| {
         text.lines()
             .any(|l| l.contains("│  Experts") && l.contains(&format!(" {count}││")))

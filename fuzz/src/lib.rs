@@ -6,10 +6,10 @@
 use std::path::Path;
 use std::time::Duration;
 
-use paperboat::app::runtime::check_url;
 use paperboat::config::Config;
 use paperboat::keymap::{Key, Keymap};
 use paperboat::model::{Paper, PaperId};
+use paperboat::reader::check_url;
 use paperboat::source::arxiv::ArxivSource;
 use paperboat::source::feed::FeedSource;
 use paperboat::source::hf_daily::HfDailySource;

@@ -6,7 +6,9 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
-use crate::model::{ListRow, Paper, PaperId, SourceId};
+use crate::keymap::Keymap;
+use crate::model::{ListRow, Paper, PaperId, SourceId, UserState};
+use crate::sync::{SyncCommand, SyncEvent};
 
 fn day(d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2025, 4, d).unwrap()

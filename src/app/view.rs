@@ -4,8 +4,9 @@
 use chrono::{Days, NaiveDate};
 
 use super::catalog::Catalog;
+use crate::config::ViewConfig;
 use crate::model::SourceId;
-use crate::query::{Query, SortOrder};
+use crate::query::{Query, QueryError, SortOrder};
 
 /// A `[[views]]` entry of the config: a named query, shown in the filter pane.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,6 +17,27 @@ pub struct SavedView {
     pub query: Query,
     /// The order the view opens in (relevance when its query has words, else newest).
     pub sort: Option<SortOrder>,
+}
+
+impl SavedView {
+    /// The view a `[[views]]` entry lists, with its name made safe to draw and its query parsed.
+    pub fn from_config(entry: &ViewConfig) -> Result<SavedView, QueryError> {
+        Ok(SavedView {
+            name: crate::text::sanitize_line(&entry.name),
+            text: entry.query.clone(),
+            query: entry.parsed_query()?,
+            sort: entry.sort,
+        })
+    }
+
+    /// The config's saved views, parsed (entries whose query does not parse are left out;
+    /// `Config::parse` has already refused those in a file).
+    pub fn all_from_config(entries: &[ViewConfig]) -> Vec<SavedView> {
+        entries
+            .iter()
+            .filter_map(|entry| SavedView::from_config(entry).ok())
+            .collect()
+    }
 }
 
 /// What the list is showing, before the filter query narrows it.

@@ -43,7 +43,7 @@ const EXIT_USAGE: u8 = 2;
 
 /// Runs the program with the process's arguments.
 pub fn main() -> ExitCode {
-    crate::app::runtime::mark_process_start();
+    crate::reader::mark_process_start();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => return usage_error(&error),

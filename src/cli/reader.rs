@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use chrono::Utc;
 
-use crate::app::ReaderOptions;
 use crate::config::Config;
+use crate::reader::ReaderOptions;
 
 use super::start_logging;
 
@@ -18,7 +18,7 @@ pub(super) fn run_reader(
     data_dir: PathBuf,
     log_dir: PathBuf,
 ) -> anyhow::Result<()> {
-    crate::app::run_reader(ReaderOptions {
+    crate::reader::run_reader(ReaderOptions {
         config,
         data_dir,
         log_dir,

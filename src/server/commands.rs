@@ -75,7 +75,7 @@ pub fn list_from_store(store: &Store, params: &ListParams) -> Result<ListResult,
     let states = user_states(store)?;
     let matches = match &params.query {
         Some(query) => {
-            let catalog = crate::app::runtime::full_catalog(store, true)
+            let catalog = crate::app::catalog::full_catalog(store, true)
                 .context("cannot read the paper cache")?;
             Some(query_matches(&catalog, &states, query)?)
         }
@@ -348,7 +348,7 @@ pub fn export(
     let catalog = match catalog {
         Some(catalog) => catalog,
         None if params.query.is_some() => {
-            loaded = crate::app::runtime::full_catalog(store, true)
+            loaded = crate::app::catalog::full_catalog(store, true)
                 .context("cannot read the paper cache")?;
             &loaded
         }

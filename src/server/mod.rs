@@ -30,6 +30,7 @@ use crate::app::Msg;
 use crate::config::Config;
 use crate::ownership::Claim;
 use crate::store::Store;
+use crate::sync::SyncCommand;
 use hub::{SnapshotReceiver, SyncHub};
 
 /// Knobs of the server.
@@ -126,4 +127,69 @@ pub fn start(
         }
     });
     Ok(Server { path, task })
+}
+
+/// What the reader's event loop is given by [`wire_reader`].
+pub struct Wiring {
+    /// Serving while held; `None` when no socket could be made.
+    pub server: Option<Server>,
+    /// Give it every sync event (`observe`) before the UI gets it.
+    pub sync_hub: Arc<SyncHub>,
+    /// Where the effect runner sends its results: full catalogs are published as the
+    /// server's snapshot on the way to `inbox`.
+    pub results: mpsc::UnboundedSender<Msg>,
+    /// Said once in the status line when the reader does not serve.
+    pub notice: Option<String>,
+}
+
+/// Starts serving the data dir `claim` holds for the reader whose update loop is `inbox`.
+/// Must run on the reader's runtime.
+pub fn wire_reader(
+    claim: &mut Claim,
+    store: &Store,
+    config: &Config,
+    inbox: &mpsc::UnboundedSender<Msg>,
+    sync_commands: mpsc::Sender<SyncCommand>,
+) -> Wiring {
+    let sync_hub = SyncHub::new(sync_commands);
+    let (snapshot_tx, snapshot_rx) = hub::snapshot_channel();
+    let (results, mut results_rx) = mpsc::unbounded_channel::<Msg>();
+    let tap = inbox.clone();
+    tokio::spawn(async move {
+        while let Some(msg) = results_rx.recv().await {
+            if let Msg::CatalogLoaded(catalog) = &msg {
+                hub::publish_if_full(&snapshot_tx, catalog);
+            }
+            if tap.send(msg).is_err() {
+                break;
+            }
+        }
+    });
+    let context = Context {
+        store: store.clone(),
+        config: config.clone(),
+        snapshot: snapshot_rx,
+        inbox: inbox.clone(),
+        sync: Arc::clone(&sync_hub),
+        settings: ServerSettings {
+            idle: Duration::from_secs(config.server.idle_timeout_secs.max(1)),
+            stall_after_write: std::env::var_os(STALL_ENV).map(PathBuf::from),
+            ..ServerSettings::default()
+        },
+    };
+    let runtime_dir = std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from);
+    let (server, notice) = match start(claim, context, runtime_dir.as_deref()) {
+        Ok(server) => (Some(server), None),
+        Err(error) => {
+            tracing::warn!(%error, "not serving commands");
+            let notice = format!("not serving other paperboat commands: {error}");
+            (None, Some(notice))
+        }
+    };
+    Wiring {
+        server,
+        sync_hub,
+        results,
+        notice,
+    }
 }

@@ -4,7 +4,6 @@
 pub mod detail;
 pub mod filter;
 pub mod help;
-pub mod layout;
 pub mod list;
 pub mod status;
 pub mod theme;

@@ -4,9 +4,10 @@
 
 use chrono::{TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use paperboat::app::runtime::{EffectRunner, Reader, first_catalog};
+use paperboat::app::catalog::first_catalog;
 use paperboat::app::{App, Msg};
 use paperboat::keymap::Keymap;
+use paperboat::reader::{EffectRunner, Reader};
 use paperboat::store::Store;
 use paperboat::ui::Theme;
 use ratatui::Terminal;

@@ -1,9 +1,11 @@
 //! Where each pane goes for a terminal size: side by side when wide, stacked when narrow, a
-//! notice when too small. Pure, shared by `update` (page sizes) and `render`.
+//! notice when too small. Pure, shared by `update` (page sizes) and `ui::render`; it lives
+//! below `ui` so that `update` needs nothing from the drawing layer. Imports only `ratatui`'s
+//! `Rect` and `app::Focus`.
 
 use ratatui::layout::Rect;
 
-use crate::app::Focus;
+use super::Focus;
 
 /// Below this the reader shows only a "too small" notice.
 pub const MIN_COLUMNS: u16 = 24;

@@ -2,6 +2,8 @@
 //! (categories, GitHub stars, summaries), the text index the query language runs on, and the For
 //! you scores. Derived from the store, never written back; rebuilt when the sync task says so.
 
+mod load;
+
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
@@ -9,6 +11,8 @@ use chrono::NaiveDate;
 
 use crate::model::{ListRow, Paper, PaperId, SourceId, UserState};
 use crate::query::{Corpus, ForYou, IndexDoc, RowDetails, TextIndex, TextIndexBuilder};
+
+pub use load::{catalog_with_abstracts, first_catalog, full_catalog};
 
 /// What the catalog keeps of a full record beyond its list row.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -268,89 +272,6 @@ mod tests {
     use chrono::NaiveDate;
 
     use super::*;
-    use crate::app::runtime::full_catalog;
-    use crate::query::IndexField;
-    use crate::store::Store;
-
-    /// The catalog built a day at a time from the store is the one built from a map of every
-    /// record: same rows in the same order, same details, same index.
-    #[test]
-    fn full_catalog_read_a_day_at_a_time_equals_one_built_from_every_record() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
-        let newest = NaiveDate::from_ymd_opt(2025, 6, 30).unwrap();
-        let mut papers: Vec<Paper> = crate::synth::papers(250, 60, newest).collect();
-        // Ties on upvotes keep the store's order within a day.
-        for paper in papers.iter_mut().take(30) {
-            paper.upvotes = Some(7);
-        }
-        store.apply(papers, newest).unwrap();
-
-        let catalog = full_catalog(&store, true).unwrap();
-        let mut texts = HashMap::new();
-        store
-            .for_each_paper(&mut |paper| {
-                texts.insert(paper.id.clone(), PaperText::of(paper));
-            })
-            .unwrap();
-        let expected = Catalog::new(
-            store.all_rows().unwrap(),
-            store.user_states().unwrap(),
-            true,
-            Some(&texts),
-        );
-
-        assert_eq!(catalog.rows.len(), 250);
-        assert_eq!(catalog.rows, expected.rows);
-        assert_eq!(catalog.details, expected.details);
-        assert_eq!(catalog.days.len(), 5);
-        assert!(catalog.text.has_abstracts);
-        for row in 0..catalog.rows.len() {
-            for field in IndexField::ALL {
-                assert_eq!(
-                    catalog.text.row_text(field, row),
-                    expected.text.row_text(field, row)
-                );
-            }
-        }
-        let lg: Vec<&Arc<str>> = catalog
-            .details
-            .iter()
-            .flat_map(|d| d.categories.iter())
-            .filter(|c| c.as_ref() == "cs.LG")
-            .collect();
-        assert!(lg.len() > 1);
-        assert!(
-            lg.iter().all(|c| Arc::ptr_eq(c, lg[0])),
-            "rows share one copy of a category name"
-        );
-        let seventh = crate::synth::paper(7, 60, newest).id;
-        let row = catalog.index[&seventh];
-        assert!(
-            String::from_utf8_lossy(&catalog.text.row_text(IndexField::Abstract, row))
-                .contains("quasicrystal"),
-            "each row is indexed with its own abstract"
-        );
-
-        // The reader's second pass: the quick catalog's rows, given their abstracts, shared.
-        let quick = full_catalog(&store, false).unwrap();
-        assert!(!quick.text.has_abstracts);
-        let shared = crate::app::runtime::catalog_with_abstracts(&store, &quick).unwrap();
-        assert!(
-            Arc::ptr_eq(&shared.rows, &quick.rows),
-            "the rows are shared"
-        );
-        assert!(Arc::ptr_eq(&shared.index, &quick.index));
-        assert_eq!(shared.rows, catalog.rows);
-        assert_eq!(shared.details, catalog.details);
-        assert!(shared.text.has_abstracts);
-        for row in 0..catalog.rows.len() {
-            assert_eq!(
-                shared.text.row_text(IndexField::Abstract, row),
-                catalog.text.row_text(IndexField::Abstract, row)
-            );
-        }
-    }
 
     #[test]
     fn a_catalog_without_records_has_no_details_and_no_abstracts() {

@@ -1,0 +1,132 @@
+//! The messages into `update` (keys, sync events, loaded data) and the effects it asks the
+//! reader to run (store writes, loads, browser, clipboard, sync commands), with the For you job
+//! that runs off the UI thread. Types only; imports nothing above `app`.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use crossterm::event::KeyEvent;
+
+use super::catalog::Catalog;
+use crate::export::ExportFormat;
+use crate::model::{Paper, PaperId, UserState};
+use crate::query::{ForYou, TextIndex};
+use crate::sync::{SyncCommand, SyncEvent};
+
+/// A message into `update`.
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    /// The terminal's new size (columns, rows).
+    Resize(u16, u16),
+    /// Time passed (spinner, "synced 3 min ago", a pending chord's timeout).
+    Tick(DateTime<Utc>),
+    /// No key came for `keymap::TIMEOUT` while a chord or count was pending.
+    KeyTimeout,
+    Sync(SyncEvent),
+    /// A fresh projection of the store.
+    CatalogLoaded(Box<Catalog>),
+    /// The full record of a paper (None when the store has no body for it).
+    PaperLoaded(PaperId, Option<Box<Paper>>),
+    /// A user-state write failed: put the old state back and say so.
+    UserStateFailed {
+        id: PaperId,
+        previous: UserState,
+        error: String,
+    },
+    /// A side effect finished with something to tell the user.
+    Notice(String),
+    /// For you scores computed by a background job.
+    ForYouRanked(ForYouResult),
+    /// SIGTERM / SIGHUP.
+    Terminate,
+    /// Another paperboat process changed a paper's user state through this reader's server
+    /// (already journaled and stored): show it.
+    UserStateChanged {
+        id: PaperId,
+        state: UserState,
+    },
+    /// Another process's command changed the store's papers (a sync with other days,
+    /// retention): re-read them.
+    StoreChanged,
+}
+
+/// Work `update` asks the runtime to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Re-read every row, the user state and the abstracts from the store.
+    LoadCatalog,
+    LoadPaper(PaperId),
+    /// Write the paper's user state (star, read, note) through to the store, durably.
+    SaveUserState {
+        id: PaperId,
+        state: UserState,
+        previous: UserState,
+    },
+    OpenUrl(String),
+    /// Copy to the clipboard with OSC 52.
+    Yank(String),
+    Sync(SyncCommand),
+    /// Score every paper against the starred ones (off the UI thread in the real reader).
+    RankForYou(ForYouJob),
+    /// Write these papers (with the day each is filed under), in this order, to `file_name` in
+    /// the export dir; say where.
+    Export {
+        papers: Vec<(PaperId, chrono::NaiveDate)>,
+        format: ExportFormat,
+        file_name: String,
+    },
+    Quit,
+}
+
+/// A For you computation: the index of the catalog it was asked for, the starred rows, and the
+/// star version it reflects (a result for an older version or catalog is dropped).
+#[derive(Clone)]
+pub struct ForYouJob {
+    pub index: Arc<TextIndex>,
+    pub starred: Vec<usize>,
+    pub version: u64,
+}
+
+impl ForYouJob {
+    /// Computes the scores; a few tens of ms at 100k papers.
+    pub fn run(&self) -> Msg {
+        Msg::ForYouRanked(ForYouResult {
+            index: self.index.clone(),
+            version: self.version,
+            for_you: Arc::new(ForYou::compute(&self.index, &self.starred)),
+        })
+    }
+}
+
+impl PartialEq for ForYouJob {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.index, &other.index)
+            && self.starred == other.starred
+            && self.version == other.version
+    }
+}
+
+impl std::fmt::Debug for ForYouJob {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ForYouJob")
+            .field("starred", &self.starred.len())
+            .field("version", &self.version)
+            .finish()
+    }
+}
+
+/// What a [`ForYouJob`] computed.
+pub struct ForYouResult {
+    pub index: Arc<TextIndex>,
+    pub version: u64,
+    pub for_you: Arc<ForYou>,
+}
+
+impl std::fmt::Debug for ForYouResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ForYouResult")
+            .field("version", &self.version)
+            .finish()
+    }
+}

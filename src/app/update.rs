@@ -1,0 +1,635 @@
+//! `update`, the one mutator of `App`: a message in, the state changed, effects out. Keys go
+//! through the keymap to actions, each area of actions (moving, panes, views, the selected
+//! paper) in its own function; the filter and note editors share one line editor.
+//! Imports nothing above `app`.
+
+use std::sync::Arc;
+
+use crossterm::event::{KeyEvent, KeyEventKind};
+
+use super::line_edit::{LineKey, edit_line};
+use super::msg::{Effect, Msg};
+use super::state::{App, Focus, NoteEdit, SourceSync};
+use super::view::View;
+use crate::action::Action;
+use crate::export::ExportFormat;
+use crate::keymap::{Key, KeyOutcome};
+use crate::model::SourceId;
+use crate::query::SortOrder;
+use crate::sync::{SyncCommand, SyncEvent};
+
+/// The one mutator of `App`.
+pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Key(key) => on_key(app, key),
+        Msg::KeyTimeout => {
+            let context = app.context();
+            let outcome = app.keymap.timeout(&mut app.keys, context);
+            on_outcome(app, outcome)
+        }
+        Msg::Resize(columns, rows) => {
+            app.size = (columns, rows);
+            app.sync_selection();
+            Vec::new()
+        }
+        Msg::Tick(now) => {
+            app.now = now;
+            Vec::new()
+        }
+        Msg::Sync(event) => on_sync(app, event),
+        Msg::CatalogLoaded(catalog) => {
+            let first_load = !app.catalog.complete;
+            let was_empty = app.catalog.rows.is_empty();
+            // Stars set while the load ran are newer than the snapshot: keep ours.
+            let mut catalog = *catalog;
+            for (id, state) in &app.catalog.user {
+                catalog.user.insert(id.clone(), state.clone());
+            }
+            app.catalog = catalog;
+            if was_empty || (first_load && matches!(app.view, View::All)) {
+                app.view = app.catalog.latest_day().map_or(View::All, View::Day);
+            }
+            app.recount();
+            app.refresh_visible();
+            let mut effects = app.load_selected();
+            effects.push(app.rank_for_you());
+            effects
+        }
+        Msg::PaperLoaded(id, paper) => {
+            if app.detail_loading.as_ref() == Some(&id) {
+                app.detail_loading = None;
+            }
+            if app.selected_id.as_ref() == Some(&id) {
+                app.detail = paper.map(|p| *p);
+            }
+            Vec::new()
+        }
+        Msg::UserStateChanged { id, state } => {
+            let stars_changed = app.catalog.is_starred(&id) != state.is_starred();
+            app.catalog.user.insert(id, state);
+            app.recount();
+            app.refresh_visible();
+            let mut effects = app.load_selected();
+            if stars_changed {
+                effects.push(app.rank_for_you());
+            }
+            effects
+        }
+        Msg::StoreChanged => vec![Effect::LoadCatalog],
+        Msg::UserStateFailed {
+            id,
+            previous,
+            error,
+        } => {
+            let stars_changed = app.catalog.is_starred(&id) != previous.is_starred();
+            app.catalog.user.insert(id, previous);
+            app.recount();
+            app.message = Some(format!("not saved: {error}"));
+            app.refresh_visible();
+            let mut effects = app.load_selected();
+            if stars_changed {
+                effects.push(app.rank_for_you());
+            }
+            effects
+        }
+        Msg::Notice(text) => {
+            app.message = Some(text);
+            Vec::new()
+        }
+        Msg::ForYouRanked(result) => {
+            if Arc::ptr_eq(&result.index, &app.catalog.text) && result.version == app.stars_version
+            {
+                app.catalog.for_you = Some(result.for_you);
+                app.recount();
+                if app.view == View::ForYou || app.sort_order() == Some(SortOrder::ForYou) {
+                    app.refresh_visible();
+                    return app.load_selected();
+                }
+            }
+            Vec::new()
+        }
+        Msg::Terminate => {
+            app.quit = true;
+            vec![Effect::Quit]
+        }
+    }
+}
+
+fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    if key.kind == KeyEventKind::Release {
+        return Vec::new();
+    }
+    if app.note.is_some() {
+        return on_note_key(app, key);
+    }
+    if app.query.editing {
+        return on_query_key(app, key);
+    }
+    let Some(key) = Key::from_press(&key) else {
+        return Vec::new();
+    };
+    let context = app.context();
+    let outcome = app.keymap.handle(&mut app.keys, context, key);
+    on_outcome(app, outcome)
+}
+
+fn on_outcome(app: &mut App, outcome: KeyOutcome) -> Vec<Effect> {
+    match outcome {
+        KeyOutcome::Action { action, count } => {
+            app.message = None;
+            on_action(app, action, count)
+        }
+        KeyOutcome::Pending | KeyOutcome::Unbound => Vec::new(),
+    }
+}
+
+/// Keys while the filter query is being typed: text edits it, Enter keeps it, Esc clears it.
+fn on_query_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    match edit_line(&mut app.query.text, &key) {
+        LineKey::Submit => {
+            app.query.editing = false;
+            app.focus = Focus::List;
+            return app.load_selected();
+        }
+        LineKey::Cancel => {
+            app.query.editing = false;
+            app.query.text.clear();
+            app.focus = Focus::List;
+        }
+        LineKey::Edited => {}
+        LineKey::Ignored => return Vec::new(),
+    }
+    app.refresh_visible();
+    if app.query.editing {
+        // A changed query puts the best match on top; select it (Esc, by contrast, returns to
+        // the full list and keeps the paper being read).
+        app.selected = 0;
+        app.list_offset = 0;
+        app.sync_selection();
+    }
+    app.load_selected()
+}
+
+/// Keys while a note is typed: text edits it, Enter saves it (empty removes it), Esc cancels.
+fn on_note_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let Some(edit) = app.note.as_mut() else {
+        return Vec::new();
+    };
+    match edit_line(&mut edit.text, &key) {
+        LineKey::Submit => {
+            let Some(edit) = app.note.take() else {
+                return Vec::new();
+            };
+            let text = crate::text::sanitize_line(&edit.text);
+            let note = (!text.is_empty()).then_some(text);
+            let saved = note.is_some();
+            let effects = app.change_user_state(edit.id, |s| s.note = note);
+            app.message = Some(if saved { "note saved" } else { "note removed" }.to_string());
+            // `note:` and free words search notes: the list may change.
+            app.refresh_visible();
+            return effects;
+        }
+        LineKey::Cancel => {
+            app.note = None;
+            app.message = Some("note not changed".to_string());
+        }
+        LineKey::Edited | LineKey::Ignored => {}
+    }
+    Vec::new()
+}
+
+/// An action from the keymap: the help overlay and the filter pane take theirs first, then
+/// each area of actions has its own function. The match is exhaustive, so a new action must
+/// be given an area.
+fn on_action(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
+    if app.help_open {
+        return on_help_action(app, action);
+    }
+    if app.focus == Focus::Filter
+        && let Some(effects) = on_filter_pane_action(app, action)
+    {
+        return effects;
+    }
+    match action {
+        Action::Down
+        | Action::Up
+        | Action::Top
+        | Action::Bottom
+        | Action::HalfPageDown
+        | Action::HalfPageUp
+        | Action::PageDown
+        | Action::PageUp
+        | Action::ScrollDown
+        | Action::ScrollUp
+        | Action::NextMatch
+        | Action::PrevMatch => on_move(app, action, count),
+        Action::Open
+        | Action::Back
+        | Action::NextPane
+        | Action::Filter
+        | Action::Help
+        | Action::Quit => on_pane_action(app, action),
+        Action::PrevDay
+        | Action::NextDay
+        | Action::ViewToday
+        | Action::ViewWeek
+        | Action::ViewAll
+        | Action::ViewStarred
+        | Action::ViewUnread
+        | Action::ViewForYou
+        | Action::ViewSource
+        | Action::CycleSort => on_view_action(app, action, count),
+        Action::ToggleStar
+        | Action::ToggleRead
+        | Action::OpenAbstract
+        | Action::OpenPdf
+        | Action::YankLink
+        | Action::EditNote
+        | Action::ExportList
+        | Action::SyncNow => on_paper_action(app, action),
+    }
+}
+
+/// The count as a step: at least 1.
+fn step_of(count: Option<u32>) -> isize {
+    isize::try_from(count.unwrap_or(1).max(1)).unwrap_or(1)
+}
+
+/// While help is open: up and down scroll it, quit quits, anything else closes it.
+fn on_help_action(app: &mut App, action: Action) -> Vec<Effect> {
+    match action {
+        Action::ScrollDown | Action::Down => app.help_scroll = app.help_scroll.saturating_add(1),
+        Action::ScrollUp | Action::Up => app.help_scroll = app.help_scroll.saturating_sub(1),
+        Action::Quit => {
+            app.quit = true;
+            return vec![Effect::Quit];
+        }
+        _ => app.help_open = false,
+    }
+    Vec::new()
+}
+
+/// The filter pane's own meaning of up, down and open (the view list); `None` for actions it
+/// leaves to the list.
+fn on_filter_pane_action(app: &mut App, action: Action) -> Option<Vec<Effect>> {
+    match action {
+        Action::Down => {
+            let last = app.views().len().saturating_sub(1);
+            app.filter_cursor = (app.filter_cursor + 1).min(last);
+            Some(Vec::new())
+        }
+        Action::Up => {
+            app.filter_cursor = app.filter_cursor.saturating_sub(1);
+            Some(Vec::new())
+        }
+        Action::Open => {
+            app.focus = Focus::List;
+            Some(match app.views().get(app.filter_cursor) {
+                Some(view) => app.set_view(view.clone()),
+                None => Vec::new(),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Moving the selection (or, in the detail pane, its text) by rows, pages and matches.
+fn on_move(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
+    let n = step_of(count);
+    let lines = u16::try_from(n).unwrap_or(1);
+    match action {
+        Action::Down => app.move_selection(n),
+        Action::Up => app.move_selection(-n),
+        Action::Top => app.select_index(0),
+        Action::Bottom => match count {
+            Some(row) => app.select_index(usize::try_from(row).unwrap_or(1).saturating_sub(1)),
+            None => app.select_index(usize::MAX),
+        },
+        Action::HalfPageDown | Action::HalfPageUp | Action::PageDown | Action::PageUp
+            if app.focus == Focus::Detail =>
+        {
+            let page = app.detail_page();
+            let step = match action {
+                Action::HalfPageDown | Action::HalfPageUp => page / 2,
+                _ => page,
+            }
+            .max(1)
+            .saturating_mul(lines);
+            app.detail_scroll = match action {
+                Action::HalfPageDown | Action::PageDown => app.detail_scroll.saturating_add(step),
+                _ => app.detail_scroll.saturating_sub(step),
+            };
+            Vec::new()
+        }
+        Action::HalfPageDown => app.move_selection(n * (app.page() / 2).max(1)),
+        Action::HalfPageUp => app.move_selection(-n * (app.page() / 2).max(1)),
+        Action::PageDown => app.move_selection(n * app.page()),
+        Action::PageUp => app.move_selection(-n * app.page()),
+        Action::ScrollDown => {
+            app.detail_scroll = app.detail_scroll.saturating_add(lines);
+            Vec::new()
+        }
+        Action::ScrollUp => {
+            app.detail_scroll = app.detail_scroll.saturating_sub(lines);
+            Vec::new()
+        }
+        Action::NextMatch | Action::PrevMatch => {
+            if app.query.text.is_empty() {
+                app.message = Some("no filter: press / to type one".to_string());
+                return Vec::new();
+            }
+            let step = if action == Action::NextMatch { n } else { -n };
+            app.move_selection(step)
+        }
+        // `on_action` routes only the actions above here.
+        _ => Vec::new(),
+    }
+}
+
+/// Focus and overlays: open a paper, go back, cycle panes, type a filter, help, quit.
+fn on_pane_action(app: &mut App, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Open => {
+            let Some(id) = app.selected_id.clone() else {
+                return Vec::new();
+            };
+            app.focus = Focus::Detail;
+            let mut effects = app.load_selected();
+            effects.extend(app.change_user_state(id, |s| s.read = true));
+            effects
+        }
+        Action::Back => {
+            if !app.query.text.is_empty() && app.focus == Focus::List {
+                app.query.text.clear();
+                app.refresh_visible();
+                return app.load_selected();
+            }
+            app.focus = Focus::List;
+            Vec::new()
+        }
+        Action::NextPane => {
+            app.focus = match app.focus {
+                Focus::List => Focus::Detail,
+                Focus::Detail => Focus::Filter,
+                Focus::Filter => Focus::List,
+            };
+            if app.focus == Focus::Filter
+                && let Some(position) = app.views().iter().position(|v| *v == app.view)
+            {
+                app.filter_cursor = position;
+            }
+            Vec::new()
+        }
+        Action::Filter => {
+            app.query.editing = true;
+            app.focus = Focus::Filter;
+            Vec::new()
+        }
+        Action::Help => {
+            app.help_open = true;
+            app.help_scroll = 0;
+            Vec::new()
+        }
+        Action::Quit => {
+            app.quit = true;
+            vec![Effect::Quit]
+        }
+        // `on_action` routes only the actions above here.
+        _ => Vec::new(),
+    }
+}
+
+/// What the list shows and in what order: days, built-in views, sources, the sort.
+fn on_view_action(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
+    match action {
+        Action::PrevDay | Action::NextDay => {
+            let days = &app.catalog.days;
+            let current = match app.view {
+                View::Day(day) => days.iter().position(|d| *d == day),
+                _ => None,
+            };
+            let n = usize::try_from(step_of(count)).unwrap_or(1);
+            // Days are newest first: the previous day is further down the list.
+            let target = match (current, action) {
+                (Some(i), Action::PrevDay) => i.saturating_add(n),
+                (Some(i), _) => i.saturating_sub(n),
+                (None, _) => 0,
+            };
+            match days.get(target.min(days.len().saturating_sub(1))) {
+                Some(day) => app.set_view(View::Day(*day)),
+                None => {
+                    app.message = Some("no papers cached yet".to_string());
+                    Vec::new()
+                }
+            }
+        }
+        Action::ViewToday => {
+            let view = app.catalog.latest_day().map_or(View::All, View::Day);
+            app.set_view(view)
+        }
+        Action::ViewWeek => app.set_view(View::Week),
+        Action::ViewAll => app.set_view(View::All),
+        Action::ViewStarred => app.set_view(View::Starred),
+        Action::ViewUnread => app.set_view(View::Unread),
+        Action::ViewForYou => {
+            let effects = app.set_view(View::ForYou);
+            if app.catalog.starred_rows().is_empty() {
+                app.message =
+                    Some("For you learns from your stars: press s on papers you like".to_string());
+            }
+            effects
+        }
+        Action::ViewSource => {
+            let sources: Vec<SourceId> = app.catalog.sources.iter().cloned().collect();
+            let next = match &app.view {
+                View::Source(current) => sources
+                    .iter()
+                    .position(|s| s == current)
+                    .map_or(0, |i| (i + 1) % sources.len()),
+                _ => 0,
+            };
+            match sources.get(next) {
+                Some(source) => app.set_view(View::Source(source.clone())),
+                None => {
+                    app.message = Some("no sources yet".to_string());
+                    Vec::new()
+                }
+            }
+        }
+        Action::CycleSort => {
+            let next = app.sort_order().unwrap_or(SortOrder::Newest).next();
+            app.sort = Some(next);
+            app.message = Some(format!("sorted {}", next.name()));
+            if next == SortOrder::Relevance && !app.query.parsed.has_text() {
+                app.message =
+                    Some("sorted by relevance: type words with / to rank by them".to_string());
+            }
+            if next == SortOrder::ForYou && app.catalog.starred_rows().is_empty() {
+                app.message = Some("sorted for you: star papers (s) to teach it".to_string());
+            }
+            app.refresh_visible();
+            app.load_selected()
+        }
+        // `on_action` routes only the actions above here.
+        _ => Vec::new(),
+    }
+}
+
+/// Things done to the selected paper (or the list): star, read, links, note, export, sync.
+fn on_paper_action(app: &mut App, action: Action) -> Vec<Effect> {
+    match action {
+        Action::ToggleStar => toggle_star(app),
+        Action::ToggleRead => {
+            let Some(id) = app.selected_id.clone() else {
+                return Vec::new();
+            };
+            let mut effects = app.change_user_state(id, |s| s.read = !s.read);
+            if app.view == View::Unread {
+                app.refresh_visible();
+                // The paper left the view: show the one now selected.
+                effects.extend(app.load_selected());
+            }
+            effects
+        }
+        Action::OpenAbstract | Action::OpenPdf | Action::YankLink => open_link(app, action),
+        Action::EditNote => {
+            let Some(id) = app.selected_id.clone() else {
+                return Vec::new();
+            };
+            let text = app.catalog.note(&id).unwrap_or_default().to_string();
+            app.note = Some(NoteEdit { id, text });
+            Vec::new()
+        }
+        Action::ExportList => export_list(app),
+        Action::SyncNow => vec![Effect::Sync(SyncCommand::SyncAll)],
+        // `on_action` routes only the actions above here.
+        _ => Vec::new(),
+    }
+}
+
+fn toggle_star(app: &mut App) -> Vec<Effect> {
+    let Some(id) = app.selected_id.clone() else {
+        return Vec::new();
+    };
+    let now = app.now;
+    let mut effects = app.change_user_state(id, |s| {
+        s.starred_at = if s.starred_at.is_some() {
+            None
+        } else {
+            Some(now)
+        };
+    });
+    let starred = app
+        .selected_id
+        .as_ref()
+        .is_some_and(|id| app.catalog.is_starred(id));
+    app.message = Some(if starred { "starred" } else { "unstarred" }.to_string());
+    if app.view == View::Starred {
+        app.refresh_visible();
+        // The paper may have left the view: show the one now selected.
+        effects.extend(app.load_selected());
+    }
+    effects
+}
+
+/// Opens or copies the selected paper's abstract or PDF link: the record's own, else the
+/// arXiv one for an arXiv id.
+fn open_link(app: &mut App, action: Action) -> Vec<Effect> {
+    let Some(row) = app.selected_row() else {
+        return Vec::new();
+    };
+    let links = app
+        .detail
+        .as_ref()
+        .filter(|p| p.id == row.id)
+        .map(|p| &p.links);
+    let url = match action {
+        Action::OpenPdf => links.and_then(|l| l.pdf.clone()),
+        _ => links.and_then(|l| l.abs.clone().or_else(|| l.hf.clone())),
+    }
+    .or_else(|| {
+        row.id.is_arxiv().then(|| {
+            let kind = if action == Action::OpenPdf {
+                "pdf"
+            } else {
+                "abs"
+            };
+            format!("https://arxiv.org/{kind}/{}", row.id)
+        })
+    });
+    match url {
+        Some(url) if action == Action::YankLink => vec![Effect::Yank(url)],
+        Some(url) => vec![Effect::OpenUrl(url)],
+        None => {
+            app.message = Some("this paper has no such link".to_string());
+            Vec::new()
+        }
+    }
+}
+
+/// Asks for the visible list, in its order, as BibTeX in a new timestamped file.
+fn export_list(app: &mut App) -> Vec<Effect> {
+    if app.visible.is_empty() {
+        app.message = Some("nothing to export in this list".to_string());
+        return Vec::new();
+    }
+    let papers = app
+        .visible
+        .iter()
+        .filter_map(|&row| app.catalog.rows.get(row))
+        .map(|row| (row.id.clone(), row.day))
+        .collect();
+    let format = ExportFormat::Bibtex;
+    let file_name = format!(
+        "paperboat-{}.{}",
+        app.now.format("%Y%m%d-%H%M%S"),
+        format.extension()
+    );
+    vec![Effect::Export {
+        papers,
+        format,
+        file_name,
+    }]
+}
+
+fn on_sync(app: &mut App, event: SyncEvent) -> Vec<Effect> {
+    match event {
+        SyncEvent::Started { sources } => {
+            app.sync.running = true;
+            app.sync.sources = sources
+                .into_iter()
+                .map(|id| (id, SourceSync::Waiting))
+                .collect();
+            Vec::new()
+        }
+        SyncEvent::SourceProgress { id, done, total } => {
+            app.sync
+                .sources
+                .insert(id, SourceSync::Running { done, total });
+            Vec::new()
+        }
+        SyncEvent::SourceUpdated { id, new, changed } => {
+            app.sync
+                .sources
+                .insert(id, SourceSync::Updated { new, changed });
+            if new + changed > 0 {
+                vec![Effect::LoadCatalog]
+            } else {
+                Vec::new()
+            }
+        }
+        SyncEvent::SourceFailed { id, error } => {
+            app.sync
+                .sources
+                .insert(id, SourceSync::Failed(crate::text::sanitize_line(&error)));
+            // A source can fail after some of its requests stored papers: show those.
+            vec![Effect::LoadCatalog]
+        }
+        SyncEvent::Finished { failed, .. } => {
+            app.sync.running = false;
+            app.sync.last_finished = Some(app.now);
+            app.sync.last_failed = failed;
+            Vec::new()
+        }
+    }
+}

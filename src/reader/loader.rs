@@ -1,0 +1,43 @@
+//! The reader's loader thread: catalog loads off the UI thread, coalesced and in order, in two
+//! steps (every row first, then the same rows with their abstracts).
+
+use tokio::sync::mpsc;
+
+use crate::app::Msg;
+use crate::app::catalog::{catalog_with_abstracts, full_catalog};
+use crate::store::Store;
+
+/// One loader thread: catalog loads are coalesced (a burst of sync events makes one load) and
+/// come back in order. The rows-only catalog comes first, then the one with abstracts.
+pub(super) fn spawn_loader(
+    store: Store,
+    results: mpsc::UnboundedSender<Msg>,
+) -> std::sync::mpsc::Sender<()> {
+    let (sender, requests) = std::sync::mpsc::channel::<()>();
+    std::thread::spawn(move || {
+        while requests.recv().is_ok() {
+            while requests.try_recv().is_ok() {}
+            // Every row first (quick: the whole list is browsable), then the same rows with
+            // abstracts and details, sharing them.
+            let full = match full_catalog(&store, false) {
+                Ok(quick) => {
+                    // A clone shares the rows, their index and the text index (`Arc`s).
+                    let shared = quick.clone();
+                    if results.send(Msg::CatalogLoaded(Box::new(quick))).is_err() {
+                        return;
+                    }
+                    catalog_with_abstracts(&store, &shared)
+                }
+                Err(error) => Err(error),
+            };
+            let msg = match full {
+                Ok(catalog) => Msg::CatalogLoaded(Box::new(catalog)),
+                Err(error) => Msg::Notice(format!("cannot read the cache: {error}")),
+            };
+            if results.send(msg).is_err() {
+                return;
+            }
+        }
+    });
+    sender
+}

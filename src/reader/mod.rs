@@ -1,0 +1,193 @@
+//! The reader: start-up (the first frame from the cache before any network), the event loop,
+//! the effect runner and the loader thread. It sits above `app` (state and `update`) and `ui`
+//! (`render`), since it calls both, and below `cli`; nothing below imports it.
+
+mod effects;
+mod loader;
+mod runtime;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use crossterm::event::{Event, EventStream};
+use futures::StreamExt;
+use tokio::sync::mpsc;
+
+use crate::app::catalog::first_catalog;
+use crate::app::{App, Msg, SavedView};
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::keymap::Keymap;
+use crate::sync::SyncCommand;
+use crate::ui::Theme;
+
+pub use effects::{EffectRunner, check_url};
+pub use runtime::Reader;
+
+/// Everything the reader needs to start.
+pub struct ReaderOptions {
+    pub config: Config,
+    pub data_dir: PathBuf,
+    /// Where the log file goes.
+    pub log_dir: PathBuf,
+}
+
+/// When the process started, for the "first frame drawn after N ms" log line.
+static PROCESS_START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+
+/// Records the process start; call first thing in `main`.
+pub fn mark_process_start() {
+    let _ = PROCESS_START.set(Instant::now());
+}
+
+/// Opens the reader: draws the cache, starts the sync task, runs until the user quits.
+pub fn run_reader(options: ReaderOptions) -> anyhow::Result<()> {
+    // One reader per data dir (issue #12): a second one stops here, naming the first. Held
+    // until this function returns; dropping it removes the socket and the owner file.
+    let mut claim = crate::ownership::claim(&options.data_dir)?;
+    // A damaged store is rebuilt from the journal here, before the first frame.
+    let (store, start_report) = crate::store::open_or_recover(&options.data_dir)?;
+    let keymap =
+        Keymap::with_overrides(&options.config.keys).context("invalid [keys] in the config")?;
+    let catalog = first_catalog(&store).context("cannot read the cache")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let serving = &mut claim;
+    let outcome = runtime.block_on(async move {
+        let clock = Clock::System;
+        let terminal = crate::terminal::enter().context("cannot set up the terminal")?;
+        let _restore = crate::terminal::RestoreGuard;
+        let size = terminal.size()?;
+        let app = App::new(
+            keymap,
+            catalog,
+            clock.now(),
+            (size.width, size.height),
+            options.config.ui.wide_layout_min_columns,
+        );
+        let mut app = app;
+        app.set_saved_views(SavedView::all_from_config(&options.config.views));
+        let mut runner = EffectRunner::new(store.clone(), false, Box::new(std::io::stdout()));
+        runner.browser = options.config.ui.browser.clone();
+        let mut reader = Reader {
+            terminal,
+            app,
+            runner,
+            theme: Theme::from_env(),
+        };
+        if let Some(notice) = start_report.notice() {
+            reader.handle(Msg::Notice(notice));
+        }
+        // The first frame, from the cache, before any network.
+        reader.draw()?;
+        let since_start = PROCESS_START
+            .get()
+            .map(|start| start.elapsed().as_secs_f64() * 1e3);
+        tracing::info!(
+            papers = reader.app.catalog.rows.len(),
+            ms_since_process_start = since_start,
+            "first frame drawn"
+        );
+
+        let (inbox_tx, mut inbox) = mpsc::unbounded_channel();
+        let sources = crate::sync::sources_from_config(&options.config, None, None);
+        let settings = crate::sync::sync_settings_from_config(&options.config.sync);
+        let mut sync = crate::sync::spawn(store.clone(), sources, settings, clock);
+        reader.runner.sync_commands = Some(sync.commands.clone());
+        // Serve the data dir to other paperboat commands (issue #12).
+        let wiring = crate::server::wire_reader(
+            serving,
+            &store,
+            &options.config,
+            &inbox_tx,
+            sync.commands.clone(),
+        );
+        reader.runner.results = Some(wiring.results.clone());
+        if let Some(notice) = wiring.notice.clone() {
+            reader.handle(Msg::Notice(notice));
+        }
+        let sync_hub = std::sync::Arc::clone(&wiring.sync_hub);
+        forward_terminal_events(inbox_tx.clone());
+        forward_signals(inbox_tx.clone());
+        let sync_tx = inbox_tx.clone();
+        let forward_sync = tokio::spawn(async move {
+            while let Some(event) = sync.events.recv().await {
+                sync_hub.observe(&event);
+                if sync_tx.send(Msg::Sync(event)).is_err() {
+                    break;
+                }
+            }
+        });
+        // The body store opens after the first frame, off the UI thread.
+        let warm = store.clone();
+        tokio::task::spawn_blocking(move || warm.warm_body());
+        reader.start();
+        let result = reader.run(&mut inbox, clock).await;
+        // Bounded as a whole (sending included, not only the wait): quitting never waits on a
+        // sync task that is slow to take the command.
+        let commands = sync.commands.clone();
+        let _ = tokio::time::timeout(Duration::from_secs(2), async move {
+            let _ = commands.send(SyncCommand::Shutdown).await;
+            let _ = sync.task.await;
+        })
+        .await;
+        forward_sync.abort();
+        // Freeing the catalog (hundreds of MB in small allocations at 50,000 papers) took
+        // longer than all the rest of quitting, and the process ends right after: it is left
+        // to the OS. Every store write was flushed when it returned.
+        std::mem::forget(reader);
+        result
+    });
+    // Not a plain drop, which waits for every worker to finish what it is running: crossterm's
+    // input reader loops without yielding on a terminal that was hung up (`read` returns 0
+    // forever), so a reader whose SSH session or tmux pane died would never exit, spinning a
+    // core (seen: a reader left behind by a killed tmux server, alive an hour later).
+    runtime.shutdown_background();
+    drop(claim);
+    outcome
+}
+
+fn forward_terminal_events(inbox: mpsc::UnboundedSender<Msg>) {
+    tokio::spawn(async move {
+        let mut events = EventStream::new();
+        while let Some(event) = events.next().await {
+            let msg = match event {
+                Ok(Event::Key(key)) => Msg::Key(key),
+                Ok(Event::Resize(columns, rows)) => Msg::Resize(columns, rows),
+                Ok(_) => continue,
+                Err(error) => {
+                    tracing::error!(%error, "terminal input failed");
+                    Msg::Terminate
+                }
+            };
+            if inbox.send(msg).is_err() {
+                return;
+            }
+        }
+        // The terminal's input ended (it was closed): nothing can reach the reader any more.
+        tracing::warn!("terminal input ended");
+        let _ = inbox.send(Msg::Terminate);
+    });
+}
+
+fn forward_signals(inbox: mpsc::UnboundedSender<Msg>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    for kind in [
+        SignalKind::terminate(),
+        SignalKind::hangup(),
+        SignalKind::interrupt(),
+    ] {
+        let inbox = inbox.clone();
+        if let Ok(mut stream) = signal(kind) {
+            tokio::spawn(async move {
+                if stream.recv().await.is_some() {
+                    let _ = inbox.send(Msg::Terminate);
+                }
+            });
+        }
+    }
+}
