@@ -12,7 +12,7 @@
 //! reader, server or cli.
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, ErrorKind};
+use std::io;
 use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -263,7 +263,7 @@ fn remove_socket(path: &Path) {
 }
 
 fn write_owner(dir: &Path, owner: &Owner) -> io::Result<()> {
-    let text = serde_json::to_string(owner).map_err(|e| io::Error::new(ErrorKind::Other, e))?;
+    let text = serde_json::to_string(owner).map_err(io::Error::other)?;
     let temporary = dir.join(format!("{OWNER_FILE}.{}.tmp", std::process::id()));
     std::fs::write(&temporary, text)?;
     std::fs::rename(&temporary, dir.join(OWNER_FILE))

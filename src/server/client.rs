@@ -114,7 +114,7 @@ impl Client {
             }
             let reply: Reply = serde_json::from_str(text.trim_end())
                 .map_err(|e| CallError::Unreadable(e.to_string()))?;
-            if reply.id != serde_json::Value::from(id) && !reply.id.is_null() {
+            if reply.id != id && !reply.id.is_null() {
                 continue;
             }
             if let Some(error) = reply.error {
