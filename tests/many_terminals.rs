@@ -501,6 +501,62 @@ async fn a_second_reader_is_refused_at_once_naming_the_first() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn of_two_readers_started_at_once_exactly_one_serves() {
+    if !have_tmux() {
+        return;
+    }
+    let home = Home::new("").await;
+    let data = home.path().join("data");
+    let tmux = Tmux::new(home.path());
+    let state = home.path().join("state");
+    let statuses: Vec<PathBuf> = (0..2)
+        .map(|n| home.path().join(format!("status-{n}")))
+        .collect();
+    // Both sessions start before either reader gets far.
+    for status in &statuses {
+        let command = format!(
+            "{} --config {} --data-dir {} 2>{}.err; echo $? > {}",
+            env!("CARGO_BIN_EXE_paperboat"),
+            home.config().display(),
+            data.display(),
+            status.display(),
+            status.display()
+        );
+        tmux.start(&command, &[("XDG_STATE_HOME", state.as_path())]);
+    }
+    // One exits 1 naming the other; the other serves.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let loser = loop {
+        if let Some(n) = statuses
+            .iter()
+            .position(|s| std::fs::read_to_string(s).is_ok_and(|t| t.ends_with('\n')))
+        {
+            break n;
+        }
+        assert!(Instant::now() < deadline, "neither reader was refused");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(
+        std::fs::read_to_string(&statuses[loser]).unwrap().trim(),
+        "1"
+    );
+    let error = std::fs::read_to_string(format!("{}.err", statuses[loser].display())).unwrap();
+    assert!(
+        error.contains("paperboat is already open on this data dir"),
+        "{error}"
+    );
+    let owner = loop {
+        if let Some(owner) = read_owner(&data).filter(|o| o.socket.is_some()) {
+            break owner;
+        }
+        assert!(Instant::now() < deadline, "the winner does not serve");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(error.contains(&format!("pid {}", owner.pid)), "{error}");
+    assert!(!statuses[1 - loser].exists(), "the winner still runs");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_readers_socket_is_removed_and_commands_run_directly() {
     if !have_tmux() {
         return;

@@ -16,6 +16,11 @@ use crate::ownership::{Owner, Probe};
 /// How long a command waits for a reader that holds the data dir to start serving (it names
 /// its socket before binding it, and opens the store in between).
 const SERVE_WAIT: Duration = Duration::from_secs(5);
+/// How long a call waits for the reader's next reply line before giving up on it (a reader
+/// suspended with Ctrl-Z, or hung): long enough for a catalog load at a million papers; a
+/// `sync` gets longer, since a source may take its whole HTTP timeout between two lines.
+const REPLY_WAIT: Duration = Duration::from_secs(120);
+const SYNC_REPLY_WAIT: Duration = Duration::from_secs(900);
 const POLL: Duration = Duration::from_millis(20);
 
 /// Where a command runs.
@@ -98,6 +103,14 @@ impl Client {
         self.next_id += 1;
         let line = protocol::request_line(id, method, params);
         let stream = self.reader.get_mut();
+        let wait = if method == "sync" {
+            SYNC_REPLY_WAIT
+        } else {
+            REPLY_WAIT
+        };
+        stream
+            .set_read_timeout(Some(wait))
+            .map_err(|e| CallError::Dropped(e.to_string()))?;
         stream
             .write_all(line.as_bytes())
             .and_then(|()| stream.flush())

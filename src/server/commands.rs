@@ -67,6 +67,8 @@ pub struct ListResult {
 
 /// `list` straight from the store (no reader open).
 pub fn list_from_store(store: &Store, params: &ListParams) -> Result<ListResult, CommandError> {
+    // A bad query is said before the cache is read.
+    check_query(params.query.as_deref())?;
     let rows = match params.date {
         Some(day) => store.rows_for_day(day),
         None => store.all_rows(),
@@ -157,6 +159,15 @@ fn user_states(store: &Store) -> Result<HashMap<PaperId, UserState>, CommandErro
     Ok(store
         .user_states()
         .context("cannot read stars and read marks")?)
+}
+
+fn check_query(query: Option<&str>) -> Result<(), CommandError> {
+    match query {
+        Some(query) => crate::query::parse(query)
+            .map(drop)
+            .map_err(|error| CommandError::BadQuery(format!("query {query:?}: {error}"))),
+        None => Ok(()),
+    }
 }
 
 /// Ids of the papers a query matches over `catalog` (abstracts included) with `user` as the
@@ -333,45 +344,35 @@ pub fn export(
     params: &ExportParams,
 ) -> Result<ExportResult, CommandError> {
     let format = parse_format(&params.format)?;
+    check_query(params.query.as_deref())?;
     if params.output.as_ref().is_some_and(|p| p.is_relative()) {
         return Err(CommandError::BadParams(
             "\"output\" must be an absolute path".into(),
         ));
     }
-    let list = ListParams {
-        starred: params.starred,
-        query: params.query.clone(),
-        ..ListParams::default()
-    };
     let states = user_states(store)?;
-    let loaded;
-    let catalog = match catalog {
-        Some(catalog) => catalog,
+    // The rows, and the catalog a query runs on: the reader's, or one read here.
+    let (loaded_rows, loaded_catalog);
+    let (rows, query_catalog): (&[ListRow], Option<&Catalog>) = match catalog {
+        Some(catalog) => (&catalog.rows, Some(catalog)),
         None if params.query.is_some() => {
-            loaded = crate::app::catalog::full_catalog(store, true)
+            loaded_catalog = crate::app::catalog::full_catalog(store, true)
                 .context("cannot read the paper cache")?;
-            &loaded
+            (&loaded_catalog.rows, Some(&loaded_catalog))
         }
         None => {
-            loaded = Catalog::new(
-                store.all_rows().context("cannot read the paper cache")?,
-                HashMap::new(),
-                true,
-                None,
-            );
-            &loaded
+            loaded_rows = store.all_rows().context("cannot read the paper cache")?;
+            (&loaded_rows, None)
         }
     };
-    let matches = match &list.query {
-        Some(query) => Some(query_matches(catalog, &states, query)?),
-        None => None,
+    let matches = match (&params.query, query_catalog) {
+        (Some(query), Some(catalog)) => Some(query_matches(catalog, &states, query)?),
+        _ => None,
     };
-    let no_state = UserState::default();
-    let mut rows: Vec<&ListRow> = catalog
-        .rows
+    let mut rows: Vec<&ListRow> = rows
         .iter()
         .filter(|row| matches.as_ref().is_none_or(|m| m.contains(&row.id)))
-        .filter(|row| !list.starred || states.get(&row.id).unwrap_or(&no_state).is_starred())
+        .filter(|row| !params.starred || states.get(&row.id).is_some_and(UserState::is_starred))
         .collect();
     sort_newest_first(&mut rows);
     let wanted: Vec<(PaperId, NaiveDate)> = rows.iter().map(|r| (r.id.clone(), r.day)).collect();

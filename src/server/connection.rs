@@ -164,3 +164,50 @@ pub async fn serve(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn read_all(input: &'static [u8], max: usize) -> Vec<(Vec<u8>, &'static str)> {
+        let (client, server) = UnixStream::pair().unwrap();
+        let (read, _write) = server.into_split();
+        let mut reader = BufReader::with_capacity(8, read);
+        let writer = tokio::spawn(async move {
+            let mut client = client;
+            client.write_all(input).await.unwrap();
+        });
+        writer.await.unwrap();
+        let mut out = Vec::new();
+        loop {
+            let mut line = Vec::new();
+            let kind = match read_line(&mut reader, &mut line, max).await.unwrap() {
+                LineRead::Line => "line",
+                LineRead::Closed => "closed",
+                LineRead::TooLong => "too long",
+            };
+            out.push((line, kind));
+            if kind != "line" {
+                return out;
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn lines_are_split_capped_and_a_half_line_is_dropped_at_close() {
+        let got = read_all(b"ab\ncdefgh\nhalf", 16).await;
+        assert_eq!(
+            got,
+            vec![
+                (b"ab".to_vec(), "line"),
+                (b"cdefgh".to_vec(), "line"),
+                (b"half".to_vec(), "closed"),
+            ]
+        );
+        // A line over the cap is refused as soon as the cap is passed, newline or not.
+        let got = read_all(b"0123456789abcdefXYZ", 16).await;
+        assert_eq!(got.last().map(|(_, kind)| *kind), Some("too long"));
+        let got = read_all(b"0123456789abcdef\n", 16).await;
+        assert_eq!(got[0], (b"0123456789abcdef".to_vec(), "line"));
+    }
+}
