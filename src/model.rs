@@ -1,7 +1,10 @@
-//! The paper model shared by every layer: `Paper`, its `PaperId` and `SourceId`, list rows and user state.
+//! The paper model shared by every layer: `Paper`, its `PaperId` and `SourceId`, list rows and
+//! user state, and the recognition of arXiv ids in their common spellings.
 //!
-//! Everything here is plain data. Text in a `Paper` is already normalised (see `text.rs`);
+//! Everything here is plain data. Text in a `Paper` is already normalised (see `text`);
 //! constructors in the sources do that once, at ingest.
+//!
+//! Layer: the bottom of the stack. `model` imports `text` and nothing else from the crate.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -30,7 +33,7 @@ impl PaperId {
     /// `oai:arXiv.org:2504.21318v1`, `hep-th/9901001`, `https://huggingface.co/papers/2504.21318`.
     /// Returns the id without its version.
     pub fn from_arxiv(text: &str) -> Option<PaperId> {
-        crate::text::parse_arxiv_id(text).map(|id| PaperId(id.into()))
+        parse_arxiv_id(text).map(|id| PaperId(id.into()))
     }
 
     /// A stable id for an item with no arXiv id, scoped to the source that listed it.
@@ -72,7 +75,7 @@ impl PaperId {
 
     /// True when this id is an arXiv id (not a source-scoped one).
     pub fn is_arxiv(&self) -> bool {
-        crate::text::parse_arxiv_id(&self.0).as_deref() == Some(self.0.as_str())
+        parse_arxiv_id(&self.0).as_deref() == Some(self.0.as_str())
     }
 }
 
@@ -81,6 +84,129 @@ impl fmt::Display for PaperId {
         f.write_str(&self.0)
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// arXiv ids
+// ---------------------------------------------------------------------------------------------
+
+/// Recognises `text` (trimmed) as exactly one arXiv id and returns it without version.
+///
+/// Accepted: `2504.21318`, `0704.0001v2`, `hep-th/9901001`, `math.GT/0309136`, each optionally
+/// prefixed by `arXiv:` (any case) or `oai:arXiv.org:`, or inside an
+/// `http(s)://(www.|export.)arxiv.org/abs/…` or `/pdf/…(.pdf)` URL or an
+/// `https://huggingface.co/papers/…` URL (query and fragment ignored). Old-style ids come back
+/// in arXiv's canonical form without the subject class (`math.GT/0309136` → `math/0309136`).
+/// Prose that merely contains an id gives `None`.
+pub fn parse_arxiv_id(text: &str) -> Option<String> {
+    let candidate = strip_id_wrapper(text.trim())?;
+    parse_new_style_id(candidate).or_else(|| parse_old_style_id(candidate))
+}
+
+/// Strips the URL or prefix around an id candidate; `None` for a URL that is not an arXiv or
+/// HF paper link.
+fn strip_id_wrapper(text: &str) -> Option<&str> {
+    let after_scheme = strip_prefix_ignore_case(text, "https://")
+        .or_else(|| strip_prefix_ignore_case(text, "http://"));
+    if let Some(rest) = after_scheme {
+        let rest = rest.split(['?', '#']).next().unwrap_or(rest);
+        let (host, path) = rest.split_once('/')?;
+        let host = host.to_ascii_lowercase();
+        return match host.as_str() {
+            "arxiv.org" | "www.arxiv.org" | "export.arxiv.org" => {
+                if let Some(id) = path.strip_prefix("abs/") {
+                    Some(id)
+                } else {
+                    let id = path.strip_prefix("pdf/")?;
+                    Some(id.strip_suffix(".pdf").unwrap_or(id))
+                }
+            }
+            "huggingface.co" | "www.huggingface.co" => path.strip_prefix("papers/"),
+            _ => None,
+        };
+    }
+    if let Some(rest) = strip_prefix_ignore_case(text, "oai:arxiv.org:") {
+        return Some(rest);
+    }
+    Some(strip_prefix_ignore_case(text, "arxiv:").unwrap_or(text))
+}
+
+fn strip_prefix_ignore_case<'t>(text: &'t str, prefix: &str) -> Option<&'t str> {
+    let head = text.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &text[prefix.len()..])
+}
+
+/// `YYMM.NNNN` (from 0704 to 1412) or `YYMM.NNNNN` (from 1501), optional `vN`.
+fn parse_new_style_id(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    if bytes.len() < 9 || bytes[4] != b'.' || !bytes[..4].iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let year = two_digits(&bytes[0..2]);
+    let month = two_digits(&bytes[2..4]);
+    let yymm = year * 100 + month;
+    if !(1..=12).contains(&month) || yymm < 704 {
+        return None;
+    }
+    let number_len = if yymm < 1501 { 4 } else { 5 };
+    let id_len = 5 + number_len;
+    if bytes.len() < id_len || !bytes[5..id_len].iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    is_version(&text[id_len..]).then(|| text[..id_len].to_string())
+}
+
+/// `archive(.SUBJ)?/YYMMNNN`, optional `vN`; returned as `archive/YYMMNNN`.
+fn parse_old_style_id(text: &str) -> Option<String> {
+    let (archive_and_class, rest) = text.split_once('/')?;
+    let (archive, class) = match archive_and_class.split_once('.') {
+        Some((archive, class)) => (archive, Some(class)),
+        None => (archive_and_class, None),
+    };
+    let is_archive_part = |part: &str| {
+        !part.is_empty()
+            && part
+                .split('-')
+                .all(|piece| !piece.is_empty() && piece.bytes().all(|b| b.is_ascii_lowercase()))
+    };
+    if !is_archive_part(archive) {
+        return None;
+    }
+    if let Some(class) = class
+        && (class.is_empty() || !class.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-'))
+    {
+        return None;
+    }
+    let bytes = rest.as_bytes();
+    if bytes.len() < 7 || !bytes[..7].iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let year = two_digits(&bytes[0..2]);
+    let month = two_digits(&bytes[2..4]);
+    let year_ok = year >= 91 || year <= 7;
+    if !year_ok || !(1..=12).contains(&month) || !is_version(&rest[7..]) {
+        return None;
+    }
+    Some(format!("{archive}/{}", &rest[..7]))
+}
+
+fn two_digits(bytes: &[u8]) -> u32 {
+    u32::from(bytes[0] - b'0') * 10 + u32::from(bytes[1] - b'0')
+}
+
+/// Empty, or `v` followed by digits.
+fn is_version(text: &str) -> bool {
+    match text.strip_prefix('v') {
+        Some(digits) => {
+            !digits.is_empty() && digits.len() <= 4 && digits.bytes().all(|b| b.is_ascii_digit())
+        }
+        None => text.is_empty(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sources, papers, list rows and user state
+// ---------------------------------------------------------------------------------------------
 
 /// Which configured source listed a paper: `hf`, `arxiv`, or `feed:<name>`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -323,6 +449,8 @@ impl UserState {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::test_strategies::hostile_text;
+    use proptest::prelude::*;
 
     fn paper(id: &str, source: SourceId) -> Paper {
         Paper::new(PaperId::from_stored(id.into()), "T".into(), source)
@@ -376,5 +504,161 @@ mod tests {
         }
         assert!(want.is_arxiv());
         assert!(PaperId::parse_user("not an id").is_err());
+    }
+
+    // --- arXiv ids -----------------------------------------------------------------------
+
+    #[test]
+    fn new_style_ids_are_recognised_without_version() {
+        assert_eq!(parse_arxiv_id("2504.21318").as_deref(), Some("2504.21318"));
+        assert_eq!(
+            parse_arxiv_id(" 2504.21318v2 ").as_deref(),
+            Some("2504.21318")
+        );
+        assert_eq!(parse_arxiv_id("0704.0001").as_deref(), Some("0704.0001"));
+        assert_eq!(parse_arxiv_id("1412.6980v9").as_deref(), Some("1412.6980"));
+        assert_eq!(parse_arxiv_id("1501.00001").as_deref(), Some("1501.00001"));
+    }
+
+    #[test]
+    fn new_style_ids_with_wrong_shape_are_rejected() {
+        for text in [
+            "2513.12345",
+            "2500.12345",
+            "2504.1234",
+            "2504.123456",
+            "1412.69801",
+            "1501.0001",
+            "0612.1234",
+            "2504.21318v",
+            "2504.21318v2x",
+            "2504-21318",
+            "25041.2345",
+        ] {
+            assert_eq!(parse_arxiv_id(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn old_style_ids_are_recognised() {
+        assert_eq!(
+            parse_arxiv_id("hep-th/9901001").as_deref(),
+            Some("hep-th/9901001")
+        );
+        assert_eq!(
+            parse_arxiv_id("cond-mat/0102536v1").as_deref(),
+            Some("cond-mat/0102536")
+        );
+        assert_eq!(
+            parse_arxiv_id("math.GT/0309136").as_deref(),
+            Some("math/0309136")
+        );
+        assert_eq!(
+            parse_arxiv_id("arXiv:hep-th/9901001v2").as_deref(),
+            Some("hep-th/9901001")
+        );
+        assert_eq!(
+            parse_arxiv_id("https://arxiv.org/abs/math.GT/0309136").as_deref(),
+            Some("math/0309136")
+        );
+    }
+
+    #[test]
+    fn old_style_ids_with_wrong_shape_are_rejected() {
+        for text in [
+            "hep-th/990100",
+            "hep-th/99010011",
+            "hep-th/9913001",
+            "hep-th/0901001",
+            "HEP-TH/9901001",
+            "hep-/9901001",
+            "/9901001",
+            "hep th/9901001",
+        ] {
+            assert_eq!(parse_arxiv_id(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn id_prefixes_are_stripped() {
+        assert_eq!(
+            parse_arxiv_id("arXiv:2504.21318").as_deref(),
+            Some("2504.21318")
+        );
+        assert_eq!(
+            parse_arxiv_id("ARXIV:2504.21318v1").as_deref(),
+            Some("2504.21318")
+        );
+        assert_eq!(
+            parse_arxiv_id("oai:arXiv.org:2504.21318").as_deref(),
+            Some("2504.21318")
+        );
+        assert_eq!(
+            parse_arxiv_id("oai:arXiv.org:hep-th/9901001").as_deref(),
+            Some("hep-th/9901001")
+        );
+    }
+
+    #[test]
+    fn id_urls_are_recognised() {
+        for url in [
+            "https://arxiv.org/abs/2504.21318",
+            "http://arxiv.org/abs/2504.21318v3",
+            "https://www.arxiv.org/abs/2504.21318",
+            "https://export.arxiv.org/abs/2504.21318v1",
+            "https://arxiv.org/pdf/2504.21318",
+            "https://arxiv.org/pdf/2504.21318v1.pdf",
+            "https://arxiv.org/abs/2504.21318?context=cs",
+            "https://huggingface.co/papers/2504.21318",
+            "https://huggingface.co/papers/2504.21318?utm_source=x#comments",
+            "HTTPS://ArXiv.org/abs/2504.21318",
+        ] {
+            assert_eq!(parse_arxiv_id(url).as_deref(), Some("2504.21318"), "{url}");
+        }
+        assert_eq!(
+            parse_arxiv_id("http://arxiv.org/abs/hep-th/9901001v1").as_deref(),
+            Some("hep-th/9901001")
+        );
+    }
+
+    #[test]
+    fn non_ids_are_rejected() {
+        for text in [
+            "",
+            "hello",
+            "see arXiv:2504.21318 for details",
+            "2504.21318 is great",
+            "arxiv.org/abs/2504.21318",
+            "https://example.com/abs/2504.21318",
+            "https://arxiv.org/list/cs.LG/2504.21318",
+            "https://huggingface.co/2504.21318",
+            "ftp://arxiv.org/abs/2504.21318",
+            "hf:0123456789abcdef",
+            "arxiv:0123456789abcdef",
+            "https://arxiv.org/abs/",
+            "10.48550/arXiv.2504.21318",
+        ] {
+            assert_eq!(parse_arxiv_id(text), None, "{text:?}");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+        #[test]
+        fn parse_arxiv_id_never_panics_and_round_trips(raw in hostile_text()) {
+            if let Some(id) = parse_arxiv_id(&raw) {
+                prop_assert_eq!(parse_arxiv_id(&id), Some(id));
+            }
+        }
+
+        #[test]
+        fn generated_new_style_ids_round_trip(year in 7u32..100, month in 1u32..13, number in 0u32..100_000, version in proptest::option::of(1u32..30)) {
+            prop_assume!(year * 100 + month >= 704);
+            let digits = if year * 100 + month < 1501 { format!("{:04}", number % 10_000) } else { format!("{number:05}") };
+            let id = format!("{year:02}{month:02}.{digits}");
+            let text = match version { Some(v) => format!("arXiv:{id}v{v}"), None => id.clone() };
+            prop_assert_eq!(parse_arxiv_id(&text), Some(id));
+        }
     }
 }

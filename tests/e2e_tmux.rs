@@ -1,10 +1,10 @@
 //! End to end in a real terminal: the binary runs in tmux (private socket) against a loopback
 //! HTTP server; keys go in with `send-keys`, the screen comes out of `capture-pane`. Skipped with
-//! a message when tmux is not installed (CI installs it).
+//! a message when tmux is not installed, failed when that happens under CI.
 
 mod support;
 
-use support::{Tmux, tmux_available};
+use support::{Tmux, require_tool};
 
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -13,8 +13,7 @@ const FIXTURE: &str = include_str!("fixtures/hf_daily_papers_2026-07-13.json");
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reader_in_tmux_stars_the_second_paper_and_keeps_it() {
-    if !tmux_available() {
-        eprintln!("tmux is not installed: skipping the end-to-end terminal test");
+    if !require_tool("tmux", "-V") {
         return;
     }
     let server = MockServer::start().await;

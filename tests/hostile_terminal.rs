@@ -2,16 +2,19 @@
 //! `script`, which records every byte paperboat writes, against a loopback server serving the
 //! hostile feed in every source format. Neither the captured screen nor the raw byte stream may
 //! hold a sequence that came from the feed. Skipped with a message when tmux or script is
-//! missing (CI installs tmux; script is part of util-linux).
+//! missing; under CI (`CI` set) a missing tool fails it (script is part of util-linux).
 
 #[path = "support/hostile_feed.rs"]
 mod hostile_feed;
+#[path = "support/tools.rs"]
+mod tools;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
 
 use hostile_feed::{FEED_ONLY_SEQUENCES, HIDDEN_MARKER, OSC8_TARGET, OSC52_PAYLOAD};
+use tools::require_tool;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -106,13 +109,6 @@ impl Drop for Tmux {
     }
 }
 
-fn available(program: &str, arg: &str) -> bool {
-    Command::new(program)
-        .arg(arg)
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
 async fn serve(server: &MockServer, route: &str, body: String, content_type: &str) {
     Mock::given(method("GET"))
         .and(path(route))
@@ -141,8 +137,7 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_feed_in_a_real_terminal_writes_no_sequence_from_the_feed() {
-    if !available("tmux", "-V") || !available("script", "--version") {
-        eprintln!("tmux or script is not installed: skipping the hostile terminal test");
+    if !require_tool("tmux", "-V") || !require_tool("script", "--version") {
         return;
     }
     let server = MockServer::start().await;

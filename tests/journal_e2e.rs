@@ -1,12 +1,13 @@
 //! The reader in a real terminal (tmux, private socket) after its cache was lost: the status
 //! bar says so in one line and the starred paper is back, listed from the journal, before any
-//! sync. Skipped with a message when tmux is not installed (CI installs it).
+//! sync. Skipped with a message when tmux is not installed; under CI
+//! (`CI` set) a missing tmux fails it.
 
 mod support;
 
 use std::path::Path;
 
-use support::{Tmux, tmux_available};
+use support::{Tmux, require_tool};
 
 use chrono::NaiveDate;
 use paperboat::journal::MACHINE_ID_FILE;
@@ -29,8 +30,7 @@ fn starred_then_lost(data: &Path) {
 
 #[tokio::test]
 async fn the_reader_says_its_cache_was_rebuilt_and_shows_the_star() {
-    if !tmux_available() {
-        eprintln!("tmux is not installed: skipping the end-to-end journal test");
+    if !require_tool("tmux", "-V") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -304,17 +304,51 @@ fn wide_titles_never_overflow_their_row() {
     }
 }
 
+/// Renders `app` and checks the whole frame: every row is exactly the terminal's width
+/// (wide characters counted by their columns) and no cell holds a control character.
+fn check_frame(app: &App, what: &str) {
+    let (columns, rows) = app.size;
+    let mut terminal = Terminal::new(TestBackend::new(columns, rows)).unwrap();
+    terminal
+        .draw(|f| render(f, app, &Theme { color: true }))
+        .unwrap();
+    let buffer = terminal.backend().buffer();
+    for y in 0..rows {
+        let mut width = 0usize;
+        // Cells a wide character covers after its first hold a blank continuation symbol.
+        let mut covered = 0usize;
+        for x in 0..columns {
+            let symbol = buffer[(x, y)].symbol();
+            assert!(
+                !symbol.chars().any(char::is_control),
+                "{what} at {columns}x{rows}: cell ({x},{y}) holds {symbol:?}"
+            );
+            if covered == 0 {
+                let symbol_width = unicode_width::UnicodeWidthStr::width(symbol).max(1);
+                width += symbol_width;
+                covered = symbol_width;
+            }
+            covered -= 1;
+        }
+        assert_eq!(
+            width,
+            usize::from(columns),
+            "{what} at {columns}x{rows}: row {y} is not the terminal's width"
+        );
+    }
+}
+
 #[test]
-fn every_size_renders_without_panic() {
+fn every_size_renders_full_rows_without_control_characters() {
     for columns in (1..=200).step_by(7).chain([1, 2, 23, 24, 119, 120]) {
         for rows in [1u16, 2, 3, 5, 6, 7, 10, 24, 48, 60] {
             let mut app = app((columns, rows));
-            let _ = screen(&app);
+            check_frame(&app, "list and detail");
             keys(&mut app, "?");
-            let _ = screen(&app);
+            check_frame(&app, "help");
             key(&mut app, KeyCode::Esc);
             keys(&mut app, "/x");
-            let _ = screen(&app);
+            check_frame(&app, "filter");
         }
     }
 }

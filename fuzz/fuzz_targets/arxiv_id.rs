@@ -1,4 +1,4 @@
-//! Fuzzes arXiv id recognition: `text::parse_arxiv_id` and `PaperId::parse_user`.
+//! Fuzzes arXiv id recognition: `model::parse_arxiv_id` and `PaperId::parse_user`.
 //! The body lives in `paperboat_fuzz`, shared with `tests/fuzz_smoke.rs`.
 #![no_main]
 

@@ -8,13 +8,13 @@ use std::time::Duration;
 
 use paperboat::config::Config;
 use paperboat::keymap::{Key, Keymap};
-use paperboat::model::{Paper, PaperId};
+use paperboat::model::{Paper, PaperId, parse_arxiv_id};
 use paperboat::reader::check_url;
 use paperboat::source::arxiv::ArxivSource;
 use paperboat::source::feed::FeedSource;
 use paperboat::source::hf_daily::HfDailySource;
 use paperboat::source::{Source, SourceRequest};
-use paperboat::text::{normalize_block, normalize_line, parse_arxiv_id, sanitize_line};
+use paperboat::text::{normalize_block, normalize_line, sanitize_line};
 
 /// A fuzz target's body: one input in, a panic when something is wrong.
 pub type Target = fn(&[u8]);

@@ -223,7 +223,7 @@ pub fn check_url(url: &str) -> Result<&str, String> {
 fn refusal(verb: &str, url: &str) -> String {
     format!(
         "refused to {verb} {}: not a well-formed http(s) link",
-        crate::ui::fit(&crate::text::sanitize_line(url), 60)
+        crate::text::fit(&crate::text::sanitize_line(url), 60)
     )
 }
 

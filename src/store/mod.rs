@@ -48,6 +48,7 @@ mod keys;
 mod migrate;
 mod recover;
 mod write;
+mod write_marks;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -63,6 +64,7 @@ use codec::BodyChunk;
 use index::{BuildError, Index};
 use keys::ChunkKey;
 use write::{ChunkWrite, CommitOrder, WriteContext};
+pub use write_marks::WRITE_MARKS_ENV;
 
 pub use recover::{
     CheckReport, Damage, MergeReport, Recovery, StartReport, UserCounts, compare, open_or_recover,

@@ -176,7 +176,7 @@ fn recovery_notice(recovery: &Recovery) -> String {
     let line = match &recovery.damage {
         Damage::Missing => format!("paper cache missing: {restored}{moved}"),
         Damage::Corrupt(detail) => {
-            let detail = crate::ui::fit(&crate::text::sanitize_line(detail), DETAIL_CHARS);
+            let detail = crate::text::fit(&crate::text::sanitize_line(detail), DETAIL_CHARS);
             format!("paper cache damaged: {restored}{moved} ({detail})")
         }
         Damage::UnknownVersion { found, supported } => format!(

@@ -467,14 +467,11 @@ pub(super) fn commit(
         ctx.body.flush().map_err(|e| sled_error(ctx.dir, e))?;
         Ok(())
     };
-    match order {
-        CommitOrder::BodiesFirst => {
-            write_bodies()?;
-            write_rows()
-        }
-        CommitOrder::RowsFirst => {
-            write_rows()?;
-            write_bodies()
-        }
-    }
+    super::write_marks::mark("begin");
+    let written = match order {
+        CommitOrder::BodiesFirst => write_bodies().and_then(|()| write_rows()),
+        CommitOrder::RowsFirst => write_rows().and_then(|()| write_bodies()),
+    };
+    super::write_marks::mark("end");
+    written
 }

@@ -189,11 +189,48 @@ mod tests {
     }
 
     #[test]
-    fn random_jitter_is_in_range() {
-        for _ in 0..1000 {
-            let jitter = random_jitter();
-            assert!((0.0..1.0).contains(&jitter), "{jitter}");
+    fn the_jitter_value_given_is_the_one_applied() {
+        // Each jitter value moves the retry by exactly its share of the fifth, no more.
+        let now = at(12, 0);
+        for (jitter, want_minutes) in [(0.0, 100), (0.25, 95), (0.5, 90), (0.75, 85), (1.0, 80)] {
+            let next = next_attempt_after(now, None, 100 * MIN, 6 * HOUR, 1, jitter);
+            assert_eq!(
+                next,
+                now + chrono::Duration::minutes(want_minutes),
+                "jitter {jitter}"
+            );
         }
+    }
+
+    #[test]
+    fn sources_that_failed_together_come_back_spread_over_the_jitter_window() {
+        // What jitter is for: 200 sources failing at the same moment with jitter drawn from
+        // `random_jitter` come back at different times across the whole window, and none
+        // before the bound. A constant or narrow random source fails this.
+        let now = at(12, 0);
+        let retries: Vec<DateTime<Utc>> = (0..200)
+            .map(|_| next_attempt_after(now, None, 100 * MIN, 6 * HOUR, 1, random_jitter()))
+            .collect();
+        let earliest = now + chrono::Duration::minutes(80);
+        let latest = now + chrono::Duration::minutes(100);
+        assert!(
+            retries.iter().all(|&r| r >= earliest && r <= latest),
+            "{retries:?}"
+        );
+        // Every two-minute slot of the twenty-minute window is used (p(miss) < 200 * 0.9^200).
+        let mut slots = [0usize; 10];
+        for retry in &retries {
+            let offset = (*retry - earliest).num_seconds();
+            let slot = usize::try_from(offset / 120).unwrap_or(0).min(9);
+            slots[slot] += 1;
+        }
+        assert!(slots.iter().all(|&n| n > 0), "retries bunch up: {slots:?}");
+        let distinct: std::collections::BTreeSet<_> = retries.iter().collect();
+        assert!(
+            distinct.len() > 190,
+            "only {} distinct retry times",
+            distinct.len()
+        );
     }
 
     #[test]

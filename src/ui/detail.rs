@@ -6,9 +6,10 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{Theme, fit};
+use super::Theme;
 use crate::app::{App, Focus};
 use crate::model::{ListRow, Paper, PaperId};
+use crate::text::fit;
 
 /// Authors listed before "+N more".
 const SHOWN_AUTHORS: usize = 6;

@@ -8,8 +8,9 @@ use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
-use super::{Theme, fit, pad};
+use super::{Theme, pad};
 use crate::app::{App, Focus, SourceSync, View};
+use crate::text::fit;
 
 pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
     let Some(inner) = super::pane(

@@ -6,8 +6,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
-use super::{Theme, fit, pad};
+use super::{Theme, pad};
 use crate::app::App;
+use crate::text::fit;
 
 pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
     let width = area.width.saturating_sub(4).min(90);

@@ -7,9 +7,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
-use super::{Theme, fit, pad};
+use super::{Theme, pad};
 use crate::app::{App, Focus, View};
 use crate::model::ListRow;
+use crate::text::fit;
 
 pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
     let Some(inner) = super::pane(

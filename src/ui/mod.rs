@@ -12,9 +12,10 @@ use ratatui::Frame;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use unicode_width::UnicodeWidthStr;
 
 use crate::app::App;
+use crate::text::fit;
 pub use theme::Theme;
 
 /// Draws the whole screen.
@@ -67,29 +68,6 @@ pub fn scrolled(lines: Vec<Line<'_>>, scroll: u16, height: u16) -> Vec<Line<'_>>
         .collect()
 }
 
-/// Cuts `text` to at most `width` display columns (CJK and emoji count two), ending in `…`
-/// when cut.
-pub fn fit(text: &str, width: usize) -> String {
-    if text.width() <= width {
-        return text.to_string();
-    }
-    if width == 0 {
-        return String::new();
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for c in text.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w > width - 1 {
-            break;
-        }
-        used += w;
-        out.push(c);
-    }
-    out.push('…');
-    out
-}
-
 /// `text` as spans in `base`, with the parts that `words` match (see `query::highlight`) in
 /// `base` patched with `mark`.
 pub fn highlighted<'a>(text: &str, words: &[String], base: Style, mark: Style) -> Vec<Span<'a>> {
@@ -122,16 +100,6 @@ pub fn pad(text: &str, width: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn fit_counts_wide_characters_as_two_columns() {
-        assert_eq!(fit("短い題名です", 6), "短い…");
-        assert_eq!(fit("短い題名です", 6).width(), 5);
-        assert_eq!(fit("abc", 3), "abc");
-        assert_eq!(fit("abcd", 3), "ab…");
-        assert_eq!(fit("🚀🚀🚀", 4), "🚀…");
-        assert_eq!(fit("abc", 0), "");
-    }
 
     #[test]
     fn pad_fills_to_the_exact_width() {

@@ -3,6 +3,9 @@
 //! bound (never a fixed sleep as synchronisation).
 #![allow(dead_code)] // each test file uses a different part
 
+mod tools;
+pub use tools::require_tool;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
@@ -126,11 +129,4 @@ impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = self.run(&["kill-server"]);
     }
-}
-
-pub fn tmux_available() -> bool {
-    Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success())
 }

@@ -1,0 +1,115 @@
+//! Proptest strategies for text that stresses normalisation, shared by the tests of `text`'s
+//! stages and of the parsers built on it.
+
+use proptest::prelude::*;
+
+/// Fragments that exercise every stage and their interactions.
+pub(crate) fn hostile_text() -> impl Strategy<Value = String> {
+    const FRAGMENTS: &[&str] = &[
+        "&amp;",
+        "&lt;",
+        "&gt;",
+        "&#27;",
+        "&#177;",
+        "amp;",
+        "&",
+        ";",
+        "<p>",
+        "<b>",
+        "</b>",
+        "<br>",
+        "<script>",
+        "</script>",
+        "<!--",
+        "-->",
+        "<",
+        ">",
+        "$",
+        "$$",
+        "\\",
+        "\\alpha",
+        "\\textbf",
+        "\\frac",
+        "\\'",
+        "\\(",
+        "\\)",
+        "\\$",
+        "\\&",
+        "{",
+        "}",
+        "^",
+        "_",
+        "2",
+        "--",
+        "-",
+        "~",
+        "``",
+        "''",
+        " ",
+        "\n",
+        "\n  ",
+        "\r",
+        "\t",
+        "\u{1b}",
+        "\u{1b}[2J",
+        "\u{1b}]0;",
+        "\u{7}",
+        "\u{9b}",
+        "\u{85}",
+        "\u{202e}",
+        "\u{200b}",
+        "\u{2029}",
+        "é",
+        "x",
+        "e",
+    ];
+    let token = prop_oneof![
+        6 => prop::sample::select(FRAGMENTS).prop_map(String::from),
+        1 => "[a-zA-Z0-9 ]{1,6}",
+        1 => any::<char>().prop_map(String::from),
+    ];
+    prop::collection::vec(token, 0..40).prop_map(|tokens| tokens.concat())
+}
+
+/// Mostly text the plain shortcut takes (prose, accents, Greek, CJK, emoji, apostrophes,
+/// single dashes), salted with what it must not take.
+pub(crate) fn plain_looking_text() -> impl Strategy<Value = String> {
+    const FRAGMENTS: &[&str] = &[
+        "García",
+        "ε-greedy",
+        "多语言",
+        "🎯",
+        "≤",
+        "it's",
+        "x_1",
+        "a}",
+        "-",
+        " ",
+        "  ",
+        "\n",
+        "\n  ",
+        "\t",
+        "é",
+        "ﬁ",
+        "\u{a0}",
+        "\u{2028}",
+        "\u{ad}",
+        "\u{200d}",
+        "--",
+        "''",
+        "\u{301}",
+        "\u{fe0f}",
+        "…",
+        "\u{85}",
+        "\u{3000}",
+        "\u{2029}",
+        "\u{9b}",
+        "\u{202e}",
+    ];
+    let token = prop_oneof![
+        6 => prop::sample::select(FRAGMENTS).prop_map(String::from),
+        3 => "[a-zA-Z0-9 .,:;!?()]{1,8}",
+        1 => any::<char>().prop_map(String::from),
+    ];
+    prop::collection::vec(token, 0..40).prop_map(|tokens| tokens.concat())
+}
