@@ -125,7 +125,7 @@ fn keystrokes(
 ) -> anyhow::Result<Vec<Duration>> {
     let mut times = Vec::with_capacity(KEYSTROKES);
     for n in 0..KEYSTROKES {
-        let code = if (n / 50) % 2 == 0 {
+        let code = if (n / 50).is_multiple_of(2) {
             KeyCode::Char('j')
         } else {
             KeyCode::Char('k')
@@ -152,7 +152,7 @@ fn client(socket: &Path, n: usize, stop: &AtomicBool, served: &AtomicU64) {
     let mut id = 0u64;
     while !stop.load(Ordering::Relaxed) {
         id += 1;
-        let request = if id % 2 == 0 {
+        let request = if id.is_multiple_of(2) {
             format!("{{\"v\":1,\"id\":{id},\"method\":\"hello\"}}\n")
         } else {
             format!(

@@ -16,7 +16,7 @@ use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use paperboat::ownership::{Owner, read_owner};
-use support::{Tmux, tmux_available};
+use support::{Tmux, require_tool};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -24,15 +24,7 @@ const FIXTURE: &str = include_str!("fixtures/hf_daily_papers_2026-07-13.json");
 
 /// Whether to run: tmux missing is a failure under CI, a skip elsewhere.
 fn have_tmux() -> bool {
-    if tmux_available() {
-        return true;
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "tmux is required for the many-terminals tests"
-    );
-    eprintln!("tmux is not installed: skipping the many-terminals tests");
-    false
+    require_tool("tmux", "-V")
 }
 
 /// A private home with a config that syncs HF from a loopback mock, and nothing else.
