@@ -1,11 +1,31 @@
 //! Every user intent, one variant each. The keymap maps keys to these names (snake_case in the
 //! config); the help overlay is generated from the keymap plus `Action::doc`, so it cannot drift.
+//! The names, the list of every action and the docs are derived by `strum` from the enum itself.
+//!
+//! A bottom-layer module: it imports nothing from the crate.
 
 use serde::{Deserialize, Serialize};
+use strum::{EnumMessage, VariantArray};
 
-/// Where a key is pressed; bindings are looked up in the context first, then in `Global`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+/// Where a key is pressed; bindings are looked up in the context first, then in `Global`. Its
+/// name (`[keys.<name>]`) is the variant in snake_case, in serde and in the keymap alike.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::VariantArray,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Context {
     Global,
     List,
@@ -15,6 +35,7 @@ pub enum Context {
 }
 
 impl Context {
+    /// Every context, in the order the help overlay lists them.
     pub const ALL: [Context; 5] = [
         Context::Global,
         Context::List,
@@ -23,120 +44,127 @@ impl Context {
         Context::Help,
     ];
 
+    /// The name of the context's `[keys.*]` table.
     pub fn name(self) -> &'static str {
-        match self {
-            Context::Global => "global",
-            Context::List => "list",
-            Context::Detail => "detail",
-            Context::Filter => "filter",
-            Context::Help => "help",
-        }
+        self.into()
+    }
+
+    /// Looks a context up by its table name (exact, case-sensitive).
+    pub fn from_name(name: &str) -> Option<Context> {
+        name.parse().ok()
     }
 }
 
-macro_rules! actions {
-    ($( $(#[doc = $doc:literal])* $variant:ident => $name:literal, )*) => {
-        /// A user intent.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum Action {
-            $( $(#[doc = $doc])* $variant, )*
-        }
-
-        impl Action {
-            /// Every action, in help order.
-            pub const ALL: &'static [Action] = &[ $( Action::$variant, )* ];
-
-            /// The name used in the config's `[keys.*]` tables.
-            pub fn name(self) -> &'static str {
-                match self { $( Action::$variant => $name, )* }
-            }
-
-            /// The one-line description shown in the help overlay.
-            pub fn doc(self) -> &'static str {
-                match self { $( Action::$variant => concat!($($doc),*).trim_ascii(), )* }
-            }
-
-            /// Looks an action up by its config name.
-            pub fn from_name(name: &str) -> Option<Action> {
-                match name { $( $name => Some(Action::$variant), )* _ => None }
-            }
-        }
-    };
+/// A user intent. Its config name (`[keys.*]` tables) is the variant in snake_case; its doc
+/// comment is the help overlay's line.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    strum::VariantArray,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::EnumMessage,
+)]
+#[strum(serialize_all = "snake_case")]
+pub enum Action {
+    /// Move down one paper (a count moves that many)
+    Down,
+    /// Move up one paper (a count moves that many)
+    Up,
+    /// Jump to the first paper
+    Top,
+    /// Jump to the last paper (a count jumps to that row)
+    Bottom,
+    /// Move down half a page
+    HalfPageDown,
+    /// Move up half a page
+    HalfPageUp,
+    /// Move down a full page
+    PageDown,
+    /// Move up a full page
+    PageUp,
+    /// Open the selected paper in the detail pane (marks it read)
+    Open,
+    /// Go back: close the detail, leave the filter, close help
+    Back,
+    /// Move focus to the next pane
+    NextPane,
+    /// Start typing a filter query
+    Filter,
+    /// Jump to the next paper matching the filter
+    NextMatch,
+    /// Jump to the previous paper matching the filter
+    PrevMatch,
+    /// Show the previous day
+    PrevDay,
+    /// Show the next day
+    NextDay,
+    /// Star or unstar the selected paper
+    ToggleStar,
+    /// Mark the selected paper read or unread
+    ToggleRead,
+    /// Open the abstract page in the browser
+    OpenAbstract,
+    /// Open the PDF in the browser
+    OpenPdf,
+    /// Copy the paper's link to the clipboard (OSC 52, works over SSH)
+    YankLink,
+    /// Sync every source now
+    SyncNow,
+    /// View: the latest day
+    ViewToday,
+    /// View: this week
+    ViewWeek,
+    /// View: all papers
+    ViewAll,
+    /// View: starred papers (the read-later list)
+    ViewStarred,
+    /// View: unread papers
+    ViewUnread,
+    /// View: cycle through the sources
+    ViewSource,
+    /// View: unread papers like your starred ones, best first
+    ViewForYou,
+    /// Sort the list: newest, upvotes, relevance, for you (cycles)
+    CycleSort,
+    /// Write a note on the selected paper (Enter saves, Esc cancels)
+    EditNote,
+    /// Export the list as BibTeX to a file in the current directory
+    ExportList,
+    /// Scroll the detail pane down
+    ScrollDown,
+    /// Scroll the detail pane up
+    ScrollUp,
+    /// Show or hide this help
+    Help,
+    /// Quit paperboat
+    Quit,
 }
 
-actions! {
-    /// Move down one paper (a count moves that many)
-    Down => "down",
-    /// Move up one paper (a count moves that many)
-    Up => "up",
-    /// Jump to the first paper
-    Top => "top",
-    /// Jump to the last paper (a count jumps to that row)
-    Bottom => "bottom",
-    /// Move down half a page
-    HalfPageDown => "half_page_down",
-    /// Move up half a page
-    HalfPageUp => "half_page_up",
-    /// Move down a full page
-    PageDown => "page_down",
-    /// Move up a full page
-    PageUp => "page_up",
-    /// Open the selected paper in the detail pane (marks it read)
-    Open => "open",
-    /// Go back: close the detail, leave the filter, close help
-    Back => "back",
-    /// Move focus to the next pane
-    NextPane => "next_pane",
-    /// Start typing a filter query
-    Filter => "filter",
-    /// Jump to the next paper matching the filter
-    NextMatch => "next_match",
-    /// Jump to the previous paper matching the filter
-    PrevMatch => "prev_match",
-    /// Show the previous day
-    PrevDay => "prev_day",
-    /// Show the next day
-    NextDay => "next_day",
-    /// Star or unstar the selected paper
-    ToggleStar => "toggle_star",
-    /// Mark the selected paper read or unread
-    ToggleRead => "toggle_read",
-    /// Open the abstract page in the browser
-    OpenAbstract => "open_abstract",
-    /// Open the PDF in the browser
-    OpenPdf => "open_pdf",
-    /// Copy the paper's link to the clipboard (OSC 52, works over SSH)
-    YankLink => "yank_link",
-    /// Sync every source now
-    SyncNow => "sync_now",
-    /// View: the latest day
-    ViewToday => "view_today",
-    /// View: this week
-    ViewWeek => "view_week",
-    /// View: all papers
-    ViewAll => "view_all",
-    /// View: starred papers (the read-later list)
-    ViewStarred => "view_starred",
-    /// View: unread papers
-    ViewUnread => "view_unread",
-    /// View: cycle through the sources
-    ViewSource => "view_source",
-    /// View: unread papers like your starred ones, best first
-    ViewForYou => "view_for_you",
-    /// Sort the list: newest, upvotes, relevance, for you (cycles)
-    CycleSort => "cycle_sort",
-    /// Write a note on the selected paper (Enter saves, Esc cancels)
-    EditNote => "edit_note",
-    /// Export the list as BibTeX to a file in the current directory
-    ExportList => "export_list",
-    /// Scroll the detail pane down
-    ScrollDown => "scroll_down",
-    /// Scroll the detail pane up
-    ScrollUp => "scroll_up",
-    /// Show or hide this help
-    Help => "help",
-    /// Quit paperboat
-    Quit => "quit",
+impl Action {
+    /// Every action, in help order (the order of declaration).
+    pub const ALL: &'static [Action] = <Action as VariantArray>::VARIANTS;
+
+    /// The name used in the config's `[keys.*]` tables.
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
+
+    /// The one-line description shown in the help overlay.
+    pub fn doc(self) -> &'static str {
+        self.get_documentation().unwrap_or_default().trim_ascii()
+    }
+
+    /// Looks an action up by its config name (exact, case-sensitive).
+    pub fn from_name(name: &str) -> Option<Action> {
+        name.parse().ok()
+    }
 }
 
 #[cfg(test)]
@@ -155,5 +183,68 @@ mod tests {
             assert!(!action.doc().is_empty(), "{} has no doc", action.name());
             assert_eq!(Action::from_name(action.name()), Some(*action));
         }
+    }
+
+    /// The config vocabulary users have written in their `[keys.*]` tables; renaming a variant
+    /// must not change it.
+    const CONFIG_NAMES: [&str; 36] = [
+        "down",
+        "up",
+        "top",
+        "bottom",
+        "half_page_down",
+        "half_page_up",
+        "page_down",
+        "page_up",
+        "open",
+        "back",
+        "next_pane",
+        "filter",
+        "next_match",
+        "prev_match",
+        "prev_day",
+        "next_day",
+        "toggle_star",
+        "toggle_read",
+        "open_abstract",
+        "open_pdf",
+        "yank_link",
+        "sync_now",
+        "view_today",
+        "view_week",
+        "view_all",
+        "view_starred",
+        "view_unread",
+        "view_source",
+        "view_for_you",
+        "cycle_sort",
+        "edit_note",
+        "export_list",
+        "scroll_down",
+        "scroll_up",
+        "help",
+        "quit",
+    ];
+
+    #[test]
+    fn action_names_are_the_config_vocabulary_in_help_order() {
+        let names: Vec<&str> = Action::ALL.iter().map(|action| action.name()).collect();
+        assert_eq!(names, CONFIG_NAMES);
+        assert_eq!(Action::from_name("Down"), None);
+        assert_eq!(Action::from_name("half-page-down"), None);
+        assert_eq!(Action::from_name(""), None);
+    }
+
+    #[test]
+    fn context_names_match_serde_and_parse_back() {
+        assert_eq!(Context::ALL.as_slice(), <Context as VariantArray>::VARIANTS);
+        for context in Context::ALL {
+            let serde_name = serde_json::to_value(context).unwrap();
+            assert_eq!(serde_name, serde_json::Value::from(context.name()));
+            assert_eq!(Context::from_name(context.name()), Some(context));
+        }
+        let names: Vec<&str> = Context::ALL.iter().map(|c| c.name()).collect();
+        assert_eq!(names, ["global", "list", "detail", "filter", "help"]);
+        assert_eq!(Context::from_name("List"), None);
     }
 }

@@ -11,6 +11,7 @@
 use std::path::Path;
 
 use crate::journal::{FinalState, Journal, JournalRead};
+use crate::notices;
 use crate::store::{self, CheckReport, Store, StoreError, UserCounts};
 
 /// What doctor found: the lines to print, and whether all is well (the exit code).
@@ -86,7 +87,7 @@ pub fn diagnose(dir: &Path) -> Result<Diagnosis, StoreError> {
                     );
                 }
                 for warning in &merge.warnings {
-                    diagnosis.fail("journal:", warning);
+                    diagnosis.fail("journal:", notices::merge_warning(warning));
                 }
             }
             Err(error) => diagnosis.fail("journal:", format!("cannot merge it: {error}")),
@@ -109,8 +110,7 @@ pub fn rebuild(dir: &Path) -> Result<Diagnosis, StoreError> {
     let (store, report) = store::rebuild(dir)?;
     drop(store);
     let mut diagnosis = diagnose(dir)?;
-    let mut lines: Vec<String> = report
-        .notices()
+    let mut lines: Vec<String> = notices::start_notices(&report)
         .into_iter()
         .map(|notice| format!("{:<8} {}", "rebuilt:", crate::text::sanitize_line(&notice)))
         .collect();
@@ -129,7 +129,11 @@ fn damaged(error: &StoreError) -> String {
 fn describe_store(report: &CheckReport) -> String {
     format!(
         "ok (schema version {}): {} papers over {} days, {} feeds; {}",
-        report.schema_version, report.papers, report.days, report.feeds, report.user
+        report.schema_version,
+        report.papers,
+        report.days,
+        report.feeds,
+        notices::user_counts(&report.user)
     )
 }
 
@@ -192,8 +196,9 @@ fn compare(
         diagnosis.say(
             "agree:",
             format!(
-                "yes: the cache and the journal agree on {} papers ({counts})",
-                journal.papers.len()
+                "yes: the cache and the journal agree on {} papers ({})",
+                journal.papers.len(),
+                notices::user_counts(&counts)
             ),
         );
         return Ok(());

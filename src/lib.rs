@@ -20,6 +20,7 @@ pub mod keymap;
 pub mod link;
 pub mod logging;
 pub mod model;
+pub mod notices;
 pub mod ownership;
 pub mod query;
 pub mod reader;

@@ -16,6 +16,7 @@ use paperboat::app::{App, Msg};
 use paperboat::journal::{Change, JOURNAL_DIR, Journal, MACHINE_ID_FILE};
 use paperboat::keymap::Keymap;
 use paperboat::model::{Paper, PaperId, SourceId, UserState};
+use paperboat::notices;
 use paperboat::reader::{EffectRunner, Reader};
 use paperboat::store::{Damage, Store, open_or_recover};
 use paperboat::ui::Theme;
@@ -182,7 +183,7 @@ fn a_deleted_store_is_rebuilt_from_the_journal_with_every_star_read_flag_and_not
     assert_eq!(recovery.restored.starred, 2);
     assert_eq!(recovery.restored.read, 2);
     assert_eq!(recovery.restored.notes, 1);
-    let notice = report.notice().unwrap();
+    let notice = notices::start_notice(&report).unwrap();
     assert!(
         notice.contains("restored 2 stars, 2 read marks, 1 note"),
         "{notice}"
@@ -213,7 +214,11 @@ fn a_deleted_store_is_rebuilt_from_the_journal_with_every_star_read_flag_and_not
     // The next start has nothing to say.
     let (store, report) = open_or_recover(dir.path()).unwrap();
     assert!(report.recovery.is_none());
-    assert!(report.notices().is_empty(), "{:?}", report.notices());
+    assert!(
+        notices::start_notices(&report).is_empty(),
+        "{:?}",
+        notices::start_notices(&report)
+    );
     assert!(
         !report.merge.ran,
         "unchanged journal files are not read again"
@@ -350,7 +355,11 @@ fn a_store_from_a_newer_version_is_moved_aside_and_rebuilt() {
             supported: 2
         }
     );
-    assert!(report.notice().unwrap().contains("newer paperboat"));
+    assert!(
+        notices::start_notice(&report)
+            .unwrap()
+            .contains("newer paperboat")
+    );
     assert!(recovery.moved_to.unwrap().join("list").is_dir());
     assert_eq!(store.user_states().unwrap(), before);
 }
@@ -600,7 +609,7 @@ fn a_torn_last_line_is_skipped_with_a_warning_not_fatal() {
     assert!(store.user_state(&id("2607.00001")).unwrap().is_starred());
     assert_eq!(report.merge.skipped.len(), 1);
     assert!(report.merge.skipped[0].torn);
-    let notices = report.notices().join("\n");
+    let notices = notices::start_notices(&report).join("\n");
     assert!(notices.contains("beta.jsonl line 2"), "{notices}");
     assert!(notices.contains("unfinished last line"), "{notices}");
     drop(store);
@@ -623,7 +632,7 @@ fn an_unreadable_journal_is_a_warning_and_the_cache_still_opens() {
 
     let (store, report) = open_or_recover(dir.path()).unwrap();
     assert!(report.recovery.is_none());
-    let notices = report.notices();
+    let notices = notices::start_notices(&report);
     assert_eq!(notices.len(), 1, "{notices:?}");
     assert!(notices[0].starts_with("journal not merged: cannot read the journal"));
     assert_eq!(store.user_states().unwrap(), before);

@@ -172,7 +172,7 @@ fn load_config(explicit: Option<&Path>, paths: Option<&Paths>) -> anyhow::Result
 fn open_store(data_dir: &Path) -> anyhow::Result<Store> {
     match crate::store::open_or_recover(data_dir) {
         Ok((store, report)) => {
-            for notice in report.notices() {
+            for notice in crate::notices::start_notices(&report) {
                 eprintln!("paperboat: note: {}", crate::text::sanitize_line(&notice));
             }
             Ok(store)

@@ -164,7 +164,7 @@ pub(super) fn describe_wait(until: DateTime<Utc>, now: DateTime<Utc>) -> String 
     format!(
         "waiting to retry until {} (in {})",
         until.format("%Y-%m-%d %H:%M:%S UTC"),
-        crate::source::fetch::human_duration(wait)
+        crate::clock::human_duration(wait)
     )
 }
 

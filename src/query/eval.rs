@@ -5,8 +5,9 @@ use std::collections::HashMap;
 
 use chrono::{Days, NaiveDate};
 
-use super::index::{IndexField, RowSet, TextIndex};
+use super::index::{IndexField, TextIndex};
 use super::parse::{CountField, DateTerm, DayRef, Expr, Flag, Query, Term, TextField};
+use super::rowset::RowSet;
 use crate::model::{ListRow, Paper, PaperId, UserState};
 
 /// What a query can test beyond the list row, read from the full record with the abstracts.
@@ -136,7 +137,7 @@ fn evaluate_term(term: &Term, corpus: &Corpus<'_>) -> RowSet {
                 // Notes are few and change often: scanned, not indexed.
                 for (id, state) in corpus.user {
                     if let (Some(note), Some(&row)) = (&state.note, corpus.row_of.get(id))
-                        && super::index::text_has_phrase(note, tokens)
+                        && super::tokenize::text_has_phrase(note, tokens)
                     {
                         set.insert(row);
                     }

@@ -1,10 +1,12 @@
 //! The in-memory text index behind the filter, ranked search and For you: per field (title,
 //! abstract, authors) a sorted term list with postings (row ids and term frequencies) and each
-//! row's token text, plus row sets (bitsets) and BM25 scoring.
+//! row's token text; building it, and finding the rows a word or phrase matches. Row sets are in
+//! `rowset.rs`, tokenizing in `tokenize.rs`, BM25 scoring in `bm25.rs`, the encodings in
+//! `postings.rs`.
 //!
-//! Hand-rolled rather than tantivy (SEARCH.md: ≤ 4 ms per filter and ≤ 2 ms BM25 top-50 at
-//! 100k, no +35 s on every clean build). Built on the loader thread with the catalog; never
-//! stored. A word matches the words it starts (`diff` finds "diffusion"); a phrase's words must
+//! Hand-rolled rather than tantivy (docs/ARCHITECTURE.md, "The search index": ≤ 4 ms per
+//! filter and ≤ 2 ms BM25 top-50 at 100k, no +35 s on every clean build). Built on the loader
+//! thread with the catalog; never stored. A word matches the words it starts (`diff` finds "diffusion"); a phrase's words must
 //! be adjacent, checked on the row's token text.
 
 use std::collections::HashMap;
@@ -17,6 +19,8 @@ use super::postings::{
     PART_BREAK, Postings, PostingsWriter, Sequences, TermHasherBuilder, push_varint, read_varint,
     sequence_ids,
 };
+use super::rowset::RowSet;
+use super::tokenize::for_each_token;
 
 /// The indexed text fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -46,159 +50,6 @@ pub struct IndexDoc<'a> {
     pub authors: &'a [CompactString],
     /// `None` until the abstracts are loaded.
     pub abstract_text: Option<&'a str>,
-}
-
-/// Splits text into lowercased words (runs of letters and digits).
-pub fn tokens(text: &str) -> Vec<String> {
-    let mut buffer = Vec::new();
-    push_tokens(&mut buffer, text);
-    token_slices(&buffer)
-        .filter_map(|t| std::str::from_utf8(t).ok())
-        .map(str::to_string)
-        .collect()
-}
-
-/// Appends `text`'s lowercased tokens to `buffer`, each followed by a space.
-fn push_tokens(buffer: &mut Vec<u8>, text: &str) {
-    let mut in_token = false;
-    for c in text.chars() {
-        if c.is_alphanumeric() {
-            if c.is_ascii() {
-                buffer.push((c as u8).to_ascii_lowercase());
-            } else {
-                for lower in c.to_lowercase() {
-                    let mut utf8 = [0; 4];
-                    buffer.extend_from_slice(lower.encode_utf8(&mut utf8).as_bytes());
-                }
-            }
-            in_token = true;
-        } else if in_token {
-            buffer.push(b' ');
-            in_token = false;
-        }
-    }
-    if in_token {
-        buffer.push(b' ');
-    }
-}
-
-/// Tokens of a token-text buffer (separated by spaces, parts by newlines).
-fn token_slices(text: &[u8]) -> impl Iterator<Item = &[u8]> {
-    text.split(|&b| b == b' ' || b == b'\n')
-        .filter(|t| !t.is_empty())
-}
-
-/// A set of row indices as a bitset: the evaluator's currency (AND/OR/NOT are word ops).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RowSet {
-    bits: Vec<u64>,
-    len: usize,
-}
-
-impl RowSet {
-    pub fn empty(len: usize) -> RowSet {
-        RowSet {
-            bits: vec![0; len.div_ceil(64)],
-            len,
-        }
-    }
-
-    pub fn full(len: usize) -> RowSet {
-        let mut set = RowSet {
-            bits: vec![u64::MAX; len.div_ceil(64)],
-            len,
-        };
-        set.clear_tail();
-        set
-    }
-
-    /// The rows for which `keep` holds.
-    pub fn from_fn(len: usize, mut keep: impl FnMut(usize) -> bool) -> RowSet {
-        let mut set = RowSet::empty(len);
-        for row in 0..len {
-            if keep(row) {
-                set.insert(row);
-            }
-        }
-        set
-    }
-
-    /// A set holding `rows` (indices at or past `len` are ignored).
-    pub fn from_rows(len: usize, rows: &[usize]) -> RowSet {
-        let mut set = RowSet::empty(len);
-        for &row in rows {
-            if row < len {
-                set.insert(row);
-            }
-        }
-        set
-    }
-
-    fn clear_tail(&mut self) {
-        let extra = self.bits.len() * 64 - self.len;
-        if extra > 0
-            && let Some(last) = self.bits.last_mut()
-        {
-            *last &= u64::MAX >> extra;
-        }
-    }
-
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.count() == 0
-    }
-
-    pub fn insert(&mut self, row: usize) {
-        if let Some(word) = self.bits.get_mut(row / 64) {
-            *word |= 1 << (row % 64);
-        }
-    }
-
-    pub fn contains(&self, row: usize) -> bool {
-        self.bits
-            .get(row / 64)
-            .is_some_and(|word| word & (1 << (row % 64)) != 0)
-    }
-
-    pub fn and_with(&mut self, other: &RowSet) {
-        for (a, b) in self.bits.iter_mut().zip(&other.bits) {
-            *a &= b;
-        }
-    }
-
-    pub fn or_with(&mut self, other: &RowSet) {
-        for (a, b) in self.bits.iter_mut().zip(&other.bits) {
-            *a |= b;
-        }
-    }
-
-    pub fn invert(&mut self) {
-        for word in &mut self.bits {
-            *word = !*word;
-        }
-        self.clear_tail();
-    }
-
-    pub fn count(&self) -> usize {
-        self.bits.iter().map(|w| w.count_ones() as usize).sum()
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
-        self.bits.iter().enumerate().flat_map(|(i, &word)| {
-            let mut word = word;
-            std::iter::from_fn(move || {
-                if word == 0 {
-                    return None;
-                }
-                let bit = word.trailing_zeros() as usize;
-                word &= word - 1;
-                Some(i * 64 + bit)
-            })
-        })
-    }
 }
 
 /// A phrase's last word narrows the rows to check by its own postings when it starts at most
@@ -257,28 +108,6 @@ struct FieldBuilder {
     total_length: u64,
     sequences: Sequences,
     token: String,
-}
-
-/// Calls `visit` with each of `text`'s lowercased tokens (as [`push_tokens`] writes them),
-/// built in `token`.
-fn for_each_token(text: &str, token: &mut String, mut visit: impl FnMut(&str)) {
-    token.clear();
-    for c in text.chars() {
-        if c.is_alphanumeric() {
-            if c.is_ascii() {
-                token.push(c.to_ascii_lowercase());
-            } else {
-                token.extend(c.to_lowercase());
-            }
-        } else if !token.is_empty() {
-            visit(token);
-            token.clear();
-        }
-    }
-    if !token.is_empty() {
-        visit(token);
-        token.clear();
-    }
 }
 
 impl FieldBuilder {
@@ -482,13 +311,24 @@ impl FieldIndex {
         text
     }
 
-    fn rows(&self) -> usize {
+    /// Rows indexed.
+    pub(super) fn rows(&self) -> usize {
         self.lengths.len()
+    }
+
+    /// A row's length in tokens (0 for an unknown row), for BM25's length normalisation.
+    pub(super) fn row_length(&self, row: usize) -> u16 {
+        self.lengths.get(row).copied().unwrap_or(0)
+    }
+
+    /// The mean row length in tokens (at least 1).
+    pub(super) fn average_length(&self) -> f32 {
+        self.average_length
     }
 
     /// Term ids a query token matches: the exact term, or (for the last token) every term it
     /// starts.
-    fn matched_terms(&self, token: &str, prefix: bool) -> Range<usize> {
+    pub(super) fn matched_terms(&self, token: &str, prefix: bool) -> Range<usize> {
         if prefix {
             self.prefix_range(token)
         } else {
@@ -587,12 +427,7 @@ impl FieldIndex {
             return;
         };
         match postings.dense_rows() {
-            Some(words) => {
-                for (a, b) in set.bits.iter_mut().zip(words) {
-                    *a |= b;
-                }
-                set.clear_tail();
-            }
+            Some(words) => set.or_words(words),
             None => postings.for_each_row(|row| set.insert(row)),
         }
     }
@@ -657,42 +492,6 @@ impl FieldIndex {
         true
     }
 
-    /// BM25 (k1 = 1.2, b = 0.75) of `tokens` for the rows in `within`, times `weight`, added
-    /// into `scores`. A prefix adds at most `PREFIX_SCORED` of the terms it starts; a
-    /// one-letter prefix only the word it spells, if any: it starts thousands of words, the
-    /// first sixteen in term order say nothing about relevance, and scoring them was the
-    /// slowest keystroke at 1M papers (`sparse m`: ~50 ms).
-    fn score(&self, tokens: &[String], weight: f32, within: &RowSet, scores: &mut [f32]) {
-        const K1: f32 = 1.2;
-        const B: f32 = 0.75;
-        const PREFIX_SCORED: usize = 16;
-        let rows = self.rows() as f32;
-        for (i, token) in tokens.iter().enumerate() {
-            let last = i + 1 == tokens.len();
-            let one_letter = token.chars().nth(1).is_none();
-            let range = self.matched_terms(token, last && !one_letter);
-            let end = range.end.min(range.start + PREFIX_SCORED);
-            for term in range.start..end {
-                let df = self.doc_freq(term) as f32;
-                let idf = (1.0 + (rows - df + 0.5) / (df + 0.5)).ln();
-                let Some(postings) = self.postings.get(term) else {
-                    continue;
-                };
-                postings.for_each_posting(|row, tf| {
-                    if !within.contains(row) {
-                        return;
-                    }
-                    let length = self.lengths.get(row).copied().unwrap_or(0) as f32;
-                    let tf = tf as f32;
-                    let norm = K1 * (1.0 - B + B * length / self.average_length);
-                    if let Some(score) = scores.get_mut(row) {
-                        *score += weight * idf * tf * (K1 + 1.0) / (tf + norm);
-                    }
-                });
-            }
-        }
-    }
-
     /// Heap bytes held by the field's parts: terms, postings, sequences, the rest.
     pub(crate) fn heap_bytes(&self) -> [usize; 4] {
         let terms = self.terms.iter().map(|t| t.len() + 16).sum::<usize>();
@@ -706,29 +505,10 @@ impl FieldIndex {
             + self
                 .initials
                 .iter()
-                .map(|(_, set)| set.bits.len() * 8)
+                .map(|(_, set)| set.heap_bytes())
                 .sum::<usize>();
         [terms, postings, self.sequences.encoded_len(), rest]
     }
-}
-
-/// True when `finder`'s phrase occurs in `text` starting at a word.
-fn phrase_at_word_start(finder: &memmem::Finder<'_>, text: &[u8]) -> bool {
-    finder
-        .find_iter(text)
-        .any(|at| at == 0 || matches!(text[at - 1], b' ' | b'\n'))
-}
-
-/// True when `text` holds the tokens next to each other, in order (the last by prefix), as a
-/// [`Term::Text`](super::Term::Text) matches; for text that is not indexed (notes).
-pub fn text_has_phrase(text: &str, tokens: &[String]) -> bool {
-    if tokens.is_empty() {
-        return true;
-    }
-    let mut buffer = Vec::new();
-    push_tokens(&mut buffer, text);
-    let phrase = tokens.join(" ");
-    phrase_at_word_start(&memmem::Finder::new(phrase.as_bytes()), &buffer)
 }
 
 /// The whole index: one `FieldIndex` per field, aligned with the catalog's rows.
@@ -837,6 +617,7 @@ impl TextIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::query::tokenize::tokens;
 
     fn index(docs: &[(&str, &[&str], &str)]) -> TextIndex {
         let authors: Vec<Vec<CompactString>> = docs
@@ -854,15 +635,6 @@ mod tests {
         let mut set = RowSet::empty(index.rows());
         index.matching(field, &tokens(query), &mut set);
         set.iter().collect()
-    }
-
-    #[test]
-    fn tokens_are_lowercased_runs_of_letters_and_digits() {
-        assert_eq!(
-            tokens("Mixture-of-Experts: GPT-4o, Zoë & ΑΒΓ!"),
-            ["mixture", "of", "experts", "gpt", "4o", "zoë", "αβγ"]
-        );
-        assert!(tokens("— … !!").is_empty());
     }
 
     #[test]
@@ -932,62 +704,6 @@ mod tests {
             scores[0] > 0.0 && scores[1] > 0.0 && scores[2] == 0.0,
             "{scores:?}"
         );
-    }
-
-    #[test]
-    fn bm25_prefers_more_and_rarer_matches_in_shorter_text() {
-        let index = index(&[
-            ("Routing", &[], "routing routing routing experts"),
-            (
-                "Other",
-                &[],
-                "routing and many other words that dilute the match a lot",
-            ),
-            ("Nothing", &[], "unrelated"),
-        ]);
-        let all = RowSet::full(3);
-        let mut scores = vec![0.0; 3];
-        index.score(IndexField::Abstract, &tokens("routing"), &all, &mut scores);
-        assert!(
-            scores[0] > scores[1] && scores[1] > 0.0 && scores[2] == 0.0,
-            "{scores:?}"
-        );
-        let mut title = vec![0.0; 3];
-        index.score(IndexField::Title, &tokens("routing"), &all, &mut title);
-        assert!(
-            title[0] > scores[0],
-            "a title match weighs more: {title:?} {scores:?}"
-        );
-        let mut none = vec![0.0; 3];
-        index.score(
-            IndexField::Abstract,
-            &tokens("routing"),
-            &RowSet::empty(3),
-            &mut none,
-        );
-        assert_eq!(none, [0.0; 3], "only rows in `within` are scored");
-    }
-
-    #[test]
-    fn row_sets_combine_like_sets() {
-        let mut a = RowSet::from_fn(130, |r| r % 2 == 0);
-        let b = RowSet::from_fn(130, |r| r % 3 == 0);
-        let mut both = a.clone();
-        both.and_with(&b);
-        assert_eq!(both.count(), (0..130).filter(|r| r % 6 == 0).count());
-        a.or_with(&b);
-        assert_eq!(
-            a.count(),
-            (0..130).filter(|r| r % 2 == 0 || r % 3 == 0).count()
-        );
-        a.invert();
-        assert_eq!(
-            a.count(),
-            (0..130).filter(|r| r % 2 != 0 && r % 3 != 0).count()
-        );
-        assert!(a.iter().all(|r| r < 130));
-        assert_eq!(RowSet::full(130).count(), 130);
-        assert!(RowSet::empty(5).is_empty());
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The filter language and what runs it: the parser (`parse`), the evaluator over the catalog
-//! (`eval`), the in-memory text index with BM25 ranking (`index`), For you (`foryou`) and
-//! highlighting (`highlight`). The reader's filter pane, `paperboat list --query` and
+//! (`eval`), the in-memory text index (`index`, with `rowset`, `tokenize`, `bm25` and
+//! `postings`), For you (`foryou`) and highlighting (`highlight`). The reader's filter pane, `paperboat list --query` and
 //! `paperboat export --query` all go through here.
 //!
 //! # The language
@@ -16,17 +16,21 @@
 //! | `upvotes:>50` `stars:>=100` `comments:>0` `upvotes:7` | counts (`>`, `>=`, `<`, `<=`, `=`) |
 //! | `date:2025-04-30` `since:7d` `since:2w` `since:2025-04-01` `before:3m` | the day a paper is filed under |
 
+mod bm25;
 pub mod eval;
 pub mod foryou;
 pub mod highlight;
 pub mod index;
 pub mod parse;
 mod postings;
+mod rowset;
+pub mod tokenize;
 
 pub use eval::{Corpus, RowDetails};
 pub use foryou::{ForYou, Reason};
-pub use index::{IndexDoc, IndexField, RowSet, TextIndex, TextIndexBuilder};
+pub use index::{IndexDoc, IndexField, TextIndex, TextIndexBuilder};
 pub use parse::{Expr, Query, QueryError, Term, TextField, parse};
+pub use rowset::RowSet;
 
 /// How the list is ordered; `S` in the reader cycles through them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]

@@ -490,7 +490,7 @@ fn term(
 fn text_term(field: TextField, value: &str) -> Term {
     Term::Text {
         field,
-        tokens: super::index::tokens(value),
+        tokens: super::tokenize::tokens(value),
     }
 }
 

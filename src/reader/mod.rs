@@ -79,7 +79,7 @@ pub fn run_reader(options: ReaderOptions) -> anyhow::Result<()> {
             runner,
             theme: Theme::from_env(),
         };
-        if let Some(notice) = start_report.notice() {
+        if let Some(notice) = crate::notices::start_notice(&start_report) {
             reader.handle(Msg::Notice(notice));
         }
         // The first frame, from the cache, before any network.

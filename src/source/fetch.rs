@@ -6,6 +6,9 @@
 //!
 //! A body can be had whole (`fetch`) or as a blocking reader that yields it as it arrives
 //! (`fetch_stream`), for parsing a large feed in bounded memory; the size cap holds either way.
+//!
+//! Layer `source`: it owns the `Validators` type the store keeps, and must not import `store`
+//! or anything above it.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -17,7 +20,17 @@ use reqwest::header::{
     CONTENT_LENGTH, ETAG, HeaderMap, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, RETRY_AFTER,
 };
 
-use crate::store::Validators;
+use serde::{Deserialize, Serialize};
+
+use crate::clock::human_duration;
+
+/// HTTP validators kept per request URL for conditional GET (ETag / Last-Modified). They live
+/// here, with the fetcher that reads and sends them; the store keeps them between runs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
 
 /// Validators longer than this are not kept: no real server sends them, and they are stored.
 const MAX_VALIDATOR_LEN: usize = 512;
@@ -552,23 +565,6 @@ fn shown(url: &str) -> String {
     }
 }
 
-/// "90 s", "2 min", "3 h": for messages.
-pub fn human_duration(duration: Duration) -> String {
-    let secs = duration.as_secs();
-    if secs < 120 {
-        let millis = duration.as_millis();
-        if secs == 0 && millis > 0 {
-            format!("{millis} ms")
-        } else {
-            format!("{secs} s")
-        }
-    } else if secs < 2 * 60 * 60 {
-        format!("{} min", secs / 60)
-    } else {
-        format!("{} h", secs / 3600)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -888,13 +884,5 @@ mod tests {
             .unwrap_err();
         assert!(matches!(error, FetchError::Timeout { .. }), "{error:?}");
         assert!(error.to_string().contains("within 300 ms"), "{error}");
-    }
-
-    #[test]
-    fn durations_read_well() {
-        assert_eq!(human_duration(Duration::from_millis(250)), "250 ms");
-        assert_eq!(human_duration(Duration::from_secs(90)), "90 s");
-        assert_eq!(human_duration(Duration::from_secs(600)), "10 min");
-        assert_eq!(human_duration(Duration::from_secs(6 * 3600)), "6 h");
     }
 }

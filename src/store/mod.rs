@@ -67,8 +67,8 @@ use write::{ChunkWrite, CommitOrder, WriteContext};
 pub use write_marks::WRITE_MARKS_ENV;
 
 pub use recover::{
-    CheckReport, Damage, MergeReport, Recovery, StartReport, UserCounts, compare, open_or_recover,
-    rebuild,
+    CheckReport, Damage, MergeReport, MergeWarning, Recovery, StartReport, UserCounts, compare,
+    open_or_recover, rebuild,
 };
 
 /// Why the store could not do what was asked.
@@ -106,12 +106,8 @@ pub struct ApplyOutcome {
     pub changed: usize,
 }
 
-/// HTTP validators kept per request URL for conditional GET.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Validators {
-    pub etag: Option<String>,
-    pub last_modified: Option<String>,
-}
+/// HTTP validators belong to the fetcher; re-exported because `FeedState` keeps them per URL.
+pub use crate::source::fetch::Validators;
 
 /// What the store knows about one source's syncs. A failure is data, shown in the UI.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

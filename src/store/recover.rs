@@ -18,6 +18,10 @@
 //! read them. Papers come back with the next sync (the feed states are not carried over, so
 //! that sync fetches everything); starred and noted papers are listed at once from the title and
 //! links the journal kept.
+//!
+//! What happened is returned as data (`StartReport`, `Recovery`, `Damage`, `UserCounts`,
+//! `MergeWarning`); the sentences the user reads are built in `crate::notices`. Layer `store`:
+//! imports `journal`, `source` and the bottom layer, never anything above.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -35,8 +39,6 @@ pub(super) const LIST_DIR: &str = "list";
 pub(super) const BODY_DIR: &str = "body";
 /// `meta` key: the journal files as of the last merge (JSON list of name, size, time).
 const JOURNAL_SEEN_KEY: &[u8] = b"journal_seen";
-/// Longest damage detail quoted in a notice.
-const DETAIL_CHARS: usize = 160;
 
 /// Why the store was rebuilt.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,26 +73,6 @@ impl UserCounts {
     }
 }
 
-/// "2 stars, 1 read mark" (what is zero is left out).
-impl std::fmt::Display for UserCounts {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let parts: Vec<String> = [
-            (self.starred, "star", "stars"),
-            (self.read, "read mark", "read marks"),
-            (self.notes, "note", "notes"),
-        ]
-        .into_iter()
-        .filter(|(n, _, _)| *n > 0)
-        .map(|(n, one, many)| format!("{n} {}", if n == 1 { one } else { many }))
-        .collect();
-        if parts.is_empty() {
-            f.write_str("no stars, read marks or notes")
-        } else {
-            f.write_str(&parts.join(", "))
-        }
-    }
-}
-
 /// A rebuild: why, where the old store went, and what the journal gave back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recovery {
@@ -115,7 +97,17 @@ pub struct MergeReport {
     pub stubs: usize,
     pub skipped: Vec<Skipped>,
     /// What could not be done and did not stop the start (a read-only journal, say).
-    pub warnings: Vec<String>,
+    pub warnings: Vec<MergeWarning>,
+}
+
+/// A merge that could not be done in full; the start goes on and the next one tries again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MergeWarning {
+    /// The journal could not be read (or the merge could not be written); the detail is the
+    /// error's message.
+    NotMerged(String),
+    /// Store state the journal lacks could not be appended to it (a read-only journal, say).
+    NotRecorded(String),
 }
 
 /// What start-up did beyond opening the store.
@@ -123,69 +115,6 @@ pub struct MergeReport {
 pub struct StartReport {
     pub recovery: Option<Recovery>,
     pub merge: MergeReport,
-}
-
-impl StartReport {
-    /// Everything worth telling the user, one line each, most important first.
-    pub fn notices(&self) -> Vec<String> {
-        let mut notices = Vec::new();
-        if let Some(recovery) = &self.recovery {
-            notices.push(recovery_notice(recovery));
-        } else if self.merge.applied > 0 {
-            let papers = if self.merge.applied == 1 {
-                "paper"
-            } else {
-                "papers"
-            };
-            notices.push(format!(
-                "journal: brought {} {papers} up to date (changes from other machines or an \
-                 interrupted write)",
-                self.merge.applied
-            ));
-        }
-        if let Some(first) = self.merge.skipped.first() {
-            let more = self.merge.skipped.len() - 1;
-            let more = if more > 0 {
-                format!(" (and {more} more; see paperboat doctor)")
-            } else {
-                String::new()
-            };
-            notices.push(format!("journal: skipped {first}{more}"));
-        }
-        notices.extend(self.merge.warnings.iter().cloned());
-        notices
-    }
-
-    /// The one line for the reader's status bar.
-    pub fn notice(&self) -> Option<String> {
-        self.notices().into_iter().next()
-    }
-}
-
-/// One line, what happened first (the reader's status bar may show only its start).
-fn recovery_notice(recovery: &Recovery) -> String {
-    let restored = format!(
-        "restored {} from the journal; papers return with the next sync",
-        recovery.restored
-    );
-    let moved = recovery
-        .moved_to
-        .as_ref()
-        .map(|to| format!("; the old one is in {}", to.display()))
-        .unwrap_or_default();
-    let line = match &recovery.damage {
-        Damage::Missing => format!("paper cache missing: {restored}{moved}"),
-        Damage::Corrupt(detail) => {
-            let detail = crate::text::fit(&crate::text::sanitize_line(detail), DETAIL_CHARS);
-            format!("paper cache damaged: {restored}{moved} ({detail})")
-        }
-        Damage::UnknownVersion { found, supported } => format!(
-            "paper cache from a newer paperboat (schema {found}, this one reads up to \
-             {supported}): {restored}{moved}"
-        ),
-        Damage::Requested => format!("paper cache rebuilt: {restored}{moved}"),
-    };
-    crate::text::sanitize_line(&line)
 }
 
 /// What `check` found in a store that reads back whole.
@@ -262,7 +191,7 @@ pub fn open_or_recover(dir: &Path) -> Result<(Store, StartReport), StoreError> {
         // store has; the merge is tried again at the next start.
         Err(error) => match damage_of(&error) {
             None => MergeReport {
-                warnings: vec![format!("journal not merged: {error}")],
+                warnings: vec![MergeWarning::NotMerged(error.to_string())],
                 ..MergeReport::default()
             },
             Some(damage) => {
@@ -529,7 +458,9 @@ impl Store {
         let stamps = match journal.stamps() {
             Ok(stamps) => stamps,
             Err(error) => {
-                report.warnings.push(format!("journal not merged: {error}"));
+                report
+                    .warnings
+                    .push(MergeWarning::NotMerged(error.to_string()));
                 return Ok(report);
             }
         };
@@ -539,7 +470,9 @@ impl Store {
         let read = match journal.read() {
             Ok(read) => read,
             Err(error) => {
-                report.warnings.push(format!("journal not merged: {error}"));
+                report
+                    .warnings
+                    .push(MergeWarning::NotMerged(error.to_string()));
                 return Ok(report);
             }
         };
@@ -556,7 +489,7 @@ impl Store {
             // A read-only journal must not stop the reader from showing what it has.
             Err(error) => report
                 .warnings
-                .push(format!("journal: cannot record existing state: {error}")),
+                .push(MergeWarning::NotRecorded(error.to_string())),
         }
         let mut updates = Vec::new();
         for (id, paper) in &final_state.papers {
