@@ -197,10 +197,15 @@ pub fn chain_line(error: &anyhow::Error) -> String {
     line
 }
 
-/// Runs store work on a blocking thread.
+/// Request work runs one at a time: the reader has two cores in mind, and the one that draws
+/// must stay free however many clients ask at once (they queue instead).
+static WORK: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+
+/// Runs store work on a blocking thread, one request's work at a time.
 async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, CommandError> + Send + 'static,
 ) -> Result<T, CommandError> {
+    let _turn = WORK.acquire().await;
     match tokio::task::spawn_blocking(work).await {
         Ok(result) => result,
         Err(error) => Err(CommandError::Failed(anyhow::anyhow!(
