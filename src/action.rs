@@ -141,6 +141,10 @@ pub enum Action {
     ScrollDown,
     /// Scroll the detail pane up
     ScrollUp,
+    /// Show the detail full screen, or back beside the list
+    ToggleZoom,
+    /// Show or hide the filter pane beside the list
+    ToggleFilterPane,
     /// Show or hide this help
     Help,
     /// Quit paperboat
@@ -187,7 +191,7 @@ mod tests {
 
     /// The config vocabulary users have written in their `[keys.*]` tables; renaming a variant
     /// must not change it.
-    const CONFIG_NAMES: [&str; 36] = [
+    const CONFIG_NAMES: [&str; 38] = [
         "down",
         "up",
         "top",
@@ -222,6 +226,8 @@ mod tests {
         "export_list",
         "scroll_down",
         "scroll_up",
+        "toggle_zoom",
+        "toggle_filter_pane",
         "help",
         "quit",
     ];

@@ -17,7 +17,7 @@ pub mod view;
 
 pub use catalog::{Catalog, PaperText};
 pub use msg::{Effect, ForYouJob, ForYouResult, Msg};
-pub use state::{App, Focus, NoteEdit, Query, SourceSync, SyncStatus};
+pub use state::{App, Focus, LinkChoice, LinkMenu, NoteEdit, Query, SourceSync, SyncStatus};
 pub use update::update;
 pub use view::{SavedView, View};
 

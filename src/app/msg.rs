@@ -66,6 +66,11 @@ pub enum Effect {
     OpenUrl(String),
     /// Copy to the clipboard with OSC 52.
     Yank(String),
+    /// Copy the paper's BibTeX entry (filed under `day`) to the clipboard with OSC 52.
+    YankBibtex {
+        id: PaperId,
+        day: chrono::NaiveDate,
+    },
     Sync(SyncCommand),
     /// Score every paper against the starred ones (off the UI thread in the real reader).
     RankForYou(ForYouJob),

@@ -9,7 +9,7 @@ use crossterm::event::{KeyEvent, KeyEventKind};
 
 use super::line_edit::{LineKey, edit_line};
 use super::msg::{Effect, Msg};
-use super::state::{App, Focus, NoteEdit, SourceSync};
+use super::state::{App, Focus, LinkChoice, LinkMenu, NoteEdit, SourceSync};
 use super::view::View;
 use crate::action::Action;
 use crate::export::ExportFormat;
@@ -20,6 +20,15 @@ use crate::sync::{SyncCommand, SyncEvent};
 
 /// The one mutator of `App`.
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
+    let message = app.message.clone();
+    let effects = apply(app, msg);
+    if app.message != message {
+        app.message_at = app.message.as_ref().map(|_| app.now);
+    }
+    effects
+}
+
+fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) => on_key(app, key),
         Msg::KeyTimeout => {
@@ -119,6 +128,9 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     if key.kind == KeyEventKind::Release {
         return Vec::new();
     }
+    if app.link_menu.is_some() {
+        return on_link_menu_key(app, key);
+    }
     if app.note.is_some() {
         return on_note_key(app, key);
     }
@@ -145,7 +157,7 @@ fn on_outcome(app: &mut App, outcome: KeyOutcome) -> Vec<Effect> {
 
 /// Keys while the filter query is being typed: text edits it, Enter keeps it, Esc clears it.
 fn on_query_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
-    match edit_line(&mut app.query.text, &key) {
+    match edit_line(&mut app.query.text, &mut app.query.cursor, &key) {
         LineKey::Submit => {
             app.query.editing = false;
             app.focus = Focus::List;
@@ -157,7 +169,7 @@ fn on_query_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             app.focus = Focus::List;
         }
         LineKey::Edited => {}
-        LineKey::Ignored => return Vec::new(),
+        LineKey::Moved | LineKey::Ignored => return Vec::new(),
     }
     app.refresh_visible();
     if app.query.editing {
@@ -175,7 +187,7 @@ fn on_note_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     let Some(edit) = app.note.as_mut() else {
         return Vec::new();
     };
-    match edit_line(&mut edit.text, &key) {
+    match edit_line(&mut edit.text, &mut edit.cursor, &key) {
         LineKey::Submit => {
             let Some(edit) = app.note.take() else {
                 return Vec::new();
@@ -193,7 +205,7 @@ fn on_note_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             app.note = None;
             app.message = Some("note not changed".to_string());
         }
-        LineKey::Edited | LineKey::Ignored => {}
+        LineKey::Edited | LineKey::Moved | LineKey::Ignored => {}
     }
     Vec::new()
 }
@@ -228,6 +240,8 @@ fn on_action(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
         | Action::NextPane
         | Action::Filter
         | Action::Help
+        | Action::ToggleZoom
+        | Action::ToggleFilterPane
         | Action::Quit => on_pane_action(app, action),
         Action::PrevDay
         | Action::NextDay
@@ -382,7 +396,23 @@ fn on_pane_action(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::Filter => {
             app.query.editing = true;
+            app.query.cursor = app.query.text.len();
             app.focus = Focus::Filter;
+            Vec::new()
+        }
+        Action::ToggleZoom => {
+            app.layout_prefs.zoomed = !app.layout_prefs.zoomed;
+            app.sync_selection();
+            Vec::new()
+        }
+        Action::ToggleFilterPane => {
+            app.layout_prefs.filter_toggled = !app.layout_prefs.filter_toggled;
+            if !app.layout().wide {
+                app.message = Some(
+                    "too narrow for the filter pane beside the list: Tab or / shows it".to_string(),
+                );
+            }
+            app.sync_selection();
             Vec::new()
         }
         Action::Help => {
@@ -416,7 +446,17 @@ fn on_view_action(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effe
                 (None, _) => 0,
             };
             match days.get(target.min(days.len().saturating_sub(1))) {
-                Some(day) => app.set_view(View::Day(*day)),
+                Some(day) => {
+                    // Another day keeps the order the user picked: the sort label stays.
+                    let sort = app.sort;
+                    let mut effects = app.set_view(View::Day(*day));
+                    if sort.is_some() && app.sort != sort {
+                        app.sort = sort;
+                        app.refresh_visible();
+                        effects.extend(app.load_selected());
+                    }
+                    effects
+                }
                 None => {
                     app.message = Some("no papers cached yet".to_string());
                     Vec::new()
@@ -457,13 +497,15 @@ fn on_view_action(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effe
             }
         }
         Action::CycleSort => {
-            let next = app.sort_order().unwrap_or(SortOrder::Newest).next();
+            let mut next = app.sort_order().unwrap_or(SortOrder::Newest).next();
+            // Relevance ranks by the query's words: offered only when there are some.
+            let words = app.query.parsed.has_text()
+                || app.view.query().is_some_and(crate::query::Query::has_text);
+            if next == SortOrder::Relevance && !words {
+                next = next.next();
+            }
             app.sort = Some(next);
             app.message = Some(format!("sorted {}", next.name()));
-            if next == SortOrder::Relevance && !app.query.parsed.has_text() {
-                app.message =
-                    Some("sorted by relevance: type words with / to rank by them".to_string());
-            }
             if next == SortOrder::ForYou && app.catalog.starred_rows().is_empty() {
                 app.message = Some("sorted for you: star papers (s) to teach it".to_string());
             }
@@ -497,7 +539,8 @@ fn on_paper_action(app: &mut App, action: Action) -> Vec<Effect> {
                 return Vec::new();
             };
             let text = app.catalog.note(&id).unwrap_or_default().to_string();
-            app.note = Some(NoteEdit { id, text });
+            let cursor = text.len();
+            app.note = Some(NoteEdit { id, text, cursor });
             Vec::new()
         }
         Action::ExportList => export_list(app),
@@ -532,38 +575,113 @@ fn toggle_star(app: &mut App) -> Vec<Effect> {
     effects
 }
 
-/// Opens or copies the selected paper's abstract or PDF link: the record's own, else the
-/// arXiv one for an arXiv id.
+/// `O` opens the PDF at once; `o` and `y` offer a one-key menu of the paper's links (abstract,
+/// PDF, HF page, code, project page, DOI; `y` adds the BibTeX entry). Each link is the record's
+/// own, else the arXiv one for an arXiv id. A paper whose links all fail the link check gets
+/// the refusal of its first one, from the runner.
 fn open_link(app: &mut App, action: Action) -> Vec<Effect> {
     let Some(row) = app.selected_row() else {
         return Vec::new();
     };
+    let (id, day) = (row.id.clone(), row.day);
     let links = app
         .detail
         .as_ref()
-        .filter(|p| p.id == row.id)
-        .map(|p| &p.links);
-    let url = match action {
-        Action::OpenPdf => links.and_then(|l| l.pdf.clone()),
-        _ => links.and_then(|l| l.abs.clone().or_else(|| l.hf.clone())),
-    }
-    .or_else(|| {
-        row.id.is_arxiv().then(|| {
-            let kind = if action == Action::OpenPdf {
-                "pdf"
-            } else {
-                "abs"
-            };
-            format!("https://arxiv.org/{kind}/{}", row.id)
+        .filter(|p| p.id == id)
+        .map(|p| p.links.clone())
+        .unwrap_or_default();
+    let arxiv = |kind: &str| {
+        id.is_arxiv()
+            .then(|| format!("https://arxiv.org/{kind}/{id}"))
+    };
+    let choices = [
+        ('a', "abstract", links.abs.clone().or_else(|| arxiv("abs"))),
+        ('p', "PDF", links.pdf.clone().or_else(|| arxiv("pdf"))),
+        ('h', "HF page", links.hf.clone()),
+        ('c', "code", links.github.clone()),
+        ('w', "project page", links.project.clone()),
+        ('d', "DOI", links.doi.clone()),
+    ];
+    let present: Vec<LinkChoice> = choices
+        .into_iter()
+        .filter_map(|(key, label, url)| {
+            url.map(|url| LinkChoice {
+                key,
+                label,
+                url: Some(url),
+            })
         })
-    });
-    match url {
-        Some(url) if action == Action::YankLink => vec![Effect::Yank(url)],
-        Some(url) => vec![Effect::OpenUrl(url)],
-        None => {
-            app.message = Some("this paper has no such link".to_string());
-            Vec::new()
+        .collect();
+    let copy = action == Action::YankLink;
+    let act = |url: String| {
+        if copy {
+            Effect::Yank(url)
+        } else {
+            Effect::OpenUrl(url)
         }
+    };
+    if action == Action::OpenPdf {
+        return match present
+            .into_iter()
+            .find(|c| c.key == 'p')
+            .and_then(|c| c.url)
+        {
+            Some(url) => vec![Effect::OpenUrl(url)],
+            None => {
+                app.message = Some("this paper has no PDF link".to_string());
+                Vec::new()
+            }
+        };
+    }
+    let first = present.first().and_then(|c| c.url.clone());
+    let mut safe: Vec<LinkChoice> = present
+        .into_iter()
+        .filter(|c| c.url.as_deref().is_some_and(crate::link::is_safe_web_url))
+        .collect();
+    if safe.is_empty() {
+        return match first {
+            // The runner refuses it and says why.
+            Some(url) => vec![act(url)],
+            None => {
+                app.message = Some("this paper has no links".to_string());
+                Vec::new()
+            }
+        };
+    }
+    if copy {
+        safe.push(LinkChoice {
+            key: 'b',
+            label: "BibTeX entry",
+            url: None,
+        });
+    }
+    app.link_menu = Some(LinkMenu {
+        copy,
+        id,
+        day,
+        choices: safe,
+    });
+    Vec::new()
+}
+
+/// A key while the link menu is open: a choice's key acts on it; anything else closes it.
+fn on_link_menu_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let Some(menu) = app.link_menu.take() else {
+        return Vec::new();
+    };
+    let crossterm::event::KeyCode::Char(pressed) = key.code else {
+        return Vec::new();
+    };
+    let Some(choice) = menu.choices.into_iter().find(|c| c.key == pressed) else {
+        return Vec::new();
+    };
+    match choice.url {
+        Some(url) if menu.copy => vec![Effect::Yank(url)],
+        Some(url) => vec![Effect::OpenUrl(url)],
+        None => vec![Effect::YankBibtex {
+            id: menu.id,
+            day: menu.day,
+        }],
     }
 }
 

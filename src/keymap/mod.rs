@@ -192,6 +192,8 @@ pub fn accepts_count(action: Action) -> bool {
         | Action::CycleSort
         | Action::EditNote
         | Action::ExportList
+        | Action::ToggleZoom
+        | Action::ToggleFilterPane
         | Action::Help
         | Action::Quit => false,
     }
@@ -400,7 +402,7 @@ mod tests {
             (Context::Detail, "g g", action(Action::Top, None)),
             (Context::List, "g x", KeyOutcome::Unbound),
             (Context::List, "g", KeyOutcome::Pending),
-            (Context::List, "z", KeyOutcome::Unbound),
+            (Context::List, "Z", KeyOutcome::Unbound),
             (Context::Global, "j", KeyOutcome::Unbound),
             (Context::Filter, "g", KeyOutcome::Unbound),
             (Context::List, "0", KeyOutcome::Unbound),
@@ -450,7 +452,7 @@ mod tests {
             (Context::List, "5 s", action(Action::ToggleStar, None)),
             (Context::List, "5 q", action(Action::Quit, None)),
             (Context::List, "5 g g", action(Action::Top, None)),
-            (Context::List, "5 z", KeyOutcome::Unbound),
+            (Context::List, "5 Z", KeyOutcome::Unbound),
             (Context::List, "5 <Esc>", KeyOutcome::Unbound),
             (
                 Context::List,
