@@ -30,6 +30,8 @@ pub struct Config {
     pub store: StoreConfig,
     pub ui: UiConfig,
     pub export: ExportConfig,
+    /// The open reader's command socket (`paperboat list` etc. while it runs).
+    pub server: ServerConfig,
     /// Key bindings per context (`list`, `detail`, `filter`, `global`): key → action name.
     pub keys: BTreeMap<String, BTreeMap<String, String>>,
     /// Saved views (`[[views]]`): named queries listed in the filter pane.
@@ -208,6 +210,22 @@ pub enum NotifyVia {
     Osc777,
     #[default]
     Off,
+}
+
+/// `[server]`: how the open reader serves other paperboat commands.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// A client that sends no request for this many seconds is dropped.
+    pub idle_timeout_secs: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            idle_timeout_secs: 10,
+        }
+    }
 }
 
 impl Default for SyncConfig {

@@ -17,7 +17,7 @@ const LAYERS: &[&[&str]] = &[
         "model", "text", "link", "clock", "logging", "terminal", "synth", "action",
     ],
     &["source"],
-    &["store", "journal"],
+    &["store", "journal", "ownership"],
     &[
         "sync", "query", "config", "export", "feeds", "doctor", "demo", "notices",
     ],

@@ -42,6 +42,15 @@ pub enum Msg {
     ForYouRanked(ForYouResult),
     /// SIGTERM / SIGHUP.
     Terminate,
+    /// Another paperboat process changed a paper's user state through this reader's server
+    /// (already journaled and stored): show it.
+    UserStateChanged {
+        id: PaperId,
+        state: UserState,
+    },
+    /// Another process's command changed the store's papers (a sync with other days,
+    /// retention): re-read them.
+    StoreChanged,
 }
 
 /// Work `update` asks the runtime to do.

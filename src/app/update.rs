@@ -78,6 +78,18 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Msg::UserStateChanged { id, state } => {
+            let stars_changed = app.catalog.is_starred(&id) != state.is_starred();
+            app.catalog.user.insert(id, state);
+            app.recount();
+            app.refresh_visible();
+            let mut effects = app.load_selected();
+            if stars_changed {
+                effects.push(app.rank_for_you());
+            }
+            effects
+        }
+        Msg::StoreChanged => vec![Effect::LoadCatalog],
         Msg::UserStateFailed {
             id,
             previous,

@@ -102,6 +102,21 @@ pub enum Command {
         #[arg(required = true, value_name = "ID", value_parser = parse_id)]
         ids: Vec<PaperId>,
     },
+    /// Set the note on a paper, or remove it with --clear
+    Note {
+        #[arg(value_name = "ID", value_parser = parse_id)]
+        id: PaperId,
+        /// The note (one argument: quote it)
+        #[arg(
+            value_name = "TEXT",
+            required_unless_present = "clear",
+            conflicts_with = "clear"
+        )]
+        text: Option<String>,
+        /// Remove the note
+        #[arg(long)]
+        clear: bool,
+    },
     /// Check the paper cache and the star journal; exit 1 if anything is wrong
     Doctor {
         /// Move the paper cache aside (never deleted) and rebuild it from the journal

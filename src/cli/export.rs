@@ -1,54 +1,48 @@
-//! `paperboat export`: papers (all, starred, or matching a query) as BibTeX, Markdown, JSON or CSV.
+//! `paperboat export`: papers (all, starred, or matching a query) as BibTeX, Markdown, JSON or
+//! CSV, through the open reader or from the store.
 
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::Context;
-use chrono::NaiveDate;
-
 use crate::export::ExportFormat;
-use crate::model::{PaperId, UserState};
-use crate::store::Store;
+use crate::server::commands::{self, ExportParams, ExportResult};
 
-use super::errors::bad_query;
+use super::forward::{Target, call};
 use super::output::Output;
-use super::query::{newest_first, query_matches};
 
 pub(super) fn export_command(
-    store: &Store,
+    target: &mut Target,
     starred: bool,
     query: Option<&str>,
     format: ExportFormat,
     output: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
-    let mut rows = store.all_rows().context("cannot read the paper cache")?;
-    let states = store
-        .user_states()
-        .context("cannot read stars and read marks")?;
-    if let Some(query) = query {
-        let matches = match query_matches(store, query)? {
-            Ok(ids) => ids,
-            Err(message) => return Ok(bad_query(&message)),
-        };
-        rows.retain(|row| matches.contains(&row.id));
-    }
-    if starred {
-        rows.retain(|row| states.get(&row.id).is_some_and(UserState::is_starred));
-    }
-    rows.sort_by(newest_first);
-    let wanted: Vec<(PaperId, NaiveDate)> = rows.iter().map(|r| (r.id.clone(), r.day)).collect();
-    let papers = crate::export::load(store, &wanted).context("cannot read the paper cache")?;
-    let text = crate::export::render(format, &papers);
-    match output {
-        Some(path) => {
-            std::fs::write(path, text)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            let noun = if papers.len() == 1 { "paper" } else { "papers" };
-            eprintln!("exported {} {noun} to {}", papers.len(), path.display());
+    // Resolved here: the reader's working directory is not this one.
+    let params = ExportParams {
+        starred,
+        query: query.map(str::to_string),
+        format: commands::format_name(format),
+        output: output.map(crate::server::client::absolute),
+    };
+    let result: ExportResult = match call(
+        target,
+        "export",
+        &params,
+        |_| {},
+        |store| commands::export(store, None, &params),
+    ) {
+        Ok(result) => result,
+        Err(failure) => return failure.report(),
+    };
+    match (output, result.text) {
+        (Some(path), _) => {
+            let noun = if result.count == 1 { "paper" } else { "papers" };
+            eprintln!("exported {} {noun} to {}", result.count, path.display());
         }
-        None => {
+        (None, Some(text)) => {
             Output::stdout().text(&text);
         }
+        (None, None) => {}
     }
     Ok(ExitCode::SUCCESS)
 }

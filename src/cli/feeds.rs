@@ -9,31 +9,38 @@ use chrono::{DateTime, Utc};
 
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::model::SourceId;
-use crate::store::{FeedState, Store};
-use crate::sync::sources_from_config;
+use crate::server::commands::{self, FeedsResult};
+use crate::store::FeedState;
 
 use super::args::FeedsCommand;
+use super::forward::{Target, call};
 use super::output::Output;
 use super::sync::describe_wait;
 
-/// `paperboat feeds`: every configured source and what its last sync did.
-pub(super) fn feeds_command(config: &Config, store: &Store) -> anyhow::Result<ExitCode> {
-    let states: std::collections::HashMap<SourceId, FeedState> = store
-        .feed_states()
-        .context("cannot read the sync state")?
-        .into_iter()
-        .collect();
+/// `paperboat feeds`: every configured source and what its last sync did (the open reader's
+/// sources when it answers).
+pub(super) fn feeds_command(target: &mut Target, config: &Config) -> anyhow::Result<ExitCode> {
+    let result: FeedsResult = match call(
+        target,
+        "feeds",
+        &(),
+        |_| {},
+        |store| commands::feeds(config, store),
+    ) {
+        Ok(result) => result,
+        Err(failure) => return failure.report(),
+    };
     let mut out = Output::stdout();
-    let sources = sources_from_config(config, None, None);
-    if sources.is_empty() {
+    if result.sources.is_empty() {
         out.line("no sources: every source is disabled in the config");
     }
     let now = Clock::System.now();
-    for source in &sources {
-        let id = source.id();
-        let state = states.get(id).cloned().unwrap_or_default();
-        out.line(&format!("{id}  {}", describe_feed_state(&state, now)));
+    for source in &result.sources {
+        out.line(&format!(
+            "{}  {}",
+            source.id,
+            describe_feed_state(&source.state, now)
+        ));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -67,6 +74,7 @@ pub(super) fn feeds_file_command(
     config: &Config,
     config_file: Option<&Path>,
     action: &FeedsCommand,
+    data_dir: &Path,
 ) -> anyhow::Result<ExitCode> {
     match action {
         FeedsCommand::Import { file } => {
@@ -87,6 +95,10 @@ pub(super) fn feeds_file_command(
                 path.display(),
                 outcome.already
             ));
+            // The open reader read its config at start.
+            if !outcome.added.is_empty() && super::forward::open_reader(data_dir).is_some() {
+                out.line("the open reader picks them up when restarted");
+            }
             Ok(ExitCode::SUCCESS)
         }
         FeedsCommand::Export { output } => {

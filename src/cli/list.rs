@@ -2,89 +2,80 @@
 
 use std::process::ExitCode;
 
-use anyhow::Context;
-use chrono::NaiveDate;
+use crate::server::commands::{self, ListParams, ListResult, ListedPaper};
 
-use crate::export::PaperLine;
-use crate::model::{ListRow, UserState};
-use crate::store::Store;
-
-use super::errors::bad_query;
+use super::forward::{Target, call};
 use super::output::Output;
-use super::query::{newest_first, query_matches};
 
-/// Which papers `list` prints: all of them narrowed by each filter given.
-pub(super) struct ListFilter {
-    pub(super) date: Option<NaiveDate>,
-    pub(super) starred: bool,
-    pub(super) unread: bool,
-    pub(super) limit: Option<usize>,
-    pub(super) query: Option<String>,
-}
-
-pub(super) fn list_command(
-    store: &Store,
-    filter: &ListFilter,
-    json: bool,
-) -> anyhow::Result<ExitCode> {
-    let mut rows = match filter.date {
-        Some(day) => store.rows_for_day(day),
-        None => store.all_rows(),
-    }
-    .context("cannot read the paper cache")?;
-    let states = store
-        .user_states()
-        .context("cannot read stars and read marks")?;
-    let no_state = UserState::default();
-    if let Some(query) = &filter.query {
-        let matches = match query_matches(store, query)? {
-            Ok(ids) => ids,
-            Err(message) => return Ok(bad_query(&message)),
-        };
-        rows.retain(|row| matches.contains(&row.id));
-    }
-    rows.retain(|row| {
-        let state = states.get(&row.id).unwrap_or(&no_state);
-        (!filter.starred || state.is_starred()) && (!filter.unread || !state.read)
-    });
-    rows.sort_by(newest_first);
-    rows.truncate(filter.limit.unwrap_or(usize::MAX));
+/// Lists papers through the open reader or from the store; both print the same.
+pub(super) fn list_command(target: &mut Target, params: &ListParams) -> anyhow::Result<ExitCode> {
+    let result: ListResult = match call(
+        target,
+        "list",
+        params,
+        |_| {},
+        |store| commands::list_from_store(store, params),
+    ) {
+        Ok(result) => result,
+        Err(failure) => return failure.report(),
+    };
     let mut out = Output::stdout();
-    let id_width = rows
+    if params.json {
+        for paper in &result.papers {
+            if !out.line(paper.get()) {
+                break;
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let papers: Vec<ListedPaper> = result
+        .papers
         .iter()
-        .map(|row| row.id.as_str().chars().count())
+        .map(|paper| serde_json::from_str(paper.get()))
+        .collect::<Result<_, _>>()?;
+    let id_width = papers
+        .iter()
+        .map(|paper| paper.id.chars().count())
         .max()
         .unwrap_or(0);
-    for row in &rows {
-        let state = states.get(&row.id).unwrap_or(&no_state);
-        let line = if json {
-            let paper = store
-                .paper(&row.id)
-                .context("cannot read the paper cache")?;
-            serde_json::to_string(&PaperLine::new(row, paper.as_ref(), state))
-                .context("cannot write JSON")?
-        } else {
-            text_line(row, state, id_width)
-        };
-        if !out.line(&line) {
+    for paper in &papers {
+        if !out.line(&listed_line(paper, id_width)) {
             break;
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn text_line(row: &ListRow, state: &UserState, id_width: usize) -> String {
-    let star = if state.is_starred() { '*' } else { ' ' };
-    let read = if state.read { 'r' } else { ' ' };
-    let upvotes = row
+fn listed_line(paper: &ListedPaper, id_width: usize) -> String {
+    let star = if paper.starred { '*' } else { ' ' };
+    let read = if paper.read { 'r' } else { ' ' };
+    let upvotes = paper
         .upvotes
         .map_or_else(|| "-".to_string(), |n| n.to_string());
     format!(
         "{star}{read} {day} {upvotes:>4}  {id:<id_width$}  {title}",
-        day = row.day,
-        id = row.id.as_str(),
-        title = crate::text::sanitize_line(&row.title),
+        day = paper.day,
+        id = paper.id,
+        title = crate::text::sanitize_line(&paper.title),
     )
+}
+
+#[cfg(test)]
+fn text_line(
+    row: &crate::model::ListRow,
+    state: &crate::model::UserState,
+    id_width: usize,
+) -> String {
+    // The test's adapter: a row and its state as `list` answers them.
+    let paper = ListedPaper {
+        id: row.id.as_str().to_string(),
+        title: row.title.to_string(),
+        day: row.day,
+        upvotes: row.upvotes,
+        starred: state.is_starred(),
+        read: state.read,
+    };
+    listed_line(&paper, id_width)
 }
 
 #[cfg(test)]
@@ -92,7 +83,8 @@ mod tests {
     use chrono::Utc;
 
     use super::*;
-    use crate::model::{Paper, PaperId};
+    use crate::model::{Paper, PaperId, UserState};
+    use chrono::NaiveDate;
 
     #[test]
     fn text_lines_show_marks_date_upvotes_id_and_title() {

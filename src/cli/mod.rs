@@ -1,5 +1,6 @@
 //! The command line (clap): the reader by default; `sync`, `list`, `star`, `unstar`, `read`,
-//! `doctor`, `export`, `feeds`, `completions`, `man`.
+//! `note`, `doctor`, `export`, `feeds`, `completions`, `man`. While a reader holds the data
+//! dir, the commands that use the store go through it (`forward`).
 //!
 //! This is the program's edge: errors become one line on stderr (`paperboat: error: …`) and an
 //! exit code (0 fine, 1 failed, 2 bad usage); nothing here panics on bad input. Headless
@@ -15,9 +16,9 @@ mod doctor;
 mod errors;
 mod export;
 mod feeds;
+mod forward;
 mod list;
 mod output;
-mod query;
 mod reader;
 mod star;
 mod sync;
@@ -28,6 +29,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use crate::config::{Config, Paths};
+use crate::server::commands::{ListParams, Mark};
 use crate::store::{Store, StoreError};
 
 pub use args::{Cli, Command, FeedsCommand};
@@ -75,17 +77,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         .config
         .clone()
         .or_else(|| paths.as_ref().map(|p| p.config_file.clone()));
-    if let Some(Command::Feeds {
-        action: Some(action),
-    }) = &cli.command
-    {
-        return feeds::feeds_file_command(&config, config_file.as_deref(), action);
-    }
     let data_dir = match (cli.data_dir, &paths) {
         (Some(dir), _) => dir,
         (None, Some(paths)) => paths.data_dir.clone(),
         (None, None) => anyhow::bail!("no home directory found; pass --data-dir DIR"),
     };
+    if let Some(Command::Feeds {
+        action: Some(action),
+    }) = &cli.command
+    {
+        return feeds::feeds_file_command(&config, config_file.as_deref(), action, &data_dir);
+    }
     let log_dir = match &paths {
         Some(paths) => paths.log_dir.clone(),
         None => data_dir.join("log"),
@@ -100,9 +102,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Command::Doctor { rebuild } = command {
         return doctor::doctor_command(&data_dir, rebuild);
     }
-    let store = open_store(&data_dir)?;
+    // Through the open reader when one holds the data dir, else on the store opened here.
+    let mut target = forward::Target::for_data_dir(&data_dir)?;
+    let target = &mut target;
     match command {
-        Command::Sync { days, date } => sync::sync_command(&config, &store, days, date),
+        Command::Sync { days, date } => sync::sync_command(target, &config, days, date),
         Command::List {
             date,
             starred,
@@ -111,28 +115,31 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             json,
             query,
         } => list::list_command(
-            &store,
-            &list::ListFilter {
+            target,
+            &ListParams {
                 date,
                 starred,
                 unread,
                 limit,
                 query,
+                json,
             },
-            json,
         ),
         Command::Export {
             starred,
             query,
             format,
             output,
-        } => export::export_command(&store, starred, query.as_deref(), format, output.as_deref()),
-        Command::Feeds { .. } => feeds::feeds_command(&config, &store),
+        } => export::export_command(target, starred, query.as_deref(), format, output.as_deref()),
+        Command::Feeds { .. } => feeds::feeds_command(target, &config),
         // Handled before the store is opened.
         Command::Completions { .. } | Command::Man => Ok(ExitCode::SUCCESS),
-        Command::Star { ids } => star::mark_command(&store, ids, star::Mark::Star),
-        Command::Unstar { ids } => star::mark_command(&store, ids, star::Mark::Unstar),
-        Command::Read { ids } => star::mark_command(&store, ids, star::Mark::Read),
+        Command::Star { ids } => star::mark_command(target, ids, Mark::Star),
+        Command::Unstar { ids } => star::mark_command(target, ids, Mark::Unstar),
+        Command::Read { ids } => star::mark_command(target, ids, Mark::Read),
+        Command::Note { id, text, clear } => {
+            star::note_command(target, &id, if clear { None } else { text })
+        }
         // Handled above, before the store is opened.
         Command::Doctor { .. } => Ok(ExitCode::SUCCESS),
     }

@@ -8,51 +8,46 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::model::SourceId;
+use crate::server::commands::{
+    self, CommandError, RoundFollower, SyncLine, SyncParams, SyncSummary,
+};
 use crate::source::Source;
 use crate::store::Store;
-use crate::sync::{
-    SyncCommand, SyncEvent, SyncSettings, sources_from_config, sync_settings_from_config,
-};
+use crate::sync::{SyncCommand, SyncSettings, sources_from_config, sync_settings_from_config};
+use serde_json::value::RawValue;
 
 use super::EXIT_FAILED;
+use super::forward::{Target, call};
 use super::output::Output;
 
-/// What one headless round did, for the summary and the exit code.
-#[derive(Debug, Default)]
-struct RoundSummary {
-    succeeded: usize,
-    failed: usize,
-    deferred: usize,
-    new: usize,
-    changed: usize,
-}
-
+/// Syncs through the open reader (its own sync task and config, joining a round that runs)
+/// or here; both print a line per source as it finishes, then the same summary.
 pub(super) fn sync_command(
+    target: &mut Target,
     config: &Config,
-    store: &Store,
     days: Option<u32>,
     date: Option<NaiveDate>,
 ) -> anyhow::Result<ExitCode> {
-    let sources = sources_from_config(config, days, date);
+    let params = SyncParams { days, date };
+    let clock = Clock::System;
+    let mut forwarded = Output::stdout();
+    let progress = |value: &RawValue| {
+        if let Ok(line) = serde_json::from_str::<SyncLine>(value.get()) {
+            forwarded.line(&line_text(&line, clock.now()));
+        }
+    };
+    let summary: SyncSummary = match call(target, "sync", &params, progress, |store| {
+        direct_round(config, store, &params)
+    }) {
+        Ok(summary) => summary,
+        Err(failure) => return failure.report(),
+    };
     let mut out = Output::stdout();
-    if sources.is_empty() {
+    if summary.nothing_to_sync {
         out.line("nothing to sync: every source is disabled in the config");
         return Ok(ExitCode::SUCCESS);
     }
-    let settings = sync_settings_from_config(&config.sync);
-    let clock = Clock::System;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    let summary = runtime.block_on(sync_round(
-        store.clone(),
-        sources,
-        settings,
-        clock,
-        &mut out,
-    ))?;
     let mut line = format!(
         "synced {} of {} sources: {} new, {} changed",
         summary.succeeded,
@@ -71,20 +66,45 @@ pub(super) fn sync_command(
     if summary.failed > 0 || summary.deferred > 0 {
         return Ok(ExitCode::from(EXIT_FAILED));
     }
-    let keep_days = config.store.retention_days;
-    if keep_days > 0 {
-        let dropped = store
-            .apply_retention(keep_days, clock.today())
-            .context("cannot drop old papers")?;
-        if dropped > 0 {
-            let papers = if dropped == 1 { "paper" } else { "papers" };
-            let days = if keep_days == 1 { "day" } else { "days" };
-            out.line(&format!(
-                "dropped {dropped} {papers} older than {keep_days} {days}"
-            ));
-        }
+    if summary.dropped > 0 {
+        let (dropped, keep_days) = (summary.dropped, summary.retention_days);
+        let papers = if dropped == 1 { "paper" } else { "papers" };
+        let days = if keep_days == 1 { "day" } else { "days" };
+        out.line(&format!(
+            "dropped {dropped} {papers} older than {keep_days} {days}"
+        ));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// One round here, through the real sync task, printing a line per source as it finishes.
+fn direct_round(
+    config: &Config,
+    store: &Store,
+    params: &SyncParams,
+) -> Result<SyncSummary, CommandError> {
+    let sources = sources_from_config(config, params.days, params.date);
+    if sources.is_empty() {
+        return Ok(SyncSummary {
+            nothing_to_sync: true,
+            ..SyncSummary::default()
+        });
+    }
+    let settings = sync_settings_from_config(&config.sync);
+    let clock = Clock::System;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let mut summary = runtime.block_on(sync_round(store.clone(), sources, settings, clock))?;
+    commands::finish_round(
+        store,
+        &mut summary,
+        config.store.retention_days,
+        clock.today(),
+    )?;
+    Ok(summary)
 }
 
 /// Runs one `SyncAll` through the real sync task, printing a line per source.
@@ -93,56 +113,65 @@ async fn sync_round(
     sources: Vec<Arc<dyn Source>>,
     settings: SyncSettings,
     clock: Clock,
-    out: &mut Output,
-) -> anyhow::Result<RoundSummary> {
+) -> anyhow::Result<SyncSummary> {
+    let mut out = Output::stdout();
+    let configured: Vec<SourceId> = sources.iter().map(|s| s.id().clone()).collect();
     let mut handle = crate::sync::spawn(store.clone(), sources, settings, clock);
     handle
         .commands
         .send(SyncCommand::SyncAll)
         .await
         .map_err(|_| anyhow::anyhow!("the sync task stopped before it started"))?;
-    let mut summary = RoundSummary::default();
+    let mut follower = RoundFollower::new(configured);
     let mut finished = false;
     while let Some(event) = handle.events.recv().await {
-        match event {
-            SyncEvent::Started { .. } => {}
-            SyncEvent::SourceHeldBack { id, host, until } => {
-                summary.deferred += 1;
-                out.line(&format!(
-                    "{id}: held back: {}",
-                    describe_hold(&host, until, clock.now())
-                ));
-            }
-            SyncEvent::SourceProgress { .. } => {}
-            SyncEvent::SourceUpdated {
-                id,
-                new,
-                changed,
-                note,
-            } => {
-                summary.succeeded += 1;
-                summary.new += new;
-                summary.changed += changed;
-                match note {
-                    Some(note) => out.line(&format!("{id}: {new} new, {changed} changed ({note})")),
-                    None => out.line(&format!("{id}: {new} new, {changed} changed")),
-                };
-            }
-            SyncEvent::SourceFailed { id, error, reason } => {
-                summary.failed += 1;
-                // The phrase says what happened; the full message says where (its URL).
-                out.line(&format!("{id}: failed: {reason} ({error})"));
-            }
-            SyncEvent::Finished { .. } => {
-                finished = true;
-                break;
-            }
+        let (lines, done) = follower.on_event(&store, &event);
+        for line in &lines {
+            out.line(&line_text(line, clock.now()));
+        }
+        if done {
+            finished = true;
+            break;
         }
     }
     let _ = handle.commands.send(SyncCommand::Shutdown).await;
     let _ = handle.task.await;
     anyhow::ensure!(finished, "the sync task stopped before the round finished");
-    Ok(summary)
+    Ok(follower.summary)
+}
+
+/// One source's line: "hf: 3 new, 0 changed", "hf: failed: …", "hf: skipped: waiting …".
+fn line_text(line: &SyncLine, now: DateTime<Utc>) -> String {
+    match line {
+        SyncLine::Updated {
+            source,
+            new,
+            changed,
+            note,
+        } => match note {
+            Some(note) => format!("{source}: {new} new, {changed} changed ({note})"),
+            None => format!("{source}: {new} new, {changed} changed"),
+        },
+        // The phrase says what happened; the full message says where (its URL).
+        SyncLine::Failed {
+            source,
+            error,
+            reason,
+        } if !reason.is_empty() => format!("{source}: failed: {reason} ({error})"),
+        SyncLine::Failed { source, error, .. } => format!("{source}: failed: {error}"),
+        SyncLine::HeldBack {
+            source,
+            host,
+            until,
+        } => format!("{source}: held back: {}", describe_hold(host, *until, now)),
+        SyncLine::Skipped { source, until } => {
+            let wait = until.map_or_else(
+                || "waiting to retry".to_string(),
+                |until| describe_wait(until, now),
+            );
+            format!("{source}: skipped: {wait}")
+        }
+    }
 }
 
 /// "huggingface.co asks to wait until 2025-04-30 12:02:00 UTC (in 2 min)".

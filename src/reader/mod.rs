@@ -44,6 +44,9 @@ pub fn mark_process_start() {
 
 /// Opens the reader: draws the cache, starts the sync task, runs until the user quits.
 pub fn run_reader(options: ReaderOptions) -> anyhow::Result<()> {
+    // One reader per data dir (issue #12): a second one stops here, naming the first. Held
+    // until this function returns; dropping it removes the socket and the owner file.
+    let mut claim = crate::ownership::claim(&options.data_dir)?;
     // A damaged store is rebuilt from the journal here, before the first frame.
     let (store, start_report) = crate::store::open_or_recover(&options.data_dir)?;
     let keymap =
@@ -54,6 +57,7 @@ pub fn run_reader(options: ReaderOptions) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
+    let serving = &mut claim;
     let outcome = runtime.block_on(async move {
         let clock = Clock::System;
         let terminal = crate::terminal::enter().context("cannot set up the terminal")?;
@@ -107,12 +111,25 @@ pub fn run_reader(options: ReaderOptions) -> anyhow::Result<()> {
         let settings = crate::sync::sync_settings_from_config(&options.config.sync);
         let mut sync = crate::sync::spawn(store.clone(), sources, settings, clock);
         reader.runner.sync_commands = Some(sync.commands.clone());
-        reader.runner.results = Some(inbox_tx.clone());
+        // Serve the data dir to other paperboat commands (issue #12).
+        let wiring = crate::server::wire_reader(
+            serving,
+            &store,
+            &options.config,
+            &inbox_tx,
+            sync.commands.clone(),
+        );
+        reader.runner.results = Some(wiring.results.clone());
+        if let Some(notice) = wiring.notice.clone() {
+            reader.handle(Msg::Notice(notice));
+        }
+        let sync_hub = std::sync::Arc::clone(&wiring.sync_hub);
         forward_terminal_events(inbox_tx.clone());
         forward_signals(inbox_tx.clone());
         let sync_tx = inbox_tx.clone();
         let forward_sync = tokio::spawn(async move {
             while let Some(event) = sync.events.recv().await {
+                sync_hub.observe(&event);
                 if sync_tx.send(Msg::Sync(event)).is_err() {
                     break;
                 }
@@ -143,6 +160,7 @@ pub fn run_reader(options: ReaderOptions) -> anyhow::Result<()> {
     // forever), so a reader whose SSH session or tmux pane died would never exit, spinning a
     // core (seen: a reader left behind by a killed tmux server, alive an hour later).
     runtime.shutdown_background();
+    drop(claim);
     outcome
 }
 

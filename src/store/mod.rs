@@ -256,6 +256,8 @@ struct Inner {
     /// Serialises read-modify-write of user-state buckets (and so the journal's appends).
     user_writer: Mutex<()>,
     journal: Journal,
+    /// Bumped after every write that changed papers (see [`Store::papers_version`]).
+    papers_version: AtomicU64,
 }
 
 /// A handle on the store; cheap to clone, shared by the UI and the sync task.
@@ -309,6 +311,7 @@ impl Store {
                 papers_writer: Mutex::new(()),
                 user_writer: Mutex::new(()),
                 journal: Journal::open(dir),
+                papers_version: AtomicU64::new(0),
             }),
         })
     }
@@ -332,6 +335,17 @@ impl Store {
 
     pub fn dir(&self) -> &Path {
         &self.inner.dir
+    }
+
+    /// Grows after every `apply` or retention that changed papers (never for user state): a
+    /// projection read after seeing version N holds every paper change up to N. The reader's
+    /// server answers from a catalog snapshot only once it is this fresh.
+    pub fn papers_version(&self) -> u64 {
+        self.inner.papers_version.load(Ordering::SeqCst)
+    }
+
+    fn papers_changed(&self) {
+        self.inner.papers_version.fetch_add(1, Ordering::SeqCst);
     }
 
     /// The user-state journal every star, read flag and note change goes through.
@@ -650,6 +664,9 @@ impl Store {
             Traffic::Written,
             writes.iter().map(ChunkWrite::body_bytes).sum(),
         )?;
+        if outcome.new + outcome.changed > 0 {
+            self.papers_changed();
+        }
         Ok(outcome)
     }
 
@@ -844,6 +861,9 @@ impl Store {
         let mut index = index.write().unwrap_or_else(PoisonError::into_inner);
         for write in &writes {
             write.update_index(&mut index);
+        }
+        if dropped > 0 {
+            self.papers_changed();
         }
         Ok(dropped)
     }

@@ -24,12 +24,16 @@ pub fn first_catalog(store: &Store) -> Result<Catalog, StoreError> {
 /// Reads the whole projection; with `abstracts`, the text index covers abstracts too and the
 /// rows get their details (every category, GitHub stars, summaries).
 pub fn full_catalog(store: &Store, abstracts: bool) -> Result<Catalog, StoreError> {
+    let papers_version = store.papers_version();
     let rows = store.all_rows()?;
     let user = store.user_states()?;
-    if !abstracts {
-        return Ok(Catalog::new(rows, user, true, None));
-    }
-    add_abstracts(store, CatalogBuilder::new(rows, user, true, true))
+    let mut catalog = if abstracts {
+        add_abstracts(store, CatalogBuilder::new(rows, user, true, true))?
+    } else {
+        Catalog::new(rows, user, true, None)
+    };
+    catalog.papers_version = papers_version;
+    Ok(catalog)
 }
 
 /// The catalog of `quick`'s rows (a [`full_catalog`] without abstracts) with their abstracts
@@ -37,7 +41,9 @@ pub fn full_catalog(store: &Store, abstracts: bool) -> Result<Catalog, StoreErro
 /// stored since `quick` was read come with the next load (every sync asks for one).
 pub fn catalog_with_abstracts(store: &Store, quick: &Catalog) -> Result<Catalog, StoreError> {
     let user = store.user_states()?;
-    add_abstracts(store, CatalogBuilder::adding_abstracts(quick, user))
+    let mut catalog = add_abstracts(store, CatalogBuilder::adding_abstracts(quick, user))?;
+    catalog.papers_version = quick.papers_version;
+    Ok(catalog)
 }
 
 fn add_abstracts(store: &Store, mut builder: CatalogBuilder) -> Result<Catalog, StoreError> {

@@ -52,6 +52,9 @@ pub struct Catalog {
     pub for_you: Option<Arc<ForYou>>,
     /// False while only the latest day is loaded (the first frame); the rest follows.
     pub complete: bool,
+    /// The store's `papers_version` from before these rows were read: the catalog holds every
+    /// paper change up to it (the reader's server checks this before answering from it).
+    pub papers_version: u64,
 }
 
 /// Builds a [`Catalog`] a row at a time in catalog order (newest day first), so the full
@@ -189,6 +192,7 @@ impl CatalogBuilder {
             rows,
             for_you: None,
             complete: self.complete,
+            papers_version: 0,
         }
     }
 }
