@@ -55,8 +55,12 @@ async fn reader_in_tmux_stars_the_second_paper_and_keeps_it() {
         "{screen}"
     );
     tmux.keys(&["j", "s"]);
-    let screen = tmux.wait_for("the star", |s| s.contains('★')).await;
-    let starred_line = screen.lines().position(|l| l.contains('★')).unwrap();
+    // A starred list row starts with ★ (the detail's "code ★" counts GitHub stars).
+    let starred_row = |l: &str| l.starts_with("│★");
+    let screen = tmux
+        .wait_for("the star", |s| s.lines().any(starred_row))
+        .await;
+    let starred_line = screen.lines().position(starred_row).unwrap();
     let first_row = screen
         .lines()
         .position(|l| l.contains("14 papers"))
@@ -83,8 +87,10 @@ async fn reader_in_tmux_stars_the_second_paper_and_keeps_it() {
 
     // Second start: the star is there from the cache.
     tmux.start(&command, &env);
-    let screen = tmux.wait_for("the cached star", |s| s.contains('★')).await;
-    let line = screen.lines().find(|l| l.contains('★')).unwrap();
+    let screen = tmux
+        .wait_for("the cached star", |s| s.lines().any(starred_row))
+        .await;
+    let line = screen.lines().find(|l| starred_row(l)).unwrap();
     assert!(
         line.contains(starred_title.trim()),
         "same paper starred: {line} vs {starred_title}"
@@ -152,7 +158,9 @@ async fn morning_keys_do_what_the_user_meant() {
     tmux.keys(&["1"]);
     tmux.wait_for("the day view again", day_title).await;
     tmux.keys(&["s"]);
-    let screen = tmux.wait_for("the star", |s| s.contains('★')).await;
+    let screen = tmux
+        .wait_for("the star", |s| s.lines().any(|l| l.starts_with("│★")))
+        .await;
     let starred: Vec<usize> = screen
         .lines()
         .enumerate()
@@ -172,10 +180,10 @@ async fn morning_keys_do_what_the_user_meant() {
     tmux.keys(&["1", "s"]);
     let screen = tmux
         .wait_for("the star removed on the day", |s| {
-            day_title(s) && !s.contains('★')
+            day_title(s) && !s.lines().any(|l| l.starts_with("│★"))
         })
         .await;
-    assert!(!screen.contains('★'), "{screen}");
+    assert!(!screen.lines().any(|l| l.starts_with("│★")), "{screen}");
 
     // Enter J J: three papers read.
     tmux.keys(&["Enter", "J", "J"]);

@@ -122,7 +122,7 @@ fn hf_fixture_puts_counts_links_and_ai_fields_where_they_belong() {
     assert_eq!(
         (with_code, with_ai),
         (18, 10),
-        "FORMATS.md §1.2 counts for this sample"
+        "the field counts of this real sample"
     );
 }
 
@@ -149,7 +149,7 @@ fn hf_hidden_authors_are_dropped() {
     );
 }
 
-/// The 2024 shape (FORMATS.md §1.3): no `submittedOnDailyAt`, no outer summary, no `ai_*`,
+/// The 2024 shape (docs/ARCHITECTURE.md §7): no `submittedOnDailyAt`, no outer summary, no `ai_*`,
 /// no `_id` on `submittedBy`, hard-wrapped title and abstract.
 const HF_2024_ITEM: &str = r#"[{"paper":{"id":"2410.17243","authors":[{"_id":"671b005026d87414f5a61579",
   "user":{"_id":"65b2529285b6c21448a10d65","avatarUrl":"/avatars/1b09e2742aecce1bbdc57f0c4504cf38.svg",
@@ -486,11 +486,11 @@ fn arxiv_api_fixture_yields_every_entry_with_its_arxiv_extras() {
     assert_eq!(
         (with_doi, with_journal, with_comment),
         (2, 1, 12),
-        "FORMATS.md §2.1 counts"
+        "the counts of this real sample"
     );
 }
 
-/// A real pre-Nov-2025 entry (FORMATS.md §2.1): inline namespaces, hard wraps, `scheme` on the
+/// A real pre-Nov-2025 entry (docs/ARCHITECTURE.md §7): inline namespaces, hard wraps, `scheme` on the
 /// primary category, http links.
 const ARXIV_OLD_FORMAT: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom">

@@ -135,12 +135,27 @@ fn s_cycles_the_sort_and_the_title_names_it() {
         shown(&reader),
         ["2504.00003", "2504.00002", "2504.00001", "2504.00004"]
     );
+    // Without a query relevance ranks nothing, so the cycle passes it by.
     press(&mut reader, "S");
-    assert!(screen(&mut reader).contains("by relevance"));
-    press(&mut reader, "S");
-    assert!(screen(&mut reader).contains("for you"));
+    let text = screen(&mut reader);
+    assert!(
+        text.contains("for you") && !text.contains("by relevance"),
+        "{text}"
+    );
     press(&mut reader, "S");
     assert!(screen(&mut reader).contains("newest first"));
+    // With words in the query, relevance is offered.
+    press(&mut reader, "/diffusion");
+    key(&mut reader, KeyCode::Enter);
+    let mut seen = Vec::new();
+    for _ in 0..4 {
+        press(&mut reader, "S");
+        seen.push(screen(&mut reader).contains("by relevance"));
+    }
+    assert!(
+        seen.contains(&true),
+        "relevance is in the cycle with a query"
+    );
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! The arXiv source: category listings from the RSS endpoint and API queries (Atom).
 //!
 //! Why not feed-rs here: it drops every `arxiv:*` element (primary category, comment, DOI,
-//! journal ref, announce type; FORMATS.md §4.3), and a second quick-xml pass would have to
+//! journal ref, announce type; docs/ARCHITECTURE.md §7), and a second quick-xml pass would have to
 //! re-align its entries with ours by position. arXiv's documents are small and fixed in shape,
 //! so one quick-xml pass into a tiny element tree reads RSS 2.0, the rss.arxiv.org Atom variant
 //! and both API Atom formats (old inline namespaces, new root namespaces) with one code path:
@@ -19,7 +19,7 @@ use super::{ParseError, ParseReport, Source, SourceRequest};
 use crate::model::{Paper, PaperId, SourceId};
 use crate::text::{normalize_block, normalize_line, sanitize_line};
 
-/// The API serves at most this many results per call (FORMATS.md §0).
+/// The API serves at most this many results per call (docs/ARCHITECTURE.md §7).
 const API_MAX_RESULTS: u32 = 2000;
 /// Elements nested deeper than this are ignored: arXiv documents are four levels deep, and a
 /// hostile document must not make the tree (or dropping it) exhaust the stack.

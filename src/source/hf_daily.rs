@@ -1,5 +1,5 @@
 //! The Hugging Face Daily Papers source: `GET {base}/api/daily_papers?date=YYYY-MM-DD` per day,
-//! parsed from HF's bare JSON array into `Paper`s (FORMATS.md §1), an element at a time.
+//! parsed from HF's bare JSON array into `Paper`s (docs/ARCHITECTURE.md §7), an element at a time.
 
 use std::io::BufRead;
 
@@ -240,7 +240,7 @@ impl HfDailySource {
 }
 
 /// One element of the `/api/daily_papers` array. Only what paperboat shows is modelled;
-/// every field is optional and a field of the wrong type reads as absent (FORMATS.md §1.5).
+/// every field is optional and a field of the wrong type reads as absent (docs/ARCHITECTURE.md §7).
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct DailyItem {

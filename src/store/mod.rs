@@ -1,7 +1,7 @@
 //! The sled paper cache: list rows, full records, feed metadata and user state, with a schema
 //! version and migrations. The single source of truth; sync writes, the UI reads.
 //!
-//! Layout (see STORAGE.md in the design notes for the measurements behind it). sled's open
+//! Layout (docs/ARCHITECTURE.md §4 has the measurements behind it). sled's open
 //! time grows with key count and log bytes, so what the first frame needs lives in a small Db of
 //! few keys, and the full records in a second Db opened after the first frame:
 //!
