@@ -91,8 +91,8 @@ fn ingest(feed: &Path, parse_only: bool) -> anyhow::Result<()> {
     }
     let store = Store::open(&dir.join("data"))?;
     let day = request.day.unwrap_or(today);
-    let outcome =
-        ingest_body(source.as_ref(), &request, &mut body, &store, day).context("ingest failed")?;
+    let (outcome, _report) = ingest_body(source.as_ref(), &request, None, &mut body, &store, day)
+        .context("ingest failed")?;
     let count = store.paper_count()?;
     drop(store);
     let total = start.elapsed();

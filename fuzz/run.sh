@@ -10,7 +10,7 @@ seconds="${1:-300}"
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(hf_json arxiv_feed generic_feed config_keymap arxiv_id text_normalize query)
+  targets=(hf_json arxiv_feed generic_feed feed_encodings config_keymap arxiv_id text_normalize query)
 fi
 # No sanitizer: paperboat forbids unsafe code; debug assertions catch overflow.
 cargo +nightly fuzz build -s none --debug-assertions

@@ -91,24 +91,36 @@ pub enum Action {
     PageUp,
     /// Open the selected paper in the detail pane (marks it read)
     Open,
+    /// Page the paper; at its end mark it read and open the next unread
+    ReadOn,
+    /// Jump to the next unread paper in the view
+    NextUnread,
+    /// Jump to the previous unread paper in the view
+    PrevUnread,
     /// Go back: close the detail, leave the filter, close help
     Back,
     /// Move focus to the next pane
     NextPane,
     /// Start typing a filter query
     Filter,
-    /// Jump to the next paper matching the filter
+    /// Jump to the next match of the last search (the list is kept)
     NextMatch,
-    /// Jump to the previous paper matching the filter
+    /// Jump to the previous paper matching the last search
     PrevMatch,
-    /// Show the previous day
+    /// Show the previous (older) day
     PrevDay,
-    /// Show the next day
+    /// Show the next (newer) day
     NextDay,
     /// Star or unstar the selected paper
     ToggleStar,
     /// Mark the selected paper read or unread
     ToggleRead,
+    /// Hide or show the read papers in this view
+    ToggleHideRead,
+    /// Mark every paper in the view read (asks first)
+    MarkAllRead,
+    /// Undo the last read mark
+    UndoMark,
     /// Open the abstract page in the browser
     OpenAbstract,
     /// Open the PDF in the browser
@@ -141,6 +153,14 @@ pub enum Action {
     ScrollDown,
     /// Scroll the detail pane up
     ScrollUp,
+    /// Show the detail full screen, or back beside the list
+    ToggleZoom,
+    /// Show or hide the filter pane beside the list
+    ToggleFilterPane,
+    /// Go to the top of the paper's text
+    TextTop,
+    /// Go to the bottom of the paper's text
+    TextBottom,
     /// Show or hide this help
     Help,
     /// Quit paperboat
@@ -187,7 +207,7 @@ mod tests {
 
     /// The config vocabulary users have written in their `[keys.*]` tables; renaming a variant
     /// must not change it.
-    const CONFIG_NAMES: [&str; 36] = [
+    const CONFIG_NAMES: [&str; 46] = [
         "down",
         "up",
         "top",
@@ -197,6 +217,9 @@ mod tests {
         "page_down",
         "page_up",
         "open",
+        "read_on",
+        "next_unread",
+        "prev_unread",
         "back",
         "next_pane",
         "filter",
@@ -206,6 +229,9 @@ mod tests {
         "next_day",
         "toggle_star",
         "toggle_read",
+        "toggle_hide_read",
+        "mark_all_read",
+        "undo_mark",
         "open_abstract",
         "open_pdf",
         "yank_link",
@@ -222,6 +248,10 @@ mod tests {
         "export_list",
         "scroll_down",
         "scroll_up",
+        "toggle_zoom",
+        "toggle_filter_pane",
+        "text_top",
+        "text_bottom",
         "help",
         "quit",
     ];

@@ -29,6 +29,7 @@ pub struct Config {
     pub sources: SourcesConfig,
     pub store: StoreConfig,
     pub ui: UiConfig,
+    pub export: ExportConfig,
     /// Key bindings per context (`list`, `detail`, `filter`, `global`): key → action name.
     pub keys: BTreeMap<String, BTreeMap<String, String>>,
     /// Saved views (`[[views]]`): named queries listed in the filter pane.
@@ -44,6 +45,9 @@ pub struct ViewConfig {
     pub query: String,
     /// `newest`, `upvotes`, `relevance` or `for_you`; relevance when the query has words.
     pub sort: Option<crate::query::SortOrder>,
+    /// Notify (see `[ui] notify`) when a sync brings the view papers not seen before.
+    #[serde(default)]
+    pub notify: bool,
 }
 
 impl ViewConfig {
@@ -112,6 +116,98 @@ pub struct UiConfig {
     pub wide_layout_min_columns: u16,
     /// Command that opens links; empty means `$BROWSER`, then `xdg-open` / `open`.
     pub browser: String,
+    /// When the filter pane sits beside the list.
+    pub filter_pane: FilterPane,
+    /// The list's share of the width beside the detail (10–90); unset picks one that gives
+    /// titles at least 60 columns.
+    pub list_width_percent: Option<u16>,
+    /// Links in the detail are OSC 8 hyperlinks (clickable in most terminals, ignored by
+    /// the rest).
+    pub hyperlinks: bool,
+    /// When a paper counts as read.
+    pub mark_read: MarkRead,
+    /// How `[[views]]` with `notify = true` notify.
+    pub notify: NotifyVia,
+}
+
+/// `[ui] filter_pane`: when the filter pane sits beside the list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FilterPane {
+    /// From 160 columns on.
+    #[default]
+    Auto,
+    /// Whenever list and detail sit side by side.
+    Always,
+    /// Only while it has focus (`/`, Tab).
+    Never,
+}
+
+/// `[export]`: where `E` in the reader writes its BibTeX file.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExportConfig {
+    /// A directory (`~` is the home directory); empty means the current directory.
+    pub dir: String,
+}
+
+impl ExportConfig {
+    /// The export directory with `~` expanded; `None` means the current directory.
+    pub fn dir_path(&self) -> Option<PathBuf> {
+        let dir = self.dir.trim();
+        if dir.is_empty() {
+            return None;
+        }
+        Some(expand_home(dir, home_dir().as_deref()))
+    }
+}
+
+/// The user's home directory, if known.
+pub fn home_dir() -> Option<PathBuf> {
+    directories::BaseDirs::new().map(|dirs| dirs.home_dir().to_path_buf())
+}
+
+/// `~` and `~/…` made absolute with `home`; anything else unchanged.
+pub fn expand_home(path: &str, home: Option<&Path>) -> PathBuf {
+    match (path.strip_prefix('~'), home) {
+        (Some(""), Some(home)) => home.to_path_buf(),
+        (Some(rest), Some(home)) if rest.starts_with('/') => home.join(&rest[1..]),
+        _ => PathBuf::from(path),
+    }
+}
+
+/// `path` with the home directory shown as `~`, as users write it.
+pub fn display_home(path: &Path, home: Option<&Path>) -> String {
+    match home.and_then(|home| path.strip_prefix(home).ok()) {
+        Some(rest) if rest.as_os_str().is_empty() => "~".to_string(),
+        Some(rest) => format!("~/{}", rest.display()),
+        None => path.display().to_string(),
+    }
+}
+
+/// `[ui] mark_read`: when a paper counts as read.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum MarkRead {
+    /// When it is opened: Enter, and every paper J/K/Space moves to while the detail is open.
+    #[default]
+    Open,
+    /// When its abstract has been on screen for a second.
+    Select,
+    /// Only with `x` (and `X`).
+    Manual,
+}
+
+/// `[ui] notify`: the terminal sequence a notification is sent with, or none.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum NotifyVia {
+    /// OSC 9 (iTerm2, kitty, WezTerm, foot, Windows Terminal).
+    Osc9,
+    /// OSC 777 (urxvt, VTE terminals such as GNOME Terminal).
+    Osc777,
+    #[default]
+    Off,
 }
 
 impl Default for SyncConfig {
@@ -154,6 +250,11 @@ impl Default for UiConfig {
         UiConfig {
             wide_layout_min_columns: 120,
             browser: String::new(),
+            filter_pane: FilterPane::Auto,
+            list_width_percent: None,
+            hyperlinks: true,
+            mark_read: MarkRead::Open,
+            notify: NotifyVia::Off,
         }
     }
 }
@@ -215,5 +316,46 @@ impl Paths {
             data_dir: dirs.data_dir().to_path_buf(),
             log_dir,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ui_and_export_keys_parse_and_default() {
+        let config = Config::parse(
+            "[ui]\nfilter_pane = \"always\"\nlist_width_percent = 70\nhyperlinks = false\n\
+             [export]\ndir = \"~/papers\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        assert_eq!(config.ui.filter_pane, FilterPane::Always);
+        assert_eq!(config.ui.list_width_percent, Some(70));
+        assert!(!config.ui.hyperlinks);
+        assert_eq!(config.export.dir, "~/papers");
+        let defaults = Config::default();
+        assert_eq!(defaults.ui.filter_pane, FilterPane::Auto);
+        assert!(defaults.ui.hyperlinks);
+        assert_eq!(defaults.export.dir_path(), None);
+        assert!(Config::parse("[ui]\nfilter_pane = \"sometimes\"\n", Path::new("c")).is_err());
+        assert!(Config::parse("[export]\nfolder = \"x\"\n", Path::new("c")).is_err());
+    }
+
+    #[test]
+    fn home_is_expanded_and_shown_as_tilde() {
+        let home = Path::new("/home/ada");
+        assert_eq!(expand_home("~/papers", Some(home)), home.join("papers"));
+        assert_eq!(expand_home("~", Some(home)), home.to_path_buf());
+        assert_eq!(expand_home("~bob/x", Some(home)), PathBuf::from("~bob/x"));
+        assert_eq!(expand_home("/tmp/x", Some(home)), PathBuf::from("/tmp/x"));
+        assert_eq!(expand_home("~/x", None), PathBuf::from("~/x"));
+        assert_eq!(display_home(&home.join("p/a.bib"), Some(home)), "~/p/a.bib");
+        assert_eq!(display_home(home, Some(home)), "~");
+        assert_eq!(
+            display_home(Path::new("/srv/a.bib"), Some(home)),
+            "/srv/a.bib"
+        );
     }
 }

@@ -40,6 +40,17 @@ pub fn restore() {
     let _ = execute!(io::stdout(), LeaveAlternateScreen, crossterm::cursor::Show);
 }
 
+/// Takes the terminal back after [`restore`] (a terminal browser ran): raw mode, the
+/// alternate screen, the cursor hidden.
+pub fn resume() -> io::Result<()> {
+    crossterm::terminal::enable_raw_mode()?;
+    execute!(
+        io::stdout(),
+        crossterm::terminal::EnterAlternateScreen,
+        crossterm::cursor::Hide
+    )
+}
+
 fn install_panic_hook() {
     static HOOK: Once = Once::new();
     HOOK.call_once(|| {

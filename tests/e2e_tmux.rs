@@ -93,3 +93,98 @@ async fn reader_in_tmux_stars_the_second_paper_and_keeps_it() {
     let (status, _) = tmux.wait_exit(&status_file).await;
     assert_eq!(status, "0");
 }
+
+/// Issue #11's named cases, typed into the real binary: `3`, `G`, `1` (each digit given its
+/// timeout) then `s` stars the paper the user saw on the day; `1 s` switches first and stars
+/// there; `Enter J J` marks three papers read; `Ctrl-c` quits with status 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn morning_keys_do_what_the_user_meant() {
+    if !require_tool("tmux", "-V") {
+        return;
+    }
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/daily_papers"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(FIXTURE))
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!("[sources.hf]\nbase_url = \"{}\"\ndays = 1\n", server.uri()),
+    )
+    .unwrap();
+    let data = dir.path().join("data");
+    let state = dir.path().join("state");
+    let status_file = dir.path().join("status");
+    let command = format!(
+        "{} --config {} --data-dir {}; echo $? > {}",
+        env!("CARGO_BIN_EXE_paperboat"),
+        config.display(),
+        data.display(),
+        status_file.display()
+    );
+    let tmux = Tmux::new(dir.path());
+    let env = [
+        ("XDG_STATE_HOME", state.as_path()),
+        ("XDG_DATA_HOME", state.as_path()),
+    ];
+    tmux.start(&command, &env);
+    let screen = tmux
+        .wait_for("papers from the sync", |s| s.contains("14 papers"))
+        .await;
+    let title_line = screen
+        .lines()
+        .position(|l| l.contains("14 papers"))
+        .unwrap();
+    let day_title = |s: &str| {
+        s.lines()
+            .any(|l| l.contains("Jul 13") && l.contains("14 papers"))
+    };
+    let all_title = |s: &str| s.lines().any(|l| l.contains(" All ·"));
+
+    // 3, G, 1 — then s stars the second row, where the user left the day view.
+    tmux.keys(&["j"]);
+    tmux.keys(&["3"]);
+    tmux.wait_for("the All view", all_title).await;
+    tmux.keys(&["G"]);
+    tmux.keys(&["1"]);
+    tmux.wait_for("the day view again", day_title).await;
+    tmux.keys(&["s"]);
+    let screen = tmux.wait_for("the star", |s| s.contains('★')).await;
+    let starred: Vec<usize> = screen
+        .lines()
+        .enumerate()
+        // List rows (the detail below says "★ starred" too).
+        .filter(|(_, l)| l.starts_with("│★") && l.contains("Jul 13│"))
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(
+        starred,
+        [title_line + 2],
+        "the second paper, the one the user saw:\n{screen}"
+    );
+
+    // 1 s from All (on its last row): the day view first, then s on ITS selection (unstar).
+    tmux.keys(&["3"]);
+    tmux.wait_for("the All view", all_title).await;
+    tmux.keys(&["1", "s"]);
+    let screen = tmux
+        .wait_for("the star removed on the day", |s| {
+            day_title(s) && !s.contains('★')
+        })
+        .await;
+    assert!(!screen.contains('★'), "{screen}");
+
+    // Enter J J: three papers read.
+    tmux.keys(&["Enter", "J", "J"]);
+    tmux.wait_for("three read", |s| s.contains("11 unread"))
+        .await;
+
+    // Ctrl-c quits like q: status 0, the terminal restored.
+    tmux.keys(&["C-c"]);
+    let (status, alternate) = tmux.wait_exit(&status_file).await;
+    assert_eq!(status, "0", "exit status");
+    assert_eq!(alternate, "0", "the alternate screen was left");
+}

@@ -442,7 +442,8 @@ fn the_reader_refuses_to_open_or_copy_links_a_feed_should_never_have_given() {
 
     // The good link opens, passed to the browser as one argument, with no shell between.
     assert_eq!(reader.app.selected_row().unwrap().title, "A good link");
-    press(&mut reader, "o");
+    // `o` offers the paper's links; `a` picks the abstract.
+    press(&mut reader, "oa");
     let message = reader.app.message.clone().unwrap_or_default();
     assert_eq!(message, "opened https://arxiv.org/abs/2504.00001");
     let mut logged = String::new();
@@ -454,7 +455,7 @@ fn the_reader_refuses_to_open_or_copy_links_a_feed_should_never_have_given() {
         std::thread::sleep(Duration::from_millis(10));
     }
     assert_eq!(logged, "1|https://arxiv.org/abs/2504.00001|\n");
-    press(&mut reader, "y");
+    press(&mut reader, "ya");
     assert!(
         !clipboard.0.lock().unwrap().is_empty(),
         "the good link is copied"

@@ -285,7 +285,11 @@ async fn hostile_feed_in_a_real_terminal_writes_no_sequence_from_the_feed() {
         find(&bytes, b"HOSTILE-").is_some(),
         "the raw output has the papers"
     );
-    for sequence in FEED_ONLY_SEQUENCES {
+    // paperboat writes OSC 8 itself now (the detail's links), each checked below.
+    for sequence in FEED_ONLY_SEQUENCES
+        .iter()
+        .filter(|s| !s.starts_with(b"\x1b]8;"))
+    {
         if let Some(at) = find(&bytes, sequence) {
             let from = at.saturating_sub(80);
             let to = (at + 80).min(bytes.len());
@@ -307,7 +311,59 @@ async fn hostile_feed_in_a_real_terminal_writes_no_sequence_from_the_feed() {
             String::from_utf8_lossy(payload)
         );
     }
-    // paperboat itself writes no OSC, DCS or other string sequence at all (only yank does,
-    // and nothing was yanked).
-    assert!(find(&bytes, b"\x1b]").is_none(), "an OSC was written");
+    // The only OSCs are paperboat's own: OSC 8 hyperlinks to checked http(s) URLs (and their
+    // closing), OSC 52 (copy) and OSC 9/777 (notifications); never one from the feed.
+    check_own_oscs(&bytes);
+}
+
+/// Every OSC in `bytes` is one paperboat writes, terminated, with a checked link; every OSC 8
+/// opened is closed.
+fn check_own_oscs(bytes: &[u8]) {
+    let mut at = 0;
+    let (mut opened, mut closed) = (0, 0);
+    while let Some(start) = find(&bytes[at..], b"\x1b]").map(|i| at + i) {
+        let body_start = start + 2;
+        let rest = &bytes[body_start..];
+        let (body_len, terminator_len) = match (find(rest, b"\x07"), find(rest, b"\x1b\\")) {
+            (Some(bel), Some(st)) if bel < st => (bel, 1),
+            (_, Some(st)) => (st, 2),
+            (Some(bel), None) => (bel, 1),
+            (None, None) => panic!("an OSC is never terminated: {:?}", excerpt(bytes, start)),
+        };
+        let body = &rest[..body_len];
+        assert!(
+            body.iter().all(|b| b.is_ascii_graphic()),
+            "an OSC holds a non-printable byte: {:?}",
+            excerpt(bytes, start)
+        );
+        let body = std::str::from_utf8(body).unwrap();
+        if let Some(url) = body.strip_prefix("8;;") {
+            if url.is_empty() {
+                closed += 1;
+            } else {
+                opened += 1;
+                assert!(
+                    paperboat::link::is_safe_web_url(url)
+                        && !url.contains(HIDDEN_MARKER)
+                        && !url.contains(OSC8_TARGET),
+                    "an OSC 8 to an unchecked link: {url:?}"
+                );
+            }
+        } else {
+            assert!(
+                body.starts_with("52;c;") || body.starts_with("9;") || body.starts_with("777;"),
+                "an OSC paperboat does not write: {:?}",
+                excerpt(bytes, start)
+            );
+        }
+        at = body_start + body_len + terminator_len;
+    }
+    assert_eq!(opened, closed, "every OSC 8 opened is closed");
+}
+
+fn excerpt(bytes: &[u8], at: usize) -> String {
+    let to = (at + 120).min(bytes.len());
+    String::from_utf8_lossy(&bytes[at..to])
+        .escape_debug()
+        .to_string()
 }

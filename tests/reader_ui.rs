@@ -2,7 +2,11 @@
 //! CJK/emoji titles and a paper with every optional field missing; plus style checks that
 //! snapshots cannot see, and a no-panic sweep over terminal sizes.
 
+#[path = "support/reader.rs"]
+mod reader_support;
+
 use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -222,6 +226,7 @@ fn status_bar_shows_a_failed_source() {
             id: SourceId::hf(),
             new: 0,
             changed: 0,
+            note: None,
         }),
     );
     update(
@@ -376,4 +381,557 @@ fn scrolling_a_long_abstract_reaches_its_later_lines() {
         screen(&app).contains("MARKERWORD")
     });
     assert!(found, "scrolling down reaches the marker");
+}
+
+/// The screen's rows without the quotes TestBackend puts around them.
+fn rows_of(text: &str) -> Vec<String> {
+    text.lines()
+        .map(|line| line.split('"').nth(1).unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn detail_reads_title_authors_facts_summary_then_abstract() {
+    let text = screen(&app((80, 24)));
+    let rows = rows_of(&text);
+    let at = |needle: &str| {
+        rows.iter()
+            .position(|row| row.contains(needle))
+            .unwrap_or_else(|| panic!("{needle:?} not on screen:\n{text}"))
+    };
+    let title = at("Demons in the Detail");
+    let authors = at("Author Number1, Author Number2");
+    let facts = at("2025-04-30 · ▲ 142 upvotes · 7 comments");
+    let summary = at("AI summary: Global-batch");
+    let abstract_start = at("This paper revisits");
+    assert!(title < authors && authors < facts && facts < summary && summary < abstract_start);
+    // Authors on one line, cut at a name.
+    assert!(rows[authors].contains("+5 more"), "{}", rows[authors]);
+    assert!(!rows[authors + 1].contains("Author Number"));
+    // Ids and links come after the abstract, off this screen.
+    assert!(!text.contains("Id: 2504.21318"));
+    assert!(text.contains("more ↓"), "{text}");
+}
+
+#[test]
+fn one_comment_is_singular() {
+    let mut app = app((80, 24));
+    let mut paper = full_paper();
+    paper.comments = Some(1);
+    update(
+        &mut app,
+        Msg::PaperLoaded(paper.id.clone(), Some(Box::new(paper))),
+    );
+    let text = screen(&app);
+    assert!(text.contains("· 1 comment ·"), "{text}");
+}
+
+#[test]
+fn focused_detail_at_80x24() {
+    let mut app = app((80, 24));
+    key(&mut app, KeyCode::Enter);
+    let text = screen(&app);
+    let detail_rows = rows_of(&text)
+        .iter()
+        .skip_while(|row| !row.starts_with("┌ Detail"))
+        .count();
+    assert!(
+        detail_rows >= 17,
+        "the detail takes most of the height:\n{text}"
+    );
+    assert!(
+        text.contains("Code and checkpoints are released."),
+        "{text}"
+    );
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn abstract_lines_show_at_60x20_with_either_pane_focused() {
+    let mut app = app((60, 20));
+    let text = screen(&app);
+    assert!(
+        text.contains("This paper revisits"),
+        "list focused:\n{text}"
+    );
+    key(&mut app, KeyCode::Enter);
+    let text = screen(&app);
+    assert!(
+        text.contains("This paper revisits"),
+        "detail focused:\n{text}"
+    );
+    assert!(
+        text.contains("global-batch balance"),
+        "detail focused:\n{text}"
+    );
+}
+
+#[test]
+fn z_zooms_the_detail_to_full_screen_and_back() {
+    let mut app = app((80, 24));
+    keys(&mut app, "z");
+    let text = screen(&app);
+    assert!(
+        rows_of(&text)[0].starts_with("┌ Detail (z: back)"),
+        "{text}"
+    );
+    assert!(!text.contains("Today · 5 papers"), "{text}");
+    insta::assert_snapshot!("zoomed_detail_at_80x24", text);
+    // Moving still works while zoomed (J in the detail, j in the list).
+    keys(&mut app, "j");
+    assert_eq!(app.selected, 1);
+    keys(&mut app, "z");
+    assert!(screen(&app).contains("Today · 5 papers"));
+}
+
+#[test]
+fn scroll_position_shows_a_percentage_once_the_end_is_known() {
+    let mut app = app((80, 24));
+    key(&mut app, KeyCode::Enter);
+    // 80x24 focused: everything but the links fits; some links are below.
+    let mut paper = full_paper();
+    paper.abstract_text = "Short abstract.".into();
+    update(
+        &mut app,
+        Msg::PaperLoaded(paper.id.clone(), Some(Box::new(paper))),
+    );
+    keys(&mut app, "k");
+    let text = screen(&app);
+    let bottom = rows_of(&text)
+        .into_iter()
+        .rfind(|row| row.starts_with('└'))
+        .unwrap();
+    assert!(bottom.contains('%') || !text.contains("more ↓"), "{text}");
+}
+
+#[test]
+fn at_120_columns_titles_show_at_least_60_characters() {
+    let title: String = "Sixty characters of a title that goes on and on beyond sixty".into();
+    assert!(title.chars().count() >= 60);
+    let mut app = app((120, 40));
+    let mut paper = full_paper();
+    paper.title = title.clone();
+    let rows = vec![paper.list_row(day(1))];
+    let catalog = Catalog::new(rows, HashMap::new(), true, None);
+    app = App::new(
+        Keymap::defaults().unwrap(),
+        catalog,
+        app.now,
+        (120, 40),
+        120,
+    );
+    let text = screen(&app);
+    assert!(text.contains(&title[..60]), "{text}");
+    // The filter pane is collapsed below 160 columns; `\` shows it, and hides it again.
+    assert!(!text.contains("┌ Filter"), "{text}");
+    keys(&mut app, "\\");
+    assert!(screen(&app).contains("┌ Filter"));
+    keys(&mut app, "\\");
+    assert!(!screen(&app).contains("┌ Filter"));
+    // Views stay on their keys with the pane collapsed.
+    keys(&mut app, "4");
+    update(&mut app, Msg::KeyTimeout);
+    assert!(screen(&app).contains("Starred"));
+}
+
+#[test]
+fn a_70_character_query_at_80_columns_shows_its_end_and_the_cursor() {
+    let query = "cat:cs.LG mixture of experts routing load balancing sparse gating xyzzy";
+    assert_eq!(query.chars().count(), 71);
+    let query = &query[..70];
+    for size in [(80, 24), (160, 48)] {
+        let mut app = app(size);
+        keys(&mut app, "/");
+        keys(&mut app, query);
+        let text = screen(&app);
+        let end = &query[query.len() - 8..];
+        assert!(
+            text.contains(&format!("{end}▏")),
+            "{size:?}: the end and the cursor show:\n{text}"
+        );
+        // Home shows the start, with the cursor before it.
+        key(&mut app, KeyCode::Home);
+        let text = screen(&app);
+        assert!(text.contains("/▏cat:cs.LG"), "{size:?}:\n{text}");
+        // Ctrl-c cancels the input.
+        update(
+            &mut app,
+            Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+        );
+        assert!(!app.query.editing);
+        assert!(app.query.text.is_empty());
+    }
+}
+
+#[test]
+fn the_note_editor_scrolls_to_keep_the_cursor_visible() {
+    let mut app = app((80, 24));
+    keys(&mut app, "a");
+    let note = "a long note about why this paper matters for the routing experiments END";
+    keys(&mut app, note);
+    let text = screen(&app);
+    assert!(text.contains("experiments END▏"), "{text}");
+    update(
+        &mut app,
+        Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
+    );
+    assert!(app.note.is_none());
+}
+
+#[test]
+fn filter_pane_focus_is_labelled_filter_not_normal() {
+    let mut app = app((160, 48));
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
+    let text = screen(&app);
+    let status = rows_of(&text).pop().unwrap();
+    assert!(status.starts_with(" FILTER "), "{status}");
+}
+
+#[test]
+fn notes_are_marked_in_the_list() {
+    let mut app = app((80, 24));
+    keys(&mut app, "a");
+    keys(&mut app, "read later");
+    key(&mut app, KeyCode::Enter);
+    let text = screen(&app);
+    let row = rows_of(&text)
+        .into_iter()
+        .find(|row| row.contains("Demons in the Detail"))
+        .unwrap();
+    assert!(row.starts_with("│  ●✎"), "{row}");
+}
+
+#[test]
+fn a_long_message_wraps_onto_a_second_status_line_for_a_few_seconds() {
+    let mut app = app((80, 24));
+    let path = "~/papers/exports/2025/paperboat-20250430-090000-with-a-long-name.bib";
+    update(
+        &mut app,
+        Msg::Notice(format!("exported 5 papers to {path}")),
+    );
+    let text = screen(&app);
+    let rows = rows_of(&text);
+    let both = format!("{}{}", rows[22], rows[23]);
+    assert!(both.contains("paperboat-20250430"), "{text}");
+    assert!(
+        both.contains("long-name.bib"),
+        "the whole path shows:\n{text}"
+    );
+    // Some seconds later the status bar is one line again.
+    update(
+        &mut app,
+        Msg::Tick(Utc.with_ymd_and_hms(2025, 4, 30, 9, 0, 10).unwrap()),
+    );
+    let text = screen(&app);
+    assert!(rows_of(&text)[22].starts_with('└'), "{text}");
+}
+
+#[test]
+fn help_lines_wrap_at_80_columns_instead_of_being_cut() {
+    let mut app = app((80, 24));
+    keys(&mut app, "?");
+    let mut seen = String::new();
+    for _ in 0..200 {
+        seen.push_str(&screen(&app));
+        key(&mut app, KeyCode::Char('j'));
+    }
+    assert!(seen.contains("(cycles)"), "the sort line's end shows");
+    assert!(seen.contains("directory"), "the export line's end shows");
+}
+
+#[test]
+fn the_spinner_moves_on_every_tick_while_a_sync_runs() {
+    let mut app = app((80, 24));
+    update(
+        &mut app,
+        Msg::Sync(SyncEvent::Started {
+            sources: vec![SourceId::hf()],
+        }),
+    );
+    let mut frames = std::collections::HashSet::new();
+    for tenth in 0..10 {
+        let now = Utc.with_ymd_and_hms(2025, 4, 30, 9, 0, 1).unwrap()
+            + chrono::Duration::milliseconds(100 * tenth);
+        update(&mut app, Msg::Tick(now));
+        let status = rows_of(&screen(&app)).pop().unwrap();
+        frames.insert(status.chars().nth(9).unwrap());
+    }
+    assert_eq!(frames.len(), 10, "{frames:?}");
+}
+
+#[test]
+fn links_on_screen_are_reported_for_osc8_where_they_are_drawn() {
+    let mut app = app((160, 48));
+    let mut paper = full_paper();
+    paper.links.project = Some("https://example.org/論文".into());
+    paper.links.doi = Some("javascript:alert(1)".into());
+    update(
+        &mut app,
+        Msg::PaperLoaded(paper.id.clone(), Some(Box::new(paper))),
+    );
+    let mut terminal = Terminal::new(TestBackend::new(160, 48)).unwrap();
+    let mut runs = Vec::new();
+    terminal
+        .draw(|f| runs = paperboat::ui::render_with_links(f, &app, &Theme { color: true }))
+        .unwrap();
+    let buffer = terminal.backend().buffer();
+    assert!(!runs.is_empty());
+    for run in &runs {
+        let drawn: String = (0..run.text.len() as u16)
+            .map(|i| buffer[(run.x + i, run.y)].symbol().to_string())
+            .collect();
+        assert_eq!(drawn, run.text, "the run's text is what the cells show");
+        assert!(run.url.starts_with("https://"));
+        assert!(run.url.is_ascii());
+    }
+    let urls: BTreeSet<&str> = runs.iter().map(|r| r.url.as_str()).collect();
+    assert!(urls.contains("https://arxiv.org/abs/2504.21318"));
+    assert!(
+        urls.contains("https://example.org/%E8%AB%96%E6%96%87"),
+        "{urls:?}"
+    );
+    assert!(!urls.iter().any(|u| u.contains("javascript")));
+    // The visible text of each link is its whole URL.
+    for url in &urls {
+        let joined: String = runs
+            .iter()
+            .filter(|r| r.url == *url)
+            .map(|r| r.text.as_str())
+            .collect();
+        assert_eq!(joined, *url);
+    }
+    // The bytes: every sequence opened is closed.
+    let bytes = paperboat::ui::hyperlink::sequences(&runs, "36;4");
+    let text = String::from_utf8(bytes).unwrap();
+    assert_eq!(
+        text.matches("\x1b]8;;https://").count(),
+        text.matches("\x1b]8;;\x1b\\").count()
+    );
+}
+
+/// What the reader wrote to a stand-in terminal.
+#[derive(Clone, Default)]
+struct Sink(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A reader on a store holding the papers above, at `size`.
+fn store_reader(dir: &std::path::Path, size: (u16, u16)) -> paperboat::reader::Reader<TestBackend> {
+    let store = paperboat::store::Store::open(&dir.join("data")).unwrap();
+    let mut short = full_paper();
+    short.abstract_text = "A short abstract.".into();
+    store.apply(vec![short], day(30)).unwrap();
+    reader_support::open_reader(&store, size, Box::new(std::io::sink()), true)
+}
+
+/// An executable shell script at `path` that records its arguments in `log`, then exits
+/// with `status`.
+fn script(path: &std::path::Path, log: &std::path::Path, status: i32) -> String {
+    std::fs::write(
+        path,
+        format!(
+            "#!/bin/sh\nprintf '%s|' \"$@\" >> '{}'\nexit {status}\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    let mut permissions = std::fs::metadata(path).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
+    std::fs::set_permissions(path, permissions).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn the_reader_writes_the_detail_links_as_osc8_after_each_frame() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut reader = store_reader(dir.path(), (160, 48));
+    let out = Sink::default();
+    reader.runner.hyperlink_out = Some(Box::new(out.clone()));
+    reader.draw().unwrap();
+    let written = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+    let link = "\x1b]8;;https://arxiv.org/abs/2504.21318\x1b\\https://arxiv.org/abs/2504.21318\x1b]8;;\x1b\\";
+    assert!(written.contains(link), "{written:?}");
+    // Again on the next frame: a cell ratatui redrew would have lost it.
+    out.0.lock().unwrap().clear();
+    reader.draw().unwrap();
+    assert!(
+        String::from_utf8(out.0.lock().unwrap().clone())
+            .unwrap()
+            .contains(link)
+    );
+    // With the help over the detail, no link is written.
+    out.0.lock().unwrap().clear();
+    reader_support::press(&mut reader, "?");
+    reader.draw().unwrap();
+    assert!(out.0.lock().unwrap().is_empty());
+}
+
+#[test]
+fn a_browser_that_fails_is_reported_as_a_failure_with_a_way_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut reader = store_reader(dir.path(), (80, 24));
+    let log = dir.path().join("browser.log");
+    reader.runner.browser = script(&dir.path().join("failing-browser"), &log, 3);
+    reader_support::press(&mut reader, "oa");
+    let message = reader.app.message.clone().unwrap_or_default();
+    assert!(message.contains("failed"), "{message}");
+    assert!(
+        message.contains("press y to copy the link, or click it"),
+        "{message}"
+    );
+    assert!(!message.starts_with("opened"), "{message}");
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap(),
+        "https://arxiv.org/abs/2504.21318|"
+    );
+}
+
+#[test]
+fn a_terminal_browser_is_run_in_the_foreground() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut reader = store_reader(dir.path(), (80, 24));
+    let log = dir.path().join("w3m.log");
+    reader.runner.browser = script(&dir.path().join("w3m"), &log, 0);
+    reader_support::press(&mut reader, "O");
+    let message = reader.app.message.clone().unwrap_or_default();
+    assert!(message.starts_with("back from "), "{message}");
+    // It ran to its end before the reader went on (it had the terminal).
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap(),
+        "https://arxiv.org/pdf/2504.21318|"
+    );
+}
+
+#[test]
+fn export_says_the_whole_path_it_wrote() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut reader = store_reader(dir.path(), (80, 24));
+    let exports = dir.path().join("exports");
+    std::fs::create_dir(&exports).unwrap();
+    reader.runner.export_dir = exports.clone();
+    reader_support::press(&mut reader, "E");
+    let message = reader.app.message.clone().unwrap_or_default();
+    let written = std::fs::read_dir(&exports)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let home = paperboat::config::home_dir();
+    let shown = paperboat::config::display_home(&written, home.as_deref());
+    assert_eq!(message, format!("exported 1 paper to {shown}"));
+    // Long: it wraps onto a second status line instead of being cut.
+    let text = reader_support::screen(&mut reader);
+    let file_name = written.file_name().unwrap().to_str().unwrap();
+    let rows = rows_of(&text);
+    let status = format!("{}{}", rows[22].trim_end(), rows[23].trim_start());
+    assert!(status.contains(file_name), "{text}");
+}
+
+#[test]
+fn s_offers_relevance_only_with_a_query() {
+    let mut app = app((80, 24));
+    let mut offered = Vec::new();
+    for _ in 0..6 {
+        keys(&mut app, "S");
+        offered.push(app.message.clone().unwrap_or_default());
+    }
+    assert!(
+        offered.iter().all(|m| !m.contains("relevance")),
+        "{offered:?}"
+    );
+    keys(&mut app, "/sparse");
+    key(&mut app, KeyCode::Enter);
+    let mut offered = Vec::new();
+    for _ in 0..4 {
+        keys(&mut app, "S");
+        offered.push(app.message.clone().unwrap_or_default());
+    }
+    assert!(
+        offered.iter().any(|m| m.contains("relevance")),
+        "{offered:?}"
+    );
+}
+
+#[test]
+fn the_sort_label_stays_after_moving_between_days() {
+    let mut app = app((80, 24));
+    keys(&mut app, "S");
+    assert!(screen(&app).contains("· by upvotes"));
+    keys(&mut app, "[");
+    let text = screen(&app);
+    assert!(
+        text.contains("Apr 29") || text.contains("Yesterday"),
+        "{text}"
+    );
+    assert!(text.contains("· by upvotes"), "{text}");
+    keys(&mut app, "]");
+    assert!(screen(&app).contains("· by upvotes"));
+}
+
+#[test]
+fn o_and_y_offer_a_one_key_menu_of_the_links() {
+    let mut app = app((80, 24));
+    keys(&mut app, "o");
+    let text = screen(&app);
+    for line in [
+        "a  abstract      https://arxiv.org/abs/2504.21318",
+        "p  PDF           https://arxiv.org/pdf/2504.21318",
+        "h  HF page       https://huggingface.co/papers/2504.21318",
+        "c  code          https://github.com/example/lbl",
+        "w  project page  https://example.org/lbl",
+    ] {
+        assert!(text.contains(line), "{line}:\n{text}");
+    }
+    assert!(!text.contains("BibTeX"), "{text}");
+    insta::assert_snapshot!("link_menu_at_80x24", text);
+    key(&mut app, KeyCode::Esc);
+    assert!(app.link_menu.is_none());
+    keys(&mut app, "y");
+    let text = screen(&app);
+    assert!(text.contains("b  BibTeX entry"), "{text}");
+    let effects = update(
+        &mut app,
+        Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::NONE)),
+    );
+    assert_eq!(
+        effects,
+        vec![paperboat::app::Effect::Yank(
+            "https://github.com/example/lbl".into()
+        )]
+    );
+}
+
+#[test]
+fn y_b_copies_the_bibtex_entry_with_osc52() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = paperboat::store::Store::open(&dir.path().join("data")).unwrap();
+    store.apply(vec![full_paper()], day(30)).unwrap();
+    let clipboard = Sink::default();
+    let mut reader =
+        reader_support::open_reader(&store, (80, 24), Box::new(clipboard.clone()), true);
+    reader_support::press(&mut reader, "yb");
+    let message = reader.app.message.clone().unwrap_or_default();
+    assert_eq!(message, "copied the BibTeX entry of 2504.21318");
+    let written = String::from_utf8(clipboard.0.lock().unwrap().clone()).unwrap();
+    let payload = written
+        .strip_prefix("\x1b]52;c;")
+        .and_then(|rest| rest.strip_suffix('\x07'))
+        .unwrap();
+    use base64::Engine as _;
+    let entry = base64::engine::general_purpose::STANDARD
+        .decode(payload)
+        .unwrap();
+    let entry = String::from_utf8(entry).unwrap();
+    assert!(entry.starts_with('@'), "{entry}");
+    assert!(entry.contains("Demons in the Detail"), "{entry}");
 }

@@ -723,10 +723,8 @@ fn arxiv_bad_documents_are_the_right_errors() {
         day: None,
         empty_on_400: false,
     };
-    assert_eq!(
-        arxiv().parse(&request, b"<rss>\xfe</rss>"),
-        Err(ParseError::Encoding)
-    );
+    // Bytes invalid in the encoding are replaced, not fatal.
+    assert_eq!(arxiv().parse(&request, b"<rss>\xfe</rss>"), Ok(Vec::new()));
 }
 
 #[test]
@@ -838,7 +836,8 @@ fn feed_rss_items_become_papers_and_arxiv_links_give_arxiv_ids() {
         "the arXiv link wins over the guid"
     );
     assert_eq!(scaling.title, "Scaling Laws, Revisited");
-    assert_eq!(scaling.authors, ["Ada Lovelace", "Alan Turing"]);
+    // A generic feed's `dc:creator` is one name: only arXiv listings join names with commas.
+    assert_eq!(scaling.authors, ["Ada Lovelace, Alan Turing"]);
     assert_eq!(scaling.categories, ["cs.LG"]);
     assert_eq!(scaling.published, Some(utc("2025-04-29T12:00:00Z")));
     assert_eq!(
@@ -958,9 +957,10 @@ fn feed_malformed_xml_is_an_error() {
 }
 
 #[test]
-fn feed_invalid_utf8_is_an_encoding_error_unless_declared() {
+fn feed_invalid_utf8_is_replaced_and_a_declared_encoding_decoded() {
     let undeclared = b"<rss version=\"2.0\"><channel><title>t</title><item><title>caf\xe9</title></item></channel></rss>";
-    assert_eq!(feed_parse(undeclared), Err(ParseError::Encoding));
+    let papers = feed_parse(undeclared).expect("invalid bytes are not fatal");
+    assert_eq!(papers[0].title, "caf\u{fffd}");
     let declared = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss version=\"2.0\"><channel><title>t</title><item><title>caf\xe9</title><guid>g1</guid></item></channel></rss>";
     let papers = feed_parse(declared).expect("a declared legacy encoding is decoded");
     assert_eq!(papers[0].title, "café");
@@ -1026,5 +1026,128 @@ fn the_same_paper_from_hf_and_arxiv_merges_with_both_badges() {
         from_hf.daily_date,
         Some(date(2026, 4, 30)),
         "HF daily date kept"
+    );
+}
+
+// ---- Encodings over HTTP --------------------------------------------------------------------
+
+/// One answer on loopback: `body` with the given `Content-Type`, to the first request.
+fn serve_once(content_type: &'static str, body: Vec<u8>) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    let url = format!("http://{}/feed.xml", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        let Ok((mut stream, _)) = listener.accept() else {
+            return;
+        };
+        let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+        let mut line = String::new();
+        while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+            line.clear();
+        }
+        let mut response = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
+             Connection: close\r\n\r\n",
+            body.len()
+        )
+        .into_bytes();
+        response.extend(body);
+        let _ = stream.write_all(&response);
+    });
+    url
+}
+
+/// Fetches `url` with the real fetcher and parses it as the sync does, with the declared
+/// charset.
+fn fetch_and_parse(url: &str) -> Vec<Paper> {
+    use paperboat::source::fetch::{FetchSettings, FetchedBody, Fetcher};
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let fetcher = Fetcher::new(&FetchSettings {
+        connect_timeout: Duration::from_secs(5),
+        total_timeout: Duration::from_secs(30),
+        user_agent: "paperboat-test".into(),
+    })
+    .expect("fetcher");
+    let fetched = runtime
+        .block_on(fetcher.fetch_stream(url, &Default::default(), 1 << 20))
+        .expect("fetched");
+    let FetchedBody::Body { reader, .. } = fetched else {
+        panic!("no body")
+    };
+    let source = FeedSource::new("blog", url);
+    let request = source.requests(date(2026, 1, 1)).remove(0);
+    let charset = reader.charset().map(str::to_string);
+    let mut body = std::io::BufReader::new(reader);
+    let mut papers = Vec::new();
+    let report = source
+        .parse_stream_declared(&request, charset.as_deref(), &mut body, &mut |batch| {
+            papers.extend(batch);
+            Ok(())
+        })
+        .expect("parsed");
+    assert_eq!(report.skipped_count(), 0);
+    papers
+}
+
+#[test]
+fn the_http_charset_decides_when_there_is_no_byte_order_mark() {
+    // No declaration: the header's charset is the encoding.
+    let koi8 = b"<rss version=\"2.0\"><channel><item><title>\xf0\xd2\xc9\xd7\xc5\xd4</title>\
+        <guid>1</guid></item></channel></rss>"
+        .to_vec();
+    let papers = fetch_and_parse(&serve_once("application/rss+xml; charset=KOI8-R", koi8));
+    assert_eq!(papers[0].title, "Привет");
+    // The header outranks the declaration (RFC 7303).
+    let latin1_declared_utf8 = b"<?xml version=\"1.0\" encoding=\"utf-8\"?><rss><channel>\
+        <item><title>caf\xe9</title><guid>1</guid></item></channel></rss>"
+        .to_vec();
+    let papers = fetch_and_parse(&serve_once(
+        "text/xml; charset=\"iso-8859-1\"",
+        latin1_declared_utf8,
+    ));
+    assert_eq!(papers[0].title, "café");
+}
+
+#[test]
+fn utf16_and_utf32_feeds_read_without_a_header() {
+    let doc = "<?xml version=\"1.0\" encoding=\"utf-16\"?><feed xmlns=\"http://www.w3.org/2005/Atom\">\
+        <entry><id>urn:1</id><title>Ünïcödé 🎯</title></entry></feed>";
+    let utf16: Vec<u8> = doc.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let utf32: Vec<u8> = doc.chars().flat_map(|c| (c as u32).to_be_bytes()).collect();
+    for body in [utf16, utf32] {
+        let papers = fetch_and_parse(&serve_once("application/atom+xml", body));
+        assert_eq!(papers[0].title, "Ünïcödé 🎯");
+    }
+}
+
+#[test]
+fn items_that_cannot_be_papers_are_counted_with_their_reason() {
+    let mut items = String::new();
+    for n in 0..17 {
+        items.push_str(&format!(
+            "<item><title>Paper {n}</title><guid>g{n}</guid></item>"
+        ));
+    }
+    for _ in 0..3 {
+        items.push_str("<item><link>https://blog.example/x</link></item>");
+    }
+    let doc = format!("<rss version=\"2.0\"><channel>{items}</channel></rss>");
+    let source = FeedSource::new("blog", "https://blog.example/feed.xml");
+    let request = source.requests(date(2026, 1, 1)).remove(0);
+    let mut papers = Vec::new();
+    let report = source
+        .parse_stream(&request, &mut doc.as_bytes(), &mut |batch| {
+            papers.extend(batch);
+            Ok(())
+        })
+        .expect("parsed");
+    assert_eq!(papers.len(), 17);
+    assert_eq!(
+        report.note().as_deref(),
+        Some("3 of 20 items skipped: no title or summary")
     );
 }

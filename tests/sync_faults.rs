@@ -226,7 +226,9 @@ fn update_of(events: &[SyncEvent], source: &SourceId) -> (usize, usize) {
     events
         .iter()
         .find_map(|event| match event {
-            SyncEvent::SourceUpdated { id, new, changed } if id == source => Some((*new, *changed)),
+            SyncEvent::SourceUpdated {
+                id, new, changed, ..
+            } if id == source => Some((*new, *changed)),
             _ => None,
         })
         .unwrap_or_else(|| panic!("no SourceUpdated for {source} in {events:?}"))
@@ -1054,8 +1056,13 @@ async fn resync_with_new_upvotes_changes_the_paper_and_keeps_the_star() {
 
 // ---------------------------------------------------------------- scheduling and politeness
 
+/// Through real HTTP on loopback, so on real time: a lower bound only (the server sees the
+/// second request at least the interval after the first), never an upper one. How long the
+/// gate waits, and that it waits no longer, is tested on tokio's paused clock in
+/// `sync::politeness` (a paused clock would also fire this test's request timeouts while it
+/// waits on the sockets).
 #[tokio::test]
-async fn requests_to_one_polite_host_are_spaced_by_its_interval() {
+async fn requests_to_one_polite_host_are_spaced_by_at_least_its_interval() {
     let server = MockServer::start().await;
     let arrivals: Arc<Mutex<Vec<Instant>>> = Arc::default();
     let recorder = Arc::clone(&arrivals);

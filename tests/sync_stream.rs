@@ -96,9 +96,9 @@ fn outcome(events: &[SyncEvent]) -> Result<(usize, usize), String> {
     events
         .iter()
         .find_map(|event| match event {
-            SyncEvent::SourceUpdated { id, new, changed } if *id == source => {
-                Some(Ok((*new, *changed)))
-            }
+            SyncEvent::SourceUpdated {
+                id, new, changed, ..
+            } if *id == source => Some(Ok((*new, *changed))),
             SyncEvent::SourceFailed { id, error, .. } if *id == source => Some(Err(error.clone())),
             _ => None,
         })

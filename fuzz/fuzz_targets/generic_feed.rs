@@ -1,4 +1,4 @@
-//! Fuzzes the generic RSS / Atom / JSON Feed path (feed-rs plus our mapping): any bytes, no
+//! Fuzzes the generic RSS / Atom / JSON Feed path (the feed reader plus our mapping): any bytes, no
 //! panic, only clean papers.
 //! The body lives in `paperboat_fuzz`, shared with `tests/fuzz_smoke.rs`.
 #![no_main]

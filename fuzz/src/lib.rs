@@ -24,6 +24,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("hf_json", hf_json),
     ("arxiv_feed", arxiv_feed),
     ("generic_feed", generic_feed),
+    ("feed_encodings", feed_encodings),
     ("config_keymap", |bytes| with_text(bytes, config_keymap)),
     ("arxiv_id", |bytes| with_text(bytes, arxiv_id)),
     ("text_normalize", |bytes| with_text(bytes, text_normalize)),
@@ -73,7 +74,46 @@ pub fn arxiv_feed(body: &[u8]) {
     }
 }
 
-/// The generic RSS / Atom / JSON Feed path (feed-rs plus paperboat's mapping).
+/// The charsets a server may declare for a feed body, picked by the input's first byte.
+const DECLARED_CHARSETS: &[Option<&str>] = &[
+    None,
+    Some("utf-8"),
+    Some("utf-16"),
+    Some("utf-16be"),
+    Some("utf-32"),
+    Some("utf-32le"),
+    Some("iso-8859-1"),
+    Some("windows-1252"),
+    Some("koi8-r"),
+    Some("shift_jis"),
+    Some("euc-jp"),
+    Some("gbk"),
+    Some("big5"),
+    Some("x-unknown-charset"),
+];
+
+/// The generic feed path with a server-declared charset (the input's first byte picks it) and
+/// the body streamed in small reads: BOM / header / declaration detection, every decoder
+/// (UTF-32 included), then the reader.
+pub fn feed_encodings(data: &[u8]) {
+    let Some((&pick, body)) = data.split_first() else {
+        return;
+    };
+    let charset = DECLARED_CHARSETS[usize::from(pick) % DECLARED_CHARSETS.len()];
+    let source = FeedSource::new("blog", "http://127.0.0.1:9/feed.xml");
+    let request = request("http://127.0.0.1:9/feed.xml", None);
+    let mut reader = std::io::BufReader::with_capacity(1 + usize::from(pick % 7), body);
+    let mut papers = Vec::new();
+    let parsed = source.parse_stream_declared(&request, charset, &mut reader, &mut |batch| {
+        papers.extend(batch);
+        Ok(())
+    });
+    if parsed.is_ok() {
+        papers.iter().for_each(check_paper);
+    }
+}
+
+/// The generic RSS / Atom / JSON Feed path (the feed reader plus paperboat's mapping).
 pub fn generic_feed(body: &[u8]) {
     let source = FeedSource::new("blog", "http://127.0.0.1:9/feed.xml");
     if let Ok(papers) = source.parse(&request("http://127.0.0.1:9/feed.xml", None), body) {

@@ -10,6 +10,8 @@ pub mod catalog;
 pub mod layout;
 pub mod line_edit;
 mod msg;
+pub mod nav;
+pub mod notify;
 mod order;
 mod state;
 mod update;
@@ -17,7 +19,7 @@ pub mod view;
 
 pub use catalog::{Catalog, PaperText};
 pub use msg::{Effect, ForYouJob, ForYouResult, Msg};
-pub use state::{App, Focus, NoteEdit, Query, SourceSync, SyncStatus};
+pub use state::{App, Focus, LinkChoice, LinkMenu, NoteEdit, Query, SourceSync, SyncStatus};
 pub use update::update;
 pub use view::{SavedView, View};
 

@@ -36,6 +36,8 @@ pub enum Msg {
     },
     /// A side effect finished with something to tell the user.
     Notice(String),
+    /// A batched write failed: the catalog is reloaded to show what the store holds.
+    ReadManyFailed(String),
     /// For you scores computed by a background job.
     ForYouRanked(ForYouResult),
     /// SIGTERM / SIGHUP.
@@ -54,9 +56,24 @@ pub enum Effect {
         state: UserState,
         previous: UserState,
     },
+    /// Set many papers' read flags in one journal append (mark all read, undo).
+    SaveReadMany {
+        ids: Vec<PaperId>,
+        read: bool,
+        at: DateTime<Utc>,
+    },
+    /// Remember the reader's view, sort and selection for the next start.
+    SaveReaderState(crate::store::ReaderState),
+    /// Write this notification sequence (OSC 9 / 777, already made safe) to the terminal.
+    Notify(String),
     OpenUrl(String),
     /// Copy to the clipboard with OSC 52.
     Yank(String),
+    /// Copy the paper's BibTeX entry (filed under `day`) to the clipboard with OSC 52.
+    YankBibtex {
+        id: PaperId,
+        day: chrono::NaiveDate,
+    },
     Sync(SyncCommand),
     /// Score every paper against the starred ones (off the UI thread in the real reader).
     RankForYou(ForYouJob),

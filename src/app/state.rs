@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 
 use super::catalog::Catalog;
-use super::layout::Layout;
+use super::layout::{Layout, LayoutPrefs};
 use super::msg::{Effect, ForYouJob};
 use super::order;
 use super::view::{SavedView, View};
@@ -16,6 +16,9 @@ use crate::keymap::{KeyState, Keymap};
 use crate::model::{Paper, PaperId, SourceId, UserState};
 use crate::query::{QueryError, RowSet, SortOrder};
 use crate::sync::SyncCommand;
+
+/// How long a message too long for one status line is shown whole on two.
+pub const MESSAGE_WRAP_SECONDS: i64 = 6;
 
 /// Which pane has the keyboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,8 +32,16 @@ pub enum Focus {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SourceSync {
     Waiting,
-    Running { done: usize, total: usize },
-    Updated { new: usize, changed: usize },
+    Running {
+        done: usize,
+        total: usize,
+    },
+    /// Synced; `note` says what the source skipped, if anything (not a failure).
+    Updated {
+        new: usize,
+        changed: usize,
+        note: Option<String>,
+    },
     Failed(String),
 }
 
@@ -52,12 +63,34 @@ pub struct SyncStatus {
 pub struct NoteEdit {
     pub id: PaperId,
     pub text: String,
+    /// Byte offset of the cursor in `text` (see `line_edit`).
+    pub cursor: usize,
+}
+
+/// One entry of the link menu (`o`, `y`): its key, what it is, and the link (`None` is the
+/// paper's BibTeX entry, offered for copying).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkChoice {
+    pub key: char,
+    pub label: &'static str,
+    pub url: Option<String>,
+}
+
+/// The one-key menu of a paper's links: `o` opens the chosen one, `y` copies it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkMenu {
+    pub copy: bool,
+    pub id: PaperId,
+    pub day: chrono::NaiveDate,
+    pub choices: Vec<LinkChoice>,
 }
 
 /// Typing state of the filter query.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Query {
     pub text: String,
+    /// Byte offset of the cursor in `text` while editing (see `line_edit`).
+    pub cursor: usize,
     pub editing: bool,
     /// The last text that parsed: the list shows its result while `text` does not parse.
     pub parsed: crate::query::Query,
@@ -94,10 +127,14 @@ pub struct App {
     pub help_scroll: u16,
     pub sync: SyncStatus,
     pub message: Option<String>,
+    /// When `message` last changed: a long one wraps onto a second status line for a while.
+    pub message_at: Option<DateTime<Utc>>,
     pub now: DateTime<Utc>,
     /// Terminal size (columns, rows).
     pub size: (u16, u16),
     pub wide_min_columns: u16,
+    /// The layout the user chose: filter pane, list width, the `\` and `z` toggles.
+    pub layout_prefs: LayoutPrefs,
     pub quit: bool,
     /// The order picked with `S`; `None` means the view's own (relevance while words are typed).
     pub sort: Option<SortOrder>,
@@ -105,8 +142,14 @@ pub struct App {
     pub saved_views: Vec<SavedView>,
     /// The note being typed, if any.
     pub note: Option<NoteEdit>,
+    /// The link menu on screen, if any.
+    pub link_menu: Option<LinkMenu>,
     /// Bumped on every star change, so that a For you result for older stars is dropped.
     pub stars_version: u64,
+    /// Each view's place, the reading flow and what the reader remembers (`nav.rs`).
+    pub nav: super::nav::Navigation,
+    /// `[[views]]` notifications (`notify.rs`).
+    pub notifier: super::notify::Notifier,
 }
 
 impl App {
@@ -138,14 +181,22 @@ impl App {
             help_scroll: 0,
             sync: SyncStatus::default(),
             message: None,
+            message_at: None,
             now,
             size,
             wide_min_columns,
+            layout_prefs: LayoutPrefs {
+                wide_min_columns,
+                ..LayoutPrefs::default()
+            },
             quit: false,
             sort: None,
             saved_views: Vec::new(),
             note: None,
+            link_menu: None,
             stars_version: 0,
+            nav: super::nav::Navigation::default(),
+            notifier: super::notify::Notifier::default(),
         };
         app.recount();
         app.refresh_visible();
@@ -235,7 +286,26 @@ impl App {
     }
 
     pub fn layout(&self) -> Layout {
-        Layout::compute(self.size.0, self.size.1, self.wide_min_columns, self.focus)
+        let prefs = LayoutPrefs {
+            wide_min_columns: self.wide_min_columns,
+            status_rows: if self.status_wraps() { 2 } else { 1 },
+            ..self.layout_prefs
+        };
+        Layout::with_prefs(self.size.0, self.size.1, &prefs, self.focus)
+    }
+
+    /// Whether the status bar takes two rows: a message too long for one line, for
+    /// `MESSAGE_WRAP_SECONDS` after it appeared.
+    pub fn status_wraps(&self) -> bool {
+        let Some(message) = &self.message else {
+            return false;
+        };
+        let fresh = self
+            .message_at
+            .is_none_or(|at| (self.now - at).num_seconds() < MESSAGE_WRAP_SECONDS);
+        // The mode label, the sync state and "? help" take about 40 columns.
+        let room = usize::from(self.size.0).saturating_sub(40);
+        fresh && unicode_width::UnicodeWidthStr::width(message.as_str()) > room
     }
 
     /// The key context of the focused pane (or the help overlay).
@@ -294,6 +364,16 @@ impl App {
             None => self.view.rows_at(&self.catalog, today),
         };
         let catalog = &self.catalog;
+        if self.nav.hide_read {
+            // The paper being read stays until the user moves off it.
+            let selected = self.selected_id.as_ref();
+            rows.retain(|&row| {
+                catalog
+                    .rows
+                    .get(row)
+                    .is_some_and(|r| !catalog.is_read(&r.id) || Some(&r.id) == selected)
+            });
+        }
         match self.sort_order() {
             None => {}
             Some(SortOrder::Newest) => rows.sort_unstable(),
@@ -371,7 +451,15 @@ impl App {
         let last = self.visible.len() - 1;
         self.selected = self.selected.saturating_add_signed(delta).min(last);
         self.sync_selection();
+        self.after_move();
         self.load_selected()
+    }
+
+    /// With read papers hidden, the read paper just left goes.
+    fn after_move(&mut self) {
+        if self.nav.hide_read {
+            self.refresh_visible();
+        }
     }
 
     pub(super) fn select_index(&mut self, index: usize) -> Vec<Effect> {
@@ -380,13 +468,16 @@ impl App {
         }
         self.selected = index.min(self.visible.len() - 1);
         self.sync_selection();
+        self.after_move();
         self.load_selected()
     }
 
+    /// Shows `view` where the user left it (its selection, scroll, sort and hide-read), or on
+    /// its first row in its own order the first time.
     pub(super) fn set_view(&mut self, view: View) -> Vec<Effect> {
+        self.save_place();
         self.view = view;
-        // Each view opens in its own order.
-        self.sort = None;
+        self.restore_place();
         self.refresh_visible();
         if let Some(position) = self.views().iter().position(|v| *v == self.view) {
             self.filter_cursor = position;

@@ -216,7 +216,7 @@ fn n_and_capital_n_walk_the_matches() {
     assert!(
         app.message
             .as_deref()
-            .is_some_and(|m| m.contains("no filter"))
+            .is_some_and(|m| m.contains("no search yet"))
     );
     press(&mut app, "3");
     update(&mut app, Msg::KeyTimeout);
@@ -269,18 +269,33 @@ fn starred_view_drops_a_paper_when_it_is_unstarred() {
 #[test]
 fn links_open_and_yank_without_a_shell() {
     let mut app = app();
+    // `o` and `y` offer a one-key menu of the links; `O` opens the PDF at once.
+    assert_eq!(press(&mut app, "o"), vec![]);
+    assert!(app.link_menu.is_some());
     assert_eq!(
-        press(&mut app, "o"),
+        press(&mut app, "a"),
         vec![Effect::OpenUrl("https://arxiv.org/abs/2504.00000".into())]
     );
+    assert!(app.link_menu.is_none());
     assert_eq!(
         press(&mut app, "O"),
         vec![Effect::OpenUrl("https://arxiv.org/pdf/2504.00000".into())]
     );
     assert_eq!(
-        press(&mut app, "y"),
-        vec![Effect::Yank("https://arxiv.org/abs/2504.00000".into())]
+        press(&mut app, "yp"),
+        vec![Effect::Yank("https://arxiv.org/pdf/2504.00000".into())]
     );
+    let day = app.selected_row().unwrap().day;
+    assert_eq!(
+        press(&mut app, "yb"),
+        vec![Effect::YankBibtex {
+            id: PaperId::from_stored("2504.00000".into()),
+            day
+        }]
+    );
+    // Any other key closes the menu and does nothing else.
+    assert_eq!(press(&mut app, "oq"), vec![]);
+    assert!(app.link_menu.is_none() && !app.quit);
 }
 
 #[test]
@@ -303,6 +318,7 @@ fn sync_keys_and_events() {
             id: SourceId::hf(),
             new: 2,
             changed: 0,
+            note: None,
         }),
     );
     assert_eq!(effects, vec![Effect::LoadCatalog]);
@@ -312,6 +328,7 @@ fn sync_keys_and_events() {
             id: SourceId::hf(),
             new: 0,
             changed: 0,
+            note: None,
         }),
     );
     assert!(effects.is_empty(), "nothing changed: no reload");
@@ -361,7 +378,11 @@ fn help_opens_and_closes_and_q_quits() {
     assert!(app.help_open);
     update(&mut app, key(KeyCode::Esc));
     assert!(!app.help_open);
-    assert_eq!(press(&mut app, "q"), vec![Effect::Quit]);
+    let effects = press(&mut app, "q");
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::SaveReaderState(_), Effect::Quit]
+    ));
     assert!(app.quit);
 }
 

@@ -9,7 +9,7 @@ use crossterm::event::{KeyEvent, KeyEventKind};
 
 use super::line_edit::{LineKey, edit_line};
 use super::msg::{Effect, Msg};
-use super::state::{App, Focus, NoteEdit, SourceSync};
+use super::state::{App, Focus, LinkChoice, LinkMenu, NoteEdit, SourceSync};
 use super::view::View;
 use crate::action::Action;
 use crate::export::ExportFormat;
@@ -20,6 +20,17 @@ use crate::sync::{SyncCommand, SyncEvent};
 
 /// The one mutator of `App`.
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
+    let message = app.message.clone();
+    let effects = apply(app, msg);
+    if app.message != message {
+        app.message_at = app.message.as_ref().map(|_| app.now);
+    }
+    // Whatever changed what is on screen restarts the `mark_read = "select"` timer.
+    app.arm_select_timer();
+    effects
+}
+
+fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) => on_key(app, key),
         Msg::KeyTimeout => {
@@ -34,11 +45,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::Tick(now) => {
             app.now = now;
-            Vec::new()
+            app.tick_select_timer(now)
         }
         Msg::Sync(event) => on_sync(app, event),
         Msg::CatalogLoaded(catalog) => {
-            let first_load = !app.catalog.complete;
             let was_empty = app.catalog.rows.is_empty();
             // Stars set while the load ran are newer than the snapshot: keep ours.
             let mut catalog = *catalog;
@@ -46,13 +56,17 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 catalog.user.insert(id.clone(), state.clone());
             }
             app.catalog = catalog;
-            if was_empty || (first_load && matches!(app.view, View::All)) {
-                app.view = app.catalog.latest_day().map_or(View::All, View::Day);
+            // The empty cache's All view is a stand-in: the first papers replace it.
+            if was_empty && app.view == View::All {
+                app.nav.follow_latest = true;
             }
+            app.follow_latest_day();
             app.recount();
             app.refresh_visible();
+            app.apply_restored_selection();
             let mut effects = app.load_selected();
             effects.push(app.rank_for_you());
+            effects.extend(app.notifications());
             effects
         }
         Msg::PaperLoaded(id, paper) => {
@@ -84,6 +98,11 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.message = Some(text);
             Vec::new()
         }
+        Msg::ReadManyFailed(error) => {
+            app.message = Some(format!("not saved: {error}"));
+            app.nav.last_mark = None;
+            vec![Effect::LoadCatalog]
+        }
         Msg::ForYouRanked(result) => {
             if Arc::ptr_eq(&result.index, &app.catalog.text) && result.version == app.stars_version
             {
@@ -96,16 +115,26 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Msg::Terminate => {
-            app.quit = true;
-            vec![Effect::Quit]
-        }
+        Msg::Terminate => quit(app),
     }
+}
+
+/// Quits, remembering where the user was.
+fn quit(app: &mut App) -> Vec<Effect> {
+    app.quit = true;
+    vec![Effect::SaveReaderState(app.remembered()), Effect::Quit]
 }
 
 fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     if key.kind == KeyEventKind::Release {
         return Vec::new();
+    }
+    if app.link_menu.is_some() {
+        return on_link_menu_key(app, key);
+    }
+    if let Some(confirm) = app.nav.confirm.take() {
+        let yes = matches!(key.code, crossterm::event::KeyCode::Char('y'));
+        return app.answer(confirm, yes);
     }
     if app.note.is_some() {
         return on_note_key(app, key);
@@ -127,16 +156,23 @@ fn on_outcome(app: &mut App, outcome: KeyOutcome) -> Vec<Effect> {
             app.message = None;
             on_action(app, action, count)
         }
+        KeyOutcome::DigitThen { digit, then } => {
+            app.message = None;
+            let mut effects = on_action(app, digit, None);
+            effects.extend(on_action(app, then, None));
+            effects
+        }
         KeyOutcome::Pending | KeyOutcome::Unbound => Vec::new(),
     }
 }
 
 /// Keys while the filter query is being typed: text edits it, Enter keeps it, Esc clears it.
 fn on_query_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
-    match edit_line(&mut app.query.text, &key) {
+    match edit_line(&mut app.query.text, &mut app.query.cursor, &key) {
         LineKey::Submit => {
             app.query.editing = false;
             app.focus = Focus::List;
+            app.remember_search();
             return app.load_selected();
         }
         LineKey::Cancel => {
@@ -145,7 +181,7 @@ fn on_query_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             app.focus = Focus::List;
         }
         LineKey::Edited => {}
-        LineKey::Ignored => return Vec::new(),
+        LineKey::Moved | LineKey::Ignored => return Vec::new(),
     }
     app.refresh_visible();
     if app.query.editing {
@@ -163,7 +199,7 @@ fn on_note_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     let Some(edit) = app.note.as_mut() else {
         return Vec::new();
     };
-    match edit_line(&mut edit.text, &key) {
+    match edit_line(&mut edit.text, &mut edit.cursor, &key) {
         LineKey::Submit => {
             let Some(edit) = app.note.take() else {
                 return Vec::new();
@@ -181,7 +217,7 @@ fn on_note_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             app.note = None;
             app.message = Some("note not changed".to_string());
         }
-        LineKey::Edited | LineKey::Ignored => {}
+        LineKey::Edited | LineKey::Moved | LineKey::Ignored => {}
     }
     Vec::new()
 }
@@ -193,6 +229,28 @@ fn on_action(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
     if app.help_open {
         return on_help_action(app, action);
     }
+    if !matches!(action, Action::Help | Action::SyncNow | Action::Quit) {
+        // The user moved: stop following the newest day, forget a remembered selection.
+        app.nav.follow_latest = false;
+        app.nav.restore_selection = None;
+    }
+    let focus_before = app.focus;
+    let selected_before = app.selected_id.clone();
+    let view_before = app.view.clone();
+    let mut effects = dispatch(app, action, count);
+    // A paper counts as opened when Enter or Space open the detail on it, and when the
+    // selection moves to it within the view while the detail has focus (J/K/Space/Ctrl-n…).
+    // Tab only moves the focus; switching views shows the other view's selection: neither is
+    // the user opening a paper.
+    let opened = focus_before != Focus::Detail && matches!(action, Action::Open | Action::ReadOn);
+    let moved = app.selected_id != selected_before && app.view == view_before;
+    if app.focus == Focus::Detail && (opened || moved) {
+        effects.extend(app.mark_opened());
+    }
+    effects
+}
+
+fn dispatch(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
     if app.focus == Focus::Filter
         && let Some(effects) = on_filter_pane_action(app, action)
     {
@@ -209,13 +267,20 @@ fn on_action(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
         | Action::PageUp
         | Action::ScrollDown
         | Action::ScrollUp
+        | Action::TextTop
+        | Action::TextBottom
         | Action::NextMatch
-        | Action::PrevMatch => on_move(app, action, count),
+        | Action::PrevMatch
+        | Action::NextUnread
+        | Action::PrevUnread => on_move(app, action, count),
+        Action::ReadOn => app.read_on(),
         Action::Open
         | Action::Back
         | Action::NextPane
         | Action::Filter
         | Action::Help
+        | Action::ToggleZoom
+        | Action::ToggleFilterPane
         | Action::Quit => on_pane_action(app, action),
         Action::PrevDay
         | Action::NextDay
@@ -229,6 +294,9 @@ fn on_action(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
         | Action::CycleSort => on_view_action(app, action, count),
         Action::ToggleStar
         | Action::ToggleRead
+        | Action::ToggleHideRead
+        | Action::MarkAllRead
+        | Action::UndoMark
         | Action::OpenAbstract
         | Action::OpenPdf
         | Action::YankLink
@@ -248,10 +316,7 @@ fn on_help_action(app: &mut App, action: Action) -> Vec<Effect> {
     match action {
         Action::ScrollDown | Action::Down => app.help_scroll = app.help_scroll.saturating_add(1),
         Action::ScrollUp | Action::Up => app.help_scroll = app.help_scroll.saturating_sub(1),
-        Action::Quit => {
-            app.quit = true;
-            return vec![Effect::Quit];
-        }
+        Action::Quit => return quit(app),
         _ => app.help_open = false,
     }
     Vec::new()
@@ -285,6 +350,9 @@ fn on_filter_pane_action(app: &mut App, action: Action) -> Option<Vec<Effect>> {
 fn on_move(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
     let n = step_of(count);
     let lines = u16::try_from(n).unwrap_or(1);
+    if app.focus == Focus::Detail {
+        app.clamp_detail_scroll();
+    }
     match action {
         Action::Down => app.move_selection(n),
         Action::Up => app.move_selection(-n),
@@ -321,14 +389,12 @@ fn on_move(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
             app.detail_scroll = app.detail_scroll.saturating_sub(lines);
             Vec::new()
         }
-        Action::NextMatch | Action::PrevMatch => {
-            if app.query.text.is_empty() {
-                app.message = Some("no filter: press / to type one".to_string());
-                return Vec::new();
-            }
-            let step = if action == Action::NextMatch { n } else { -n };
-            app.move_selection(step)
-        }
+        Action::TextTop => app.text_top(),
+        Action::TextBottom => app.text_bottom(),
+        Action::NextMatch => app.jump_to_match(true, n),
+        Action::PrevMatch => app.jump_to_match(false, n),
+        Action::NextUnread => app.move_to_unread(n),
+        Action::PrevUnread => app.move_to_unread(-n),
         // `on_action` routes only the actions above here.
         _ => Vec::new(),
     }
@@ -338,12 +404,16 @@ fn on_move(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
 fn on_pane_action(app: &mut App, action: Action) -> Vec<Effect> {
     match action {
         Action::Open => {
-            let Some(id) = app.selected_id.clone() else {
+            if app.selected_id.is_none() {
                 return Vec::new();
-            };
+            }
+            // Opened again from the detail: it still counts (`mark_opened` is idempotent).
+            let reopened = app.focus == Focus::Detail;
             app.focus = Focus::Detail;
             let mut effects = app.load_selected();
-            effects.extend(app.change_user_state(id, |s| s.read = true));
+            if reopened {
+                effects.extend(app.mark_opened());
+            }
             effects
         }
         Action::Back => {
@@ -370,7 +440,23 @@ fn on_pane_action(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::Filter => {
             app.query.editing = true;
+            app.query.cursor = app.query.text.len();
             app.focus = Focus::Filter;
+            Vec::new()
+        }
+        Action::ToggleZoom => {
+            app.layout_prefs.zoomed = !app.layout_prefs.zoomed;
+            app.sync_selection();
+            Vec::new()
+        }
+        Action::ToggleFilterPane => {
+            app.layout_prefs.filter_toggled = !app.layout_prefs.filter_toggled;
+            if !app.layout().wide {
+                app.message = Some(
+                    "too narrow for the filter pane beside the list: Tab or / shows it".to_string(),
+                );
+            }
+            app.sync_selection();
             Vec::new()
         }
         Action::Help => {
@@ -378,10 +464,7 @@ fn on_pane_action(app: &mut App, action: Action) -> Vec<Effect> {
             app.help_scroll = 0;
             Vec::new()
         }
-        Action::Quit => {
-            app.quit = true;
-            vec![Effect::Quit]
-        }
+        Action::Quit => quit(app),
         // `on_action` routes only the actions above here.
         _ => Vec::new(),
     }
@@ -399,12 +482,30 @@ fn on_view_action(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effe
             let n = usize::try_from(step_of(count)).unwrap_or(1);
             // Days are newest first: the previous day is further down the list.
             let target = match (current, action) {
+                (Some(i), Action::PrevDay) if i + 1 >= days.len() => {
+                    app.message = Some("no older day: this is the oldest cached".to_string());
+                    return Vec::new();
+                }
+                (Some(0), Action::NextDay) => {
+                    app.message = Some("no newer day: this is the newest".to_string());
+                    return Vec::new();
+                }
                 (Some(i), Action::PrevDay) => i.saturating_add(n),
                 (Some(i), _) => i.saturating_sub(n),
                 (None, _) => 0,
             };
             match days.get(target.min(days.len().saturating_sub(1))) {
-                Some(day) => app.set_view(View::Day(*day)),
+                Some(day) => {
+                    // Another day keeps the order the user picked: the sort label stays.
+                    let sort = app.sort;
+                    let mut effects = app.set_view(View::Day(*day));
+                    if sort.is_some() && app.sort != sort {
+                        app.sort = sort;
+                        app.refresh_visible();
+                        effects.extend(app.load_selected());
+                    }
+                    effects
+                }
                 None => {
                     app.message = Some("no papers cached yet".to_string());
                     Vec::new()
@@ -445,13 +546,15 @@ fn on_view_action(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effe
             }
         }
         Action::CycleSort => {
-            let next = app.sort_order().unwrap_or(SortOrder::Newest).next();
+            let mut next = app.sort_order().unwrap_or(SortOrder::Newest).next();
+            // Relevance ranks by the query's words: offered only when there are some.
+            let words = app.query.parsed.has_text()
+                || app.view.query().is_some_and(crate::query::Query::has_text);
+            if next == SortOrder::Relevance && !words {
+                next = next.next();
+            }
             app.sort = Some(next);
             app.message = Some(format!("sorted {}", next.name()));
-            if next == SortOrder::Relevance && !app.query.parsed.has_text() {
-                app.message =
-                    Some("sorted by relevance: type words with / to rank by them".to_string());
-            }
             if next == SortOrder::ForYou && app.catalog.starred_rows().is_empty() {
                 app.message = Some("sorted for you: star papers (s) to teach it".to_string());
             }
@@ -471,7 +574,8 @@ fn on_paper_action(app: &mut App, action: Action) -> Vec<Effect> {
             let Some(id) = app.selected_id.clone() else {
                 return Vec::new();
             };
-            let mut effects = app.change_user_state(id, |s| s.read = !s.read);
+            let read = !app.catalog.is_read(&id);
+            let mut effects = app.set_read(id, read);
             if app.view == View::Unread {
                 app.refresh_visible();
                 // The paper left the view: show the one now selected.
@@ -485,10 +589,14 @@ fn on_paper_action(app: &mut App, action: Action) -> Vec<Effect> {
                 return Vec::new();
             };
             let text = app.catalog.note(&id).unwrap_or_default().to_string();
-            app.note = Some(NoteEdit { id, text });
+            let cursor = text.len();
+            app.note = Some(NoteEdit { id, text, cursor });
             Vec::new()
         }
         Action::ExportList => export_list(app),
+        Action::ToggleHideRead => app.toggle_hide_read(),
+        Action::MarkAllRead => app.ask_mark_all_read(),
+        Action::UndoMark => app.undo_mark(),
         Action::SyncNow => vec![Effect::Sync(SyncCommand::SyncAll)],
         // `on_action` routes only the actions above here.
         _ => Vec::new(),
@@ -520,38 +628,113 @@ fn toggle_star(app: &mut App) -> Vec<Effect> {
     effects
 }
 
-/// Opens or copies the selected paper's abstract or PDF link: the record's own, else the
-/// arXiv one for an arXiv id.
+/// `O` opens the PDF at once; `o` and `y` offer a one-key menu of the paper's links (abstract,
+/// PDF, HF page, code, project page, DOI; `y` adds the BibTeX entry). Each link is the record's
+/// own, else the arXiv one for an arXiv id. A paper whose links all fail the link check gets
+/// the refusal of its first one, from the runner.
 fn open_link(app: &mut App, action: Action) -> Vec<Effect> {
     let Some(row) = app.selected_row() else {
         return Vec::new();
     };
+    let (id, day) = (row.id.clone(), row.day);
     let links = app
         .detail
         .as_ref()
-        .filter(|p| p.id == row.id)
-        .map(|p| &p.links);
-    let url = match action {
-        Action::OpenPdf => links.and_then(|l| l.pdf.clone()),
-        _ => links.and_then(|l| l.abs.clone().or_else(|| l.hf.clone())),
-    }
-    .or_else(|| {
-        row.id.is_arxiv().then(|| {
-            let kind = if action == Action::OpenPdf {
-                "pdf"
-            } else {
-                "abs"
-            };
-            format!("https://arxiv.org/{kind}/{}", row.id)
+        .filter(|p| p.id == id)
+        .map(|p| p.links.clone())
+        .unwrap_or_default();
+    let arxiv = |kind: &str| {
+        id.is_arxiv()
+            .then(|| format!("https://arxiv.org/{kind}/{id}"))
+    };
+    let choices = [
+        ('a', "abstract", links.abs.clone().or_else(|| arxiv("abs"))),
+        ('p', "PDF", links.pdf.clone().or_else(|| arxiv("pdf"))),
+        ('h', "HF page", links.hf.clone()),
+        ('c', "code", links.github.clone()),
+        ('w', "project page", links.project.clone()),
+        ('d', "DOI", links.doi.clone()),
+    ];
+    let present: Vec<LinkChoice> = choices
+        .into_iter()
+        .filter_map(|(key, label, url)| {
+            url.map(|url| LinkChoice {
+                key,
+                label,
+                url: Some(url),
+            })
         })
-    });
-    match url {
-        Some(url) if action == Action::YankLink => vec![Effect::Yank(url)],
-        Some(url) => vec![Effect::OpenUrl(url)],
-        None => {
-            app.message = Some("this paper has no such link".to_string());
-            Vec::new()
+        .collect();
+    let copy = action == Action::YankLink;
+    let act = |url: String| {
+        if copy {
+            Effect::Yank(url)
+        } else {
+            Effect::OpenUrl(url)
         }
+    };
+    if action == Action::OpenPdf {
+        return match present
+            .into_iter()
+            .find(|c| c.key == 'p')
+            .and_then(|c| c.url)
+        {
+            Some(url) => vec![Effect::OpenUrl(url)],
+            None => {
+                app.message = Some("this paper has no PDF link".to_string());
+                Vec::new()
+            }
+        };
+    }
+    let first = present.first().and_then(|c| c.url.clone());
+    let mut safe: Vec<LinkChoice> = present
+        .into_iter()
+        .filter(|c| c.url.as_deref().is_some_and(crate::link::is_safe_web_url))
+        .collect();
+    if safe.is_empty() {
+        return match first {
+            // The runner refuses it and says why.
+            Some(url) => vec![act(url)],
+            None => {
+                app.message = Some("this paper has no links".to_string());
+                Vec::new()
+            }
+        };
+    }
+    if copy {
+        safe.push(LinkChoice {
+            key: 'b',
+            label: "BibTeX entry",
+            url: None,
+        });
+    }
+    app.link_menu = Some(LinkMenu {
+        copy,
+        id,
+        day,
+        choices: safe,
+    });
+    Vec::new()
+}
+
+/// A key while the link menu is open: a choice's key acts on it; anything else closes it.
+fn on_link_menu_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let Some(menu) = app.link_menu.take() else {
+        return Vec::new();
+    };
+    let crossterm::event::KeyCode::Char(pressed) = key.code else {
+        return Vec::new();
+    };
+    let Some(choice) = menu.choices.into_iter().find(|c| c.key == pressed) else {
+        return Vec::new();
+    };
+    match choice.url {
+        Some(url) if menu.copy => vec![Effect::Yank(url)],
+        Some(url) => vec![Effect::OpenUrl(url)],
+        None => vec![Effect::YankBibtex {
+            id: menu.id,
+            day: menu.day,
+        }],
     }
 }
 
@@ -583,6 +766,7 @@ fn export_list(app: &mut App) -> Vec<Effect> {
 fn on_sync(app: &mut App, event: SyncEvent) -> Vec<Effect> {
     match event {
         SyncEvent::Started { sources } => {
+            app.notifier.sync_started();
             app.sync.running = true;
             app.sync.in_round = sources.iter().cloned().collect();
             for id in sources {
@@ -603,10 +787,16 @@ fn on_sync(app: &mut App, event: SyncEvent) -> Vec<Effect> {
                 .insert(id, SourceSync::Running { done, total });
             Vec::new()
         }
-        SyncEvent::SourceUpdated { id, new, changed } => {
+        SyncEvent::SourceUpdated {
+            id,
+            new,
+            changed,
+            note,
+        } => {
+            let note = note.map(|note| crate::text::sanitize_line(&note));
             app.sync
                 .sources
-                .insert(id, SourceSync::Updated { new, changed });
+                .insert(id, SourceSync::Updated { new, changed, note });
             if new + changed > 0 {
                 vec![Effect::LoadCatalog]
             } else {

@@ -17,6 +17,8 @@ pub struct SavedView {
     pub query: Query,
     /// The order the view opens in (relevance when its query has words, else newest).
     pub sort: Option<SortOrder>,
+    /// Whether a sync bringing it new papers sends a notification.
+    pub notify: bool,
 }
 
 impl SavedView {
@@ -27,6 +29,7 @@ impl SavedView {
             text: entry.query.clone(),
             query: entry.parsed_query()?,
             sort: entry.sort,
+            notify: entry.notify,
         })
     }
 

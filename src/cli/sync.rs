@@ -114,11 +114,19 @@ async fn sync_round(
                 ));
             }
             SyncEvent::SourceProgress { .. } => {}
-            SyncEvent::SourceUpdated { id, new, changed } => {
+            SyncEvent::SourceUpdated {
+                id,
+                new,
+                changed,
+                note,
+            } => {
                 summary.succeeded += 1;
                 summary.new += new;
                 summary.changed += changed;
-                out.line(&format!("{id}: {new} new, {changed} changed"));
+                match note {
+                    Some(note) => out.line(&format!("{id}: {new} new, {changed} changed ({note})")),
+                    None => out.line(&format!("{id}: {new} new, {changed} changed")),
+                };
             }
             SyncEvent::SourceFailed { id, error, reason } => {
                 summary.failed += 1;

@@ -372,9 +372,9 @@ mod tests {
         let cases: &[(Context, Action, &[&str])] = &[
             (Context::List, Action::Down, &["j", "<Down>"]),
             (Context::List, Action::Help, &["?"]),
-            (Context::List, Action::Quit, &["q"]),
+            (Context::List, Action::Quit, &["q", "<C-c>"]),
             (Context::Detail, Action::ScrollDown, &["j", "<Down>"]),
-            (Context::Help, Action::Quit, &[]),
+            (Context::Help, Action::Quit, &["<C-c>"]),
             (Context::Help, Action::Help, &[]),
             (Context::Help, Action::Back, &["?", "q", "<Esc>"]),
             (Context::Global, Action::Down, &[]),
@@ -419,7 +419,7 @@ mod tests {
             (Context::List, "q", KeyOutcome::Unbound),
             (Context::Detail, "q", action(Action::Quit, None)),
             (Context::List, "g", KeyOutcome::Unbound),
-            (Context::Detail, "g g", action(Action::Top, None)),
+            (Context::Detail, "g g", action(Action::TextTop, None)),
         ];
         for (context, keys, expected) in cases {
             assert_eq!(
@@ -489,7 +489,7 @@ mod tests {
         assert_eq!(keymap.keys_for(Context::List, Action::Top), ["g", "<Home>"]);
         assert_eq!(
             outcome(&keymap, Context::Detail, "g g"),
-            action(Action::Top, None)
+            action(Action::TextTop, None)
         );
 
         // A global key over default pane chords: the user's key wins in every pane.

@@ -134,6 +134,10 @@ pub enum KeymapError {
 pub enum KeyOutcome {
     /// Run `action`; `count` is `Some` only when one was typed and the action takes a count.
     Action { action: Action, count: Option<u32> },
+    /// A lone digit, then a key that takes no count (`1 s`): run the digit's own binding
+    /// (switch the view) first, then `then` on what it shows. Taking the digit as a count and
+    /// dropping it would run `s` on the old view's selection.
+    DigitThen { digit: Action, then: Action },
     /// A chord or count is under way; show [`KeyState::pending_display`] and wait.
     Pending,
     /// The keys mean nothing here; the pending state was dropped.
@@ -170,8 +174,16 @@ pub fn accepts_count(action: Action) -> bool {
         | Action::PrevDay
         | Action::NextDay
         | Action::ScrollDown
-        | Action::ScrollUp => true,
+        | Action::ScrollUp
+        | Action::NextUnread
+        | Action::PrevUnread => true,
         Action::Top
+        | Action::ReadOn
+        | Action::ToggleHideRead
+        | Action::MarkAllRead
+        | Action::UndoMark
+        | Action::TextTop
+        | Action::TextBottom
         | Action::Open
         | Action::Back
         | Action::NextPane
@@ -192,6 +204,8 @@ pub fn accepts_count(action: Action) -> bool {
         | Action::CycleSort
         | Action::EditNote
         | Action::ExportList
+        | Action::ToggleZoom
+        | Action::ToggleFilterPane
         | Action::Help
         | Action::Quit => false,
     }
@@ -256,9 +270,16 @@ impl Keymap {
         sequence.push(key);
         match self.lookup(context, &sequence) {
             Lookup::Action(action) => {
+                let lone_digit = self.lone_digit_action(state, context);
                 let count = state.count().filter(|_| accepts_count(action));
                 state.clear();
-                KeyOutcome::Action { action, count }
+                match lone_digit {
+                    Some(digit) if !accepts_count(action) => KeyOutcome::DigitThen {
+                        digit,
+                        then: action,
+                    },
+                    _ => KeyOutcome::Action { action, count },
+                }
             }
             Lookup::Prefix => {
                 state.keys = sequence;
@@ -268,6 +289,18 @@ impl Keymap {
                 state.clear();
                 KeyOutcome::Unbound
             }
+        }
+    }
+
+    /// The binding of the one digit typed so far (`5` → `view_unread`), if exactly one was.
+    fn lone_digit_action(&self, state: &KeyState, context: Context) -> Option<Action> {
+        let mut digits = state.digits.chars();
+        match (digits.next(), digits.next()) {
+            (Some(digit), None) => match self.lookup(context, &[Key::char(digit)]) {
+                Lookup::Action(action) => Some(action),
+                Lookup::Prefix | Lookup::Missing => None,
+            },
+            _ => None,
         }
     }
 
@@ -397,10 +430,10 @@ mod tests {
             (Context::List, "<C-d>", action(Action::HalfPageDown, None)),
             (Context::List, "<Esc>", action(Action::Back, None)),
             (Context::List, "g g", action(Action::Top, None)),
-            (Context::Detail, "g g", action(Action::Top, None)),
+            (Context::Detail, "g g", action(Action::TextTop, None)),
             (Context::List, "g x", KeyOutcome::Unbound),
             (Context::List, "g", KeyOutcome::Pending),
-            (Context::List, "z", KeyOutcome::Unbound),
+            (Context::List, "Z", KeyOutcome::Unbound),
             (Context::Global, "j", KeyOutcome::Unbound),
             (Context::Filter, "g", KeyOutcome::Unbound),
             (Context::List, "0", KeyOutcome::Unbound),
@@ -447,10 +480,33 @@ mod tests {
             (Context::List, "7 [", action(Action::PrevDay, Some(7))),
             (Context::Detail, "9 j", action(Action::ScrollDown, Some(9))),
             (Context::Detail, "2 J", action(Action::Down, Some(2))),
-            (Context::List, "5 s", action(Action::ToggleStar, None)),
-            (Context::List, "5 q", action(Action::Quit, None)),
-            (Context::List, "5 g g", action(Action::Top, None)),
-            (Context::List, "5 z", KeyOutcome::Unbound),
+            (
+                Context::List,
+                "5 s",
+                KeyOutcome::DigitThen {
+                    digit: Action::ViewUnread,
+                    then: Action::ToggleStar,
+                },
+            ),
+            (
+                Context::List,
+                "1 q",
+                KeyOutcome::DigitThen {
+                    digit: Action::ViewToday,
+                    then: Action::Quit,
+                },
+            ),
+            (Context::List, "8 s", action(Action::ToggleStar, None)),
+            (Context::List, "1 2 s", action(Action::ToggleStar, None)),
+            (
+                Context::List,
+                "5 g g",
+                KeyOutcome::DigitThen {
+                    digit: Action::ViewUnread,
+                    then: Action::Top,
+                },
+            ),
+            (Context::List, "5 Z", KeyOutcome::Unbound),
             (Context::List, "5 <Esc>", KeyOutcome::Unbound),
             (
                 Context::List,

@@ -1,22 +1,36 @@
 //! The reader's loader thread: catalog loads off the UI thread, coalesced and in order, in two
 //! steps (every row first, then the same rows with their abstracts).
 
+use std::sync::Arc;
+
 use tokio::sync::mpsc;
 
 use crate::app::Msg;
 use crate::app::catalog::{catalog_with_abstracts, full_catalog};
 use crate::store::Store;
 
+/// A test seam (`EffectRunner::load_hook`): called on the loader thread as each load starts,
+/// before it reads the store, with the number of requests that load answers (more than one
+/// when requests came while the previous load ran). A flow test blocks in it to hold a load.
+pub type LoadHook = Arc<dyn Fn(usize) + Send + Sync>;
+
 /// One loader thread: catalog loads are coalesced (a burst of sync events makes one load) and
 /// come back in order. The rows-only catalog comes first, then the one with abstracts.
 pub(super) fn spawn_loader(
     store: Store,
     results: mpsc::UnboundedSender<Msg>,
+    hook: Option<LoadHook>,
 ) -> std::sync::mpsc::Sender<()> {
     let (sender, requests) = std::sync::mpsc::channel::<()>();
     std::thread::spawn(move || {
         while requests.recv().is_ok() {
-            while requests.try_recv().is_ok() {}
+            let mut merged = 1;
+            while requests.try_recv().is_ok() {
+                merged += 1;
+            }
+            if let Some(hook) = &hook {
+                hook(merged);
+            }
             // Every row first (quick: the whole list is browsable), then the same rows with
             // abstracts and details, sharing them.
             let full = match full_catalog(&store, false) {

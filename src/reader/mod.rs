@@ -22,7 +22,8 @@ use crate::keymap::Keymap;
 use crate::sync::SyncCommand;
 use crate::ui::Theme;
 
-pub use effects::{EffectRunner, check_url};
+pub use effects::{EffectRunner, check_url, is_terminal_browser};
+pub use loader::LoadHook;
 pub use runtime::Reader;
 
 /// Everything the reader needs to start.
@@ -67,8 +68,20 @@ pub fn run_reader(options: ReaderOptions) -> anyhow::Result<()> {
         );
         let mut app = app;
         app.set_saved_views(SavedView::all_from_config(&options.config.views));
+        app.layout_prefs.filter_pane = options.config.ui.filter_pane;
+        app.layout_prefs.list_width_percent = options.config.ui.list_width_percent;
+        app.nav.mark_read = options.config.ui.mark_read;
+        app.notifier.via = options.config.ui.notify;
+        app.restore(&store.reader_state());
         let mut runner = EffectRunner::new(store.clone(), false, Box::new(std::io::stdout()));
         runner.browser = options.config.ui.browser.clone();
+        if options.config.ui.hyperlinks {
+            runner.hyperlink_out = Some(Box::new(std::io::stdout()));
+        }
+        runner.suspend_terminal = true;
+        if let Some(dir) = options.config.export.dir_path() {
+            runner.export_dir = dir;
+        }
         let mut reader = Reader {
             terminal,
             app,

@@ -8,7 +8,7 @@ use ratatui::Terminal;
 use ratatui::backend::Backend;
 use tokio::sync::mpsc;
 
-use super::effects::EffectRunner;
+use super::effects::{EffectRunner, run_in_terminal};
 use crate::app::{App, Msg, update};
 use crate::clock::Clock;
 use crate::keymap::TIMEOUT as KEY_TIMEOUT;
@@ -32,7 +32,17 @@ where
 {
     pub fn draw(&mut self) -> anyhow::Result<()> {
         let (app, theme) = (&self.app, &self.theme);
-        self.terminal.draw(|frame| ui::render(frame, app, theme))?;
+        let mut links = Vec::new();
+        self.terminal
+            .draw(|frame| links = ui::render_with_links(frame, app, theme))?;
+        // After the frame is flushed: the links again, as OSC 8 hyperlinks (see ui::hyperlink).
+        if let Some(out) = self.runner.hyperlink_out.as_mut()
+            && !links.is_empty()
+        {
+            let bytes = ui::hyperlink::sequences(&links, self.theme.link_sgr());
+            out.write_all(&bytes)?;
+            out.flush()?;
+        }
         Ok(())
     }
 
@@ -43,7 +53,28 @@ where
             for effect in update(&mut self.app, msg) {
                 self.runner.run(effect, &mut queue);
             }
+            if let Some(command) = self.runner.take_foreground() {
+                queue.push_back(Msg::Notice(self.run_in_foreground(&command)));
+            }
         }
+    }
+
+    /// Gives the terminal to a terminal browser and takes it back: leaves the alternate screen
+    /// and raw mode, runs it, re-enters both and redraws everything.
+    fn run_in_foreground(&mut self, command: &[String]) -> String {
+        if !self.runner.suspend_terminal {
+            return run_in_terminal(command);
+        }
+        crate::terminal::restore();
+        let notice = run_in_terminal(command);
+        if let Err(error) = crate::terminal::resume() {
+            tracing::error!(%error, "cannot take the terminal back");
+        }
+        // Everything on screen is the browser's now: draw every cell again.
+        if let Err(error) = self.terminal.clear() {
+            tracing::error!(%error, "cannot clear the terminal");
+        }
+        notice
     }
 
     /// Runs the start-up effects (catalog load, first sync, the selected paper's body).
@@ -57,7 +88,9 @@ where
         }
     }
 
-    /// Runs until the user quits or `inbox` closes. Draws after each burst of messages.
+    /// Runs until the user quits or `inbox` closes. Draws after each burst of messages. A
+    /// pending chord or count times out on `clock` (its `monotonic` reading), so a test can
+    /// step it; ticks still come every [`TICK`] of real time.
     pub async fn run(
         &mut self,
         inbox: &mut mpsc::UnboundedReceiver<Msg>,
@@ -65,7 +98,8 @@ where
     ) -> anyhow::Result<()> {
         let mut ticker = tokio::time::interval(TICK);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-        let mut last_key = Instant::now();
+        let mut last_key = clock.monotonic();
+        let mut last_draw = Instant::now();
         let mut last_minute = clock.now().timestamp() / 60;
         self.draw()?;
         loop {
@@ -75,13 +109,20 @@ where
                     None => break,
                 },
                 _ = ticker.tick() => {
-                    if self.app.keys.is_pending() && last_key.elapsed() >= KEY_TIMEOUT {
+                    let since_key = clock.monotonic().saturating_sub(last_key);
+                    if self.app.keys.is_pending() && since_key >= KEY_TIMEOUT {
                         Msg::KeyTimeout
                     } else {
                         let now = clock.now();
                         let minute = now.timestamp() / 60;
-                        // Redraw on ticks only when something on screen moves.
-                        if !self.app.sync.running && minute == last_minute {
+                        // Redraw on ticks only when something on screen moves: the spinner, a
+                        // long message about to fold back to one line, the minute, or a
+                        // `mark_read = "select"` timer.
+                        if !self.app.sync.running
+                            && !self.app.status_wraps()
+                            && !self.app.wants_tick()
+                            && minute == last_minute
+                        {
                             continue;
                         }
                         last_minute = minute;
@@ -90,14 +131,20 @@ where
                 }
             };
             if matches!(msg, Msg::Key(_)) {
-                last_key = Instant::now();
+                last_key = clock.monotonic();
+                // The clock is read on every key, so that what a key starts (a message shown
+                // whole for a few seconds) is timed from now, not from the last tick.
+                self.handle(Msg::Tick(clock.now()));
             }
             self.handle(msg);
             if self.app.quit {
                 break;
             }
-            if inbox.is_empty() {
+            // A steady stream of sync events must not starve the screen (the spinner stalled
+            // for seconds): draw when the inbox is drained, or at least every tick.
+            if inbox.is_empty() || last_draw.elapsed() >= TICK {
                 self.draw()?;
+                last_draw = Instant::now();
             }
         }
         Ok(())

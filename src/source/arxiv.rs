@@ -14,8 +14,8 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::{Reader, XmlVersion};
 
-use super::feed::{dedup_nonempty, merge_duplicates, nonempty, split_author_list, utf8_body};
-use super::{ParseError, Source, SourceRequest};
+use super::common::{dedup_nonempty, merge_duplicates, nonempty, split_author_list, utf8_body};
+use super::{ParseError, ParseReport, Source, SourceRequest};
 use crate::model::{Paper, PaperId, SourceId};
 use crate::text::{normalize_block, normalize_line, sanitize_line};
 
@@ -98,10 +98,37 @@ impl Source for ArxivSource {
         requests
     }
 
-    fn parse(&self, _request: &SourceRequest, body: &[u8]) -> Result<Vec<Paper>, ParseError> {
+    fn parse(&self, request: &SourceRequest, body: &[u8]) -> Result<Vec<Paper>, ParseError> {
+        self.parse_with_report(request, body)
+            .map(|(papers, _)| papers)
+    }
+
+    fn min_request_interval(&self) -> Duration {
+        self.min_interval
+    }
+}
+
+/// Why an arXiv record is not a paper.
+const SKIPPED_NO_ID: &str = "no arXiv id or title";
+
+impl ArxivSource {
+    /// A reader of arXiv listings for a generic feed that subscribes to them: the papers are
+    /// read exactly as this source reads them, filed under `id`.
+    pub(crate) fn listing_reader(id: SourceId) -> ArxivSource {
+        let mut reader = ArxivSource::new("", "", &[], &[], 1, Duration::ZERO);
+        reader.id = id;
+        reader
+    }
+
+    /// `Source::parse`, with what was skipped and why.
+    pub(crate) fn parse_with_report(
+        &self,
+        _request: &SourceRequest,
+        body: &[u8],
+    ) -> Result<(Vec<Paper>, ParseReport), ParseError> {
         // The root element, not the request URL, says what the body is: a mirror or a
         // `file://` dump may live at any path.
-        let root = parse_tree(utf8_body(body)?)?;
+        let root = parse_tree(&utf8_body(body)?)?;
         let records: Vec<&Element> = match root.name.as_str() {
             "rss" => root
                 .children_named("channel")
@@ -122,18 +149,20 @@ impl Source for ArxivSource {
                 )));
             }
         };
-        let papers = records
+        let mut report = ParseReport::all_kept(records.len());
+        let papers: Vec<Paper> = records
             .into_iter()
-            .filter_map(|record| self.paper_from_record(record));
-        Ok(merge_duplicates(papers))
+            .filter_map(|record| {
+                let paper = self.paper_from_record(record);
+                if paper.is_none() {
+                    report.skip(SKIPPED_NO_ID);
+                }
+                paper
+            })
+            .collect();
+        Ok((merge_duplicates(papers), report))
     }
 
-    fn min_request_interval(&self) -> Duration {
-        self.min_interval
-    }
-}
-
-impl ArxivSource {
     /// One RSS `<item>` or Atom `<entry>`, from a listing or an API answer. Items without a
     /// recognisable arXiv id are skipped: every real arXiv record has one.
     fn paper_from_record(&self, record: &Element) -> Option<Paper> {
@@ -264,7 +293,7 @@ fn record_doi(record: &Element) -> Option<String> {
             .children_named("link")
             .filter(|link| link.attr("title") == Some("doi"))
             .find_map(|link| link.attr("href"))
-            .and_then(super::feed::web_url)
+            .and_then(super::common::web_url)
     })
 }
 

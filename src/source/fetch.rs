@@ -17,7 +17,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use reqwest::StatusCode;
 use reqwest::header::{
-    CONTENT_LENGTH, ETAG, HeaderMap, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, RETRY_AFTER,
+    CONTENT_LENGTH, CONTENT_TYPE, ETAG, HeaderMap, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED,
+    RETRY_AFTER,
 };
 
 use serde::{Deserialize, Serialize};
@@ -62,7 +63,8 @@ pub enum FetchOutcome {
 pub enum FetchedBody {
     /// A fresh body to read (on a blocking thread), with the validators to send next time.
     Body {
-        reader: BodyReader,
+        /// Boxed: a reader is ~200 bytes, the other variant nothing.
+        reader: Box<BodyReader>,
         validators: Validators,
     },
     /// The server said 304: what we have is current.
@@ -85,6 +87,8 @@ pub struct BodyReader {
     failure: Option<FetchError>,
     /// The URL or file as shown in messages.
     shown: String,
+    /// The `charset` of the HTTP `Content-Type`, when the server named one.
+    charset: Option<String>,
 }
 
 enum BodyFrom {
@@ -102,6 +106,11 @@ enum BodyFrom {
 }
 
 impl BodyReader {
+    /// The charset the server declared for the body (`Content-Type: …; charset=…`).
+    pub fn charset(&self) -> Option<&str> {
+        self.charset.as_deref()
+    }
+
     /// The fetch error behind a failed read, if a read failed.
     pub fn failure(&self) -> Option<&FetchError> {
         self.failure.as_ref()
@@ -460,6 +469,11 @@ impl Fetcher {
             });
         }
         let fresh = validators_from(response.headers());
+        let charset = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .and_then(charset_of);
         let (sender, chunks) = tokio::sync::mpsc::channel(CHUNKS_IN_FLIGHT);
         let total_timeout = self.total_timeout;
         let reader_shown = shown_url.clone();
@@ -490,7 +504,7 @@ impl Fetcher {
             }
         });
         Ok(FetchedBody::Body {
-            reader: BodyReader {
+            reader: Box::new(BodyReader {
                 from: BodyFrom::Http {
                     chunks,
                     current: None,
@@ -498,10 +512,22 @@ impl Fetcher {
                 },
                 failure: None,
                 shown: reader_shown,
-            },
+                charset,
+            }),
             validators: fresh,
         })
     }
+}
+
+/// The `charset` parameter of a `Content-Type` value.
+fn charset_of(content_type: &str) -> Option<String> {
+    content_type.split(';').skip(1).find_map(|parameter| {
+        let (name, value) = parameter.split_once('=')?;
+        name.trim()
+            .eq_ignore_ascii_case("charset")
+            .then(|| value.trim().trim_matches(['"', '\'']).to_string())
+            .filter(|value| !value.is_empty())
+    })
 }
 
 fn classify(url: &str, error: &reqwest::Error, in_body: bool, after: Duration) -> FetchError {
@@ -543,7 +569,7 @@ async fn open_file(url: reqwest::Url, max_body_bytes: u64) -> Result<FetchedBody
     let opened = tokio::task::spawn_blocking(move || open_capped(path, max_body_bytes)).await;
     match opened {
         Ok(result) => result.map(|reader| FetchedBody::Body {
-            reader,
+            reader: Box::new(reader),
             validators: Validators::default(),
         }),
         Err(e) => Err(FetchError::Http {
@@ -590,6 +616,7 @@ fn open_capped(path: PathBuf, max_body_bytes: u64) -> Result<BodyReader, FetchEr
         },
         failure: None,
         shown: shown(&path_shown),
+        charset: None,
     })
 }
 
@@ -677,6 +704,20 @@ fn shown(url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_charset_parameter_is_read_from_a_content_type() {
+        assert_eq!(
+            charset_of("application/rss+xml; charset=KOI8-R").as_deref(),
+            Some("KOI8-R")
+        );
+        assert_eq!(
+            charset_of("text/xml;Charset=\"iso-8859-1\"").as_deref(),
+            Some("iso-8859-1")
+        );
+        assert_eq!(charset_of("text/xml"), None);
+        assert_eq!(charset_of("text/xml; charset="), None);
+    }
     use super::*;
     use chrono::TimeZone;
 

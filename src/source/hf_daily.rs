@@ -8,9 +8,9 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
-use super::feed::{merge_duplicates, nonempty, utf8_body, web_url};
+use super::common::{merge_duplicates, nonempty, utf8_body, web_url};
 use super::json_stream;
-use super::{PaperSink, ParseError, STREAM_BATCH, Source, SourceRequest, StreamError};
+use super::{PaperSink, ParseError, ParseReport, STREAM_BATCH, Source, SourceRequest, StreamError};
 use crate::model::{Paper, PaperId, SourceId};
 use crate::text::{normalize_block, normalize_line, sanitize_line};
 
@@ -81,22 +81,24 @@ impl Source for HfDailySource {
         request: &SourceRequest,
         body: &mut (dyn BufRead + Send),
         sink: &mut PaperSink<'_>,
-    ) -> Result<(), StreamError> {
+    ) -> Result<ParseReport, StreamError> {
         let mut elements = match json_stream::open(body)? {
             json_stream::Opened::Array(elements) => elements,
             json_stream::Opened::Other(mut bytes) => {
                 body.read_to_end(&mut bytes).map_err(StreamError::Read)?;
                 let papers = self.parse_whole(request, &bytes)?;
-                return if papers.is_empty() {
-                    Ok(())
-                } else {
-                    sink(papers).map_err(StreamError::Sink)
-                };
+                let report = ParseReport::all_kept(papers.len());
+                if !papers.is_empty() {
+                    sink(papers).map_err(StreamError::Sink)?;
+                }
+                return Ok(report);
             }
         };
         let mut element = Vec::new();
         let mut papers = Vec::new();
+        let mut report = ParseReport::default();
         while elements.next_into(&mut element)? {
+            report.items += 1;
             std::str::from_utf8(&element).map_err(|_| ParseError::Encoding)?;
             let value: Value = serde_json::from_slice(&element)
                 .map_err(|error| ParseError::Json(error.to_string()))?;
@@ -106,24 +108,29 @@ impl Source for HfDailySource {
                 .and_then(|item| self.paper_from_item(item, request.day))
             {
                 papers.push(paper);
+            } else {
+                report.skip(SKIPPED_MALFORMED);
             }
             if papers.len() >= STREAM_BATCH {
                 sink(merge_duplicates(std::mem::take(&mut papers))).map_err(StreamError::Sink)?;
             }
         }
-        if papers.is_empty() {
-            return Ok(());
+        if !papers.is_empty() {
+            sink(merge_duplicates(papers)).map_err(StreamError::Sink)?;
         }
-        sink(merge_duplicates(papers)).map_err(StreamError::Sink)
+        Ok(report)
     }
 }
+
+/// Why a Daily Papers item is not a paper.
+const SKIPPED_MALFORMED: &str = "not a paper record";
 
 impl HfDailySource {
     /// A whole body that is not an array: an error object, or not what was expected.
     fn parse_whole(&self, request: &SourceRequest, body: &[u8]) -> Result<Vec<Paper>, ParseError> {
         let text = utf8_body(body)?;
         let document: Value =
-            serde_json::from_str(text).map_err(|error| ParseError::Json(error.to_string()))?;
+            serde_json::from_str(&text).map_err(|error| ParseError::Json(error.to_string()))?;
         let items = match document {
             Value::Array(items) => items,
             Value::Object(object) => {

@@ -1,12 +1,16 @@
 //! Feed sources: one module per kind (HF Daily Papers, arXiv, generic RSS/Atom/JSON Feed) behind
 //! the `Source` trait. A source says which URLs to fetch and parses their bodies into `Paper`s;
-//! the HTTP (and `file://`) fetching lives in `fetch.rs`, shared by all.
+//! the HTTP (and `file://`) fetching lives in `fetch.rs`, shared by all; body decoding and the
+//! helpers the sources share live in `encoding.rs` and `common.rs`.
 
 pub mod arxiv;
+pub(crate) mod common;
+pub(crate) mod encoding;
 pub mod feed;
 mod feed_stream;
 pub mod fetch;
 pub mod hf_daily;
+mod json_feed;
 mod json_stream;
 
 use std::io::BufRead;
@@ -67,6 +71,70 @@ pub enum StreamError {
     Sink(String),
 }
 
+/// What a parse read and what it left out, and why: a feed with N items that gives fewer
+/// papers says so ("3 of 20 items skipped: no title or summary"), never a bare "ok".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ParseReport {
+    /// Items (entries, records) read.
+    pub items: usize,
+    /// Items that did not become papers, by reason, in the order the reasons first came up.
+    pub skipped: Vec<(&'static str, usize)>,
+}
+
+impl ParseReport {
+    /// A report of `items` items, none skipped.
+    pub fn all_kept(items: usize) -> ParseReport {
+        ParseReport {
+            items,
+            skipped: Vec::new(),
+        }
+    }
+
+    /// Counts one skipped item.
+    pub fn skip(&mut self, reason: &'static str) {
+        match self.skipped.iter_mut().find(|(known, _)| *known == reason) {
+            Some((_, count)) => *count += 1,
+            None => self.skipped.push((reason, 1)),
+        }
+    }
+
+    /// How many items were skipped, for every reason.
+    pub fn skipped_count(&self) -> usize {
+        self.skipped.iter().map(|(_, count)| count).sum()
+    }
+
+    /// Adds another body's report (a source with several requests).
+    pub fn add(&mut self, other: &ParseReport) {
+        self.items += other.items;
+        for (reason, count) in &other.skipped {
+            for _ in 0..*count {
+                self.skip(reason);
+            }
+        }
+    }
+
+    /// "3 of 20 items skipped: no title or summary", or `None` when nothing was skipped.
+    pub fn note(&self) -> Option<String> {
+        let skipped = self.skipped_count();
+        if skipped == 0 {
+            return None;
+        }
+        let reasons: Vec<String> = match self.skipped.as_slice() {
+            [(reason, _)] => vec![(*reason).to_string()],
+            many => many
+                .iter()
+                .map(|(reason, count)| format!("{count} {reason}"))
+                .collect(),
+        };
+        let noun = if self.items == 1 { "item" } else { "items" };
+        Some(format!(
+            "{skipped} of {} {noun} skipped: {}",
+            self.items,
+            reasons.join(", ")
+        ))
+    }
+}
+
 /// Where a streamed parse puts its papers, a batch at a time. Papers that share an id within a
 /// batch are already merged; across batches, `Store::apply` merges them with what it holds.
 pub type PaperSink<'a> = dyn FnMut(Vec<Paper>) -> Result<(), String> + 'a;
@@ -83,20 +151,35 @@ pub trait Source: Send + Sync {
     /// `STREAM_BATCH`), so a large body never has to be held whole. The default reads the body
     /// and calls `parse`; a source whose bodies can be large streams them. An empty parse calls
     /// `sink` not at all. When parsing fails part-way, the batches already handed over stay.
+    /// The report says how many items were read and which were skipped, and why.
     fn parse_stream(
         &self,
         request: &SourceRequest,
         body: &mut (dyn BufRead + Send),
         sink: &mut PaperSink<'_>,
-    ) -> Result<(), StreamError> {
+    ) -> Result<ParseReport, StreamError> {
         let mut bytes = Vec::new();
         body.read_to_end(&mut bytes).map_err(StreamError::Read)?;
         let papers = self.parse(request, &bytes)?;
         drop(bytes);
+        let report = ParseReport::all_kept(papers.len());
         if papers.is_empty() {
-            return Ok(());
+            return Ok(report);
         }
-        sink(papers).map_err(StreamError::Sink)
+        sink(papers).map_err(StreamError::Sink)?;
+        Ok(report)
+    }
+    /// `parse_stream` for a body whose server declared a charset (`Content-Type: …;
+    /// charset=…`), which a source of XML feeds weighs as RFC 7303 says (after a byte-order
+    /// mark, before the XML declaration). The default ignores it.
+    fn parse_stream_declared(
+        &self,
+        request: &SourceRequest,
+        _charset: Option<&str>,
+        body: &mut (dyn BufRead + Send),
+        sink: &mut PaperSink<'_>,
+    ) -> Result<ParseReport, StreamError> {
+        self.parse_stream(request, body, sink)
     }
     /// The least time between two requests to this source's host (arXiv asks for 3 s).
     fn min_request_interval(&self) -> Duration {
@@ -119,7 +202,7 @@ pub(crate) fn parse_in_memory(
         Ok(())
     });
     match streamed {
-        Ok(()) => Ok(feed::merge_duplicates(papers)),
+        Ok(_) => Ok(common::merge_duplicates(papers)),
         Err(StreamError::Parse(error)) => Err(error),
         Err(other) => Err(unexpected(other.to_string())),
     }

@@ -5,11 +5,13 @@
 //! `feeds` tree (source id → JSON `FeedState`), and no schema version. Version 1 is the layout
 //! described in `store/mod.rs` with every value uncompressed (codec version 1). Version 2 is the
 //! same layout with rows and body chunks LZ4-compressed (codec version 2, see `codec.rs`).
-//! Version 3 belongs to the generic-feed reader (issue #14); until that step lands here it is a
-//! no-op, so the chain 2 → 3 → 4 works either way. Version 4 is the same layout where a paper
-//! HF lists on several days stays filed under the first of them (`write.rs`); the step drops
-//! the HF source's validators once, so its next sync reads every day in full and re-files such
-//! papers (a 304 would otherwise leave them where the old rule put them).
+//! Version 3 is version 2 read by the new generic-feed reader (issue #14): the same layout, with
+//! the HTTP validators of every generic feed dropped once so each is fetched and normalised
+//! again in full (a 304 would otherwise keep what the old reader made of it).
+//! Version 4 is the same layout where a paper HF lists on several days stays filed under the
+//! first of them (`write.rs`); the step drops the HF source's validators once, so its next sync
+//! reads every day in full and re-files such papers (a 304 would otherwise leave them where the
+//! old rule put them).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -254,8 +256,37 @@ fn v1_to_v2(ctx: &MigrationContext<'_>) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// v2 → v3: the generic-feed reader's step (issue #14); nothing to do until it lands.
-fn v2_to_v3(_ctx: &MigrationContext<'_>) -> Result<(), StoreError> {
+/// The prefix of a generic feed's source id (`SourceId::feed`).
+const GENERIC_FEED_PREFIX: &[u8] = b"feed:";
+
+/// v2 → v3: every generic feed forgets its ETag/Last-Modified, so its next sync fetches the
+/// whole feed and the new reader normalises every item again (fields it now reads, entries it
+/// used to lose). Stars, read flags and notes are keyed by paper id and stay; the id rule
+/// (guid, else first link, else title) is unchanged. Re-running the step is harmless.
+fn v2_to_v3(ctx: &MigrationContext<'_>) -> Result<(), StoreError> {
+    let dir = ctx.dir;
+    let mut batch = sled::Batch::default();
+    for entry in ctx.list.feeds.scan_prefix(GENERIC_FEED_PREFIX) {
+        let (key, value) = entry.map_err(|e| sled_error(dir, e))?;
+        let mut state = codec::decode_feed_state(&value).map_err(|e| {
+            corrupt(
+                dir,
+                format!("feed state of {}: {e}", String::from_utf8_lossy(&key)),
+            )
+        })?;
+        if state.validators.is_empty() {
+            continue;
+        }
+        state.validators.clear();
+        let value = codec::encode_feed_state(&state)
+            .map_err(|e| corrupt(dir, format!("encoding feed state: {e}")))?;
+        batch.insert(key, value);
+    }
+    ctx.list
+        .feeds
+        .apply_batch(batch)
+        .map_err(|e| sled_error(dir, e))?;
+    ctx.list.db.flush().map_err(|e| sled_error(dir, e))?;
     Ok(())
 }
 
@@ -516,5 +547,58 @@ mod tests {
             codec_versions(dir.path()),
             BTreeSet::from([codec::COMPRESSED])
         );
+    }
+
+    #[test]
+    fn a_v2_store_forgets_generic_feed_validators_and_keeps_papers_and_user_state() {
+        use super::super::Validators;
+        let dir = tempfile::TempDir::new().unwrap();
+        let papers = papers();
+        let star_time = DateTime::from_timestamp(1_790_000_000, 0).unwrap();
+        let validators = |etag: &str| {
+            BTreeMap::from([(
+                "https://blog.example/feed.xml".to_string(),
+                Validators {
+                    etag: Some(etag.to_string()),
+                    last_modified: Some("Wed, 30 Apr 2025 08:00:00 GMT".to_string()),
+                },
+            )])
+        };
+        let blog = SourceId::feed("blog");
+        let states_before = {
+            let store = Store::open(dir.path()).unwrap();
+            store.apply(papers.clone(), day(13)).unwrap();
+            store.set_starred(&papers[5].id, true, star_time).unwrap();
+            store.set_read(&papers[6].id, true).unwrap();
+            for (id, etag) in [(&blog, "\"b1\""), (&SourceId::arxiv(), "\"a1\"")] {
+                let state = FeedState {
+                    validators: validators(etag),
+                    last_new: 3,
+                    ..FeedState::default()
+                };
+                store.set_feed_state(id, &state).unwrap();
+            }
+            // Today's format: schema v2.
+            write_version(dir.path(), &store.inner.list, 2).unwrap();
+            store.user_states().unwrap()
+        };
+
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(
+            stored_version(dir.path(), &store.inner.list.meta).unwrap(),
+            Some(3)
+        );
+        let blog_state = store.feed_state(&blog).unwrap();
+        assert!(blog_state.validators.is_empty(), "fetched whole again");
+        assert_eq!(blog_state.last_new, 3, "the rest of the state stays");
+        assert_eq!(
+            store.feed_state(&SourceId::arxiv()).unwrap().validators,
+            validators("\"a1\""),
+            "arXiv and HF are read as before"
+        );
+        for paper in &papers {
+            assert_eq!(store.paper(&paper.id).unwrap().as_ref(), Some(paper));
+        }
+        assert_eq!(store.user_states().unwrap(), states_before);
     }
 }

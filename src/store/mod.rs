@@ -14,8 +14,9 @@
 //!     many papers were read; empty states are dropped. Sync never writes here.
 //!   - `feeds`: source id → `FeedState`.
 //!   - `meta`: `schema_version` (u32 big-endian); `server_waits` (JSON: host → time, see
-//!     `server_waits.rs`); `journal_seen` (JSON: the journal files'
-//!     names, sizes and times as of the last merge, see `recover.rs`).
+//!     `server_waits.rs`); `journal_seen` (JSON: the journal files' names, sizes and times as
+//!     of the last merge, see `recover.rs`); `reader_state` (JSON: the reader's view, sort and
+//!     selection, see `reader_state.rs`).
 //! - `<data_dir>/body/`, a second sled Db: the full `Paper` records under the same day/part keys
 //!   as their rows, opened on first need ([`Store::paper`], [`Store::apply`]…) or by
 //!   [`Store::warm_body`] on a background thread right after the first frame.
@@ -43,10 +44,12 @@
 //! the store; `recover.rs` rebuilds a missing, damaged or unreadable store from the journal and
 //! merges other machines' journal entries at start (see [`open_or_recover`]).
 
+mod batch;
 mod codec;
 mod index;
 mod keys;
 mod migrate;
+mod reader_state;
 mod recover;
 mod server_waits;
 mod write;
@@ -65,6 +68,7 @@ use crate::model::{ListRow, Paper, PaperId, SourceId, UserState};
 use codec::BodyChunk;
 use index::{BuildError, Index};
 use keys::ChunkKey;
+pub use reader_state::{READER_STATE_VERSION, ReaderState, RememberedView};
 use write::{ChunkWrite, CommitOrder, WriteContext};
 pub use write_marks::WRITE_MARKS_ENV;
 

@@ -8,7 +8,7 @@ use std::sync::mpsc;
 use chrono::NaiveDate;
 
 use crate::model::Paper;
-use crate::source::{Source, SourceRequest, StreamError};
+use crate::source::{ParseReport, Source, SourceRequest, StreamError};
 use crate::store::{ApplyOutcome, Store};
 
 /// Batches that may wait for the store while the parser goes on.
@@ -25,15 +25,17 @@ pub enum IngestError {
     Store(String),
 }
 
-/// Parses `body` with `source` and applies its papers to `store` a batch at a time, filing
-/// undated papers under `day`. Returns what the batches added and changed, summed.
+/// Parses `body` (whose server declared `charset`, if any) with `source` and applies its papers to `store` a batch at a time, filing
+/// undated papers under `day`. Returns what the batches added and changed, summed, and the
+/// parse's report of what it read and skipped.
 pub fn ingest_body(
     source: &dyn Source,
     request: &SourceRequest,
+    charset: Option<&str>,
     body: &mut (dyn BufRead + Send),
     store: &Store,
     day: NaiveDate,
-) -> Result<ApplyOutcome, IngestError> {
+) -> Result<(ApplyOutcome, ParseReport), IngestError> {
     std::thread::scope(|scope| {
         let (batches_out, batches_in) = mpsc::sync_channel::<Vec<Paper>>(BATCHES_IN_FLIGHT);
         let writer = scope.spawn(move || {
@@ -47,7 +49,7 @@ pub fn ingest_body(
             }
             Ok::<ApplyOutcome, String>(total)
         });
-        let parsed = source.parse_stream(request, body, &mut |papers| {
+        let parsed = source.parse_stream_declared(request, charset, body, &mut |papers| {
             // A closed channel means the writer failed; its error is the one reported.
             batches_out.send(papers).map_err(|_| String::new())
         });
@@ -62,7 +64,7 @@ pub fn ingest_body(
         match (parsed, written) {
             (_, Err(message)) => Err(IngestError::Store(message)),
             (Err(error), Ok(_)) => Err(IngestError::Parse(error)),
-            (Ok(()), Ok(total)) => Ok(total),
+            (Ok(report), Ok(total)) => Ok((total, report)),
         }
     })
 }

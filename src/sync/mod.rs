@@ -58,11 +58,13 @@ pub enum SyncEvent {
         done: usize,
         total: usize,
     },
-    /// One source finished and its papers are in the store.
+    /// One source finished and its papers are in the store. `note` says what was skipped
+    /// ("3 of 20 items skipped: no title or summary"): synced, with a note, not a failure.
     SourceUpdated {
         id: SourceId,
         new: usize,
         changed: usize,
+        note: Option<String>,
     },
     /// One source failed; its earlier papers are untouched. `error` is the full one-line
     /// message (stored as the source's `last_error`, logged); `reason` says it in a few words

@@ -20,7 +20,7 @@ use super::{SyncCommand, SyncEvent, SyncSettings};
 use crate::clock::Clock;
 use crate::model::SourceId;
 use crate::source::fetch::{BodyReader, FetchError, FetchSettings, FetchedBody, Fetcher};
-use crate::source::{Source, SourceRequest, StreamError};
+use crate::source::{ParseReport, Source, SourceRequest, StreamError};
 use crate::store::{ApplyOutcome, FeedState, Store, StoreError, Validators};
 
 /// A stored error is shown in one status line; longer detail belongs in the log.
@@ -53,7 +53,7 @@ enum Round {
 
 /// What one source's pass over its requests ended with.
 enum SourceResult {
-    Updated(ApplyOutcome),
+    Updated(ApplyOutcome, ParseReport),
     Failed { error: String, reason: String },
 }
 
@@ -273,7 +273,7 @@ impl SyncTask {
         let now = self.clock.now();
         state.last_attempt = Some(started_at);
         match &result {
-            SourceResult::Updated(outcome) => {
+            SourceResult::Updated(outcome, _) => {
                 state.last_success = Some(now);
                 state.last_error = None;
                 state.consecutive_failures = 0;
@@ -303,16 +303,22 @@ impl SyncTask {
                 tracing::warn!(source = %id, error = %write_error, "cannot record the failure");
                 failed
             }
-            (SourceResult::Updated(_), Err(write_error)) => SourceResult::Failed {
+            (SourceResult::Updated(..), Err(write_error)) => SourceResult::Failed {
                 error: one_line(&format!("cannot record the sync: {write_error}")),
                 reason: "cannot record the sync".to_string(),
             },
         };
         match result {
-            SourceResult::Updated(ApplyOutcome { new, changed }) => {
-                tracing::info!(source = %id, new, changed, "source updated");
-                self.emit(SyncEvent::SourceUpdated { id, new, changed })
-                    .await;
+            SourceResult::Updated(ApplyOutcome { new, changed }, report) => {
+                let note = report.note();
+                tracing::info!(source = %id, new, changed, ?note, "source updated");
+                self.emit(SyncEvent::SourceUpdated {
+                    id,
+                    new,
+                    changed,
+                    note,
+                })
+                .await;
                 true
             }
             SourceResult::Failed { error, reason } => {
@@ -335,6 +341,7 @@ impl SyncTask {
         let requests = source.requests(today);
         let total = requests.len();
         let mut applied = ApplyOutcome::default();
+        let mut report = ParseReport::default();
         let mut errors: Vec<String> = Vec::new();
         let mut reasons: Vec<String> = Vec::new();
         let mut retry_after: Option<Duration> = None;
@@ -346,9 +353,10 @@ impl SyncTask {
             })
             .await;
             match self.fetch_one(source, request, state, today).await {
-                Ok(outcome) => {
+                Ok((outcome, parsed)) => {
                     applied.new += outcome.new;
                     applied.changed += outcome.changed;
+                    report.add(&parsed);
                 }
                 Err(failure) => {
                     let (label, error) = (&request.label, &failure.message);
@@ -374,7 +382,7 @@ impl SyncTask {
             )
         };
         let result = match (errors.as_slice(), reasons.as_slice()) {
-            ([], _) => SourceResult::Updated(applied),
+            ([], _) => SourceResult::Updated(applied, report),
             ([first, rest @ ..], [reason, ..]) => SourceResult::Failed {
                 error: one_line(&match rest.len() {
                     0 => first.clone(),
@@ -401,7 +409,7 @@ impl SyncTask {
         request: &SourceRequest,
         state: &mut FeedState,
         today: NaiveDate,
-    ) -> Result<ApplyOutcome, RequestFailure> {
+    ) -> Result<(ApplyOutcome, ParseReport), RequestFailure> {
         if let Some(hold) = self.waits.held(&request.url, self.clock.now()) {
             let wait = (hold.until - self.clock.now()).to_std().unwrap_or_default();
             return Err(RequestFailure {
@@ -433,10 +441,11 @@ impl SyncTask {
         match fetched {
             Fetched::NotModified => {
                 tracing::debug!(url = %request.url, "not modified");
-                Ok(ApplyOutcome::default())
+                Ok(Default::default())
             }
             Fetched::Stored {
                 outcome,
+                report,
                 validators,
             } => {
                 if validators == Validators::default() {
@@ -444,12 +453,12 @@ impl SyncTask {
                 } else {
                     state.validators.insert(request.url.clone(), validators);
                 }
-                Ok(outcome)
+                Ok((outcome, report))
             }
             Fetched::FetchFailed(error) if request.empty_on_400 && error.status() == Some(400) => {
                 tracing::debug!(url = %request.url, "400 read as an empty list");
                 state.validators.remove(&request.url);
-                Ok(ApplyOutcome::default())
+                Ok(Default::default())
             }
             Fetched::FetchFailed(error) => {
                 let reason = match error.retry_after() {
@@ -513,9 +522,10 @@ impl SyncTask {
         match fetched {
             Ok(FetchedBody::NotModified) => Fetched::NotModified,
             Ok(FetchedBody::Body { reader, validators }) => {
-                match self.parse_and_apply(source, request, reader, today).await {
-                    Ok(outcome) => Fetched::Stored {
+                match self.parse_and_apply(source, request, *reader, today).await {
+                    Ok((outcome, report)) => Fetched::Stored {
                         outcome,
+                        report,
                         validators,
                     },
                     Err(failed) => failed,
@@ -535,15 +545,23 @@ impl SyncTask {
         request: &SourceRequest,
         body: BodyReader,
         today: NaiveDate,
-    ) -> Result<ApplyOutcome, Fetched> {
+    ) -> Result<(ApplyOutcome, ParseReport), Fetched> {
         let source = Arc::clone(source);
         let request = request.clone();
         let store = self.store.clone();
         let url = request.url.clone();
         let work = tokio::task::spawn_blocking(move || {
+            let charset = body.charset().map(str::to_string);
             let mut body = BufReader::with_capacity(BODY_BUFFER, body);
             let day = request.day.unwrap_or(today);
-            let ingested = ingest_body(source.as_ref(), &request, &mut body, &store, day);
+            let ingested = ingest_body(
+                source.as_ref(),
+                &request,
+                charset.as_deref(),
+                &mut body,
+                &store,
+                day,
+            );
             if let Some(error) = body.get_ref().failure() {
                 return Err(Fetched::FetchFailed(error.clone()));
             }
@@ -593,6 +611,7 @@ enum Fetched {
     NotModified,
     Stored {
         outcome: ApplyOutcome,
+        report: ParseReport,
         validators: Validators,
     },
     /// The fetch failed, before or while the body arrived.

@@ -1,6 +1,6 @@
 //! The filter pane: the query input (and why it does not parse), the views (latest day, this
 //! week, all, starred, unread, For you, saved views, each source) with their counts, plus each
-//! source's last sync result.
+//! source's last sync result. The query scrolls sideways as it is typed so the cursor shows.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -24,18 +24,25 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
     };
     let width = usize::from(inner.width);
     let mut lines = Vec::new();
-    let cursor = if app.query.editing { "▏" } else { "" };
     let query_style = if app.query.editing {
         theme.title()
     } else {
         theme.muted()
     };
     let query = if app.query.text.is_empty() && !app.query.editing {
-        "/ to filter".to_string()
+        fit("/ to filter", width)
+    } else if app.query.editing {
+        // Scrolled so that the cursor shows: "/" and the cursor bar take a column each.
+        let (shown, cursor) = crate::app::line_edit::window(
+            &app.query.text,
+            app.query.cursor,
+            width.saturating_sub(2),
+        );
+        format!("/{}", super::status::with_cursor(&shown, cursor))
     } else {
-        format!("/{}{cursor}", app.query.text)
+        fit(&format!("/{}", app.query.text), width)
     };
-    lines.push(Line::styled(fit(&query, width), query_style));
+    lines.push(Line::styled(query, query_style));
     match &app.query.error {
         Some(error) if !app.query.text.is_empty() => {
             lines.push(Line::styled(
@@ -82,9 +89,13 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
                 SourceSync::Running { done, total } => {
                     (format!("{} {done}/{total}", id.badge()), theme.muted())
                 }
-                SourceSync::Updated { new, .. } => {
-                    (format!("{} ok, {new} new", id.badge()), theme.muted())
-                }
+                SourceSync::Updated { new, note, .. } => match note {
+                    Some(note) => (
+                        format!("{} ok, {new} new ({note})", id.badge()),
+                        theme.muted(),
+                    ),
+                    None => (format!("{} ok, {new} new", id.badge()), theme.muted()),
+                },
                 SourceSync::Failed(error) => {
                     (format!("{} failed: {error}", id.badge()), theme.error())
                 }

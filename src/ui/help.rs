@@ -1,5 +1,5 @@
 //! The help overlay, generated from the keymap and each action's doc line so it cannot drift,
-//! then the query language's cheat sheet.
+//! then the query language's cheat sheet; long lines wrap (80 columns is the common case).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -40,15 +40,23 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
         ));
         for entry in section.entries {
             let keys = pad(&entry.keys.join(" "), key_width);
-            let doc = fit(
-                entry.action.doc(),
-                inner_width.saturating_sub(key_width + 1),
-            );
-            lines.push(Line::from(vec![
-                Span::styled(keys, theme.badge()),
-                Span::raw(" "),
-                Span::raw(doc),
-            ]));
+            // Long docs wrap under themselves instead of being cut.
+            let doc_width = inner_width.saturating_sub(key_width + 1).max(1);
+            for (i, part) in textwrap::wrap(entry.action.doc(), doc_width)
+                .into_iter()
+                .enumerate()
+            {
+                let keys = if i == 0 {
+                    keys.clone()
+                } else {
+                    " ".repeat(key_width)
+                };
+                lines.push(Line::from(vec![
+                    Span::styled(keys, theme.badge()),
+                    Span::raw(" "),
+                    Span::raw(fit(&part, doc_width)),
+                ]));
+            }
         }
     }
     lines.push(Line::default());
@@ -56,14 +64,24 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
         "Filter queries (/): Enter keeps, Esc clears",
         theme.label(),
     ));
+    let syntax_width = 30.min(inner_width / 2);
+    let meaning_width = inner_width.saturating_sub(syntax_width + 1).max(1);
     for (syntax, meaning) in crate::query::CHEAT_SHEET {
-        let syntax = pad(syntax, 30.min(inner_width / 2));
-        let meaning = fit(meaning, inner_width.saturating_sub(syntax.len() + 1));
-        lines.push(Line::from(vec![
-            Span::styled(syntax, theme.badge()),
-            Span::raw(" "),
-            Span::raw(meaning),
-        ]));
+        for (i, part) in textwrap::wrap(meaning, meaning_width)
+            .into_iter()
+            .enumerate()
+        {
+            let syntax = if i == 0 {
+                pad(syntax, syntax_width)
+            } else {
+                " ".repeat(syntax_width)
+            };
+            lines.push(Line::from(vec![
+                Span::styled(syntax, theme.badge()),
+                Span::raw(" "),
+                Span::raw(fit(&part, meaning_width)),
+            ]));
+        }
     }
     let visible = super::scrolled(lines, app.help_scroll, inner.height);
     frame.render_widget(Paragraph::new(visible), inner);

@@ -1,4 +1,4 @@
-//! The list pane: one row per paper (star, unread mark, upvotes, title cut by display width,
+//! The list pane: one row per paper (star, unread mark, note mark, upvotes, title cut by display width,
 //! source badges, date) under a title naming the view and its counts.
 
 use ratatui::Frame;
@@ -75,6 +75,9 @@ fn title(app: &App, width: usize) -> String {
     );
     if let Some(sort) = app.sort_order() {
         text.push_str(&format!(" · {}", sort.name()));
+    }
+    if app.nav.hide_read {
+        text.push_str(" · read hidden");
     }
     if !app.query.text.is_empty() {
         text.push_str(&format!(" · /{}", app.query.text));
@@ -154,6 +157,11 @@ fn row_line<'a>(
     let read = app.catalog.is_read(&row.id);
     let star = if starred { "★" } else { " " };
     let unread = if read { " " } else { "●" };
+    let note = if app.catalog.note(&row.id).is_some() {
+        "✎"
+    } else {
+        " "
+    };
     let upvotes = row
         .upvotes
         .map_or(String::from("    "), |u| format!("{:>4}", compact(u)));
@@ -166,9 +174,10 @@ fn row_line<'a>(
         _ => 2,
     });
     let mut badges = badges.join("·");
-    // Fixed columns: star, space, unread, space, [upvotes(4), space,] … badges, space, date.
+    // Fixed columns: star, space, unread, note, space, [upvotes(4), space,] … badges, space,
+    // date.
     let upvote_columns = if show_upvotes { 4 + 1 } else { 0 };
-    let fixed = 1 + 1 + 1 + 1 + upvote_columns;
+    let fixed = 1 + 1 + 1 + 1 + 1 + upvote_columns;
     let tail_max = width.saturating_sub(fixed + 12);
     badges = fit(&badges, tail_max.saturating_sub(date.width() + 2).min(16));
     let tail = if width > fixed + 12 + date.width() {
@@ -187,6 +196,7 @@ fn row_line<'a>(
         Span::styled(star, theme.star()),
         Span::raw(" "),
         Span::styled(unread, theme.unread()),
+        Span::styled(note, theme.star()),
         Span::raw(" "),
     ];
     if show_upvotes {

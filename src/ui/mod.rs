@@ -4,7 +4,9 @@
 pub mod detail;
 pub mod filter;
 pub mod help;
+pub mod hyperlink;
 pub mod list;
+pub mod menu;
 pub mod status;
 pub mod theme;
 
@@ -16,28 +18,44 @@ use unicode_width::UnicodeWidthStr;
 
 use crate::app::App;
 use crate::text::fit;
+pub use hyperlink::LinkRun;
 pub use theme::Theme;
 
 /// Draws the whole screen.
 pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
+    render_with_links(frame, app, theme);
+}
+
+/// Draws the whole screen and returns where the links on it are, for the reader to make them
+/// OSC 8 hyperlinks after the frame (see `hyperlink`).
+pub fn render_with_links(frame: &mut Frame<'_>, app: &App, theme: &Theme) -> Vec<LinkRun> {
     let area = frame.area();
     let layout = app.layout();
     if layout.too_small || area.width == 0 || area.height == 0 {
         let notice = fit("paperboat: terminal too small", usize::from(area.width));
         frame.render_widget(Paragraph::new(Line::from(notice)), area);
-        return;
+        return Vec::new();
     }
     list::render(frame, app, theme, layout.list);
+    let mut links = Vec::new();
     if let Some(rect) = layout.detail {
-        detail::render(frame, app, theme, rect);
+        links = detail::render(frame, app, theme, rect);
     }
     if let Some(rect) = layout.filter {
         filter::render(frame, app, theme, rect);
     }
     status::render(frame, app, theme, layout.status);
+    if let Some(menu) = &app.link_menu {
+        menu::render(frame, menu, theme, area);
+        // The menu may cover some of the detail's links.
+        links.clear();
+    }
     if app.help_open {
         help::render(frame, app, theme, area);
+        // The overlay covers the detail.
+        links.clear();
     }
+    links
 }
 
 /// Draws a bordered pane with `title` and returns the area inside the border, or `None` when

@@ -1,6 +1,8 @@
 //! The status bar: mode, sync state (spinner and per-source progress, "synced 3 min ago" only
 //! when every source's last attempt succeeded, else each failing source and its error in
-//! words), the pending key chord, and the last message.
+//! words), the pending key chord, and the last message; a message too long for the line gets a
+//! second row for a few seconds (see `App::status_wraps`). The note editor types here, scrolled
+//! so the cursor always shows.
 
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
@@ -20,9 +22,9 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
         " HELP "
     } else if app.note.is_some() {
         " NOTE "
-    } else if app.query.editing {
+    } else if app.query.editing || app.focus == Focus::Filter {
         " FILTER "
-    } else if app.focus == Focus::Detail {
+    } else if app.focus == Focus::Detail || app.layout_prefs.zoomed {
         " DETAIL "
     } else {
         " NORMAL "
@@ -41,17 +43,36 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
         .as_ref()
         .filter(|_| !app.query.text.is_empty())
         .map(|error| format!("query {error}"));
-    let message = match (&app.note, &query_error) {
-        (Some(edit), _) => format!("note: {}▏  (Enter saves, Esc cancels)", edit.text),
-        (None, Some(error)) => error.clone(),
-        (None, None) => app.message.clone().unwrap_or_default(),
-    };
     let left_width = width.saturating_sub(mode.width() + right.width() + 1);
     let mut middle = format!(" {sync}");
-    if !message.is_empty() {
-        middle.push_str(" │ ");
-        middle.push_str(&message);
+    if let Some(edit) = &app.note {
+        // The editor gets the room left after the sync state, the hint and the separator.
+        let hint = "  (Enter saves, Esc cancels)";
+        let prefix = " │ note: ";
+        let room = left_width
+            .saturating_sub(middle.width() + prefix.width() + hint.width())
+            .max(12.min(left_width));
+        // One column less: the cursor bar takes one.
+        let (shown, cursor) =
+            crate::app::line_edit::window(&edit.text, edit.cursor, room.saturating_sub(1));
+        middle.push_str(prefix);
+        middle.push_str(&with_cursor(&shown, cursor));
+        middle.push_str(hint);
+    } else {
+        let message = match &query_error {
+            Some(error) => error.clone(),
+            None => app.message.clone().unwrap_or_default(),
+        };
+        if !message.is_empty() {
+            middle.push_str(" │ ");
+            middle.push_str(&message);
+        }
     }
+    let (middle, second) = if area.height >= 2 {
+        split_at_width(&middle, left_width)
+    } else {
+        (middle, String::new())
+    };
     let middle = super::pad(&middle, left_width);
     let failed = !app.sync.running && any_failed(app);
     let middle_style = if failed || (query_error.is_some() && app.note.is_none()) {
@@ -59,12 +80,66 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
     } else {
         theme.status()
     };
-    let line = Line::from(vec![
+    let mut lines = vec![Line::from(vec![
         Span::styled(mode, theme.mode()),
         Span::styled(middle, middle_style),
         Span::styled(format!(" {right}"), theme.status()),
-    ]);
-    frame.render_widget(Paragraph::new(line), area);
+    ])];
+    if area.height >= 2 {
+        let indent = " ".repeat(mode.width());
+        lines.push(Line::from(vec![
+            Span::styled(indent, theme.status()),
+            Span::styled(
+                super::pad(&second, width.saturating_sub(mode.width())),
+                middle_style,
+            ),
+        ]));
+    }
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// `shown` with the cursor bar inserted at display column `column`.
+pub fn with_cursor(shown: &str, column: usize) -> String {
+    let mut out = String::new();
+    let mut used = 0;
+    let mut placed = false;
+    for c in shown.chars() {
+        if !placed && used >= column {
+            out.push('▏');
+            placed = true;
+        }
+        out.push(c);
+        used += unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+    }
+    if !placed {
+        out.push('▏');
+    }
+    out
+}
+
+/// The first `width` columns of `text` (broken at a space when one is near) and the rest.
+fn split_at_width(text: &str, width: usize) -> (String, String) {
+    if text.width() <= width {
+        return (text.to_string(), String::new());
+    }
+    let mut cut = 0;
+    let mut used = 0;
+    for (i, c) in text.char_indices() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w > width {
+            break;
+        }
+        used += w;
+        cut = i + c.len_utf8();
+    }
+    let at_space = text[..cut]
+        .rfind(' ')
+        .filter(|&i| i > cut / 2)
+        .map_or(cut, |i| i + 1);
+    (
+        text[..at_space].to_string(),
+        text[at_space..].trim_start().to_string(),
+    )
 }
 
 /// True when some source's last attempt failed or was held back.
@@ -115,9 +190,23 @@ fn sync_text(app: &App) -> String {
             _ => None,
         })
         .collect();
+    let notes: Vec<String> = sources
+        .iter()
+        .filter_map(|(id, s)| match s {
+            SourceSync::Updated {
+                note: Some(note), ..
+            } => Some(format!("{}: {note}", id.badge())),
+            _ => None,
+        })
+        .collect();
     match app.sync.last_finished {
         None => "not synced yet".to_string(),
-        Some(at) if failures.is_empty() => format!("synced {}", ago(at, app.now)),
+        Some(at) if failures.is_empty() && notes.is_empty() => {
+            format!("synced {}", ago(at, app.now))
+        }
+        Some(at) if failures.is_empty() => {
+            format!("synced {} ({})", ago(at, app.now), notes.join("; "))
+        }
         Some(at) => format!("sync failed {}: {}", ago(at, app.now), failures.join("; ")),
     }
 }
@@ -186,6 +275,7 @@ mod tests {
                     id: SourceId::arxiv(),
                     new: 3,
                     changed: 0,
+                    note: None,
                 },
                 SyncEvent::SourceFailed {
                     id: SourceId::hf(),
@@ -214,6 +304,7 @@ mod tests {
                     id: SourceId::arxiv(),
                     new: 0,
                     changed: 0,
+                    note: None,
                 },
                 finished(1, 0),
             ],
@@ -241,6 +332,7 @@ mod tests {
                     id: SourceId::arxiv(),
                     new: 0,
                     changed: 0,
+                    note: None,
                 },
                 finished(1, 0),
             ],
@@ -261,11 +353,13 @@ mod tests {
                     id: SourceId::hf(),
                     new: 1,
                     changed: 0,
+                    note: None,
                 },
                 SyncEvent::SourceUpdated {
                     id: SourceId::arxiv(),
                     new: 0,
                     changed: 0,
+                    note: None,
                 },
                 finished(2, 0),
             ],
@@ -288,11 +382,13 @@ mod tests {
                     id: SourceId::hf(),
                     new: 0,
                     changed: 0,
+                    note: None,
                 },
                 SyncEvent::SourceUpdated {
                     id: SourceId::arxiv(),
                     new: 0,
                     changed: 0,
+                    note: None,
                 },
                 SyncEvent::Finished {
                     succeeded: 2,

@@ -254,12 +254,16 @@ pub fn generic_rss(count: usize) -> String {
         );
         out.push_str(&format!(
             "<item><title>{title}</title><link>{link}</link><guid>tag:blog.example,2025:{n}</guid>\
-             <description>{desc}</description><dc:creator>{authors}</dc:creator>\
+             <description>{desc}</description>{authors}\
              <category>{cat}</category><pubDate>Wed, 30 Apr 2025 08:00:00 +0000</pubDate></item>",
             title = xml_text(&hostile_title(&tag)),
             link = xml_text(BAD_LINKS[n % BAD_LINKS.len()]),
             desc = xml_text(&html),
-            authors = xml_text(&hostile_authors(&tag).join(", ")),
+            // One element per author: generic feeds do not split a name on commas.
+            authors = hostile_authors(&tag)
+                .iter()
+                .map(|name| format!("<dc:creator>{}</dc:creator>", xml_text(name)))
+                .collect::<String>(),
             cat = xml_text(&hostile_run(&tag)),
         ));
     }
