@@ -352,7 +352,7 @@ fn a_store_from_a_newer_version_is_moved_aside_and_rebuilt() {
         recovery.damage,
         Damage::UnknownVersion {
             found: 7,
-            supported: 3
+            supported: 4
         }
     );
     assert!(
@@ -684,7 +684,7 @@ fn doctor_reports_a_healthy_store_and_journal_and_exits_0() {
         text(&output.stderr)
     );
     assert!(
-        stdout.contains("store:   ok (schema version 3): 3 papers"),
+        stdout.contains("store:   ok (schema version 4): 3 papers"),
         "{stdout}"
     );
     assert!(stdout.contains("journal: ok: 5 entries"), "{stdout}");

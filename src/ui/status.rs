@@ -205,7 +205,7 @@ fn sync_text(app: &App) -> String {
             format!("synced {}", ago(at, app.now))
         }
         Some(at) if failures.is_empty() => {
-            format!("synced {} ({})", ago(at, app.now), notes.join("; "))
+            format!("synced {} · {}", ago(at, app.now), notes.join(" · "))
         }
         Some(at) => format!("sync failed {}: {}", ago(at, app.now), failures.join("; ")),
     }
