@@ -5,21 +5,10 @@ use std::process::ExitCode;
 
 use super::EXIT_USAGE;
 
-/// The error and its causes on one line. Many error types repeat their cause in their own
-/// message (`cannot read config x: No such file…`); a cause already said is not said twice.
+/// The error and its causes on one line, a cause already said not said twice: the same words
+/// the open reader replies with, so a forwarded command fails exactly as a direct one.
 pub(super) fn error_line(error: &anyhow::Error) -> String {
-    let mut line = String::new();
-    for cause in error.chain() {
-        let text = crate::text::sanitize_line(&cause.to_string());
-        if text.is_empty() || line.contains(&text) {
-            continue;
-        }
-        if !line.is_empty() {
-            line.push_str(": ");
-        }
-        line.push_str(&text);
-    }
-    line
+    crate::server::chain_line(error)
 }
 
 /// Help and version print as clap renders them; every real usage error becomes one line.

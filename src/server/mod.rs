@@ -15,6 +15,7 @@ pub mod client;
 pub mod commands;
 mod connection;
 mod dispatch;
+pub use dispatch::chain_line;
 pub mod hub;
 pub mod protocol;
 pub mod socket;
