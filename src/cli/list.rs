@@ -67,15 +67,7 @@ fn text_line(
     id_width: usize,
 ) -> String {
     // The test's adapter: a row and its state as `list` answers them.
-    let paper = ListedPaper {
-        id: row.id.as_str().to_string(),
-        title: row.title.to_string(),
-        day: row.day,
-        upvotes: row.upvotes,
-        starred: state.is_starred(),
-        read: state.read,
-    };
-    listed_line(&paper, id_width)
+    listed_line(&ListedPaper::of(row, state), id_width)
 }
 
 #[cfg(test)]

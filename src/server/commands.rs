@@ -58,6 +58,20 @@ pub struct ListedPaper {
     pub read: bool,
 }
 
+impl ListedPaper {
+    /// A list row and its user state, as a text listing shows them.
+    pub fn of(row: &ListRow, state: &UserState) -> ListedPaper {
+        ListedPaper {
+            id: row.id.as_str().to_string(),
+            title: row.title.to_string(),
+            day: row.day,
+            upvotes: row.upvotes,
+            starred: state.is_starred(),
+            read: state.read,
+        }
+    }
+}
+
 /// `list`'s answer: one JSON object per paper, in listing order. With `json` they are the
 /// objects `list --json` prints (exactly as serialised), otherwise [`ListedPaper`]s.
 #[derive(Debug, Serialize, Deserialize)]
@@ -130,14 +144,7 @@ fn list_rows<'a>(
                 .context("cannot read the paper cache")?;
             serde_json::to_string(&PaperLine::new(row, paper.as_ref(), state))
         } else {
-            serde_json::to_string(&ListedPaper {
-                id: row.id.as_str().to_string(),
-                title: row.title.to_string(),
-                day: row.day,
-                upvotes: row.upvotes,
-                starred: state.is_starred(),
-                read: state.read,
-            })
+            serde_json::to_string(&ListedPaper::of(row, state))
         }
         .context("cannot write JSON")?;
         papers.push(RawValue::from_string(json).context("cannot write JSON")?);
