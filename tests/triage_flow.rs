@@ -325,3 +325,41 @@ fn a_saved_view_with_a_bad_query_is_a_config_error() {
     assert!(error.contains("[[views]] \"Bad\""), "{error}");
     assert!(error.contains("column 10"), "{error}");
 }
+
+#[test]
+fn space_moves_on_once_the_abstract_ends_not_after_the_ids_and_links() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let sentence = "Experts route tokens and balance the load across devices. ";
+    let with_links = |id: &str, upvotes: u32| {
+        let mut p = paper(id, "A paper with many links", upvotes, &sentence.repeat(8));
+        p.categories = vec!["cs.LG".into(), "cs.CL".into(), "cs.AI".into()];
+        p.ai_keywords = vec!["mixture-of-experts".into(), "load balancing".into()];
+        p.links.abs = Some(format!("https://arxiv.org/abs/{id}"));
+        p.links.pdf = Some(format!("https://arxiv.org/pdf/{id}"));
+        p.links.hf = Some(format!("https://huggingface.co/papers/{id}"));
+        p.links.github = Some("https://github.com/example/experts".into());
+        p.links.project = Some("https://example.org/experts".into());
+        p.links.doi = Some("https://doi.org/10.1234/experts".into());
+        p
+    };
+    store
+        .apply(
+            vec![with_links("2504.00001", 20), with_links("2504.00002", 10)],
+            day(),
+        )
+        .unwrap();
+    let mut reader = reader::open_reader(&store, (80, 24), Box::new(std::io::sink()), false);
+    let first = reader.app.selected_id.clone().unwrap();
+    press(&mut reader, " ");
+    let opened = screen(&mut reader);
+    assert!(opened.contains("balance the load"), "{opened}");
+    assert!(
+        !opened.contains("DOI:"),
+        "the links run past the screen: {opened}"
+    );
+    // The abstract's end is on screen: this Space finishes the paper.
+    press(&mut reader, " ");
+    assert_ne!(reader.app.selected_id.as_ref(), Some(&first), "moved on");
+    assert!(store.user_state(&first).unwrap().read);
+}

@@ -24,6 +24,8 @@ struct DetailText<'a> {
     links: Vec<(usize, u16, String, String)>,
     /// The abstract was wrapped only part way: more lines follow.
     more: bool,
+    /// The number of lines up to the end of the abstract, once it is all laid out.
+    abstract_end: Option<usize>,
 }
 
 impl<'a> DetailText<'a> {
@@ -32,6 +34,7 @@ impl<'a> DetailText<'a> {
             lines: Vec::new(),
             links: Vec::new(),
             more: false,
+            abstract_end: None,
         }
     }
 }
@@ -54,8 +57,13 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) -> Ve
             let needed = usize::from(app.detail_scroll) + usize::from(inner.height);
             let text = paper_text(app, paper, theme, width, needed);
             // Space and `G` need to know where the text ends at this width.
-            app.nav
-                .note_detail_extent(&paper.id, text.lines.len(), needed, inner.height);
+            app.nav.note_detail_extent(
+                &paper.id,
+                text.lines.len(),
+                needed,
+                inner.height,
+                text.abstract_end,
+            );
             text
         }
         (Some(row), _) => {
@@ -368,6 +376,7 @@ fn paper_text<'a>(
         }
         lines.extend(abstract_lines);
     }
+    text.abstract_end = Some(lines.len());
     lines.push(Line::default());
     lines.extend(labelled("Id", paper.id.to_string(), theme, width));
     if !paper.categories.is_empty() {
