@@ -256,6 +256,7 @@ fn cases(ids: &[String], day: &str, word: &str) -> Vec<Vec<String>> {
         owned(&["note", &ids[2], "another"]),
         owned(&["note", &ids[2], "--clear"]),
         owned(&["list", "--starred"]),
+        owned(&["list", "--starred", "--json"]),
         owned(&["list", "--unread", "--limit", "4"]),
         owned(&["list", "--json", "-q", "is:starred"]),
         owned(&["export"]),
@@ -325,6 +326,21 @@ async fn forwarded_commands_print_and_exit_as_direct_ones() {
         // The table means something: every case but the bad query works and prints.
         let bad_query = case.iter().any(|a| a == "(unclosed");
         assert_eq!(want.2, if bad_query { 2 } else { 0 }, "{case:?}: {want:?}");
+        if case[..] == ["list", "--starred"] {
+            // The star set by id on a paper no source brought is listed, not invisible.
+            let line = want.0.lines().find(|l| l.contains("2101.00001"));
+            assert!(
+                line.is_some_and(|l| l.starts_with('*') && l.ends_with("(not fetched yet)")),
+                "{}",
+                want.0
+            );
+        }
+        if case[..] == ["list", "--starred", "--json"] {
+            let line = want.0.lines().find(|l| l.contains("2101.00001")).unwrap();
+            let value: serde_json::Value = serde_json::from_str(line).unwrap();
+            assert_eq!(value["fetched"], false, "{line}");
+            assert_eq!(value["starred"], true, "{line}");
+        }
         assert!(
             !want.0.is_empty() || !want.1.is_empty(),
             "{case:?} printed nothing"
