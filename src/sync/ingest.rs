@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 
 use crate::model::Paper;
 use crate::source::{ParseReport, Source, SourceRequest, StreamError};
-use crate::store::{ApplyOutcome, Store};
+use crate::store::{ApplyOutcome, Store, StoreError};
 
 /// Batches that may wait for the store while the parser goes on.
 const BATCHES_IN_FLIGHT: usize = 1;
@@ -36,18 +36,27 @@ pub fn ingest_body(
     store: &Store,
     day: NaiveDate,
 ) -> Result<(ApplyOutcome, ParseReport), IngestError> {
+    let store_error = |e: StoreError| format!("cannot store papers from {}: {e}", request.url);
+    // The id carry-over the v5 upgrade left for a generic feed (once; `store/rekey.rs`).
+    let rekey = store
+        .begin_rekey(source.id())
+        .map_err(|e| IngestError::Store(store_error(e)))?;
     std::thread::scope(|scope| {
         let (batches_out, batches_in) = mpsc::sync_channel::<Vec<Paper>>(BATCHES_IN_FLIGHT);
         let writer = scope.spawn(move || {
             let mut total = ApplyOutcome::default();
+            let mut rekey = rekey;
             for papers in batches_in {
+                if let Some(pass) = &mut rekey {
+                    pass.note(&papers);
+                }
                 let outcome = store
                     .apply(papers, day)
                     .map_err(|e| format!("cannot store papers from {}: {e}", request.url))?;
                 total.new += outcome.new;
                 total.changed += outcome.changed;
             }
-            Ok::<ApplyOutcome, String>(total)
+            Ok::<_, String>((total, rekey))
         });
         let parsed = source.parse_stream_declared(request, charset, body, &mut |papers| {
             // A closed channel means the writer failed; its error is the one reported.
@@ -64,7 +73,15 @@ pub fn ingest_body(
         match (parsed, written) {
             (_, Err(message)) => Err(IngestError::Store(message)),
             (Err(error), Ok(_)) => Err(IngestError::Parse(error)),
-            (Ok(report), Ok(total)) => Ok((total, report)),
+            (Ok(report), Ok((total, rekey))) => {
+                if let Some(pass) = rekey {
+                    let carried = store
+                        .finish_rekey(pass)
+                        .map_err(|e| IngestError::Store(store_error(e)))?;
+                    tracing::info!(source = %source.id(), ?carried, "generic-feed ids re-keyed");
+                }
+                Ok((total, report))
+            }
         }
     })
 }
