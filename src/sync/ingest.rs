@@ -73,12 +73,14 @@ pub fn ingest_body(
         match (parsed, written) {
             (_, Err(message)) => Err(IngestError::Store(message)),
             (Err(error), Ok(_)) => Err(IngestError::Parse(error)),
-            (Ok(report), Ok((total, rekey))) => {
+            (Ok(report), Ok((mut total, rekey))) => {
                 if let Some(pass) = rekey {
                     let carried = store
                         .finish_rekey(pass)
                         .map_err(|e| IngestError::Store(store_error(e)))?;
                     tracing::info!(source = %source.id(), ?carried, "generic-feed ids re-keyed");
+                    // A re-keyed paper changed (its old record went), so the reader reloads.
+                    total.changed += carried.carried;
                 }
                 Ok((total, report))
             }
