@@ -8,7 +8,7 @@ use std::path::Path;
 use chrono::{DateTime, NaiveDate, Utc};
 use paperboat::model::{Paper, PaperId, SourceId};
 use paperboat::source::feed::FeedSource;
-use paperboat::source::{Source, SourceRequest};
+use paperboat::source::{Declared, Source, SourceRequest};
 use paperboat::store::{FeedState, Store, Validators};
 use paperboat::sync::ingest_body;
 use tempfile::TempDir;
@@ -76,8 +76,15 @@ fn sync(store: &Store) -> paperboat::store::ApplyOutcome {
     let source = FeedSource::new("blog", FEED_URL);
     let request: SourceRequest = source.requests(today()).remove(0);
     let mut body = FEED.as_bytes();
-    let (outcome, report) =
-        ingest_body(&source, &request, None, &mut body, store, today()).unwrap();
+    let (outcome, report) = ingest_body(
+        &source,
+        &request,
+        &Declared::default(),
+        &mut body,
+        store,
+        today(),
+    )
+    .unwrap();
     assert_eq!(report.items, 2);
     outcome
 }

@@ -8,7 +8,7 @@ use std::sync::mpsc;
 use chrono::NaiveDate;
 
 use crate::model::Paper;
-use crate::source::{ParseReport, Source, SourceRequest, StreamError};
+use crate::source::{Declared, ParseReport, Source, SourceRequest, StreamError};
 use crate::store::{ApplyOutcome, Store, StoreError};
 
 /// Batches that may wait for the store while the parser goes on.
@@ -25,13 +25,13 @@ pub enum IngestError {
     Store(String),
 }
 
-/// Parses `body` (whose server declared `charset`, if any) with `source` and applies its papers to `store` a batch at a time, filing
+/// Parses `body` (with what its server `declared` about it) with `source` and applies its papers to `store` a batch at a time, filing
 /// undated papers under `day`. Returns what the batches added and changed, summed, and the
 /// parse's report of what it read and skipped.
 pub fn ingest_body(
     source: &dyn Source,
     request: &SourceRequest,
-    charset: Option<&str>,
+    declared: &Declared,
     body: &mut (dyn BufRead + Send),
     store: &Store,
     day: NaiveDate,
@@ -58,7 +58,7 @@ pub fn ingest_body(
             }
             Ok::<_, String>((total, rekey))
         });
-        let parsed = source.parse_stream_declared(request, charset, body, &mut |papers| {
+        let parsed = source.parse_stream_with(request, declared, body, &mut |papers| {
             // A closed channel means the writer failed; its error is the one reported.
             batches_out.send(papers).map_err(|_| String::new())
         });
