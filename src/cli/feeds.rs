@@ -96,16 +96,52 @@ pub(super) fn feeds_file_command(
     data_dir: &Path,
 ) -> anyhow::Result<ExitCode> {
     match action {
-        FeedsCommand::Import { file } => {
+        FeedsCommand::Import {
+            file,
+            arxiv_categories,
+        } => {
             let path = config_file.context("no home directory found; pass --config FILE")?;
             let text = std::fs::read_to_string(file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
             let feeds = crate::feeds::parse_feed_list(&text)
                 .with_context(|| format!("cannot read {}", file.display()))?;
-            let outcome = crate::feeds::import_into_config(path, &feeds)?;
+            let options = crate::feeds::ImportOptions {
+                arxiv_categories: *arxiv_categories,
+            };
+            let outcome = crate::feeds::import_into_config(path, &feeds, options)?;
             let mut out = Output::stdout();
             for feed in &outcome.added {
                 out.line(&format!("added {}  {}", feed.name, feed.url));
+            }
+            if !outcome.categories_added.is_empty() {
+                out.line(&format!(
+                    "added arXiv categories {} to [sources.arxiv]{}",
+                    outcome.categories_added.join(", "),
+                    match outcome.feeds_replaced {
+                        0 => String::new(),
+                        1 => " (replacing 1 listing feed)".to_string(),
+                        n => format!(" (replacing {n} listing feeds)"),
+                    }
+                ));
+            }
+            if !outcome.arxiv_feeds.is_empty() {
+                out.line(&format!(
+                    "{} of these {} arXiv listing{}: they are read as arXiv reads them; to follow \
+                     their categories in [sources.arxiv] instead, run `paperboat feeds import \
+                     --arxiv-categories {}`",
+                    outcome.arxiv_feeds.len(),
+                    if outcome.arxiv_feeds.len() == 1 {
+                        "is an"
+                    } else {
+                        "are"
+                    },
+                    if outcome.arxiv_feeds.len() == 1 {
+                        ""
+                    } else {
+                        "s"
+                    },
+                    file.display()
+                ));
             }
             out.line(&format!(
                 "{} feed{} added to {}, {} already there",
@@ -115,7 +151,8 @@ pub(super) fn feeds_file_command(
                 outcome.already
             ));
             // The open reader read its config at start.
-            if !outcome.added.is_empty() && super::forward::open_reader(data_dir).is_some() {
+            let changed = !outcome.added.is_empty() || !outcome.categories_added.is_empty();
+            if changed && super::forward::open_reader(data_dir).is_some() {
                 out.line("the open reader picks them up when restarted");
             }
             Ok(ExitCode::SUCCESS)

@@ -51,6 +51,7 @@ mod keys;
 mod migrate;
 mod reader_state;
 mod recover;
+mod rekey;
 mod server_waits;
 mod write;
 mod write_marks;
@@ -69,6 +70,7 @@ use codec::BodyChunk;
 use index::{BuildError, Index};
 use keys::ChunkKey;
 pub use reader_state::{READER_STATE_VERSION, ReaderState, RememberedView};
+pub use rekey::{RekeyOutcome, RekeyPass};
 use write::{ChunkWrite, CommitOrder, WriteContext};
 pub use write_marks::WRITE_MARKS_ENV;
 
