@@ -30,6 +30,8 @@ pub struct Config {
     pub store: StoreConfig,
     pub ui: UiConfig,
     pub export: ExportConfig,
+    /// `[fulltext]`: reading whole papers in the terminal (`f`, `show --full`).
+    pub fulltext: FullTextConfig,
     /// The open reader's command socket (`paperboat list` etc. while it runs).
     pub server: ServerConfig,
     /// Key bindings per context (`list`, `detail`, `filter`, `global`): key → action name.
@@ -91,6 +93,8 @@ pub struct HfConfig {
 pub struct ArxivConfig {
     pub rss_base_url: String,
     pub api_base_url: String,
+    /// The arXiv site: abs, PDF and HTML pages (full texts fall back to `{site}/html/{id}`).
+    pub site_base_url: String,
     pub categories: Vec<String>,
     pub queries: Vec<String>,
     pub max_results: u32,
@@ -161,6 +165,27 @@ impl ExportConfig {
             return None;
         }
         Some(expand_home(dir, home_dir().as_deref()))
+    }
+}
+
+/// `[fulltext]`: whole papers fetched on demand (HF Markdown, else arXiv HTML) and cached.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct FullTextConfig {
+    /// A full text larger than this many MiB is refused (with a message), never cached.
+    pub max_mib: u64,
+}
+
+impl Default for FullTextConfig {
+    fn default() -> Self {
+        FullTextConfig { max_mib: 8 }
+    }
+}
+
+impl FullTextConfig {
+    /// The size cap in bytes (at least 1 MiB).
+    pub fn max_bytes(&self) -> u64 {
+        self.max_mib.max(1).saturating_mul(1024 * 1024)
     }
 }
 
@@ -256,6 +281,7 @@ impl Default for ArxivConfig {
         ArxivConfig {
             rss_base_url: "https://rss.arxiv.org".into(),
             api_base_url: "https://export.arxiv.org".into(),
+            site_base_url: "https://arxiv.org".into(),
             categories: Vec::new(),
             queries: Vec::new(),
             max_results: 200,
