@@ -83,7 +83,6 @@ fn json_output(
             serde_json::json!({
                 "format": text.format.name(),
                 "url": text.url,
-                "fetched_at": text.fetched_at,
                 "text": crate::app::fulltext::plain_text(text),
             }),
         );
