@@ -261,7 +261,7 @@ impl App {
             return Vec::new();
         };
         let search = &mut view.search;
-        match edit_line(&mut search.text, &mut search.cursor, key) {
+        match edit_line(&mut search.text, &mut search.cursor, key, &self.keymap) {
             LineKey::Submit => {
                 search.editing = false;
                 let query = crate::text::sanitize_line(&search.text).to_lowercase();
