@@ -184,8 +184,8 @@ async fn a_429_holds_the_host_for_later_fetches_and_the_sync_task() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_markdown_is_stripped_and_ten_megabytes_are_refused() {
     let server = MockServer::start().await;
-    let hostile = "# Title\x1b[2J\n\nText \x1b]52;c;ZXZpbA==\x07 and \u{202e}bidi\u{202c} \
-                   <script>alert(1)</script> end.\n";
+    let hostile = "# Title\x1b[2J\n\nText \x1b]52;c;ZXZpbA==\x07 and \u{202e}bidi\u{202c} end.\n\n\
+                   <script>alert(1)</script>\n\n<style>p { color: red }</style>\n\nAfter.\n";
     Mock::given(method("GET"))
         .and(path("/papers/2504.00001.md"))
         .respond_with(ResponseTemplate::new(200).set_body_string(hostile))
@@ -326,7 +326,7 @@ fn the_reader_opens_the_full_text_jumps_sections_shows_contents_searches_and_goe
     assert_eq!(hit.search.hits.len(), 1);
     assert!(hit.scroll > 0);
     assert!(screen(&mut reader).contains("quasicrystal result"));
-    press(&mut reader, "/router");
+    press(&mut reader, "gg/router");
     key(&mut reader, KeyCode::Enter);
     let at = view(&reader).scroll;
     press(&mut reader, "n");

@@ -389,6 +389,7 @@ impl App {
 
     /// Scrolls to the next (or previous) hit after (before) line `from`, wrapping around.
     fn jump_to_hit_from(&mut self, from: usize, forward: bool) {
+        let rows = self.fulltext_rows();
         let Some(view) = self.fulltext.open.as_mut() else {
             return;
         };
@@ -396,16 +397,20 @@ impl App {
         if hits.is_empty() {
             return;
         }
-        let at = if forward {
-            match view.search.current {
-                // The hit on the top line was just shown: go past it.
-                Some(current) if hits.get(current) == Some(&from) => (current + 1) % hits.len(),
-                _ => hits.iter().position(|&line| line >= from).unwrap_or(0),
-            }
-        } else {
-            hits.iter()
+        // The hit last shown, while it is still on screen, is where `n`/`N` go on from (near
+        // the end the text cannot scroll a hit to the top); otherwise the view's top line.
+        let shown = view
+            .search
+            .current
+            .filter(|&c| hits.get(c).is_some_and(|&line| (from..from + rows).contains(&line)));
+        let at = match (shown, forward) {
+            (Some(current), true) => (current + 1) % hits.len(),
+            (Some(current), false) => (current + hits.len() - 1) % hits.len(),
+            (None, true) => hits.iter().position(|&line| line >= from).unwrap_or(0),
+            (None, false) => hits
+                .iter()
                 .rposition(|&line| line < from)
-                .unwrap_or(hits.len() - 1)
+                .unwrap_or(hits.len() - 1),
         };
         view.search.current = Some(at);
         view.scroll = hits[at];
