@@ -214,7 +214,8 @@ async fn hostile_markdown_is_stripped_and_ten_megabytes_are_refused() {
         assert!(!out.contains('\x1b'), "no escape reaches the screen: {out:?}");
         assert!(!out.contains('\x07') && !out.contains('\u{202e}'), "{out:?}");
         assert!(!out.contains("alert("), "{out:?}");
-        assert!(out.contains("Text") && out.contains("end."), "{out:?}");
+        assert!(!out.contains("color"), "styles are dropped: {out:?}");
+        assert!(out.contains("Text") && out.contains("After."), "{out:?}");
     }
 
     let error = fetcher.get(&id("2504.00002")).await.unwrap_err();

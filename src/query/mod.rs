@@ -96,6 +96,10 @@ pub const CHEAT_SHEET: &[(&str, &str)] = &[
     ("is:starred is:unread is:read", "your marks"),
     ("has:code has:summary has:note", "what a paper has"),
     (
+        "full:word has:fulltext",
+        "in cached full texts (f); plain words find them too, ranked lower",
+    ),
+    (
         "upvotes:>50 stars:>=100",
         "counts; also comments:, <, <=, =",
     ),

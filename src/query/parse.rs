@@ -144,7 +144,7 @@ fn error<T>(column: usize, message: impl Into<String>) -> Result<T, QueryError> 
 }
 
 /// The field names the language knows, for error messages and the help.
-pub const FIELDS: &str = "title: abs: author: cat: source: id: note: is: has: upvotes: stars: \
+pub const FIELDS: &str = "title: abs: author: full: cat: source: id: note: is: has: upvotes: stars: \
                           comments: date: since: before:";
 
 /// Parses query text. An empty or all-blank text is the empty query.
