@@ -32,16 +32,18 @@ pub enum Context {
     Detail,
     Filter,
     Help,
+    Fulltext,
 }
 
 impl Context {
     /// Every context, in the order the help overlay lists them.
-    pub const ALL: [Context; 5] = [
+    pub const ALL: [Context; 6] = [
         Context::Global,
         Context::List,
         Context::Detail,
         Context::Filter,
         Context::Help,
+        Context::Fulltext,
     ];
 
     /// The name of the context's `[keys.*]` table.
@@ -161,6 +163,16 @@ pub enum Action {
     TextTop,
     /// Go to the bottom of the paper's text
     TextBottom,
+    /// Read the paper's full text (HF Markdown or arXiv HTML; fetched once, then cached)
+    OpenFullText,
+    /// Full text: jump to the next section
+    NextSection,
+    /// Full text: jump to the previous section
+    PrevSection,
+    /// Full text: show the table of contents (j/k and Enter pick a section)
+    TableOfContents,
+    /// Full text: search inside the text (n/N move between hits)
+    SearchText,
     /// Show or hide this help
     Help,
     /// Quit paperboat
@@ -272,7 +284,7 @@ mod tests {
 
     /// The config vocabulary users have written in their `[keys.*]` tables; renaming a variant
     /// must not change it.
-    const CONFIG_NAMES: [&str; 46] = [
+    const CONFIG_NAMES: [&str; 51] = [
         "down",
         "up",
         "top",
@@ -317,6 +329,11 @@ mod tests {
         "toggle_filter_pane",
         "text_top",
         "text_bottom",
+        "open_full_text",
+        "next_section",
+        "prev_section",
+        "table_of_contents",
+        "search_text",
         "help",
         "quit",
     ];

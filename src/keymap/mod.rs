@@ -180,7 +180,9 @@ pub fn accepts_count(action: Action) -> bool {
         | Action::ScrollDown
         | Action::ScrollUp
         | Action::NextUnread
-        | Action::PrevUnread => true,
+        | Action::PrevUnread
+        | Action::NextSection
+        | Action::PrevSection => true,
         Action::Top
         | Action::ReadOn
         | Action::ToggleHideRead
@@ -210,6 +212,9 @@ pub fn accepts_count(action: Action) -> bool {
         | Action::ExportList
         | Action::ToggleZoom
         | Action::ToggleFilterPane
+        | Action::OpenFullText
+        | Action::TableOfContents
+        | Action::SearchText
         | Action::Help
         | Action::Quit => false,
     }
