@@ -9,6 +9,7 @@ pub(crate) mod encoding;
 pub mod feed;
 mod feed_stream;
 pub mod fetch;
+pub mod fulltext;
 pub mod hf_daily;
 mod json_feed;
 mod json_stream;

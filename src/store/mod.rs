@@ -20,6 +20,9 @@
 //! - `<data_dir>/body/`, a second sled Db: the full `Paper` records under the same day/part keys
 //!   as their rows, opened on first need ([`Store::paper`], [`Store::apply`]…) or by
 //!   [`Store::warm_body`] on a background thread right after the first frame.
+//! - `<data_dir>/fulltext/`, a third sled Db opened on first use: cached full texts in
+//!   compressed pieces, with a "has a full text" mark per paper in the list Db's `fulltext`
+//!   tree (see `fulltext.rs`).
 //! - In memory: an id → chunk index with per-chunk row counts, built from the rows' id lists on
 //!   first need and shared by every clone; never stored.
 //!
@@ -46,6 +49,7 @@
 
 mod batch;
 mod codec;
+mod fulltext;
 mod index;
 mod keys;
 mod migrate;
@@ -69,6 +73,7 @@ use crate::model::{ListRow, Paper, PaperId, SourceId, UserState};
 use codec::BodyChunk;
 use index::{BuildError, Index};
 use keys::ChunkKey;
+pub use fulltext::{PIECE_BYTES as FULLTEXT_PIECE_BYTES, StoredFullText};
 pub use reader_state::{READER_STATE_VERSION, ReaderState, RememberedView};
 pub use rekey::{RekeyOutcome, RekeyPass};
 use write::{ChunkWrite, CommitOrder, WriteContext};
@@ -260,6 +265,8 @@ struct Inner {
     journal: Journal,
     /// Bumped after every write that changed papers (see [`Store::papers_version`]).
     papers_version: AtomicU64,
+    /// `<data_dir>/fulltext/`, opened on first use (see `fulltext.rs`).
+    full_texts: fulltext::FullTextDb,
 }
 
 /// A handle on the store; cheap to clone, shared by the UI and the sync task.
@@ -314,6 +321,7 @@ impl Store {
                 user_writer: Mutex::new(()),
                 journal: Journal::open(dir),
                 papers_version: AtomicU64::new(0),
+                full_texts: fulltext::FullTextDb::default(),
             }),
         })
     }
