@@ -412,7 +412,10 @@ fn keys_input_rebinds_the_editing_keys_of_the_filter_and_the_note() {
     ctrl(&mut reader, 'k');
     press(&mut reader, "kept");
     ctrl(&mut reader, 'j');
-    assert_eq!(store.user_state(&id).unwrap().note.as_deref(), Some("kept"));
+    assert_eq!(
+        store.user_state(&id).unwrap().note.as_deref(),
+        Some("kept")
+    );
     // Help lists the input table with the user's keys.
     press(&mut reader, "?");
     let mut help = String::new();
