@@ -256,6 +256,22 @@ impl Catalog {
         self.days.first().copied()
     }
 
+    /// Starred papers no source has brought yet (starred by id from the command line), the
+    /// newest star first: the Starred view lists them under its rows, "not fetched yet".
+    pub fn starred_not_fetched(&self) -> Vec<&PaperId> {
+        if !self.complete {
+            // Only the latest day is loaded: every other starred paper would look missing.
+            return Vec::new();
+        }
+        let mut ids: Vec<(&PaperId, &UserState)> = self
+            .user
+            .iter()
+            .filter(|(id, state)| state.is_starred() && !self.index.contains_key(*id))
+            .collect();
+        ids.sort_by(|a, b| b.1.starred_at.cmp(&a.1.starred_at).then(a.0.cmp(b.0)));
+        ids.into_iter().map(|(id, _)| id).collect()
+    }
+
     /// Rows of starred papers, for For you.
     pub fn starred_rows(&self) -> Vec<usize> {
         let mut rows: Vec<usize> = self
