@@ -39,9 +39,30 @@ impl Words {
 
     fn word(&mut self) -> String {
         const COMMON: [&str; 24] = [
-            "the", "model", "we", "of", "and", "training", "data", "attention", "layer", "loss",
-            "results", "table", "figure", "learning", "experts", "routing", "tokens", "scaling",
-            "diffusion", "sparse", "benchmark", "method", "in", "to",
+            "the",
+            "model",
+            "we",
+            "of",
+            "and",
+            "training",
+            "data",
+            "attention",
+            "layer",
+            "loss",
+            "results",
+            "table",
+            "figure",
+            "learning",
+            "experts",
+            "routing",
+            "tokens",
+            "scaling",
+            "diffusion",
+            "sparse",
+            "benchmark",
+            "method",
+            "in",
+            "to",
         ];
         let n = self.next();
         if n % 4 == 0 {
@@ -71,7 +92,12 @@ fn generated_paper(seed: u64, bytes: usize) -> String {
         out.push_str("- first point about routing\n- second point about scaling\n\n");
         out.push_str("| model | params | score |\n|---|---|---|\n");
         for row in 0..4 {
-            out.push_str(&format!("| m{row} | {}B | {}.{} |\n", row * 7 + 1, 60 + row, row));
+            out.push_str(&format!(
+                "| m{row} | {}B | {}.{} |\n",
+                row * 7 + 1,
+                60 + row,
+                row
+            ));
         }
         out.push('\n');
     }
@@ -115,7 +141,13 @@ fn open_and_scroll() -> anyhow::Result<()> {
     let mut app_kept = None;
     for _ in 0..15 {
         let catalog = first_catalog(&store)?;
-        let mut app = App::new(Keymap::defaults()?, catalog, chrono::Utc::now(), (80, 24), 120);
+        let mut app = App::new(
+            Keymap::defaults()?,
+            catalog,
+            chrono::Utc::now(),
+            (80, 24),
+            120,
+        );
         let mut terminal = Terminal::new(TestBackend::new(80, 24))?;
         let started = Instant::now();
         let cached = store
@@ -123,7 +155,8 @@ fn open_and_scroll() -> anyhow::Result<()> {
             .ok_or_else(|| anyhow::anyhow!("not cached"))?;
         let read = started.elapsed();
         let _ = update(&mut app, key('f'));
-        let loaded = paperboat::app::fulltext::LoadedFullText::new(&cached, app.fulltext_width(), false);
+        let loaded =
+            paperboat::app::fulltext::LoadedFullText::new(&cached, app.fulltext_width(), false);
         let laid_out = started.elapsed();
         lines = loaded.rendered.lines.len();
         let _ = update(
@@ -192,7 +225,11 @@ fn full_search() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let store = Store::open(dir.path())?;
     let papers: Vec<_> = paperboat::synth::papers(5_000, PER_DAY, newest_day()).collect();
-    let ids: Vec<PaperId> = papers.iter().take(FULL_TEXTS).map(|p| p.id.clone()).collect();
+    let ids: Vec<PaperId> = papers
+        .iter()
+        .take(FULL_TEXTS)
+        .map(|p| p.id.clone())
+        .collect();
     store.apply(papers, newest_day())?;
     let mut total = 0;
     for (n, id) in ids.iter().enumerate() {
@@ -311,7 +348,13 @@ fn first_frame_times(dir: &Path) -> anyhow::Result<f64> {
         let started = Instant::now();
         let (store, _) = open_or_recover(dir)?;
         let catalog = first_catalog(&store)?;
-        let app = App::new(Keymap::defaults()?, catalog, chrono::Utc::now(), (160, 48), 120);
+        let app = App::new(
+            Keymap::defaults()?,
+            catalog,
+            chrono::Utc::now(),
+            (160, 48),
+            120,
+        );
         let mut terminal = Terminal::new(TestBackend::new(160, 48))?;
         terminal.draw(|f| render(f, &app, &Theme { color: true }))?;
         times.push(started.elapsed());
@@ -324,7 +367,10 @@ fn first_frame_times(dir: &Path) -> anyhow::Result<f64> {
 }
 
 fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     let skip_first_frame = args.iter().any(|a| a == "--skip-first-frame");
     let papers = args
         .iter()

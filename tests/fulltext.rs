@@ -109,7 +109,10 @@ async fn hf_404_falls_back_to_arxiv_html_and_the_text_is_kept_for_offline_readin
     let dir = tempfile::tempdir().unwrap();
     let store = seeded_store(dir.path());
     let config = config_for(&server);
-    let (text, origin) = fetcher(&store, &config).get(&id("2504.00001")).await.unwrap();
+    let (text, origin) = fetcher(&store, &config)
+        .get(&id("2504.00001"))
+        .await
+        .unwrap();
     assert_eq!(origin, FullTextOrigin::Fetched);
     assert_eq!(text.format, FullTextFormat::Html);
     assert!(text.url.ends_with("/html/2504.00001"), "{}", text.url);
@@ -123,7 +126,10 @@ async fn hf_404_falls_back_to_arxiv_html_and_the_text_is_kept_for_offline_readin
     // Offline (the server is gone) and in a new process's store: read from the cache.
     drop(store);
     let store = Store::open(dir.path()).unwrap();
-    let (again, origin) = fetcher(&store, &config).get(&id("2504.00001")).await.unwrap();
+    let (again, origin) = fetcher(&store, &config)
+        .get(&id("2504.00001"))
+        .await
+        .unwrap();
     assert_eq!(origin, FullTextOrigin::Cache);
     assert_eq!(again, text);
 }
@@ -172,7 +178,11 @@ async fn a_429_holds_the_host_for_later_fetches_and_the_sync_task() {
     );
     // The hold is shared with the sync task (same registry) and kept in the store.
     let now = chrono::Utc::now();
-    assert!(waits.held(&format!("{}/api/daily_papers", server.uri()), now).is_some());
+    assert!(
+        waits
+            .held(&format!("{}/api/daily_papers", server.uri()), now)
+            .is_some()
+    );
     assert_eq!(store.server_waits().unwrap().len(), 1);
     // Asked again: not sent (the mock expects one request only).
     let again = fetcher.get(&id("2504.00001")).await.unwrap_err();
@@ -211,8 +221,14 @@ async fn hostile_markdown_is_stripped_and_ten_megabytes_are_refused() {
         .map(|l| l.text() + "\n")
         .collect();
     for out in [&plain, &shown] {
-        assert!(!out.contains('\x1b'), "no escape reaches the screen: {out:?}");
-        assert!(!out.contains('\x07') && !out.contains('\u{202e}'), "{out:?}");
+        assert!(
+            !out.contains('\x1b'),
+            "no escape reaches the screen: {out:?}"
+        );
+        assert!(
+            !out.contains('\x07') && !out.contains('\u{202e}'),
+            "{out:?}"
+        );
         assert!(!out.contains("alert("), "{out:?}");
         assert!(!out.contains("color"), "styles are dropped: {out:?}");
         assert!(out.contains("Text") && out.contains("After."), "{out:?}");
@@ -260,7 +276,10 @@ async fn full_and_has_fulltext_find_cached_full_texts_ranked_below_title_hits() 
     let corpus = catalog.corpus(day());
     let within = parsed.matching(&corpus).unwrap();
     let scores = parsed.relevance(&corpus, &within);
-    let (title_row, full_row) = (catalog.index[&id("2504.00001")], catalog.index[&id("2504.00002")]);
+    let (title_row, full_row) = (
+        catalog.index[&id("2504.00001")],
+        catalog.index[&id("2504.00002")],
+    );
     assert!(
         scores[title_row] > scores[full_row] && scores[full_row] > 0.0,
         "{scores:?}"
@@ -287,7 +306,10 @@ fn the_reader_opens_the_full_text_jumps_sections_shows_contents_searches_and_goe
 
     press(&mut reader, "f");
     let text = screen(&mut reader);
-    assert!(text.contains("Abstract"), "the full text, full screen: {text}");
+    assert!(
+        text.contains("Abstract"),
+        "the full text, full screen: {text}"
+    );
     assert!(text.contains("We route tokens."), "{text}");
     let view = |r: &paperboat::reader::Reader<_>| r.app.fulltext.open.clone().unwrap();
 
@@ -310,7 +332,10 @@ fn the_reader_opens_the_full_text_jumps_sections_shows_contents_searches_and_goe
     assert!(toc.contains("Conclusion"), "{toc}");
     let entry = view(&reader).toc.unwrap();
     let sections = view(&reader).rendered().unwrap().sections.clone();
-    assert_eq!(sections[entry].line, first, "it starts at the section being read");
+    assert_eq!(
+        sections[entry].line, first,
+        "it starts at the section being read"
+    );
     press(&mut reader, "jj");
     key(&mut reader, KeyCode::Enter);
     assert!(view(&reader).toc.is_none());
@@ -375,7 +400,10 @@ fn beside_the_list_from_120_columns() {
     let mut reader = reader::open_reader(&store, (140, 30), Box::new(std::io::sink()), false);
     press(&mut reader, "f");
     let text = screen(&mut reader);
-    assert!(text.contains("Diffusion for protein design"), "the list stays: {text}");
+    assert!(
+        text.contains("Diffusion for protein design"),
+        "the list stays: {text}"
+    );
     assert!(text.contains("We route tokens."), "{text}");
 }
 
@@ -459,8 +487,16 @@ async fn show_prints_and_exits_the_same_direct_and_through_an_open_reader() {
     let json: serde_json::Value = serde_json::from_str(&want[3].0).unwrap();
     assert_eq!(json["id"], "2504.00001");
     assert_eq!(json["fulltext"]["format"], "markdown");
-    assert!(json["fulltext"]["text"].as_str().unwrap().contains("quasicrystal"));
-    assert!(want[2].0.contains("──── full text (markdown) ────"), "{want:?}");
+    assert!(
+        json["fulltext"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("quasicrystal")
+    );
+    assert!(
+        want[2].0.contains("──── full text (markdown) ────"),
+        "{want:?}"
+    );
     assert_eq!(want[4].2, Some(1));
     assert_eq!(
         want[4].1,

@@ -196,7 +196,9 @@ impl App {
                     loaded.rendered = doc::render(&loaded.doc, width);
                 }
                 let lines = loaded.rendered.lines.len();
-                self.message = loaded.fetched.then(|| "full text fetched and kept".to_string());
+                self.message = loaded
+                    .fetched
+                    .then(|| "full text fetched and kept".to_string());
                 view.content = FullTextContent::Ready(loaded);
                 if let Some(&(line, of)) = self.fulltext.positions.get(&id) {
                     view.scroll = rescale(line, of, lines);
@@ -244,7 +246,9 @@ impl App {
         if let Some(view) = self.fulltext.open.take() {
             let lines = view.line_count();
             if lines > 0 {
-                self.fulltext.positions.insert(view.id, (view.scroll, lines));
+                self.fulltext
+                    .positions
+                    .insert(view.id, (view.scroll, lines));
             }
         }
         self.message = None;
@@ -252,7 +256,10 @@ impl App {
 
     /// Whether the search query inside the full text is being typed.
     pub(super) fn full_text_search_editing(&self) -> bool {
-        self.fulltext.open.as_ref().is_some_and(|v| v.search.editing)
+        self.fulltext
+            .open
+            .as_ref()
+            .is_some_and(|v| v.search.editing)
     }
 
     /// A key while the search query is typed: Enter searches, Esc cancels.
@@ -333,7 +340,10 @@ impl App {
             Action::TextBottom | Action::Bottom => view.scroll = usize::MAX,
             Action::NextSection | Action::PrevSection => {
                 let forward = action == Action::NextSection;
-                let sections = view.rendered().map(|r| r.sections.as_slice()).unwrap_or(&[]);
+                let sections = view
+                    .rendered()
+                    .map(|r| r.sections.as_slice())
+                    .unwrap_or(&[]);
                 let mut target = view.scroll;
                 for _ in 0..n {
                     let next = if forward {
@@ -350,7 +360,10 @@ impl App {
                 view.scroll = target;
             }
             Action::TableOfContents => {
-                let sections = view.rendered().map(|r| r.sections.as_slice()).unwrap_or(&[]);
+                let sections = view
+                    .rendered()
+                    .map(|r| r.sections.as_slice())
+                    .unwrap_or(&[]);
                 if sections.is_empty() {
                     self.message = Some("this full text has no sections".to_string());
                 } else {
@@ -399,10 +412,10 @@ impl App {
         }
         // The hit last shown, while it is still on screen, is where `n`/`N` go on from (near
         // the end the text cannot scroll a hit to the top); otherwise the view's top line.
-        let shown = view
-            .search
-            .current
-            .filter(|&c| hits.get(c).is_some_and(|&line| (from..from + rows).contains(&line)));
+        let shown = view.search.current.filter(|&c| {
+            hits.get(c)
+                .is_some_and(|&line| (from..from + rows).contains(&line))
+        });
         let at = match (shown, forward) {
             (Some(current), true) => (current + 1) % hits.len(),
             (Some(current), false) => (current + hits.len() - 1) % hits.len(),

@@ -102,7 +102,10 @@ pub enum Effect {
     },
     /// Read the paper's full text from the cache, else fetch and keep it, off the UI thread;
     /// lay it out for `width` columns (answers `Msg::FullTextLoaded`).
-    LoadFullText { id: PaperId, width: u16 },
+    LoadFullText {
+        id: PaperId,
+        width: u16,
+    },
     Quit,
 }
 

@@ -6,9 +6,7 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 
 use crate::app::Msg;
-use crate::app::catalog::{
-    catalog_with_abstracts, full_catalog, full_text_index, full_text_marks,
-};
+use crate::app::catalog::{catalog_with_abstracts, full_catalog, full_text_index, full_text_marks};
 use crate::query::FullTextIndex;
 use crate::store::Store;
 

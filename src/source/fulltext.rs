@@ -118,7 +118,10 @@ mod tests {
         let urls: Vec<_> = requests.iter().map(|r| r.url.as_str()).collect();
         assert_eq!(
             urls,
-            ["http://hf/papers/2504.01234.md", "http://arxiv/html/2504.01234"]
+            [
+                "http://hf/papers/2504.01234.md",
+                "http://arxiv/html/2504.01234"
+            ]
         );
         assert_eq!(requests[0].format, FullTextFormat::Markdown);
         assert!(requests[1].arxiv && !requests[0].arxiv);

@@ -19,8 +19,8 @@ use crate::source::Source as _;
 use crate::source::SourceRequest;
 use crate::source::arxiv::ArxivSource;
 use crate::source::fetch::{FetchError, FetchOutcome, FetchSettings, Fetcher, Validators};
-use crate::source::hf_daily::HfDailySource;
 use crate::source::fulltext::{FullTextRequest, fetch_full_text, full_text_requests};
+use crate::source::hf_daily::HfDailySource;
 use crate::store::{Store, StoredFullText};
 
 /// Why no full text could be had. Each message is one line, for "full text: {message}".

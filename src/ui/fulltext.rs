@@ -19,7 +19,12 @@ use crate::text::fit;
 
 /// Draws the open full text; returns the runs of its links whose visible text is their URL
 /// (only those become OSC 8 hyperlinks: what the user sees is where the link goes).
-pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, view: &FullTextView) -> Vec<LinkRun> {
+pub fn render(
+    frame: &mut Frame<'_>,
+    app: &App,
+    theme: &Theme,
+    view: &FullTextView,
+) -> Vec<LinkRun> {
     let area = app.fulltext_area();
     if area.width < 4 || area.height < 3 {
         return Vec::new();
@@ -47,9 +52,15 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, view: &FullTextVi
         }
         FullTextContent::Failed(error) => {
             let lines = vec![
-                Line::styled(fit("No full text.", usize::from(inner.width)), theme.error()),
+                Line::styled(
+                    fit("No full text.", usize::from(inner.width)),
+                    theme.error(),
+                ),
                 Line::from(fit(error, usize::from(inner.width))),
-                Line::styled(fit("Esc goes back.", usize::from(inner.width)), theme.muted()),
+                Line::styled(
+                    fit("Esc goes back.", usize::from(inner.width)),
+                    theme.muted(),
+                ),
             ];
             frame.render_widget(Paragraph::new(lines), inner);
             return Vec::new();
@@ -94,7 +105,13 @@ fn draw_lines(
     let query = view.search.query.as_str();
     let mut runs = Vec::new();
     let mut lines = Vec::with_capacity(height);
-    for (offset, line) in rendered.lines.iter().skip(view.scroll).take(height).enumerate() {
+    for (offset, line) in rendered
+        .lines
+        .iter()
+        .skip(view.scroll)
+        .take(height)
+        .enumerate()
+    {
         let mut spans = Vec::with_capacity(line.spans.len());
         let mut column: u16 = 0;
         for span in &line.spans {
@@ -210,7 +227,10 @@ fn draw_toc(frame: &mut Frame<'_>, rendered: &Rendered, entry: usize, theme: &Th
         .take(rows)
         .map(|(at, section)| {
             let indent = "  ".repeat(usize::from(section.level.saturating_sub(1)));
-            let text = fit(&format!("{indent}{}", section.title), usize::from(list.width));
+            let text = fit(
+                &format!("{indent}{}", section.title),
+                usize::from(list.width),
+            );
             let style = if at == entry {
                 theme.selected()
             } else {

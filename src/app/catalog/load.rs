@@ -55,14 +55,16 @@ pub fn full_text_index(
     if missing.is_empty() && marked.len() == previous.marked().len() {
         return Ok(Arc::clone(previous));
     }
-    let texts = missing.into_iter().filter_map(|id| match store.full_text(&id) {
-        Ok(Some(text)) => Some((id, crate::app::fulltext::plain_text(&text))),
-        Ok(None) => None,
-        Err(error) => {
-            tracing::warn!(%id, %error, "cached full text unreadable; not indexed");
-            None
-        }
-    });
+    let texts = missing
+        .into_iter()
+        .filter_map(|id| match store.full_text(&id) {
+            Ok(Some(text)) => Some((id, crate::app::fulltext::plain_text(&text))),
+            Ok(None) => None,
+            Err(error) => {
+                tracing::warn!(%id, %error, "cached full text unreadable; not indexed");
+                None
+            }
+        });
     let mut index = previous.with_docs(texts);
     for id in &marked {
         index.mark(id);
