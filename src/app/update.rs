@@ -10,6 +10,7 @@ use crossterm::event::{KeyEvent, KeyEventKind};
 use super::line_edit::{LineKey, edit_line};
 use super::msg::{Effect, Msg};
 use super::state::{App, Focus, LinkChoice, LinkMenu, NoteEdit, SourceSync};
+use super::hf_views::HfView;
 use super::view::View;
 use crate::action::Action;
 use crate::export::ExportFormat;
@@ -181,6 +182,14 @@ fn on_outcome(app: &mut App, outcome: KeyOutcome) -> Vec<Effect> {
 /// Keys while the filter query is being typed: text edits it, Enter keeps it, Esc clears it.
 fn on_query_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     match edit_line(&mut app.query.text, &mut app.query.cursor, &key) {
+        LineKey::Submit if app.query.text.trim_start().starts_with('?') => {
+            app.query.editing = false;
+            app.focus = Focus::List;
+            let mut effects = app.submit_hf_search();
+            app.refresh_visible();
+            effects.extend(app.load_selected());
+            return effects;
+        }
         LineKey::Submit => {
             app.query.editing = false;
             app.focus = Focus::List;
@@ -303,6 +312,9 @@ fn dispatch(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
         | Action::ViewUnread
         | Action::ViewForYou
         | Action::ViewSource
+        | Action::ViewHfWeek
+        | Action::ViewHfMonth
+        | Action::ViewHfTrending
         | Action::CycleSort => on_view_action(app, action, count),
         Action::ToggleStar
         | Action::ToggleRead
@@ -529,6 +541,9 @@ fn on_view_action(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effe
             app.set_view(view)
         }
         Action::ViewWeek => app.set_view(View::Week),
+        Action::ViewHfWeek => app.set_view(View::Hf(HfView::Week)),
+        Action::ViewHfMonth => app.set_view(View::Hf(HfView::Month)),
+        Action::ViewHfTrending => app.set_view(View::Hf(HfView::Trending)),
         Action::ViewAll => app.set_view(View::All),
         Action::ViewStarred => app.set_view(View::Starred),
         Action::ViewUnread => app.set_view(View::Unread),
@@ -826,6 +841,11 @@ fn on_sync(app: &mut App, event: SyncEvent) -> Vec<Effect> {
             app.sync.running = false;
             app.sync.last_finished = Some(app.now);
             app.sync.last_failed = failed;
+            Vec::new()
+        }
+        SyncEvent::ListFetched { list, count, .. } => app.on_list_fetched(list, count),
+        SyncEvent::ListFailed { list, reason } => {
+            app.on_list_failed(&list, &reason);
             Vec::new()
         }
     }

@@ -531,7 +531,10 @@ impl RoundFollower {
                 };
                 (vec![line], false)
             }
-            SyncEvent::SourceProgress { .. } => (Vec::new(), false),
+            // HF list fetches run beside rounds and are not part of one.
+            SyncEvent::SourceProgress { .. }
+            | SyncEvent::ListFetched { .. }
+            | SyncEvent::ListFailed { .. } => (Vec::new(), false),
             SyncEvent::SourceUpdated {
                 id,
                 new,

@@ -64,7 +64,9 @@ impl SyncHub {
                 round.running = false;
                 round.events.clear();
             }
-            SyncEvent::SourceProgress { .. } => {}
+            SyncEvent::SourceProgress { .. }
+            | SyncEvent::ListFetched { .. }
+            | SyncEvent::ListFailed { .. } => {}
             _ => round.events.push(event.clone()),
         }
         // Sent under the lock, so a joiner sees each event exactly once.
