@@ -108,7 +108,7 @@ pub fn run_reader(options: ReaderOptions) -> anyhow::Result<()> {
 
         let (inbox_tx, mut inbox) = mpsc::unbounded_channel();
         let sources = crate::sync::sources_from_config(&options.config, None, None);
-        let settings = crate::sync::sync_settings_from_config(&options.config.sync);
+        let settings = crate::sync::sync_settings_for(&options.config);
         let mut sync = crate::sync::spawn(store.clone(), sources, settings, clock);
         reader.runner.sync_commands = Some(sync.commands.clone());
         // Serve the data dir to other paperboat commands (issue #12).

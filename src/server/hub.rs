@@ -73,6 +73,24 @@ impl SyncHub {
         let _ = self.events.send(event.clone());
     }
 
+    /// Asks the reader's sync task for an HF list; the receiver sees its `ListFetched` or
+    /// `ListFailed` (subscribed before asking, so the answer cannot be missed).
+    pub fn fetch_list(
+        &self,
+        list: crate::source::hf_lists::HfList,
+    ) -> Result<broadcast::Receiver<SyncEvent>, String> {
+        let receiver = self.events.subscribe();
+        match self.commands.try_send(SyncCommand::FetchList(list)) {
+            Ok(()) => Ok(receiver),
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                Err("the reader's sync task is busy; try again".to_string())
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                Err("the reader's sync task has stopped".to_string())
+            }
+        }
+    }
+
     /// Joins the round that is running, or asks the sync task for one: the round's events so
     /// far, and a receiver of the rest. Errors when the sync task is gone.
     pub fn join_or_start(

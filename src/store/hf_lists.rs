@@ -30,12 +30,17 @@ pub struct RankedList {
 impl Store {
     /// Whether the store holds a paper with this id.
     pub fn contains(&self, id: &PaperId) -> Result<bool, StoreError> {
+        Ok(self.filed_day(id)?.is_some())
+    }
+
+    /// The day a stored paper is filed under (its list row's day), if it is stored.
+    pub fn filed_day(&self, id: &PaperId) -> Result<Option<chrono::NaiveDate>, StoreError> {
         Ok(self
             .index()?
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .locate(id)
-            .is_some())
+            .map(|key| key.day))
     }
 
     /// The list stored under `key`, if any.
