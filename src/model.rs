@@ -437,7 +437,10 @@ impl ListRow {
     /// Whether only HF's paper search brought this paper (no daily list or feed named it):
     /// such papers stay out of the day and week views.
     pub fn only_searched(&self) -> bool {
-        self.sources.iter().all(|s| s.as_str() == SourceId::HF_SEARCH) && !self.sources.is_empty()
+        self.sources
+            .iter()
+            .all(|s| s.as_str() == SourceId::HF_SEARCH)
+            && !self.sources.is_empty()
     }
 }
 

@@ -75,7 +75,10 @@ async fn fetch(handle: &mut SyncHandle, list: &HfList) -> SyncEvent {
 
 /// The week of Mon 2025-12-29 to Sun 2026-01-04 (ISO 2026-W01), two pages.
 async fn mount_week(server: &MockServer) {
-    let page_two = format!("{}/api/daily_papers?week=2026-W01&limit=100&p=1", server.uri());
+    let page_two = format!(
+        "{}/api/daily_papers?week=2026-W01&limit=100&p=1",
+        server.uri()
+    );
     Mock::given(method("GET"))
         .and(path("/api/daily_papers"))
         .and(query_param("week", "2026-W01"))
@@ -216,7 +219,11 @@ async fn a_429_with_retry_after_holds_the_host_for_later_fetches_and_is_stored()
         panic!("not a failure");
     };
     assert!(reason.contains("asks to wait"), "{reason}");
-    assert_eq!(store.server_waits().unwrap().len(), 1, "kept for other processes");
+    assert_eq!(
+        store.server_waits().unwrap().len(),
+        1,
+        "kept for other processes"
+    );
     assert_eq!(store.ranked_list(SEARCH_KEY).unwrap(), None);
     server.verify().await;
 }
@@ -315,9 +322,11 @@ async fn sync_week_prints_the_sync_lines_and_search_marks_what_was_cached() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let out = run(&["list", "--starred"]).await.unwrap();
     assert!(text(&out.stdout).contains("2312.00752"));
-    let out = run(&["search", "--json", "state", "space", "models", "--limit", "5"])
-        .await
-        .unwrap();
+    let out = run(&[
+        "search", "--json", "state", "space", "models", "--limit", "5",
+    ])
+    .await
+    .unwrap();
     let objects: Vec<serde_json::Value> = text(&out.stdout)
         .lines()
         .map(|line| serde_json::from_str(line).unwrap())
@@ -421,7 +430,10 @@ async fn the_reader_opens_a_period_view_and_a_question_mark_search() {
     reader.handle(paperboat::app::Msg::KeyTimeout);
     assert_eq!(reader.app.view, View::Hf(HfView::Week));
     let text = reader::screen(&mut reader);
-    assert!(text.contains("fetching week 2025-W18 from Hugging Face"), "{text}");
+    assert!(
+        text.contains("fetching week 2025-W18 from Hugging Face"),
+        "{text}"
+    );
     pump(&mut reader, &mut handle, |e| {
         matches!(e, SyncEvent::ListFetched { .. })
     })
@@ -438,10 +450,20 @@ async fn the_reader_opens_a_period_view_and_a_question_mark_search() {
 
     // `?` sends the words to HF's search on Enter only, and shows the results' view.
     reader::press(&mut reader, "/?state space models");
-    assert_eq!(reader.app.visible.len(), 2, "typing does not filter the list");
+    assert_eq!(
+        reader.app.visible.len(),
+        2,
+        "typing does not filter the list"
+    );
     reader::key(&mut reader, KeyCode::Enter);
     pump(&mut reader, &mut handle, |e| {
-        matches!(e, SyncEvent::ListFetched { list: HfList::Search { .. }, .. })
+        matches!(
+            e,
+            SyncEvent::ListFetched {
+                list: HfList::Search { .. },
+                ..
+            }
+        )
     })
     .await;
     assert_eq!(reader.app.view, View::Hf(HfView::Search));

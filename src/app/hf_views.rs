@@ -62,20 +62,30 @@ impl HfView {
     }
 
     pub fn from_remembered(name: &str) -> Option<HfView> {
-        [HfView::Week, HfView::Month, HfView::Trending, HfView::Search]
-            .into_iter()
-            .find(|view| view.remembered_name() == name)
+        [
+            HfView::Week,
+            HfView::Month,
+            HfView::Trending,
+            HfView::Search,
+        ]
+        .into_iter()
+        .find(|view| view.remembered_name() == name)
     }
 
     /// The HF view a list fills, if one shows it on `today`.
     fn showing(list: &HfList, today: NaiveDate) -> Option<HfView> {
-        [HfView::Week, HfView::Month, HfView::Trending, HfView::Search]
-            .into_iter()
-            .find(|view| match (view.list(today), list) {
-                (None, HfList::Search { .. }) => true,
-                (Some(shown), list) => shown == *list,
-                (None, _) => false,
-            })
+        [
+            HfView::Week,
+            HfView::Month,
+            HfView::Trending,
+            HfView::Search,
+        ]
+        .into_iter()
+        .find(|view| match (view.list(today), list) {
+            (None, HfList::Search { .. }) => true,
+            (Some(shown), list) => shown == *list,
+            (None, _) => false,
+        })
     }
 }
 
@@ -117,7 +127,12 @@ impl App {
 
     /// Enter on a filter query starting with `?`: the rest goes to HF's paper search.
     pub(super) fn submit_hf_search(&mut self) -> Vec<Effect> {
-        let text = self.query.text.trim_start().trim_start_matches('?').to_string();
+        let text = self
+            .query
+            .text
+            .trim_start()
+            .trim_start_matches('?')
+            .to_string();
         self.query.text.clear();
         self.query.cursor = 0;
         match HfList::search(&text, DEFAULT_SEARCH_LIMIT) {

@@ -576,7 +576,9 @@ impl App {
                 .find(|saved| saved.name == *name)
                 .map(|saved| View::Saved(Box::new(saved.clone()))),
             RememberedView::Source(id) => Some(View::Source(SourceId::from_stored(id.clone()))),
-            RememberedView::Hf(name) => super::hf_views::HfView::from_remembered(name).map(View::Hf),
+            RememberedView::Hf(name) => {
+                super::hf_views::HfView::from_remembered(name).map(View::Hf)
+            }
         };
         self.nav.follow_latest = view.is_none();
         self.view = view.unwrap_or_else(|| self.latest_view());

@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use crossterm::event::{KeyEvent, KeyEventKind};
 
+use super::hf_views::HfView;
 use super::line_edit::{LineKey, edit_line};
 use super::msg::{Effect, Msg};
 use super::state::{App, Focus, LinkChoice, LinkMenu, NoteEdit, SourceSync};
-use super::hf_views::HfView;
 use super::view::View;
 use crate::action::Action;
 use crate::export::ExportFormat;

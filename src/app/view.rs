@@ -181,15 +181,13 @@ impl View {
             View::Hf(HfView::Month),
             View::Hf(HfView::Trending),
         ];
-        if catalog.ranked.contains_key(crate::source::hf_lists::SEARCH_KEY) {
+        if catalog
+            .ranked
+            .contains_key(crate::source::hf_lists::SEARCH_KEY)
+        {
             views.push(View::Hf(HfView::Search));
         }
-        views.extend([
-            View::All,
-            View::Starred,
-            View::Unread,
-            View::ForYou,
-        ]);
+        views.extend([View::All, View::Starred, View::Unread, View::ForYou]);
         // The search's own view stands for the papers it found.
         let searched = SourceId::hf_search();
         let sources = catalog.sources.iter().filter(|s| **s != searched);

@@ -97,7 +97,11 @@ fn direct_search(
     runtime.block_on(async {
         let settings = sync_settings_for(config);
         let mut handle = crate::sync::spawn(store.clone(), Vec::new(), settings, Clock::System);
-        let fetched = match handle.commands.send(SyncCommand::FetchList(list.clone())).await {
+        let fetched = match handle
+            .commands
+            .send(SyncCommand::FetchList(list.clone()))
+            .await
+        {
             Ok(()) => search::await_list(&list, &mut handle.events).await,
             Err(_) => Err(CommandError::Failed(anyhow::anyhow!(
                 "the sync task stopped before it started"

@@ -13,8 +13,8 @@ use crate::server::commands::{
     self, CommandError, RoundFollower, SyncLine, SyncParams, SyncSummary,
 };
 use crate::source::Source;
-use crate::store::Store;
 use crate::source::hf_lists::HfList;
+use crate::store::Store;
 use crate::sync::{SyncCommand, SyncSettings, sync_settings_for};
 use serde_json::value::RawValue;
 

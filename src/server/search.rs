@@ -48,10 +48,7 @@ pub struct SearchResult {
 
 /// Waits for the answer to the fetch of `list` among the sync task's events; `Err` says why
 /// it failed.
-pub async fn await_list(
-    list: &HfList,
-    mut next: impl AsyncNext,
-) -> Result<(), CommandError> {
+pub async fn await_list(list: &HfList, mut next: impl AsyncNext) -> Result<(), CommandError> {
     while let Some(event) = next.next_event().await {
         match event {
             SyncEvent::ListFetched { list: got, .. } if got == *list => return Ok(()),

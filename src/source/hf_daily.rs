@@ -210,14 +210,12 @@ impl HfDailySource {
                 .get("numComments")
                 .and_then(Value::as_u64)
                 .map(|n| u32::try_from(n).unwrap_or(u32::MAX));
-            return HfPaper::deserialize(value)
-                .ok()
-                .map(|paper| DailyItem {
-                    paper,
-                    title: None,
-                    summary: None,
-                    num_comments,
-                });
+            return HfPaper::deserialize(value).ok().map(|paper| DailyItem {
+                paper,
+                title: None,
+                summary: None,
+                num_comments,
+            });
         }
         DailyItem::deserialize(value).ok()
     }

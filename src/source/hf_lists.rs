@@ -159,7 +159,10 @@ impl HfList {
             ],
             HfList::Search { query, limit } => {
                 let search = format!("{base}/api/papers/search");
-                return with_query(&search, &[("q", query.clone()), ("limit", limit.to_string())]);
+                return with_query(
+                    &search,
+                    &[("q", query.clone()), ("limit", limit.to_string())],
+                );
             }
         };
         with_query(&daily, &pairs)

@@ -78,7 +78,10 @@ impl SyncTask {
         (ids, fresh): (Vec<PaperId>, Vec<PaperId>),
     ) -> Result<usize, String> {
         let mut seen = HashSet::new();
-        let ids: Vec<PaperId> = ids.into_iter().filter(|id| seen.insert(id.clone())).collect();
+        let ids: Vec<PaperId> = ids
+            .into_iter()
+            .filter(|id| seen.insert(id.clone()))
+            .collect();
         let count = ids.len();
         let ranked = RankedList {
             fetched_at: self.clock.now(),

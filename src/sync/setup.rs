@@ -50,7 +50,10 @@ pub fn list_sources_from_config(config: &Config, list: &HfList) -> Vec<Arc<dyn S
     if !hf.enabled {
         return Vec::new();
     }
-    vec![Arc::new(HfDailySource::for_list(&hf.base_url, list.clone()))]
+    vec![Arc::new(HfDailySource::for_list(
+        &hf.base_url,
+        list.clone(),
+    ))]
 }
 
 /// The sync-task settings of a whole config: the `[sync]` section, and HF's base URL for the

@@ -59,7 +59,10 @@ enum Round {
 pub(super) enum SourceResult {
     /// Stored; with how many papers its ranked list holds, for a source that makes one.
     Updated(ApplyOutcome, ParseReport, Option<usize>),
-    Failed { error: String, reason: String },
+    Failed {
+        error: String,
+        reason: String,
+    },
 }
 
 impl SyncTask {
