@@ -113,7 +113,7 @@ impl App {
             let cached = self.catalog.ranked.get(&list.key());
             if cached.is_none_or(|cached| is_stale(cached.fetched_at, self.now)) {
                 if cached.is_none() {
-                    self.message = Some(format!("fetching {} from Hugging Face…", list.label()));
+                    self.message = Some(fetching_message(&list));
                 }
                 self.hf.fetching = Some(list.clone());
                 effects.push(Effect::Sync(SyncCommand::FetchList(list.clone())));
@@ -155,6 +155,10 @@ impl App {
         let mut effects = vec![Effect::LoadCatalog];
         if self.hf.fetching.as_ref() == Some(&list) {
             self.hf.fetching = None;
+            // The list is on screen now: "fetching …" would be stale.
+            if self.message.as_deref() == Some(fetching_message(&list).as_str()) {
+                self.message = None;
+            }
         }
         let Some(query) = list.query() else {
             return effects;
@@ -198,6 +202,10 @@ impl App {
             self.message = Some(format!("{name}: {reason}"));
         }
     }
+}
+
+fn fetching_message(list: &HfList) -> String {
+    format!("fetching {} from Hugging Face…", list.label())
 }
 
 fn is_stale(fetched_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {

@@ -90,8 +90,14 @@ impl Source for HfDailySource {
             }];
         }
         if let Some(list) = &self.list {
+            // A `file://` base is one local dump (the offline demo): every list reads it.
+            let url = if self.base_url.to_ascii_lowercase().starts_with("file://") {
+                self.base_url.clone()
+            } else {
+                list.url(&self.base_url)
+            };
             return vec![SourceRequest {
-                url: list.url(&self.base_url),
+                url,
                 label: list.label(),
                 day: None,
                 empty_on_400: false,
