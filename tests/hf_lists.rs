@@ -488,3 +488,68 @@ async fn the_reader_opens_a_period_view_and_a_question_mark_search() {
     let _ = handle.commands.send(SyncCommand::Shutdown).await;
     server.verify().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watched_list_is_fetched_again_after_every_round_until_unwatched() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/daily_papers"))
+        .and(query_param("sort", "trending"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(body(&[item(
+            "2512.00005",
+            "2025-12-20",
+            2,
+        )])))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let mut handle = spawn(store, Vec::new(), settings(&server), Clock::Fixed(now()));
+    let commands = handle.commands.clone();
+    commands
+        .send(SyncCommand::WatchList(Some(HfList::Trending)))
+        .await
+        .unwrap();
+    // Each round (here over no sources) is followed by the watched list.
+    for _ in 0..2 {
+        commands.send(SyncCommand::SyncAll).await.unwrap();
+        let fetched = async {
+            while let Some(event) = handle.events.recv().await {
+                if let SyncEvent::ListFetched { list, count, .. } = event {
+                    return (list, count);
+                }
+            }
+            panic!("the sync task stopped");
+        };
+        let fetched = tokio::time::timeout(Duration::from_secs(60), fetched)
+            .await
+            .expect("no refresh after the round");
+        assert_eq!(fetched, (HfList::Trending, 1));
+    }
+    commands.send(SyncCommand::WatchList(None)).await.unwrap();
+    commands.send(SyncCommand::SyncAll).await.unwrap();
+    // A search asked after that round ends it all: no trending fetch may come before it.
+    let search = HfList::search("nothing", 5).unwrap();
+    commands
+        .send(SyncCommand::FetchList(search.clone()))
+        .await
+        .unwrap();
+    let rest = async {
+        while let Some(event) = handle.events.recv().await {
+            match event {
+                SyncEvent::ListFetched { list, .. } | SyncEvent::ListFailed { list, .. } => {
+                    assert_eq!(list, search, "fetched after it was unwatched");
+                    return;
+                }
+                _ => {}
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(60), rest)
+        .await
+        .unwrap();
+    commands.send(SyncCommand::Shutdown).await.unwrap();
+    handle.task.await.unwrap();
+    server.verify().await;
+}

@@ -211,3 +211,130 @@ fn fetching_message(list: &HfList) -> String {
 fn is_stale(fetched_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
     (now - fetched_at).num_minutes() >= FRESH_MINUTES || fetched_at > now
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::app::{Catalog, Msg, update};
+    use crate::keymap::Keymap;
+    use crate::store::RankedList;
+    use crate::sync::SyncEvent;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2025, 4, 30, 9, 0, 0).unwrap()
+    }
+
+    fn app_with(ranked: BTreeMap<String, RankedList>) -> App {
+        let catalog = Catalog {
+            ranked: Arc::new(ranked),
+            ..Catalog::default()
+        };
+        App::new(Keymap::defaults().unwrap(), catalog, now(), (100, 30), 120)
+    }
+
+    fn week() -> HfList {
+        HfList::week_of(now().date_naive())
+    }
+
+    #[test]
+    fn opening_a_list_view_fetches_a_missing_or_old_list_and_watches_it_until_left() {
+        let mut app = app_with(BTreeMap::new());
+        let effects = app.set_view(View::Hf(HfView::Week));
+        assert!(effects.contains(&Effect::Sync(SyncCommand::FetchList(week()))));
+        assert!(effects.contains(&Effect::Sync(SyncCommand::WatchList(Some(week())))));
+        assert_eq!(
+            app.message.as_deref(),
+            Some("fetching week 2025-W18 from Hugging Face…")
+        );
+        let effects = app.set_view(View::All);
+        assert!(effects.contains(&Effect::Sync(SyncCommand::WatchList(None))));
+
+        // A list fetched five minutes ago opens as it is (and is still watched).
+        let fresh = RankedList {
+            fetched_at: now() - chrono::Duration::minutes(5),
+            query: None,
+            ids: Vec::new(),
+            fresh: Vec::new(),
+        };
+        let mut app = app_with(BTreeMap::from([(week().key(), fresh)]));
+        let effects = app.set_view(View::Hf(HfView::Week));
+        assert_eq!(
+            effects
+                .iter()
+                .filter(|e| matches!(e, Effect::Sync(SyncCommand::FetchList(_))))
+                .count(),
+            0
+        );
+        assert!(effects.contains(&Effect::Sync(SyncCommand::WatchList(Some(week())))));
+    }
+
+    #[test]
+    fn a_failure_is_said_where_it_was_asked_for_and_never_in_the_sync_status() {
+        let mut app = app_with(BTreeMap::new());
+        app.set_view(View::Hf(HfView::Trending));
+        update(
+            &mut app,
+            Msg::Sync(SyncEvent::ListFailed {
+                list: HfList::Trending,
+                reason: "huggingface.co asks to wait until 12:40 UTC".into(),
+            }),
+        );
+        assert_eq!(
+            app.message.as_deref(),
+            Some("Trending (HF): huggingface.co asks to wait until 12:40 UTC")
+        );
+        assert!(app.sync.sources.is_empty());
+        // A list not on screen (the week, fetched after a round) says nothing.
+        app.message = None;
+        update(
+            &mut app,
+            Msg::Sync(SyncEvent::ListFailed {
+                list: week(),
+                reason: "server error 500".into(),
+            }),
+        );
+        assert_eq!(app.message, None);
+    }
+
+    #[test]
+    fn a_question_mark_query_is_sent_on_enter_only_and_a_long_one_is_refused() {
+        let mut app = app_with(BTreeMap::new());
+        app.query.text = "?state space".into();
+        let effects = app.submit_hf_search();
+        assert_eq!(
+            effects,
+            [Effect::Sync(SyncCommand::FetchList(
+                HfList::search("state space", DEFAULT_SEARCH_LIMIT).unwrap()
+            ))]
+        );
+        assert!(app.query.text.is_empty());
+        let effects = update(
+            &mut app,
+            Msg::Sync(SyncEvent::ListFetched {
+                list: HfList::search("state space", DEFAULT_SEARCH_LIMIT).unwrap(),
+                new: 0,
+                changed: 0,
+                count: 0,
+            }),
+        );
+        assert_eq!(effects, [Effect::LoadCatalog]);
+        assert_eq!(
+            app.message.as_deref(),
+            Some("no papers on Hugging Face match “state space”")
+        );
+        app.query.text = format!("?{}", "x".repeat(251));
+        assert!(app.submit_hf_search().is_empty());
+        assert_eq!(
+            app.message.as_deref(),
+            Some(
+                "not searched: the search query is 251 characters long; Hugging Face searches \
+                 at most 250"
+            )
+        );
+    }
+}

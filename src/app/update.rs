@@ -556,7 +556,15 @@ fn on_view_action(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effe
             effects
         }
         Action::ViewSource => {
-            let sources: Vec<SourceId> = app.catalog.sources.iter().cloned().collect();
+            // Papers only HF's search found have their own view (Search (HF)).
+            let searched = SourceId::hf_search();
+            let sources: Vec<SourceId> = app
+                .catalog
+                .sources
+                .iter()
+                .filter(|s| **s != searched)
+                .cloned()
+                .collect();
             let next = match &app.view {
                 View::Source(current) => sources
                     .iter()
