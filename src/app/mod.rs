@@ -7,6 +7,7 @@
 //! `reader` or `cli`.
 
 pub mod catalog;
+pub mod fulltext;
 pub mod hf_views;
 pub mod layout;
 pub mod line_edit;

@@ -152,6 +152,8 @@ pub struct App {
     pub notifier: super::notify::Notifier,
     /// HF list fetches and the `?` search under way (`hf_views.rs`).
     pub hf: super::hf_views::HfState,
+    /// The full-text reader (`f`, `fulltext.rs`).
+    pub fulltext: super::fulltext::FullTextReader,
 }
 
 impl App {
@@ -200,6 +202,7 @@ impl App {
             nav: super::nav::Navigation::default(),
             notifier: super::notify::Notifier::default(),
             hf: super::hf_views::HfState::default(),
+            fulltext: super::fulltext::FullTextReader::default(),
         };
         app.recount();
         app.refresh_visible();
@@ -322,6 +325,9 @@ impl App {
     pub fn context(&self) -> Context {
         if self.help_open {
             return Context::Help;
+        }
+        if self.fulltext.open.is_some() {
+            return Context::Fulltext;
         }
         match self.focus {
             Focus::List => Context::List,

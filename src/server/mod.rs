@@ -19,6 +19,7 @@ pub use dispatch::chain_line;
 pub mod hub;
 pub mod protocol;
 pub mod search;
+pub mod show;
 pub mod socket;
 
 use std::path::{Path, PathBuf};

@@ -23,6 +23,9 @@
 //! - `<data_dir>/body/`, a second sled Db: the full `Paper` records under the same day/part keys
 //!   as their rows, opened on first need ([`Store::paper`], [`Store::apply`]…) or by
 //!   [`Store::warm_body`] on a background thread right after the first frame.
+//! - `<data_dir>/fulltext/`, a third sled Db opened on first use: cached full texts in
+//!   compressed pieces, with a "has a full text" mark per paper in the list Db's `fulltext`
+//!   tree (see `fulltext.rs`).
 //! - In memory: an id → chunk index with per-chunk row counts, built from the rows' id lists on
 //!   first need and shared by every clone; never stored.
 //!
@@ -49,12 +52,14 @@
 
 mod batch;
 mod codec;
+mod fulltext;
 mod hf_lists;
 mod index;
 mod keys;
 mod migrate;
 mod reader_state;
 mod recover;
+mod rekey;
 mod server_waits;
 mod write;
 mod write_marks;
@@ -70,10 +75,12 @@ use serde::{Deserialize, Serialize};
 use crate::journal::{Change, Journal, JournalError, PaperMeta};
 use crate::model::{ListRow, Paper, PaperId, SourceId, UserState};
 use codec::BodyChunk;
+pub use fulltext::{PIECE_BYTES as FULLTEXT_PIECE_BYTES, StoredFullText};
 pub use hf_lists::RankedList;
 use index::{BuildError, Index};
 use keys::ChunkKey;
 pub use reader_state::{READER_STATE_VERSION, ReaderState, RememberedView};
+pub use rekey::{RekeyOutcome, RekeyPass};
 use write::{ChunkWrite, CommitOrder, WriteContext};
 pub use write_marks::WRITE_MARKS_ENV;
 
@@ -266,6 +273,8 @@ struct Inner {
     journal: Journal,
     /// Bumped after every write that changed papers (see [`Store::papers_version`]).
     papers_version: AtomicU64,
+    /// `<data_dir>/fulltext/`, opened on first use (see `fulltext.rs`).
+    full_texts: fulltext::FullTextDb,
 }
 
 /// A handle on the store; cheap to clone, shared by the UI and the sync task.
@@ -320,6 +329,7 @@ impl Store {
                 user_writer: Mutex::new(()),
                 journal: Journal::open(dir),
                 papers_version: AtomicU64::new(0),
+                full_texts: fulltext::FullTextDb::default(),
             }),
         })
     }
