@@ -367,7 +367,8 @@ fn tab_cycles_panes_and_the_filter_pane_picks_views() {
     assert_eq!(app.focus, Focus::Detail);
     update(&mut app, key(KeyCode::Tab));
     assert_eq!(app.focus, Focus::Filter);
-    press(&mut app, "jj");
+    // Today, This week, the three HF lists, then All.
+    press(&mut app, "jjjjj");
     update(&mut app, key(KeyCode::Enter));
     assert_eq!(app.view, View::All);
     assert_eq!(app.focus, Focus::List);

@@ -67,7 +67,7 @@ pub(super) fn list_command(target: &mut Target, params: &ListParams) -> anyhow::
     Ok(ExitCode::SUCCESS)
 }
 
-fn listed_line(paper: &ListedPaper, id_width: usize) -> String {
+pub(super) fn listed_line(paper: &ListedPaper, id_width: usize) -> String {
     let star = if paper.starred { '*' } else { ' ' };
     let read = if paper.read { 'r' } else { ' ' };
     let upvotes = paper

@@ -559,6 +559,23 @@ pub fn feeds(config: &Config, store: &Store) -> Result<FeedsResult, CommandError
 pub struct SyncParams {
     pub days: Option<u32>,
     pub date: Option<NaiveDate>,
+    /// `--week`/`--month`: only HF's list of that period (every page).
+    pub list: Option<crate::source::hf_lists::HfList>,
+}
+
+impl SyncParams {
+    /// Whether the round is not the configured one (other days, a date, an HF period).
+    pub fn one_off(&self) -> bool {
+        self.days.is_some() || self.date.is_some() || self.list.is_some()
+    }
+
+    /// The sources this sync fetches.
+    pub fn sources(&self, config: &Config) -> Vec<std::sync::Arc<dyn crate::source::Source>> {
+        match &self.list {
+            Some(list) => crate::sync::list_sources_from_config(config, list),
+            None => crate::sync::sources_from_config(config, self.days, self.date),
+        }
+    }
 }
 
 /// One per-source line of a sync round.
@@ -649,7 +666,10 @@ impl RoundFollower {
                 };
                 (vec![line], false)
             }
-            SyncEvent::SourceProgress { .. } => (Vec::new(), false),
+            // HF list fetches run beside rounds and are not part of one.
+            SyncEvent::SourceProgress { .. }
+            | SyncEvent::ListFetched { .. }
+            | SyncEvent::ListFailed { .. } => (Vec::new(), false),
             SyncEvent::SourceUpdated {
                 id,
                 new,
