@@ -365,7 +365,10 @@ mod tests {
             assert_eq!(Context::from_name(context.name()), Some(context));
         }
         let names: Vec<&str> = Context::ALL.iter().map(|c| c.name()).collect();
-        assert_eq!(names, ["global", "list", "detail", "filter", "help"]);
+        assert_eq!(
+            names,
+            ["global", "list", "detail", "filter", "help", "fulltext"]
+        );
         assert_eq!(Context::from_name("List"), None);
     }
 
