@@ -117,6 +117,14 @@ pub enum Command {
         #[arg(long)]
         clear: bool,
     },
+    /// Download papers' PDFs to [papers] dir (a second download prints the file it has)
+    Pdf {
+        #[arg(required = true, value_name = "ID", value_parser = parse_id)]
+        ids: Vec<PaperId>,
+        /// Save into this directory instead of [papers] dir (created when missing)
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Check the paper cache and the star journal; exit 1 if anything is wrong
     Doctor {
         /// Move the paper cache aside (never deleted) and rebuild it from the journal

@@ -22,7 +22,7 @@ const SNAPSHOT_WAIT: Duration = Duration::from_secs(30);
 
 /// Every method this reader answers.
 pub const METHODS: &[&str] = &[
-    "hello", "list", "star", "unstar", "read", "note", "export", "feeds", "sync",
+    "hello", "list", "star", "unstar", "read", "note", "export", "feeds", "sync", "pdf",
 ];
 
 pub async fn handle(
@@ -129,6 +129,12 @@ pub async fn handle(
                 return Ok(());
             };
             sync(context, params, replies).await
+        }
+        "pdf" => {
+            let Some(params) = params::<crate::pdf::PdfParams>(&request, replies).await? else {
+                return Ok(());
+            };
+            super::pdf::pdf(context, params, replies).await
         }
         other => {
             replies

@@ -10,6 +10,7 @@ mod setup;
 mod task;
 
 pub use ingest::{IngestError, ingest_body};
+pub use politeness::HostGates;
 pub use server_waits::{Hold, ServerWaits, held_phrase};
 pub use setup::{sources_from_config, sync_settings_from_config};
 
