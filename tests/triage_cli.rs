@@ -245,6 +245,46 @@ fn feeds_import_opml_and_newsboat_then_export_and_list_them() {
 }
 
 #[test]
+fn feeds_import_offers_arxiv_listings_as_categories_and_converts_them_when_asked() {
+    let home = Home::new();
+    std::fs::write(home.config_file(), "[sources.hf]\nenabled = false\n").unwrap();
+    let urls = home.dir.path().join("urls");
+    std::fs::write(
+        &urls,
+        "https://rss.arxiv.org/rss/cs.LG+cs.AI\nhttps://lab.example.org/feed.xml\n",
+    )
+    .unwrap();
+    let text = stdout(&home.run(&["feeds", "import", urls.to_str().unwrap()]));
+    assert!(text.contains("2 feeds added"), "{text}");
+    assert!(
+        text.contains("1 of these is an arXiv listing") && text.contains("--arxiv-categories"),
+        "{text}"
+    );
+    let text = stdout(&home.run(&[
+        "feeds",
+        "import",
+        "--arxiv-categories",
+        urls.to_str().unwrap(),
+    ]));
+    assert!(
+        text.contains(
+            "added arXiv categories cs.LG, cs.AI to [sources.arxiv] (replacing 1 listing feed)"
+        ),
+        "{text}"
+    );
+    let config = paperboat::config::Config::load(&home.config_file(), true).unwrap();
+    assert!(!config.sources.hf.enabled, "the existing config is kept");
+    assert_eq!(config.sources.arxiv.categories, ["cs.LG", "cs.AI"]);
+    let feeds: Vec<&str> = config
+        .sources
+        .feeds
+        .iter()
+        .map(|f| f.url.as_str())
+        .collect();
+    assert_eq!(feeds, ["https://lab.example.org/feed.xml"]);
+}
+
+#[test]
 fn completions_man_page_and_version_print() {
     let home = Home::new();
     for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {

@@ -180,7 +180,12 @@ fn on_outcome(app: &mut App, outcome: KeyOutcome) -> Vec<Effect> {
 
 /// Keys while the filter query is being typed: text edits it, Enter keeps it, Esc clears it.
 fn on_query_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
-    match edit_line(&mut app.query.text, &mut app.query.cursor, &key) {
+    match edit_line(
+        &mut app.query.text,
+        &mut app.query.cursor,
+        &key,
+        &app.keymap,
+    ) {
         LineKey::Submit => {
             app.query.editing = false;
             app.focus = Focus::List;
@@ -211,7 +216,7 @@ fn on_note_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     let Some(edit) = app.note.as_mut() else {
         return Vec::new();
     };
-    match edit_line(&mut edit.text, &mut edit.cursor, &key) {
+    match edit_line(&mut edit.text, &mut edit.cursor, &key, &app.keymap) {
         LineKey::Submit => {
             let Some(edit) = app.note.take() else {
                 return Vec::new();

@@ -139,6 +139,10 @@ pub enum FeedsCommand {
     Import {
         #[arg(value_name = "FILE")]
         file: PathBuf,
+        /// Follow arXiv listing URLs (rss.arxiv.org/rss/cs.LG+cs.AI, export.arxiv.org/rss/…) as
+        /// [sources.arxiv] categories instead of feeds, replacing listing feeds already in the config
+        #[arg(long)]
+        arxiv_categories: bool,
     },
     /// Print the configured feeds as OPML
     Export {

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use crate::server::commands::{self, ListParams, ListResult, ListedPaper};
 
 use super::forward::{Target, call};
-use super::output::Output;
+use super::output::{Output, column_width, padded};
 
 /// Lists papers through the open reader or from the store; both print the same.
 pub(super) fn list_command(target: &mut Target, params: &ListParams) -> anyhow::Result<ExitCode> {
@@ -33,11 +33,7 @@ pub(super) fn list_command(target: &mut Target, params: &ListParams) -> anyhow::
         .iter()
         .map(|paper| serde_json::from_str(paper.get()))
         .collect::<Result<_, _>>()?;
-    let id_width = papers
-        .iter()
-        .map(|paper| paper.id.chars().count())
-        .max()
-        .unwrap_or(0);
+    let id_width = column_width(papers.iter().map(|paper| paper.id.as_str()));
     for paper in &papers {
         if !out.line(&listed_line(paper, id_width)) {
             break;
@@ -53,9 +49,9 @@ fn listed_line(paper: &ListedPaper, id_width: usize) -> String {
         .upvotes
         .map_or_else(|| "-".to_string(), |n| n.to_string());
     format!(
-        "{star}{read} {day} {upvotes:>4}  {id:<id_width$}  {title}",
+        "{star}{read} {day} {upvotes:>4}  {id}  {title}",
         day = paper.day,
-        id = paper.id,
+        id = padded(&paper.id, id_width),
         title = crate::text::sanitize_line(&paper.title),
     )
 }

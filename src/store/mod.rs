@@ -53,6 +53,7 @@ mod migrate;
 mod pdfs;
 mod reader_state;
 mod recover;
+mod rekey;
 mod server_waits;
 mod write;
 mod write_marks;
@@ -73,6 +74,7 @@ use keys::ChunkKey;
 pub use linked::{LINKED_TREE, LinkedRepo, LinkedRepos};
 pub use pdfs::{PDFS_TREE, SavedPdf};
 pub use reader_state::{READER_STATE_VERSION, ReaderState, RememberedView};
+pub use rekey::{RekeyOutcome, RekeyPass};
 use write::{ChunkWrite, CommitOrder, WriteContext};
 pub use write_marks::WRITE_MARKS_ENV;
 
