@@ -61,7 +61,8 @@ pub enum Command {
         #[arg(long, short = 'q', value_name = "QUERY", allow_hyphen_values = true)]
         query: Option<String>,
     },
-    /// Export papers (all, starred, or matching a query) as BibTeX, Markdown, JSON or CSV
+    /// Export papers (all, starred, or matching a query) as BibTeX, CSL-JSON, RIS, Markdown, JSON
+    /// or CSV
     Export {
         /// Only starred papers
         #[arg(long, conflicts_with = "query")]
