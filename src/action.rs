@@ -123,8 +123,10 @@ pub enum Action {
     UndoMark,
     /// Open the abstract page in the browser
     OpenAbstract,
-    /// Open the PDF in the browser
+    /// Open the downloaded PDF in [ui] pdf_viewer, else the PDF in the browser
     OpenPdf,
+    /// Download the PDF to [papers] dir (in the background)
+    DownloadPdf,
     /// Copy the paper's link to the clipboard (OSC 52, works over SSH)
     YankLink,
     /// Sync every source now

@@ -196,6 +196,7 @@ pub fn accepts_count(action: Action) -> bool {
         | Action::ToggleRead
         | Action::OpenAbstract
         | Action::OpenPdf
+        | Action::DownloadPdf
         | Action::YankLink
         | Action::SyncNow
         | Action::ViewToday
