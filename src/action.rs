@@ -123,7 +123,7 @@ pub enum Action {
     UndoMark,
     /// Open the abstract page in the browser
     OpenAbstract,
-    /// Open the downloaded PDF in [ui] pdf_viewer, else the PDF in the browser
+    /// Open the PDF (a downloaded one in [ui] pdf_viewer)
     OpenPdf,
     /// Download the PDF to [papers] dir (in the background)
     DownloadPdf,
@@ -274,7 +274,7 @@ mod tests {
 
     /// The config vocabulary users have written in their `[keys.*]` tables; renaming a variant
     /// must not change it.
-    const CONFIG_NAMES: [&str; 46] = [
+    const CONFIG_NAMES: [&str; 47] = [
         "down",
         "up",
         "top",
@@ -301,6 +301,7 @@ mod tests {
         "undo_mark",
         "open_abstract",
         "open_pdf",
+        "download_pdf",
         "yank_link",
         "sync_now",
         "view_today",
