@@ -32,16 +32,18 @@ pub enum Context {
     Detail,
     Filter,
     Help,
+    Fulltext,
 }
 
 impl Context {
     /// Every context, in the order the help overlay lists them.
-    pub const ALL: [Context; 5] = [
+    pub const ALL: [Context; 6] = [
         Context::Global,
         Context::List,
         Context::Detail,
         Context::Filter,
         Context::Help,
+        Context::Fulltext,
     ];
 
     /// The name of the context's `[keys.*]` table.
@@ -145,6 +147,12 @@ pub enum Action {
     ViewSource,
     /// View: unread papers like your starred ones, best first
     ViewForYou,
+    /// View: this week's papers as Hugging Face ranks them (fetched when opened)
+    ViewHfWeek,
+    /// View: this month's papers as Hugging Face ranks them (fetched when opened)
+    ViewHfMonth,
+    /// View: Hugging Face's trending papers (fetched when opened)
+    ViewHfTrending,
     /// Sort the list: newest, upvotes, relevance, for you (cycles)
     CycleSort,
     /// Write a note on the selected paper (Enter saves, Esc cancels)
@@ -163,6 +171,16 @@ pub enum Action {
     TextTop,
     /// Go to the bottom of the paper's text
     TextBottom,
+    /// Read the paper's full text (HF Markdown or arXiv HTML; fetched once, then cached)
+    OpenFullText,
+    /// Full text: jump to the next section
+    NextSection,
+    /// Full text: jump to the previous section
+    PrevSection,
+    /// Full text: show the table of contents (j/k and Enter pick a section)
+    TableOfContents,
+    /// Full text: search inside the text (n/N move between hits)
+    SearchText,
     /// Show or hide this help
     Help,
     /// Quit paperboat
@@ -274,7 +292,7 @@ mod tests {
 
     /// The config vocabulary users have written in their `[keys.*]` tables; renaming a variant
     /// must not change it.
-    const CONFIG_NAMES: [&str; 47] = [
+    const CONFIG_NAMES: [&str; 55] = [
         "down",
         "up",
         "top",
@@ -311,6 +329,9 @@ mod tests {
         "view_unread",
         "view_source",
         "view_for_you",
+        "view_hf_week",
+        "view_hf_month",
+        "view_hf_trending",
         "cycle_sort",
         "edit_note",
         "export_list",
@@ -320,6 +341,11 @@ mod tests {
         "toggle_filter_pane",
         "text_top",
         "text_bottom",
+        "open_full_text",
+        "next_section",
+        "prev_section",
+        "table_of_contents",
+        "search_text",
         "help",
         "quit",
     ];
@@ -342,7 +368,10 @@ mod tests {
             assert_eq!(Context::from_name(context.name()), Some(context));
         }
         let names: Vec<&str> = Context::ALL.iter().map(|c| c.name()).collect();
-        assert_eq!(names, ["global", "list", "detail", "filter", "help"]);
+        assert_eq!(
+            names,
+            ["global", "list", "detail", "filter", "help", "fulltext"]
+        );
         assert_eq!(Context::from_name("List"), None);
     }
 

@@ -30,6 +30,8 @@ pub struct Config {
     pub store: StoreConfig,
     pub ui: UiConfig,
     pub export: ExportConfig,
+    /// `[fulltext]`: reading whole papers in the terminal (`f`, `show --full`).
+    pub fulltext: FullTextConfig,
     /// `[papers]`: where `paperboat pdf` and `D` keep downloaded PDFs.
     pub papers: PapersConfig,
     /// The open reader's command socket (`paperboat list` etc. while it runs).
@@ -210,6 +212,27 @@ impl ExportConfig {
             return None;
         }
         Some(expand_home(dir, home_dir().as_deref()))
+    }
+}
+
+/// `[fulltext]`: whole papers fetched on demand (HF Markdown, else arXiv HTML) and cached.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct FullTextConfig {
+    /// A full text larger than this many MiB is refused (with a message), never cached.
+    pub max_mib: u64,
+}
+
+impl Default for FullTextConfig {
+    fn default() -> Self {
+        FullTextConfig { max_mib: 8 }
+    }
+}
+
+impl FullTextConfig {
+    /// The size cap in bytes (at least 1 MiB).
+    pub fn max_bytes(&self) -> u64 {
+        self.max_mib.max(1).saturating_mul(1024 * 1024)
     }
 }
 

@@ -216,10 +216,20 @@ impl LinkedFetcher {
         waits: ServerWaits,
     ) -> Result<LinkedFetcher, LinkedError> {
         let sync = crate::sync::sync_settings_from_config(&config.sync);
+        LinkedFetcher::with_settings(store, &config.sources.hf.base_url, &sync, waits)
+    }
+
+    /// A fetcher asking `hf_base` with the timeouts and user agent of `sync`.
+    pub fn with_settings(
+        store: Store,
+        hf_base: &str,
+        sync: &crate::sync::SyncSettings,
+        waits: ServerWaits,
+    ) -> Result<LinkedFetcher, LinkedError> {
         let fetcher = Fetcher::new(&FetchSettings {
             connect_timeout: sync.connect_timeout,
             total_timeout: sync.total_timeout.min(Duration::from_secs(30)),
-            user_agent: sync.user_agent,
+            user_agent: sync.user_agent.clone(),
         })
         .map_err(LinkedError::Fetch)?;
         if let Ok(stored) = store.server_waits() {
@@ -229,7 +239,7 @@ impl LinkedFetcher {
             inner: Arc::new(Inner {
                 store,
                 fetcher,
-                hf_base: config.sources.hf.base_url.clone(),
+                hf_base: hf_base.to_string(),
                 waits,
             }),
         })

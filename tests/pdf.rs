@@ -281,3 +281,69 @@ async fn a_feed_paper_without_a_pdf_link_says_so() {
         "{error}"
     );
 }
+
+/// `show --json` carries `linked` (#13): ids of the models, datasets and Spaces citing the
+/// paper, fetched when online and cached for a day; a paper nothing cites has empty lists.
+#[tokio::test]
+async fn show_json_lists_linked_repos_and_caches_them_for_a_day() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(format!("/api/arxiv/{ID}/repos")))
+        .respond_with(ResponseTemplate::new(200).set_body_string(
+            r#"{"models":[{"id":"org/m","likes":3}],"datasets":[{"id":"org/d"}],"spaces":[]}"#,
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let home = Home::new(&server.uri());
+    let config = home.dir.path().join("config.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text.replace(
+            "[sources.hf]\nenabled = false\n",
+            &format!(
+                "[sources.hf]\nenabled = false\nbase_url = \"{}\"\n",
+                server.uri()
+            ),
+        ),
+    )
+    .unwrap();
+    for _ in 0..2 {
+        let output = home.run(&["show", ID, "--json"]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let object: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+        assert_eq!(
+            object["linked"],
+            serde_json::json!({"models": ["org/m"], "datasets": ["org/d"], "spaces": []})
+        );
+    }
+
+    // A paper with no linked repos.
+    server.reset().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_string(r#"{"models":[],"datasets":[],"spaces":[]}"#),
+        )
+        .mount(&server)
+        .await;
+    let store = Store::open(&home.data_dir()).unwrap();
+    let mut other = Paper::new(
+        PaperId::from_stored("2504.00002".into()),
+        "Nothing cites this".into(),
+        SourceId::arxiv(),
+    );
+    other.published = Utc.with_ymd_and_hms(2025, 4, 30, 0, 0, 0).single();
+    store
+        .apply(vec![other], NaiveDate::from_ymd_opt(2025, 4, 30).unwrap())
+        .unwrap();
+    drop(store);
+    let output = home.run(&["show", "2504.00002", "--json"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let object: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(
+        object["linked"],
+        serde_json::json!({"models": [], "datasets": [], "spaces": []})
+    );
+}

@@ -362,3 +362,42 @@ fn completions_man_page_and_version_print() {
         "none of these opens the store"
     );
 }
+
+#[test]
+fn list_starred_shows_a_star_on_a_paper_not_fetched_yet() {
+    let home = Home::new();
+    home.seed();
+    let out = home.run(&["star", "2101.00001"]);
+    assert!(out.status.success(), "{out:?}");
+    let text = stdout(&home.run(&["list", "--starred"]));
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(
+        lines[0].contains("2504.21318"),
+        "cached papers first: {text}"
+    );
+    assert!(lines[1].starts_with("*  -  "), "{text}");
+    assert!(
+        lines[1].contains("2101.00001") && lines[1].ends_with("(not fetched yet)"),
+        "{text}"
+    );
+    // The ids line up with the cached papers' ids.
+    assert_eq!(lines[0].find("2504.21318"), lines[1].find("2101.00001"));
+    let json = stdout(&home.run(&["list", "--starred", "--json"]));
+    let values: Vec<serde_json::Value> = json
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(values.len(), 2, "{json}");
+    assert_eq!(values[1]["id"], "2101.00001");
+    assert_eq!(values[1]["fetched"], false);
+    assert_eq!(values[1]["starred"], true);
+    assert_eq!(values[1]["title"], "");
+    assert!(
+        values[0].get("fetched").is_none(),
+        "cached papers keep their shape"
+    );
+    // Narrowed by a day or a query, only cached papers can match.
+    let text = stdout(&home.run(&["list", "--starred", "--date", "2025-04-30"]));
+    assert!(!text.contains("2101.00001"), "{text}");
+}

@@ -412,10 +412,7 @@ fn keys_input_rebinds_the_editing_keys_of_the_filter_and_the_note() {
     ctrl(&mut reader, 'k');
     press(&mut reader, "kept");
     ctrl(&mut reader, 'j');
-    assert_eq!(
-        store.user_state(&id).unwrap().note.as_deref(),
-        Some("kept")
-    );
+    assert_eq!(store.user_state(&id).unwrap().note.as_deref(), Some("kept"));
     // Help lists the input table with the user's keys.
     press(&mut reader, "?");
     let mut help = String::new();
@@ -425,4 +422,35 @@ fn keys_input_rebinds_the_editing_keys_of_the_filter_and_the_note() {
     }
     assert!(help.contains("input (typing a filter or a note)"), "{help}");
     assert!(help.contains("<C-k>"), "{help}");
+}
+
+#[test]
+fn a_star_on_a_paper_not_fetched_yet_shows_in_starred_with_its_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = seeded_store(dir.path());
+    let early = PaperId::parse_user("2101.00001").unwrap();
+    store.set_starred(&early, true, chrono::Utc::now()).unwrap();
+    let mut reader = open_reader(&store, dir.path());
+    view(&mut reader, "4");
+    let text = screen(&mut reader);
+    assert!(text.contains("2101.00001 — not fetched yet"), "{text}");
+    assert!(text.contains("1 not fetched yet"), "{text}");
+    // A star that arrives while the reader is open (from the command line, through the
+    // reader's server) shows at once, newest first.
+    let late = PaperId::parse_user("2102.00002").unwrap();
+    store.set_starred(&late, true, chrono::Utc::now()).unwrap();
+    reader.handle(Msg::UserStateChanged {
+        id: late.clone(),
+        state: store.user_state(&late).unwrap(),
+    });
+    let text = screen(&mut reader);
+    let at = |needle: &str| {
+        text.find(needle)
+            .unwrap_or_else(|| panic!("{needle}: {text}"))
+    };
+    assert!(at("2102.00002 — not fetched yet") < at("2101.00001 — not fetched yet"));
+    assert!(text.contains("2 not fetched yet"), "{text}");
+    // Other views do not list them.
+    view(&mut reader, "3");
+    assert!(!screen(&mut reader).contains("not fetched yet"));
 }

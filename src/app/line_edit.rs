@@ -30,7 +30,12 @@ pub enum LineKey {
 /// Applies `key` to `text` at `cursor`: the editing command `keymap` binds it to in
 /// `[keys.input]`, else its character is typed (a release, a control character or a chord
 /// with Ctrl or Alt bound to nothing is ignored).
-pub fn edit_line(text: &mut String, cursor: &mut usize, key: &KeyEvent, keymap: &Keymap) -> LineKey {
+pub fn edit_line(
+    text: &mut String,
+    cursor: &mut usize,
+    key: &KeyEvent,
+    keymap: &Keymap,
+) -> LineKey {
     let Some(pressed) = Key::from_press(key) else {
         return LineKey::Ignored;
     };

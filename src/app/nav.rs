@@ -559,6 +559,7 @@ impl App {
             View::ForYou => RememberedView::ForYou,
             View::Saved(saved) => RememberedView::Saved(saved.name.clone()),
             View::Source(id) => RememberedView::Source(id.as_str().to_string()),
+            View::Hf(view) => RememberedView::Hf(view.remembered_name().to_string()),
         };
         ReaderState {
             version: READER_STATE_VERSION,
@@ -587,6 +588,9 @@ impl App {
                 .find(|saved| saved.name == *name)
                 .map(|saved| View::Saved(Box::new(saved.clone()))),
             RememberedView::Source(id) => Some(View::Source(SourceId::from_stored(id.clone()))),
+            RememberedView::Hf(name) => {
+                super::hf_views::HfView::from_remembered(name).map(View::Hf)
+            }
         };
         self.nav.follow_latest = view.is_none();
         self.view = view.unwrap_or_else(|| self.latest_view());

@@ -287,7 +287,9 @@ fn links_open_and_yank_without_a_shell() {
     );
     assert_eq!(
         press(&mut app, "D"),
-        vec![Effect::DownloadPdf(PaperId::from_stored("2504.00000".into()))]
+        vec![Effect::DownloadPdf(PaperId::from_stored(
+            "2504.00000".into()
+        ))]
     );
     assert_eq!(
         press(&mut app, "yp"),
@@ -373,7 +375,8 @@ fn tab_cycles_panes_and_the_filter_pane_picks_views() {
     assert_eq!(app.focus, Focus::Detail);
     update(&mut app, key(KeyCode::Tab));
     assert_eq!(app.focus, Focus::Filter);
-    press(&mut app, "jj");
+    // Today, This week, the three HF lists, then All.
+    press(&mut app, "jjjjj");
     update(&mut app, key(KeyCode::Enter));
     assert_eq!(app.view, View::All);
     assert_eq!(app.focus, Focus::List);

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crossterm::event::{KeyEvent, KeyEventKind};
 
+use super::hf_views::HfView;
 use super::line_edit::{LineKey, edit_line};
 use super::msg::{Effect, Msg};
 use super::state::{App, Focus, LinkChoice, LinkMenu, NoteEdit, SourceSync};
@@ -41,6 +42,18 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::Resize(columns, rows) => {
             app.size = (columns, rows);
             app.sync_selection();
+            app.relayout_full_text();
+            Vec::new()
+        }
+        Msg::FullTextLoaded { id, result } => app.full_text_loaded(id, result),
+        Msg::FullTextIndexed(index) => {
+            // Marks made since the index was started stay (their words come next time).
+            let marked: Vec<_> = app.catalog.full_text.marked().iter().cloned().collect();
+            app.catalog.full_text = index;
+            for id in &marked {
+                app.catalog.mark_full_text(id);
+            }
+            app.refresh_visible();
             Vec::new()
         }
         Msg::Tick(now) => {
@@ -54,6 +67,10 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
             let mut catalog = *catalog;
             for (id, state) in &app.catalog.user {
                 catalog.user.insert(id.clone(), state.clone());
+            }
+            // A catalog read before the full-text index was built keeps the newer index.
+            if catalog.full_text.docs() < app.catalog.full_text.docs() {
+                catalog.full_text = Arc::clone(&app.catalog.full_text);
             }
             app.catalog = catalog;
             // The empty cache's All view is a stand-in: the first papers replace it.
@@ -156,6 +173,9 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     if app.query.editing {
         return on_query_key(app, key);
     }
+    if app.full_text_search_editing() {
+        return app.on_full_text_search_key(&key);
+    }
     let Some(key) = Key::from_press(&key) else {
         return Vec::new();
     };
@@ -188,6 +208,14 @@ fn on_query_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         &key,
         &app.keymap,
     ) {
+        LineKey::Submit if app.query.text.trim_start().starts_with('?') => {
+            app.query.editing = false;
+            app.focus = Focus::List;
+            let mut effects = app.submit_hf_search();
+            app.refresh_visible();
+            effects.extend(app.load_selected());
+            return effects;
+        }
         LineKey::Submit => {
             app.query.editing = false;
             app.focus = Focus::List;
@@ -247,6 +275,11 @@ fn on_note_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
 fn on_action(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
     if app.help_open {
         return on_help_action(app, action);
+    }
+    if app.fulltext.open.is_some()
+        && let Some(effects) = app.on_full_text_action(action, count)
+    {
+        return effects;
     }
     if !matches!(action, Action::Help | Action::SyncNow | Action::Quit) {
         // The user moved: stop following the newest day, forget a remembered selection.
@@ -310,6 +343,9 @@ fn dispatch(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
         | Action::ViewUnread
         | Action::ViewForYou
         | Action::ViewSource
+        | Action::ViewHfWeek
+        | Action::ViewHfMonth
+        | Action::ViewHfTrending
         | Action::CycleSort => on_view_action(app, action, count),
         Action::ToggleStar
         | Action::ToggleRead
@@ -323,6 +359,12 @@ fn dispatch(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
         | Action::EditNote
         | Action::ExportList
         | Action::SyncNow => on_paper_action(app, action),
+        Action::OpenFullText => app.open_full_text(),
+        // Only the full text's own context gives these a meaning (see `fulltext.rs`).
+        Action::NextSection
+        | Action::PrevSection
+        | Action::TableOfContents
+        | Action::SearchText => Vec::new(),
     }
 }
 
@@ -537,6 +579,9 @@ fn on_view_action(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effe
             app.set_view(view)
         }
         Action::ViewWeek => app.set_view(View::Week),
+        Action::ViewHfWeek => app.set_view(View::Hf(HfView::Week)),
+        Action::ViewHfMonth => app.set_view(View::Hf(HfView::Month)),
+        Action::ViewHfTrending => app.set_view(View::Hf(HfView::Trending)),
         Action::ViewAll => app.set_view(View::All),
         Action::ViewStarred => app.set_view(View::Starred),
         Action::ViewUnread => app.set_view(View::Unread),
@@ -549,7 +594,15 @@ fn on_view_action(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effe
             effects
         }
         Action::ViewSource => {
-            let sources: Vec<SourceId> = app.catalog.sources.iter().cloned().collect();
+            // Papers only HF's search found have their own view (Search (HF)).
+            let searched = SourceId::hf_search();
+            let sources: Vec<SourceId> = app
+                .catalog
+                .sources
+                .iter()
+                .filter(|s| **s != searched)
+                .cloned()
+                .collect();
             let next = match &app.view {
                 View::Source(current) => sources
                     .iter()
@@ -830,6 +883,11 @@ fn on_sync(app: &mut App, event: SyncEvent) -> Vec<Effect> {
             app.sync.running = false;
             app.sync.last_finished = Some(app.now);
             app.sync.last_failed = failed;
+            Vec::new()
+        }
+        SyncEvent::ListFetched { list, count, .. } => app.on_list_fetched(list, count),
+        SyncEvent::ListFailed { list, reason } => {
+            app.on_list_failed(&list, &reason);
             Vec::new()
         }
     }

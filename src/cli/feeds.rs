@@ -202,6 +202,9 @@ mod tests {
             .collect();
         assert!(columns.iter().all(|&c| c == columns[0]), "{lines:#?}");
         assert_eq!(columns[0], "feed:論文ブログ".width() + 2);
-        assert_eq!(lines[0], format!("hf{}never synced", " ".repeat(columns[0] - 2)));
+        assert_eq!(
+            lines[0],
+            format!("hf{}never synced", " ".repeat(columns[0] - 2))
+        );
     }
 }

@@ -42,17 +42,21 @@ pub(super) fn list_command(target: &mut Target, params: &ListParams) -> anyhow::
     Ok(ExitCode::SUCCESS)
 }
 
-fn listed_line(paper: &ListedPaper, id_width: usize) -> String {
+pub(super) fn listed_line(paper: &ListedPaper, id_width: usize) -> String {
     let star = if paper.starred { '*' } else { ' ' };
     let read = if paper.read { 'r' } else { ' ' };
     let upvotes = paper
         .upvotes
         .map_or_else(|| "-".to_string(), |n| n.to_string());
+    let (day, title) = match paper.day {
+        Some(day) => (day.to_string(), crate::text::sanitize_line(&paper.title)),
+        // Starred by id before any source brought it.
+        None => ("-".to_string(), "(not fetched yet)".to_string()),
+    };
     format!(
         "{star}{read} {day} {upvotes:>4}  {id}  {title}",
-        day = paper.day,
+        day = padded(&day, 10),
         id = padded(&paper.id, id_width),
-        title = crate::text::sanitize_line(&paper.title),
     )
 }
 
@@ -95,6 +99,12 @@ mod tests {
         assert_eq!(
             text_line(&row, &UserState::default(), 10),
             "   2025-04-30   24  2504.21318  A title"
+        );
+        let not_fetched =
+            ListedPaper::not_fetched(&PaperId::parse_user("2101.00001").unwrap(), &state);
+        assert_eq!(
+            listed_line(&not_fetched, 12),
+            "*r -             -  2101.00001    (not fetched yet)"
         );
     }
 }

@@ -21,6 +21,8 @@ mod list;
 mod output;
 mod pdf;
 mod reader;
+mod search;
+mod show;
 mod star;
 mod sync;
 
@@ -107,7 +109,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut target = forward::Target::for_data_dir(&data_dir)?;
     let target = &mut target;
     match command {
-        Command::Sync { days, date } => sync::sync_command(target, &config, days, date),
+        Command::Sync {
+            days,
+            date,
+            week,
+            month,
+        } => sync::sync_command(target, &config, days, date, week.or(month)),
+        Command::Search { query, limit, json } => {
+            let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+            search::search_command(target, &config, &query.join(" "), limit, json)
+        }
         Command::List {
             date,
             starred,
@@ -142,6 +153,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             star::note_command(target, &id, if clear { None } else { text })
         }
         Command::Pdf { ids, dir } => pdf::pdf_command(target, &config, &ids, dir.as_deref()),
+        Command::Show { id, full, json } => show::show_command(target, &config, &id, full, json),
         // Handled above, before the store is opened.
         Command::Doctor { .. } => Ok(ExitCode::SUCCESS),
     }

@@ -49,7 +49,11 @@ pub(super) fn padded(text: &str, width: usize) -> String {
 
 /// The widest of `texts`, in display columns.
 pub(super) fn column_width<'a>(texts: impl IntoIterator<Item = &'a str>) -> usize {
-    texts.into_iter().map(UnicodeWidthStr::width).max().unwrap_or(0)
+    texts
+        .into_iter()
+        .map(UnicodeWidthStr::width)
+        .max()
+        .unwrap_or(0)
 }
 
 #[cfg(test)]

@@ -169,7 +169,10 @@ mod tests {
             (&[("input", &[("<C-k>", "kill_line")])], "kill_line"),
             (&[("input", &[("g g", "submit")])], "single keys"),
             (&[("input", &[("<Foo>", "submit")])], "Foo"),
-            (&[("input", &[("<C-k>", "submit"), ("<c-k>", "cancel")])], "same key"),
+            (
+                &[("input", &[("<C-k>", "submit"), ("<c-k>", "cancel")])],
+                "same key",
+            ),
         ];
         for (tables, needle) in cases {
             let message = load_error(tables).to_string();

@@ -39,6 +39,8 @@ pub enum TextField {
     Abstract,
     Author,
     Note,
+    /// The cached full text (`full:`).
+    FullText,
 }
 
 /// `is:` and `has:` flags.
@@ -56,6 +58,8 @@ pub enum Flag {
     Model,
     Dataset,
     Space,
+    /// A cached full text.
+    FullText,
 }
 
 /// Numeric fields that `upvotes:>50` style comparisons test.
@@ -146,7 +150,7 @@ fn error<T>(column: usize, message: impl Into<String>) -> Result<T, QueryError> 
 }
 
 /// The field names the language knows, for error messages and the help.
-pub const FIELDS: &str = "title: abs: author: cat: source: id: note: is: has: upvotes: stars: \
+pub const FIELDS: &str = "title: abs: author: full: cat: source: id: note: is: has: upvotes: stars: \
                           comments: date: since: before:";
 
 /// Parses query text. An empty or all-blank text is the empty query.
@@ -452,6 +456,7 @@ fn term(
         "abs" | "abstract" => text_term(TextField::Abstract, value),
         "author" | "authors" => text_term(TextField::Author, value),
         "note" => text_term(TextField::Note, value),
+        "full" | "fulltext" => text_term(TextField::FullText, value),
         "cat" | "category" => Term::Category(plain("cat:")?),
         "source" | "src" => Term::Source(plain("source:")?),
         "id" => Term::Id(plain("id:")?),
@@ -474,12 +479,13 @@ fn term(
             "model" | "models" => Flag::Model,
             "dataset" | "datasets" => Flag::Dataset,
             "space" | "spaces" => Flag::Space,
+            "fulltext" | "full" => Flag::FullText,
             other => {
                 return error(
                     value_column,
                     format!(
-                        "unknown flag has:{other} (has:code, has:summary, has:note, has:pdf, \
-                         has:model, has:dataset, has:space)"
+                        "unknown flag has:{other} (has:code, has:summary, has:note, has:fulltext, \
+                         has:pdf, has:model, has:dataset, has:space)"
                     ),
                 );
             }

@@ -51,6 +51,8 @@ pub struct EffectRunner {
     pub suspend_terminal: bool,
     /// PDFs and linked repos (`effects/pdf.rs`).
     pub pdf: pdf::PdfEffects,
+    /// Fetches full texts on demand (`f`); `None` reads only the cache.
+    pub fulltext: Option<crate::sync::FullTextFetcher>,
     /// A terminal browser to run in the foreground once this burst of effects is done.
     foreground: Option<Vec<String>>,
     loader: Option<std::sync::mpsc::Sender<()>>,
@@ -70,6 +72,7 @@ impl EffectRunner {
             hyperlink_out: None,
             suspend_terminal: false,
             pdf: pdf::PdfEffects::default(),
+            fulltext: None,
             foreground: None,
             loader: None,
         }
@@ -163,6 +166,9 @@ impl EffectRunner {
                         Err(error) => format!("export failed: {error}"),
                     };
                 queue.push_back(Msg::Notice(notice));
+            }
+            Effect::LoadFullText { id, width } => {
+                super::fulltext::load_full_text(self, id, width, queue);
             }
             Effect::Quit => {}
         }

@@ -11,6 +11,7 @@ use super::Context;
 use super::commands::{self, CommandError, Mark, RoundFollower, SyncParams, SyncSummary};
 use super::connection::Replies;
 use super::protocol::{Request, code};
+use super::search::SearchParams;
 use crate::app::{Catalog, Msg};
 use crate::clock::Clock;
 use crate::model::{PaperId, SourceId};
@@ -22,7 +23,8 @@ const SNAPSHOT_WAIT: Duration = Duration::from_secs(30);
 
 /// Every method this reader answers.
 pub const METHODS: &[&str] = &[
-    "hello", "list", "star", "unstar", "read", "note", "export", "feeds", "sync", "pdf",
+    "hello", "list", "star", "unstar", "read", "note", "export", "feeds", "sync", "show", "search",
+    "pdf",
 ];
 
 pub async fn handle(
@@ -135,6 +137,28 @@ pub async fn handle(
                 return Ok(());
             };
             super::pdf::pdf(context, params, replies).await
+        }
+        "search" => {
+            let Some(params) = params::<SearchParams>(&request, replies).await? else {
+                return Ok(());
+            };
+            let result = search(context, params).await;
+            answer(replies, result).await
+        }
+        "show" => {
+            let Some(params) = params::<super::show::ShowParams>(&request, replies).await? else {
+                return Ok(());
+            };
+            // Holds stored by the reader's sync task are honoured (read from the store), and
+            // a 429 met here is stored for it.
+            let fetcher = crate::sync::FullTextFetcher::new(
+                context.store.clone(),
+                &context.config,
+                crate::sync::ServerWaits::default(),
+                Clock::System,
+            );
+            let result = super::show::show(&fetcher, &params).await;
+            answer(replies, result).await
         }
         other => {
             replies
@@ -268,8 +292,8 @@ async fn sync(
     replies: &mut Replies<'_>,
 ) -> std::io::Result<()> {
     let clock = Clock::System;
-    let one_off = params.days.is_some() || params.date.is_some();
-    let sources = crate::sync::sources_from_config(&context.config, params.days, params.date);
+    let one_off = params.one_off();
+    let sources = params.sources(&context.config);
     if sources.is_empty() {
         let summary = SyncSummary {
             nothing_to_sync: true,
@@ -280,7 +304,7 @@ async fn sync(
     let configured: Vec<SourceId> = sources.iter().map(|s| s.id().clone()).collect();
     let mut follower = RoundFollower::new(configured);
     let followed = if one_off {
-        let settings = crate::sync::sync_settings_from_config(&context.config.sync);
+        let settings = crate::sync::sync_settings_for(&context.config);
         let mut handle = crate::sync::spawn(context.store.clone(), sources, settings, clock);
         let followed = match handle.commands.send(SyncCommand::SyncAll).await {
             Ok(()) => {
@@ -348,6 +372,22 @@ async fn sync(
         let _ = context.inbox.send(Msg::StoreChanged);
     }
     answer(replies, finished).await
+}
+
+/// A forwarded `search`: run by the reader's own sync task (its Retry-After holds), then
+/// answered from the store; the reader re-reads the papers it brought.
+async fn search(
+    context: &Arc<Context>,
+    params: SearchParams,
+) -> Result<super::search::SearchResult, CommandError> {
+    let list = params.list()?;
+    let events = context
+        .sync
+        .fetch_list(list.clone())
+        .map_err(|message| CommandError::Failed(anyhow::anyhow!(message)))?;
+    super::search::await_list(&list, events).await?;
+    let store = context.store.clone();
+    blocking(move || super::search::search_result(&store, &params)).await
 }
 
 /// One event of the followed round: its lines sent as progress; true once it finished.

@@ -19,6 +19,8 @@ pub use dispatch::chain_line;
 pub mod hub;
 mod pdf;
 pub mod protocol;
+pub mod search;
+pub mod show;
 pub mod socket;
 
 use std::path::{Path, PathBuf};

@@ -23,7 +23,9 @@ pub(in crate::text) enum Role {
     Heading(u8),
     /// A block that separates paragraphs (`p`, `div`, `section`, `figure`, …).
     Block,
-    List { ordered: bool },
+    List {
+        ordered: bool,
+    },
     Item,
     Table,
     TableHead,
@@ -44,11 +46,13 @@ pub(in crate::text) enum Role {
 /// The role of an element by its (lower-case) local name.
 pub(in crate::text) fn role_of(name: &str) -> Role {
     match name {
-        "script" | "style" | "template" | "noscript" | "head" | "applet" | "embed" | "canvas" | "svg" | "button" | "select" | "textarea" | "map" | "area"
-        | "param" | "frameset" | "frame" | "noembed" | "noframes" | "input" | "img" | "audio"
-        | "video" | "source" | "track" | "link" | "meta" | "picture" | "datalist" | "option"
-        | "optgroup" | "output" | "progress" | "meter" | "colgroup" | "col" | "base"
-        | "annotation-xml" | "annotation" => Role::Hidden,
+        "script" | "style" | "template" | "noscript" | "head" | "applet" | "embed" | "canvas"
+        | "svg" | "button" | "select" | "textarea" | "map" | "area" | "param" | "frameset"
+        | "frame" | "noembed" | "noframes" | "input" | "img" | "audio" | "video" | "source"
+        | "track" | "link" | "meta" | "picture" | "datalist" | "option" | "optgroup" | "output"
+        | "progress" | "meter" | "colgroup" | "col" | "base" | "annotation-xml" | "annotation" => {
+            Role::Hidden
+        }
         "math" => Role::Math,
         "title" => Role::Title,
         "h1" => Role::Heading(1),
@@ -85,23 +89,172 @@ pub(in crate::text) fn role_of(name: &str) -> Role {
 /// Names of the elements of HTML, MathML's and SVG's roots included: a tag with another name
 /// (`<think>`, `n<k and m>2`) is text that happens to hold a `<`, and stays.
 const HTML_ELEMENTS: &[&str] = &[
-    "a", "abbr", "acronym", "address", "annotation", "annotation-xml", "applet", "area",
-    "article", "aside", "audio", "b", "base", "basefont", "bdi", "bdo", "bgsound", "big",
-    "blink", "blockquote", "body", "br", "button", "canvas", "caption", "center", "cite",
-    "code", "col", "colgroup", "command", "data", "datalist", "dd", "del", "details", "dfn",
-    "dialog", "dir", "div", "dl", "dt", "em", "embed", "fieldset", "figcaption", "figure",
-    "font", "footer", "form", "frame", "frameset", "h1", "h2", "h3", "h4", "h5", "h6", "head",
-    "header", "hgroup", "hr", "html", "i", "iframe", "img", "input", "ins", "kbd", "keygen",
-    "label", "legend", "li", "link", "listing", "main", "map", "mark", "marquee", "math",
-    "menu", "menclose", "merror", "meta", "meter", "mfrac", "mi", "mmultiscripts", "mn", "mo",
-    "mover", "mpadded", "mphantom", "mroot", "mrow", "ms", "mspace", "msqrt", "mstyle", "msub",
-    "msubsup", "msup", "mtable", "mtd", "mtext", "mtr", "munder", "munderover", "nav", "nobr",
-    "noembed", "noframes", "noscript", "object", "ol", "optgroup", "option", "output", "p",
-    "param", "picture", "plaintext", "pre", "progress", "q", "rb", "rp", "rt", "rtc", "ruby",
-    "s", "samp", "script", "search", "section", "select", "semantics", "small", "source",
-    "span", "strike", "strong", "style", "sub", "summary", "sup", "svg", "table", "tbody",
-    "td", "template", "textarea", "tfoot", "th", "thead", "time", "title", "tr", "track", "tt",
-    "u", "ul", "var", "video", "wbr", "xmp",
+    "a",
+    "abbr",
+    "acronym",
+    "address",
+    "annotation",
+    "annotation-xml",
+    "applet",
+    "area",
+    "article",
+    "aside",
+    "audio",
+    "b",
+    "base",
+    "basefont",
+    "bdi",
+    "bdo",
+    "bgsound",
+    "big",
+    "blink",
+    "blockquote",
+    "body",
+    "br",
+    "button",
+    "canvas",
+    "caption",
+    "center",
+    "cite",
+    "code",
+    "col",
+    "colgroup",
+    "command",
+    "data",
+    "datalist",
+    "dd",
+    "del",
+    "details",
+    "dfn",
+    "dialog",
+    "dir",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "embed",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "font",
+    "footer",
+    "form",
+    "frame",
+    "frameset",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "head",
+    "header",
+    "hgroup",
+    "hr",
+    "html",
+    "i",
+    "iframe",
+    "img",
+    "input",
+    "ins",
+    "kbd",
+    "keygen",
+    "label",
+    "legend",
+    "li",
+    "link",
+    "listing",
+    "main",
+    "map",
+    "mark",
+    "marquee",
+    "math",
+    "menu",
+    "menclose",
+    "merror",
+    "meta",
+    "meter",
+    "mfrac",
+    "mi",
+    "mmultiscripts",
+    "mn",
+    "mo",
+    "mover",
+    "mpadded",
+    "mphantom",
+    "mroot",
+    "mrow",
+    "ms",
+    "mspace",
+    "msqrt",
+    "mstyle",
+    "msub",
+    "msubsup",
+    "msup",
+    "mtable",
+    "mtd",
+    "mtext",
+    "mtr",
+    "munder",
+    "munderover",
+    "nav",
+    "nobr",
+    "noembed",
+    "noframes",
+    "noscript",
+    "object",
+    "ol",
+    "optgroup",
+    "option",
+    "output",
+    "p",
+    "param",
+    "picture",
+    "plaintext",
+    "pre",
+    "progress",
+    "q",
+    "rb",
+    "rp",
+    "rt",
+    "rtc",
+    "ruby",
+    "s",
+    "samp",
+    "script",
+    "search",
+    "section",
+    "select",
+    "semantics",
+    "small",
+    "source",
+    "span",
+    "strike",
+    "strong",
+    "style",
+    "sub",
+    "summary",
+    "sup",
+    "svg",
+    "table",
+    "tbody",
+    "td",
+    "template",
+    "textarea",
+    "tfoot",
+    "th",
+    "thead",
+    "time",
+    "title",
+    "tr",
+    "track",
+    "tt",
+    "u",
+    "ul",
+    "var",
+    "video",
+    "wbr",
+    "xmp",
 ];
 
 /// True when `name` (any case) names an HTML element.
@@ -361,7 +514,9 @@ impl DocBuilder {
                 });
                 Opened::Container
             }
-            Role::Item if !deep && matches!(self.containers.last(), Some(Container::List { .. })) => {
+            Role::Item
+                if !deep && matches!(self.containers.last(), Some(Container::List { .. })) =>
+            {
                 self.flush();
                 self.containers.push(Container::Item(Vec::new()));
                 Opened::Container
@@ -371,7 +526,8 @@ impl DocBuilder {
                 if is_equation_table(element) {
                     self.containers.push(Container::Equation(Vec::new()));
                 } else {
-                    self.containers.push(Container::Table(TableBuilder::default()));
+                    self.containers
+                        .push(Container::Table(TableBuilder::default()));
                 }
                 Opened::Container
             }
@@ -568,7 +724,11 @@ impl DocBuilder {
         if self.inlines.is_empty() || self.in_heading() {
             return;
         }
-        let frames: Vec<InlineFrame> = self.inlines.iter().map(|(frame, _)| frame.clone()).collect();
+        let frames: Vec<InlineFrame> = self
+            .inlines
+            .iter()
+            .map(|(frame, _)| frame.clone())
+            .collect();
         let mut gathered = Vec::new();
         while let Some((frame, children)) = self.inlines.pop() {
             gathered = merge_open(frame, children, gathered);

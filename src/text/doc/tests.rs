@@ -18,7 +18,9 @@ fn debug_print() {
     let doc = from_markdown(md);
     eprintln!("{doc:#?}");
     let r = render(&doc, 40);
-    for l in lines(&r) { eprintln!("R[{l}]"); }
+    for l in lines(&r) {
+        eprintln!("R[{l}]");
+    }
     eprintln!("{}", to_plain_text(&doc));
     let html = r#"<html><head><title>T</title><script>x</script></head><body><h1 class="ltx_title ltx_title_document">Paper</h1><div class="ltx_para"><p class="ltx_p">Let <math alttext="\alpha+\beta" display="inline"><mi>α</mi></math> be <em>nice</em> <a href="https://a.b">here</a>.</p></div>
 <table class="ltx_equation ltx_eqn_table"><tbody><tr><td class="ltx_eqn_cell"><math alttext="E=mc^{2}" display="block"><mi>E</mi></math></td><td><span class="ltx_tag ltx_tag_equation">(1)</span></td></tr></tbody></table>
@@ -27,7 +29,9 @@ fn debug_print() {
     let doc = from_html(html);
     eprintln!("{doc:#?}");
     let r = render(&doc, 40);
-    for l in lines(&r) { eprintln!("R[{l}]"); }
+    for l in lines(&r) {
+        eprintln!("R[{l}]");
+    }
     eprintln!("{}", to_plain_text(&doc));
     let _ = text("x");
 }
