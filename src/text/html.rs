@@ -158,9 +158,9 @@ fn escape_stray_angles(raw: &str) -> Cow<'_, str> {
                     Some(index) => after[index] == b'>',
                     None => false,
                 };
-                let boundary = after
-                    .first()
-                    .is_none_or(|b| matches!(b, b'>' | b'/' | b' ' | b'\t' | b'\n' | b'\r' | b'\x0c'));
+                let boundary = after.first().is_none_or(|b| {
+                    matches!(b, b'>' | b'/' | b' ' | b'\t' | b'\n' | b'\r' | b'\x0c')
+                });
                 (!(is_html_element(name) && ends_here && boundary)).then(|| "&lt;".into())
             }
         };

@@ -8,110 +8,9 @@ use ego_tree::NodeRef;
 use ego_tree::iter::Edge;
 use scraper::{Html, Node};
 
+pub(in crate::text) use super::roles::{Role, is_html_element, role_of};
 use super::tidy::tidy_inlines;
 use super::{Block, Doc, Inline, MAX_NESTING, clean_text, web_url};
-
-/// What an element means to a reader of its text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(in crate::text) enum Role {
-    /// Dropped with everything inside: code, styles, applets, drawings, forms, frames.
-    Hidden,
-    /// MathML: read from its `alttext` (or TeX annotation), never dropped.
-    Math,
-    /// The document's `<title>`.
-    Title,
-    Heading(u8),
-    /// A block that separates paragraphs (`p`, `div`, `section`, `figure`, …).
-    Block,
-    List { ordered: bool },
-    Item,
-    Table,
-    TableHead,
-    Row,
-    Cell,
-    Pre,
-    Quote,
-    Rule,
-    LineBreak,
-    Emph,
-    Strong,
-    Code,
-    Link,
-    /// Transparent: the tag goes, its text stays.
-    Inline,
-}
-
-/// The role of an element by its (lower-case) local name.
-pub(in crate::text) fn role_of(name: &str) -> Role {
-    match name {
-        "script" | "style" | "template" | "noscript" | "head" | "applet" | "embed" | "canvas" | "svg" | "button" | "select" | "textarea" | "map" | "area"
-        | "param" | "frameset" | "frame" | "noembed" | "noframes" | "input" | "img" | "audio"
-        | "video" | "source" | "track" | "link" | "meta" | "picture" | "datalist" | "option"
-        | "optgroup" | "output" | "progress" | "meter" | "colgroup" | "col" | "base"
-        | "annotation-xml" | "annotation" => Role::Hidden,
-        "math" => Role::Math,
-        "title" => Role::Title,
-        "h1" => Role::Heading(1),
-        "h2" => Role::Heading(2),
-        "h3" => Role::Heading(3),
-        "h4" => Role::Heading(4),
-        "h5" => Role::Heading(5),
-        "h6" => Role::Heading(6),
-        "p" | "div" | "section" | "article" | "aside" | "header" | "footer" | "main" | "nav"
-        | "address" | "figure" | "figcaption" | "details" | "summary" | "center" | "fieldset"
-        | "form" | "body" | "html" | "dl" | "dt" | "dd" | "hgroup" | "legend" | "search"
-        | "caption" | "dialog" => Role::Block,
-        "ul" | "menu" | "dir" => Role::List { ordered: false },
-        "ol" => Role::List { ordered: true },
-        "li" => Role::Item,
-        "table" => Role::Table,
-        "thead" => Role::TableHead,
-        "tr" => Role::Row,
-        "td" | "th" => Role::Cell,
-        "pre" | "listing" | "xmp" | "plaintext" => Role::Pre,
-        "blockquote" => Role::Quote,
-        "hr" => Role::Rule,
-        "br" => Role::LineBreak,
-        "em" | "i" | "cite" | "var" | "dfn" => Role::Emph,
-        "strong" | "b" => Role::Strong,
-        "code" | "kbd" | "samp" | "tt" => Role::Code,
-        "a" => Role::Link,
-        // `object` and `iframe` go, but what they hold is their fallback text, shown where
-        // the object is not (as feedparser and a browser without plugins show it).
-        _ => Role::Inline,
-    }
-}
-
-/// Names of the elements of HTML, MathML's and SVG's roots included: a tag with another name
-/// (`<think>`, `n<k and m>2`) is text that happens to hold a `<`, and stays.
-const HTML_ELEMENTS: &[&str] = &[
-    "a", "abbr", "acronym", "address", "annotation", "annotation-xml", "applet", "area",
-    "article", "aside", "audio", "b", "base", "basefont", "bdi", "bdo", "bgsound", "big",
-    "blink", "blockquote", "body", "br", "button", "canvas", "caption", "center", "cite",
-    "code", "col", "colgroup", "command", "data", "datalist", "dd", "del", "details", "dfn",
-    "dialog", "dir", "div", "dl", "dt", "em", "embed", "fieldset", "figcaption", "figure",
-    "font", "footer", "form", "frame", "frameset", "h1", "h2", "h3", "h4", "h5", "h6", "head",
-    "header", "hgroup", "hr", "html", "i", "iframe", "img", "input", "ins", "kbd", "keygen",
-    "label", "legend", "li", "link", "listing", "main", "map", "mark", "marquee", "math",
-    "menu", "menclose", "merror", "meta", "meter", "mfrac", "mi", "mmultiscripts", "mn", "mo",
-    "mover", "mpadded", "mphantom", "mroot", "mrow", "ms", "mspace", "msqrt", "mstyle", "msub",
-    "msubsup", "msup", "mtable", "mtd", "mtext", "mtr", "munder", "munderover", "nav", "nobr",
-    "noembed", "noframes", "noscript", "object", "ol", "optgroup", "option", "output", "p",
-    "param", "picture", "plaintext", "pre", "progress", "q", "rb", "rp", "rt", "rtc", "ruby",
-    "s", "samp", "script", "search", "section", "select", "semantics", "small", "source",
-    "span", "strike", "strong", "style", "sub", "summary", "sup", "svg", "table", "tbody",
-    "td", "template", "textarea", "tfoot", "th", "thead", "time", "title", "tr", "track", "tt",
-    "u", "ul", "var", "video", "wbr", "xmp",
-];
-
-/// True when `name` (any case) names an HTML element.
-pub(in crate::text) fn is_html_element(name: &str) -> bool {
-    if name.len() > 16 {
-        return false;
-    }
-    let lower = name.to_ascii_lowercase();
-    HTML_ELEMENTS.binary_search(&lower.as_str()).is_ok()
-}
 
 /// Parses a fragment in a `<body>`, as feed text and Markdown's raw HTML are.
 pub(in crate::text) fn parse_fragment(src: &str) -> Html {
@@ -361,7 +260,9 @@ impl DocBuilder {
                 });
                 Opened::Container
             }
-            Role::Item if !deep && matches!(self.containers.last(), Some(Container::List { .. })) => {
+            Role::Item
+                if !deep && matches!(self.containers.last(), Some(Container::List { .. })) =>
+            {
                 self.flush();
                 self.containers.push(Container::Item(Vec::new()));
                 Opened::Container
@@ -371,7 +272,8 @@ impl DocBuilder {
                 if is_equation_table(element) {
                     self.containers.push(Container::Equation(Vec::new()));
                 } else {
-                    self.containers.push(Container::Table(TableBuilder::default()));
+                    self.containers
+                        .push(Container::Table(TableBuilder::default()));
                 }
                 Opened::Container
             }
@@ -568,7 +470,11 @@ impl DocBuilder {
         if self.inlines.is_empty() || self.in_heading() {
             return;
         }
-        let frames: Vec<InlineFrame> = self.inlines.iter().map(|(frame, _)| frame.clone()).collect();
+        let frames: Vec<InlineFrame> = self
+            .inlines
+            .iter()
+            .map(|(frame, _)| frame.clone())
+            .collect();
         let mut gathered = Vec::new();
         while let Some((frame, children)) = self.inlines.pop() {
             gathered = merge_open(frame, children, gathered);

@@ -28,7 +28,10 @@ pub(super) fn parse(src: &str) -> Doc {
 enum Frame {
     Blocks(Vec<Block>),
     Quote(Vec<Block>),
-    List { ordered: bool, items: Vec<Vec<Block>> },
+    List {
+        ordered: bool,
+        items: Vec<Vec<Block>>,
+    },
     Item(Vec<Block>),
     Table(TableFrame),
 }
@@ -177,7 +180,11 @@ impl Builder {
                     table.rows.push(Vec::new());
                 }
             }
-            Tag::Emphasis | Tag::Strong | Tag::Strikethrough | Tag::Link { .. } | Tag::Image { .. }
+            Tag::Emphasis
+            | Tag::Strong
+            | Tag::Strikethrough
+            | Tag::Link { .. }
+            | Tag::Image { .. }
                 if self.inlines.len() > MAX_NESTING =>
             {
                 self.inlines.push((InlineFrame::Strike, Vec::new()));

@@ -17,6 +17,7 @@ pub(super) mod html;
 mod markdown;
 mod plain;
 mod render;
+mod roles;
 mod table;
 mod tidy;
 
@@ -34,7 +35,10 @@ pub struct Doc {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Block {
     /// A heading, level 1 (the title) to 6.
-    Heading { level: u8, text: Vec<Inline> },
+    Heading {
+        level: u8,
+        text: Vec<Inline>,
+    },
     Paragraph(Vec<Inline>),
     /// A list; each item is a sequence of blocks (nested lists are blocks of an item).
     List {
@@ -47,9 +51,14 @@ pub enum Block {
         rows: Vec<Vec<Vec<Inline>>>,
     },
     /// Preformatted text, shown as written (never wrapped; clipped with a marker).
-    Code { lang: Option<String>, text: String },
+    Code {
+        lang: Option<String>,
+        text: String,
+    },
     /// Display math, as LaTeX source (rendered through the LaTeX-as-text renderer).
-    Math { latex: String },
+    Math {
+        latex: String,
+    },
     Quote(Vec<Block>),
     /// A horizontal rule (`---`, `<hr>`).
     Rule,
@@ -64,7 +73,10 @@ pub enum Inline {
     Code(String),
     /// Inline math, as LaTeX source.
     Math(String),
-    Link { text: Vec<Inline>, url: String },
+    Link {
+        text: Vec<Inline>,
+        url: String,
+    },
     /// A hard line break (`<br>`, two trailing spaces in Markdown).
     LineBreak,
 }
@@ -82,11 +94,12 @@ fn clean_text(text: &str) -> String {
 /// result control-free and on one line.
 fn math_as_text(latex: &str) -> String {
     let trimmed = latex.trim();
-    let delimited = if trimmed.starts_with('$') || trimmed.starts_with("\\(") || trimmed.starts_with("\\[") {
-        trimmed.to_string()
-    } else {
-        format!("${trimmed}$")
-    };
+    let delimited =
+        if trimmed.starts_with('$') || trimmed.starts_with("\\(") || trimmed.starts_with("\\[") {
+            trimmed.to_string()
+        } else {
+            format!("${trimmed}$")
+        };
     let rendered = super::latex::render_latex(&delimited);
     let cleaned = super::controls::strip_controls(&rendered);
     cleaned.split_whitespace().collect::<Vec<_>>().join(" ")

@@ -42,7 +42,10 @@ fn push_blocks(blocks: &[Block], prefix: &str, lines: &mut Vec<String>) {
                 }
             }
             Block::Table { header, rows } => {
-                for row in std::iter::once(header).chain(rows).filter(|row| !row.is_empty()) {
+                for row in std::iter::once(header)
+                    .chain(rows)
+                    .filter(|row| !row.is_empty())
+                {
                     let cells: Vec<String> = row
                         .iter()
                         .map(|cell| inline_lines(cell).join(" "))
@@ -59,7 +62,10 @@ fn push_blocks(blocks: &[Block], prefix: &str, lines: &mut Vec<String>) {
             Block::Quote(blocks) => {
                 let inner = format!("{prefix}> ");
                 push_blocks(blocks, &inner, lines);
-                if lines.last().is_some_and(|line| line.trim_end() == inner.trim_end()) {
+                if lines
+                    .last()
+                    .is_some_and(|line| line.trim_end() == inner.trim_end())
+                {
                     lines.pop();
                 }
             }
@@ -93,7 +99,9 @@ fn push_inlines(inlines: &[Inline], lines: &mut Vec<String>) {
                     line.push_str(&math_as_text(latex));
                 }
             }
-            Inline::Emph(children) | Inline::Strong(children) | Inline::Link { text: children, .. } => {
+            Inline::Emph(children)
+            | Inline::Strong(children)
+            | Inline::Link { text: children, .. } => {
                 push_inlines(children, lines);
             }
             Inline::LineBreak => lines.push(String::new()),

@@ -89,7 +89,10 @@ impl Rendered {
 
     /// The last section starting before `line`, for `{`.
     pub fn previous_section(&self, line: usize) -> Option<&Section> {
-        self.sections.iter().rev().find(|section| section.line < line)
+        self.sections
+            .iter()
+            .rev()
+            .find(|section| section.line < line)
     }
 }
 
@@ -272,16 +275,23 @@ impl Renderer {
                     let nested = frame.nested(&marker, &indent, false);
                     let frame_for_item = if index == 0 { nested } else { nested };
                     let before = self.out.lines.len();
-                    self.blocks(item, &frame_for_item, item.len() > 1 && has_two_paragraphs(item));
+                    self.blocks(
+                        item,
+                        &frame_for_item,
+                        item.len() > 1 && has_two_paragraphs(item),
+                    );
                     if self.out.lines.len() == before {
                         self.push_line(&frame_for_item, Vec::new());
                     }
                 }
             }
             Block::Table { header, rows } => {
-                let lines = lay_out_table(header, rows, frame.content_width(), &mut |inlines, width| {
-                    self.wrap_cell(inlines, width)
-                });
+                let lines = lay_out_table(
+                    header,
+                    rows,
+                    frame.content_width(),
+                    &mut |inlines, width| self.wrap_cell(inlines, width),
+                );
                 let mut current = frame.clone();
                 for spans in lines {
                     self.push_line(&current, spans);
@@ -384,23 +394,53 @@ impl Renderer {
                 Inline::Text(text) => out.push(Piece::Text(text.clone(), style, link)),
                 Inline::Code(text) => out.push(Piece::Text(
                     text.clone(),
-                    SpanStyle { code: true, ..style },
+                    SpanStyle {
+                        code: true,
+                        ..style
+                    },
                     link,
                 )),
                 Inline::Math(latex) => out.push(Piece::Text(
                     math_as_text(latex),
-                    SpanStyle { math: true, ..style },
+                    SpanStyle {
+                        math: true,
+                        ..style
+                    },
                     link,
                 )),
                 Inline::Emph(children) => {
-                    self.flatten(children, SpanStyle { emph: true, ..style }, link, out);
+                    self.flatten(
+                        children,
+                        SpanStyle {
+                            emph: true,
+                            ..style
+                        },
+                        link,
+                        out,
+                    );
                 }
                 Inline::Strong(children) => {
-                    self.flatten(children, SpanStyle { strong: true, ..style }, link, out);
+                    self.flatten(
+                        children,
+                        SpanStyle {
+                            strong: true,
+                            ..style
+                        },
+                        link,
+                        out,
+                    );
                 }
                 Inline::Link { text, url } => {
                     let id = self.link_id(url);
-                    self.flatten(text, SpanStyle { link: true, ..style }, Some(id), out);
+                    self.flatten(
+                        text,
+                        SpanStyle {
+                            link: true,
+                            ..style
+                        },
+                        Some(id),
+                        out,
+                    );
                 }
                 Inline::LineBreak => out.push(Piece::Break),
             }
@@ -502,7 +542,14 @@ impl Wrapper {
         {
             // A space inside a link stays part of it; otherwise plain.
             let link = link.filter(|_| self.word.first().is_some_and(|span| span.link == link));
-            let style = if link.is_some() { style } else { SpanStyle { quote: style.quote, ..SpanStyle::default() } };
+            let style = if link.is_some() {
+                style
+            } else {
+                SpanStyle {
+                    quote: style.quote,
+                    ..SpanStyle::default()
+                }
+            };
             push_styled(&mut self.line, ' ', style, link);
             self.line_width += 1;
         }

@@ -93,7 +93,9 @@ fn trim_end(inlines: &mut Vec<Inline>) {
                 }
             }
             Inline::LineBreak => {}
-            Inline::Emph(children) | Inline::Strong(children) | Inline::Link { text: children, .. } => {
+            Inline::Emph(children)
+            | Inline::Strong(children)
+            | Inline::Link { text: children, .. } => {
                 trim_end(children);
                 if !children.is_empty() {
                     return;
