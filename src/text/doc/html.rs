@@ -515,12 +515,9 @@ impl DocBuilder {
                 | Container::Equation(list)
                 | Container::Cell { blocks: list, .. },
             ) => list.extend(blocks),
-            Some(Container::List { items, .. }) => {
-                // Text straight inside a list: an item of its own.
-                if !blocks.is_empty() {
-                    items.push(blocks);
-                }
-            }
+            // Text straight inside a list: an item of its own.
+            Some(Container::List { items, .. }) if !blocks.is_empty() => items.push(blocks),
+            Some(Container::List { .. }) => {}
             Some(Container::Table(table)) => {
                 // Text straight inside a table (a caption): a one-cell row.
                 let cell = blocks_to_inlines(blocks);
