@@ -32,16 +32,18 @@ pub enum Context {
     Detail,
     Filter,
     Help,
+    Fulltext,
 }
 
 impl Context {
     /// Every context, in the order the help overlay lists them.
-    pub const ALL: [Context; 5] = [
+    pub const ALL: [Context; 6] = [
         Context::Global,
         Context::List,
         Context::Detail,
         Context::Filter,
         Context::Help,
+        Context::Fulltext,
     ];
 
     /// The name of the context's `[keys.*]` table.
@@ -123,8 +125,10 @@ pub enum Action {
     UndoMark,
     /// Open the abstract page in the browser
     OpenAbstract,
-    /// Open the PDF in the browser
+    /// Open the PDF (a downloaded one in [ui] pdf_viewer)
     OpenPdf,
+    /// Download the PDF to [papers] dir (in the background)
+    DownloadPdf,
     /// Copy the paper's link to the clipboard (OSC 52, works over SSH)
     YankLink,
     /// Sync every source now
@@ -143,6 +147,12 @@ pub enum Action {
     ViewSource,
     /// View: unread papers like your starred ones, best first
     ViewForYou,
+    /// View: this week's papers as Hugging Face ranks them (fetched when opened)
+    ViewHfWeek,
+    /// View: this month's papers as Hugging Face ranks them (fetched when opened)
+    ViewHfMonth,
+    /// View: Hugging Face's trending papers (fetched when opened)
+    ViewHfTrending,
     /// Sort the list: newest, upvotes, relevance, for you (cycles)
     CycleSort,
     /// Write a note on the selected paper (Enter saves, Esc cancels)
@@ -161,6 +171,16 @@ pub enum Action {
     TextTop,
     /// Go to the bottom of the paper's text
     TextBottom,
+    /// Read the paper's full text (HF Markdown or arXiv HTML; fetched once, then cached)
+    OpenFullText,
+    /// Full text: jump to the next section
+    NextSection,
+    /// Full text: jump to the previous section
+    PrevSection,
+    /// Full text: show the table of contents (j/k and Enter pick a section)
+    TableOfContents,
+    /// Full text: search inside the text (n/N move between hits)
+    SearchText,
     /// Show or hide this help
     Help,
     /// Quit paperboat
@@ -187,6 +207,71 @@ impl Action {
     }
 }
 
+/// An editing command in a one-line input (the filter query, the note), bound in
+/// `[keys.input]`. Keys bound to none of these type their character. Its config name is the
+/// variant in snake_case; its doc comment is the help overlay's line.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    strum::VariantArray,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::EnumMessage,
+)]
+#[strum(serialize_all = "snake_case")]
+pub enum InputAction {
+    /// Keep the text (the filter stays, the note is saved)
+    Submit,
+    /// Drop the edit (the filter is cleared, the note is left as it was)
+    Cancel,
+    /// Move the cursor one character left
+    CursorLeft,
+    /// Move the cursor one character right
+    CursorRight,
+    /// Move the cursor to the start of the word before it
+    WordLeft,
+    /// Move the cursor to the end of the word after it
+    WordRight,
+    /// Move the cursor to the start of the line
+    LineStart,
+    /// Move the cursor to the end of the line
+    LineEnd,
+    /// Erase the character before the cursor
+    DeleteBack,
+    /// Erase the character under the cursor
+    DeleteForward,
+    /// Erase the word before the cursor
+    DeleteWordBack,
+    /// Erase everything before the cursor
+    DeleteToStart,
+}
+
+impl InputAction {
+    /// Every input action, in help order.
+    pub const ALL: &'static [InputAction] = <InputAction as VariantArray>::VARIANTS;
+
+    /// The name used in `[keys.input]`.
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
+
+    /// The one-line description shown in the help overlay.
+    pub fn doc(self) -> &'static str {
+        self.get_documentation().unwrap_or_default().trim_ascii()
+    }
+
+    /// Looks an input action up by its config name (exact, case-sensitive).
+    pub fn from_name(name: &str) -> Option<InputAction> {
+        name.parse().ok()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,7 +292,7 @@ mod tests {
 
     /// The config vocabulary users have written in their `[keys.*]` tables; renaming a variant
     /// must not change it.
-    const CONFIG_NAMES: [&str; 46] = [
+    const CONFIG_NAMES: [&str; 55] = [
         "down",
         "up",
         "top",
@@ -234,6 +319,7 @@ mod tests {
         "undo_mark",
         "open_abstract",
         "open_pdf",
+        "download_pdf",
         "yank_link",
         "sync_now",
         "view_today",
@@ -243,6 +329,9 @@ mod tests {
         "view_unread",
         "view_source",
         "view_for_you",
+        "view_hf_week",
+        "view_hf_month",
+        "view_hf_trending",
         "cycle_sort",
         "edit_note",
         "export_list",
@@ -252,6 +341,11 @@ mod tests {
         "toggle_filter_pane",
         "text_top",
         "text_bottom",
+        "open_full_text",
+        "next_section",
+        "prev_section",
+        "table_of_contents",
+        "search_text",
         "help",
         "quit",
     ];
@@ -274,7 +368,36 @@ mod tests {
             assert_eq!(Context::from_name(context.name()), Some(context));
         }
         let names: Vec<&str> = Context::ALL.iter().map(|c| c.name()).collect();
-        assert_eq!(names, ["global", "list", "detail", "filter", "help"]);
+        assert_eq!(
+            names,
+            ["global", "list", "detail", "filter", "help", "fulltext"]
+        );
         assert_eq!(Context::from_name("List"), None);
+    }
+
+    #[test]
+    fn input_actions_have_config_names_and_docs() {
+        let names: Vec<&str> = InputAction::ALL.iter().map(|a| a.name()).collect();
+        assert_eq!(
+            names,
+            [
+                "submit",
+                "cancel",
+                "cursor_left",
+                "cursor_right",
+                "word_left",
+                "word_right",
+                "line_start",
+                "line_end",
+                "delete_back",
+                "delete_forward",
+                "delete_word_back",
+                "delete_to_start",
+            ]
+        );
+        for action in InputAction::ALL {
+            assert!(!action.doc().is_empty(), "{} has no doc", action.name());
+            assert_eq!(InputAction::from_name(action.name()), Some(*action));
+        }
     }
 }

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use paperboat::ownership::{Owner, read_owner};
 use support::{Tmux, require_tool};
-use wiremock::matchers::{method, path};
+use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const FIXTURE: &str = include_str!("fixtures/hf_daily_papers_2026-07-13.json");
@@ -27,10 +27,27 @@ fn have_tmux() -> bool {
     require_tool("tmux", "-V")
 }
 
-/// A private home with a config that syncs HF from a loopback mock, and nothing else.
+/// A private home with a config that syncs HF from a loopback mock, and nothing else unless
+/// `extra_config` adds it (`{server}` in it is the mock's address, which also serves
+/// `/blog.xml`: a feed of 20 items, 3 of which cannot be papers).
 struct Home {
     dir: tempfile::TempDir,
     _server: MockServer,
+}
+
+/// 17 items that are papers and 3 with neither title nor summary, dated on the fixture's day.
+fn blog_feed() -> String {
+    let date = "Mon, 13 Jul 2026 08:00:00 GMT";
+    let mut items = String::new();
+    for n in 0..17 {
+        items.push_str(&format!(
+            "<item><title>Blog post {n}</title><guid>g{n}</guid><pubDate>{date}</pubDate></item>"
+        ));
+    }
+    for _ in 0..3 {
+        items.push_str("<item><link>https://blog.example/x</link></item>");
+    }
+    format!("<rss version=\"2.0\"><channel><title>blog</title>{items}</channel></rss>")
 }
 
 impl Home {
@@ -41,7 +58,29 @@ impl Home {
             .respond_with(ResponseTemplate::new(200).set_body_string(FIXTURE))
             .mount(&server)
             .await;
+        // HF's search: no hits for "nothing", the day's list (daily shape) for anything else.
+        Mock::given(method("GET"))
+            .and(path("/api/papers/search"))
+            .and(query_param("q", "nothing"))
+            .respond_with(ResponseTemplate::new(200).set_body_string("[]"))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/api/papers/search"))
+            .respond_with(ResponseTemplate::new(200).set_body_string(FIXTURE))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/blog.xml"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .insert_header("content-type", "application/rss+xml")
+                    .set_body_string(blog_feed()),
+            )
+            .mount(&server)
+            .await;
         let dir = tempfile::tempdir().unwrap();
+        let extra_config = extra_config.replace("{server}", &server.uri());
         std::fs::write(
             dir.path().join("config.toml"),
             format!(
@@ -95,6 +134,13 @@ struct OpenReader {
 impl OpenReader {
     /// Starts the reader and waits until it serves and shows the synced papers.
     async fn start(home: &Home, data: &Path, env: &[(&str, &Path)]) -> OpenReader {
+        let reader = OpenReader::launch(home, data, env).await;
+        reader.wait_serving().await;
+        reader
+    }
+
+    /// Starts the reader and waits until it shows the synced papers (it may not serve).
+    async fn launch(home: &Home, data: &Path, env: &[(&str, &Path)]) -> OpenReader {
         let status = home.path().join(format!(
             "status-{}",
             data.file_name().unwrap().to_string_lossy()
@@ -119,11 +165,18 @@ impl OpenReader {
         };
         reader
             .tmux
+            .wait_for("the synced papers", |s| s.contains("papers ·"))
+            .await;
+        reader
+    }
+
+    async fn wait_serving(&self) {
+        self.tmux
             .wait_for("the synced papers", |s| s.contains("14 papers"))
             .await;
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            if let Some(socket) = reader.owner().socket
+            if let Some(socket) = self.owner().socket
                 && UnixStream::connect(&socket).is_ok()
             {
                 break;
@@ -131,7 +184,6 @@ impl OpenReader {
             assert!(Instant::now() < deadline, "the reader does not serve");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        reader
     }
 
     fn owner(&self) -> Owner {
@@ -256,6 +308,7 @@ fn cases(ids: &[String], day: &str, word: &str) -> Vec<Vec<String>> {
         owned(&["note", &ids[2], "another"]),
         owned(&["note", &ids[2], "--clear"]),
         owned(&["list", "--starred"]),
+        owned(&["list", "--starred", "--json"]),
         owned(&["list", "--unread", "--limit", "4"]),
         owned(&["list", "--json", "-q", "is:starred"]),
         owned(&["export"]),
@@ -263,6 +316,12 @@ fn cases(ids: &[String], day: &str, word: &str) -> Vec<Vec<String>> {
         owned(&["export", "-q", "is:read", "-f", "csv", "-o", "out.csv"]),
         owned(&["feeds"]),
         owned(&["list", "--json", "--limit", "3"]),
+        owned(&["search", word, "--limit", "5"]),
+        owned(&["search", "--json", word, "--limit", "2"]),
+        owned(&["search", "nothing"]),
+        owned(&["search", &"x".repeat(251)]),
+        owned(&["sync", "--week", "2026-W29"]),
+        owned(&["list", "--limit", "3"]),
     ]
 }
 
@@ -323,8 +382,23 @@ async fn forwarded_commands_print_and_exit_as_direct_ones() {
     for case in &cases {
         let want = run_case(&home, &data_direct, &cwd_direct, case);
         // The table means something: every case but the bad query works and prints.
-        let bad_query = case.iter().any(|a| a == "(unclosed");
+        let bad_query = case.iter().any(|a| a == "(unclosed" || a.len() > 250);
         assert_eq!(want.2, if bad_query { 2 } else { 0 }, "{case:?}: {want:?}");
+        if case[..] == ["list", "--starred"] {
+            // The star set by id on a paper no source brought is listed, not invisible.
+            let line = want.0.lines().find(|l| l.contains("2101.00001"));
+            assert!(
+                line.is_some_and(|l| l.starts_with('*') && l.ends_with("(not fetched yet)")),
+                "{}",
+                want.0
+            );
+        }
+        if case[..] == ["list", "--starred", "--json"] {
+            let line = want.0.lines().find(|l| l.contains("2101.00001")).unwrap();
+            let value: serde_json::Value = serde_json::from_str(line).unwrap();
+            assert_eq!(value["fetched"], false, "{line}");
+            assert_eq!(value["starred"], true, "{line}");
+        }
         assert!(
             !want.0.is_empty() || !want.1.is_empty(),
             "{case:?} printed nothing"
@@ -749,4 +823,194 @@ fn kill_9(pid: u32) {
         .status()
         .unwrap();
     assert!(status.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_says_what_a_source_skipped_directly_and_forwarded() {
+    if !have_tmux() {
+        return;
+    }
+    let home = Home::new("[[sources.feeds]]\nname = \"blog\"\nurl = \"{server}/blog.xml\"\n").await;
+    let data_direct = home.path().join("direct");
+    let data_served = home.path().join("served");
+    let skipped = "feed:blog: 17 new, 0 changed (3 of 20 items skipped: no title or summary)";
+    let first = home.run(&data_direct, home.path(), &["sync"], &[]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    assert!(
+        text(&first.stdout).lines().any(|l| l == skipped),
+        "{}",
+        text(&first.stdout)
+    );
+    copy_dir(&data_direct, &data_served);
+    // Again: nothing new, and the note again (the feed still has those items).
+    let again = "feed:blog: 0 new, 0 changed (3 of 20 items skipped: no title or summary)";
+    let direct = home.run(&data_direct, home.path(), &["sync"], &[]);
+    assert_eq!(direct.status.code(), Some(0), "{}", text(&direct.stderr));
+    assert!(
+        text(&direct.stdout).lines().any(|l| l == again),
+        "{}",
+        text(&direct.stdout)
+    );
+
+    let reader = OpenReader::launch(&home, &data_served, &[]).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while reader
+        .owner()
+        .socket
+        .is_none_or(|s| UnixStream::connect(s).is_err())
+    {
+        assert!(Instant::now() < deadline, "the reader does not serve");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The reader's status bar says it too.
+    reader
+        .tmux
+        .wait_for("the skipped note", |s| s.contains("items skipped"))
+        .await;
+    let forwarded = home.run(&data_served, home.path(), &["sync"], &[]);
+    assert_eq!(
+        forwarded.status.code(),
+        Some(0),
+        "{}",
+        text(&forwarded.stderr)
+    );
+    // Sources finish in any order: the same lines, sorted.
+    let sorted = |out: &Output| {
+        let mut lines: Vec<String> = normalised(&text(&out.stdout))
+            .lines()
+            .map(String::from)
+            .collect();
+        lines.sort();
+        lines
+    };
+    assert_eq!(sorted(&forwarded), sorted(&direct));
+    reader.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_that_cannot_make_a_socket_still_runs_and_says_so_once() {
+    if !have_tmux() {
+        return;
+    }
+    let home = Home::new("").await;
+    // The data dir's socket path is too long, and so is the one under the runtime dir.
+    let data = home.path().join("a".repeat(60)).join("b".repeat(60));
+    let runtime = home.path().join("r".repeat(100));
+    std::fs::create_dir(&runtime).unwrap();
+    let reader = OpenReader::launch(&home, &data, &[("XDG_RUNTIME_DIR", runtime.as_path())]).await;
+    reader
+        .tmux
+        .wait_for("the notice", |s| {
+            s.contains("not serving other paperboat commands")
+        })
+        .await;
+    reader
+        .tmux
+        .wait_for("the synced papers", |s| s.contains("14 papers"))
+        .await;
+    assert!(reader.owner().socket.is_none(), "no socket named");
+    // It reads on: keys work, and the notice is not said again.
+    reader.tmux.keys(&["3"]);
+    let screen = reader.tmux.wait_for("All", |s| s.contains("All ·")).await;
+    assert!(!screen.contains("not serving"), "{screen}");
+    reader.tmux.keys(&["1"]);
+    let screen = reader
+        .tmux
+        .wait_for("the day", |s| !s.contains("All ·"))
+        .await;
+    assert!(!screen.contains("not serving"), "{screen}");
+    // A command on that data dir is told who holds it, and does not hang.
+    let data_for_cli = data.clone();
+    let home_path = home.path().to_path_buf();
+    let config = home.config();
+    let out = blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_paperboat"))
+            .env_clear()
+            .env("HOME", &home_path)
+            .env("XDG_STATE_HOME", home_path.join("state"))
+            .arg("--config")
+            .arg(&config)
+            .arg("--data-dir")
+            .arg(&data_for_cli)
+            .args(["list", "--limit", "1"])
+            .output()
+            .unwrap()
+    })
+    .await;
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(
+        text(&out.stderr).contains("in use"),
+        "{}",
+        text(&out.stderr)
+    );
+    reader.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_list_comes_through_the_reader_in_parts_byte_for_byte() {
+    if !have_tmux() {
+        return;
+    }
+    let home = Home::new("").await;
+    let data_direct = home.path().join("direct");
+    {
+        // 1,500 generated papers (~1,500-character abstracts) on the days before the
+        // fixture's, so the reader still opens on the fixture's 14.
+        let store = paperboat::store::Store::open(&data_direct).unwrap();
+        let newest = chrono::NaiveDate::from_ymd_opt(2026, 7, 12).unwrap();
+        let papers: Vec<_> = paperboat::synth::papers(1500, 100, newest).collect();
+        for day in papers.chunk_by(|a, b| a.daily_date == b.daily_date) {
+            let filed = day[0].daily_date.unwrap_or(newest);
+            store.apply(day.to_vec(), filed).unwrap();
+        }
+    }
+    let out = home.run(&data_direct, home.path(), &["sync"], &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let data_served = home.path().join("served");
+    copy_dir(&data_direct, &data_served);
+    let cases: [&[&str]; 3] = [
+        &["list", "--json"],
+        &["list"],
+        &["list", "--json", "-q", "transformer"],
+    ];
+    let direct: Vec<Output> = cases
+        .iter()
+        .map(|args| home.run(&data_direct, home.path(), args, &[]))
+        .collect();
+    assert!(text(&direct[0].stdout).lines().count() > 1500);
+
+    let reader = OpenReader::start(&home, &data_served, &[]).await;
+    for (args, want) in cases.iter().zip(&direct) {
+        let got = home.run(&data_served, home.path(), args, &[]);
+        assert_eq!(
+            got.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&got.stderr)
+        );
+        assert!(got.stdout == want.stdout, "{args:?}: not byte-identical");
+        assert_eq!(got.stderr, want.stderr, "{args:?}");
+    }
+    // On the wire: parts, each line bounded, the listing whole and in order.
+    let replies = reader.call(r#"{"v":1,"id":1,"method":"list","params":{"json":true}}"#);
+    assert!(replies.len() > 3, "{} replies", replies.len());
+    let mut ids = Vec::new();
+    for reply in &replies {
+        let part = reply.get("progress").or_else(|| reply.get("ok")).unwrap();
+        assert!(serde_json::to_string(part).unwrap().len() < 1024 * 1024);
+        for paper in part["papers"].as_array().unwrap() {
+            ids.push(paper["id"].as_str().unwrap().to_string());
+        }
+    }
+    let want_ids: Vec<String> = text(&direct[0].stdout)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(ids, want_ids);
+    reader.quit().await;
 }

@@ -128,7 +128,7 @@ fn bibtex_export_parses_back_with_every_field() {
     assert_eq!(bibliography.len(), 3, "{text}");
 
     let moe = bibliography
-        .get("unal2025demons")
+        .get("unal2025demons-21318")
         .unwrap_or_else(|| panic!("{text}"));
     assert_eq!(moe.entry_type, biblatex::EntryType::Article);
     assert_eq!(
@@ -143,16 +143,20 @@ fn bibtex_export_parses_back_with_every_field() {
     assert_eq!(field(moe, "year"), "2025");
     assert_eq!(field(moe, "eprint"), "2504.21318");
     assert_eq!(field(moe, "archiveprefix"), "arXiv");
+    assert_eq!(field(moe, "eprinttype"), "arxiv");
     assert_eq!(field(moe, "primaryclass"), "cs.LG");
     assert_eq!(field(moe, "url"), "https://arxiv.org/abs/2504.21318");
     assert_eq!(field(moe, "doi"), "10.1234/jmlr.2025.1");
 
-    let plain = bibliography.get("lovelace2025diffusion").unwrap();
+    let plain = bibliography.get("lovelace2025diffusion-00002").unwrap();
     assert_eq!(plain.entry_type, biblatex::EntryType::Misc);
     assert_eq!(field(plain, "eprint"), "2504.00002");
     assert!(plain.get("doi").is_none() && plain.get("journal").is_none());
 
-    let post = bibliography.get("anon2025blog").unwrap();
+    let post = bibliography
+        .iter()
+        .find(|entry| entry.key.starts_with("anon2025blog-"))
+        .unwrap_or_else(|| panic!("{text}"));
     assert_eq!(field(post, "url"), "https://example.org/post");
     assert!(post.get("eprint").is_none() && post.get("archiveprefix").is_none());
 }
@@ -185,6 +189,56 @@ fn export_selects_starred_or_a_query_and_writes_other_formats() {
     );
     assert_eq!(lines.count(), 3);
     assert!(csv.contains("\"cite in related work\""));
+}
+
+/// Zotero-ready formats: the same key for a paper in BibTeX, CSL-JSON and RIS, and the
+/// downloaded PDF in BibTeX's `file` and RIS's `L1`.
+#[test]
+fn csl_json_and_ris_share_the_bibtex_keys_and_name_the_downloaded_pdf() {
+    let home = Home::new();
+    home.seed();
+    let pdf = home.dir.path().join("Unal2025-demons.pdf");
+    std::fs::write(&pdf, b"%PDF-1.7\n").unwrap();
+    {
+        let store = Store::open(&home.data_dir()).unwrap();
+        let saved = paperboat::store::SavedPdf {
+            path: pdf.clone(),
+            saved_at: Utc::now(),
+            bytes: 9,
+        };
+        store
+            .set_saved_pdf(&PaperId::from_arxiv("2504.21318").unwrap(), &saved)
+            .unwrap();
+    }
+    let bib = stdout(&home.run(&["export", "--starred", "--format", "bibtex"]));
+    let bibliography = Bibliography::parse(&bib).unwrap();
+    let moe = bibliography.get("unal2025demons-21318").unwrap();
+    assert_eq!(field(moe, "file"), pdf.to_str().unwrap());
+
+    let csl = stdout(&home.run(&["export", "--format", "csl-json"]));
+    let items: serde_json::Value = serde_json::from_str(&csl).unwrap();
+    let items = items.as_array().unwrap();
+    assert_eq!(items.len(), 3);
+    assert!(
+        items
+            .iter()
+            .all(|i| i["type"] == "article" && i["id"].is_string())
+    );
+    assert!(items.iter().any(|i| i["id"] == "unal2025demons-21318"));
+
+    let ris = stdout(&home.run(&["export", "--starred", "--format", "ris"]));
+    assert!(
+        ris.starts_with("TY  - JOUR\r\nID  - unal2025demons-21318\r\n"),
+        "{ris}"
+    );
+    let file_url = format!("L1  - file://{}\r\n", pdf.display());
+    assert!(ris.contains(&file_url), "{ris}");
+    assert!(ris.ends_with("ER  - \r\n\r\n"), "{ris}");
+
+    // Once the file is gone, it is no longer cited.
+    std::fs::remove_file(&pdf).unwrap();
+    let bib = stdout(&home.run(&["export", "--starred", "--format", "bibtex"]));
+    assert!(!bib.contains("file ="), "{bib}");
 }
 
 #[test]
@@ -245,6 +299,46 @@ fn feeds_import_opml_and_newsboat_then_export_and_list_them() {
 }
 
 #[test]
+fn feeds_import_offers_arxiv_listings_as_categories_and_converts_them_when_asked() {
+    let home = Home::new();
+    std::fs::write(home.config_file(), "[sources.hf]\nenabled = false\n").unwrap();
+    let urls = home.dir.path().join("urls");
+    std::fs::write(
+        &urls,
+        "https://rss.arxiv.org/rss/cs.LG+cs.AI\nhttps://lab.example.org/feed.xml\n",
+    )
+    .unwrap();
+    let text = stdout(&home.run(&["feeds", "import", urls.to_str().unwrap()]));
+    assert!(text.contains("2 feeds added"), "{text}");
+    assert!(
+        text.contains("1 of these is an arXiv listing") && text.contains("--arxiv-categories"),
+        "{text}"
+    );
+    let text = stdout(&home.run(&[
+        "feeds",
+        "import",
+        "--arxiv-categories",
+        urls.to_str().unwrap(),
+    ]));
+    assert!(
+        text.contains(
+            "added arXiv categories cs.LG, cs.AI to [sources.arxiv] (replacing 1 listing feed)"
+        ),
+        "{text}"
+    );
+    let config = paperboat::config::Config::load(&home.config_file(), true).unwrap();
+    assert!(!config.sources.hf.enabled, "the existing config is kept");
+    assert_eq!(config.sources.arxiv.categories, ["cs.LG", "cs.AI"]);
+    let feeds: Vec<&str> = config
+        .sources
+        .feeds
+        .iter()
+        .map(|f| f.url.as_str())
+        .collect();
+    assert_eq!(feeds, ["https://lab.example.org/feed.xml"]);
+}
+
+#[test]
 fn completions_man_page_and_version_print() {
     let home = Home::new();
     for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
@@ -267,4 +361,43 @@ fn completions_man_page_and_version_print() {
         !Path::new(&home.data_dir()).exists(),
         "none of these opens the store"
     );
+}
+
+#[test]
+fn list_starred_shows_a_star_on_a_paper_not_fetched_yet() {
+    let home = Home::new();
+    home.seed();
+    let out = home.run(&["star", "2101.00001"]);
+    assert!(out.status.success(), "{out:?}");
+    let text = stdout(&home.run(&["list", "--starred"]));
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(
+        lines[0].contains("2504.21318"),
+        "cached papers first: {text}"
+    );
+    assert!(lines[1].starts_with("*  -  "), "{text}");
+    assert!(
+        lines[1].contains("2101.00001") && lines[1].ends_with("(not fetched yet)"),
+        "{text}"
+    );
+    // The ids line up with the cached papers' ids.
+    assert_eq!(lines[0].find("2504.21318"), lines[1].find("2101.00001"));
+    let json = stdout(&home.run(&["list", "--starred", "--json"]));
+    let values: Vec<serde_json::Value> = json
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(values.len(), 2, "{json}");
+    assert_eq!(values[1]["id"], "2101.00001");
+    assert_eq!(values[1]["fetched"], false);
+    assert_eq!(values[1]["starred"], true);
+    assert_eq!(values[1]["title"], "");
+    assert!(
+        values[0].get("fetched").is_none(),
+        "cached papers keep their shape"
+    );
+    // Narrowed by a day or a query, only cached papers can match.
+    let text = stdout(&home.run(&["list", "--starred", "--date", "2025-04-30"]));
+    assert!(!text.contains("2101.00001"), "{text}");
 }

@@ -7,6 +7,9 @@
 //! `reader` or `cli`.
 
 pub mod catalog;
+pub mod extras;
+pub mod fulltext;
+pub mod hf_views;
 pub mod layout;
 pub mod line_edit;
 mod msg;
@@ -18,6 +21,8 @@ mod update;
 pub mod view;
 
 pub use catalog::{Catalog, PaperText};
+pub use extras::PaperExtras;
+pub use hf_views::HfView;
 pub use msg::{Effect, ForYouJob, ForYouResult, Msg};
 pub use state::{App, Focus, LinkChoice, LinkMenu, NoteEdit, Query, SourceSync, SyncStatus};
 pub use update::update;

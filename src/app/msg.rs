@@ -48,6 +48,21 @@ pub enum Msg {
         id: PaperId,
         state: UserState,
     },
+    /// The shown paper's downloaded PDF and linked repos (see `app::extras`).
+    PaperExtras(Box<super::extras::PaperExtras>),
+    /// A `D` download finished with the PDF at `path` (`reused`: it was there already).
+    PdfSaved {
+        id: PaperId,
+        path: std::path::PathBuf,
+        reused: bool,
+    },
+    /// A paper's full text arrived, parsed and laid out, or why it could not be had.
+    FullTextLoaded {
+        id: PaperId,
+        result: Result<Box<super::fulltext::LoadedFullText>, String>,
+    },
+    /// The full-text index with the texts cached since the last one (built in the background).
+    FullTextIndexed(Arc<crate::query::FullTextIndex>),
     /// Another process's command changed the store's papers (a sync with other days,
     /// retention): re-read them.
     StoreChanged,
@@ -71,11 +86,22 @@ pub enum Effect {
         read: bool,
         at: DateTime<Utc>,
     },
-    /// Remember the reader's view, sort and selection for the next start.
+    /// Remember the reader's view, sort and selection for the next start, now (on quit).
     SaveReaderState(crate::store::ReaderState),
+    /// The same, whenever it changes while the reader runs: written off the UI thread and
+    /// debounced, so a dropped SSH connection (SIGKILL, no SIGHUP) keeps the place.
+    RememberReaderState(crate::store::ReaderState),
     /// Write this notification sequence (OSC 9 / 777, already made safe) to the terminal.
     Notify(String),
     OpenUrl(String),
+    /// `O`: the downloaded PDF in `[ui] pdf_viewer` when there is one, else `remote` (the
+    /// arXiv PDF on the configured site for an arXiv paper) in the browser.
+    OpenPdf {
+        id: PaperId,
+        remote: Option<String>,
+    },
+    /// `D`: download the paper's PDF off the UI thread, progress and result as notices.
+    DownloadPdf(PaperId),
     /// Copy to the clipboard with OSC 52.
     Yank(String),
     /// Copy the paper's BibTeX entry (filed under `day`) to the clipboard with OSC 52.
@@ -92,6 +118,12 @@ pub enum Effect {
         papers: Vec<(PaperId, chrono::NaiveDate)>,
         format: ExportFormat,
         file_name: String,
+    },
+    /// Read the paper's full text from the cache, else fetch and keep it, off the UI thread;
+    /// lay it out for `width` columns (answers `Msg::FullTextLoaded`).
+    LoadFullText {
+        id: PaperId,
+        width: u16,
     },
     Quit,
 }

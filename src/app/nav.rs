@@ -59,6 +59,9 @@ pub struct LastSearch {
 pub struct DetailExtent {
     pub id: PaperId,
     pub at_end: bool,
+    /// The end of the abstract is on screen: for Space, the end of the paper (the ids and
+    /// links after it are reference, not reading).
+    pub read_to_end: bool,
     pub max_scroll: Option<u16>,
 }
 
@@ -87,6 +90,8 @@ pub struct Navigation {
     pub detail_extent: Cell<Option<DetailExtent>>,
     /// A remembered selection to restore once the paper is in the view.
     pub restore_selection: Option<PaperId>,
+    /// The reader state last handed out to be remembered (`None`: nothing yet).
+    pub remembered: Option<ReaderState>,
 }
 
 impl Default for Navigation {
@@ -102,20 +107,30 @@ impl Default for Navigation {
             confirm: None,
             detail_extent: Cell::new(None),
             restore_selection: None,
+            remembered: None,
         }
     }
 }
 
 impl Navigation {
     /// Called by the detail pane's drawing: `lines` laid out of the `needed` asked for
-    /// (scroll + height; a cut text returns one more), `height` rows shown.
-    pub fn note_detail_extent(&self, id: &PaperId, lines: usize, needed: usize, height: u16) {
+    /// (scroll + height; a cut text returns one more), `height` rows shown, and the line the
+    /// abstract ends on (`None` while it is not all laid out).
+    pub fn note_detail_extent(
+        &self,
+        id: &PaperId,
+        lines: usize,
+        needed: usize,
+        height: u16,
+        abstract_end: Option<usize>,
+    ) {
         let whole = lines <= needed;
         let max_scroll = whole
             .then(|| u16::try_from(lines.saturating_sub(usize::from(height))).unwrap_or(u16::MAX));
         self.detail_extent.set(Some(DetailExtent {
             id: id.clone(),
             at_end: whole,
+            read_to_end: whole || abstract_end.is_some_and(|end| end <= needed),
             max_scroll,
         }));
     }
@@ -278,8 +293,8 @@ impl App {
         }
     }
 
-    /// Space: opens the paper and pages its text; at the end of it, marks it read (unless
-    /// `mark_read = "manual"`) and moves to the next unread paper.
+    /// Space: opens the paper and pages its text; once the end of its abstract is on screen,
+    /// marks it read (unless `mark_read = "manual"`) and moves to the next unread paper.
     pub(super) fn read_on(&mut self) -> Vec<Effect> {
         let Some(id) = self.selected_id.clone() else {
             return Vec::new();
@@ -288,7 +303,7 @@ impl App {
             self.focus = Focus::Detail;
             return self.load_selected();
         }
-        let at_end = self.nav.extent_for(&id).is_some_and(|e| e.at_end);
+        let at_end = self.nav.extent_for(&id).is_some_and(|e| e.read_to_end);
         if !at_end {
             let page = self.detail_page().saturating_sub(1).max(1);
             self.detail_scroll = self.detail_scroll.saturating_add(page);
@@ -547,14 +562,35 @@ impl App {
             View::ForYou => RememberedView::ForYou,
             View::Saved(saved) => RememberedView::Saved(saved.name.clone()),
             View::Source(id) => RememberedView::Source(id.as_str().to_string()),
+            View::Hf(view) => RememberedView::Hf(view.remembered_name().to_string()),
         };
         ReaderState {
             version: READER_STATE_VERSION,
             view,
             sort: self.sort.map(|s| sort_name(s).to_string()),
             hide_read: self.nav.hide_read,
-            selected: self.selected_id.as_ref().map(|id| id.as_str().to_string()),
+            // A remembered selection still waiting for its paper to load is still the one.
+            selected: self
+                .nav
+                .restore_selection
+                .as_ref()
+                .or(self.selected_id.as_ref())
+                .map(|id| id.as_str().to_string()),
         }
+    }
+
+    /// The state to remember when it differs from the last one handed out (not after quit:
+    /// quitting saves it at once).
+    pub(super) fn remember_if_changed(&mut self) -> Option<Effect> {
+        if self.quit {
+            return None;
+        }
+        let state = self.remembered();
+        if self.nav.remembered.as_ref() == Some(&state) {
+            return None;
+        }
+        self.nav.remembered = Some(state.clone());
+        Some(Effect::RememberReaderState(state))
     }
 
     /// Opens on the remembered view, sort and hide-read toggle; the selection comes back only
@@ -575,6 +611,9 @@ impl App {
                 .find(|saved| saved.name == *name)
                 .map(|saved| View::Saved(Box::new(saved.clone()))),
             RememberedView::Source(id) => Some(View::Source(SourceId::from_stored(id.clone()))),
+            RememberedView::Hf(name) => {
+                super::hf_views::HfView::from_remembered(name).map(View::Hf)
+            }
         };
         self.nav.follow_latest = view.is_none();
         self.view = view.unwrap_or_else(|| self.latest_view());
@@ -589,6 +628,8 @@ impl App {
             .map(|id| PaperId::from_stored(id.clone()));
         self.refresh_visible();
         self.apply_restored_selection();
+        // What was just read back need not be written again.
+        self.nav.remembered = Some(self.remembered());
     }
 
     /// Selects the remembered paper once it is in the view; forgotten once the whole catalog

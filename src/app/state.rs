@@ -150,6 +150,12 @@ pub struct App {
     pub nav: super::nav::Navigation,
     /// `[[views]]` notifications (`notify.rs`).
     pub notifier: super::notify::Notifier,
+    /// The shown paper's PDF and linked repos (`extras.rs`).
+    pub extras: Option<super::extras::PaperExtras>,
+    /// HF list fetches and the `?` search under way (`hf_views.rs`).
+    pub hf: super::hf_views::HfState,
+    /// The full-text reader (`f`, `fulltext.rs`).
+    pub fulltext: super::fulltext::FullTextReader,
 }
 
 impl App {
@@ -176,6 +182,7 @@ impl App {
             query: Query::default(),
             detail: None,
             detail_loading: None,
+            extras: None,
             detail_scroll: 0,
             help_open: false,
             help_scroll: 0,
@@ -197,9 +204,13 @@ impl App {
             stars_version: 0,
             nav: super::nav::Navigation::default(),
             notifier: super::notify::Notifier::default(),
+            hf: super::hf_views::HfState::default(),
+            fulltext: super::fulltext::FullTextReader::default(),
         };
         app.recount();
         app.refresh_visible();
+        // Written from the first change on (the defaults need no writing).
+        app.nav.remembered = Some(app.remembered());
         app
     }
 
@@ -282,6 +293,13 @@ impl App {
     pub fn startup_effects(&self) -> Vec<Effect> {
         let mut effects = vec![Effect::LoadCatalog, Effect::Sync(SyncCommand::SyncAll)];
         effects.extend(self.selected_id.clone().map(Effect::LoadPaper));
+        // Restored on an HF list's view: fetch and watch it as opening it does.
+        if let View::Hf(view) = self.view
+            && let Some(list) = view.list(self.today())
+        {
+            effects.push(Effect::Sync(SyncCommand::FetchList(list.clone())));
+            effects.push(Effect::Sync(SyncCommand::WatchList(Some(list))));
+        }
         effects
     }
 
@@ -313,6 +331,9 @@ impl App {
         if self.help_open {
             return Context::Help;
         }
+        if self.fulltext.open.is_some() {
+            return Context::Fulltext;
+        }
         match self.focus {
             Focus::List => Context::List,
             Focus::Detail => Context::Detail,
@@ -342,7 +363,12 @@ impl App {
     /// the same paper when it is still shown. A query that does not parse keeps the last one
     /// that did.
     pub(super) fn refresh_visible(&mut self) {
-        match crate::query::parse(&self.query.text) {
+        // `?words` is a search for HF, sent on Enter: it does not filter the list meanwhile.
+        let text = match self.query.text.trim_start().starts_with('?') {
+            true => "",
+            false => self.query.text.as_str(),
+        };
+        match crate::query::parse(text) {
             Ok(parsed) => {
                 self.query.parsed = parsed;
                 self.query.error = None;
@@ -476,13 +502,16 @@ impl App {
     /// its first row in its own order the first time.
     pub(super) fn set_view(&mut self, view: View) -> Vec<Effect> {
         self.save_place();
-        self.view = view;
+        let old = std::mem::replace(&mut self.view, view);
         self.restore_place();
         self.refresh_visible();
         if let Some(position) = self.views().iter().position(|v| *v == self.view) {
             self.filter_cursor = position;
         }
-        self.load_selected()
+        let new = self.view.clone();
+        let mut effects = self.hf_view_effects(&old, &new);
+        effects.extend(self.load_selected());
+        effects
     }
 
     pub(super) fn user_state(&self, id: &PaperId) -> UserState {

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crossterm::event::{KeyEvent, KeyEventKind};
 
+use super::hf_views::HfView;
 use super::line_edit::{LineKey, edit_line};
 use super::msg::{Effect, Msg};
 use super::state::{App, Focus, LinkChoice, LinkMenu, NoteEdit, SourceSync};
@@ -27,6 +28,8 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     }
     // Whatever changed what is on screen restarts the `mark_read = "select"` timer.
     app.arm_select_timer();
+    let mut effects = effects;
+    effects.extend(app.remember_if_changed());
     effects
 }
 
@@ -41,6 +44,18 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::Resize(columns, rows) => {
             app.size = (columns, rows);
             app.sync_selection();
+            app.relayout_full_text();
+            Vec::new()
+        }
+        Msg::FullTextLoaded { id, result } => app.full_text_loaded(id, result),
+        Msg::FullTextIndexed(index) => {
+            // Marks made since the index was started stay (their words come next time).
+            let marked: Vec<_> = app.catalog.full_text.marked().iter().cloned().collect();
+            app.catalog.full_text = index;
+            for id in &marked {
+                app.catalog.mark_full_text(id);
+            }
+            app.refresh_visible();
             Vec::new()
         }
         Msg::Tick(now) => {
@@ -54,6 +69,10 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
             let mut catalog = *catalog;
             for (id, state) in &app.catalog.user {
                 catalog.user.insert(id.clone(), state.clone());
+            }
+            // A catalog read before the full-text index was built keeps the newer index.
+            if catalog.full_text.docs() < app.catalog.full_text.docs() {
+                catalog.full_text = Arc::clone(&app.catalog.full_text);
             }
             app.catalog = catalog;
             // The empty cache's All view is a stand-in: the first papers replace it.
@@ -90,6 +109,8 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
             effects
         }
         Msg::StoreChanged => vec![Effect::LoadCatalog],
+        Msg::PaperExtras(extras) => super::extras::extras_loaded(app, *extras),
+        Msg::PdfSaved { id, path, reused } => super::extras::pdf_saved(app, id, path, reused),
         Msg::UserStateFailed {
             id,
             previous,
@@ -154,6 +175,9 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     if app.query.editing {
         return on_query_key(app, key);
     }
+    if app.full_text_search_editing() {
+        return app.on_full_text_search_key(&key);
+    }
     let Some(key) = Key::from_press(&key) else {
         return Vec::new();
     };
@@ -180,7 +204,20 @@ fn on_outcome(app: &mut App, outcome: KeyOutcome) -> Vec<Effect> {
 
 /// Keys while the filter query is being typed: text edits it, Enter keeps it, Esc clears it.
 fn on_query_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
-    match edit_line(&mut app.query.text, &mut app.query.cursor, &key) {
+    match edit_line(
+        &mut app.query.text,
+        &mut app.query.cursor,
+        &key,
+        &app.keymap,
+    ) {
+        LineKey::Submit if app.query.text.trim_start().starts_with('?') => {
+            app.query.editing = false;
+            app.focus = Focus::List;
+            let mut effects = app.submit_hf_search();
+            app.refresh_visible();
+            effects.extend(app.load_selected());
+            return effects;
+        }
         LineKey::Submit => {
             app.query.editing = false;
             app.focus = Focus::List;
@@ -211,7 +248,7 @@ fn on_note_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     let Some(edit) = app.note.as_mut() else {
         return Vec::new();
     };
-    match edit_line(&mut edit.text, &mut edit.cursor, &key) {
+    match edit_line(&mut edit.text, &mut edit.cursor, &key, &app.keymap) {
         LineKey::Submit => {
             let Some(edit) = app.note.take() else {
                 return Vec::new();
@@ -240,6 +277,11 @@ fn on_note_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
 fn on_action(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
     if app.help_open {
         return on_help_action(app, action);
+    }
+    if app.fulltext.open.is_some()
+        && let Some(effects) = app.on_full_text_action(action, count)
+    {
+        return effects;
     }
     if !matches!(action, Action::Help | Action::SyncNow | Action::Quit) {
         // The user moved: stop following the newest day, forget a remembered selection.
@@ -303,6 +345,9 @@ fn dispatch(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
         | Action::ViewUnread
         | Action::ViewForYou
         | Action::ViewSource
+        | Action::ViewHfWeek
+        | Action::ViewHfMonth
+        | Action::ViewHfTrending
         | Action::CycleSort => on_view_action(app, action, count),
         Action::ToggleStar
         | Action::ToggleRead
@@ -311,10 +356,17 @@ fn dispatch(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
         | Action::UndoMark
         | Action::OpenAbstract
         | Action::OpenPdf
+        | Action::DownloadPdf
         | Action::YankLink
         | Action::EditNote
         | Action::ExportList
         | Action::SyncNow => on_paper_action(app, action),
+        Action::OpenFullText => app.open_full_text(),
+        // Only the full text's own context gives these a meaning (see `fulltext.rs`).
+        Action::NextSection
+        | Action::PrevSection
+        | Action::TableOfContents
+        | Action::SearchText => Vec::new(),
     }
 }
 
@@ -529,6 +581,9 @@ fn on_view_action(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effe
             app.set_view(view)
         }
         Action::ViewWeek => app.set_view(View::Week),
+        Action::ViewHfWeek => app.set_view(View::Hf(HfView::Week)),
+        Action::ViewHfMonth => app.set_view(View::Hf(HfView::Month)),
+        Action::ViewHfTrending => app.set_view(View::Hf(HfView::Trending)),
         Action::ViewAll => app.set_view(View::All),
         Action::ViewStarred => app.set_view(View::Starred),
         Action::ViewUnread => app.set_view(View::Unread),
@@ -541,7 +596,15 @@ fn on_view_action(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effe
             effects
         }
         Action::ViewSource => {
-            let sources: Vec<SourceId> = app.catalog.sources.iter().cloned().collect();
+            // Papers only HF's search found have their own view (Search (HF)).
+            let searched = SourceId::hf_search();
+            let sources: Vec<SourceId> = app
+                .catalog
+                .sources
+                .iter()
+                .filter(|s| **s != searched)
+                .cloned()
+                .collect();
             let next = match &app.view {
                 View::Source(current) => sources
                     .iter()
@@ -596,6 +659,7 @@ fn on_paper_action(app: &mut App, action: Action) -> Vec<Effect> {
             effects
         }
         Action::OpenAbstract | Action::OpenPdf | Action::YankLink => open_link(app, action),
+        Action::DownloadPdf => super::extras::download_pdf(app),
         Action::EditNote => {
             let Some(id) = app.selected_id.clone() else {
                 return Vec::new();
@@ -686,17 +750,12 @@ fn open_link(app: &mut App, action: Action) -> Vec<Effect> {
         }
     };
     if action == Action::OpenPdf {
-        return match present
+        // The runner opens the downloaded file instead when there is one.
+        let remote = present
             .into_iter()
             .find(|c| c.key == 'p')
-            .and_then(|c| c.url)
-        {
-            Some(url) => vec![Effect::OpenUrl(url)],
-            None => {
-                app.message = Some("this paper has no PDF link".to_string());
-                Vec::new()
-            }
-        };
+            .and_then(|c| c.url);
+        return vec![Effect::OpenPdf { id, remote }];
     }
     let first = present.first().and_then(|c| c.url.clone());
     let mut safe: Vec<LinkChoice> = present
@@ -826,6 +885,11 @@ fn on_sync(app: &mut App, event: SyncEvent) -> Vec<Effect> {
             app.sync.running = false;
             app.sync.last_finished = Some(app.now);
             app.sync.last_failed = failed;
+            Vec::new()
+        }
+        SyncEvent::ListFetched { list, count, .. } => app.on_list_fetched(list, count),
+        SyncEvent::ListFailed { list, reason } => {
+            app.on_list_failed(&list, &reason);
             Vec::new()
         }
     }

@@ -1,5 +1,5 @@
 //! The command line (clap): the reader by default; `sync`, `list`, `star`, `unstar`, `read`,
-//! `note`, `doctor`, `export`, `feeds`, `completions`, `man`. While a reader holds the data
+//! `note`, `pdf`, `doctor`, `export`, `feeds`, `completions`, `man`. While a reader holds the data
 //! dir, the commands that use the store go through it (`forward`).
 //!
 //! This is the program's edge: errors become one line on stderr (`paperboat: error: …`) and an
@@ -19,7 +19,10 @@ mod feeds;
 mod forward;
 mod list;
 mod output;
+mod pdf;
 mod reader;
+mod search;
+mod show;
 mod star;
 mod sync;
 
@@ -106,7 +109,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut target = forward::Target::for_data_dir(&data_dir)?;
     let target = &mut target;
     match command {
-        Command::Sync { days, date } => sync::sync_command(target, &config, days, date),
+        Command::Sync {
+            days,
+            date,
+            week,
+            month,
+        } => sync::sync_command(target, &config, days, date, week.or(month)),
+        Command::Search { query, limit, json } => {
+            let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+            search::search_command(target, &config, &query.join(" "), limit, json)
+        }
         Command::List {
             date,
             starred,
@@ -140,6 +152,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Note { id, text, clear } => {
             star::note_command(target, &id, if clear { None } else { text })
         }
+        Command::Pdf { ids, dir } => pdf::pdf_command(target, &config, &ids, dir.as_deref()),
+        Command::Show { id, full, json } => show::show_command(target, &config, &id, full, json),
         // Handled above, before the store is opened.
         Command::Doctor { .. } => Ok(ExitCode::SUCCESS),
     }

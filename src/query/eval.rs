@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{Days, NaiveDate};
 
+use super::fulltext::FullTextIndex;
 use super::index::{IndexField, TextIndex};
 use super::parse::{CountField, DateTerm, DayRef, Expr, Flag, Query, Term, TextField};
 use super::rowset::RowSet;
@@ -18,6 +19,10 @@ pub struct RowDetails {
     pub categories: std::sync::Arc<[std::sync::Arc<str>]>,
     pub github_stars: Option<u32>,
     pub has_summary: bool,
+    /// A PDF downloaded on this machine (its file existed when the catalog was read).
+    pub has_pdf: bool,
+    /// HF models, datasets, Spaces cite it (as last fetched; never fetched means no).
+    pub linked: [bool; 3],
 }
 
 impl RowDetails {
@@ -26,6 +31,8 @@ impl RowDetails {
             categories: paper.categories.iter().map(|c| c.as_str().into()).collect(),
             github_stars: paper.github_stars,
             has_summary: paper.ai_summary.as_deref().is_some_and(|s| !s.is_empty()),
+            has_pdf: false,
+            linked: [false; 3],
         }
     }
 }
@@ -42,6 +49,8 @@ pub struct Corpus<'a> {
     pub row_of: &'a HashMap<PaperId, usize>,
     /// What `since:7d` counts back from.
     pub today: NaiveDate,
+    /// Cached full texts (`full:`, `has:fulltext`); `None` finds none.
+    pub full_text: Option<&'a FullTextIndex>,
 }
 
 impl Corpus<'_> {
@@ -60,19 +69,57 @@ impl Query {
     /// text match). Title matches weigh more than abstract matches.
     pub fn relevance(&self, corpus: &Corpus<'_>, within: &RowSet) -> Vec<f32> {
         let mut scores = vec![0.0; corpus.rows.len()];
+        let mut full_text_hits: Vec<(usize, f32)> = Vec::new();
         for (field, tokens) in self.highlight_terms() {
             let fields: &[IndexField] = match field {
                 TextField::Any => &IndexField::ALL,
                 TextField::Title => &[IndexField::Title],
                 TextField::Abstract => &[IndexField::Abstract],
                 TextField::Author => &[IndexField::Authors],
-                TextField::Note => &[],
+                TextField::Note | TextField::FullText => &[],
             };
             for field in fields {
                 corpus.index.score(*field, &tokens, within, &mut scores);
             }
+            if matches!(field, TextField::Any | TextField::FullText) {
+                full_text_hits.extend(
+                    corpus
+                        .full_text
+                        .map(|index| index.scores(&tokens, corpus.row_of, within))
+                        .unwrap_or_default(),
+                );
+            }
         }
+        rank_full_text_below(&mut scores, full_text_hits);
         scores
+    }
+}
+
+/// Full-text hits rank below every title, author and abstract hit: rows with such a hit are
+/// lifted by one above the best full-text-only score (their order among themselves kept), and
+/// full-text scores are squeezed into (0, 1).
+fn rank_full_text_below(scores: &mut [f32], full_text_hits: Vec<(usize, f32)>) {
+    if full_text_hits.is_empty() {
+        return;
+    }
+    for score in scores.iter_mut().filter(|s| **s > 0.0) {
+        *score += 1.0;
+    }
+    let mut full_text = vec![0.0f32; scores.len()];
+    for (row, score) in full_text_hits {
+        if let Some(sum) = full_text.get_mut(row) {
+            *sum += score.max(0.0);
+        }
+    }
+    for (score, extra) in scores.iter_mut().zip(full_text) {
+        if extra > 0.0 {
+            let squeezed = extra / (1.0 + extra);
+            if *score > 0.0 {
+                *score += squeezed * 1e-3;
+            } else {
+                *score = squeezed;
+            }
+        }
     }
 }
 
@@ -128,10 +175,15 @@ fn evaluate_term(term: &Term, corpus: &Corpus<'_>) -> RowSet {
                 TextField::Title => &[IndexField::Title],
                 TextField::Abstract => &[IndexField::Abstract],
                 TextField::Author => &[IndexField::Authors],
-                TextField::Note => &[],
+                TextField::Note | TextField::FullText => &[],
             };
             for field in fields {
                 corpus.index.matching(*field, tokens, &mut set);
+            }
+            if matches!(field, TextField::Any | TextField::FullText)
+                && let Some(index) = corpus.full_text
+            {
+                index.matching(tokens, corpus.row_of, &mut set);
             }
             if matches!(field, TextField::Any | TextField::Note) {
                 // Notes are few and change often: scanned, not indexed.
@@ -176,11 +228,26 @@ fn evaluate_term(term: &Term, corpus: &Corpus<'_>) -> RowSet {
             }
             set
         }
+        Term::Flag(Flag::FullText) => {
+            let mut set = RowSet::empty(len);
+            if let Some(index) = corpus.full_text {
+                for id in index.marked() {
+                    if let Some(&row) = corpus.row_of.get(id) {
+                        set.insert(row);
+                    }
+                }
+            }
+            set
+        }
         Term::Flag(flag) => RowSet::from_fn(len, |row| match flag {
             Flag::Code => rows[row].has_code,
             Flag::Summary => corpus.details(row).is_some_and(|d| d.has_summary),
-            // Walked through the user map above.
-            Flag::Starred | Flag::Read | Flag::Unread | Flag::Note => false,
+            Flag::Pdf => corpus.details(row).is_some_and(|d| d.has_pdf),
+            Flag::Model => corpus.details(row).is_some_and(|d| d.linked[0]),
+            Flag::Dataset => corpus.details(row).is_some_and(|d| d.linked[1]),
+            Flag::Space => corpus.details(row).is_some_and(|d| d.linked[2]),
+            // Walked through the user map, or the full-text marks, above.
+            Flag::Starred | Flag::Read | Flag::Unread | Flag::Note | Flag::FullText => false,
         }),
         Term::Count { field, cmp, value } => RowSet::from_fn(len, |row| {
             let have = match field {
@@ -335,6 +402,7 @@ mod tests {
                 user: &self.user,
                 row_of: &self.row_of,
                 today: day(30),
+                full_text: None,
             }
         }
 

@@ -39,6 +39,8 @@ pub enum TextField {
     Abstract,
     Author,
     Note,
+    /// The cached full text (`full:`).
+    FullText,
 }
 
 /// `is:` and `has:` flags.
@@ -50,6 +52,14 @@ pub enum Flag {
     Code,
     Summary,
     Note,
+    /// A PDF downloaded on this machine whose file still exists.
+    Pdf,
+    /// HF models (datasets, Spaces) cite it, as last fetched.
+    Model,
+    Dataset,
+    Space,
+    /// A cached full text.
+    FullText,
 }
 
 /// Numeric fields that `upvotes:>50` style comparisons test.
@@ -140,7 +150,7 @@ fn error<T>(column: usize, message: impl Into<String>) -> Result<T, QueryError> 
 }
 
 /// The field names the language knows, for error messages and the help.
-pub const FIELDS: &str = "title: abs: author: cat: source: id: note: is: has: upvotes: stars: \
+pub const FIELDS: &str = "title: abs: author: full: cat: source: id: note: is: has: upvotes: stars: \
                           comments: date: since: before:";
 
 /// Parses query text. An empty or all-blank text is the empty query.
@@ -446,6 +456,7 @@ fn term(
         "abs" | "abstract" => text_term(TextField::Abstract, value),
         "author" | "authors" => text_term(TextField::Author, value),
         "note" => text_term(TextField::Note, value),
+        "full" | "fulltext" => text_term(TextField::FullText, value),
         "cat" | "category" => Term::Category(plain("cat:")?),
         "source" | "src" => Term::Source(plain("source:")?),
         "id" => Term::Id(plain("id:")?),
@@ -464,10 +475,18 @@ fn term(
             "code" => Flag::Code,
             "summary" => Flag::Summary,
             "note" => Flag::Note,
+            "pdf" => Flag::Pdf,
+            "model" | "models" => Flag::Model,
+            "dataset" | "datasets" => Flag::Dataset,
+            "space" | "spaces" => Flag::Space,
+            "fulltext" | "full" => Flag::FullText,
             other => {
                 return error(
                     value_column,
-                    format!("unknown flag has:{other} (has:code, has:summary, has:note)"),
+                    format!(
+                        "unknown flag has:{other} (has:code, has:summary, has:note, has:fulltext, \
+                         has:pdf, has:model, has:dataset, has:space)"
+                    ),
                 );
             }
         }),
@@ -729,6 +748,10 @@ mod tests {
             ("is:read", Term::Flag(Flag::Read)),
             ("has:code", Term::Flag(Flag::Code)),
             ("has:summary", Term::Flag(Flag::Summary)),
+            ("has:pdf", Term::Flag(Flag::Pdf)),
+            ("has:models", Term::Flag(Flag::Model)),
+            ("has:dataset", Term::Flag(Flag::Dataset)),
+            ("has:space", Term::Flag(Flag::Space)),
             ("has:note", Term::Flag(Flag::Note)),
             (
                 "upvotes:>50",

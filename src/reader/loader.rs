@@ -6,7 +6,8 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 
 use crate::app::Msg;
-use crate::app::catalog::{catalog_with_abstracts, full_catalog};
+use crate::app::catalog::{catalog_with_abstracts, full_catalog, full_text_index, full_text_marks};
+use crate::query::FullTextIndex;
 use crate::store::Store;
 
 /// A test seam (`EffectRunner::load_hook`): called on the loader thread as each load starts,
@@ -23,6 +24,8 @@ pub(super) fn spawn_loader(
 ) -> std::sync::mpsc::Sender<()> {
     let (sender, requests) = std::sync::mpsc::channel::<()>();
     std::thread::spawn(move || {
+        // The full-text index outlives each load: only texts cached since are added to it.
+        let mut full_texts: Arc<FullTextIndex> = Arc::default();
         while requests.recv().is_ok() {
             let mut merged = 1;
             while requests.try_recv().is_ok() {
@@ -33,8 +36,10 @@ pub(super) fn spawn_loader(
             }
             // Every row first (quick: the whole list is browsable), then the same rows with
             // abstracts and details, sharing them.
+            full_texts = full_text_marks(&store, &full_texts).unwrap_or(full_texts);
             let full = match full_catalog(&store, false) {
-                Ok(quick) => {
+                Ok(mut quick) => {
+                    quick.full_text = Arc::clone(&full_texts);
                     // A clone shares the rows, their index and the text index (`Arc`s).
                     let shared = quick.clone();
                     if results.send(Msg::CatalogLoaded(Box::new(quick))).is_err() {
@@ -50,6 +55,19 @@ pub(super) fn spawn_loader(
             };
             if results.send(msg).is_err() {
                 return;
+            }
+            // Last, the words of full texts cached since the last load (slow for many): the
+            // lists are usable meanwhile, and `full:` finds them when this arrives.
+            match full_text_index(&store, &full_texts) {
+                Ok(index) if !Arc::ptr_eq(&index, &full_texts) => {
+                    full_texts = index;
+                    let msg = Msg::FullTextIndexed(Arc::clone(&full_texts));
+                    if results.send(msg).is_err() {
+                        return;
+                    }
+                }
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "full texts not indexed"),
             }
         }
     });

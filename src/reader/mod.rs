@@ -3,6 +3,7 @@
 //! (`render`), since it calls both, and below `cli`; nothing below imports it.
 
 mod effects;
+mod fulltext;
 mod loader;
 mod runtime;
 
@@ -108,8 +109,16 @@ pub fn run_reader(options: ReaderOptions) -> anyhow::Result<()> {
 
         let (inbox_tx, mut inbox) = mpsc::unbounded_channel();
         let sources = crate::sync::sources_from_config(&options.config, None, None);
-        let settings = crate::sync::sync_settings_from_config(&options.config.sync);
-        let mut sync = crate::sync::spawn(store.clone(), sources, settings, clock);
+        let settings = crate::sync::sync_settings_for(&options.config);
+        // One set of Retry-After holds for the sync task and the on-demand full-text fetches.
+        let waits = crate::sync::ServerWaits::default();
+        reader.runner.fulltext = Some(crate::sync::FullTextFetcher::new(
+            store.clone(),
+            &options.config,
+            waits.clone(),
+            clock,
+        ));
+        let mut sync = crate::sync::spawn_sharing(store.clone(), sources, settings, clock, waits);
         reader.runner.sync_commands = Some(sync.commands.clone());
         // Serve the data dir to other paperboat commands (issue #12).
         let wiring = crate::server::wire_reader(
@@ -120,6 +129,15 @@ pub fn run_reader(options: ReaderOptions) -> anyhow::Result<()> {
             sync.commands.clone(),
         );
         reader.runner.results = Some(wiring.results.clone());
+        // PDFs (`D`, `O`) and linked repos, sharing the Retry-After holds kept in the store.
+        let waits = crate::sync::ServerWaits::default();
+        let pdf_settings = crate::pdf::PdfSettings::from_config(&options.config);
+        reader.runner.pdf.downloader =
+            crate::pdf::PdfDownloader::new(store.clone(), pdf_settings, waits.clone()).ok();
+        reader.runner.pdf.linked =
+            crate::linked::LinkedFetcher::new(store.clone(), &options.config, waits).ok();
+        reader.runner.pdf.dir = options.config.papers.dir_path();
+        reader.runner.pdf.viewer = options.config.ui.pdf_viewer.clone();
         if let Some(notice) = wiring.notice.clone() {
             reader.handle(Msg::Notice(notice));
         }

@@ -48,11 +48,13 @@ pub struct ListParams {
 }
 
 /// What a text listing shows of a paper; every `list` object has at least these fields.
+/// `day` is `None` for a paper starred (from the command line, by id) that no source has
+/// brought yet: it has no title and no day, and `list --starred` still shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListedPaper {
     pub id: String,
     pub title: String,
-    pub day: NaiveDate,
+    pub day: Option<NaiveDate>,
     pub upvotes: Option<u32>,
     pub starred: bool,
     pub read: bool,
@@ -64,23 +66,108 @@ impl ListedPaper {
         ListedPaper {
             id: row.id.as_str().to_string(),
             title: row.title.to_string(),
-            day: row.day,
+            day: Some(row.day),
             upvotes: row.upvotes,
+            starred: state.is_starred(),
+            read: state.read,
+        }
+    }
+
+    /// A starred paper not in the cache yet.
+    pub fn not_fetched(id: &PaperId, state: &UserState) -> ListedPaper {
+        ListedPaper {
+            id: id.as_str().to_string(),
+            title: String::new(),
+            day: None,
+            upvotes: None,
             starred: state.is_starred(),
             read: state.read,
         }
     }
 }
 
+/// `list --json`'s object for a starred paper not in the cache yet: the fields a script can
+/// rely on, empty, and `"fetched": false` (only these objects carry `fetched`).
+#[derive(Debug, Serialize)]
+struct NotFetchedLine<'a> {
+    id: &'a str,
+    fetched: bool,
+    title: &'a str,
+    authors: [&'a str; 0],
+    #[serde(rename = "abstract")]
+    abstract_text: &'a str,
+    day: Option<NaiveDate>,
+    starred: bool,
+    starred_at: Option<DateTime<Utc>>,
+    read: bool,
+    note: Option<&'a str>,
+}
+
+impl<'a> NotFetchedLine<'a> {
+    fn new(id: &'a PaperId, state: &'a UserState) -> NotFetchedLine<'a> {
+        NotFetchedLine {
+            id: id.as_str(),
+            fetched: false,
+            title: "",
+            authors: [],
+            abstract_text: "",
+            day: None,
+            starred: state.is_starred(),
+            starred_at: state.starred_at,
+            read: state.read,
+            note: state.note.as_deref(),
+        }
+    }
+}
+
 /// `list`'s answer: one JSON object per paper, in listing order. With `json` they are the
-/// objects `list --json` prints (exactly as serialised), otherwise [`ListedPaper`]s.
+/// objects `list --json` prints (exactly as serialised), otherwise [`ListedPaper`]s. Through
+/// the reader a long listing comes in parts: `progress` replies of this shape, then the `ok`
+/// with the last part (a short listing is the `ok` alone).
 #[derive(Debug, Serialize, Deserialize)]
 pub struct ListResult {
     pub papers: Vec<Box<RawValue>>,
 }
 
+/// A part of a streamed listing is sent once it holds this many objects…
+pub const LIST_PART_PAPERS: usize = 500;
+/// …or this many bytes of them, whichever comes first: every reply line stays well under a
+/// megabyte or so (one object past the mark), however long the listing.
+pub const LIST_PART_BYTES: usize = 256 * 1024;
+
+/// Where a listing's objects go, one at a time, in listing order.
+pub type ListSink<'a> = dyn FnMut(Box<RawValue>) -> Result<(), CommandError> + 'a;
+
 /// `list` straight from the store (no reader open).
 pub fn list_from_store(store: &Store, params: &ListParams) -> Result<ListResult, CommandError> {
+    let mut papers = Vec::new();
+    list_from_store_into(store, params, &mut |paper| {
+        papers.push(paper);
+        Ok(())
+    })?;
+    Ok(ListResult { papers })
+}
+
+/// `list` from the reader's catalog snapshot when there is one, else from the store; each
+/// object goes to `sink` as it is made (the reader streams them, never holding a large
+/// listing whole).
+pub fn list_into(
+    store: &Store,
+    catalog: Option<&Catalog>,
+    params: &ListParams,
+    sink: &mut ListSink<'_>,
+) -> Result<(), CommandError> {
+    match catalog {
+        Some(catalog) => list_from_catalog_into(store, catalog, params, sink),
+        None => list_from_store_into(store, params, sink),
+    }
+}
+
+fn list_from_store_into(
+    store: &Store,
+    params: &ListParams,
+    sink: &mut ListSink<'_>,
+) -> Result<(), CommandError> {
     // A bad query is said before the cache is read.
     check_query(params.query.as_deref())?;
     let rows = match params.date {
@@ -97,15 +184,16 @@ pub fn list_from_store(store: &Store, params: &ListParams) -> Result<ListResult,
         }
         None => None,
     };
-    list_rows(store, rows.iter(), &states, matches.as_ref(), params)
+    list_rows(store, rows.iter(), &states, matches.as_ref(), params, sink)
 }
 
 /// `list` from a catalog snapshot (the reader's), with the store's current user state.
-pub fn list_from_catalog(
+fn list_from_catalog_into(
     store: &Store,
     catalog: &Catalog,
     params: &ListParams,
-) -> Result<ListResult, CommandError> {
+    sink: &mut ListSink<'_>,
+) -> Result<(), CommandError> {
     let states = user_states(store)?;
     let matches = match &params.query {
         Some(query) => Some(query_matches(catalog, &states, query)?),
@@ -115,7 +203,7 @@ pub fn list_from_catalog(
         .rows
         .iter()
         .filter(|row| params.date.is_none_or(|day| row.day == day));
-    list_rows(store, rows, &states, matches.as_ref(), params)
+    list_rows(store, rows, &states, matches.as_ref(), params, sink)
 }
 
 fn list_rows<'a>(
@@ -124,18 +212,39 @@ fn list_rows<'a>(
     states: &HashMap<PaperId, UserState>,
     matches: Option<&HashSet<PaperId>>,
     params: &ListParams,
-) -> Result<ListResult, CommandError> {
+    sink: &mut ListSink<'_>,
+) -> Result<(), CommandError> {
     let no_state = UserState::default();
+    let wanted = |state: &UserState| {
+        (!params.starred || state.is_starred()) && (!params.unread || !state.read)
+    };
+    // `--starred` with nothing narrowing by day or words also lists stars on papers no
+    // source has brought yet: set from the command line by id, they would be invisible.
+    let with_not_fetched = params.starred && params.date.is_none() && matches.is_none();
+    let mut cached: HashSet<&PaperId> = HashSet::new();
     let mut rows: Vec<&ListRow> = rows
-        .filter(|row| matches.is_none_or(|m| m.contains(&row.id)))
-        .filter(|row| {
-            let state = states.get(&row.id).unwrap_or(&no_state);
-            (!params.starred || state.is_starred()) && (!params.unread || !state.read)
+        .inspect(|row| {
+            if with_not_fetched {
+                cached.insert(&row.id);
+            }
         })
+        .filter(|row| matches.is_none_or(|m| m.contains(&row.id)))
+        .filter(|row| wanted(states.get(&row.id).unwrap_or(&no_state)))
         .collect();
     sort_newest_first(&mut rows);
-    rows.truncate(params.limit.unwrap_or(usize::MAX));
-    let mut papers = Vec::with_capacity(rows.len());
+    let mut not_fetched: Vec<(&PaperId, &UserState)> = if with_not_fetched {
+        states
+            .iter()
+            .filter(|(id, state)| !cached.contains(id) && wanted(state))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    // The newest star first, as the reader's Starred view.
+    not_fetched.sort_by(|a, b| b.1.starred_at.cmp(&a.1.starred_at).then(a.0.cmp(b.0)));
+    let limit = params.limit.unwrap_or(usize::MAX);
+    rows.truncate(limit);
+    not_fetched.truncate(limit - rows.len());
     for row in rows {
         let state = states.get(&row.id).unwrap_or(&no_state);
         let json = if params.json {
@@ -147,9 +256,18 @@ fn list_rows<'a>(
             serde_json::to_string(&ListedPaper::of(row, state))
         }
         .context("cannot write JSON")?;
-        papers.push(RawValue::from_string(json).context("cannot write JSON")?);
+        sink(RawValue::from_string(json).context("cannot write JSON")?)?;
     }
-    Ok(ListResult { papers })
+    for (id, state) in not_fetched {
+        let json = if params.json {
+            serde_json::to_string(&NotFetchedLine::new(id, state))
+        } else {
+            serde_json::to_string(&ListedPaper::not_fetched(id, state))
+        }
+        .context("cannot write JSON")?;
+        sink(RawValue::from_string(json).context("cannot write JSON")?)?;
+    }
+    Ok(())
 }
 
 /// Newest day first; within a day the most upvoted first, then a stable order by id.
@@ -441,6 +559,23 @@ pub fn feeds(config: &Config, store: &Store) -> Result<FeedsResult, CommandError
 pub struct SyncParams {
     pub days: Option<u32>,
     pub date: Option<NaiveDate>,
+    /// `--week`/`--month`: only HF's list of that period (every page).
+    pub list: Option<crate::source::hf_lists::HfList>,
+}
+
+impl SyncParams {
+    /// Whether the round is not the configured one (other days, a date, an HF period).
+    pub fn one_off(&self) -> bool {
+        self.days.is_some() || self.date.is_some() || self.list.is_some()
+    }
+
+    /// The sources this sync fetches.
+    pub fn sources(&self, config: &Config) -> Vec<std::sync::Arc<dyn crate::source::Source>> {
+        match &self.list {
+            Some(list) => crate::sync::list_sources_from_config(config, list),
+            None => crate::sync::sources_from_config(config, self.days, self.date),
+        }
+    }
 }
 
 /// One per-source line of a sync round.
@@ -531,7 +666,10 @@ impl RoundFollower {
                 };
                 (vec![line], false)
             }
-            SyncEvent::SourceProgress { .. } => (Vec::new(), false),
+            // HF list fetches run beside rounds and are not part of one.
+            SyncEvent::SourceProgress { .. }
+            | SyncEvent::ListFetched { .. }
+            | SyncEvent::ListFailed { .. } => (Vec::new(), false),
             SyncEvent::SourceUpdated {
                 id,
                 new,
@@ -622,6 +760,8 @@ mod tests {
             ExportFormat::Markdown,
             ExportFormat::Json,
             ExportFormat::Csv,
+            ExportFormat::CslJson,
+            ExportFormat::Ris,
         ] {
             assert_eq!(parse_format(&format_name(format)).unwrap(), format);
         }

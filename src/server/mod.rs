@@ -17,7 +17,10 @@ mod connection;
 mod dispatch;
 pub use dispatch::chain_line;
 pub mod hub;
+mod pdf;
 pub mod protocol;
+pub mod search;
+pub mod show;
 pub mod socket;
 
 use std::path::{Path, PathBuf};

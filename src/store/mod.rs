@@ -13,6 +13,9 @@
 //!     `stable_hash(id) % 256` (one byte) → every state in the bucket. At most 256 keys however
 //!     many papers were read; empty states are dropped. Sync never writes here.
 //!   - `feeds`: source id → `FeedState`.
+//!   - `hf_lists`: HF's ranked lists, list key (`week:2026-W49`, `month:2026-12`,
+//!     `trending`, `search`) → the paper ids in HF's order and when they were fetched (JSON,
+//!     see `hf_lists.rs`); the papers themselves are stored like daily ones.
 //!   - `meta`: `schema_version` (u32 big-endian); `server_waits` (JSON: host → time, see
 //!     `server_waits.rs`); `journal_seen` (JSON: the journal files' names, sizes and times as
 //!     of the last merge, see `recover.rs`); `reader_state` (JSON: the reader's view, sort and
@@ -20,6 +23,9 @@
 //! - `<data_dir>/body/`, a second sled Db: the full `Paper` records under the same day/part keys
 //!   as their rows, opened on first need ([`Store::paper`], [`Store::apply`]…) or by
 //!   [`Store::warm_body`] on a background thread right after the first frame.
+//! - `<data_dir>/fulltext/`, a third sled Db opened on first use: cached full texts in
+//!   compressed pieces, with a "has a full text" mark per paper in the list Db's `fulltext`
+//!   tree (see `fulltext.rs`).
 //! - In memory: an id → chunk index with per-chunk row counts, built from the rows' id lists on
 //!   first need and shared by every clone; never stored.
 //!
@@ -46,11 +52,16 @@
 
 mod batch;
 mod codec;
+mod fulltext;
+mod hf_lists;
 mod index;
 mod keys;
+mod linked;
 mod migrate;
+mod pdfs;
 mod reader_state;
 mod recover;
+mod rekey;
 mod server_waits;
 mod write;
 mod write_marks;
@@ -66,9 +77,14 @@ use serde::{Deserialize, Serialize};
 use crate::journal::{Change, Journal, JournalError, PaperMeta};
 use crate::model::{ListRow, Paper, PaperId, SourceId, UserState};
 use codec::BodyChunk;
+pub use fulltext::{PIECE_BYTES as FULLTEXT_PIECE_BYTES, StoredFullText};
+pub use hf_lists::RankedList;
 use index::{BuildError, Index};
 use keys::ChunkKey;
+pub use linked::{LINKED_TREE, LinkedRepo, LinkedRepos};
+pub use pdfs::{PDFS_TREE, SavedPdf};
 pub use reader_state::{READER_STATE_VERSION, ReaderState, RememberedView};
+pub use rekey::{RekeyOutcome, RekeyPass};
 use write::{ChunkWrite, CommitOrder, WriteContext};
 pub use write_marks::WRITE_MARKS_ENV;
 
@@ -222,6 +238,8 @@ pub(super) struct ListDb {
     user: sled::Tree,
     feeds: sled::Tree,
     meta: sled::Tree,
+    /// HF's ranked lists (week, month, trending, the last search): see `hf_lists.rs`.
+    hf_lists: sled::Tree,
 }
 
 impl ListDb {
@@ -233,6 +251,7 @@ impl ListDb {
             user: tree("user")?,
             feeds: tree("feeds")?,
             meta: tree("meta")?,
+            hf_lists: tree("hf_lists")?,
             db,
         })
     }
@@ -258,6 +277,8 @@ struct Inner {
     journal: Journal,
     /// Bumped after every write that changed papers (see [`Store::papers_version`]).
     papers_version: AtomicU64,
+    /// `<data_dir>/fulltext/`, opened on first use (see `fulltext.rs`).
+    full_texts: fulltext::FullTextDb,
 }
 
 /// A handle on the store; cheap to clone, shared by the UI and the sync task.
@@ -312,6 +333,7 @@ impl Store {
                 user_writer: Mutex::new(()),
                 journal: Journal::open(dir),
                 papers_version: AtomicU64::new(0),
+                full_texts: fulltext::FullTextDb::default(),
             }),
         })
     }

@@ -4,10 +4,11 @@
 //! Imports `store` and `query` below it; never `ui` or `reader`.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::{Catalog, CatalogBuilder};
 use crate::model::{Paper, PaperId};
-use crate::query::RowDetails;
+use crate::query::{FullTextIndex, RowDetails};
 use crate::store::{Store, StoreError};
 
 /// Reads what the first frame needs: the latest day's rows and the user state. Its cost does
@@ -18,7 +19,9 @@ pub fn first_catalog(store: &Store) -> Result<Catalog, StoreError> {
         Some(day) => store.rows_for_day(day)?,
         None => Vec::new(),
     };
-    Ok(Catalog::new(rows, user, false, None))
+    let mut catalog = Catalog::new(rows, user, false, None);
+    catalog.ranked = std::sync::Arc::new(store.ranked_lists()?);
+    Ok(catalog)
 }
 
 /// Reads the whole projection; with `abstracts`, the text index covers abstracts too and the
@@ -27,13 +30,67 @@ pub fn full_catalog(store: &Store, abstracts: bool) -> Result<Catalog, StoreErro
     let papers_version = store.papers_version();
     let rows = store.all_rows()?;
     let user = store.user_states()?;
+    let ranked = std::sync::Arc::new(store.ranked_lists()?);
     let mut catalog = if abstracts {
-        add_abstracts(store, CatalogBuilder::new(rows, user, true, true))?
+        let mut catalog = add_abstracts(store, CatalogBuilder::new(rows, user, true, true))?;
+        catalog.full_text = full_text_index(store, &catalog.full_text)?;
+        catalog
     } else {
         Catalog::new(rows, user, true, None)
     };
     catalog.papers_version = papers_version;
+    catalog.ranked = ranked;
     Ok(catalog)
+}
+
+/// The full-text index with every cached full text: `previous` when it already holds them all,
+/// else `previous` plus the ones it lacks (read, reduced to plain text and tokenized one at a
+/// time). Slow for many new texts: a background job.
+pub fn full_text_index(
+    store: &Store,
+    previous: &Arc<FullTextIndex>,
+) -> Result<Arc<FullTextIndex>, StoreError> {
+    let marked = store.full_text_ids()?;
+    let missing: Vec<PaperId> = marked
+        .iter()
+        .filter(|id| !previous.is_indexed(id))
+        .cloned()
+        .collect();
+    if missing.is_empty() && marked.len() == previous.marked().len() {
+        return Ok(Arc::clone(previous));
+    }
+    let texts = missing
+        .into_iter()
+        .filter_map(|id| match store.full_text(&id) {
+            Ok(Some(text)) => Some((id, crate::app::fulltext::plain_text(&text))),
+            Ok(None) => None,
+            Err(error) => {
+                tracing::warn!(%id, %error, "cached full text unreadable; not indexed");
+                None
+            }
+        });
+    let mut index = previous.with_docs(texts);
+    for id in &marked {
+        index.mark(id);
+    }
+    Ok(Arc::new(index))
+}
+
+/// `previous` with the marks of every cached full text (no words added): cheap, for the quick
+/// catalog.
+pub fn full_text_marks(
+    store: &Store,
+    previous: &Arc<FullTextIndex>,
+) -> Result<Arc<FullTextIndex>, StoreError> {
+    let marked = store.full_text_ids()?;
+    if marked.iter().all(|id| previous.has(id)) {
+        return Ok(Arc::clone(previous));
+    }
+    let mut index = FullTextIndex::clone(previous);
+    for id in &marked {
+        index.mark(id);
+    }
+    Ok(Arc::new(index))
 }
 
 /// The catalog of `quick`'s rows (a [`full_catalog`] without abstracts) with their abstracts
@@ -43,10 +100,26 @@ pub fn catalog_with_abstracts(store: &Store, quick: &Catalog) -> Result<Catalog,
     let user = store.user_states()?;
     let mut catalog = add_abstracts(store, CatalogBuilder::adding_abstracts(quick, user))?;
     catalog.papers_version = quick.papers_version;
+    catalog.ranked = std::sync::Arc::clone(&quick.ranked);
     Ok(catalog)
 }
 
 fn add_abstracts(store: &Store, mut builder: CatalogBuilder) -> Result<Catalog, StoreError> {
+    // Per machine and few: read whole, for `has:pdf` and `has:model`/`dataset`/`space`.
+    let pdfs = store.existing_pdfs()?;
+    let linked = store.all_linked_repos()?;
+    let details_of = |paper: &Paper| {
+        let mut details = RowDetails::of(paper);
+        details.has_pdf = pdfs.contains_key(&paper.id);
+        if let Some(linked) = linked.get(&paper.id) {
+            details.linked = [
+                !linked.models.is_empty(),
+                !linked.datasets.is_empty(),
+                !linked.spaces.is_empty(),
+            ];
+        }
+        details
+    };
     // A day at a time: rows come newest day first, so each day's bodies are read, indexed in
     // catalog order and dropped before the next day's (never every abstract at once).
     while let Some(day) = builder.next_row().map(|row| row.day) {
@@ -57,9 +130,7 @@ fn add_abstracts(store: &Store, mut builder: CatalogBuilder) -> Result<Catalog, 
             .collect();
         while let Some(row) = builder.next_row().filter(|row| row.day == day) {
             match papers.remove(&row.id) {
-                Some(paper) => {
-                    builder.push(Some(&paper.abstract_text), Some(RowDetails::of(&paper)))
-                }
+                Some(paper) => builder.push(Some(&paper.abstract_text), Some(details_of(&paper))),
                 None => builder.push(None, Some(RowDetails::default())),
             }
         }

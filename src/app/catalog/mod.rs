@@ -4,15 +4,18 @@
 
 mod load;
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::NaiveDate;
 
 use crate::model::{ListRow, Paper, PaperId, SourceId, UserState};
 use crate::query::{Corpus, ForYou, IndexDoc, RowDetails, TextIndex, TextIndexBuilder};
+use crate::store::RankedList;
 
-pub use load::{catalog_with_abstracts, first_catalog, full_catalog};
+pub use load::{
+    catalog_with_abstracts, first_catalog, full_catalog, full_text_index, full_text_marks,
+};
 
 /// What the catalog keeps of a full record beyond its list row.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -38,8 +41,10 @@ pub struct Catalog {
     pub rows: Arc<Vec<ListRow>>,
     /// Row index by paper id; shared like `rows`.
     pub index: Arc<HashMap<PaperId, usize>>,
-    /// Days that have papers, newest first.
+    /// Days that have papers, newest first (papers only HF's search found do not count).
     pub days: Vec<NaiveDate>,
+    /// HF's ranked lists (week, month, trending, the last search) by store key.
+    pub ranked: Arc<BTreeMap<String, RankedList>>,
     /// Sources that listed at least one loaded paper.
     pub sources: BTreeSet<SourceId>,
     pub user: HashMap<PaperId, UserState>,
@@ -55,6 +60,9 @@ pub struct Catalog {
     /// The store's `papers_version` from before these rows were read: the catalog holds every
     /// paper change up to it (the reader's server checks this before answering from it).
     pub papers_version: u64,
+    /// Which papers have a cached full text, and their words once indexed (in the background,
+    /// see `load.rs`); shared with the catalog that replaces this one.
+    pub full_text: Arc<crate::query::FullTextIndex>,
 }
 
 /// Builds a [`Catalog`] a row at a time in catalog order (newest day first), so the full
@@ -175,7 +183,11 @@ impl CatalogBuilder {
             index.extend(rows.iter().enumerate().map(|(i, r)| (r.id.clone(), i)));
             Arc::new(index)
         });
-        let mut days: Vec<NaiveDate> = rows.iter().map(|r| r.day).collect();
+        let mut days: Vec<NaiveDate> = rows
+            .iter()
+            .filter(|r| !r.only_searched())
+            .map(|r| r.day)
+            .collect();
         days.dedup();
         days.shrink_to_fit();
         let sources = rows
@@ -185,6 +197,7 @@ impl CatalogBuilder {
         Catalog {
             index,
             days,
+            ranked: Arc::default(),
             sources,
             user: self.user,
             details: self.details.unwrap_or_default(),
@@ -193,6 +206,7 @@ impl CatalogBuilder {
             for_you: None,
             complete: self.complete,
             papers_version: 0,
+            full_text: Arc::default(),
         }
     }
 }
@@ -226,6 +240,7 @@ impl Catalog {
             user: &self.user,
             row_of: &self.index,
             today,
+            full_text: Some(&self.full_text),
         }
     }
 
@@ -249,6 +264,22 @@ impl Catalog {
         self.days.first().copied()
     }
 
+    /// Starred papers no source has brought yet (starred by id from the command line), the
+    /// newest star first: the Starred view lists them under its rows, "not fetched yet".
+    pub fn starred_not_fetched(&self) -> Vec<&PaperId> {
+        if !self.complete {
+            // Only the latest day is loaded: every other starred paper would look missing.
+            return Vec::new();
+        }
+        let mut ids: Vec<(&PaperId, &UserState)> = self
+            .user
+            .iter()
+            .filter(|(id, state)| state.is_starred() && !self.index.contains_key(*id))
+            .collect();
+        ids.sort_by(|a, b| b.1.starred_at.cmp(&a.1.starred_at).then(a.0.cmp(b.0)));
+        ids.into_iter().map(|(id, _)| id).collect()
+    }
+
     /// Rows of starred papers, for For you.
     pub fn starred_rows(&self) -> Vec<usize> {
         let mut rows: Vec<usize> = self
@@ -259,6 +290,14 @@ impl Catalog {
             .collect();
         rows.sort_unstable();
         rows
+    }
+
+    /// Records that `id`'s full text is cached now (`has:fulltext`; its words are indexed by
+    /// the next catalog load).
+    pub fn mark_full_text(&mut self, id: &PaperId) {
+        if !self.full_text.has(id) {
+            Arc::make_mut(&mut self.full_text).mark(id);
+        }
     }
 
     /// The For you score of a row (0 when not computed).
