@@ -945,3 +945,72 @@ async fn a_reader_that_cannot_make_a_socket_still_runs_and_says_so_once() {
     );
     reader.quit().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_list_comes_through_the_reader_in_parts_byte_for_byte() {
+    if !have_tmux() {
+        return;
+    }
+    let home = Home::new("").await;
+    let data_direct = home.path().join("direct");
+    {
+        // 1,500 generated papers (~1,500-character abstracts) on the days before the
+        // fixture's, so the reader still opens on the fixture's 14.
+        let store = paperboat::store::Store::open(&data_direct).unwrap();
+        let newest = chrono::NaiveDate::from_ymd_opt(2026, 7, 12).unwrap();
+        let papers: Vec<_> = paperboat::synth::papers(1500, 100, newest).collect();
+        for day in papers.chunk_by(|a, b| a.daily_date == b.daily_date) {
+            let filed = day[0].daily_date.unwrap_or(newest);
+            store.apply(day.to_vec(), filed).unwrap();
+        }
+    }
+    let out = home.run(&data_direct, home.path(), &["sync"], &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let data_served = home.path().join("served");
+    copy_dir(&data_direct, &data_served);
+    let cases: [&[&str]; 3] = [
+        &["list", "--json"],
+        &["list"],
+        &["list", "--json", "-q", "transformer"],
+    ];
+    let direct: Vec<Output> = cases
+        .iter()
+        .map(|args| home.run(&data_direct, home.path(), args, &[]))
+        .collect();
+    assert!(text(&direct[0].stdout).lines().count() > 1500);
+
+    let reader = OpenReader::start(&home, &data_served, &[]).await;
+    for (args, want) in cases.iter().zip(&direct) {
+        let got = home.run(&data_served, home.path(), args, &[]);
+        assert_eq!(
+            got.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&got.stderr)
+        );
+        assert!(got.stdout == want.stdout, "{args:?}: not byte-identical");
+        assert_eq!(got.stderr, want.stderr, "{args:?}");
+    }
+    // On the wire: parts, each line bounded, the listing whole and in order.
+    let replies = reader.call(r#"{"v":1,"id":1,"method":"list","params":{"json":true}}"#);
+    assert!(replies.len() > 3, "{} replies", replies.len());
+    let mut ids = Vec::new();
+    for reply in &replies {
+        let part = reply.get("progress").or_else(|| reply.get("ok")).unwrap();
+        assert!(serde_json::to_string(part).unwrap().len() < 1024 * 1024);
+        for paper in part["papers"].as_array().unwrap() {
+            ids.push(paper["id"].as_str().unwrap().to_string());
+        }
+    }
+    let want_ids: Vec<String> = text(&direct[0].stdout)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(ids, want_ids);
+    reader.quit().await;
+}

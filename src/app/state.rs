@@ -209,6 +209,8 @@ impl App {
         };
         app.recount();
         app.refresh_visible();
+        // Written from the first change on (the defaults need no writing).
+        app.nav.remembered = Some(app.remembered());
         app
     }
 

@@ -28,6 +28,8 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     }
     // Whatever changed what is on screen restarts the `mark_read = "select"` timer.
     app.arm_select_timer();
+    let mut effects = effects;
+    effects.extend(app.remember_if_changed());
     effects
 }
 

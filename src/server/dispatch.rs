@@ -55,14 +55,7 @@ pub async fn handle(
             let Some(params) = params::<commands::ListParams>(&request, replies).await? else {
                 return Ok(());
             };
-            let catalog = fresh_catalog(context).await;
-            let store = context.store.clone();
-            let result = blocking(move || match &catalog {
-                Some(catalog) => commands::list_from_catalog(&store, catalog, &params),
-                None => commands::list_from_store(&store, &params),
-            })
-            .await;
-            answer(replies, result).await
+            list(context, params, replies).await
         }
         "star" | "unstar" | "read" => {
             let mark = match request.method.as_str() {
@@ -173,6 +166,47 @@ pub async fn handle(
                 .await
         }
     }
+}
+
+/// `list`, streamed: the worker hands over parts of the listing as they fill (a bounded
+/// channel, so a slow client slows the worker instead of the listing piling up here), each
+/// written as a `progress` reply; the `ok` carries the last part.
+async fn list(
+    context: &Arc<Context>,
+    params: commands::ListParams,
+    replies: &mut Replies<'_>,
+) -> std::io::Result<()> {
+    use commands::{LIST_PART_BYTES, LIST_PART_PAPERS, ListResult};
+    let catalog = fresh_catalog(context).await;
+    let store = context.store.clone();
+    let (parts_tx, mut parts_rx) = tokio::sync::mpsc::channel::<ListResult>(2);
+    let work = tokio::spawn(blocking(move || {
+        let mut part = Vec::new();
+        let mut bytes = 0;
+        commands::list_into(&store, catalog.as_deref(), &params, &mut |paper| {
+            bytes += paper.get().len();
+            part.push(paper);
+            if part.len() >= LIST_PART_PAPERS || bytes >= LIST_PART_BYTES {
+                let papers = std::mem::take(&mut part);
+                bytes = 0;
+                parts_tx
+                    .blocking_send(ListResult { papers })
+                    .map_err(|_| anyhow::anyhow!("the client went away"))?;
+            }
+            Ok(())
+        })?;
+        Ok(ListResult { papers: part })
+    }));
+    while let Some(part) = parts_rx.recv().await {
+        // A client that went away ends the request; the worker stops at its next part.
+        replies.progress(&part).await?;
+    }
+    let result = work.await.unwrap_or_else(|error| {
+        Err(CommandError::Failed(anyhow::anyhow!(
+            "the request's worker failed: {error}"
+        )))
+    });
+    answer(replies, result).await
 }
 
 /// The request's params, or a `bad_params` reply and `None`.
