@@ -261,7 +261,7 @@ async fn fetch_and_save(
         }
     };
     let store = inner.store.clone();
-    let saved = tokio::task::spawn_blocking(move || {
+    tokio::task::spawn_blocking(move || {
         let owners = |path: &Path| matches!(store.pdf_owner(path), Ok(Some(owner)) if owner != id);
         let result = save::save(&mut reader, &dir, &stem, cap, &owners, &mut progress);
         // A failed read says why in the fetch error behind it (cut off, over the cap, too slow).
@@ -274,8 +274,7 @@ async fn fetch_and_save(
         }
     })
     .await
-    .map_err(|e| PdfError::Store(e.to_string()))?;
-    saved
+    .map_err(|e| PdfError::Store(e.to_string()))?
 }
 
 /// True when `url` is on the configured arXiv site (or arxiv.org itself).
