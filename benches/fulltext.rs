@@ -121,8 +121,19 @@ fn open_and_scroll() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let store = Store::open(dir.path())?;
     let papers: Vec<_> = paperboat::synth::papers(50, 50, newest_day()).collect();
-    let id = papers[0].id.clone();
     store.apply(papers, newest_day())?;
+    // The paper `f` opens: the one selected at start.
+    let start = App::new(
+        Keymap::defaults()?,
+        first_catalog(&store)?,
+        chrono::Utc::now(),
+        (80, 24),
+        120,
+    );
+    let id = start
+        .selected_row()
+        .map(|row| row.id.clone())
+        .ok_or_else(|| anyhow::anyhow!("nothing selected"))?;
     let text = generated_paper(1, 300 * 1024);
     let size = text.len();
     store.put_full_text(
@@ -168,6 +179,8 @@ fn open_and_scroll() -> anyhow::Result<()> {
         );
         terminal.draw(|f| render(f, &app, &theme))?;
         opens.push(started.elapsed());
+        let shown = app.fulltext.open.as_ref().and_then(|view| view.rendered());
+        anyhow::ensure!(shown.is_some(), "the full text is not on screen");
         parts.0 += read;
         parts.1 += laid_out - read;
         app_kept = Some((app, terminal));
@@ -187,6 +200,7 @@ fn open_and_scroll() -> anyhow::Result<()> {
         return Ok(());
     };
     let mut steps = Vec::new();
+    let before = app.fulltext.open.as_ref().map_or(0, |view| view.scroll);
     for step in 0..400 {
         let started = Instant::now();
         let code = if step % 50 == 49 { '}' } else { 'j' };
@@ -194,6 +208,8 @@ fn open_and_scroll() -> anyhow::Result<()> {
         terminal.draw(|f| render(f, &app, &theme))?;
         steps.push(started.elapsed());
     }
+    let after = app.fulltext.open.as_ref().map_or(0, |view| view.scroll);
+    anyhow::ensure!(after > before + 350, "the text did not scroll ({before} → {after})");
     steps.sort();
     println!(
         "scroll step (j, or }} every 50th) + draw: median {:.3} ms, p99 {:.3} ms, max {:.3} ms",
