@@ -45,6 +45,7 @@
 //! merges other machines' journal entries at start (see [`open_or_recover`]).
 
 mod batch;
+mod changes;
 mod codec;
 mod index;
 mod keys;
@@ -55,7 +56,7 @@ mod server_waits;
 mod write;
 mod write_marks;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, RwLock};
@@ -180,7 +181,7 @@ pub(super) fn sled_error(dir: &Path, error: sled::Error) -> StoreError {
 }
 
 /// Locks a mutex that guards no data (it only serialises writers), so poisoning is moot.
-fn serialise(mutex: &Mutex<()>) -> MutexGuard<'_, ()> {
+fn serialise<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -258,6 +259,8 @@ struct Inner {
     journal: Journal,
     /// Bumped after every write that changed papers (see [`Store::papers_version`]).
     papers_version: AtomicU64,
+    /// The days each of those writes touched, by version (see [`Store::days_changed_since`]).
+    changes: Mutex<changes::ChangeLog>,
 }
 
 /// A handle on the store; cheap to clone, shared by the UI and the sync task.
@@ -312,6 +315,7 @@ impl Store {
                 user_writer: Mutex::new(()),
                 journal: Journal::open(dir),
                 papers_version: AtomicU64::new(0),
+                changes: Mutex::new(changes::ChangeLog::default()),
             }),
         })
     }
@@ -344,8 +348,19 @@ impl Store {
         self.inner.papers_version.load(Ordering::SeqCst)
     }
 
-    fn papers_changed(&self) {
-        self.inner.papers_version.fetch_add(1, Ordering::SeqCst);
+    /// Records a write that changed papers on `days` (`None`: days not known).
+    fn papers_changed(&self, days: Option<BTreeSet<NaiveDate>>) {
+        // Under the log's lock, so the log lists versions in order.
+        let mut log = serialise(&self.inner.changes);
+        let version = self.inner.papers_version.fetch_add(1, Ordering::SeqCst) + 1;
+        log.record(version, days);
+    }
+
+    /// The days whose papers changed since `version` (a [`Store::papers_version`] read
+    /// earlier), or `None` when the store no longer knows (too long ago, or retention dropped
+    /// papers since): re-read everything then.
+    pub fn days_changed_since(&self, version: u64) -> Option<BTreeSet<NaiveDate>> {
+        serialise(&self.inner.changes).days_since(version)
     }
 
     /// The user-state journal every star, read flag and note change goes through.
@@ -665,7 +680,7 @@ impl Store {
             writes.iter().map(ChunkWrite::body_bytes).sum(),
         )?;
         if outcome.new + outcome.changed > 0 {
-            self.papers_changed();
+            self.papers_changed(Some(writes.iter().map(ChunkWrite::day).collect()));
         }
         Ok(outcome)
     }
@@ -863,7 +878,7 @@ impl Store {
             write.update_index(&mut index);
         }
         if dropped > 0 {
-            self.papers_changed();
+            self.papers_changed(None);
         }
         Ok(dropped)
     }
