@@ -3,6 +3,7 @@
 //! you scores. Derived from the store, never written back; rebuilt when the sync task says so.
 
 mod load;
+mod refresh;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
@@ -13,6 +14,7 @@ use crate::model::{ListRow, Paper, PaperId, SourceId, UserState};
 use crate::query::{Corpus, ForYou, IndexDoc, RowDetails, TextIndex, TextIndexBuilder};
 
 pub use load::{catalog_with_abstracts, first_catalog, full_catalog};
+pub use refresh::{Refresh, refreshed_catalog};
 
 /// What the catalog keeps of a full record beyond its list row.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -43,8 +45,9 @@ pub struct Catalog {
     /// Sources that listed at least one loaded paper.
     pub sources: BTreeSet<SourceId>,
     pub user: HashMap<PaperId, UserState>,
-    /// Aligned with `rows` once full records are loaded; empty before.
-    pub details: Vec<RowDetails>,
+    /// Aligned with `rows` once full records are loaded; empty before. Shared like `rows`, so
+    /// a clone of the catalog is cheap (the loader keeps one to refresh from).
+    pub details: Arc<Vec<RowDetails>>,
     /// Titles, authors and (once loaded) abstracts, aligned with `rows`. Shared with background
     /// For you jobs.
     pub text: Arc<TextIndex>,
@@ -74,6 +77,17 @@ pub struct CatalogBuilder {
     text: TextIndexBuilder,
 }
 
+/// Catalog order: newest day first, then most upvoted. Stable: papers that tie keep the
+/// store's order, which is the feed's own order (HF lists a day by popularity even when it
+/// gives no counts).
+pub(crate) fn sort_rows(rows: &mut [ListRow]) {
+    rows.sort_by(|a, b| {
+        b.day
+            .cmp(&a.day)
+            .then_with(|| b.upvotes.unwrap_or(0).cmp(&a.upvotes.unwrap_or(0)))
+    });
+}
+
 impl CatalogBuilder {
     /// Takes the rows (any order; sorted here). With `full_records`, every row is then given
     /// its abstract and details (or none, when the store has no record for it).
@@ -83,13 +97,7 @@ impl CatalogBuilder {
         complete: bool,
         full_records: bool,
     ) -> CatalogBuilder {
-        // Stable: papers that tie keep the store's order, which is the feed's own order
-        // (HF lists a day by popularity even when it gives no counts).
-        rows.sort_by(|a, b| {
-            b.day
-                .cmp(&a.day)
-                .then_with(|| b.upvotes.unwrap_or(0).cmp(&a.upvotes.unwrap_or(0)))
-        });
+        sort_rows(&mut rows);
         rows.dedup_by(|a, b| a.id == b.id);
         rows.shrink_to_fit();
         let details = full_records.then(|| Vec::with_capacity(rows.len()));
@@ -187,7 +195,7 @@ impl CatalogBuilder {
             days,
             sources,
             user: self.user,
-            details: self.details.unwrap_or_default(),
+            details: Arc::new(self.details.unwrap_or_default()),
             text: Arc::new(self.text.finish()),
             rows,
             for_you: None,
