@@ -216,17 +216,11 @@ impl App {
             views.insert(after_builtins + i, View::Saved(Box::new(saved.clone())));
         }
         let catalog = &self.catalog;
+        // Without listing each view's rows (issue #15): see `Catalog::view_count`.
         self.view_counts = views
             .into_iter()
             .map(|view| {
-                let rows = view.rows_at(catalog, today);
-                let count = match view {
-                    View::ForYou | View::Saved(_) => rows
-                        .iter()
-                        .filter(|&&r| !catalog.is_read(&catalog.rows[r].id))
-                        .count(),
-                    _ => rows.len(),
-                };
+                let count = catalog.view_count(&view, today);
                 (view, count)
             })
             .collect();

@@ -17,8 +17,7 @@ use anyhow::Context as _;
 use base64::Engine as _;
 use tokio::sync::mpsc;
 
-use super::loader::{LoadHook, spawn_loader};
-use crate::app::catalog::full_catalog;
+use super::loader::{LoadHook, load, spawn_loader};
 use crate::app::{Effect, Msg};
 use crate::model::{PaperId, UserState};
 use crate::store::{Store, StoreError};
@@ -50,6 +49,9 @@ pub struct EffectRunner {
     /// A terminal browser to run in the foreground once this burst of effects is done.
     foreground: Option<Vec<String>>,
     loader: Option<std::sync::mpsc::Sender<()>>,
+    /// The inline runner's last catalog, refreshed by the next load (the loader thread keeps
+    /// its own).
+    inline_catalog: Option<crate::app::Catalog>,
 }
 
 impl EffectRunner {
@@ -67,6 +69,7 @@ impl EffectRunner {
             suspend_terminal: false,
             foreground: None,
             loader: None,
+            inline_catalog: None,
         }
     }
 
@@ -163,12 +166,11 @@ impl EffectRunner {
 
     fn load_catalog(&mut self, queue: &mut VecDeque<Msg>) {
         if self.inline {
-            match full_catalog(&self.store, true) {
-                Ok(catalog) => queue.push_back(Msg::CatalogLoaded(Box::new(catalog))),
-                Err(error) => {
-                    queue.push_back(Msg::Notice(format!("cannot read the cache: {error}")))
-                }
-            }
+            let last = &mut self.inline_catalog;
+            load(&self.store, last, false, &mut |msg| {
+                queue.push_back(msg);
+                true
+            });
             return;
         }
         let Some(results) = self.results.clone() else {
@@ -206,6 +208,14 @@ impl EffectRunner {
             };
             let _ = results.send(Msg::PaperLoaded(id, paper));
         });
+    }
+
+    /// Frees a catalog the app no longer shows on a blocking thread (inline: here).
+    pub fn retire(&self, catalog: crate::app::Catalog) {
+        if self.inline {
+            return drop(catalog);
+        }
+        tokio::task::spawn_blocking(move || drop(catalog));
     }
 
     fn yank(&mut self, url: &str) -> String {

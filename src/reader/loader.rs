@@ -1,13 +1,18 @@
-//! The reader's loader thread: catalog loads off the UI thread, coalesced and in order, in two
-//! steps (every row first, then the same rows with their abstracts).
+//! The reader's loader thread: catalog loads off the UI thread, coalesced and in order. The
+//! first load comes in two steps (every row first, then the same rows with their abstracts);
+//! every later one is an incremental refresh of the last catalog it made (only the days the
+//! store says changed are read again, see `app::catalog::refreshed_catalog`), falling back to
+//! the two steps when the store cannot say what changed.
 
 use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
 use crate::app::Msg;
-use crate::app::catalog::{catalog_with_abstracts, full_catalog};
-use crate::store::Store;
+use crate::app::catalog::{
+    Catalog, Refresh, catalog_with_abstracts, full_catalog, refreshed_catalog,
+};
+use crate::store::{Store, StoreError};
 
 /// A test seam (`EffectRunner::load_hook`): called on the loader thread as each load starts,
 /// before it reads the store, with the number of requests that load answers (more than one
@@ -15,7 +20,7 @@ use crate::store::Store;
 pub type LoadHook = Arc<dyn Fn(usize) + Send + Sync>;
 
 /// One loader thread: catalog loads are coalesced (a burst of sync events makes one load) and
-/// come back in order. The rows-only catalog comes first, then the one with abstracts.
+/// come back in order.
 pub(super) fn spawn_loader(
     store: Store,
     results: mpsc::UnboundedSender<Msg>,
@@ -23,6 +28,7 @@ pub(super) fn spawn_loader(
 ) -> std::sync::mpsc::Sender<()> {
     let (sender, requests) = std::sync::mpsc::channel::<()>();
     std::thread::spawn(move || {
+        let mut last: Option<Catalog> = None;
         while requests.recv().is_ok() {
             let mut merged = 1;
             while requests.try_recv().is_ok() {
@@ -31,27 +37,64 @@ pub(super) fn spawn_loader(
             if let Some(hook) = &hook {
                 hook(merged);
             }
-            // Every row first (quick: the whole list is browsable), then the same rows with
-            // abstracts and details, sharing them.
-            let full = match full_catalog(&store, false) {
-                Ok(quick) => {
-                    // A clone shares the rows, their index and the text index (`Arc`s).
-                    let shared = quick.clone();
-                    if results.send(Msg::CatalogLoaded(Box::new(quick))).is_err() {
-                        return;
-                    }
-                    catalog_with_abstracts(&store, &shared)
-                }
-                Err(error) => Err(error),
-            };
-            let msg = match full {
-                Ok(catalog) => Msg::CatalogLoaded(Box::new(catalog)),
-                Err(error) => Msg::Notice(format!("cannot read the cache: {error}")),
-            };
-            if results.send(msg).is_err() {
+            let sent = load(&store, &mut last, true, &mut |msg| {
+                results.send(msg).is_ok()
+            });
+            if !sent {
                 return;
             }
         }
     });
     sender
+}
+
+/// One load: a refresh of `last` when there is one, else a full load (in two steps with
+/// `two_steps`, else at once: the flow tests' inline runner). Each catalog made is handed to
+/// `send` (false: nobody listens any more) and the complete one kept in `last`. Returns false
+/// when `send` did.
+pub(super) fn load(
+    store: &Store,
+    last: &mut Option<Catalog>,
+    two_steps: bool,
+    send: &mut dyn FnMut(Msg) -> bool,
+) -> bool {
+    let refreshed = match last.as_ref() {
+        Some(previous) => refreshed_catalog(store, previous),
+        None => Ok(Refresh::Full),
+    };
+    let result = match refreshed {
+        Ok(Refresh::Spliced(catalog)) => Ok(*catalog),
+        Ok(Refresh::Full) if !two_steps => full_catalog(store, true),
+        Ok(Refresh::Full) => match full_load(store, send) {
+            Ok(Some(catalog)) => Ok(catalog),
+            Ok(None) => return false,
+            Err(error) => Err(error),
+        },
+        Err(error) => Err(error),
+    };
+    match result {
+        Ok(catalog) => {
+            // A clone shares the rows, their index, the details and the text index (`Arc`s).
+            *last = Some(catalog.clone());
+            send(Msg::CatalogLoaded(Box::new(catalog)))
+        }
+        Err(error) => {
+            *last = None;
+            send(Msg::Notice(format!("cannot read the cache: {error}")))
+        }
+    }
+}
+
+/// Every row first (quick: the whole list is browsable), sent at once; then the same rows
+/// with abstracts and details, sharing them, returned. `None` when nobody listens.
+fn full_load(
+    store: &Store,
+    send: &mut dyn FnMut(Msg) -> bool,
+) -> Result<Option<Catalog>, StoreError> {
+    let quick = full_catalog(store, false)?;
+    let shared = quick.clone();
+    if !send(Msg::CatalogLoaded(Box::new(quick))) {
+        return Ok(None);
+    }
+    catalog_with_abstracts(store, &shared).map(Some)
 }

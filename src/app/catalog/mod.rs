@@ -2,10 +2,11 @@
 //! (categories, GitHub stars, summaries), the text index the query language runs on, and the For
 //! you scores. Derived from the store, never written back; rebuilt when the sync task says so.
 
+mod counts;
 mod load;
 mod refresh;
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -44,6 +45,8 @@ pub struct Catalog {
     pub days: Vec<NaiveDate>,
     /// Sources that listed at least one loaded paper.
     pub sources: BTreeSet<SourceId>,
+    /// How many loaded papers each source listed (the filter pane's counts).
+    pub source_rows: BTreeMap<SourceId, usize>,
     pub user: HashMap<PaperId, UserState>,
     /// Aligned with `rows` once full records are loaded; empty before. Shared like `rows`, so
     /// a clone of the catalog is cheap (the loader keeps one to refresh from).
@@ -86,6 +89,22 @@ pub(crate) fn sort_rows(rows: &mut [ListRow]) {
             .cmp(&a.day)
             .then_with(|| b.upvotes.unwrap_or(0).cmp(&a.upvotes.unwrap_or(0)))
     });
+}
+
+/// How many rows each source listed.
+pub(crate) fn source_rows(rows: &[ListRow]) -> BTreeMap<SourceId, usize> {
+    let mut counts: BTreeMap<SourceId, usize> = BTreeMap::new();
+    for row in rows {
+        for source in &row.sources {
+            match counts.get_mut(source) {
+                Some(count) => *count += 1,
+                None => {
+                    counts.insert(source.clone(), 1);
+                }
+            }
+        }
+    }
+    counts
 }
 
 impl CatalogBuilder {
@@ -186,14 +205,12 @@ impl CatalogBuilder {
         let mut days: Vec<NaiveDate> = rows.iter().map(|r| r.day).collect();
         days.dedup();
         days.shrink_to_fit();
-        let sources = rows
-            .iter()
-            .flat_map(|r| r.sources.iter().cloned())
-            .collect();
+        let source_rows = source_rows(&rows);
         Catalog {
             index,
             days,
-            sources,
+            sources: source_rows.keys().cloned().collect(),
+            source_rows,
             user: self.user,
             details: Arc::new(self.details.unwrap_or_default()),
             text: Arc::new(self.text.finish()),

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 
-use super::{Catalog, sort_rows};
+use super::{Catalog, sort_rows, source_rows};
 use crate::model::{ListRow, Paper, PaperId};
 use crate::query::{IndexDoc, RowDetails, SplicePiece};
 use crate::store::{Store, StoreError};
@@ -98,7 +98,11 @@ fn read_parts(
 }
 
 /// The catalog of `parts`, sharing nothing mutable with `previous`.
-fn spliced(previous: &Catalog, parts: &[Part], user: HashMap<PaperId, crate::model::UserState>) -> Catalog {
+fn spliced(
+    previous: &Catalog,
+    parts: &[Part],
+    user: HashMap<PaperId, crate::model::UserState>,
+) -> Catalog {
     let pieces: Vec<SplicePiece<'_>> = parts
         .iter()
         .map(|part| match part {
@@ -140,19 +144,13 @@ fn spliced(previous: &Catalog, parts: &[Part], user: HashMap<PaperId, crate::mod
     index.extend(rows.iter().enumerate().map(|(i, r)| (r.id.clone(), i)));
     let mut days: Vec<NaiveDate> = rows.iter().map(|r| r.day).collect();
     days.dedup();
-    let mut sources = std::collections::BTreeSet::new();
-    for row in &rows {
-        for source in &row.sources {
-            if !sources.contains(source) {
-                sources.insert(source.clone());
-            }
-        }
-    }
+    let source_rows = source_rows(&rows);
     Catalog {
         rows: Arc::new(rows),
         index: Arc::new(index),
         days,
-        sources,
+        sources: source_rows.keys().cloned().collect(),
+        source_rows,
         user,
         details: Arc::new(details),
         text: Arc::new(text),
@@ -187,12 +185,13 @@ mod tests {
 
     fn change(known: usize) -> impl Strategy<Value = Change> {
         prop_oneof![
-            (known..known + 400, 0u64..12).prop_map(|(number, day_back)| Change::New {
-                number,
-                day_back
-            }),
+            (known..known + 400, 0u64..12)
+                .prop_map(|(number, day_back)| Change::New { number, day_back }),
             (0..known, 0u32..50).prop_map(|(number, upvotes)| Change::Upvotes { number, upvotes }),
-            (0..known, proptest::sample::select(&["quasar", "mixture", "zebra"][..]))
+            (
+                0..known,
+                proptest::sample::select(&["quasar", "mixture", "zebra"][..])
+            )
                 .prop_map(|(number, word)| Change::Title { number, word }),
             (0..known).prop_map(|number| Change::Star { number }),
         ]
@@ -224,6 +223,7 @@ mod tests {
         assert_eq!(spliced.details, full.details);
         assert_eq!(spliced.days, full.days);
         assert_eq!(spliced.sources, full.sources);
+        assert_eq!(spliced.source_rows, full.source_rows);
         assert_eq!(spliced.user, full.user);
         assert_eq!(*spliced.index, *full.index);
         let rows = full.rows.len();
