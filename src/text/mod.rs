@@ -15,6 +15,7 @@
 //! Layer: the bottom of the stack. `text` imports nothing from the crate but itself.
 
 mod controls;
+pub mod doc;
 mod html;
 mod latex;
 mod latex_symbols;
