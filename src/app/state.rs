@@ -136,6 +136,8 @@ pub struct App {
     /// The layout the user chose: filter pane, list width, the `\` and `z` toggles.
     pub layout_prefs: LayoutPrefs,
     pub quit: bool,
+    /// An `E` export runs in the background: `Esc` cancels it first (issue #15).
+    pub exporting: bool,
     /// The order picked with `S`; `None` means the view's own (relevance while words are typed).
     pub sort: Option<SortOrder>,
     /// `[[views]]` from the config, listed in the filter pane after the built-in views.
@@ -190,6 +192,7 @@ impl App {
                 ..LayoutPrefs::default()
             },
             quit: false,
+            exporting: false,
             sort: None,
             saved_views: Vec::new(),
             note: None,

@@ -50,6 +50,7 @@ mod codec;
 mod index;
 mod keys;
 mod migrate;
+mod queued;
 mod reader_state;
 mod recover;
 mod server_waits;
@@ -69,6 +70,8 @@ use crate::model::{ListRow, Paper, PaperId, SourceId, UserState};
 use codec::BodyChunk;
 use index::{BuildError, Index};
 use keys::ChunkKey;
+use queued::assert_off_ui_thread;
+pub use queued::{UiThreadGuard, on_ui_thread};
 pub use reader_state::{READER_STATE_VERSION, ReaderState, RememberedView};
 use write::{ChunkWrite, CommitOrder, WriteContext};
 pub use write_marks::WRITE_MARKS_ENV;
@@ -261,6 +264,8 @@ struct Inner {
     papers_version: AtomicU64,
     /// The days each of those writes touched, by version (see [`Store::days_changed_since`]).
     changes: Mutex<changes::ChangeLog>,
+    /// Journaled user-state changes waiting for their store write (see `queued.rs`).
+    queued: Mutex<queued::WriteQueue>,
 }
 
 /// A handle on the store; cheap to clone, shared by the UI and the sync task.
@@ -316,6 +321,7 @@ impl Store {
                 journal: Journal::open(dir),
                 papers_version: AtomicU64::new(0),
                 changes: Mutex::new(changes::ChangeLog::default()),
+                queued: Mutex::new(queued::WriteQueue::new()),
             }),
         })
     }
@@ -377,6 +383,7 @@ impl Store {
     }
 
     fn body(&self) -> Result<Arc<sled::Db>, StoreError> {
+        assert_off_ui_thread("a body read or write");
         let held = self
             .inner
             .body
@@ -443,6 +450,7 @@ impl Store {
     /// first to finish wins, and both builds read the same committed rows because writers
     /// build it before they change anything.
     fn index(&self) -> Result<&RwLock<Index>, StoreError> {
+        assert_off_ui_thread("the store's id index");
         if let Some(index) = self.inner.index.get() {
             return Ok(index);
         }
@@ -518,6 +526,7 @@ impl Store {
 
     /// The list rows filed under one day, in the order they were first stored.
     pub fn rows_for_day(&self, day: NaiveDate) -> Result<Vec<ListRow>, StoreError> {
+        assert_off_ui_thread("a rows read");
         let Some((low, high)) = ChunkKey::day_range(day) else {
             return Ok(Vec::new());
         };
@@ -531,6 +540,7 @@ impl Store {
 
     /// Every list row, newest day first (within a day, in the order they were first stored).
     pub fn all_rows(&self) -> Result<Vec<ListRow>, StoreError> {
+        assert_off_ui_thread("a rows read");
         let mut rows = Vec::new();
         // Chunks come newest first, so a day's parts arrive last part first; they are held
         // back until the day is complete and then appended in part order.
@@ -727,6 +737,7 @@ impl Store {
     }
 
     fn user_bucket(&self, key: [u8; 1]) -> Result<BTreeMap<PaperId, UserState>, StoreError> {
+        assert_off_ui_thread("a user-state read");
         let dir = &self.inner.dir;
         match self
             .inner
@@ -748,6 +759,7 @@ impl Store {
 
     /// All user state (stars, read flags, notes), for the list marks and the Starred view.
     pub fn user_states(&self) -> Result<HashMap<PaperId, UserState>, StoreError> {
+        assert_off_ui_thread("a user-state read");
         let dir = &self.inner.dir;
         let mut states = HashMap::new();
         for entry in self.inner.list.user.iter() {
@@ -776,10 +788,17 @@ impl Store {
         let _writer = serialise(&self.inner.user_writer);
         let dir = &self.inner.dir;
         let key = keys::user_bucket(id);
-        let mut bucket = self.user_bucket(key)?;
-        let mut state = bucket.remove(id).unwrap_or_default();
-        let change = change(&state);
-        let appended = self.inner.journal.append(id, at, change.clone(), meta)?;
+        let (mut bucket, mut state, change, appended) = {
+            // Queued changes were journaled first: they are written first, and nothing is
+            // journaled between them and this one.
+            let mut queue = serialise(&self.inner.queued);
+            self.apply_queued_now(&mut queue)?;
+            let mut bucket = self.user_bucket(key)?;
+            let state = bucket.remove(id).unwrap_or_default();
+            let change = change(&state);
+            let appended = self.inner.journal.append(id, at, change.clone(), meta)?;
+            (bucket, state, change, appended)
+        };
         change.apply(&mut state);
         if !state.is_empty() {
             bucket.insert(id.clone(), state);
@@ -862,6 +881,7 @@ impl Store {
         let _writer = serialise(&self.inner.papers_writer);
         // Held through the sweep so a star set meanwhile cannot land on a paper being dropped.
         let _user_writer = serialise(&self.inner.user_writer);
+        self.apply_queued_now(&mut serialise(&self.inner.queued))?;
         let states = self.user_states()?;
         let protected: HashSet<&str> = states
             .iter()

@@ -335,7 +335,10 @@ mod tests {
     }
 
     /// Old docs, then pieces: runs of old rows (cut points) with new docs between them.
-    fn splice_case() -> impl Strategy<Value = (Vec<Doc>, Vec<(usize, usize)>, Vec<Vec<Doc>>)> {
+    /// Old docs, cut pairs, and the new docs before each kept run.
+    type Case = (Vec<Doc>, Vec<(usize, usize)>, Vec<Vec<Doc>>);
+
+    fn splice_case() -> impl Strategy<Value = Case> {
         proptest::collection::vec(any_doc(), 0..80).prop_flat_map(|old| {
             let n = old.len();
             (

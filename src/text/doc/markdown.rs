@@ -26,7 +26,10 @@ pub(super) fn parse(src: &str) -> Doc {
 enum Frame {
     Blocks(Vec<Block>),
     Quote(Vec<Block>),
-    List { ordered: bool, items: Vec<Vec<Block>> },
+    List {
+        ordered: bool,
+        items: Vec<Vec<Block>>,
+    },
     Item(Vec<Block>),
     Table(TableFrame),
 }

@@ -32,7 +32,10 @@ pub struct Doc {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Block {
     /// A heading, level 1 (the title) to 6.
-    Heading { level: u8, text: Vec<Inline> },
+    Heading {
+        level: u8,
+        text: Vec<Inline>,
+    },
     Paragraph(Vec<Inline>),
     /// A list; each item is a sequence of blocks (nested lists are blocks of an item).
     List {
@@ -45,9 +48,14 @@ pub enum Block {
         rows: Vec<Vec<Vec<Inline>>>,
     },
     /// Preformatted text, shown as written (never wrapped; clipped with a marker).
-    Code { lang: Option<String>, text: String },
+    Code {
+        lang: Option<String>,
+        text: String,
+    },
     /// Display math, as LaTeX source (rendered through the LaTeX-as-text renderer).
-    Math { latex: String },
+    Math {
+        latex: String,
+    },
     Quote(Vec<Block>),
     /// A horizontal rule (`---`, `<hr>`).
     Rule,
@@ -62,7 +70,10 @@ pub enum Inline {
     Code(String),
     /// Inline math, as LaTeX source.
     Math(String),
-    Link { text: Vec<Inline>, url: String },
+    Link {
+        text: Vec<Inline>,
+        url: String,
+    },
     /// A hard line break (`<br>`, two trailing spaces in Markdown).
     LineBreak,
 }

@@ -87,7 +87,10 @@ impl Rendered {
 
     /// The last section starting before `line`, for `{`.
     pub fn previous_section(&self, line: usize) -> Option<&Section> {
-        self.sections.iter().rev().find(|section| section.line < line)
+        self.sections
+            .iter()
+            .rev()
+            .find(|section| section.line < line)
     }
 }
 
