@@ -13,7 +13,11 @@
 #            ../shared/bench/newsboat_bench.sh, so its figures are comparable with
 #            NEWSBOAT_RESULTS.md.
 #   floor  : the tmux harness on a trivial program (the latency polling adds).
-# Then prints one table per N: medians (min–max) and the ratio newsboat / paperboat.
+#   sfeed  : a reference row for ingest only (issue #15): sfeed 1.7 (C, Debian) parses the same
+#            feed file to TSV (`sfeed < papers_N.rss > feed.tsv`): no fetch, no store, no
+#            normalising, so it is the floor of what parsing the XML costs, not a competitor.
+# Then prints one table per N: medians (min–max), the ratio newsboat / paperboat and the ratio
+# paperboat / sfeed.
 #
 # Only 127.0.0.1 is contacted: python3 -m http.server, started and stopped here by PID. Every
 # wait is bounded. Feeds come from gen_feeds.py (deterministic, seed 1234).
@@ -28,9 +32,11 @@
 #   -I                     ingest once per size only (to build the readers' caches)
 #   -R                     skip the reader measurements
 #   -N                     skip newsboat
+#   -F                     skip sfeed
 #   -S DIR                 only print the summary of an earlier run's DIR/runs.tsv
 # Env: PAPERBOAT (binary; default target/release/paperboat, built when missing),
 #      NEWSBOAT (binary; default newsboat, installed with apt-get when missing and possible),
+#      SFEED (binary; default sfeed, installed with apt-get when missing and possible),
 #      BENCH_SHARED (dir of gen_feeds.py; default ../shared/bench next to the repo),
 #      POLL (s between screen polls, 0.01), WAIT_TIMEOUT (s, 300), RUN_TIMEOUT (s, 900),
 #      QUIET_PCT (30) / QUIET_MAX (60): before each measured run, wait (at most QUIET_MAX s)
@@ -47,6 +53,7 @@ GEOM=200x50
 DO_INGEST=1
 DO_READER=1
 DO_NEWSBOAT=1
+DO_SFEED=1
 SUMMARY_ONLY=""
 POLL=${POLL:-0.01}
 WAIT_TIMEOUT=${WAIT_TIMEOUT:-300}
@@ -55,6 +62,7 @@ QUIET_PCT=${QUIET_PCT:-30}
 QUIET_MAX=${QUIET_MAX:-60}
 PAPERBOAT=${PAPERBOAT:-$REPO/target/release/paperboat}
 NEWSBOAT=${NEWSBOAT:-newsboat}
+SFEED=${SFEED:-sfeed}
 BENCH_SHARED=${BENCH_SHARED:-$REPO/../shared/bench}
 
 # ---- What each reader is asked to do (the one place to change keys and words) -------------
@@ -68,11 +76,11 @@ NB_SEARCH=/                # newsboat: search prompt, then Enter
 NB_FILTER=F                # newsboat: filter prompt (in an article list), then Enter
 NB_QUIT=q
 
-while getopts "n:r:o:d:p:g:IRNS:h" opt; do
+while getopts "n:r:o:d:p:g:IRNFS:h" opt; do
   case $opt in
     n) SIZES=$OPTARG ;; r) REPS=$OPTARG ;; o) OUT=$OPTARG ;; d) FEEDS=$OPTARG ;;
     p) PORT=$OPTARG ;; g) GEOM=$OPTARG ;; I) DO_INGEST=0 ;; R) DO_READER=0 ;;
-    N) DO_NEWSBOAT=0 ;; S) SUMMARY_ONLY=$OPTARG ;;
+    N) DO_NEWSBOAT=0 ;; F) DO_SFEED=0 ;; S) SUMMARY_ONLY=$OPTARG ;;
     h) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) exit 2 ;;
   esac
@@ -115,20 +123,22 @@ out = []
 for n in sorted({k[0] for k in runs if k[0] > 0}):
     reps = len(runs.get((n, "ingest_ms", "paperboat"), runs.get((n, "start_ms", "paperboat"), [])))
     out.append("### %s papers — medians of %d runs (min–max)\n" % (f"{n:,}", reps))
-    out.append("| measure | unit | paperboat | newsboat | newsboat / paperboat |")
-    out.append("|---|---|---|---|---|")
+    out.append("| measure | unit | paperboat | newsboat | newsboat / paperboat | sfeed (parse to TSV) | paperboat / sfeed |")
+    out.append("|---|---|---|---|---|---|---|")
     for label, metric, unit in rows:
         pm, ps = cell(n, metric, "paperboat")
         nm, ns = cell(n, metric, "newsboat")
+        sm, ss = cell(n, metric, "sfeed")
         ratio = "%.1f×" % (nm / pm) if pm and nm else "–"
+        sratio = "%.2f×" % (pm / sm) if pm and sm else "–"
         if pm is None and nm is None: continue
-        out.append("| %s | %s | %s | %s | %s |" % (label, unit, ps, ns, ratio))
+        out.append("| %s | %s | %s | %s | %s | %s | %s |" % (label, unit, ps, ns, ratio, ss, sratio))
     hits = []
     for tool in ("paperboat", "newsboat"):
         for metric in ("search_hits", "filter_hits"):
             xs = runs.get((n, metric, tool))
             if xs: hits.append("%s %s %d" % (tool, metric.replace("_hits", ""), statistics.median(xs)))
-    busy = runs.get((n, "pre_busy_pct", "paperboat"), []) + runs.get((n, "pre_busy_pct", "newsboat"), [])
+    busy = sum((runs.get((n, "pre_busy_pct", tool), []) for tool in ("paperboat", "newsboat", "sfeed")), [])
     if hits: out.append("\nhits: " + ", ".join(hits))
     if busy: out.append("machine busy before runs: median %.0f%%, max %.0f%%" % (statistics.median(busy), max(busy)))
     out.append("")
@@ -204,7 +214,14 @@ if [ $DO_NEWSBOAT = 1 ] && ! need "$NEWSBOAT"; then
   need "$NEWSBOAT" || { log "newsboat cannot be installed: measuring paperboat alone"; DO_NEWSBOAT=0; }
 fi
 [ -f "$BENCH_SHARED/gen_feeds.py" ] || { log "no gen_feeds.py in $BENCH_SHARED (set BENCH_SHARED)"; exit 1; }
+if [ $DO_SFEED = 1 ] && ! need "$SFEED"; then
+  log "sfeed is not installed; trying apt-get install -y sfeed"
+  apt-get install -y sfeed >> "$LOG" 2>&1 || true
+  need "$SFEED" || { log "sfeed cannot be installed: no reference row"; DO_SFEED=0; }
+fi
 TOOLS=paperboat; [ $DO_NEWSBOAT = 1 ] && TOOLS="paperboat newsboat"
+# sfeed only ingests (a reference row); it never runs in the reader loop.
+INGESTERS=$TOOLS; [ $DO_SFEED = 1 ] && INGESTERS="$TOOLS sfeed"
 
 {
   echo "date: $(date -Is)"
@@ -212,6 +229,7 @@ TOOLS=paperboat; [ $DO_NEWSBOAT = 1 ] && TOOLS="paperboat newsboat"
   echo "mem: $(free -h | awk '/Mem:/{print $2}'); load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "paperboat: $PAPERBOAT ($(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?'))"
   [ $DO_NEWSBOAT = 1 ] && echo "newsboat: $("$NEWSBOAT" -v 2>/dev/null | head -1)"
+  [ $DO_SFEED = 1 ] && echo "sfeed: $(dpkg-query -W -f '${Version}' sfeed 2>/dev/null || echo '?') ($(command -v "$SFEED"))"
   echo "tmux: $(tmux -V); python: $(python3 -V 2>&1)"
   echo "sizes: $SIZES; reps: $REPS; pane: $GEOM; poll: ${POLL}s"
 } > "$OUT/machine.txt"
@@ -247,7 +265,9 @@ chmod +x "$ENV_EXEC"
 prepare() { # TOOL DIR N — a fresh run dir with the tool's config
   rm -rf "$2"; mkdir -p "$2/home"
   local url=http://127.0.0.1:$PORT/papers_$3.rss
-  if [ "$1" = paperboat ]; then
+  if [ "$1" = sfeed ]; then
+    return
+  elif [ "$1" = paperboat ]; then
     cat > "$2/config.toml" <<EOF
 [sync]
 max_body_mib = 1024
@@ -263,8 +283,10 @@ EOF
     printf 'use-proxy no\ndownload-timeout 900\nauto-reload no\nshow-read-feeds yes\n' > "$2/config"
   fi
 }
-ingest_cmd() { # TOOL DIR — sets CMD
-  if [ "$1" = paperboat ]; then
+ingest_cmd() { # TOOL DIR N — sets CMD
+  if [ "$1" = sfeed ]; then
+    CMD=(sh -c 'exec "$0" < "$1" > "$2"' "$SFEED" "$FEEDS/papers_$3.rss" "$2/feed.tsv")
+  elif [ "$1" = paperboat ]; then
     CMD=("$PAPERBOAT" --config "$2/config.toml" --data-dir "$2/data" sync)
   else
     CMD=("$NEWSBOAT" -u "$2/urls" -c "$2/cache.db" -C "$2/config" -x reload)
@@ -279,6 +301,7 @@ reader_cmd() { # TOOL DIR
 }
 cache_bytes() { # TOOL DIR
   if [ "$1" = paperboat ]; then du -sb --exclude=log "$2/data" | cut -f1
+  elif [ "$1" = sfeed ]; then stat -c %s "$2/feed.tsv"
   else stat -c %s "$2/cache.db"; fi
 }
 
@@ -286,7 +309,7 @@ declare -A CACHE
 ingest() { # TOOL N REP
   local tool=$1 n=$2 rep=$3 d=$OUT/runs/$1-$2-ingest-$3
   prepare "$tool" "$d" "$n"
-  ingest_cmd "$tool" "$d"
+  ingest_cmd "$tool" "$d" "$n"
   wait_quiet; record "$tool" "$n" "$rep" pre_busy_pct "$BUSY"
   local t0=$EPOCHREALTIME
   /usr/bin/time -v -o "$d/time.txt" timeout "$RUN_TIMEOUT" "$ENV_EXEC" "$d" "${CMD[@]}" \
@@ -463,7 +486,8 @@ for n in $SIZES; do
   for rep in $(seq 1 "$REPS"); do
     # Alternate who goes first, so neither always gets the warmer page cache.
     if [ $((rep % 2)) = 1 ]; then order=$TOOLS; else order=$(echo "$TOOLS" | awk '{for(i=NF;i>0;i--) printf "%s ", $i}'); fi
-    for tool in $order; do
+    if [ $((rep % 2)) = 1 ]; then ingesters=$INGESTERS; else ingesters=$(echo "$INGESTERS" | awk '{for(i=NF;i>0;i--) printf "%s ", $i}'); fi
+    for tool in $ingesters; do
       if [ $DO_INGEST = 1 ] || [ -z "${CACHE[$tool-$n]:-}" ]; then ingest "$tool" "$n" "$rep"; fi
     done
     if [ $DO_READER = 1 ]; then

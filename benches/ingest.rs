@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context as _;
-use paperboat::source::Source;
 use paperboat::source::feed::FeedSource;
 use paperboat::source::hf_daily::HfDailySource;
+use paperboat::source::{Declared, Source};
 use paperboat::store::Store;
 use paperboat::sync::ingest_body;
 
@@ -91,8 +91,15 @@ fn ingest(feed: &Path, parse_only: bool) -> anyhow::Result<()> {
     }
     let store = Store::open(&dir.join("data"))?;
     let day = request.day.unwrap_or(today);
-    let (outcome, _report) = ingest_body(source.as_ref(), &request, None, &mut body, &store, day)
-        .context("ingest failed")?;
+    let (outcome, _report) = ingest_body(
+        source.as_ref(),
+        &request,
+        &Declared::default(),
+        &mut body,
+        &store,
+        day,
+    )
+    .context("ingest failed")?;
     let count = store.paper_count()?;
     drop(store);
     let total = start.elapsed();

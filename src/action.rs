@@ -32,16 +32,18 @@ pub enum Context {
     Detail,
     Filter,
     Help,
+    Fulltext,
 }
 
 impl Context {
     /// Every context, in the order the help overlay lists them.
-    pub const ALL: [Context; 5] = [
+    pub const ALL: [Context; 6] = [
         Context::Global,
         Context::List,
         Context::Detail,
         Context::Filter,
         Context::Help,
+        Context::Fulltext,
     ];
 
     /// The name of the context's `[keys.*]` table.
@@ -161,6 +163,16 @@ pub enum Action {
     TextTop,
     /// Go to the bottom of the paper's text
     TextBottom,
+    /// Read the paper's full text (HF Markdown or arXiv HTML; fetched once, then cached)
+    OpenFullText,
+    /// Full text: jump to the next section
+    NextSection,
+    /// Full text: jump to the previous section
+    PrevSection,
+    /// Full text: show the table of contents (j/k and Enter pick a section)
+    TableOfContents,
+    /// Full text: search inside the text (n/N move between hits)
+    SearchText,
     /// Show or hide this help
     Help,
     /// Quit paperboat
@@ -187,6 +199,71 @@ impl Action {
     }
 }
 
+/// An editing command in a one-line input (the filter query, the note), bound in
+/// `[keys.input]`. Keys bound to none of these type their character. Its config name is the
+/// variant in snake_case; its doc comment is the help overlay's line.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    strum::VariantArray,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::EnumMessage,
+)]
+#[strum(serialize_all = "snake_case")]
+pub enum InputAction {
+    /// Keep the text (the filter stays, the note is saved)
+    Submit,
+    /// Drop the edit (the filter is cleared, the note is left as it was)
+    Cancel,
+    /// Move the cursor one character left
+    CursorLeft,
+    /// Move the cursor one character right
+    CursorRight,
+    /// Move the cursor to the start of the word before it
+    WordLeft,
+    /// Move the cursor to the end of the word after it
+    WordRight,
+    /// Move the cursor to the start of the line
+    LineStart,
+    /// Move the cursor to the end of the line
+    LineEnd,
+    /// Erase the character before the cursor
+    DeleteBack,
+    /// Erase the character under the cursor
+    DeleteForward,
+    /// Erase the word before the cursor
+    DeleteWordBack,
+    /// Erase everything before the cursor
+    DeleteToStart,
+}
+
+impl InputAction {
+    /// Every input action, in help order.
+    pub const ALL: &'static [InputAction] = <InputAction as VariantArray>::VARIANTS;
+
+    /// The name used in `[keys.input]`.
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
+
+    /// The one-line description shown in the help overlay.
+    pub fn doc(self) -> &'static str {
+        self.get_documentation().unwrap_or_default().trim_ascii()
+    }
+
+    /// Looks an input action up by its config name (exact, case-sensitive).
+    pub fn from_name(name: &str) -> Option<InputAction> {
+        name.parse().ok()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,7 +284,7 @@ mod tests {
 
     /// The config vocabulary users have written in their `[keys.*]` tables; renaming a variant
     /// must not change it.
-    const CONFIG_NAMES: [&str; 46] = [
+    const CONFIG_NAMES: [&str; 51] = [
         "down",
         "up",
         "top",
@@ -252,6 +329,11 @@ mod tests {
         "toggle_filter_pane",
         "text_top",
         "text_bottom",
+        "open_full_text",
+        "next_section",
+        "prev_section",
+        "table_of_contents",
+        "search_text",
         "help",
         "quit",
     ];
@@ -276,5 +358,31 @@ mod tests {
         let names: Vec<&str> = Context::ALL.iter().map(|c| c.name()).collect();
         assert_eq!(names, ["global", "list", "detail", "filter", "help"]);
         assert_eq!(Context::from_name("List"), None);
+    }
+
+    #[test]
+    fn input_actions_have_config_names_and_docs() {
+        let names: Vec<&str> = InputAction::ALL.iter().map(|a| a.name()).collect();
+        assert_eq!(
+            names,
+            [
+                "submit",
+                "cancel",
+                "cursor_left",
+                "cursor_right",
+                "word_left",
+                "word_right",
+                "line_start",
+                "line_end",
+                "delete_back",
+                "delete_forward",
+                "delete_word_back",
+                "delete_to_start",
+            ]
+        );
+        for action in InputAction::ALL {
+            assert!(!action.doc().is_empty(), "{} has no doc", action.name());
+            assert_eq!(InputAction::from_name(action.name()), Some(*action));
+        }
     }
 }

@@ -30,6 +30,10 @@ pub struct Config {
     pub store: StoreConfig,
     pub ui: UiConfig,
     pub export: ExportConfig,
+    /// `[fulltext]`: reading whole papers in the terminal (`f`, `show --full`).
+    pub fulltext: FullTextConfig,
+    /// `[papers]`: where `paperboat pdf` and `D` keep downloaded PDFs.
+    pub papers: PapersConfig,
     /// The open reader's command socket (`paperboat list` etc. while it runs).
     pub server: ServerConfig,
     /// Key bindings per context (`list`, `detail`, `filter`, `global`): key → action name.
@@ -94,6 +98,16 @@ pub struct ArxivConfig {
     pub categories: Vec<String>,
     pub queries: Vec<String>,
     pub max_results: u32,
+    /// The arXiv site that abstract, PDF and HTML links point at and PDFs are downloaded from
+    /// (tests point it at a loopback server).
+    pub site_base_url: String,
+}
+
+impl ArxivConfig {
+    /// `{site_base_url}/{kind}/{id}` (`kind` is `abs`, `pdf` or `html`), without a doubled `/`.
+    pub fn site_url(&self, kind: &str, id: &str) -> String {
+        crate::link::arxiv_site_url(&self.site_base_url, kind, id)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -130,6 +144,43 @@ pub struct UiConfig {
     pub mark_read: MarkRead,
     /// How `[[views]]` with `notify = true` notify.
     pub notify: NotifyVia,
+    /// Command that opens a downloaded PDF (its path is the one argument; no shell). Empty: the
+    /// `browser` command, then the system's opener. A terminal viewer (`tdf`, `termpdf.py`…)
+    /// gets the terminal until it exits.
+    pub pdf_viewer: String,
+}
+
+/// `[papers]`: downloaded PDFs.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct PapersConfig {
+    /// The directory PDFs are saved in (`~` is the home directory); created when missing.
+    pub dir: String,
+    /// Largest PDF accepted, in MiB; a bigger one is refused and nothing is kept.
+    pub max_pdf_mib: u64,
+}
+
+impl Default for PapersConfig {
+    fn default() -> Self {
+        PapersConfig {
+            dir: "~/papers".into(),
+            max_pdf_mib: 100,
+        }
+    }
+}
+
+impl PapersConfig {
+    /// The PDF directory with `~` expanded (not created here: the download does that).
+    pub fn dir_path(&self) -> PathBuf {
+        let dir = self.dir.trim();
+        let dir = if dir.is_empty() { "~/papers" } else { dir };
+        expand_home(dir, home_dir().as_deref())
+    }
+
+    /// The size cap in bytes.
+    pub fn max_pdf_bytes(&self) -> u64 {
+        self.max_pdf_mib.saturating_mul(1024 * 1024)
+    }
 }
 
 /// `[ui] filter_pane`: when the filter pane sits beside the list.
@@ -161,6 +212,27 @@ impl ExportConfig {
             return None;
         }
         Some(expand_home(dir, home_dir().as_deref()))
+    }
+}
+
+/// `[fulltext]`: whole papers fetched on demand (HF Markdown, else arXiv HTML) and cached.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct FullTextConfig {
+    /// A full text larger than this many MiB is refused (with a message), never cached.
+    pub max_mib: u64,
+}
+
+impl Default for FullTextConfig {
+    fn default() -> Self {
+        FullTextConfig { max_mib: 8 }
+    }
+}
+
+impl FullTextConfig {
+    /// The size cap in bytes (at least 1 MiB).
+    pub fn max_bytes(&self) -> u64 {
+        self.max_mib.max(1).saturating_mul(1024 * 1024)
     }
 }
 
@@ -259,6 +331,7 @@ impl Default for ArxivConfig {
             categories: Vec::new(),
             queries: Vec::new(),
             max_results: 200,
+            site_base_url: "https://arxiv.org".into(),
         }
     }
 }
@@ -273,6 +346,7 @@ impl Default for UiConfig {
             hyperlinks: true,
             mark_read: MarkRead::Open,
             notify: NotifyVia::Off,
+            pdf_viewer: String::new(),
         }
     }
 }
@@ -359,6 +433,42 @@ mod tests {
         assert_eq!(defaults.export.dir_path(), None);
         assert!(Config::parse("[ui]\nfilter_pane = \"sometimes\"\n", Path::new("c")).is_err());
         assert!(Config::parse("[export]\nfolder = \"x\"\n", Path::new("c")).is_err());
+    }
+
+    #[test]
+    fn papers_site_and_viewer_keys_parse_and_default() {
+        let defaults = Config::default();
+        assert_eq!(defaults.papers.max_pdf_mib, 100);
+        assert_eq!(defaults.papers.max_pdf_bytes(), 100 * 1024 * 1024);
+        assert_eq!(defaults.sources.arxiv.site_base_url, "https://arxiv.org");
+        assert_eq!(
+            defaults.sources.arxiv.site_url("pdf", "2504.21318"),
+            "https://arxiv.org/pdf/2504.21318"
+        );
+        assert!(defaults.ui.pdf_viewer.is_empty());
+        let config = Config::parse(
+            "[papers]\ndir = \"/srv/pdfs\"\nmax_pdf_mib = 5\n\
+             [sources.arxiv]\nsite_base_url = \"http://127.0.0.1:9/\"\n\
+             [ui]\npdf_viewer = \"zathura\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        assert_eq!(config.papers.dir_path(), PathBuf::from("/srv/pdfs"));
+        assert_eq!(config.papers.max_pdf_bytes(), 5 * 1024 * 1024);
+        assert_eq!(
+            config.sources.arxiv.site_url("abs", "2504.21318"),
+            "http://127.0.0.1:9/abs/2504.21318"
+        );
+        assert_eq!(config.ui.pdf_viewer, "zathura");
+        assert!(Config::parse("[papers]\nfolder = \"x\"\n", Path::new("c")).is_err());
+    }
+
+    #[test]
+    fn the_default_config_file_is_the_defaults() {
+        let parsed = Config::parse(DEFAULT_CONFIG, Path::new("default-config.toml")).unwrap();
+        assert_eq!(parsed.papers, Config::default().papers);
+        assert_eq!(parsed.sources.arxiv, Config::default().sources.arxiv);
+        assert_eq!(parsed.ui.pdf_viewer, Config::default().ui.pdf_viewer);
     }
 
     #[test]

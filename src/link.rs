@@ -11,6 +11,12 @@
 /// the detail pane and copied whole to the clipboard.
 pub const MAX_LINK_BYTES: usize = 4096;
 
+/// `{base}/{kind}/{id}` on an arXiv site (`kind` is `abs`, `pdf` or `html`): one builder for
+/// every arXiv link, so `[sources.arxiv] site_base_url` moves them all (tests use loopback).
+pub fn arxiv_site_url(base: &str, kind: &str, id: &str) -> String {
+    format!("{}/{kind}/{id}", base.trim_end_matches('/'))
+}
+
 /// True for an `http://` or `https://` URL that parses, names a host right after the `//`, has
 /// no user name or password (`https://arxiv.org@evil.example/` reads as arXiv but is not), and
 /// holds no backslash, whitespace, control, format (bidi, zero-width) or separator character.
@@ -144,6 +150,18 @@ mod tests {
         ] {
             assert!(!is_safe_web_url(url), "{url:?}");
         }
+    }
+
+    #[test]
+    fn arxiv_links_are_built_on_the_configured_site() {
+        assert_eq!(
+            arxiv_site_url("https://arxiv.org", "abs", "2504.21318"),
+            "https://arxiv.org/abs/2504.21318"
+        );
+        assert_eq!(
+            arxiv_site_url("http://127.0.0.1:8080/", "pdf", "2504.21318"),
+            "http://127.0.0.1:8080/pdf/2504.21318"
+        );
     }
 
     #[test]

@@ -55,7 +55,7 @@ async fn reader_in_tmux_stars_the_second_paper_and_keeps_it() {
         "{screen}"
     );
     tmux.keys(&["j", "s"]);
-    // A starred list row starts with ★ (the detail's "code ★" counts GitHub stars).
+    // A starred list row starts with ★ (the detail says "GitHub stars" for the code's).
     let starred_row = |l: &str| l.starts_with("│★");
     let screen = tmux
         .wait_for("the star", |s| s.lines().any(starred_row))

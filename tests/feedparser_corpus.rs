@@ -63,6 +63,11 @@ const INTENDED_DIFFERENCES: &[(&str, &str)] = &[
         "the text of a <script> is dropped with it; feedparser's sanitiser keeps it as text",
     ),
     (
+        "wellformed/sanitize/large_atom_feed_that_needs_css_sanitisation.xml",
+        "the entry's <summary> is empty, so its text comes from its <content>; feedparser \
+         reports the empty summary",
+    ),
+    (
         "wellformed/namespace/atomxlink.xml",
         "inline SVG is a drawing, dropped with its children; feedparser keeps its markup as the \
          summary, so it has an entry where paperboat has only a title-less drawing",
@@ -70,24 +75,17 @@ const INTENDED_DIFFERENCES: &[(&str, &str)] = &[
 ];
 
 /// Differences that are gaps, not design: still to fix, listed so they are not forgotten.
-const KNOWN_GAPS: &[(&str, &str)] = &[
-    (
-        "wellformed/media-rss/media_group.xml",
-        "<media:description> inside <media:group> is not read as the summary",
-    ),
-    (
-        "wellformed/sanitize/large_atom_feed_that_needs_css_sanitisation.xml",
-        "a long Russian post's text differs from feedparser's (not yet looked into)",
-    ),
-];
+/// None left: `<media:group>` texts are read since the v5 round.
+const KNOWN_GAPS: &[(&str, &str)] = &[];
 
 /// Feeds refused by design: Microsoft's CDF (`<CHANNEL>` root), obsolete since 2000.
 const REFUSED_BY_DESIGN: &[&str] = &["wellformed/base/cdf_item_abstract_xml_base.xml"];
 
 /// What the corpus must reach (the issue's target).
 /// Starting point (feed-rs + the old streaming reader): 62 refused, 186 entries lost, 72.1 %
-/// agree. Now: 1 refused (CDF), 0 lost without a reason, 99.0 % before the intended
-/// differences are counted as agreeing (99.7 % with them). The issue's target is 97 %.
+/// agree. Now: 1 refused (CDF), 0 lost without a reason, and all 773 files with entries
+/// agreeing, outright or as `INTENDED_DIFFERENCES` says (10 files listed there).
+/// The issue's target is 97 %.
 const MIN_AGREEMENT_PERCENT: f64 = 99.0;
 
 /// `../shared/fixtures/feedparser` beside the crate (the main checkout), or beside one of its

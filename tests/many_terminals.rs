@@ -27,10 +27,27 @@ fn have_tmux() -> bool {
     require_tool("tmux", "-V")
 }
 
-/// A private home with a config that syncs HF from a loopback mock, and nothing else.
+/// A private home with a config that syncs HF from a loopback mock, and nothing else unless
+/// `extra_config` adds it (`{server}` in it is the mock's address, which also serves
+/// `/blog.xml`: a feed of 20 items, 3 of which cannot be papers).
 struct Home {
     dir: tempfile::TempDir,
     _server: MockServer,
+}
+
+/// 17 items that are papers and 3 with neither title nor summary, dated on the fixture's day.
+fn blog_feed() -> String {
+    let date = "Mon, 13 Jul 2026 08:00:00 GMT";
+    let mut items = String::new();
+    for n in 0..17 {
+        items.push_str(&format!(
+            "<item><title>Blog post {n}</title><guid>g{n}</guid><pubDate>{date}</pubDate></item>"
+        ));
+    }
+    for _ in 0..3 {
+        items.push_str("<item><link>https://blog.example/x</link></item>");
+    }
+    format!("<rss version=\"2.0\"><channel><title>blog</title>{items}</channel></rss>")
 }
 
 impl Home {
@@ -41,7 +58,17 @@ impl Home {
             .respond_with(ResponseTemplate::new(200).set_body_string(FIXTURE))
             .mount(&server)
             .await;
+        Mock::given(method("GET"))
+            .and(path("/blog.xml"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .insert_header("content-type", "application/rss+xml")
+                    .set_body_string(blog_feed()),
+            )
+            .mount(&server)
+            .await;
         let dir = tempfile::tempdir().unwrap();
+        let extra_config = extra_config.replace("{server}", &server.uri());
         std::fs::write(
             dir.path().join("config.toml"),
             format!(
@@ -95,6 +122,13 @@ struct OpenReader {
 impl OpenReader {
     /// Starts the reader and waits until it serves and shows the synced papers.
     async fn start(home: &Home, data: &Path, env: &[(&str, &Path)]) -> OpenReader {
+        let reader = OpenReader::launch(home, data, env).await;
+        reader.wait_serving().await;
+        reader
+    }
+
+    /// Starts the reader and waits until it shows the synced papers (it may not serve).
+    async fn launch(home: &Home, data: &Path, env: &[(&str, &Path)]) -> OpenReader {
         let status = home.path().join(format!(
             "status-{}",
             data.file_name().unwrap().to_string_lossy()
@@ -119,11 +153,18 @@ impl OpenReader {
         };
         reader
             .tmux
+            .wait_for("the synced papers", |s| s.contains("papers ·"))
+            .await;
+        reader
+    }
+
+    async fn wait_serving(&self) {
+        self.tmux
             .wait_for("the synced papers", |s| s.contains("14 papers"))
             .await;
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            if let Some(socket) = reader.owner().socket
+            if let Some(socket) = self.owner().socket
                 && UnixStream::connect(&socket).is_ok()
             {
                 break;
@@ -131,7 +172,6 @@ impl OpenReader {
             assert!(Instant::now() < deadline, "the reader does not serve");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        reader
     }
 
     fn owner(&self) -> Owner {
@@ -256,6 +296,7 @@ fn cases(ids: &[String], day: &str, word: &str) -> Vec<Vec<String>> {
         owned(&["note", &ids[2], "another"]),
         owned(&["note", &ids[2], "--clear"]),
         owned(&["list", "--starred"]),
+        owned(&["list", "--starred", "--json"]),
         owned(&["list", "--unread", "--limit", "4"]),
         owned(&["list", "--json", "-q", "is:starred"]),
         owned(&["export"]),
@@ -325,6 +366,21 @@ async fn forwarded_commands_print_and_exit_as_direct_ones() {
         // The table means something: every case but the bad query works and prints.
         let bad_query = case.iter().any(|a| a == "(unclosed");
         assert_eq!(want.2, if bad_query { 2 } else { 0 }, "{case:?}: {want:?}");
+        if case[..] == ["list", "--starred"] {
+            // The star set by id on a paper no source brought is listed, not invisible.
+            let line = want.0.lines().find(|l| l.contains("2101.00001"));
+            assert!(
+                line.is_some_and(|l| l.starts_with('*') && l.ends_with("(not fetched yet)")),
+                "{}",
+                want.0
+            );
+        }
+        if case[..] == ["list", "--starred", "--json"] {
+            let line = want.0.lines().find(|l| l.contains("2101.00001")).unwrap();
+            let value: serde_json::Value = serde_json::from_str(line).unwrap();
+            assert_eq!(value["fetched"], false, "{line}");
+            assert_eq!(value["starred"], true, "{line}");
+        }
         assert!(
             !want.0.is_empty() || !want.1.is_empty(),
             "{case:?} printed nothing"
@@ -749,4 +805,125 @@ fn kill_9(pid: u32) {
         .status()
         .unwrap();
     assert!(status.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_says_what_a_source_skipped_directly_and_forwarded() {
+    if !have_tmux() {
+        return;
+    }
+    let home = Home::new("[[sources.feeds]]\nname = \"blog\"\nurl = \"{server}/blog.xml\"\n").await;
+    let data_direct = home.path().join("direct");
+    let data_served = home.path().join("served");
+    let skipped = "feed:blog: 17 new, 0 changed (3 of 20 items skipped: no title or summary)";
+    let first = home.run(&data_direct, home.path(), &["sync"], &[]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    assert!(
+        text(&first.stdout).lines().any(|l| l == skipped),
+        "{}",
+        text(&first.stdout)
+    );
+    copy_dir(&data_direct, &data_served);
+    // Again: nothing new, and the note again (the feed still has those items).
+    let again = "feed:blog: 0 new, 0 changed (3 of 20 items skipped: no title or summary)";
+    let direct = home.run(&data_direct, home.path(), &["sync"], &[]);
+    assert_eq!(direct.status.code(), Some(0), "{}", text(&direct.stderr));
+    assert!(
+        text(&direct.stdout).lines().any(|l| l == again),
+        "{}",
+        text(&direct.stdout)
+    );
+
+    let reader = OpenReader::launch(&home, &data_served, &[]).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while reader
+        .owner()
+        .socket
+        .is_none_or(|s| UnixStream::connect(s).is_err())
+    {
+        assert!(Instant::now() < deadline, "the reader does not serve");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The reader's status bar says it too.
+    reader
+        .tmux
+        .wait_for("the skipped note", |s| s.contains("items skipped"))
+        .await;
+    let forwarded = home.run(&data_served, home.path(), &["sync"], &[]);
+    assert_eq!(
+        forwarded.status.code(),
+        Some(0),
+        "{}",
+        text(&forwarded.stderr)
+    );
+    // Sources finish in any order: the same lines, sorted.
+    let sorted = |out: &Output| {
+        let mut lines: Vec<String> = normalised(&text(&out.stdout))
+            .lines()
+            .map(String::from)
+            .collect();
+        lines.sort();
+        lines
+    };
+    assert_eq!(sorted(&forwarded), sorted(&direct));
+    reader.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_that_cannot_make_a_socket_still_runs_and_says_so_once() {
+    if !have_tmux() {
+        return;
+    }
+    let home = Home::new("").await;
+    // The data dir's socket path is too long, and so is the one under the runtime dir.
+    let data = home.path().join("a".repeat(60)).join("b".repeat(60));
+    let runtime = home.path().join("r".repeat(100));
+    std::fs::create_dir(&runtime).unwrap();
+    let reader = OpenReader::launch(&home, &data, &[("XDG_RUNTIME_DIR", runtime.as_path())]).await;
+    reader
+        .tmux
+        .wait_for("the notice", |s| {
+            s.contains("not serving other paperboat commands")
+        })
+        .await;
+    reader
+        .tmux
+        .wait_for("the synced papers", |s| s.contains("14 papers"))
+        .await;
+    assert!(reader.owner().socket.is_none(), "no socket named");
+    // It reads on: keys work, and the notice is not said again.
+    reader.tmux.keys(&["3"]);
+    let screen = reader.tmux.wait_for("All", |s| s.contains("All ·")).await;
+    assert!(!screen.contains("not serving"), "{screen}");
+    reader.tmux.keys(&["1"]);
+    let screen = reader
+        .tmux
+        .wait_for("the day", |s| !s.contains("All ·"))
+        .await;
+    assert!(!screen.contains("not serving"), "{screen}");
+    // A command on that data dir is told who holds it, and does not hang.
+    let data_for_cli = data.clone();
+    let home_path = home.path().to_path_buf();
+    let config = home.config();
+    let out = blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_paperboat"))
+            .env_clear()
+            .env("HOME", &home_path)
+            .env("XDG_STATE_HOME", home_path.join("state"))
+            .arg("--config")
+            .arg(&config)
+            .arg("--data-dir")
+            .arg(&data_for_cli)
+            .args(["list", "--limit", "1"])
+            .output()
+            .unwrap()
+    })
+    .await;
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(
+        text(&out.stderr).contains("in use"),
+        "{}",
+        text(&out.stderr)
+    );
+    reader.quit().await;
 }

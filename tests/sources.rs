@@ -1057,8 +1057,8 @@ fn serve_once(content_type: &'static str, body: Vec<u8>) -> String {
     url
 }
 
-/// Fetches `url` with the real fetcher and parses it as the sync does, with the declared
-/// charset.
+/// Fetches `url` with the real fetcher and parses it as the sync does, with what the server
+/// declared (charset, Content-Location).
 fn fetch_and_parse(url: &str) -> Vec<Paper> {
     use paperboat::source::fetch::{FetchSettings, FetchedBody, Fetcher};
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -1080,11 +1080,11 @@ fn fetch_and_parse(url: &str) -> Vec<Paper> {
     };
     let source = FeedSource::new("blog", url);
     let request = source.requests(date(2026, 1, 1)).remove(0);
-    let charset = reader.charset().map(str::to_string);
+    let declared = reader.declared().clone();
     let mut body = std::io::BufReader::new(reader);
     let mut papers = Vec::new();
     let report = source
-        .parse_stream_declared(&request, charset.as_deref(), &mut body, &mut |batch| {
+        .parse_stream_with(&request, &declared, &mut body, &mut |batch| {
             papers.extend(batch);
             Ok(())
         })
@@ -1110,6 +1110,23 @@ fn the_http_charset_decides_when_there_is_no_byte_order_mark() {
         latin1_declared_utf8,
     ));
     assert_eq!(papers[0].title, "café");
+}
+
+#[test]
+fn the_content_location_header_is_the_base_of_relative_links() {
+    let body = b"<rss version=\"2.0\"><channel><item><title>One</title><link>posts/1</link>\
+        </item></channel></rss>"
+        .to_vec();
+    let url = serve_once(
+        "application/rss+xml\r\nContent-Location: /blog/index.xml",
+        body,
+    );
+    let papers = fetch_and_parse(&url);
+    let origin = url.trim_end_matches("/feed.xml");
+    assert_eq!(
+        papers[0].links.abs.as_deref(),
+        Some(format!("{origin}/blog/posts/1").as_str())
+    );
 }
 
 #[test]

@@ -245,6 +245,46 @@ fn feeds_import_opml_and_newsboat_then_export_and_list_them() {
 }
 
 #[test]
+fn feeds_import_offers_arxiv_listings_as_categories_and_converts_them_when_asked() {
+    let home = Home::new();
+    std::fs::write(home.config_file(), "[sources.hf]\nenabled = false\n").unwrap();
+    let urls = home.dir.path().join("urls");
+    std::fs::write(
+        &urls,
+        "https://rss.arxiv.org/rss/cs.LG+cs.AI\nhttps://lab.example.org/feed.xml\n",
+    )
+    .unwrap();
+    let text = stdout(&home.run(&["feeds", "import", urls.to_str().unwrap()]));
+    assert!(text.contains("2 feeds added"), "{text}");
+    assert!(
+        text.contains("1 of these is an arXiv listing") && text.contains("--arxiv-categories"),
+        "{text}"
+    );
+    let text = stdout(&home.run(&[
+        "feeds",
+        "import",
+        "--arxiv-categories",
+        urls.to_str().unwrap(),
+    ]));
+    assert!(
+        text.contains(
+            "added arXiv categories cs.LG, cs.AI to [sources.arxiv] (replacing 1 listing feed)"
+        ),
+        "{text}"
+    );
+    let config = paperboat::config::Config::load(&home.config_file(), true).unwrap();
+    assert!(!config.sources.hf.enabled, "the existing config is kept");
+    assert_eq!(config.sources.arxiv.categories, ["cs.LG", "cs.AI"]);
+    let feeds: Vec<&str> = config
+        .sources
+        .feeds
+        .iter()
+        .map(|f| f.url.as_str())
+        .collect();
+    assert_eq!(feeds, ["https://lab.example.org/feed.xml"]);
+}
+
+#[test]
 fn completions_man_page_and_version_print() {
     let home = Home::new();
     for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
@@ -267,4 +307,43 @@ fn completions_man_page_and_version_print() {
         !Path::new(&home.data_dir()).exists(),
         "none of these opens the store"
     );
+}
+
+#[test]
+fn list_starred_shows_a_star_on_a_paper_not_fetched_yet() {
+    let home = Home::new();
+    home.seed();
+    let out = home.run(&["star", "2101.00001"]);
+    assert!(out.status.success(), "{out:?}");
+    let text = stdout(&home.run(&["list", "--starred"]));
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(
+        lines[0].contains("2504.21318"),
+        "cached papers first: {text}"
+    );
+    assert!(lines[1].starts_with("*  -  "), "{text}");
+    assert!(
+        lines[1].contains("2101.00001") && lines[1].ends_with("(not fetched yet)"),
+        "{text}"
+    );
+    // The ids line up with the cached papers' ids.
+    assert_eq!(lines[0].find("2504.21318"), lines[1].find("2101.00001"));
+    let json = stdout(&home.run(&["list", "--starred", "--json"]));
+    let values: Vec<serde_json::Value> = json
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(values.len(), 2, "{json}");
+    assert_eq!(values[1]["id"], "2101.00001");
+    assert_eq!(values[1]["fetched"], false);
+    assert_eq!(values[1]["starred"], true);
+    assert_eq!(values[1]["title"], "");
+    assert!(
+        values[0].get("fetched").is_none(),
+        "cached papers keep their shape"
+    );
+    // Narrowed by a day or a query, only cached papers can match.
+    let text = stdout(&home.run(&["list", "--starred", "--date", "2025-04-30"]));
+    assert!(!text.contains("2101.00001"), "{text}");
 }

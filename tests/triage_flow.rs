@@ -325,3 +325,132 @@ fn a_saved_view_with_a_bad_query_is_a_config_error() {
     assert!(error.contains("[[views]] \"Bad\""), "{error}");
     assert!(error.contains("column 10"), "{error}");
 }
+
+#[test]
+fn space_moves_on_once_the_abstract_ends_not_after_the_ids_and_links() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let sentence = "Experts route tokens and balance the load across devices. ";
+    let with_links = |id: &str, upvotes: u32| {
+        let mut p = paper(id, "A paper with many links", upvotes, &sentence.repeat(8));
+        p.categories = vec!["cs.LG".into(), "cs.CL".into(), "cs.AI".into()];
+        p.ai_keywords = vec!["mixture-of-experts".into(), "load balancing".into()];
+        p.links.abs = Some(format!("https://arxiv.org/abs/{id}"));
+        p.links.pdf = Some(format!("https://arxiv.org/pdf/{id}"));
+        p.links.hf = Some(format!("https://huggingface.co/papers/{id}"));
+        p.links.github = Some("https://github.com/example/experts".into());
+        p.links.project = Some("https://example.org/experts".into());
+        p.links.doi = Some("https://doi.org/10.1234/experts".into());
+        p
+    };
+    store
+        .apply(
+            vec![with_links("2504.00001", 20), with_links("2504.00002", 10)],
+            day(),
+        )
+        .unwrap();
+    let mut reader = reader::open_reader(&store, (80, 24), Box::new(std::io::sink()), false);
+    let first = reader.app.selected_id.clone().unwrap();
+    press(&mut reader, " ");
+    let opened = screen(&mut reader);
+    assert!(opened.contains("balance the load"), "{opened}");
+    assert!(
+        !opened.contains("DOI:"),
+        "the links run past the screen: {opened}"
+    );
+    // The abstract's end is on screen: this Space finishes the paper.
+    press(&mut reader, " ");
+    assert_ne!(reader.app.selected_id.as_ref(), Some(&first), "moved on");
+    assert!(store.user_state(&first).unwrap().read);
+}
+
+#[test]
+fn keys_input_rebinds_the_editing_keys_of_the_filter_and_the_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = seeded_store(dir.path());
+    let mut reader = open_reader(&store, dir.path());
+    let tables = [(
+        "input".to_string(),
+        [
+            ("<C-k>", "delete_to_start"),
+            ("<C-u>", "none"),
+            ("<C-j>", "submit"),
+            ("<Enter>", "none"),
+        ]
+        .into_iter()
+        .map(|(k, a)| (k.to_string(), a.to_string()))
+        .collect(),
+    )]
+    .into_iter()
+    .collect();
+    reader.app.keymap = paperboat::keymap::Keymap::with_overrides(&tables).unwrap();
+    let ctrl = |reader: &mut Reader<TestBackend>, c: char| {
+        reader.handle(Msg::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::CONTROL,
+        )))
+    };
+    view(&mut reader, "3");
+    press(&mut reader, "/robot");
+    assert_eq!(shown(&reader), ["2504.00004"]);
+    // The unbound default does nothing; the new key does what it did.
+    ctrl(&mut reader, 'u');
+    assert_eq!(reader.app.query.text, "robot");
+    ctrl(&mut reader, 'k');
+    assert_eq!(reader.app.query.text, "");
+    press(&mut reader, "expert");
+    // Enter is unbound in inputs now: nothing happens; Ctrl-j keeps the filter.
+    key(&mut reader, KeyCode::Enter);
+    assert!(reader.app.query.editing);
+    ctrl(&mut reader, 'j');
+    assert!(!reader.app.query.editing);
+    assert_eq!(reader.app.query.text, "expert");
+    // The note editor takes the same table.
+    key(&mut reader, KeyCode::Esc);
+    let id = reader.app.selected_id.clone().unwrap();
+    press(&mut reader, "adraft");
+    ctrl(&mut reader, 'k');
+    press(&mut reader, "kept");
+    ctrl(&mut reader, 'j');
+    assert_eq!(store.user_state(&id).unwrap().note.as_deref(), Some("kept"));
+    // Help lists the input table with the user's keys.
+    press(&mut reader, "?");
+    let mut help = String::new();
+    for _ in 0..12 {
+        help.push_str(&screen(&mut reader));
+        press(&mut reader, &"j".repeat(20));
+    }
+    assert!(help.contains("input (typing a filter or a note)"), "{help}");
+    assert!(help.contains("<C-k>"), "{help}");
+}
+
+#[test]
+fn a_star_on_a_paper_not_fetched_yet_shows_in_starred_with_its_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = seeded_store(dir.path());
+    let early = PaperId::parse_user("2101.00001").unwrap();
+    store.set_starred(&early, true, chrono::Utc::now()).unwrap();
+    let mut reader = open_reader(&store, dir.path());
+    view(&mut reader, "4");
+    let text = screen(&mut reader);
+    assert!(text.contains("2101.00001 — not fetched yet"), "{text}");
+    assert!(text.contains("1 not fetched yet"), "{text}");
+    // A star that arrives while the reader is open (from the command line, through the
+    // reader's server) shows at once, newest first.
+    let late = PaperId::parse_user("2102.00002").unwrap();
+    store.set_starred(&late, true, chrono::Utc::now()).unwrap();
+    reader.handle(Msg::UserStateChanged {
+        id: late.clone(),
+        state: store.user_state(&late).unwrap(),
+    });
+    let text = screen(&mut reader);
+    let at = |needle: &str| {
+        text.find(needle)
+            .unwrap_or_else(|| panic!("{needle}: {text}"))
+    };
+    assert!(at("2102.00002 — not fetched yet") < at("2101.00001 — not fetched yet"));
+    assert!(text.contains("2 not fetched yet"), "{text}");
+    // Other views do not list them.
+    view(&mut reader, "3");
+    assert!(!screen(&mut reader).contains("not fetched yet"));
+}

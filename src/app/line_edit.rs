@@ -2,12 +2,15 @@
 //! and a cursor (a byte offset on a character boundary). Characters insert at the cursor;
 //! `←`/`→`, `Home`/`End`, `Ctrl-a`/`Ctrl-e`, `Ctrl-←`/`Ctrl-→`, `Alt-b`/`Alt-f` move it;
 //! Backspace/Delete, `Ctrl-w` (word before the cursor) and `Ctrl-u` (everything before it)
-//! delete; Enter submits, Esc and `Ctrl-c` cancel (both left to the caller). [`window`] picks
-//! the part of a long line to show so the cursor is always on screen.
-//! Pure; imports only crossterm's key types and unicode-width.
+//! delete; Enter submits, Esc and `Ctrl-c` cancel (both left to the caller). Those are the
+//! defaults of `[keys.input]`: the keymap says which command a key is. [`window`] picks the
+//! part of a long line to show so the cursor is always on screen. Pure.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use unicode_width::UnicodeWidthChar;
+
+pub use crate::action::InputAction;
+use crate::keymap::{Key, Keymap};
 
 /// What a key meant to the line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,55 +27,19 @@ pub enum LineKey {
     Ignored,
 }
 
-/// An editing command, whatever key it is bound to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InputAction {
-    Submit,
-    Cancel,
-    Left,
-    Right,
-    WordLeft,
-    WordRight,
-    Start,
-    End,
-    DeleteBack,
-    DeleteForward,
-    DeleteWordBack,
-    DeleteToStart,
-}
-
-/// The default binding of `key` in an input, if it has one.
-pub fn default_input_action(key: &KeyEvent) -> Option<InputAction> {
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    let alt = key.modifiers.contains(KeyModifiers::ALT);
-    Some(match key.code {
-        KeyCode::Enter => InputAction::Submit,
-        KeyCode::Esc => InputAction::Cancel,
-        KeyCode::Char('c') if ctrl => InputAction::Cancel,
-        KeyCode::Left if ctrl || alt => InputAction::WordLeft,
-        KeyCode::Right if ctrl || alt => InputAction::WordRight,
-        KeyCode::Left => InputAction::Left,
-        KeyCode::Right => InputAction::Right,
-        KeyCode::Home => InputAction::Start,
-        KeyCode::End => InputAction::End,
-        KeyCode::Char('a') if ctrl => InputAction::Start,
-        KeyCode::Char('e') if ctrl => InputAction::End,
-        KeyCode::Char('b') if ctrl => InputAction::Left,
-        KeyCode::Char('f') if ctrl => InputAction::Right,
-        KeyCode::Char('b') if alt => InputAction::WordLeft,
-        KeyCode::Char('f') if alt => InputAction::WordRight,
-        KeyCode::Backspace => InputAction::DeleteBack,
-        KeyCode::Delete => InputAction::DeleteForward,
-        KeyCode::Char('d') if ctrl => InputAction::DeleteForward,
-        KeyCode::Char('w') if ctrl => InputAction::DeleteWordBack,
-        KeyCode::Char('u') if ctrl => InputAction::DeleteToStart,
-        _ => return None,
-    })
-}
-
-/// Applies `key` to `text` at `cursor` with the default bindings.
-pub fn edit_line(text: &mut String, cursor: &mut usize, key: &KeyEvent) -> LineKey {
-    if let Some(action) = default_input_action(key) {
+/// Applies `key` to `text` at `cursor`: the editing command `keymap` binds it to in
+/// `[keys.input]`, else its character is typed (a release, a control character or a chord
+/// with Ctrl or Alt bound to nothing is ignored).
+pub fn edit_line(
+    text: &mut String,
+    cursor: &mut usize,
+    key: &KeyEvent,
+    keymap: &Keymap,
+) -> LineKey {
+    let Some(pressed) = Key::from_press(key) else {
+        return LineKey::Ignored;
+    };
+    if let Some(action) = keymap.input_action(pressed) {
         return apply(text, cursor, action);
     }
     let ctrl_or_alt = key
@@ -97,12 +64,12 @@ pub fn apply(text: &mut String, cursor: &mut usize, action: InputAction) -> Line
     match action {
         InputAction::Submit => return LineKey::Submit,
         InputAction::Cancel => return LineKey::Cancel,
-        InputAction::Left => *cursor = previous_char(text, at),
-        InputAction::Right => *cursor = next_char(text, at),
+        InputAction::CursorLeft => *cursor = previous_char(text, at),
+        InputAction::CursorRight => *cursor = next_char(text, at),
         InputAction::WordLeft => *cursor = word_start(text, at),
         InputAction::WordRight => *cursor = word_end(text, at),
-        InputAction::Start => *cursor = 0,
-        InputAction::End => *cursor = text.len(),
+        InputAction::LineStart => *cursor = 0,
+        InputAction::LineEnd => *cursor = text.len(),
         InputAction::DeleteBack => {
             let from = previous_char(text, at);
             text.replace_range(from..at, "");
@@ -238,6 +205,7 @@ mod tests {
                 &mut self.text,
                 &mut self.cursor,
                 &KeyEvent::new(code, modifiers),
+                &defaults(),
             )
         }
 
@@ -247,6 +215,10 @@ mod tests {
             text.insert(self.cursor, '|');
             text
         }
+    }
+
+    fn defaults() -> Keymap {
+        Keymap::defaults().unwrap()
     }
 
     const NONE: KeyModifiers = KeyModifiers::NONE;
@@ -369,10 +341,13 @@ mod tests {
         let mut text = "漢字".to_string();
         let mut cursor = 100;
         let key = KeyEvent::new(KeyCode::Char('x'), NONE);
-        assert_eq!(edit_line(&mut text, &mut cursor, &key), LineKey::Edited);
+        assert_eq!(
+            edit_line(&mut text, &mut cursor, &key, &defaults()),
+            LineKey::Edited
+        );
         assert_eq!(text, "漢字x");
         let mut cursor = 1; // inside 漢
-        apply(&mut text, &mut cursor, InputAction::Right);
+        apply(&mut text, &mut cursor, InputAction::CursorRight);
         assert_eq!(cursor, "漢".len());
     }
 

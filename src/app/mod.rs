@@ -7,6 +7,7 @@
 //! `reader` or `cli`.
 
 pub mod catalog;
+pub mod fulltext;
 pub mod layout;
 pub mod line_edit;
 mod msg;

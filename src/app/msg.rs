@@ -48,6 +48,13 @@ pub enum Msg {
         id: PaperId,
         state: UserState,
     },
+    /// A paper's full text arrived, parsed and laid out, or why it could not be had.
+    FullTextLoaded {
+        id: PaperId,
+        result: Result<Box<super::fulltext::LoadedFullText>, String>,
+    },
+    /// The full-text index with the texts cached since the last one (built in the background).
+    FullTextIndexed(Arc<crate::query::FullTextIndex>),
     /// Another process's command changed the store's papers (a sync with other days,
     /// retention): re-read them.
     StoreChanged,
@@ -111,6 +118,12 @@ pub enum Effect {
     CopyText {
         text: String,
         done: String,
+    },
+    /// Read the paper's full text from the cache, else fetch and keep it, off the UI thread;
+    /// lay it out for `width` columns (answers `Msg::FullTextLoaded`).
+    LoadFullText {
+        id: PaperId,
+        width: u16,
     },
     Quit,
 }

@@ -59,6 +59,9 @@ pub struct LastSearch {
 pub struct DetailExtent {
     pub id: PaperId,
     pub at_end: bool,
+    /// The end of the abstract is on screen: for Space, the end of the paper (the ids and
+    /// links after it are reference, not reading).
+    pub read_to_end: bool,
     pub max_scroll: Option<u16>,
 }
 
@@ -108,14 +111,23 @@ impl Default for Navigation {
 
 impl Navigation {
     /// Called by the detail pane's drawing: `lines` laid out of the `needed` asked for
-    /// (scroll + height; a cut text returns one more), `height` rows shown.
-    pub fn note_detail_extent(&self, id: &PaperId, lines: usize, needed: usize, height: u16) {
+    /// (scroll + height; a cut text returns one more), `height` rows shown, and the line the
+    /// abstract ends on (`None` while it is not all laid out).
+    pub fn note_detail_extent(
+        &self,
+        id: &PaperId,
+        lines: usize,
+        needed: usize,
+        height: u16,
+        abstract_end: Option<usize>,
+    ) {
         let whole = lines <= needed;
         let max_scroll = whole
             .then(|| u16::try_from(lines.saturating_sub(usize::from(height))).unwrap_or(u16::MAX));
         self.detail_extent.set(Some(DetailExtent {
             id: id.clone(),
             at_end: whole,
+            read_to_end: whole || abstract_end.is_some_and(|end| end <= needed),
             max_scroll,
         }));
     }
@@ -278,8 +290,8 @@ impl App {
         }
     }
 
-    /// Space: opens the paper and pages its text; at the end of it, marks it read (unless
-    /// `mark_read = "manual"`) and moves to the next unread paper.
+    /// Space: opens the paper and pages its text; once the end of its abstract is on screen,
+    /// marks it read (unless `mark_read = "manual"`) and moves to the next unread paper.
     pub(super) fn read_on(&mut self) -> Vec<Effect> {
         let Some(id) = self.selected_id.clone() else {
             return Vec::new();
@@ -288,7 +300,7 @@ impl App {
             self.focus = Focus::Detail;
             return self.load_selected();
         }
-        let at_end = self.nav.extent_for(&id).is_some_and(|e| e.at_end);
+        let at_end = self.nav.extent_for(&id).is_some_and(|e| e.read_to_end);
         if !at_end {
             let page = self.detail_page().saturating_sub(1).max(1);
             self.detail_scroll = self.detail_scroll.saturating_add(page);

@@ -152,6 +152,8 @@ pub struct App {
     pub nav: super::nav::Navigation,
     /// `[[views]]` notifications (`notify.rs`).
     pub notifier: super::notify::Notifier,
+    /// The full-text reader (`f`, `fulltext.rs`).
+    pub fulltext: super::fulltext::FullTextReader,
 }
 
 impl App {
@@ -200,6 +202,7 @@ impl App {
             stars_version: 0,
             nav: super::nav::Navigation::default(),
             notifier: super::notify::Notifier::default(),
+            fulltext: super::fulltext::FullTextReader::default(),
         };
         app.recount();
         app.refresh_visible();
@@ -309,6 +312,9 @@ impl App {
     pub fn context(&self) -> Context {
         if self.help_open {
             return Context::Help;
+        }
+        if self.fulltext.open.is_some() {
+            return Context::Fulltext;
         }
         match self.focus {
             Focus::List => Context::List,

@@ -41,6 +41,18 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::Resize(columns, rows) => {
             app.size = (columns, rows);
             app.sync_selection();
+            app.relayout_full_text();
+            Vec::new()
+        }
+        Msg::FullTextLoaded { id, result } => app.full_text_loaded(id, result),
+        Msg::FullTextIndexed(index) => {
+            // Marks made since the index was started stay (their words come next time).
+            let marked: Vec<_> = app.catalog.full_text.marked().iter().cloned().collect();
+            app.catalog.full_text = index;
+            for id in &marked {
+                app.catalog.mark_full_text(id);
+            }
+            app.refresh_visible();
             Vec::new()
         }
         Msg::Tick(now) => {
@@ -54,6 +66,10 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
             let mut catalog = *catalog;
             for (id, state) in &app.catalog.user {
                 catalog.user.insert(id.clone(), state.clone());
+            }
+            // A catalog read before the full-text index was built keeps the newer index.
+            if catalog.full_text.docs() < app.catalog.full_text.docs() {
+                catalog.full_text = Arc::clone(&app.catalog.full_text);
             }
             app.catalog = catalog;
             // The empty cache's All view is a stand-in: the first papers replace it.
@@ -168,6 +184,9 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     if app.query.editing {
         return on_query_key(app, key);
     }
+    if app.full_text_search_editing() {
+        return app.on_full_text_search_key(&key);
+    }
     let Some(key) = Key::from_press(&key) else {
         return Vec::new();
     };
@@ -194,7 +213,12 @@ fn on_outcome(app: &mut App, outcome: KeyOutcome) -> Vec<Effect> {
 
 /// Keys while the filter query is being typed: text edits it, Enter keeps it, Esc clears it.
 fn on_query_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
-    match edit_line(&mut app.query.text, &mut app.query.cursor, &key) {
+    match edit_line(
+        &mut app.query.text,
+        &mut app.query.cursor,
+        &key,
+        &app.keymap,
+    ) {
         LineKey::Submit => {
             app.query.editing = false;
             app.focus = Focus::List;
@@ -225,7 +249,7 @@ fn on_note_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     let Some(edit) = app.note.as_mut() else {
         return Vec::new();
     };
-    match edit_line(&mut edit.text, &mut edit.cursor, &key) {
+    match edit_line(&mut edit.text, &mut edit.cursor, &key, &app.keymap) {
         LineKey::Submit => {
             let Some(edit) = app.note.take() else {
                 return Vec::new();
@@ -254,6 +278,11 @@ fn on_note_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
 fn on_action(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
     if app.help_open {
         return on_help_action(app, action);
+    }
+    if app.fulltext.open.is_some()
+        && let Some(effects) = app.on_full_text_action(action, count)
+    {
+        return effects;
     }
     if !matches!(action, Action::Help | Action::SyncNow | Action::Quit) {
         // The user moved: stop following the newest day, forget a remembered selection.
@@ -329,6 +358,12 @@ fn dispatch(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
         | Action::EditNote
         | Action::ExportList
         | Action::SyncNow => on_paper_action(app, action),
+        Action::OpenFullText => app.open_full_text(),
+        // Only the full text's own context gives these a meaning (see `fulltext.rs`).
+        Action::NextSection
+        | Action::PrevSection
+        | Action::TableOfContents
+        | Action::SearchText => Vec::new(),
     }
 }
 

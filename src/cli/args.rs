@@ -117,6 +117,18 @@ pub enum Command {
         #[arg(long)]
         clear: bool,
     },
+    /// Print one paper's detail (looked up on HF or arXiv when not cached); --full adds its
+    /// full text (fetched and cached when needed; exit 1 when there is none)
+    Show {
+        #[arg(value_name = "ID", value_parser = parse_id)]
+        id: PaperId,
+        /// Add the whole paper (HF Markdown, else arXiv HTML) as text
+        #[arg(long)]
+        full: bool,
+        /// One JSON object: the `list --json` fields, plus `fulltext` with --full
+        #[arg(long)]
+        json: bool,
+    },
     /// Check the paper cache and the star journal; exit 1 if anything is wrong
     Doctor {
         /// Move the paper cache aside (never deleted) and rebuild it from the journal
@@ -131,6 +143,10 @@ pub enum FeedsCommand {
     Import {
         #[arg(value_name = "FILE")]
         file: PathBuf,
+        /// Follow arXiv listing URLs (rss.arxiv.org/rss/cs.LG+cs.AI, export.arxiv.org/rss/…) as
+        /// [sources.arxiv] categories instead of feeds, replacing listing feeds already in the config
+        #[arg(long)]
+        arxiv_categories: bool,
     },
     /// Print the configured feeds as OPML
     Export {

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use crate::server::commands::{self, ListParams, ListResult, ListedPaper};
 
 use super::forward::{Target, call};
-use super::output::Output;
+use super::output::{Output, column_width, padded};
 
 /// Lists papers through the open reader or from the store; both print the same.
 pub(super) fn list_command(target: &mut Target, params: &ListParams) -> anyhow::Result<ExitCode> {
@@ -33,11 +33,7 @@ pub(super) fn list_command(target: &mut Target, params: &ListParams) -> anyhow::
         .iter()
         .map(|paper| serde_json::from_str(paper.get()))
         .collect::<Result<_, _>>()?;
-    let id_width = papers
-        .iter()
-        .map(|paper| paper.id.chars().count())
-        .max()
-        .unwrap_or(0);
+    let id_width = column_width(papers.iter().map(|paper| paper.id.as_str()));
     for paper in &papers {
         if !out.line(&listed_line(paper, id_width)) {
             break;
@@ -52,11 +48,15 @@ fn listed_line(paper: &ListedPaper, id_width: usize) -> String {
     let upvotes = paper
         .upvotes
         .map_or_else(|| "-".to_string(), |n| n.to_string());
+    let (day, title) = match paper.day {
+        Some(day) => (day.to_string(), crate::text::sanitize_line(&paper.title)),
+        // Starred by id before any source brought it.
+        None => ("-".to_string(), "(not fetched yet)".to_string()),
+    };
     format!(
-        "{star}{read} {day} {upvotes:>4}  {id:<id_width$}  {title}",
-        day = paper.day,
-        id = paper.id,
-        title = crate::text::sanitize_line(&paper.title),
+        "{star}{read} {day} {upvotes:>4}  {id}  {title}",
+        day = padded(&day, 10),
+        id = padded(&paper.id, id_width),
     )
 }
 
@@ -99,6 +99,12 @@ mod tests {
         assert_eq!(
             text_line(&row, &UserState::default(), 10),
             "   2025-04-30   24  2504.21318  A title"
+        );
+        let not_fetched =
+            ListedPaper::not_fetched(&PaperId::parse_user("2101.00001").unwrap(), &state);
+        assert_eq!(
+            listed_line(&not_fetched, 12),
+            "*r -             -  2101.00001    (not fetched yet)"
         );
     }
 }

@@ -20,6 +20,7 @@ mod forward;
 mod list;
 mod output;
 mod reader;
+mod show;
 mod star;
 mod sync;
 
@@ -144,6 +145,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Note { id, text, clear } => {
             star::note_command(target, &id, if clear { None } else { text })
         }
+        Command::Show { id, full, json } => show::show_command(target, &config, &id, full, json),
         // Handled above, before the store is opened.
         Command::Doctor { .. } => Ok(ExitCode::SUCCESS),
     }

@@ -2,6 +2,8 @@
 
 use std::io::Write;
 
+use unicode_width::UnicodeWidthStr;
+
 /// Stdout that stops quietly when the reader goes away (`paperboat list | head`) instead of
 /// panicking the way `println!` does on a closed pipe.
 pub(super) struct Output {
@@ -34,5 +36,36 @@ impl Output {
                 .is_ok();
         }
         self.open
+    }
+}
+
+/// `text` followed by spaces up to `width` display columns (CJK and emoji count two), so
+/// columns line up whatever the script; longer text is left whole.
+pub(super) fn padded(text: &str, width: usize) -> String {
+    let mut out = text.to_string();
+    out.extend(std::iter::repeat_n(' ', width.saturating_sub(text.width())));
+    out
+}
+
+/// The widest of `texts`, in display columns.
+pub(super) fn column_width<'a>(texts: impl IntoIterator<Item = &'a str>) -> usize {
+    texts
+        .into_iter()
+        .map(UnicodeWidthStr::width)
+        .max()
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn padding_counts_display_columns() {
+        assert_eq!(padded("hf", 5), "hf   ");
+        assert_eq!(padded("feed:論文", 10), "feed:論文 ");
+        assert_eq!(padded("toolong", 3), "toolong");
+        assert_eq!(column_width(["hf", "feed:論文", "arxiv"]), 9);
+        assert_eq!(column_width([]), 0);
     }
 }

@@ -8,10 +8,11 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Deserialize;
 
+use super::input::{INPUT, InputHelpEntry, InputKeys};
 use super::key::parse_sequence;
 use super::trie::Trie;
 use super::{Key, Keymap, KeymapError, UNBIND, display_sequence};
-use crate::action::{Action, Context};
+use crate::action::{Action, Context, InputAction};
 use crate::config::DEFAULT_CONFIG;
 
 /// The help overlay's bindings for one context.
@@ -40,12 +41,14 @@ impl Keymap {
     pub fn with_overrides(
         user: &BTreeMap<String, BTreeMap<String, String>>,
     ) -> Result<Keymap, KeymapError> {
+        let defaults = default_tables()?;
+        let input = InputKeys::new(defaults.get(INPUT), user.get(INPUT))?;
         let mut layers: BTreeMap<Context, Layer> = BTreeMap::new();
-        for (context_name, table) in &default_tables()? {
+        for (context_name, table) in defaults.iter().filter(|(name, _)| *name != INPUT) {
             let (context, layer) = parse_layer(context_name, table, Origin::Default)?;
             layers.insert(context, layer);
         }
-        for (context_name, table) in user {
+        for (context_name, table) in user.iter().filter(|(name, _)| *name != INPUT) {
             let (context, user_layer) = parse_layer(context_name, table, Origin::User)?;
             layers.entry(context).or_default().extend(user_layer);
         }
@@ -54,7 +57,18 @@ impl Keymap {
             let effective = resolve_collisions(effective_bindings(&layers, context))?;
             contexts.insert(context, ContextKeys::new(effective));
         }
-        Ok(Keymap { contexts })
+        Ok(Keymap { contexts, input })
+    }
+
+    /// The editing command `key` is bound to in an input (`[keys.input]`), if any; a key
+    /// bound to none types its character.
+    pub fn input_action(&self, key: Key) -> Option<InputAction> {
+        self.input.action(key)
+    }
+
+    /// For the help overlay: the input's actions with their keys.
+    pub fn input_help(&self) -> Vec<InputHelpEntry> {
+        self.input.help()
     }
 
     /// For the help overlay: per context with bindings of its own, each action with all its key
@@ -150,7 +164,7 @@ impl ContextKeys {
 }
 
 /// The `[keys.*]` tables of the embedded default config.
-fn default_tables() -> Result<BTreeMap<String, BTreeMap<String, String>>, KeymapError> {
+pub(super) fn default_tables() -> Result<BTreeMap<String, BTreeMap<String, String>>, KeymapError> {
     #[derive(Deserialize)]
     struct KeysOnly {
         #[serde(default)]

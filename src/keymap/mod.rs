@@ -34,8 +34,8 @@
 //!
 //! # Rebinding
 //!
-//! The user's `[keys.<context>]` tables (`global`, `list`, `detail`, `filter`, `help`) are merged
-//! over the defaults: a user binding replaces the default for that key in that context, and the
+//! The user's `[keys.<context>]` tables (`global`, `list`, `detail`, `filter`, `help`, and
+//! `input` for the line editor, see `input`) are merged over the defaults: a user binding replaces the default for that key in that context, and the
 //! action `"none"` unbinds a key (in a pane it also hides the `[keys.global]` binding of that key
 //! there). A user binding also replaces default bindings it would collide with: binding `g` alone
 //! drops the default chord `g g`. Loading fails, with a message naming the context and key, on an
@@ -55,6 +55,7 @@
 //! `config` and the layers below, never `app`, `ui`, the reader or `cli`.
 
 mod bindings;
+mod input;
 mod key;
 mod trie;
 
@@ -68,6 +69,7 @@ use bindings::ContextKeys;
 use trie::Lookup;
 
 pub use bindings::{HelpEntry, HelpSection};
+pub use input::InputHelpEntry;
 pub use key::{Key, display_sequence};
 
 /// How long a pending chord or count waits for its next key (vim's `timeoutlen`).
@@ -88,7 +90,8 @@ pub enum KeymapError {
     #[error("key {text:?}: {reason}")]
     InvalidKey { text: String, reason: String },
     #[error(
-        "[keys.{context}]: unknown context (expected one of: global, list, detail, filter, help)"
+        "[keys.{context}]: unknown context (expected one of: global, list, detail, filter, help, \
+         input)"
     )]
     UnknownContext { context: String },
     #[error("[keys.{context}] {key:?}: {reason}")]
@@ -157,6 +160,7 @@ pub struct KeyState {
 #[derive(Debug, Clone)]
 pub struct Keymap {
     contexts: BTreeMap<Context, ContextKeys>,
+    input: input::InputKeys,
 }
 
 /// Whether an action uses a typed count (moves that many, or jumps to that row).
@@ -176,7 +180,9 @@ pub fn accepts_count(action: Action) -> bool {
         | Action::ScrollDown
         | Action::ScrollUp
         | Action::NextUnread
-        | Action::PrevUnread => true,
+        | Action::PrevUnread
+        | Action::NextSection
+        | Action::PrevSection => true,
         Action::Top
         | Action::ReadOn
         | Action::ToggleHideRead
@@ -206,6 +212,9 @@ pub fn accepts_count(action: Action) -> bool {
         | Action::ExportList
         | Action::ToggleZoom
         | Action::ToggleFilterPane
+        | Action::OpenFullText
+        | Action::TableOfContents
+        | Action::SearchText
         | Action::Help
         | Action::Quit => false,
     }

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{Days, NaiveDate};
 
+use super::fulltext::FullTextIndex;
 use super::index::{IndexField, TextIndex};
 use super::parse::{CountField, DateTerm, DayRef, Expr, Flag, Query, Term, TextField};
 use super::rowset::RowSet;
@@ -42,6 +43,8 @@ pub struct Corpus<'a> {
     pub row_of: &'a HashMap<PaperId, usize>,
     /// What `since:7d` counts back from.
     pub today: NaiveDate,
+    /// Cached full texts (`full:`, `has:fulltext`); `None` finds none.
+    pub full_text: Option<&'a FullTextIndex>,
 }
 
 impl Corpus<'_> {
@@ -60,19 +63,57 @@ impl Query {
     /// text match). Title matches weigh more than abstract matches.
     pub fn relevance(&self, corpus: &Corpus<'_>, within: &RowSet) -> Vec<f32> {
         let mut scores = vec![0.0; corpus.rows.len()];
+        let mut full_text_hits: Vec<(usize, f32)> = Vec::new();
         for (field, tokens) in self.highlight_terms() {
             let fields: &[IndexField] = match field {
                 TextField::Any => &IndexField::ALL,
                 TextField::Title => &[IndexField::Title],
                 TextField::Abstract => &[IndexField::Abstract],
                 TextField::Author => &[IndexField::Authors],
-                TextField::Note => &[],
+                TextField::Note | TextField::FullText => &[],
             };
             for field in fields {
                 corpus.index.score(*field, &tokens, within, &mut scores);
             }
+            if matches!(field, TextField::Any | TextField::FullText) {
+                full_text_hits.extend(
+                    corpus
+                        .full_text
+                        .map(|index| index.scores(&tokens, corpus.row_of, within))
+                        .unwrap_or_default(),
+                );
+            }
         }
+        rank_full_text_below(&mut scores, full_text_hits);
         scores
+    }
+}
+
+/// Full-text hits rank below every title, author and abstract hit: rows with such a hit are
+/// lifted by one above the best full-text-only score (their order among themselves kept), and
+/// full-text scores are squeezed into (0, 1).
+fn rank_full_text_below(scores: &mut [f32], full_text_hits: Vec<(usize, f32)>) {
+    if full_text_hits.is_empty() {
+        return;
+    }
+    for score in scores.iter_mut().filter(|s| **s > 0.0) {
+        *score += 1.0;
+    }
+    let mut full_text = vec![0.0f32; scores.len()];
+    for (row, score) in full_text_hits {
+        if let Some(sum) = full_text.get_mut(row) {
+            *sum += score.max(0.0);
+        }
+    }
+    for (score, extra) in scores.iter_mut().zip(full_text) {
+        if extra > 0.0 {
+            let squeezed = extra / (1.0 + extra);
+            if *score > 0.0 {
+                *score += squeezed * 1e-3;
+            } else {
+                *score = squeezed;
+            }
+        }
     }
 }
 
@@ -128,10 +169,15 @@ fn evaluate_term(term: &Term, corpus: &Corpus<'_>) -> RowSet {
                 TextField::Title => &[IndexField::Title],
                 TextField::Abstract => &[IndexField::Abstract],
                 TextField::Author => &[IndexField::Authors],
-                TextField::Note => &[],
+                TextField::Note | TextField::FullText => &[],
             };
             for field in fields {
                 corpus.index.matching(*field, tokens, &mut set);
+            }
+            if matches!(field, TextField::Any | TextField::FullText)
+                && let Some(index) = corpus.full_text
+            {
+                index.matching(tokens, corpus.row_of, &mut set);
             }
             if matches!(field, TextField::Any | TextField::Note) {
                 // Notes are few and change often: scanned, not indexed.
@@ -176,11 +222,22 @@ fn evaluate_term(term: &Term, corpus: &Corpus<'_>) -> RowSet {
             }
             set
         }
+        Term::Flag(Flag::FullText) => {
+            let mut set = RowSet::empty(len);
+            if let Some(index) = corpus.full_text {
+                for id in index.marked() {
+                    if let Some(&row) = corpus.row_of.get(id) {
+                        set.insert(row);
+                    }
+                }
+            }
+            set
+        }
         Term::Flag(flag) => RowSet::from_fn(len, |row| match flag {
             Flag::Code => rows[row].has_code,
             Flag::Summary => corpus.details(row).is_some_and(|d| d.has_summary),
-            // Walked through the user map above.
-            Flag::Starred | Flag::Read | Flag::Unread | Flag::Note => false,
+            // Walked through the user map, or the full-text marks, above.
+            Flag::Starred | Flag::Read | Flag::Unread | Flag::Note | Flag::FullText => false,
         }),
         Term::Count { field, cmp, value } => RowSet::from_fn(len, |row| {
             let have = match field {
@@ -335,6 +392,7 @@ mod tests {
                 user: &self.user,
                 row_of: &self.row_of,
                 today: day(30),
+                full_text: None,
             }
         }
 

@@ -12,13 +12,15 @@
 //! | `a OR b`, `-word`, `NOT word`, `( … )` | either; not; grouping. `OR` binds tighter than space: `x a OR b` is `x AND (a OR b)` |
 //! | `title:` `abs:` `author:` `note:` | a word or `"phrase"` in that field only |
 //! | `cat:cs.LG` `source:hf` `source:arxiv` `source:NAME` `id:2504.` | category, source, id (by prefix, any case) |
-//! | `is:starred` `is:unread` `is:read` `has:code` `has:summary` `has:note` | flags |
+//! | `is:starred` `is:unread` `is:read` `has:code` `has:summary` `has:note` `has:fulltext` | flags |
+//! | `full:word` | papers whose cached full text holds the word (several words: all of them); plain words find full-text hits too, ranked below title and abstract hits |
 //! | `upvotes:>50` `stars:>=100` `comments:>0` `upvotes:7` | counts (`>`, `>=`, `<`, `<=`, `=`) |
 //! | `date:2025-04-30` `since:7d` `since:2w` `since:2025-04-01` `before:3m` | the day a paper is filed under |
 
 mod bm25;
 pub mod eval;
 pub mod foryou;
+pub mod fulltext;
 pub mod highlight;
 pub mod index;
 pub mod parse;
@@ -28,6 +30,7 @@ pub mod tokenize;
 
 pub use eval::{Corpus, RowDetails};
 pub use foryou::{ForYou, Reason};
+pub use fulltext::FullTextIndex;
 pub use index::{IndexDoc, IndexField, SplicePiece, TextIndex, TextIndexBuilder};
 pub use parse::{Expr, Query, QueryError, Term, TextField, parse};
 pub use rowset::RowSet;
@@ -92,6 +95,10 @@ pub const CHEAT_SHEET: &[(&str, &str)] = &[
     ),
     ("is:starred is:unread is:read", "your marks"),
     ("has:code has:summary has:note", "what a paper has"),
+    (
+        "full:word has:fulltext",
+        "in cached full texts (f); plain words find them too, ranked lower",
+    ),
     (
         "upvotes:>50 stars:>=100",
         "counts; also comments:, <, <=, =",

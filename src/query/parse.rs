@@ -39,6 +39,8 @@ pub enum TextField {
     Abstract,
     Author,
     Note,
+    /// The cached full text (`full:`).
+    FullText,
 }
 
 /// `is:` and `has:` flags.
@@ -50,6 +52,8 @@ pub enum Flag {
     Code,
     Summary,
     Note,
+    /// A cached full text.
+    FullText,
 }
 
 /// Numeric fields that `upvotes:>50` style comparisons test.
@@ -140,7 +144,7 @@ fn error<T>(column: usize, message: impl Into<String>) -> Result<T, QueryError> 
 }
 
 /// The field names the language knows, for error messages and the help.
-pub const FIELDS: &str = "title: abs: author: cat: source: id: note: is: has: upvotes: stars: \
+pub const FIELDS: &str = "title: abs: author: full: cat: source: id: note: is: has: upvotes: stars: \
                           comments: date: since: before:";
 
 /// Parses query text. An empty or all-blank text is the empty query.
@@ -446,6 +450,7 @@ fn term(
         "abs" | "abstract" => text_term(TextField::Abstract, value),
         "author" | "authors" => text_term(TextField::Author, value),
         "note" => text_term(TextField::Note, value),
+        "full" | "fulltext" => text_term(TextField::FullText, value),
         "cat" | "category" => Term::Category(plain("cat:")?),
         "source" | "src" => Term::Source(plain("source:")?),
         "id" => Term::Id(plain("id:")?),
@@ -464,10 +469,13 @@ fn term(
             "code" => Flag::Code,
             "summary" => Flag::Summary,
             "note" => Flag::Note,
+            "fulltext" | "full" => Flag::FullText,
             other => {
                 return error(
                     value_column,
-                    format!("unknown flag has:{other} (has:code, has:summary, has:note)"),
+                    format!(
+                        "unknown flag has:{other} (has:code, has:summary, has:note, has:fulltext)"
+                    ),
                 );
             }
         }),

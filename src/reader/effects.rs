@@ -49,6 +49,8 @@ pub struct EffectRunner {
     /// Whether a terminal browser gets the real terminal (the reader leaves the alternate
     /// screen and raw mode while it runs); off in the flow tests, which have no terminal.
     pub suspend_terminal: bool,
+    /// Fetches full texts on demand (`f`); `None` reads only the cache.
+    pub fulltext: Option<crate::sync::FullTextFetcher>,
     /// A terminal browser to run in the foreground once this burst of effects is done.
     foreground: Option<Vec<String>>,
     loader: Option<std::sync::mpsc::Sender<()>>,
@@ -110,6 +112,7 @@ impl EffectRunner {
             load_hook: None,
             hyperlink_out: None,
             suspend_terminal: false,
+            fulltext: None,
             foreground: None,
             loader: None,
             inline_catalog: None,
@@ -197,6 +200,9 @@ impl EffectRunner {
                     Err(error) => format!("cannot copy: {error}"),
                 };
                 queue.push_back(Msg::Notice(notice));
+            }
+            Effect::LoadFullText { id, width } => {
+                super::fulltext::load_full_text(self, id, width, queue);
             }
             Effect::Quit => self.finish_writes(queue),
         }

@@ -10,8 +10,10 @@ use tokio::sync::mpsc;
 
 use crate::app::Msg;
 use crate::app::catalog::{
-    Catalog, Refresh, catalog_with_abstracts, full_catalog, refreshed_catalog,
+    Catalog, Refresh, catalog_with_abstracts, full_catalog, full_text_index, full_text_marks,
+    refreshed_catalog,
 };
+use crate::query::FullTextIndex;
 use crate::store::{Store, StoreError};
 
 /// A test seam (`EffectRunner::load_hook`): called on the loader thread as each load starts,
@@ -29,6 +31,8 @@ pub(super) fn spawn_loader(
     let (sender, requests) = std::sync::mpsc::channel::<()>();
     std::thread::spawn(move || {
         let mut last: Option<Catalog> = None;
+        // The full-text index outlives each load: only texts cached since are added to it.
+        let mut full_texts: Arc<FullTextIndex> = Arc::default();
         while requests.recv().is_ok() {
             let mut merged = 1;
             while requests.try_recv().is_ok() {
@@ -37,11 +41,29 @@ pub(super) fn spawn_loader(
             if let Some(hook) = &hook {
                 hook(merged);
             }
-            let sent = load(&store, &mut last, true, &mut |msg| {
+            full_texts = full_text_marks(&store, &full_texts).unwrap_or(full_texts);
+            let marks = Arc::clone(&full_texts);
+            let sent = load(&store, &mut last, true, &mut |mut msg| {
+                if let Msg::CatalogLoaded(catalog) = &mut msg {
+                    catalog.full_text = Arc::clone(&marks);
+                }
                 results.send(msg).is_ok()
             });
             if !sent {
                 return;
+            }
+            // Last, the words of full texts cached since the last load (slow for many): the
+            // lists are usable meanwhile, and `full:` finds them when this arrives.
+            match full_text_index(&store, &full_texts) {
+                Ok(index) if !Arc::ptr_eq(&index, &full_texts) => {
+                    full_texts = index;
+                    let msg = Msg::FullTextIndexed(Arc::clone(&full_texts));
+                    if results.send(msg).is_err() {
+                        return;
+                    }
+                }
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "full texts not indexed"),
             }
         }
     });

@@ -3,6 +3,7 @@
 //! (`render`), since it calls both, and below `cli`; nothing below imports it.
 
 mod effects;
+mod fulltext;
 mod loader;
 mod runtime;
 
@@ -109,7 +110,15 @@ pub fn run_reader(options: ReaderOptions) -> anyhow::Result<()> {
         let (inbox_tx, mut inbox) = mpsc::unbounded_channel();
         let sources = crate::sync::sources_from_config(&options.config, None, None);
         let settings = crate::sync::sync_settings_from_config(&options.config.sync);
-        let mut sync = crate::sync::spawn(store.clone(), sources, settings, clock);
+        // One set of Retry-After holds for the sync task and the on-demand full-text fetches.
+        let waits = crate::sync::ServerWaits::default();
+        reader.runner.fulltext = Some(crate::sync::FullTextFetcher::new(
+            store.clone(),
+            &options.config,
+            waits.clone(),
+            clock,
+        ));
+        let mut sync = crate::sync::spawn_sharing(store.clone(), sources, settings, clock, waits);
         reader.runner.sync_commands = Some(sync.commands.clone());
         // Serve the data dir to other paperboat commands (issue #12).
         let wiring = crate::server::wire_reader(

@@ -48,11 +48,13 @@ pub struct ListParams {
 }
 
 /// What a text listing shows of a paper; every `list` object has at least these fields.
+/// `day` is `None` for a paper starred (from the command line, by id) that no source has
+/// brought yet: it has no title and no day, and `list --starred` still shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListedPaper {
     pub id: String,
     pub title: String,
-    pub day: NaiveDate,
+    pub day: Option<NaiveDate>,
     pub upvotes: Option<u32>,
     pub starred: bool,
     pub read: bool,
@@ -64,10 +66,56 @@ impl ListedPaper {
         ListedPaper {
             id: row.id.as_str().to_string(),
             title: row.title.to_string(),
-            day: row.day,
+            day: Some(row.day),
             upvotes: row.upvotes,
             starred: state.is_starred(),
             read: state.read,
+        }
+    }
+
+    /// A starred paper not in the cache yet.
+    pub fn not_fetched(id: &PaperId, state: &UserState) -> ListedPaper {
+        ListedPaper {
+            id: id.as_str().to_string(),
+            title: String::new(),
+            day: None,
+            upvotes: None,
+            starred: state.is_starred(),
+            read: state.read,
+        }
+    }
+}
+
+/// `list --json`'s object for a starred paper not in the cache yet: the fields a script can
+/// rely on, empty, and `"fetched": false` (only these objects carry `fetched`).
+#[derive(Debug, Serialize)]
+struct NotFetchedLine<'a> {
+    id: &'a str,
+    fetched: bool,
+    title: &'a str,
+    authors: [&'a str; 0],
+    #[serde(rename = "abstract")]
+    abstract_text: &'a str,
+    day: Option<NaiveDate>,
+    starred: bool,
+    starred_at: Option<DateTime<Utc>>,
+    read: bool,
+    note: Option<&'a str>,
+}
+
+impl<'a> NotFetchedLine<'a> {
+    fn new(id: &'a PaperId, state: &'a UserState) -> NotFetchedLine<'a> {
+        NotFetchedLine {
+            id: id.as_str(),
+            fetched: false,
+            title: "",
+            authors: [],
+            abstract_text: "",
+            day: None,
+            starred: state.is_starred(),
+            starred_at: state.starred_at,
+            read: state.read,
+            note: state.note.as_deref(),
         }
     }
 }
@@ -126,16 +174,37 @@ fn list_rows<'a>(
     params: &ListParams,
 ) -> Result<ListResult, CommandError> {
     let no_state = UserState::default();
+    let wanted = |state: &UserState| {
+        (!params.starred || state.is_starred()) && (!params.unread || !state.read)
+    };
+    // `--starred` with nothing narrowing by day or words also lists stars on papers no
+    // source has brought yet: set from the command line by id, they would be invisible.
+    let with_not_fetched = params.starred && params.date.is_none() && matches.is_none();
+    let mut cached: HashSet<&PaperId> = HashSet::new();
     let mut rows: Vec<&ListRow> = rows
-        .filter(|row| matches.is_none_or(|m| m.contains(&row.id)))
-        .filter(|row| {
-            let state = states.get(&row.id).unwrap_or(&no_state);
-            (!params.starred || state.is_starred()) && (!params.unread || !state.read)
+        .inspect(|row| {
+            if with_not_fetched {
+                cached.insert(&row.id);
+            }
         })
+        .filter(|row| matches.is_none_or(|m| m.contains(&row.id)))
+        .filter(|row| wanted(states.get(&row.id).unwrap_or(&no_state)))
         .collect();
     sort_newest_first(&mut rows);
-    rows.truncate(params.limit.unwrap_or(usize::MAX));
-    let mut papers = Vec::with_capacity(rows.len());
+    let mut not_fetched: Vec<(&PaperId, &UserState)> = if with_not_fetched {
+        states
+            .iter()
+            .filter(|(id, state)| !cached.contains(id) && wanted(state))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    // The newest star first, as the reader's Starred view.
+    not_fetched.sort_by(|a, b| b.1.starred_at.cmp(&a.1.starred_at).then(a.0.cmp(b.0)));
+    let limit = params.limit.unwrap_or(usize::MAX);
+    rows.truncate(limit);
+    not_fetched.truncate(limit - rows.len());
+    let mut papers = Vec::with_capacity(rows.len() + not_fetched.len());
     for row in rows {
         let state = states.get(&row.id).unwrap_or(&no_state);
         let json = if params.json {
@@ -145,6 +214,15 @@ fn list_rows<'a>(
             serde_json::to_string(&PaperLine::new(row, paper.as_ref(), state))
         } else {
             serde_json::to_string(&ListedPaper::of(row, state))
+        }
+        .context("cannot write JSON")?;
+        papers.push(RawValue::from_string(json).context("cannot write JSON")?);
+    }
+    for (id, state) in not_fetched {
+        let json = if params.json {
+            serde_json::to_string(&NotFetchedLine::new(id, state))
+        } else {
+            serde_json::to_string(&ListedPaper::not_fetched(id, state))
         }
         .context("cannot write JSON")?;
         papers.push(RawValue::from_string(json).context("cannot write JSON")?);

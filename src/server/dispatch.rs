@@ -22,7 +22,7 @@ const SNAPSHOT_WAIT: Duration = Duration::from_secs(30);
 
 /// Every method this reader answers.
 pub const METHODS: &[&str] = &[
-    "hello", "list", "star", "unstar", "read", "note", "export", "feeds", "sync",
+    "hello", "list", "star", "unstar", "read", "note", "export", "feeds", "sync", "show",
 ];
 
 pub async fn handle(
@@ -129,6 +129,21 @@ pub async fn handle(
                 return Ok(());
             };
             sync(context, params, replies).await
+        }
+        "show" => {
+            let Some(params) = params::<super::show::ShowParams>(&request, replies).await? else {
+                return Ok(());
+            };
+            // Holds stored by the reader's sync task are honoured (read from the store), and
+            // a 429 met here is stored for it.
+            let fetcher = crate::sync::FullTextFetcher::new(
+                context.store.clone(),
+                &context.config,
+                crate::sync::ServerWaits::default(),
+                Clock::System,
+            );
+            let result = super::show::show(&fetcher, &params).await;
+            answer(replies, result).await
         }
         other => {
             replies

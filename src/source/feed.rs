@@ -13,7 +13,7 @@ use super::arxiv::ArxivSource;
 use super::common::{EntryFields, dedup_nonempty, is_web_url, merge_duplicates, nonempty, web_url};
 use super::encoding::{Decoded, detect};
 use super::{
-    PaperSink, ParseError, ParseReport, STREAM_BATCH, Source, SourceRequest, StreamError,
+    Declared, PaperSink, ParseError, ParseReport, STREAM_BATCH, Source, SourceRequest, StreamError,
     feed_stream, json_feed,
 };
 use crate::model::{Paper, PaperId, SourceId};
@@ -93,8 +93,6 @@ impl Source for FeedSource {
         self.parse_stream_declared(request, None, body, sink)
     }
 
-    /// XML streams through `feed_stream` (items parsed, normalised and handed on a batch at a
-    /// time, on two threads); JSON Feed is read whole.
     fn parse_stream_declared(
         &self,
         request: &SourceRequest,
@@ -102,6 +100,25 @@ impl Source for FeedSource {
         body: &mut (dyn BufRead + Send),
         sink: &mut PaperSink<'_>,
     ) -> Result<ParseReport, StreamError> {
+        let declared = Declared {
+            charset: charset.map(str::to_string),
+            location: None,
+        };
+        self.parse_stream_with(request, &declared, body, sink)
+    }
+
+    /// XML streams through `feed_stream` (items parsed, normalised and handed on a batch at a
+    /// time, on two threads); JSON Feed is read whole. Relative links resolve against the
+    /// `Content-Location` the server sent (itself relative to the feed's URL), else the URL,
+    /// and then against any `xml:base` inside.
+    fn parse_stream_with(
+        &self,
+        request: &SourceRequest,
+        declared: &Declared,
+        body: &mut (dyn BufRead + Send),
+        sink: &mut PaperSink<'_>,
+    ) -> Result<ParseReport, StreamError> {
+        let charset = declared.charset.as_deref();
         if is_arxiv_listing_url(&request.url) {
             return self.parse_as_arxiv(request, body, sink);
         }
@@ -128,7 +145,8 @@ impl Source for FeedSource {
             self.hand_on(papers, sink, &mut report)?;
             return Ok(report);
         }
-        let base = is_web_url(&request.url).then_some(request.url.as_str());
+        let base = document_base(&request.url, declared.location.as_deref());
+        let base = base.as_deref();
         // The XML is read on a thread of its own while this one normalises the text of what it
         // read and hands papers on: the two halves of the work take about as long.
         std::thread::scope(|scope| {
@@ -167,6 +185,20 @@ impl Source for FeedSource {
             }
         })
     }
+}
+
+/// The base URL of a feed's relative links: its `Content-Location` resolved against the
+/// request URL, else the request URL; only http(s) bases count.
+fn document_base(url: &str, location: Option<&str>) -> Option<String> {
+    let request = reqwest::Url::parse(url.trim()).ok();
+    let located = location.and_then(|location| match &request {
+        Some(request) => request.join(location).ok(),
+        None => reqwest::Url::parse(location).ok(),
+    });
+    located
+        .map(String::from)
+        .filter(|base| is_web_url(base))
+        .or_else(|| is_web_url(url).then(|| url.to_string()))
 }
 
 /// True when the first character that is not whitespace is `{` (JSON Feed).
@@ -391,6 +423,59 @@ mod tests {
         assert!(
             expected.iter().any(|paper| paper.authors.len() > 1),
             "comma-joined creators are split"
+        );
+    }
+
+    #[test]
+    fn relative_links_resolve_against_the_content_location_then_xml_base() {
+        let source = FeedSource::new("blog", "https://host.example/feeds/main.xml");
+        let request = source.requests(NaiveDate::MIN).remove(0);
+        let body = r#"<rss version="2.0"><channel><title>b</title>
+            <item><title>One</title><link>posts/1</link></item>
+            <item xml:base="/other/"><title>Two</title><link>2</link></item>
+            </channel></rss>"#;
+        let links = |location: Option<&str>| {
+            let declared = Declared {
+                charset: None,
+                location: location.map(str::to_string),
+            };
+            let mut papers = Vec::new();
+            source
+                .parse_stream_with(&request, &declared, &mut body.as_bytes(), &mut |batch| {
+                    papers.extend(batch);
+                    Ok(())
+                })
+                .unwrap();
+            papers
+                .into_iter()
+                .map(|paper| paper.links.abs.unwrap_or_default())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            links(None),
+            [
+                "https://host.example/feeds/posts/1",
+                "https://host.example/other/2"
+            ]
+        );
+        assert_eq!(
+            links(Some("/blog/index.xml")),
+            [
+                "https://host.example/blog/posts/1",
+                "https://host.example/other/2"
+            ]
+        );
+        assert_eq!(
+            links(Some("https://mirror.example/x/feed")),
+            [
+                "https://mirror.example/x/posts/1",
+                "https://mirror.example/other/2"
+            ]
+        );
+        // A location that is no web URL is ignored.
+        assert_eq!(
+            links(Some("file:///etc/feed"))[0],
+            "https://host.example/feeds/posts/1"
         );
     }
 

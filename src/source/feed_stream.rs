@@ -471,6 +471,11 @@ impl<R: BufRead> Parser<'_, R> {
                     let text = self.text(&child, TextKind::Plain)?;
                     dc_description.get_or_insert(text);
                 }
+                // feedparser reads a media title or description wherever it sits in the item,
+                // `<media:group>` and `<media:content>` included.
+                (Ns::Media, "group" | "content") => {
+                    self.media_texts(&mut dc_title, &mut dc_description)?;
+                }
                 (Ns::Itunes, "summary") => {
                     itunes_summary = Some(self.text(&child, TextKind::Plain)?);
                 }
@@ -597,6 +602,33 @@ impl<R: BufRead> Parser<'_, R> {
             });
         }
         Ok(fields)
+    }
+
+    /// The `<media:title>` and `<media:description>` anywhere inside a media container whose
+    /// start tag was just read, as fallbacks for the item's own (the first of each counts).
+    /// Iterative, so a deeply nested document cannot exhaust the stack.
+    fn media_texts(
+        &mut self,
+        title: &mut Option<String>,
+        description: &mut Option<String>,
+    ) -> Result<(), StreamError> {
+        let mut depth = 0usize;
+        loop {
+            match self.next(None)? {
+                Step::Open(child) if child.ns == Ns::Media && child.name == "title" => {
+                    let text = self.text(&child, TextKind::Plain)?;
+                    title.get_or_insert(text);
+                }
+                Step::Open(child) if child.ns == Ns::Media && child.name == "description" => {
+                    let text = self.text(&child, TextKind::Plain)?;
+                    description.get_or_insert(text);
+                }
+                Step::Open(_) => depth += 1,
+                Step::Close if depth == 0 => return Ok(()),
+                Step::Close => depth -= 1,
+                Step::Eof => return Ok(()),
+            }
+        }
     }
 
     /// A link resolved against the base in force inside `element` (its own `xml:base` counts,

@@ -17,8 +17,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use reqwest::StatusCode;
 use reqwest::header::{
-    CONTENT_LENGTH, CONTENT_TYPE, ETAG, HeaderMap, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED,
-    RETRY_AFTER,
+    CONTENT_LENGTH, CONTENT_LOCATION, CONTENT_TYPE, ETAG, HeaderMap, IF_MODIFIED_SINCE,
+    IF_NONE_MATCH, LAST_MODIFIED, RETRY_AFTER,
 };
 
 use serde::{Deserialize, Serialize};
@@ -87,8 +87,8 @@ pub struct BodyReader {
     failure: Option<FetchError>,
     /// The URL or file as shown in messages.
     shown: String,
-    /// The `charset` of the HTTP `Content-Type`, when the server named one.
-    charset: Option<String>,
+    /// The `charset` of the HTTP `Content-Type` and the `Content-Location`, when sent.
+    declared: super::Declared,
 }
 
 enum BodyFrom {
@@ -108,7 +108,12 @@ enum BodyFrom {
 impl BodyReader {
     /// The charset the server declared for the body (`Content-Type: …; charset=…`).
     pub fn charset(&self) -> Option<&str> {
-        self.charset.as_deref()
+        self.declared.charset.as_deref()
+    }
+
+    /// What the server declared about the body: its charset and `Content-Location`.
+    pub fn declared(&self) -> &super::Declared {
+        &self.declared
     }
 
     /// The fetch error behind a failed read, if a read failed.
@@ -474,6 +479,12 @@ impl Fetcher {
             .get(CONTENT_TYPE)
             .and_then(|value| value.to_str().ok())
             .and_then(charset_of);
+        let location = response
+            .headers()
+            .get(CONTENT_LOCATION)
+            .and_then(|value| value.to_str().ok())
+            .map(|value| value.trim().to_string())
+            .filter(|value| !value.is_empty());
         let (sender, chunks) = tokio::sync::mpsc::channel(CHUNKS_IN_FLIGHT);
         let total_timeout = self.total_timeout;
         let reader_shown = shown_url.clone();
@@ -512,7 +523,7 @@ impl Fetcher {
                 },
                 failure: None,
                 shown: reader_shown,
-                charset,
+                declared: super::Declared { charset, location },
             }),
             validators: fresh,
         })
@@ -616,7 +627,7 @@ fn open_capped(path: PathBuf, max_body_bytes: u64) -> Result<BodyReader, FetchEr
         },
         failure: None,
         shown: shown(&path_shown),
-        charset: None,
+        declared: super::Declared::default(),
     })
 }
 

@@ -9,6 +9,7 @@ pub(crate) mod encoding;
 pub mod feed;
 mod feed_stream;
 pub mod fetch;
+pub mod fulltext;
 pub mod hf_daily;
 mod json_feed;
 mod json_stream;
@@ -135,6 +136,15 @@ impl ParseReport {
     }
 }
 
+/// What the server said about a body besides its bytes: the `charset` of its `Content-Type`
+/// and its `Content-Location` (the base of the document's relative links, as feedparser
+/// takes it). Files and bodies in memory declare nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Declared {
+    pub charset: Option<String>,
+    pub location: Option<String>,
+}
+
 /// Where a streamed parse puts its papers, a batch at a time. Papers that share an id within a
 /// batch are already merged; across batches, `Store::apply` merges them with what it holds.
 pub type PaperSink<'a> = dyn FnMut(Vec<Paper>) -> Result<(), String> + 'a;
@@ -180,6 +190,17 @@ pub trait Source: Send + Sync {
         sink: &mut PaperSink<'_>,
     ) -> Result<ParseReport, StreamError> {
         self.parse_stream(request, body, sink)
+    }
+    /// `parse_stream` with everything the server declared about the body (see [`Declared`]).
+    /// The default weighs only the charset.
+    fn parse_stream_with(
+        &self,
+        request: &SourceRequest,
+        declared: &Declared,
+        body: &mut (dyn BufRead + Send),
+        sink: &mut PaperSink<'_>,
+    ) -> Result<ParseReport, StreamError> {
+        self.parse_stream_declared(request, declared.charset.as_deref(), body, sink)
     }
     /// The least time between two requests to this source's host (arXiv asks for 3 s).
     fn min_request_interval(&self) -> Duration {

@@ -136,6 +136,19 @@ fn decompress(tail: &[u8]) -> Result<Vec<u8>> {
     Ok(raw)
 }
 
+/// One opaque blob (a piece of a full text) as `[COMPRESSED] raw_len` + its LZ4 block.
+pub(super) fn compress_blob(raw: &[u8]) -> Result<Vec<u8>> {
+    append_compressed(raw, start(COMPRESSED, raw.len() / 2 + 16))
+}
+
+/// Reads back what [`compress_blob`] wrote.
+pub(super) fn decompress_blob(value: &[u8]) -> Result<Vec<u8>> {
+    match chunk_payload(value)? {
+        (COMPRESSED, tail) => decompress(tail),
+        (found, _) => Err(CodecError::Version { found }),
+    }
+}
+
 fn append<T: Serialize + ?Sized>(value: &T, out: Vec<u8>) -> Result<Vec<u8>> {
     Ok(postcard::to_extend(value, out)?)
 }

@@ -12,6 +12,14 @@
 //! first of them (`write.rs`); the step drops the HF source's validators once, so its next sync
 //! reads every day in full and re-files such papers (a 304 would otherwise leave them where the
 //! old rule put them).
+//! Version 5 is the same layout after the generic-feed id carry-over was set up (issue #14
+//! point 7): a generic feed's paper id hashes the item's guid, else its first link, else its
+//! title, and the lenient reader (and the HTML-to-text stage) read those differently from the
+//! old one, so some ids change. The store keeps neither the raw guid nor the raw links an id
+//! was hashed from, so the step cannot recompute ids offline; it drops each generic feed's
+//! validators and records `meta/rekey_pending/<source>`, and the feed's next full sync moves
+//! the stars, read flags and notes of re-keyed papers to their new ids through the journal
+//! and drops the old records (`rekey.rs` says how papers are matched).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -26,7 +34,7 @@ use super::{FeedState, ListDb, StoreError, corrupt, sled_error};
 use crate::model::{Paper, PaperId, SourceId, UserState};
 
 /// The schema this build writes and reads.
-pub(super) const CURRENT_VERSION: u32 = 4;
+pub(super) const CURRENT_VERSION: u32 = 5;
 
 /// The `meta` key holding the schema version as a big-endian u32 (no codec byte: it must stay
 /// readable by every version).
@@ -76,6 +84,11 @@ const STEPS: &[Step] = &[
         from: 3,
         to: 4,
         run: v3_to_v4,
+    },
+    Step {
+        from: 4,
+        to: 5,
+        run: v4_to_v5,
     },
 ];
 
@@ -320,6 +333,41 @@ fn v3_to_v4(ctx: &MigrationContext<'_>) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// v4 → v5: every generic feed forgets its ETag/Last-Modified and is marked for the id
+/// carry-over (`rekey.rs`): its next sync is read in full, and the stars, read flags and notes
+/// of papers the feed now lists under a new id move to it. The ids cannot be recomputed here:
+/// the store keeps neither an item's raw guid nor its raw links. Re-running the step is
+/// harmless (the marks are set again, the validators are already gone).
+fn v4_to_v5(ctx: &MigrationContext<'_>) -> Result<(), StoreError> {
+    let dir = ctx.dir;
+    let mut feeds = sled::Batch::default();
+    let mut marks = sled::Batch::default();
+    for entry in ctx.list.feeds.scan_prefix(GENERIC_FEED_PREFIX) {
+        let (key, value) = entry.map_err(|e| sled_error(dir, e))?;
+        let source = SourceId::from_stored(String::from_utf8_lossy(&key).into_owned());
+        marks.insert(super::rekey::pending_key(&source), &[][..]);
+        let mut state = codec::decode_feed_state(&value)
+            .map_err(|e| corrupt(dir, format!("feed state of {source}: {e}")))?;
+        if state.validators.is_empty() {
+            continue;
+        }
+        state.validators.clear();
+        let value = codec::encode_feed_state(&state)
+            .map_err(|e| corrupt(dir, format!("encoding feed state: {e}")))?;
+        feeds.insert(key, value);
+    }
+    ctx.list
+        .meta
+        .apply_batch(marks)
+        .map_err(|e| sled_error(dir, e))?;
+    ctx.list
+        .feeds
+        .apply_batch(feeds)
+        .map_err(|e| sled_error(dir, e))?;
+    ctx.list.db.flush().map_err(|e| sled_error(dir, e))?;
+    Ok(())
+}
+
 /// Rewrites every value of `tree` that `recompress` turns into a new value, [`V1_BATCH`] at a
 /// time.
 fn recompress_tree(
@@ -463,7 +511,7 @@ mod tests {
     }
 
     #[test]
-    fn a_v2_store_opens_as_v4_with_every_paper_and_star_and_hf_refetches_in_full() {
+    fn a_v2_store_opens_as_current_with_every_paper_and_star_and_hf_refetches_in_full() {
         let dir = tempfile::TempDir::new().unwrap();
         let papers = papers();
         let starred = &papers[5].id;
@@ -493,7 +541,7 @@ mod tests {
         let store = Store::open(dir.path()).unwrap();
         assert_eq!(
             stored_version(dir.path(), &store.inner.list.meta).unwrap(),
-            Some(4)
+            Some(CURRENT_VERSION)
         );
         assert_eq!(store.all_rows().unwrap(), rows_before);
         for paper in &papers {

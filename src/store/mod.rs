@@ -20,6 +20,9 @@
 //! - `<data_dir>/body/`, a second sled Db: the full `Paper` records under the same day/part keys
 //!   as their rows, opened on first need ([`Store::paper`], [`Store::apply`]…) or by
 //!   [`Store::warm_body`] on a background thread right after the first frame.
+//! - `<data_dir>/fulltext/`, a third sled Db opened on first use: cached full texts in
+//!   compressed pieces, with a "has a full text" mark per paper in the list Db's `fulltext`
+//!   tree (see `fulltext.rs`).
 //! - In memory: an id → chunk index with per-chunk row counts, built from the rows' id lists on
 //!   first need and shared by every clone; never stored.
 //!
@@ -47,12 +50,14 @@
 mod batch;
 mod changes;
 mod codec;
+mod fulltext;
 mod index;
 mod keys;
 mod migrate;
 mod queued;
 mod reader_state;
 mod recover;
+mod rekey;
 mod server_waits;
 mod write;
 mod write_marks;
@@ -68,11 +73,13 @@ use serde::{Deserialize, Serialize};
 use crate::journal::{Change, Journal, JournalError, PaperMeta};
 use crate::model::{ListRow, Paper, PaperId, SourceId, UserState};
 use codec::BodyChunk;
+pub use fulltext::{PIECE_BYTES as FULLTEXT_PIECE_BYTES, StoredFullText};
 use index::{BuildError, Index};
 use keys::ChunkKey;
 use queued::assert_off_ui_thread;
 pub use queued::{UiThreadGuard, on_ui_thread};
 pub use reader_state::{READER_STATE_VERSION, ReaderState, RememberedView};
+pub use rekey::{RekeyOutcome, RekeyPass};
 use write::{ChunkWrite, CommitOrder, WriteContext};
 pub use write_marks::WRITE_MARKS_ENV;
 
@@ -266,6 +273,8 @@ struct Inner {
     changes: Mutex<changes::ChangeLog>,
     /// Journaled user-state changes waiting for their store write (see `queued.rs`).
     queued: Mutex<queued::WriteQueue>,
+    /// `<data_dir>/fulltext/`, opened on first use (see `fulltext.rs`).
+    full_texts: fulltext::FullTextDb,
 }
 
 /// A handle on the store; cheap to clone, shared by the UI and the sync task.
@@ -322,6 +331,7 @@ impl Store {
                 papers_version: AtomicU64::new(0),
                 changes: Mutex::new(changes::ChangeLog::default()),
                 queued: Mutex::new(queued::WriteQueue::new()),
+                full_texts: fulltext::FullTextDb::default(),
             }),
         })
     }

@@ -417,6 +417,54 @@ pub(super) fn plan_retention(
     Ok((dropped_count, writes))
 }
 
+/// Drops the papers `ids` wherever the index files them (a re-keyed paper's old record, see
+/// `rekey.rs`). Ids the store does not hold are ignored.
+pub(super) fn plan_drop(
+    ctx: &WriteContext<'_>,
+    index: &Index,
+    ids: &HashSet<PaperId>,
+) -> Result<(usize, Vec<ChunkWrite>), StoreError> {
+    let dir = ctx.dir;
+    let chunks: BTreeMap<ChunkKey, ()> = ids
+        .iter()
+        .filter_map(|id| index.locate(id))
+        .map(|key| (key, ()))
+        .collect();
+    let mut dropped_count = 0;
+    let mut writes = Vec::new();
+    for key in chunks.into_keys() {
+        let Some(rows_value) = ctx
+            .rows
+            .get(key.to_bytes())
+            .map_err(|e| sled_error(dir, e))?
+        else {
+            continue;
+        };
+        let rows = codec::decode_rows(&rows_value, key.day)
+            .map_err(|e| corrupt(dir, format!("rows chunk {key}: {e}")))?;
+        let (dropped, kept): (Vec<ListRow>, Vec<ListRow>) =
+            rows.into_iter().partition(|row| ids.contains(&row.id));
+        dropped_count += dropped.len();
+        let dropped: Vec<PaperId> = dropped.into_iter().map(|row| row.id).collect();
+        let kept_ids: Vec<PaperId> = kept.iter().map(|row| row.id.clone()).collect();
+        let (rows, body) = if kept.is_empty() {
+            (None, None)
+        } else {
+            let rows = codec::encode_rows(kept.iter())
+                .map_err(|e| corrupt(dir, format!("encoding rows chunk {key}: {e}")))?;
+            (Some(rows), kept_bodies(ctx, key, &kept_ids)?)
+        };
+        writes.push(ChunkWrite {
+            key,
+            rows,
+            body,
+            ids: kept_ids,
+            dropped,
+        });
+    }
+    Ok((dropped_count, writes))
+}
+
 /// The body chunk at `key` cut down to `ids`, copying their encoded bytes without decoding.
 fn kept_bodies(
     ctx: &WriteContext<'_>,

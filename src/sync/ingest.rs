@@ -8,8 +8,8 @@ use std::sync::mpsc;
 use chrono::NaiveDate;
 
 use crate::model::Paper;
-use crate::source::{ParseReport, Source, SourceRequest, StreamError};
-use crate::store::{ApplyOutcome, Store};
+use crate::source::{Declared, ParseReport, Source, SourceRequest, StreamError};
+use crate::store::{ApplyOutcome, Store, StoreError};
 
 /// Batches that may wait for the store while the parser goes on.
 const BATCHES_IN_FLIGHT: usize = 1;
@@ -25,31 +25,40 @@ pub enum IngestError {
     Store(String),
 }
 
-/// Parses `body` (whose server declared `charset`, if any) with `source` and applies its papers to `store` a batch at a time, filing
+/// Parses `body` (with what its server `declared` about it) with `source` and applies its papers to `store` a batch at a time, filing
 /// undated papers under `day`. Returns what the batches added and changed, summed, and the
 /// parse's report of what it read and skipped.
 pub fn ingest_body(
     source: &dyn Source,
     request: &SourceRequest,
-    charset: Option<&str>,
+    declared: &Declared,
     body: &mut (dyn BufRead + Send),
     store: &Store,
     day: NaiveDate,
 ) -> Result<(ApplyOutcome, ParseReport), IngestError> {
+    let store_error = |e: StoreError| format!("cannot store papers from {}: {e}", request.url);
+    // The id carry-over the v5 upgrade left for a generic feed (once; `store/rekey.rs`).
+    let rekey = store
+        .begin_rekey(source.id())
+        .map_err(|e| IngestError::Store(store_error(e)))?;
     std::thread::scope(|scope| {
         let (batches_out, batches_in) = mpsc::sync_channel::<Vec<Paper>>(BATCHES_IN_FLIGHT);
         let writer = scope.spawn(move || {
             let mut total = ApplyOutcome::default();
+            let mut rekey = rekey;
             for papers in batches_in {
+                if let Some(pass) = &mut rekey {
+                    pass.note(&papers);
+                }
                 let outcome = store
                     .apply(papers, day)
                     .map_err(|e| format!("cannot store papers from {}: {e}", request.url))?;
                 total.new += outcome.new;
                 total.changed += outcome.changed;
             }
-            Ok::<ApplyOutcome, String>(total)
+            Ok::<_, String>((total, rekey))
         });
-        let parsed = source.parse_stream_declared(request, charset, body, &mut |papers| {
+        let parsed = source.parse_stream_with(request, declared, body, &mut |papers| {
             // A closed channel means the writer failed; its error is the one reported.
             batches_out.send(papers).map_err(|_| String::new())
         });
@@ -64,7 +73,17 @@ pub fn ingest_body(
         match (parsed, written) {
             (_, Err(message)) => Err(IngestError::Store(message)),
             (Err(error), Ok(_)) => Err(IngestError::Parse(error)),
-            (Ok(report), Ok(total)) => Ok((total, report)),
+            (Ok(report), Ok((mut total, rekey))) => {
+                if let Some(pass) = rekey {
+                    let carried = store
+                        .finish_rekey(pass)
+                        .map_err(|e| IngestError::Store(store_error(e)))?;
+                    tracing::info!(source = %source.id(), ?carried, "generic-feed ids re-keyed");
+                    // A re-keyed paper changed (its old record went), so the reader reloads.
+                    total.changed += carried.carried;
+                }
+                Ok((total, report))
+            }
         }
     })
 }

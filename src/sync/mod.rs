@@ -2,6 +2,7 @@
 //! bounded concurrency and per-host politeness, and talks to the rest of the program only through
 //! a command channel in and an event channel out. Events carry ids and counts, never papers.
 
+mod fulltext;
 mod ingest;
 mod politeness;
 pub mod schedule;
@@ -9,6 +10,7 @@ mod server_waits;
 mod setup;
 mod task;
 
+pub use fulltext::{FullTextError, FullTextFetcher, LookupError, Origin as FullTextOrigin};
 pub use ingest::{IngestError, ingest_body};
 pub use server_waits::{Hold, ServerWaits, held_phrase};
 pub use setup::{sources_from_config, sync_settings_from_config};

@@ -551,17 +551,11 @@ impl SyncTask {
         let store = self.store.clone();
         let url = request.url.clone();
         let work = tokio::task::spawn_blocking(move || {
-            let charset = body.charset().map(str::to_string);
+            let declared = body.declared().clone();
             let mut body = BufReader::with_capacity(BODY_BUFFER, body);
             let day = request.day.unwrap_or(today);
-            let ingested = ingest_body(
-                source.as_ref(),
-                &request,
-                charset.as_deref(),
-                &mut body,
-                &store,
-                day,
-            );
+            let ingested =
+                ingest_body(source.as_ref(), &request, &declared, &mut body, &store, day);
             if let Some(error) = body.get_ref().failure() {
                 return Err(Fetched::FetchFailed(error.clone()));
             }

@@ -1,473 +1,188 @@
-//! The HTML stage of normalisation: character references decoded (named, decimal, hex, read
-//! like a browser reads them) and the tags of known elements dropped with their text kept;
-//! block elements and `<br>` become the paragraph and line marks the layout stage honours.
-//! A hand-written scanner: replacing it with an HTML parser crate (issue #14) is still to do;
-//! until then its element lists name what feeds carry (feedparser's test corpus).
+//! The HTML stage of normalisation: feed text parsed as an HTML fragment by html5ever (the
+//! same parse and element roles as full texts, `doc::html`: one HTML path in the project) and
+//! walked back to text. Entities are decoded as a browser decodes them; scripts, styles,
+//! forms and embedded objects are dropped with their contents; `<math>` becomes its LaTeX
+//! (`alttext`, else the TeX annotation) between `$…$` for the LaTeX stage; block elements and
+//! `<br>` become the paragraph and line marks the layout stage honours.
+//!
+//! Before parsing, a `<` that does not start a tag of an HTML element is escaped, so text such
+//! as `n<k and m>2`, `<think>` or a `<b` never closed stays as written, as feeds mean it.
 //!
 //! Layer: part of `text`, which imports nothing from the crate but itself.
 
+use std::borrow::Cow;
+
+use ego_tree::iter::Edge;
+use scraper::Node;
+
+use super::doc::html::{MathText, Role, is_html_element, math_latex, parse_fragment, role_of};
 use super::{LINE_MARK, PARAGRAPH_MARK};
 
-/// Elements whose start or end separates paragraphs.
-const BLOCK_ELEMENTS: &[&str] = &[
-    "address",
-    "article",
-    "aside",
-    "blockquote",
-    "body",
-    "caption",
-    "center",
-    "dd",
-    "details",
-    "dialog",
-    "div",
-    "dl",
-    "dt",
-    "fieldset",
-    "figcaption",
-    "figure",
-    "footer",
-    "form",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "header",
-    "hr",
-    "html",
-    "li",
-    "main",
-    "nav",
-    "ol",
-    "p",
-    "pre",
-    "section",
-    "summary",
-    "table",
-    "tbody",
-    "tfoot",
-    "thead",
-    "tr",
-    "ul",
-];
-
-/// Elements dropped as tags with their text kept. Unknown names (`<think>`, `<answer>`,
-/// `<eos>` in a paper about language models) are text and stay.
-const INLINE_ELEMENTS: &[&str] = &[
-    "embed",
-    "area",
-    "blink",
-    "command",
-    "frame",
-    "keygen",
-    "marquee",
-    "param",
-    "track",
-    "a",
-    "abbr",
-    "acronym",
-    "annotation",
-    "audio",
-    "b",
-    "bdi",
-    "bdo",
-    "big",
-    "cite",
-    "code",
-    "col",
-    "colgroup",
-    "data",
-    "del",
-    "dfn",
-    "em",
-    "font",
-    "head",
-    "i",
-    "iframe",
-    "img",
-    "input",
-    "ins",
-    "kbd",
-    "label",
-    "link",
-    "mark",
-    "math",
-    "meta",
-    "mfrac",
-    "mi",
-    "mn",
-    "mo",
-    "mover",
-    "mrow",
-    "ms",
-    "msqrt",
-    "msub",
-    "msubsup",
-    "msup",
-    "mtext",
-    "munder",
-    "nobr",
-    "noscript",
-    "picture",
-    "q",
-    "rp",
-    "rt",
-    "ruby",
-    "s",
-    "samp",
-    "semantics",
-    "small",
-    "source",
-    "span",
-    "strike",
-    "strong",
-    "sub",
-    "sup",
-    "td",
-    "th",
-    "time",
-    "title",
-    "tt",
-    "u",
-    "var",
-    "video",
-    "wbr",
-];
-
-/// Elements dropped with everything inside them: code, styles, embedded objects and
-/// drawings, form controls and frames, none of which is text a reader wants.
-const HIDDEN_ELEMENTS: &[&str] = &[
-    "applet", "button", "canvas", "frameset", "map", "noembed", "noframes", "object", "script",
-    "select", "style", "svg", "template", "textarea",
-];
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum TagKind {
-    Block,
-    LineBreak,
-    Inline,
-    Hidden,
-}
-
-fn tag_kind(name: &str) -> Option<TagKind> {
-    if name == "br" {
-        Some(TagKind::LineBreak)
-    } else if BLOCK_ELEMENTS.contains(&name) {
-        Some(TagKind::Block)
-    } else if INLINE_ELEMENTS.contains(&name) {
-        Some(TagKind::Inline)
-    } else if HIDDEN_ELEMENTS.contains(&name) {
-        Some(TagKind::Hidden)
-    } else {
-        None
-    }
-}
-
-/// Decodes entities (an escaped `&` is decoded once more, so `&amp;#177;` gives `±`), then
-/// drops tags of known HTML elements, keeping their text. Once block tags are seen, the raw
-/// newlines are insignificant (as in HTML) and only the tags mark paragraphs.
+/// Decodes entities and reduces markup to text with paragraph and line marks. Once a block
+/// element or `<br>` is seen, raw newlines are insignificant (as in HTML) and only the marks
+/// separate paragraphs; without one, the text's own newlines are kept for the layout stage.
 pub(super) fn decode_html(raw: &str) -> String {
-    let decoded = if raw.contains('&') {
-        decode_entities(raw)
-    } else {
-        raw.to_string()
-    };
-    if !decoded.contains('<') {
-        return decoded;
-    }
-    strip_tags(&decoded)
-}
-
-fn decode_entities(raw: &str) -> String {
-    let bytes = raw.as_bytes();
+    let source = escape_stray_angles(raw);
+    let html = parse_fragment(&source);
     let mut out = String::with_capacity(raw.len());
-    let mut pos = 0;
-    while let Some(offset) = memchr::memchr(b'&', &bytes[pos..]) {
-        let amp = pos + offset;
-        out.push_str(&raw[pos..amp]);
-        match parse_entity(raw, amp + 1) {
-            Some((first, after_first)) => {
-                let second = if first.is_ampersand() {
-                    parse_entity(raw, after_first)
-                } else {
-                    None
-                };
-                match second {
-                    Some((value, after_second)) => {
-                        value.push_to(&mut out);
-                        pos = after_second;
-                    }
-                    None => {
-                        first.push_to(&mut out);
-                        pos = after_first;
-                    }
-                }
-            }
-            None => {
-                out.push('&');
-                pos = amp + 1;
-            }
-        }
-    }
-    out.push_str(&raw[pos..]);
-    out
-}
-
-#[derive(Debug, Clone, Copy)]
-enum EntityValue {
-    Char(char),
-    Text(&'static str),
-}
-
-impl EntityValue {
-    fn is_ampersand(self) -> bool {
-        matches!(self, EntityValue::Char('&') | EntityValue::Text("&"))
-    }
-
-    fn push_to(self, out: &mut String) {
-        match self {
-            EntityValue::Char(c) => out.push(c),
-            EntityValue::Text(t) => out.push_str(t),
-        }
-    }
-}
-
-/// Parses an entity body (`amp;`, `#177;`, `#xB1;`) starting at `start`, just after a `&`;
-/// returns its value and the index after the `;`. The `;` is required.
-fn parse_entity(raw: &str, start: usize) -> Option<(EntityValue, usize)> {
-    let bytes = raw.as_bytes();
-    let rest = bytes.get(start..)?;
-    if rest.first() == Some(&b'#') {
-        let (radix, digits_start) = match rest.get(1) {
-            Some(b'x' | b'X') => (16, 2),
-            _ => (10, 1),
-        };
-        let digits_len = rest[digits_start..]
-            .iter()
-            .take_while(|b| {
-                if radix == 16 {
-                    b.is_ascii_hexdigit()
-                } else {
-                    b.is_ascii_digit()
-                }
-            })
-            .count();
-        let end = digits_start + digits_len;
-        if digits_len == 0 || rest.get(end) != Some(&b';') {
-            return None;
-        }
-        let digits = std::str::from_utf8(&rest[digits_start..end]).ok()?;
-        // Too many digits overflows u32: such a reference is out of range, like > U+10FFFF.
-        let code = u32::from_str_radix(digits, radix).unwrap_or(u32::MAX);
-        return Some((
-            EntityValue::Char(char_from_reference(code)),
-            start + end + 1,
-        ));
-    }
-    let name_len = rest
-        .iter()
-        .take(40)
-        .take_while(|b| b.is_ascii_alphanumeric())
-        .count();
-    if name_len == 0 || rest.get(name_len) != Some(&b';') {
-        return None;
-    }
-    let name = &rest[..name_len];
-    let index = html_escape::NAMED_ENTITIES
-        .binary_search_by(|(entry, _)| (*entry).cmp(name))
-        .ok()?;
-    let value = html_escape::NAMED_ENTITIES[index].1;
-    Some((EntityValue::Text(value), start + name_len + 1))
-}
-
-/// The character a numeric reference stands for, as HTML5 reads it: NUL, surrogates and
-/// out-of-range numbers become U+FFFD, and 0x80–0x9F are read as Windows-1252 (a common
-/// feed mistake: `&#150;` means an en dash).
-fn char_from_reference(code: u32) -> char {
-    const WINDOWS_1252: [char; 32] = [
-        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž',
-        '\u{8f}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}',
-        'ž', 'Ÿ',
-    ];
-    match code {
-        0 => '\u{fffd}',
-        0x80..=0x9f => WINDOWS_1252[(code - 0x80) as usize],
-        _ => char::from_u32(code).unwrap_or('\u{fffd}'),
-    }
-}
-
-fn strip_tags(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = String::with_capacity(text.len());
     let mut saw_block = false;
-    let mut pos = 0;
-    // Searches that failed once fail for every later start: remembering that keeps the
-    // stage linear on hostile input such as a megabyte of `<!--`.
-    let mut no_comment_end = false;
-    let mut no_cdata_end = false;
-    while let Some(offset) = memchr::memchr(b'<', &bytes[pos..]) {
-        let lt = pos + offset;
-        out.push_str(&text[pos..lt]);
-        pos = lt + 1;
-        let rest = &bytes[lt..];
-        if rest.starts_with(b"<!--") {
-            if !no_comment_end {
-                if let Some(end) = memchr::memmem::find(&bytes[lt + 4..], b"-->") {
-                    pos = lt + 4 + end + 3;
+    let mut skipping: Option<ego_tree::NodeId> = None;
+    for edge in html.tree.root().traverse() {
+        match edge {
+            Edge::Open(node) => {
+                if skipping.is_some() {
                     continue;
                 }
-                no_comment_end = true;
-            }
-            out.push('<');
-            continue;
-        }
-        if rest.starts_with(b"<![CDATA[") {
-            if !no_cdata_end {
-                if let Some(end) = memchr::memmem::find(&bytes[lt + 9..], b"]]>") {
-                    out.push_str(&text[lt + 9..lt + 9 + end]);
-                    pos = lt + 9 + end + 3;
-                    continue;
+                match node.value() {
+                    Node::Text(text) => out.push_str(text),
+                    Node::Element(element) => match role_of(element.name()) {
+                        Role::Hidden => skipping = Some(node.id()),
+                        Role::Math => {
+                            match math_latex(node) {
+                                MathText::Latex(latex) => {
+                                    if out.ends_with('$') {
+                                        out.push(' ');
+                                    }
+                                    out.push('$');
+                                    out.push_str(&latex.replace('$', ""));
+                                    out.push('$');
+                                }
+                                MathText::Plain(text) => out.push_str(&text),
+                            }
+                            skipping = Some(node.id());
+                        }
+                        Role::LineBreak => {
+                            saw_block = true;
+                            out.push(LINE_MARK);
+                        }
+                        Role::Cell => out.push(' '),
+                        role if separates_paragraphs(role) => {
+                            saw_block = true;
+                            out.push(PARAGRAPH_MARK);
+                        }
+                        _ => {}
+                    },
+                    _ => {}
                 }
-                no_cdata_end = true;
             }
-            out.push('<');
-            continue;
-        }
-        if (rest.starts_with(b"<!") && rest.get(2).is_some_and(u8::is_ascii_alphabetic))
-            || rest.starts_with(b"<?")
-        {
-            // Doctype or processing instruction.
-            if let Some(end) = find_tag_end(bytes, lt + 2) {
-                pos = end + 1;
-                continue;
-            }
-            out.push('<');
-            continue;
-        }
-        match parse_tag(text, lt) {
-            Some(tag) => {
-                pos = tag.end;
-                match tag.kind {
-                    TagKind::Block => {
-                        saw_block = true;
+            Edge::Close(node) => {
+                if skipping == Some(node.id()) {
+                    skipping = None;
+                } else if skipping.is_none()
+                    && let Node::Element(element) = node.value()
+                {
+                    let role = role_of(element.name());
+                    if role == Role::Cell {
+                        out.push(' ');
+                    } else if separates_paragraphs(role) {
                         out.push(PARAGRAPH_MARK);
                     }
-                    TagKind::LineBreak => {
-                        saw_block = true;
-                        out.push(LINE_MARK);
-                    }
-                    TagKind::Inline => {}
-                    TagKind::Hidden => {
-                        if !tag.closing {
-                            pos = skip_hidden_element(bytes, tag.end, tag.name);
-                        }
-                    }
                 }
             }
-            None => out.push('<'),
         }
     }
-    out.push_str(&text[pos..]);
     if saw_block && memchr::memchr2(b'\n', b'\r', out.as_bytes()).is_some() {
         out = out.replace(['\n', '\r'], " ");
     }
     out
 }
 
-struct Tag {
-    kind: TagKind,
-    name: &'static str,
-    closing: bool,
-    /// Index just after the `>`.
-    end: usize,
+/// Roles whose start and end separate paragraphs in feed text.
+fn separates_paragraphs(role: Role) -> bool {
+    matches!(
+        role,
+        Role::Heading(_)
+            | Role::Block
+            | Role::List { .. }
+            | Role::Item
+            | Role::Table
+            | Role::TableHead
+            | Role::Row
+            | Role::Pre
+            | Role::Quote
+            | Role::Rule
+    )
 }
 
-/// Recognises `<name …>`, `</name>` or `<name/>` of a known element at `lt`.
-fn parse_tag(text: &str, lt: usize) -> Option<Tag> {
-    let bytes = text.as_bytes();
-    let mut i = lt + 1;
-    let closing = bytes.get(i) == Some(&b'/');
-    if closing {
-        i += 1;
-    }
-    let name_start = i;
-    while i < bytes.len() && i - name_start < 16 && bytes[i].is_ascii_alphanumeric() {
-        i += 1;
-    }
-    if i == name_start || !bytes[name_start].is_ascii_alphabetic() {
-        return None;
-    }
-    let name = text[name_start..i].to_ascii_lowercase();
-    let kind = tag_kind(&name)?;
-    let name = static_tag_name(&name)?;
-    match bytes.get(i) {
-        Some(b'>') => Some(Tag {
-            kind,
-            name,
-            closing,
-            end: i + 1,
-        }),
-        Some(b'/' | b' ' | b'\t' | b'\n' | b'\r') => {
-            let end = find_tag_end(bytes, i)?;
-            Some(Tag {
-                kind,
-                name,
-                closing,
-                end: end + 1,
-            })
-        }
-        _ => None,
-    }
-}
-
-fn static_tag_name(name: &str) -> Option<&'static str> {
-    HIDDEN_ELEMENTS
-        .iter()
-        .chain(BLOCK_ELEMENTS)
-        .chain(INLINE_ELEMENTS)
-        .chain(&["br"])
-        .find(|known| **known == name)
-        .copied()
-}
-
-/// Finds the `>` closing a tag whose attributes start at `from`; a `<` first means it was
-/// not a tag. (Quoted attribute values containing `>` are not supported: feeds do not use them.)
-fn find_tag_end(bytes: &[u8], from: usize) -> Option<usize> {
-    let rest = bytes.get(from..)?;
-    let index = memchr::memchr2(b'>', b'<', rest)?;
-    (rest[index] == b'>').then_some(from + index)
-}
-
-/// Returns the index after `</name …>`, or the end of the text when the element never closes.
-fn skip_hidden_element(bytes: &[u8], from: usize, name: &str) -> usize {
-    let mut pos = from;
+/// Escapes each `<` that would not start a tag of an HTML element (an unknown name, or no
+/// `>` before the next `<`), and turns CDATA sections (not HTML, but common in feeds) into
+/// escaped text. Linear: each scan stops at the next `<`.
+fn escape_stray_angles(raw: &str) -> Cow<'_, str> {
+    let bytes = raw.as_bytes();
+    let mut out: Option<String> = None;
+    let mut copied = 0;
+    let mut pos = 0;
+    let mut no_cdata_end = false;
+    let mut no_comment_end = false;
     while let Some(offset) = memchr::memchr(b'<', &bytes[pos..]) {
         let lt = pos + offset;
-        let candidate = &bytes[lt..];
-        let name_end = 2 + name.len();
-        if candidate.len() >= name_end
-            && candidate[1] == b'/'
-            && candidate[2..name_end].eq_ignore_ascii_case(name.as_bytes())
-            && candidate
-                .get(name_end)
-                .is_none_or(|b| !b.is_ascii_alphanumeric())
-        {
-            return match memchr::memchr(b'>', &bytes[lt..]) {
-                Some(gt) => lt + gt + 1,
-                None => bytes.len(),
-            };
-        }
         pos = lt + 1;
+        let rest = &bytes[lt..];
+        let replacement: Option<String> = if rest.starts_with(b"<![CDATA[") {
+            let end = if no_cdata_end {
+                None
+            } else {
+                memchr::memmem::find(&rest[9..], b"]]>")
+            };
+            match end {
+                Some(end) => {
+                    pos = lt + 9 + end + 3;
+                    Some(escape_text(&raw[lt + 9..lt + 9 + end]))
+                }
+                None => {
+                    no_cdata_end = true;
+                    Some("&lt;".into())
+                }
+            }
+        } else if rest.starts_with(b"<!--") {
+            let closed = !no_comment_end && memchr::memmem::find(&rest[4..], b"-->").is_some();
+            no_comment_end |= !closed;
+            (!closed).then(|| "&lt;".into())
+        } else if rest.starts_with(b"<!") || rest.starts_with(b"<?") {
+            None
+        } else {
+            let name_start = if rest.get(1) == Some(&b'/') { 2 } else { 1 };
+            let name_len = rest[name_start..]
+                .iter()
+                .take(24)
+                .take_while(|b| b.is_ascii_alphanumeric() || **b == b'-')
+                .count();
+            let name = &raw[lt + name_start..lt + name_start + name_len];
+            let starts_with_letter = name.as_bytes().first().is_some_and(u8::is_ascii_alphabetic);
+            if !starts_with_letter {
+                // `a < b`, `<3`: the parser keeps these as text already.
+                None
+            } else {
+                let after = &rest[name_start + name_len..];
+                let ends_here = match memchr::memchr2(b'>', b'<', after) {
+                    Some(index) => after[index] == b'>',
+                    None => false,
+                };
+                let boundary = after.first().is_none_or(|b| {
+                    matches!(b, b'>' | b'/' | b' ' | b'\t' | b'\n' | b'\r' | b'\x0c')
+                });
+                (!(is_html_element(name) && ends_here && boundary)).then(|| "&lt;".into())
+            }
+        };
+        if let Some(replacement) = replacement {
+            let buffer = out.get_or_insert_with(|| String::with_capacity(raw.len() + 16));
+            buffer.push_str(&raw[copied..lt]);
+            buffer.push_str(&replacement);
+            copied = pos.max(lt + 1);
+        }
     }
-    // Never closed: a script or style runs to the end; any other element loses only its tag,
-    // so text a feed left after an unclosed `<object>` is not lost.
-    if matches!(name, "script" | "style") {
-        bytes.len()
-    } else {
-        from
+    match out {
+        Some(mut buffer) => {
+            buffer.push_str(&raw[copied..]);
+            Cow::Owned(buffer)
+        }
+        None => Cow::Borrowed(raw),
     }
+}
+
+/// Text escaped so the parser reads it as written.
+fn escape_text(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;")
 }
 
 #[cfg(test)]
@@ -501,7 +216,9 @@ mod tests {
             line("a && b; &unknownentity; &#; &#x;"),
             "a && b; &unknownentity; &#; &#x;"
         );
-        assert_eq!(line("&amp without semicolon"), "&amp without semicolon");
+        // HTML's legacy references without `;` (`&amp`, `&lt`, `&copy`) are read as a
+        // browser reads them.
+        assert_eq!(line("&amp without semicolon"), "& without semicolon");
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! The detail pane, in reading order: the title; the authors on one line (cut at a name, with
-//! "+N more"); one compact line of marks, date, upvotes, comments, code stars and sources; the
+//! "+N more"); one compact line of marks, date, upvotes, comments, GitHub stars and sources; the
 //! note; the AI summary; then the abstract, wrapped to the pane width; ids, categories and links
 //! after it. Scrollable, with the position ("62%", or "more ↓" while the end is not wrapped
 //! yet) on the top border, right. Reports where each link landed, for OSC 8 (see `hyperlink`).
@@ -24,6 +24,8 @@ struct DetailText<'a> {
     links: Vec<(usize, u16, String, String)>,
     /// The abstract was wrapped only part way: more lines follow.
     more: bool,
+    /// The number of lines up to the end of the abstract, once it is all laid out.
+    abstract_end: Option<usize>,
 }
 
 impl<'a> DetailText<'a> {
@@ -32,6 +34,7 @@ impl<'a> DetailText<'a> {
             lines: Vec::new(),
             links: Vec::new(),
             more: false,
+            abstract_end: None,
         }
     }
 }
@@ -54,8 +57,13 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) -> Ve
             let needed = usize::from(app.detail_scroll) + usize::from(inner.height);
             let text = paper_text(app, paper, theme, width, needed);
             // Space and `G` need to know where the text ends at this width.
-            app.nav
-                .note_detail_extent(&paper.id, text.lines.len(), needed, inner.height);
+            app.nav.note_detail_extent(
+                &paper.id,
+                text.lines.len(),
+                needed,
+                inner.height,
+                text.abstract_end,
+            );
             text
         }
         (Some(row), _) => {
@@ -246,9 +254,36 @@ fn compact(n: u32) -> String {
     }
 }
 
-/// The compact facts line: marks · date · upvotes · comments · code stars · sources.
-fn facts_line(app: &App, paper: &Paper) -> String {
+/// The compact facts line: marks · date · upvotes · comments · GitHub stars · sources, in
+/// `width` columns. Words go before facts do: "● unread" becomes "●" (the list's mark), then
+/// "▲ 142 upvotes" becomes "▲ 142"; still too wide, the facts wrap between items, never
+/// inside one. "GitHub stars" stays spelled out: "★" alone reads as the user's star.
+fn facts_lines(app: &App, paper: &Paper, width: usize) -> Vec<String> {
+    let mut items = facts(app, paper, true, true);
+    if items.join(" · ").width() > width {
+        items = facts(app, paper, true, false);
+    }
+    if items.join(" · ").width() > width {
+        items = facts(app, paper, false, false);
+    }
+    let mut lines: Vec<String> = Vec::new();
+    for item in items {
+        match lines.last_mut() {
+            Some(line) if line.width() + 3 + item.width() <= width => {
+                line.push_str(" · ");
+                line.push_str(&item);
+            }
+            _ => lines.push(fit(&item, width)),
+        }
+    }
+    lines
+}
+
+fn facts(app: &App, paper: &Paper, upvote_word: bool, unread_word: bool) -> Vec<String> {
     let mut facts = marks(app, &paper.id);
+    if !unread_word && let Some(unread) = facts.iter_mut().find(|m| *m == "● unread") {
+        *unread = "●".to_string();
+    }
     let day = paper
         .daily_date
         .or_else(|| paper.published.map(|p| p.date_naive()));
@@ -256,13 +291,21 @@ fn facts_line(app: &App, paper: &Paper) -> String {
         facts.push(day.format("%Y-%m-%d").to_string());
     }
     if let Some(n) = paper.upvotes {
-        facts.push(format!("▲ {}", plural(n, "upvote", "upvotes")));
+        facts.push(if upvote_word {
+            format!("▲ {}", plural(n, "upvote", "upvotes"))
+        } else {
+            format!("▲ {n}")
+        });
     }
     if let Some(n) = paper.comments {
         facts.push(plural(n, "comment", "comments"));
     }
     if let Some(n) = paper.github_stars {
-        facts.push(format!("{} code ★", compact(n)));
+        facts.push(format!(
+            "{} GitHub {}",
+            compact(n),
+            if n == 1 { "star" } else { "stars" }
+        ));
     }
     let mut sources: Vec<&str> = paper.sources.iter().map(|s| s.badge()).collect();
     // As in the list: HF, then arXiv, then feeds.
@@ -274,7 +317,7 @@ fn facts_line(app: &App, paper: &Paper) -> String {
     if !sources.is_empty() {
         facts.push(sources.join("·"));
     }
-    facts.join(" · ")
+    facts
 }
 
 /// The detail's lines; the abstract is wrapped only as far as `needed` lines (what the scroll
@@ -305,10 +348,9 @@ fn paper_text<'a>(
             width,
         )));
     }
-    lines.push(Line::styled(
-        fit(&facts_line(app, paper), width),
-        theme.label(),
-    ));
+    for facts in facts_lines(app, paper, width) {
+        lines.push(Line::styled(facts, theme.label()));
+    }
     lines.extend(user_lines(app, &paper.id, theme, width));
     if let Some(summary) = &paper.ai_summary {
         lines.extend(labelled("AI summary", summary.clone(), theme, width));
@@ -334,6 +376,7 @@ fn paper_text<'a>(
         }
         lines.extend(abstract_lines);
     }
+    text.abstract_end = Some(lines.len());
     lines.push(Line::default());
     lines.extend(labelled("Id", paper.id.to_string(), theme, width));
     if !paper.categories.is_empty() {

@@ -27,34 +27,48 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
     let inner_width = usize::from(inner.width);
     let key_width = 16.min(inner_width / 3);
     let mut lines = Vec::new();
-    for section in app.keymap.help() {
-        if section.entries.is_empty() {
+    // (section name, [(keys, doc)]): the panes, then the line editor's `[keys.input]`.
+    let mut sections: Vec<(String, Vec<(String, &str)>)> = app
+        .keymap
+        .help()
+        .into_iter()
+        .map(|section| {
+            let entries = section
+                .entries
+                .iter()
+                .map(|entry| (entry.keys.join(" "), entry.action.doc()))
+                .collect();
+            (section.context.name().to_string(), entries)
+        })
+        .collect();
+    sections.push((
+        "input (typing a filter or a note)".to_string(),
+        app.keymap
+            .input_help()
+            .iter()
+            .map(|entry| (entry.keys.join(" "), entry.action.doc()))
+            .collect(),
+    ));
+    for (name, entries) in sections {
+        if entries.is_empty() {
             continue;
         }
         if !lines.is_empty() {
             lines.push(Line::default());
         }
-        lines.push(Line::styled(
-            section.context.name().to_string(),
-            theme.label(),
-        ));
-        for entry in section.entries {
-            let keys = pad(&entry.keys.join(" "), key_width);
-            // Long docs wrap under themselves instead of being cut.
+        lines.push(Line::styled(name, theme.label()));
+        for (keys, doc) in entries {
+            // Long docs wrap under themselves instead of being cut; so do long key lists.
             let doc_width = inner_width.saturating_sub(key_width + 1).max(1);
-            for (i, part) in textwrap::wrap(entry.action.doc(), doc_width)
-                .into_iter()
-                .enumerate()
-            {
-                let keys = if i == 0 {
-                    keys.clone()
-                } else {
-                    " ".repeat(key_width)
-                };
+            let key_parts = textwrap::wrap(&keys, key_width.max(1));
+            let doc_parts = textwrap::wrap(doc, doc_width);
+            for i in 0..key_parts.len().max(doc_parts.len()) {
+                let keys = pad(key_parts.get(i).map_or("", |k| k), key_width);
+                let part = doc_parts.get(i).map_or("", |d| d);
                 lines.push(Line::from(vec![
                     Span::styled(keys, theme.badge()),
                     Span::raw(" "),
-                    Span::raw(fit(&part, doc_width)),
+                    Span::raw(fit(part, doc_width)),
                 ]));
             }
         }

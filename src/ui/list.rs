@@ -24,7 +24,8 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
     };
     let width = usize::from(inner.width);
     let words = app.highlight_words();
-    if app.visible.is_empty() {
+    let not_fetched = not_fetched_lines(app, theme, width);
+    if app.visible.is_empty() && not_fetched.is_empty() {
         frame.render_widget(Paragraph::new(empty_notice(app, theme, width)), inner);
         return;
     }
@@ -38,7 +39,7 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
     };
     // Feeds without counts (most RSS, the demo) get the upvote column's room for titles.
     let show_upvotes = on_screen().any(|(_, row)| row.upvotes.is_some());
-    let lines: Vec<Line<'_>> = on_screen()
+    let mut lines: Vec<Line<'_>> = on_screen()
         .map(|(position, row)| {
             row_line(
                 app,
@@ -51,7 +52,29 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
             )
         })
         .collect();
+    // Under the last row, where there is room (the title counts them either way).
+    lines.extend(not_fetched);
+    lines.truncate(usize::from(inner.height));
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// In the Starred view with no query: a line per star on a paper no source has brought yet
+/// (starred by id from the command line), so that star is not invisible.
+fn not_fetched_lines<'a>(app: &App, theme: &Theme, width: usize) -> Vec<Line<'a>> {
+    if app.view != View::Starred || !app.query.text.is_empty() {
+        return Vec::new();
+    }
+    app.catalog
+        .starred_not_fetched()
+        .into_iter()
+        .map(|id| {
+            let text = format!(
+                "★        {} — not fetched yet",
+                crate::text::sanitize_line(id.as_str())
+            );
+            Line::styled(fit(&text, width), theme.muted())
+        })
+        .collect()
 }
 
 /// "Today · 24 papers · 5 unread · 2 starred", plus the query when one narrows the list.
@@ -81,6 +104,12 @@ fn title(app: &App, width: usize) -> String {
     }
     if !app.query.text.is_empty() {
         text.push_str(&format!(" · /{}", app.query.text));
+    }
+    if app.view == View::Starred && app.query.text.is_empty() {
+        let not_fetched = app.catalog.starred_not_fetched().len();
+        if not_fetched > 0 {
+            text.push_str(&format!(" · {not_fetched} not fetched yet"));
+        }
     }
     text.push(' ');
     fit(&text, width)

@@ -3,6 +3,7 @@
 
 pub mod detail;
 pub mod filter;
+pub mod fulltext;
 pub mod help;
 pub mod hyperlink;
 pub mod list;
@@ -43,6 +44,10 @@ pub fn render_with_links(frame: &mut Frame<'_>, app: &App, theme: &Theme) -> Vec
     }
     if let Some(rect) = layout.filter {
         filter::render(frame, app, theme, rect);
+    }
+    if let Some(view) = &app.fulltext.open {
+        // Over the detail (beside the list) or the whole screen: the detail's links are gone.
+        links = fulltext::render(frame, app, theme, view);
     }
     status::render(frame, app, theme, layout.status);
     if let Some(menu) = &app.link_menu {

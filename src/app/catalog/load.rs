@@ -4,10 +4,11 @@
 //! Imports `store` and `query` below it; never `ui` or `reader`.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::{Catalog, CatalogBuilder};
 use crate::model::{Paper, PaperId};
-use crate::query::RowDetails;
+use crate::query::{FullTextIndex, RowDetails};
 use crate::store::{Store, StoreError};
 
 /// Reads what the first frame needs: the latest day's rows and the user state. Its cost does
@@ -28,12 +29,64 @@ pub fn full_catalog(store: &Store, abstracts: bool) -> Result<Catalog, StoreErro
     let rows = store.all_rows()?;
     let user = store.user_states()?;
     let mut catalog = if abstracts {
-        add_abstracts(store, CatalogBuilder::new(rows, user, true, true))?
+        let mut catalog = add_abstracts(store, CatalogBuilder::new(rows, user, true, true))?;
+        catalog.full_text = full_text_index(store, &catalog.full_text)?;
+        catalog
     } else {
         Catalog::new(rows, user, true, None)
     };
     catalog.papers_version = papers_version;
     Ok(catalog)
+}
+
+/// The full-text index with every cached full text: `previous` when it already holds them all,
+/// else `previous` plus the ones it lacks (read, reduced to plain text and tokenized one at a
+/// time). Slow for many new texts: a background job.
+pub fn full_text_index(
+    store: &Store,
+    previous: &Arc<FullTextIndex>,
+) -> Result<Arc<FullTextIndex>, StoreError> {
+    let marked = store.full_text_ids()?;
+    let missing: Vec<PaperId> = marked
+        .iter()
+        .filter(|id| !previous.is_indexed(id))
+        .cloned()
+        .collect();
+    if missing.is_empty() && marked.len() == previous.marked().len() {
+        return Ok(Arc::clone(previous));
+    }
+    let texts = missing
+        .into_iter()
+        .filter_map(|id| match store.full_text(&id) {
+            Ok(Some(text)) => Some((id, crate::app::fulltext::plain_text(&text))),
+            Ok(None) => None,
+            Err(error) => {
+                tracing::warn!(%id, %error, "cached full text unreadable; not indexed");
+                None
+            }
+        });
+    let mut index = previous.with_docs(texts);
+    for id in &marked {
+        index.mark(id);
+    }
+    Ok(Arc::new(index))
+}
+
+/// `previous` with the marks of every cached full text (no words added): cheap, for the quick
+/// catalog.
+pub fn full_text_marks(
+    store: &Store,
+    previous: &Arc<FullTextIndex>,
+) -> Result<Arc<FullTextIndex>, StoreError> {
+    let marked = store.full_text_ids()?;
+    if marked.iter().all(|id| previous.has(id)) {
+        return Ok(Arc::clone(previous));
+    }
+    let mut index = FullTextIndex::clone(previous);
+    for id in &marked {
+        index.mark(id);
+    }
+    Ok(Arc::new(index))
 }
 
 /// The catalog of `quick`'s rows (a [`full_catalog`] without abstracts) with their abstracts

@@ -14,7 +14,9 @@ use chrono::NaiveDate;
 use crate::model::{ListRow, Paper, PaperId, SourceId, UserState};
 use crate::query::{Corpus, ForYou, IndexDoc, RowDetails, TextIndex, TextIndexBuilder};
 
-pub use load::{catalog_with_abstracts, first_catalog, full_catalog};
+pub use load::{
+    catalog_with_abstracts, first_catalog, full_catalog, full_text_index, full_text_marks,
+};
 pub use refresh::{Refresh, refreshed_catalog};
 
 /// What the catalog keeps of a full record beyond its list row.
@@ -61,6 +63,9 @@ pub struct Catalog {
     /// The store's `papers_version` from before these rows were read: the catalog holds every
     /// paper change up to it (the reader's server checks this before answering from it).
     pub papers_version: u64,
+    /// Which papers have a cached full text, and their words once indexed (in the background,
+    /// see `load.rs`); shared with the catalog that replaces this one.
+    pub full_text: Arc<crate::query::FullTextIndex>,
 }
 
 /// Builds a [`Catalog`] a row at a time in catalog order (newest day first), so the full
@@ -218,6 +223,7 @@ impl CatalogBuilder {
             for_you: None,
             complete: self.complete,
             papers_version: 0,
+            full_text: Arc::default(),
         }
     }
 }
@@ -251,6 +257,7 @@ impl Catalog {
             user: &self.user,
             row_of: &self.index,
             today,
+            full_text: Some(&self.full_text),
         }
     }
 
@@ -274,6 +281,22 @@ impl Catalog {
         self.days.first().copied()
     }
 
+    /// Starred papers no source has brought yet (starred by id from the command line), the
+    /// newest star first: the Starred view lists them under its rows, "not fetched yet".
+    pub fn starred_not_fetched(&self) -> Vec<&PaperId> {
+        if !self.complete {
+            // Only the latest day is loaded: every other starred paper would look missing.
+            return Vec::new();
+        }
+        let mut ids: Vec<(&PaperId, &UserState)> = self
+            .user
+            .iter()
+            .filter(|(id, state)| state.is_starred() && !self.index.contains_key(*id))
+            .collect();
+        ids.sort_by(|a, b| b.1.starred_at.cmp(&a.1.starred_at).then(a.0.cmp(b.0)));
+        ids.into_iter().map(|(id, _)| id).collect()
+    }
+
     /// Rows of starred papers, for For you.
     pub fn starred_rows(&self) -> Vec<usize> {
         let mut rows: Vec<usize> = self
@@ -284,6 +307,14 @@ impl Catalog {
             .collect();
         rows.sort_unstable();
         rows
+    }
+
+    /// Records that `id`'s full text is cached now (`has:fulltext`; its words are indexed by
+    /// the next catalog load).
+    pub fn mark_full_text(&mut self, id: &PaperId) {
+        if !self.full_text.has(id) {
+            Arc::make_mut(&mut self.full_text).mark(id);
+        }
     }
 
     /// The For you score of a row (0 when not computed).

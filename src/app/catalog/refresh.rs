@@ -157,6 +157,7 @@ fn spliced(
         for_you: None,
         complete: true,
         papers_version: previous.papers_version,
+        full_text: Arc::clone(&previous.full_text),
     }
 }
 

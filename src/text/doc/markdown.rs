@@ -6,7 +6,9 @@
 
 use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
-use super::{Block, Doc, Inline};
+use super::html::{clean_code, is_html_element};
+use super::tidy::tidy_inlines;
+use super::{Block, Doc, Inline, MAX_NESTING, clean_text, web_url};
 
 /// Parses Markdown into a `Doc`.
 pub(super) fn parse(src: &str) -> Doc {
@@ -62,6 +64,9 @@ struct Builder {
     code: Option<(Option<String>, String)>,
     /// Raw HTML gathered for one HTML block.
     html: Option<String>,
+    /// For each open quote, list, item or footnote: false when it was past the nesting cap
+    /// and so not opened.
+    kept_containers: Vec<bool>,
 }
 
 impl Default for Builder {
@@ -71,6 +76,7 @@ impl Default for Builder {
             inlines: Vec::new(),
             code: None,
             html: None,
+            kept_containers: Vec::new(),
         }
     }
 }
@@ -84,30 +90,26 @@ impl Builder {
                 if let Some((_, code)) = self.code.as_mut() {
                     code.push_str(&text);
                 } else {
-                    self.push_inline(Inline::Text(text.into_string()));
+                    self.push_inline(Inline::Text(clean_text(&text)));
                 }
             }
-            Event::Code(text) => self.push_inline(Inline::Code(text.into_string())),
-            Event::InlineMath(latex) => self.push_inline(Inline::Math(latex.into_string())),
+            Event::Code(text) => self.push_inline(Inline::Code(clean_text(&text))),
+            Event::InlineMath(latex) => self.push_inline(Inline::Math(clean_text(&latex))),
             Event::DisplayMath(latex) => {
                 // Display math sits inside a paragraph in pulldown-cmark; a paragraph of
                 // display math alone becomes a math block when the paragraph ends.
-                self.push_inline(Inline::Math(format!("$${latex}$$")));
+                self.push_inline(Inline::Math(format!("$${}$$", clean_text(&latex))));
             }
             Event::Html(raw) => match self.html.as_mut() {
                 Some(html) => html.push_str(&raw),
                 None => self.push_block(super::html::parse_doc(&raw).blocks),
             },
-            Event::InlineHtml(raw) => {
-                if raw.trim_start().starts_with("<br") {
-                    self.push_inline(Inline::LineBreak);
-                }
-            }
+            Event::InlineHtml(raw) => self.inline_html(&raw),
             Event::SoftBreak => self.push_inline(Inline::Text(" ".into())),
             Event::HardBreak => self.push_inline(Inline::LineBreak),
             Event::Rule => self.push_block(vec![Block::Rule]),
             Event::FootnoteReference(label) => {
-                self.push_inline(Inline::Text(format!("[{label}]")));
+                self.push_inline(Inline::Text(format!("[{}]", clean_text(&label))));
             }
             Event::TaskListMarker(done) => {
                 self.push_inline(Inline::Text(if done { "[x] " } else { "[ ] " }.into()));
@@ -135,7 +137,15 @@ impl Builder {
             Tag::Paragraph | Tag::Heading { .. } | Tag::TableCell => {
                 self.inlines.push((InlineFrame::Root, Vec::new()));
             }
-            Tag::BlockQuote(_) => self.frames.push(Frame::Quote(Vec::new())),
+            Tag::BlockQuote(_) | Tag::List(_) | Tag::Item | Tag::FootnoteDefinition(_)
+                if self.frames.len() > MAX_NESTING =>
+            {
+                self.kept_containers.push(false);
+            }
+            Tag::BlockQuote(_) => {
+                self.kept_containers.push(true);
+                self.frames.push(Frame::Quote(Vec::new()));
+            }
             Tag::CodeBlock(kind) => {
                 let lang = match kind {
                     CodeBlockKind::Fenced(info) => info
@@ -148,11 +158,17 @@ impl Builder {
                 self.code = Some((lang, String::new()));
             }
             Tag::HtmlBlock => self.html = Some(String::new()),
-            Tag::List(first) => self.frames.push(Frame::List {
-                ordered: first.is_some(),
-                items: Vec::new(),
-            }),
-            Tag::Item | Tag::FootnoteDefinition(_) => self.frames.push(Frame::Item(Vec::new())),
+            Tag::List(first) => {
+                self.kept_containers.push(true);
+                self.frames.push(Frame::List {
+                    ordered: first.is_some(),
+                    items: Vec::new(),
+                });
+            }
+            Tag::Item | Tag::FootnoteDefinition(_) => {
+                self.kept_containers.push(true);
+                self.frames.push(Frame::Item(Vec::new()));
+            }
             Tag::Table(_) => self.frames.push(Frame::Table(TableFrame::default())),
             Tag::TableHead => {
                 if let Some(Frame::Table(table)) = self.frames.last_mut() {
@@ -164,15 +180,25 @@ impl Builder {
                     table.rows.push(Vec::new());
                 }
             }
+            Tag::Emphasis
+            | Tag::Strong
+            | Tag::Strikethrough
+            | Tag::Link { .. }
+            | Tag::Image { .. }
+                if self.inlines.len() > MAX_NESTING =>
+            {
+                self.inlines.push((InlineFrame::Strike, Vec::new()));
+            }
             Tag::Emphasis => self.inlines.push((InlineFrame::Emph, Vec::new())),
             Tag::Strong => self.inlines.push((InlineFrame::Strong, Vec::new())),
             Tag::Strikethrough => self.inlines.push((InlineFrame::Strike, Vec::new())),
-            Tag::Link { dest_url, .. } => self
-                .inlines
-                .push((InlineFrame::Link(dest_url.into_string()), Vec::new())),
-            Tag::Image { dest_url, .. } => self
-                .inlines
-                .push((InlineFrame::Link(dest_url.into_string()), Vec::new())),
+            Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. } => {
+                let frame = match web_url(&dest_url) {
+                    Some(url) => InlineFrame::Link(url),
+                    None => InlineFrame::Strike,
+                };
+                self.inlines.push((frame, Vec::new()));
+            }
             Tag::DefinitionList
             | Tag::DefinitionListTitle
             | Tag::DefinitionListDefinition
@@ -188,6 +214,9 @@ impl Builder {
             TagEnd::Item | TagEnd::BlockQuote(_) | TagEnd::List(_) | TagEnd::FootnoteDefinition
         ) {
             self.flush_implicit();
+            if !self.kept_containers.pop().unwrap_or(true) {
+                return;
+            }
         }
         match tag {
             TagEnd::Paragraph => {
@@ -232,6 +261,8 @@ impl Builder {
             }
             TagEnd::CodeBlock => {
                 if let Some((lang, text)) = self.code.take() {
+                    let lang = lang.map(|lang| clean_text(&lang));
+                    let text = clean_code(&text);
                     self.push_block(vec![Block::Code { lang, text }]);
                 }
             }
@@ -298,6 +329,24 @@ impl Builder {
         }
     }
 
+    /// Raw inline HTML: `<br>` breaks the line, a tag of an HTML element is dropped (its text
+    /// comes as text), anything else (`<think>`) is text.
+    fn inline_html(&mut self, raw: &str) {
+        let name: String = raw
+            .trim_start_matches('<')
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|ch| ch.is_ascii_alphanumeric() || *ch == '-')
+            .collect();
+        if name.eq_ignore_ascii_case("br") {
+            self.push_inline(Inline::LineBreak);
+        } else if name.is_empty() || !is_html_element(&name) {
+            if !raw.starts_with("<!--") && !raw.starts_with("<?") {
+                self.push_inline(Inline::Text(clean_text(raw)));
+            }
+        }
+    }
+
     /// Closes the open inline containers down to and including the block's root.
     fn pop_root(&mut self) -> Vec<Inline> {
         let mut gathered = Vec::new();
@@ -308,7 +357,7 @@ impl Builder {
                 break;
             }
         }
-        gathered
+        tidy_inlines(gathered)
     }
 
     fn push_inline(&mut self, inline: Inline) {
@@ -334,6 +383,7 @@ impl Builder {
         while let Some((frame, children)) = self.inlines.pop() {
             gathered = merge_open(frame, children, gathered);
         }
+        let gathered = tidy_inlines(gathered);
         if !gathered.is_empty() {
             self.push_block(vec![Block::Paragraph(gathered)]);
         }

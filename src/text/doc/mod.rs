@@ -13,10 +13,12 @@
 //!
 //! Layer: part of `text`, which imports nothing from the crate but itself.
 
-mod html;
+pub(super) mod html;
 mod markdown;
 mod plain;
 mod render;
+mod table;
+mod tidy;
 
 pub use render::{Rendered, RenderedLine, Section, SpanStyle, StyledSpan};
 
@@ -78,6 +80,38 @@ pub enum Inline {
     LineBreak,
 }
 
+/// Lists, quotes, tables and styled runs nested deeper than this are read as if flat: the
+/// model, its walks and its drop stay shallow whatever the input.
+const MAX_NESTING: usize = 32;
+
+/// Untrusted text made safe to keep: escape sequences, controls and bidi characters removed.
+fn clean_text(text: &str) -> String {
+    super::controls::strip_controls(text).into_owned()
+}
+
+/// Math as readable text: the LaTeX through the LaTeX-as-text renderer in math mode, the
+/// result control-free and on one line.
+fn math_as_text(latex: &str) -> String {
+    let trimmed = latex.trim();
+    let delimited =
+        if trimmed.starts_with('$') || trimmed.starts_with("\\(") || trimmed.starts_with("\\[") {
+            trimmed.to_string()
+        } else {
+            format!("${trimmed}$")
+        };
+    let rendered = super::latex::render_latex(&delimited);
+    let cleaned = super::controls::strip_controls(&rendered);
+    cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A link target worth keeping: an absolute http(s) URL without controls or spaces.
+fn web_url(raw: &str) -> Option<String> {
+    let url = clean_text(raw.trim());
+    let lower = url.get(..8).unwrap_or(&url).to_ascii_lowercase();
+    let is_web = lower.starts_with("https://") || lower.starts_with("http://");
+    (is_web && url.len() <= 2_048 && !url.contains(char::is_whitespace)).then_some(url)
+}
+
 /// Parses Markdown (CommonMark with tables, strikethrough and `$…$`/`$$…$$` math); raw HTML
 /// blocks go through the HTML parser, raw inline tags are dropped.
 pub fn from_markdown(src: &str) -> Doc {
@@ -100,3 +134,6 @@ pub fn to_plain_text(doc: &Doc) -> String {
 pub fn render(doc: &Doc, width: u16) -> Rendered {
     render::render(doc, width)
 }
+
+#[cfg(test)]
+mod tests;

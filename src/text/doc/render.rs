@@ -1,9 +1,14 @@
 //! A `Doc` laid out for a terminal width: wrapped lines of styled spans, the section starts
-//! and the link targets.
+//! and the link targets. Tables are laid out in `table`.
 //!
 //! Layer: part of `text`, which imports nothing from the crate but itself.
 
-use super::Doc;
+use std::collections::HashMap;
+
+use unicode_width::UnicodeWidthChar;
+
+use super::table::lay_out_table;
+use super::{Block, Doc, Inline, math_as_text};
 
 /// How a span is drawn; the UI maps it to its theme. Flags combine (a strong link).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -49,10 +54,7 @@ impl RenderedLine {
 
     /// The line's width in terminal columns.
     pub fn width(&self) -> usize {
-        self.spans
-            .iter()
-            .map(|span| unicode_width::UnicodeWidthStr::width(span.text.as_str()))
-            .sum()
+        spans_width(&self.spans)
     }
 }
 
@@ -94,23 +96,547 @@ impl Rendered {
     }
 }
 
+/// Content narrower than this is not indented further (deep lists on a narrow terminal).
+const MIN_CONTENT_WIDTH: usize = 16;
+
 pub(super) fn render(doc: &Doc, width: u16) -> Rendered {
-    let plain = super::plain::to_plain_text(doc);
     let width = width.max(1);
-    let lines = plain
-        .lines()
-        .map(|line| RenderedLine {
-            spans: vec![StyledSpan {
-                text: super::super::fit(line, usize::from(width)),
-                style: SpanStyle::default(),
-                link: None,
-            }],
-        })
-        .collect();
-    Rendered {
-        width,
-        lines,
-        sections: Vec::new(),
-        links: Vec::new(),
+    let mut renderer = Renderer {
+        out: Rendered {
+            width,
+            ..Rendered::default()
+        },
+        link_index: HashMap::new(),
+    };
+    let frame = Frame {
+        width: usize::from(width),
+        first: Vec::new(),
+        rest: Vec::new(),
+        quote: false,
+    };
+    renderer.blocks(&doc.blocks, &frame, true);
+    while renderer
+        .out
+        .lines
+        .last()
+        .is_some_and(|line| line.text().trim().is_empty())
+    {
+        renderer.out.lines.pop();
     }
+    renderer.out
+}
+
+/// Where blocks are laid out: the total width, the prefix of the first line and of the
+/// others (indentation, bullets, quote bars), and whether the text is quoted.
+#[derive(Debug, Clone)]
+pub(super) struct Frame {
+    pub(super) width: usize,
+    pub(super) first: Vec<StyledSpan>,
+    pub(super) rest: Vec<StyledSpan>,
+    pub(super) quote: bool,
+}
+
+impl Frame {
+    fn prefix_width(&self) -> usize {
+        spans_width(&self.first).max(spans_width(&self.rest))
+    }
+
+    /// Columns left for content.
+    pub(super) fn content_width(&self) -> usize {
+        self.width.saturating_sub(self.prefix_width()).max(1)
+    }
+
+    /// A frame inside this one with `first`/`rest` added to the prefixes, unless the content
+    /// would get too narrow (then the prefixes are not added).
+    fn nested(&self, first: &str, rest: &str, quote: bool) -> Frame {
+        let added = display_width(first).max(display_width(rest));
+        let room = self.width.saturating_sub(self.prefix_width());
+        let mut nested = Frame {
+            width: self.width,
+            first: self.first.clone(),
+            rest: self.rest.clone(),
+            quote: self.quote || quote,
+        };
+        if room >= added + MIN_CONTENT_WIDTH.min(self.width / 2) && room > added {
+            let style = SpanStyle {
+                decoration: true,
+                quote: nested.quote,
+                ..SpanStyle::default()
+            };
+            nested.first.push(StyledSpan {
+                text: first.to_string(),
+                style,
+                link: None,
+            });
+            nested.rest.push(StyledSpan {
+                text: rest.to_string(),
+                style,
+                link: None,
+            });
+        }
+        nested
+    }
+
+    /// The frame for the lines after the first (the bullet is shown once).
+    fn continued(&self) -> Frame {
+        Frame {
+            first: self.rest.clone(),
+            ..self.clone()
+        }
+    }
+}
+
+struct Renderer {
+    out: Rendered,
+    link_index: HashMap<String, usize>,
+}
+
+impl Renderer {
+    /// Lays out blocks with a blank line between them (`spaced`) or none (a tight list item).
+    fn blocks(&mut self, blocks: &[Block], frame: &Frame, spaced: bool) {
+        let mut frame = frame.clone();
+        for (index, block) in blocks.iter().enumerate() {
+            if index > 0 {
+                if spaced || !matches!(block, Block::List { .. }) {
+                    self.blank(&frame);
+                }
+                frame = frame.continued();
+            }
+            self.block(block, &frame);
+        }
+    }
+
+    fn blank(&mut self, frame: &Frame) {
+        let spans = frame
+            .rest
+            .iter()
+            .filter(|span| span.style.quote)
+            .cloned()
+            .collect::<Vec<_>>();
+        let mut line = RenderedLine { spans };
+        trim_line_end(&mut line);
+        self.out.lines.push(line);
+    }
+
+    fn block(&mut self, block: &Block, frame: &Frame) {
+        match block {
+            Block::Heading { level, text } => {
+                let style = SpanStyle {
+                    heading: Some(*level),
+                    strong: true,
+                    quote: frame.quote,
+                    ..SpanStyle::default()
+                };
+                let start = self.out.lines.len();
+                self.inlines(text, frame, style);
+                let title = super::plain::inline_lines(text).join(" ");
+                self.out.sections.push(Section {
+                    line: start,
+                    level: *level,
+                    title,
+                });
+                if *level <= 2 {
+                    let drawn = self.out.lines[start..]
+                        .iter()
+                        .map(|line| line.width() - spans_width(&frame.rest).min(line.width()))
+                        .max()
+                        .unwrap_or(0);
+                    let rule = if *level == 1 { "═" } else { "─" };
+                    let decoration = SpanStyle {
+                        decoration: true,
+                        heading: Some(*level),
+                        quote: frame.quote,
+                        ..SpanStyle::default()
+                    };
+                    let spans = vec![StyledSpan {
+                        text: rule.repeat(drawn.min(frame.content_width())),
+                        style: decoration,
+                        link: None,
+                    }];
+                    self.push_line(&frame.continued(), spans);
+                }
+            }
+            Block::Paragraph(text) => {
+                let style = SpanStyle {
+                    quote: frame.quote,
+                    ..SpanStyle::default()
+                };
+                self.inlines(text, frame, style);
+            }
+            Block::List { ordered, items } => {
+                let digits = items.len().to_string().len();
+                for (index, item) in items.iter().enumerate() {
+                    let marker = if *ordered {
+                        format!("{:>digits$}. ", index + 1)
+                    } else {
+                        "• ".to_string()
+                    };
+                    let indent = " ".repeat(display_width(&marker));
+                    let nested = frame.nested(&marker, &indent, false);
+                    let frame_for_item = if index == 0 { nested } else { nested };
+                    let before = self.out.lines.len();
+                    self.blocks(
+                        item,
+                        &frame_for_item,
+                        item.len() > 1 && has_two_paragraphs(item),
+                    );
+                    if self.out.lines.len() == before {
+                        self.push_line(&frame_for_item, Vec::new());
+                    }
+                }
+            }
+            Block::Table { header, rows } => {
+                let lines = lay_out_table(
+                    header,
+                    rows,
+                    frame.content_width(),
+                    &mut |inlines, width| self.wrap_cell(inlines, width),
+                );
+                let mut current = frame.clone();
+                for spans in lines {
+                    self.push_line(&current, spans);
+                    current = current.continued();
+                }
+            }
+            Block::Code { text, .. } => {
+                let width = frame.content_width();
+                let style = SpanStyle {
+                    code: true,
+                    quote: frame.quote,
+                    ..SpanStyle::default()
+                };
+                let mut current = frame.clone();
+                for line in text.split('\n') {
+                    let spans = clip_code_line(line, width, style);
+                    self.push_line(&current, spans);
+                    current = current.continued();
+                }
+            }
+            Block::Math { latex } => {
+                let style = SpanStyle {
+                    math: true,
+                    quote: frame.quote,
+                    ..SpanStyle::default()
+                };
+                let nested = frame.nested("    ", "    ", false);
+                let text = vec![Inline::Text(math_as_text(latex))];
+                self.inlines(&text, &nested, style);
+            }
+            Block::Quote(blocks) => {
+                let nested = frame.nested("│ ", "│ ", true);
+                self.blocks(blocks, &nested, true);
+            }
+            Block::Rule => {
+                let spans = vec![StyledSpan {
+                    text: "─".repeat(frame.content_width()),
+                    style: SpanStyle {
+                        decoration: true,
+                        quote: frame.quote,
+                        ..SpanStyle::default()
+                    },
+                    link: None,
+                }];
+                self.push_line(frame, spans);
+            }
+        }
+    }
+
+    /// Wraps inlines into lines within the frame.
+    fn inlines(&mut self, inlines: &[Inline], frame: &Frame, style: SpanStyle) {
+        let lines = self.wrap(inlines, frame.content_width(), style);
+        let mut current = frame.clone();
+        for spans in lines {
+            self.push_line(&current, spans);
+            current = current.continued();
+        }
+    }
+
+    fn push_line(&mut self, frame: &Frame, spans: Vec<StyledSpan>) {
+        let mut all = frame.first.clone();
+        all.extend(spans);
+        let mut line = RenderedLine { spans: all };
+        trim_line_end(&mut line);
+        self.out.lines.push(line);
+    }
+
+    fn wrap_cell(&mut self, inlines: &[Inline], width: usize) -> Vec<Vec<StyledSpan>> {
+        self.wrap(inlines, width, SpanStyle::default())
+    }
+
+    /// Greedy word wrap of styled inlines at `width` columns; words longer than a line are
+    /// broken.
+    fn wrap(&mut self, inlines: &[Inline], width: usize, base: SpanStyle) -> Vec<Vec<StyledSpan>> {
+        let mut pieces = Vec::new();
+        self.flatten(inlines, base, None, &mut pieces);
+        wrap_pieces(&pieces, width.max(1))
+    }
+
+    fn link_id(&mut self, url: &str) -> usize {
+        if let Some(&id) = self.link_index.get(url) {
+            return id;
+        }
+        let id = self.out.links.len();
+        self.out.links.push(url.to_string());
+        self.link_index.insert(url.to_string(), id);
+        id
+    }
+
+    /// Inlines as a flat run of styled pieces; `None` text is a hard line break.
+    fn flatten(
+        &mut self,
+        inlines: &[Inline],
+        style: SpanStyle,
+        link: Option<usize>,
+        out: &mut Vec<Piece>,
+    ) {
+        for inline in inlines {
+            match inline {
+                Inline::Text(text) => out.push(Piece::Text(text.clone(), style, link)),
+                Inline::Code(text) => out.push(Piece::Text(
+                    text.clone(),
+                    SpanStyle {
+                        code: true,
+                        ..style
+                    },
+                    link,
+                )),
+                Inline::Math(latex) => out.push(Piece::Text(
+                    math_as_text(latex),
+                    SpanStyle {
+                        math: true,
+                        ..style
+                    },
+                    link,
+                )),
+                Inline::Emph(children) => {
+                    self.flatten(
+                        children,
+                        SpanStyle {
+                            emph: true,
+                            ..style
+                        },
+                        link,
+                        out,
+                    );
+                }
+                Inline::Strong(children) => {
+                    self.flatten(
+                        children,
+                        SpanStyle {
+                            strong: true,
+                            ..style
+                        },
+                        link,
+                        out,
+                    );
+                }
+                Inline::Link { text, url } => {
+                    let id = self.link_id(url);
+                    self.flatten(
+                        text,
+                        SpanStyle {
+                            link: true,
+                            ..style
+                        },
+                        Some(id),
+                        out,
+                    );
+                }
+                Inline::LineBreak => out.push(Piece::Break),
+            }
+        }
+    }
+}
+
+fn has_two_paragraphs(item: &[Block]) -> bool {
+    item.iter()
+        .filter(|block| !matches!(block, Block::List { .. }))
+        .count()
+        > 1
+}
+
+/// A run of text in one style, or a hard line break.
+#[derive(Debug, Clone)]
+pub(super) enum Piece {
+    Text(String, SpanStyle, Option<usize>),
+    Break,
+}
+
+/// Greedy word wrap of pieces at `width` (≥ 1) columns.
+pub(super) fn wrap_pieces(pieces: &[Piece], width: usize) -> Vec<Vec<StyledSpan>> {
+    let mut wrapper = Wrapper {
+        width,
+        lines: Vec::new(),
+        line: Vec::new(),
+        line_width: 0,
+        word: Vec::new(),
+        word_width: 0,
+        pending_space: None,
+    };
+    for piece in pieces {
+        match piece {
+            Piece::Break => {
+                wrapper.end_word();
+                wrapper.end_line();
+            }
+            Piece::Text(text, style, link) => {
+                for ch in text.chars() {
+                    if ch.is_whitespace() {
+                        wrapper.end_word();
+                        if wrapper.line_width > 0 {
+                            wrapper.pending_space = Some((*style, *link));
+                        }
+                    } else {
+                        wrapper.push_char(ch, *style, *link);
+                    }
+                }
+            }
+        }
+    }
+    wrapper.end_word();
+    if !wrapper.line.is_empty() || wrapper.lines.is_empty() {
+        wrapper.end_line();
+    }
+    wrapper.lines
+}
+
+struct Wrapper {
+    width: usize,
+    lines: Vec<Vec<StyledSpan>>,
+    line: Vec<StyledSpan>,
+    line_width: usize,
+    /// The word being gathered (it may span styles).
+    word: Vec<StyledSpan>,
+    word_width: usize,
+    /// A space seen since the last word, with the style it would be drawn in.
+    pending_space: Option<(SpanStyle, Option<usize>)>,
+}
+
+impl Wrapper {
+    fn push_char(&mut self, ch: char, style: SpanStyle, link: Option<usize>) {
+        let mut ch = ch;
+        let mut char_width = ch.width().unwrap_or(0);
+        if char_width > self.width {
+            // A wide character on a one-column line.
+            ch = '…';
+            char_width = 1;
+        }
+        if self.word_width + char_width > self.width {
+            // A word longer than a line: break it.
+            self.end_word();
+        }
+        push_styled(&mut self.word, ch, style, link);
+        self.word_width += char_width;
+    }
+
+    fn end_word(&mut self) {
+        if self.word.is_empty() {
+            return;
+        }
+        let space = usize::from(self.pending_space.is_some() && self.line_width > 0);
+        if self.line_width > 0 && self.line_width + space + self.word_width > self.width {
+            self.end_line();
+        }
+        if self.line_width > 0
+            && let Some((style, link)) = self.pending_space
+        {
+            // A space inside a link stays part of it; otherwise plain.
+            let link = link.filter(|_| self.word.first().is_some_and(|span| span.link == link));
+            let style = if link.is_some() {
+                style
+            } else {
+                SpanStyle {
+                    quote: style.quote,
+                    ..SpanStyle::default()
+                }
+            };
+            push_styled(&mut self.line, ' ', style, link);
+            self.line_width += 1;
+        }
+        self.pending_space = None;
+        for span in self.word.drain(..) {
+            match self.line.last_mut() {
+                Some(last) if last.style == span.style && last.link == span.link => {
+                    last.text.push_str(&span.text);
+                }
+                _ => self.line.push(span),
+            }
+        }
+        self.line_width += self.word_width;
+        self.word_width = 0;
+    }
+
+    fn end_line(&mut self) {
+        self.lines.push(std::mem::take(&mut self.line));
+        self.line_width = 0;
+        self.pending_space = None;
+    }
+}
+
+fn push_styled(spans: &mut Vec<StyledSpan>, ch: char, style: SpanStyle, link: Option<usize>) {
+    match spans.last_mut() {
+        Some(last) if last.style == style && last.link == link => last.text.push(ch),
+        _ => spans.push(StyledSpan {
+            text: ch.to_string(),
+            style,
+            link,
+        }),
+    }
+}
+
+/// A code line as is when it fits, else clipped with a `→` marker in the last column.
+fn clip_code_line(line: &str, width: usize, style: SpanStyle) -> Vec<StyledSpan> {
+    if display_width(line) <= width {
+        return vec![StyledSpan {
+            text: line.to_string(),
+            style,
+            link: None,
+        }];
+    }
+    let keep = width.saturating_sub(1);
+    let mut text = String::new();
+    let mut used = 0;
+    for ch in line.chars() {
+        let char_width = ch.width().unwrap_or(0);
+        if used + char_width > keep {
+            break;
+        }
+        text.push(ch);
+        used += char_width;
+    }
+    vec![
+        StyledSpan {
+            text,
+            style,
+            link: None,
+        },
+        StyledSpan {
+            text: "→".into(),
+            style: SpanStyle {
+                decoration: true,
+                ..style
+            },
+            link: None,
+        },
+    ]
+}
+
+/// Drops trailing spaces of a line (indentation left on a blank line).
+fn trim_line_end(line: &mut RenderedLine) {
+    while let Some(last) = line.spans.last_mut() {
+        let trimmed = last.text.trim_end_matches(' ').len();
+        last.text.truncate(trimmed);
+        if !last.text.is_empty() {
+            return;
+        }
+        line.spans.pop();
+    }
+}
+
+pub(super) fn display_width(text: &str) -> usize {
+    text.chars().map(|ch| ch.width().unwrap_or(0)).sum()
+}
+
+pub(super) fn spans_width(spans: &[StyledSpan]) -> usize {
+    spans.iter().map(|span| display_width(&span.text)).sum()
 }

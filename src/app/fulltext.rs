@@ -1,0 +1,458 @@
+//! The full-text reader (`f`): a paper's whole text laid out for the pane, with its own key
+//! context (`[keys.fulltext]`): scrolling, `{`/`}` between sections, `t` a table of contents,
+//! `/` a search inside the text with `n`/`N` between hits, `Esc`/`h` back. Each paper's scroll
+//! position is kept in memory for the session (not stored).
+//!
+//! State and its `update` logic only; the fetch runs in the reader (`Effect::LoadFullText`) and
+//! the text arrives parsed and laid out (`Msg::FullTextLoaded`). Imports nothing above `app`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crossterm::event::KeyEvent;
+use ratatui::layout::Rect;
+
+use super::layout::{Layout, LayoutPrefs};
+use super::line_edit::{LineKey, edit_line};
+use super::msg::Effect;
+use super::state::{App, Focus};
+use crate::action::Action;
+use crate::model::PaperId;
+use crate::source::fulltext::FullTextFormat;
+use crate::store::StoredFullText;
+use crate::text::doc::{self, Doc, Rendered};
+
+/// A full text parsed (off the UI thread) and laid out for one width.
+#[derive(Debug, Clone)]
+pub struct LoadedFullText {
+    pub format: FullTextFormat,
+    pub url: String,
+    /// Kept to lay the text out again when the pane's width changes.
+    pub doc: Arc<Doc>,
+    pub rendered: Rendered,
+    /// Whether it came from the network just now (else from the cache).
+    pub fetched: bool,
+}
+
+impl LoadedFullText {
+    /// Parses `text` and lays it out for `width` columns (slow for a large paper: call it off
+    /// the UI thread).
+    pub fn new(text: &StoredFullText, width: u16, fetched: bool) -> LoadedFullText {
+        let doc = Arc::new(document(text));
+        let rendered = doc::render(&doc, width.max(1));
+        LoadedFullText {
+            format: text.format,
+            url: text.url.clone(),
+            doc,
+            rendered,
+            fetched,
+        }
+    }
+}
+
+/// A cached full text as a document.
+pub fn document(text: &StoredFullText) -> Doc {
+    match text.format {
+        FullTextFormat::Markdown => doc::from_markdown(&text.text),
+        FullTextFormat::Html => doc::from_html(&text.text),
+    }
+}
+
+/// A cached full text as plain text (`show --full`, the search index): controls stripped,
+/// math rendered as text.
+pub fn plain_text(text: &StoredFullText) -> String {
+    doc::to_plain_text(&document(text))
+}
+
+/// What the pane shows.
+#[derive(Debug, Clone)]
+pub enum FullTextContent {
+    /// Being read from the cache or fetched.
+    Fetching,
+    Failed(String),
+    Ready(Box<LoadedFullText>),
+}
+
+/// The search inside the text (`/`, `n`, `N`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TextSearch {
+    /// The query is being typed.
+    pub editing: bool,
+    pub text: String,
+    /// Byte offset of the cursor in `text` while typing.
+    pub cursor: usize,
+    /// The query searched for (lowercase); empty when none.
+    pub query: String,
+    /// Lines (into the rendered text) holding a hit, in order.
+    pub hits: Vec<usize>,
+    /// The hit last jumped to (index into `hits`).
+    pub current: Option<usize>,
+}
+
+/// The open full text.
+#[derive(Debug, Clone)]
+pub struct FullTextView {
+    pub id: PaperId,
+    pub title: String,
+    pub content: FullTextContent,
+    /// First line shown.
+    pub scroll: usize,
+    /// `Some(entry)` while the table of contents shows, with its selected entry.
+    pub toc: Option<usize>,
+    pub search: TextSearch,
+}
+
+/// The full-text reader's part of the app: the open text and every paper's last position.
+#[derive(Debug, Default)]
+pub struct FullTextReader {
+    pub open: Option<FullTextView>,
+    /// Where each paper read this session was left (line, lines at that width).
+    positions: HashMap<PaperId, (usize, usize)>,
+}
+
+impl FullTextView {
+    /// The laid-out text, when it has arrived.
+    pub fn rendered(&self) -> Option<&Rendered> {
+        match &self.content {
+            FullTextContent::Ready(loaded) => Some(&loaded.rendered),
+            _ => None,
+        }
+    }
+
+    fn line_count(&self) -> usize {
+        self.rendered().map_or(0, |r| r.lines.len())
+    }
+}
+
+impl App {
+    /// Where the full text is drawn: beside the list when list and detail sit side by side,
+    /// otherwise the whole screen above the status bar.
+    pub fn fulltext_area(&self) -> Rect {
+        let prefs = LayoutPrefs {
+            wide_min_columns: self.wide_min_columns,
+            status_rows: if self.status_wraps() { 2 } else { 1 },
+            zoomed: false,
+            ..self.layout_prefs
+        };
+        let layout = Layout::with_prefs(self.size.0, self.size.1, &prefs, Focus::Detail);
+        match layout.detail {
+            Some(detail) if layout.wide && !self.layout_prefs.zoomed => detail,
+            _ => {
+                let status = layout.status.height;
+                Rect::new(0, 0, self.size.0, self.size.1.saturating_sub(status))
+            }
+        }
+    }
+
+    /// Columns the text is laid out for (inside the pane's border).
+    pub fn fulltext_width(&self) -> u16 {
+        self.fulltext_area().width.saturating_sub(2).max(1)
+    }
+
+    /// Text lines that fit in the pane (inside its border).
+    pub fn fulltext_rows(&self) -> usize {
+        usize::from(self.fulltext_area().height.saturating_sub(2).max(1))
+    }
+
+    /// `f`: opens the selected paper's full text (from the cache, else fetched).
+    pub(super) fn open_full_text(&mut self) -> Vec<Effect> {
+        let Some(row) = self.selected_row() else {
+            return Vec::new();
+        };
+        let id = row.id.clone();
+        let title = crate::text::sanitize_line(&row.title);
+        self.fulltext.open = Some(FullTextView {
+            id: id.clone(),
+            title,
+            content: FullTextContent::Fetching,
+            scroll: 0,
+            toc: None,
+            search: TextSearch::default(),
+        });
+        self.message = Some("fetching full text…".to_string());
+        vec![Effect::LoadFullText {
+            id,
+            width: self.fulltext_width(),
+        }]
+    }
+
+    /// The full text of `id` arrived (or could not be had).
+    pub(super) fn full_text_loaded(
+        &mut self,
+        id: PaperId,
+        result: Result<Box<LoadedFullText>, String>,
+    ) -> Vec<Effect> {
+        if let Ok(loaded) = &result {
+            self.catalog.mark_full_text(&id);
+            let _ = loaded;
+        }
+        let width = self.fulltext_width();
+        let Some(view) = self.fulltext.open.as_mut().filter(|view| view.id == id) else {
+            return Vec::new();
+        };
+        match result {
+            Ok(mut loaded) => {
+                if loaded.rendered.width != width {
+                    loaded.rendered = doc::render(&loaded.doc, width);
+                }
+                let lines = loaded.rendered.lines.len();
+                self.message = loaded
+                    .fetched
+                    .then(|| "full text fetched and kept".to_string());
+                view.content = FullTextContent::Ready(loaded);
+                if let Some(&(line, of)) = self.fulltext.positions.get(&id) {
+                    view.scroll = rescale(line, of, lines);
+                }
+            }
+            Err(error) => {
+                self.message = Some(format!("full text: {error}"));
+                view.content = FullTextContent::Failed(error);
+            }
+        }
+        self.clamp_full_text_scroll();
+        Vec::new()
+    }
+
+    /// The pane changed size: lay the text out again, keeping the place.
+    pub(super) fn relayout_full_text(&mut self) {
+        let width = self.fulltext_width();
+        let Some(view) = self.fulltext.open.as_mut() else {
+            return;
+        };
+        let FullTextContent::Ready(loaded) = &mut view.content else {
+            return;
+        };
+        if loaded.rendered.width == width {
+            return;
+        }
+        let before = loaded.rendered.lines.len();
+        loaded.rendered = doc::render(&loaded.doc, width);
+        view.scroll = rescale(view.scroll, before, loaded.rendered.lines.len());
+        let query = view.search.query.clone();
+        find_hits(view, &query);
+        self.clamp_full_text_scroll();
+    }
+
+    fn clamp_full_text_scroll(&mut self) {
+        let rows = self.fulltext_rows();
+        if let Some(view) = self.fulltext.open.as_mut() {
+            let last = view.line_count().saturating_sub(rows);
+            view.scroll = view.scroll.min(last);
+        }
+    }
+
+    /// Closes the full text, remembering where it was left.
+    fn close_full_text(&mut self) {
+        if let Some(view) = self.fulltext.open.take() {
+            let lines = view.line_count();
+            if lines > 0 {
+                self.fulltext
+                    .positions
+                    .insert(view.id, (view.scroll, lines));
+            }
+        }
+        self.message = None;
+    }
+
+    /// Whether the search query inside the full text is being typed.
+    pub(super) fn full_text_search_editing(&self) -> bool {
+        self.fulltext
+            .open
+            .as_ref()
+            .is_some_and(|v| v.search.editing)
+    }
+
+    /// A key while the search query is typed: Enter searches, Esc cancels.
+    pub(super) fn on_full_text_search_key(&mut self, key: &KeyEvent) -> Vec<Effect> {
+        let Some(view) = self.fulltext.open.as_mut() else {
+            return Vec::new();
+        };
+        let search = &mut view.search;
+        match edit_line(&mut search.text, &mut search.cursor, key, &self.keymap) {
+            LineKey::Submit => {
+                search.editing = false;
+                let query = crate::text::sanitize_line(&search.text).to_lowercase();
+                find_hits(view, &query);
+                let from = view.scroll;
+                let found = !view.search.hits.is_empty();
+                self.message = Some(if found {
+                    format!("{} lines match", view.search.hits.len())
+                } else if query.is_empty() {
+                    String::new()
+                } else {
+                    format!("no match for {query:?} in the full text")
+                })
+                .filter(|m| !m.is_empty());
+                if found {
+                    self.jump_to_hit_from(from, true);
+                }
+            }
+            LineKey::Cancel => {
+                search.editing = false;
+                search.text.clear();
+            }
+            LineKey::Edited | LineKey::Moved | LineKey::Ignored => {}
+        }
+        Vec::new()
+    }
+
+    /// An action while the full text is open. `None` passes it on (help, quit).
+    pub(super) fn on_full_text_action(
+        &mut self,
+        action: Action,
+        count: Option<u32>,
+    ) -> Option<Vec<Effect>> {
+        let rows = self.fulltext_rows();
+        let n = usize::try_from(count.unwrap_or(1).max(1)).unwrap_or(1);
+        let view = self.fulltext.open.as_mut()?;
+        if let Some(entry) = view.toc {
+            let entries = view.rendered().map_or(0, |r| r.sections.len());
+            match action {
+                Action::ScrollDown | Action::Down => {
+                    view.toc = Some((entry + n).min(entries.saturating_sub(1)));
+                }
+                Action::ScrollUp | Action::Up => view.toc = Some(entry.saturating_sub(n)),
+                Action::TextTop | Action::Top => view.toc = Some(0),
+                Action::TextBottom | Action::Bottom => view.toc = Some(entries.saturating_sub(1)),
+                Action::Open | Action::ReadOn => {
+                    if let Some(section) = view.rendered().and_then(|r| r.sections.get(entry)) {
+                        view.scroll = section.line;
+                    }
+                    view.toc = None;
+                }
+                Action::TableOfContents | Action::Back => view.toc = None,
+                Action::Quit | Action::Help => return None,
+                _ => {}
+            }
+            self.clamp_full_text_scroll();
+            return Some(Vec::new());
+        }
+        match action {
+            Action::ScrollDown | Action::Down => view.scroll = view.scroll.saturating_add(n),
+            Action::ScrollUp | Action::Up => view.scroll = view.scroll.saturating_sub(n),
+            Action::HalfPageDown => view.scroll = view.scroll.saturating_add(n * (rows / 2).max(1)),
+            Action::HalfPageUp => view.scroll = view.scroll.saturating_sub(n * (rows / 2).max(1)),
+            Action::PageDown | Action::ReadOn => {
+                view.scroll = view.scroll.saturating_add(n * rows.max(1));
+            }
+            Action::PageUp => view.scroll = view.scroll.saturating_sub(n * rows.max(1)),
+            Action::TextTop | Action::Top => view.scroll = 0,
+            Action::TextBottom | Action::Bottom => view.scroll = usize::MAX,
+            Action::NextSection | Action::PrevSection => {
+                let forward = action == Action::NextSection;
+                let sections = view
+                    .rendered()
+                    .map(|r| r.sections.as_slice())
+                    .unwrap_or(&[]);
+                let mut target = view.scroll;
+                for _ in 0..n {
+                    let next = if forward {
+                        sections.iter().find(|s| s.line > target)
+                    } else {
+                        sections.iter().rev().find(|s| s.line < target)
+                    };
+                    match next {
+                        Some(section) => target = section.line,
+                        None if forward => {}
+                        None => target = 0,
+                    }
+                }
+                view.scroll = target;
+            }
+            Action::TableOfContents => {
+                let sections = view
+                    .rendered()
+                    .map(|r| r.sections.as_slice())
+                    .unwrap_or(&[]);
+                if sections.is_empty() {
+                    self.message = Some("this full text has no sections".to_string());
+                } else {
+                    // The entry of the section being read.
+                    let here = sections
+                        .iter()
+                        .rposition(|s| s.line <= view.scroll)
+                        .unwrap_or(0);
+                    view.toc = Some(here);
+                }
+            }
+            Action::SearchText | Action::Filter => {
+                view.search.editing = true;
+                view.search.text.clear();
+                view.search.cursor = 0;
+            }
+            Action::NextMatch | Action::PrevMatch => {
+                if view.search.hits.is_empty() {
+                    self.message = Some("no search: / searches the full text".to_string());
+                } else {
+                    let forward = action == Action::NextMatch;
+                    for _ in 0..n {
+                        let from = self.fulltext.open.as_ref().map_or(0, |v| v.scroll);
+                        self.jump_to_hit_from(from, forward);
+                    }
+                }
+            }
+            Action::Back | Action::OpenFullText => self.close_full_text(),
+            Action::Quit | Action::Help => return None,
+            // Everything else (list actions, views) waits until the full text is closed.
+            _ => {}
+        }
+        self.clamp_full_text_scroll();
+        Some(Vec::new())
+    }
+
+    /// Scrolls to the next (or previous) hit after (before) line `from`, wrapping around.
+    fn jump_to_hit_from(&mut self, from: usize, forward: bool) {
+        let rows = self.fulltext_rows();
+        let Some(view) = self.fulltext.open.as_mut() else {
+            return;
+        };
+        let hits = &view.search.hits;
+        if hits.is_empty() {
+            return;
+        }
+        // The hit last shown, while it is still on screen, is where `n`/`N` go on from (near
+        // the end the text cannot scroll a hit to the top); otherwise the view's top line.
+        let shown = view.search.current.filter(|&c| {
+            hits.get(c)
+                .is_some_and(|&line| (from..from + rows).contains(&line))
+        });
+        let at = match (shown, forward) {
+            (Some(current), true) => (current + 1) % hits.len(),
+            (Some(current), false) => (current + hits.len() - 1) % hits.len(),
+            (None, true) => hits.iter().position(|&line| line >= from).unwrap_or(0),
+            (None, false) => hits
+                .iter()
+                .rposition(|&line| line < from)
+                .unwrap_or(hits.len() - 1),
+        };
+        view.search.current = Some(at);
+        view.scroll = hits[at];
+        self.message = Some(format!("match {} of {}", at + 1, hits.len()));
+    }
+}
+
+/// Finds the lines of the rendered text containing `query` (already lowercase).
+fn find_hits(view: &mut FullTextView, query: &str) {
+    view.search.query = query.to_string();
+    view.search.current = None;
+    view.search.hits = match (&view.content, query.is_empty()) {
+        (FullTextContent::Ready(loaded), false) => loaded
+            .rendered
+            .lines
+            .iter()
+            .enumerate()
+            .filter(|(_, line)| line.text().to_lowercase().contains(query))
+            .map(|(at, _)| at)
+            .collect(),
+        _ => Vec::new(),
+    };
+}
+
+/// A line position kept for one layout, moved to another with `to` lines.
+fn rescale(line: usize, of: usize, to: usize) -> usize {
+    if of == 0 || of == to {
+        return line.min(to);
+    }
+    let scaled = (line as u128 * to as u128 / of as u128) as usize;
+    scaled.min(to)
+}
