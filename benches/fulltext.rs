@@ -65,7 +65,7 @@ impl Words {
             "to",
         ];
         let n = self.next();
-        if n % 4 == 0 {
+        if n.is_multiple_of(4) {
             // A long tail of rarer words.
             format!("w{}", n % 20_000)
         } else {

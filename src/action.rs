@@ -145,6 +145,12 @@ pub enum Action {
     ViewSource,
     /// View: unread papers like your starred ones, best first
     ViewForYou,
+    /// View: this week's papers as Hugging Face ranks them (fetched when opened)
+    ViewHfWeek,
+    /// View: this month's papers as Hugging Face ranks them (fetched when opened)
+    ViewHfMonth,
+    /// View: Hugging Face's trending papers (fetched when opened)
+    ViewHfTrending,
     /// Sort the list: newest, upvotes, relevance, for you (cycles)
     CycleSort,
     /// Write a note on the selected paper (Enter saves, Esc cancels)
@@ -284,7 +290,7 @@ mod tests {
 
     /// The config vocabulary users have written in their `[keys.*]` tables; renaming a variant
     /// must not change it.
-    const CONFIG_NAMES: [&str; 51] = [
+    const CONFIG_NAMES: [&str; 54] = [
         "down",
         "up",
         "top",
@@ -320,6 +326,9 @@ mod tests {
         "view_unread",
         "view_source",
         "view_for_you",
+        "view_hf_week",
+        "view_hf_month",
+        "view_hf_trending",
         "cycle_sort",
         "edit_note",
         "export_list",
@@ -356,7 +365,10 @@ mod tests {
             assert_eq!(Context::from_name(context.name()), Some(context));
         }
         let names: Vec<&str> = Context::ALL.iter().map(|c| c.name()).collect();
-        assert_eq!(names, ["global", "list", "detail", "filter", "help"]);
+        assert_eq!(
+            names,
+            ["global", "list", "detail", "filter", "help", "fulltext"]
+        );
         assert_eq!(Context::from_name("List"), None);
     }
 

@@ -216,12 +216,18 @@ pub struct SourceId(CompactString);
 impl SourceId {
     pub const HF: &'static str = "hf";
     pub const ARXIV: &'static str = "arxiv";
+    /// Papers found by HF's paper search (not listed by a daily list): kept out of the day
+    /// and week views until a daily list names them too.
+    pub const HF_SEARCH: &'static str = "hf-search";
 
     pub fn hf() -> SourceId {
         SourceId(Self::HF.into())
     }
     pub fn arxiv() -> SourceId {
         SourceId(Self::ARXIV.into())
+    }
+    pub fn hf_search() -> SourceId {
+        SourceId(Self::HF_SEARCH.into())
     }
     /// A generic feed, named by the user in the config.
     pub fn feed(name: &str) -> SourceId {
@@ -236,7 +242,7 @@ impl SourceId {
     /// The short label shown as a badge in the list: `HF`, `arXiv`, or the feed's name.
     pub fn badge(&self) -> &str {
         match self.0.as_str() {
-            Self::HF => "HF",
+            Self::HF | Self::HF_SEARCH => "HF",
             Self::ARXIV => "arXiv",
             other => other.strip_prefix("feed:").unwrap_or(other),
         }
@@ -425,6 +431,17 @@ pub struct ListRow {
     pub sources: Vec<SourceId>,
     pub primary_category: Option<CompactString>,
     pub has_code: bool,
+}
+
+impl ListRow {
+    /// Whether only HF's paper search brought this paper (no daily list or feed named it):
+    /// such papers stay out of the day and week views.
+    pub fn only_searched(&self) -> bool {
+        self.sources
+            .iter()
+            .all(|s| s.as_str() == SourceId::HF_SEARCH)
+            && !self.sources.is_empty()
+    }
 }
 
 /// What the user has done with a paper. Never written by sync.

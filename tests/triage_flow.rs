@@ -454,3 +454,22 @@ fn a_star_on_a_paper_not_fetched_yet_shows_in_starred_with_its_id() {
     view(&mut reader, "3");
     assert!(!screen(&mut reader).contains("not fetched yet"));
 }
+
+#[test]
+fn the_remembered_state_is_written_when_it_changes_not_only_on_quit() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = seeded_store(dir.path());
+    let mut reader = open_reader(&store, dir.path());
+    view(&mut reader, "3");
+    press(&mut reader, "jH");
+    // No quit, no signal: a dropped SSH connection leaves exactly this.
+    let state = store.reader_state();
+    assert_eq!(state.view, paperboat::store::RememberedView::All);
+    assert!(state.hide_read);
+    assert_eq!(
+        state.selected.as_deref(),
+        reader.app.selected_id.as_ref().map(|id| id.as_str())
+    );
+    press(&mut reader, "S");
+    assert_eq!(store.reader_state().sort.as_deref(), Some("upvotes"));
+}

@@ -182,9 +182,9 @@ impl App {
         id: PaperId,
         result: Result<Box<LoadedFullText>, String>,
     ) -> Vec<Effect> {
-        if let Ok(loaded) = &result {
+        if result.is_ok() {
+            // `has:fulltext` finds it at once; its words come with the next index.
             self.catalog.mark_full_text(&id);
-            let _ = loaded;
         }
         let width = self.fulltext_width();
         let Some(view) = self.fulltext.open.as_mut().filter(|view| view.id == id) else {

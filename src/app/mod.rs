@@ -8,6 +8,7 @@
 
 pub mod catalog;
 pub mod fulltext;
+pub mod hf_views;
 pub mod layout;
 pub mod line_edit;
 mod msg;
@@ -19,6 +20,7 @@ mod update;
 pub mod view;
 
 pub use catalog::{Catalog, PaperText};
+pub use hf_views::HfView;
 pub use msg::{Effect, ForYouJob, ForYouResult, Msg};
 pub use state::{App, Focus, LinkChoice, LinkMenu, NoteEdit, Query, SourceSync, SyncStatus};
 pub use update::update;

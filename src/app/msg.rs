@@ -90,8 +90,11 @@ pub enum Effect {
         read: bool,
         at: DateTime<Utc>,
     },
-    /// Remember the reader's view, sort and selection for the next start.
+    /// Remember the reader's view, sort and selection for the next start, now (on quit).
     SaveReaderState(crate::store::ReaderState),
+    /// The same, whenever it changes while the reader runs: written off the UI thread and
+    /// debounced, so a dropped SSH connection (SIGKILL, no SIGHUP) keeps the place.
+    RememberReaderState(crate::store::ReaderState),
     /// Write this notification sequence (OSC 9 / 777, already made safe) to the terminal.
     Notify(String),
     OpenUrl(String),

@@ -90,6 +90,8 @@ pub struct Navigation {
     pub detail_extent: Cell<Option<DetailExtent>>,
     /// A remembered selection to restore once the paper is in the view.
     pub restore_selection: Option<PaperId>,
+    /// The reader state last handed out to be remembered (`None`: nothing yet).
+    pub remembered: Option<ReaderState>,
 }
 
 impl Default for Navigation {
@@ -105,6 +107,7 @@ impl Default for Navigation {
             confirm: None,
             detail_extent: Cell::new(None),
             restore_selection: None,
+            remembered: None,
         }
     }
 }
@@ -559,14 +562,35 @@ impl App {
             View::ForYou => RememberedView::ForYou,
             View::Saved(saved) => RememberedView::Saved(saved.name.clone()),
             View::Source(id) => RememberedView::Source(id.as_str().to_string()),
+            View::Hf(view) => RememberedView::Hf(view.remembered_name().to_string()),
         };
         ReaderState {
             version: READER_STATE_VERSION,
             view,
             sort: self.sort.map(|s| sort_name(s).to_string()),
             hide_read: self.nav.hide_read,
-            selected: self.selected_id.as_ref().map(|id| id.as_str().to_string()),
+            // A remembered selection still waiting for its paper to load is still the one.
+            selected: self
+                .nav
+                .restore_selection
+                .as_ref()
+                .or(self.selected_id.as_ref())
+                .map(|id| id.as_str().to_string()),
         }
+    }
+
+    /// The state to remember when it differs from the last one handed out (not after quit:
+    /// quitting saves it at once).
+    pub(super) fn remember_if_changed(&mut self) -> Option<Effect> {
+        if self.quit {
+            return None;
+        }
+        let state = self.remembered();
+        if self.nav.remembered.as_ref() == Some(&state) {
+            return None;
+        }
+        self.nav.remembered = Some(state.clone());
+        Some(Effect::RememberReaderState(state))
     }
 
     /// Opens on the remembered view, sort and hide-read toggle; the selection comes back only
@@ -587,6 +611,9 @@ impl App {
                 .find(|saved| saved.name == *name)
                 .map(|saved| View::Saved(Box::new(saved.clone()))),
             RememberedView::Source(id) => Some(View::Source(SourceId::from_stored(id.clone()))),
+            RememberedView::Hf(name) => {
+                super::hf_views::HfView::from_remembered(name).map(View::Hf)
+            }
         };
         self.nav.follow_latest = view.is_none();
         self.view = view.unwrap_or_else(|| self.latest_view());
@@ -601,6 +628,8 @@ impl App {
             .map(|id| PaperId::from_stored(id.clone()));
         self.refresh_visible();
         self.apply_restored_selection();
+        // What was just read back need not be written again.
+        self.nav.remembered = Some(self.remembered());
     }
 
     /// Selects the remembered paper once it is in the view; forgotten once the whole catalog

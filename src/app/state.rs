@@ -152,6 +152,8 @@ pub struct App {
     pub nav: super::nav::Navigation,
     /// `[[views]]` notifications (`notify.rs`).
     pub notifier: super::notify::Notifier,
+    /// HF list fetches and the `?` search under way (`hf_views.rs`).
+    pub hf: super::hf_views::HfState,
     /// The full-text reader (`f`, `fulltext.rs`).
     pub fulltext: super::fulltext::FullTextReader,
 }
@@ -202,10 +204,13 @@ impl App {
             stars_version: 0,
             nav: super::nav::Navigation::default(),
             notifier: super::notify::Notifier::default(),
+            hf: super::hf_views::HfState::default(),
             fulltext: super::fulltext::FullTextReader::default(),
         };
         app.recount();
         app.refresh_visible();
+        // Written from the first change on (the defaults need no writing).
+        app.nav.remembered = Some(app.remembered());
         app
     }
 
@@ -282,6 +287,13 @@ impl App {
     pub fn startup_effects(&self) -> Vec<Effect> {
         let mut effects = vec![Effect::LoadCatalog, Effect::Sync(SyncCommand::SyncAll)];
         effects.extend(self.selected_id.clone().map(Effect::LoadPaper));
+        // Restored on an HF list's view: fetch and watch it as opening it does.
+        if let View::Hf(view) = self.view
+            && let Some(list) = view.list(self.today())
+        {
+            effects.push(Effect::Sync(SyncCommand::FetchList(list.clone())));
+            effects.push(Effect::Sync(SyncCommand::WatchList(Some(list))));
+        }
         effects
     }
 
@@ -345,7 +357,12 @@ impl App {
     /// the same paper when it is still shown. A query that does not parse keeps the last one
     /// that did.
     pub(super) fn refresh_visible(&mut self) {
-        match crate::query::parse(&self.query.text) {
+        // `?words` is a search for HF, sent on Enter: it does not filter the list meanwhile.
+        let text = match self.query.text.trim_start().starts_with('?') {
+            true => "",
+            false => self.query.text.as_str(),
+        };
+        match crate::query::parse(text) {
             Ok(parsed) => {
                 self.query.parsed = parsed;
                 self.query.error = None;
@@ -479,13 +496,16 @@ impl App {
     /// its first row in its own order the first time.
     pub(super) fn set_view(&mut self, view: View) -> Vec<Effect> {
         self.save_place();
-        self.view = view;
+        let old = std::mem::replace(&mut self.view, view);
         self.restore_place();
         self.refresh_visible();
         if let Some(position) = self.views().iter().position(|v| *v == self.view) {
             self.filter_cursor = position;
         }
-        self.load_selected()
+        let new = self.view.clone();
+        let mut effects = self.hf_view_effects(&old, &new);
+        effects.extend(self.load_selected());
+        effects
     }
 
     pub(super) fn user_state(&self, id: &PaperId) -> UserState {

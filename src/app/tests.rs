@@ -95,7 +95,9 @@ fn motion_keys_move_the_selection() {
 #[test]
 fn moving_asks_for_the_new_papers_body() {
     let mut app = app();
-    let effects = press(&mut app, "j");
+    let mut effects = press(&mut app, "j");
+    // (The new place is also handed out to be remembered.)
+    effects.retain(|e| !matches!(e, Effect::RememberReaderState(_)));
     assert_eq!(
         effects,
         vec![Effect::LoadPaper(PaperId::from_stored("2504.00001".into()))]
@@ -365,7 +367,8 @@ fn tab_cycles_panes_and_the_filter_pane_picks_views() {
     assert_eq!(app.focus, Focus::Detail);
     update(&mut app, key(KeyCode::Tab));
     assert_eq!(app.focus, Focus::Filter);
-    press(&mut app, "jj");
+    // Today, This week, the three HF lists, then All.
+    press(&mut app, "jjjjj");
     update(&mut app, key(KeyCode::Enter));
     assert_eq!(app.view, View::All);
     assert_eq!(app.focus, Focus::List);
@@ -488,4 +491,33 @@ fn unstarring_in_the_starred_view_loads_the_paper_that_takes_its_place() {
 
 fn paper_for(id: &PaperId) -> Paper {
     Paper::new(id.clone(), "Loaded".into(), SourceId::hf())
+}
+
+#[test]
+fn a_changed_place_is_handed_out_to_be_remembered_once() {
+    let mut app = app();
+    assert!(
+        !press(&mut app, "k")
+            .iter()
+            .any(|e| matches!(e, Effect::RememberReaderState(_))),
+        "nothing changed"
+    );
+    let effects = press(&mut app, "j");
+    let remembered: Vec<&crate::store::ReaderState> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::RememberReaderState(state) => Some(state),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(remembered.len(), 1, "{effects:?}");
+    assert_eq!(remembered[0].selected.as_deref(), Some("2504.00001"));
+    // The same place again: nothing new to write.
+    let now = app.now;
+    update(&mut app, Msg::Tick(now));
+    assert!(
+        !update(&mut app, Msg::Tick(now))
+            .iter()
+            .any(|e| matches!(e, Effect::RememberReaderState(_)))
+    );
 }

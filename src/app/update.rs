@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crossterm::event::{KeyEvent, KeyEventKind};
 
+use super::hf_views::HfView;
 use super::line_edit::{LineKey, edit_line};
 use super::msg::{Effect, Msg};
 use super::state::{App, Focus, LinkChoice, LinkMenu, NoteEdit, SourceSync};
@@ -27,6 +28,8 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     }
     // Whatever changed what is on screen restarts the `mark_read = "select"` timer.
     app.arm_select_timer();
+    let mut effects = effects;
+    effects.extend(app.remember_if_changed());
     effects
 }
 
@@ -219,6 +222,14 @@ fn on_query_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         &key,
         &app.keymap,
     ) {
+        LineKey::Submit if app.query.text.trim_start().starts_with('?') => {
+            app.query.editing = false;
+            app.focus = Focus::List;
+            let mut effects = app.submit_hf_search();
+            app.refresh_visible();
+            effects.extend(app.load_selected());
+            return effects;
+        }
         LineKey::Submit => {
             app.query.editing = false;
             app.focus = Focus::List;
@@ -346,6 +357,9 @@ fn dispatch(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
         | Action::ViewUnread
         | Action::ViewForYou
         | Action::ViewSource
+        | Action::ViewHfWeek
+        | Action::ViewHfMonth
+        | Action::ViewHfTrending
         | Action::CycleSort => on_view_action(app, action, count),
         Action::ToggleStar
         | Action::ToggleRead
@@ -584,6 +598,9 @@ fn on_view_action(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effe
             app.set_view(view)
         }
         Action::ViewWeek => app.set_view(View::Week),
+        Action::ViewHfWeek => app.set_view(View::Hf(HfView::Week)),
+        Action::ViewHfMonth => app.set_view(View::Hf(HfView::Month)),
+        Action::ViewHfTrending => app.set_view(View::Hf(HfView::Trending)),
         Action::ViewAll => app.set_view(View::All),
         Action::ViewStarred => app.set_view(View::Starred),
         Action::ViewUnread => app.set_view(View::Unread),
@@ -596,7 +613,15 @@ fn on_view_action(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effe
             effects
         }
         Action::ViewSource => {
-            let sources: Vec<SourceId> = app.catalog.sources.iter().cloned().collect();
+            // Papers only HF's search found have their own view (Search (HF)).
+            let searched = SourceId::hf_search();
+            let sources: Vec<SourceId> = app
+                .catalog
+                .sources
+                .iter()
+                .filter(|s| **s != searched)
+                .cloned()
+                .collect();
             let next = match &app.view {
                 View::Source(current) => sources
                     .iter()
@@ -887,6 +912,11 @@ fn on_sync(app: &mut App, event: SyncEvent) -> Vec<Effect> {
             app.sync.running = false;
             app.sync.last_finished = Some(app.now);
             app.sync.last_failed = failed;
+            Vec::new()
+        }
+        SyncEvent::ListFetched { list, count, .. } => app.on_list_fetched(list, count),
+        SyncEvent::ListFailed { list, reason } => {
+            app.on_list_failed(&list, &reason);
             Vec::new()
         }
     }

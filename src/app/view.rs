@@ -1,9 +1,11 @@
-//! The list's views (a day, this week, all, starred, unread, For you, saved queries, one
-//! source): which rows each shows, in what order, and what it is called.
+//! The list's views (a day, this week, HF's week/month/trending/search, all, starred, unread,
+//! For you, saved queries, one source): which rows each shows, in what order, and what it is
+//! called.
 
 use chrono::{Days, NaiveDate};
 
 use super::catalog::Catalog;
+use super::hf_views::HfView;
 use crate::config::ViewConfig;
 use crate::model::SourceId;
 use crate::query::{Query, QueryError, SortOrder};
@@ -58,6 +60,8 @@ pub enum View {
     ForYou,
     Saved(Box<SavedView>),
     Source(SourceId),
+    /// One of HF's ranked lists, in HF's order.
+    Hf(HfView),
 }
 
 impl View {
@@ -76,6 +80,7 @@ impl View {
             View::ForYou => "For you".to_string(),
             View::Saved(saved) => saved.name.clone(),
             View::Source(id) => id.badge().to_string(),
+            View::Hf(view) => view.name().to_string(),
         }
     }
 
@@ -93,14 +98,16 @@ impl View {
                 // Rows are sorted newest day first: the day is one contiguous run.
                 let start = rows.partition_point(|r| r.day > *day);
                 let end = rows.partition_point(|r| r.day >= *day);
-                (start..end).collect()
+                (start..end).filter(|&i| !rows[i].only_searched()).collect()
             }
             View::Week => {
                 let Some(latest) = catalog.latest_day() else {
                     return Vec::new();
                 };
                 let first = latest.checked_sub_days(Days::new(6)).unwrap_or(latest);
-                (0..rows.partition_point(|r| r.day >= first)).collect()
+                (0..rows.partition_point(|r| r.day >= first))
+                    .filter(|&i| !rows[i].only_searched())
+                    .collect()
             }
             View::All => (0..rows.len()).collect(),
             View::Starred => (0..rows.len())
@@ -130,6 +137,14 @@ impl View {
             View::Source(source) => (0..rows.len())
                 .filter(|&i| rows[i].sources.contains(source))
                 .collect(),
+            View::Hf(view) => match catalog.ranked.get(&view.key(today)) {
+                Some(list) => list
+                    .ids
+                    .iter()
+                    .filter_map(|id| catalog.index.get(id).copied())
+                    .collect(),
+                None => Vec::new(),
+            },
         };
         if *self == View::Starred {
             let starred_at = |i: &usize| catalog.state(&rows[*i].id).and_then(|s| s.starred_at);
@@ -155,19 +170,28 @@ impl View {
         }
     }
 
-    /// The built-in views listed in the filter pane, in order (keys 1–5 and 7), then one per
-    /// source.
+    /// The built-in views listed in the filter pane, in order (keys 1, 2, 8, 9, 0, 3, 4, 5, 7;
+    /// the search's view once there was one), then one per source.
     pub fn builtins(catalog: &Catalog) -> Vec<View> {
         let today = catalog.latest_day().map_or(View::All, View::Day);
         let mut views = vec![
             today,
             View::Week,
-            View::All,
-            View::Starred,
-            View::Unread,
-            View::ForYou,
+            View::Hf(HfView::Week),
+            View::Hf(HfView::Month),
+            View::Hf(HfView::Trending),
         ];
-        views.extend(catalog.sources.iter().cloned().map(View::Source));
+        if catalog
+            .ranked
+            .contains_key(crate::source::hf_lists::SEARCH_KEY)
+        {
+            views.push(View::Hf(HfView::Search));
+        }
+        views.extend([View::All, View::Starred, View::Unread, View::ForYou]);
+        // The search's own view stands for the papers it found.
+        let searched = SourceId::hf_search();
+        let sources = catalog.sources.iter().filter(|s| **s != searched);
+        views.extend(sources.cloned().map(View::Source));
         views
     }
 }

@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 
 use crate::export::ExportFormat;
 use crate::model::PaperId;
+use crate::source::hf_lists::{DEFAULT_SEARCH_LIMIT, HfList};
 
 /// A terminal reader for research-paper feeds: Hugging Face Daily Papers, arXiv, any RSS/Atom.
 #[derive(Debug, Parser)]
@@ -38,6 +39,28 @@ pub enum Command {
         /// Fetch this one day of Hugging Face Daily Papers instead
         #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date, conflicts_with = "days")]
         date: Option<NaiveDate>,
+        /// Fetch Hugging Face's list of this ISO week instead (every page), e.g. 2026-W49
+        #[arg(long, value_name = "YYYY-Www", value_parser = parse_week,
+            conflicts_with_all = ["days", "date"])]
+        week: Option<HfList>,
+        /// Fetch Hugging Face's list of this month instead (every page), e.g. 2026-12
+        #[arg(long, value_name = "YYYY-MM", value_parser = parse_month,
+            conflicts_with_all = ["days", "date", "week"])]
+        month: Option<HfList>,
+    },
+    /// Search Hugging Face's papers (titles, authors, text) and print the results like
+    /// `list`; they are cached, so they can be starred ('+' marks those new to the cache)
+    Search {
+        /// What to look for (at most 250 characters)
+        #[arg(required = true, value_name = "QUERY", num_args = 1..)]
+        query: Vec<String>,
+        /// At most this many results (1-100)
+        #[arg(long, value_name = "N", default_value_t = DEFAULT_SEARCH_LIMIT as u64,
+            value_parser = clap::value_parser!(u64).range(1..=100))]
+        limit: u64,
+        /// One JSON object per line instead of text (`list --json`'s fields and `cached`)
+        #[arg(long)]
+        json: bool,
     },
     /// Print the cached papers, newest first (marks: * starred, r read)
     List {
@@ -161,6 +184,14 @@ pub(super) fn parse_date(text: &str) -> Result<NaiveDate, String> {
         .map_err(|_| "expected a date as YYYY-MM-DD, e.g. 2025-04-30".to_string())
 }
 
+pub(super) fn parse_week(text: &str) -> Result<HfList, String> {
+    HfList::parse_week(text).map_err(|e| e.to_string())
+}
+
+pub(super) fn parse_month(text: &str) -> Result<HfList, String> {
+    HfList::parse_month(text).map_err(|e| e.to_string())
+}
+
 pub(super) fn parse_id(text: &str) -> Result<PaperId, String> {
     PaperId::parse_user(text).map_err(|e| e.to_string())
 }
@@ -220,7 +251,8 @@ mod tests {
             cli.command,
             Some(Command::Sync {
                 days: Some(3),
-                date: None
+                date: None,
+                ..
             })
         ));
     }

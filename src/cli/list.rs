@@ -9,28 +9,53 @@ use super::output::{Output, column_width, padded};
 
 /// Lists papers through the open reader or from the store; both print the same.
 pub(super) fn list_command(target: &mut Target, params: &ListParams) -> anyhow::Result<ExitCode> {
-    let result: ListResult = match call(
-        target,
-        "list",
-        params,
-        |_| {},
-        |store| commands::list_from_store(store, params),
-    ) {
+    let mut out = Output::stdout();
+    // Through the reader a long listing arrives in parts: JSON lines are printed as they come;
+    // text waits for every id (the column is as wide as the widest).
+    let mut earlier: Vec<Box<serde_json::value::RawValue>> = Vec::new();
+    let mut printed = 0;
+    let mut unreadable = None;
+    let forwarded = matches!(target, Target::Reader { .. });
+    let part =
+        |value: &serde_json::value::RawValue| match serde_json::from_str::<ListResult>(value.get())
+        {
+            Ok(part) if params.json => {
+                for paper in &part.papers {
+                    out.line(paper.get());
+                    printed += 1;
+                }
+            }
+            Ok(part) => earlier.extend(part.papers),
+            Err(error) => unreadable = Some(error),
+        };
+    let result: ListResult = match call(target, "list", params, part, |store| {
+        commands::list_from_store(store, params)
+    }) {
         Ok(result) => result,
         Err(failure) => return failure.report(),
     };
+    if let Some(error) = unreadable {
+        anyhow::bail!("the open reader answered something unreadable: {error}");
+    }
+    // The reader died part way and the listing ran here: it starts over, and what was
+    // printed already is not printed twice.
+    let mut skip = 0;
+    if forwarded && matches!(target, Target::Store(_)) {
+        skip = printed;
+        earlier.clear();
+    }
     let mut out = Output::stdout();
     if params.json {
-        for paper in &result.papers {
+        for paper in result.papers.iter().skip(skip) {
             if !out.line(paper.get()) {
                 break;
             }
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let papers: Vec<ListedPaper> = result
-        .papers
+    let papers: Vec<ListedPaper> = earlier
         .iter()
+        .chain(&result.papers)
         .map(|paper| serde_json::from_str(paper.get()))
         .collect::<Result<_, _>>()?;
     let id_width = column_width(papers.iter().map(|paper| paper.id.as_str()));
@@ -42,7 +67,7 @@ pub(super) fn list_command(target: &mut Target, params: &ListParams) -> anyhow::
     Ok(ExitCode::SUCCESS)
 }
 
-fn listed_line(paper: &ListedPaper, id_width: usize) -> String {
+pub(super) fn listed_line(paper: &ListedPaper, id_width: usize) -> String {
     let star = if paper.starred { '*' } else { ' ' };
     let read = if paper.read { 'r' } else { ' ' };
     let upvotes = paper

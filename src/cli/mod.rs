@@ -20,6 +20,7 @@ mod forward;
 mod list;
 mod output;
 mod reader;
+mod search;
 mod show;
 mod star;
 mod sync;
@@ -111,7 +112,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut target = forward::Target::for_data_dir(&data_dir)?;
     let target = &mut target;
     match command {
-        Command::Sync { days, date } => sync::sync_command(target, &config, days, date),
+        Command::Sync {
+            days,
+            date,
+            week,
+            month,
+        } => sync::sync_command(target, &config, days, date, week.or(month)),
+        Command::Search { query, limit, json } => {
+            let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+            search::search_command(target, &config, &query.join(" "), limit, json)
+        }
         Command::List {
             date,
             starred,

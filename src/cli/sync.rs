@@ -13,8 +13,9 @@ use crate::server::commands::{
     self, CommandError, RoundFollower, SyncLine, SyncParams, SyncSummary,
 };
 use crate::source::Source;
+use crate::source::hf_lists::HfList;
 use crate::store::Store;
-use crate::sync::{SyncCommand, SyncSettings, sources_from_config, sync_settings_from_config};
+use crate::sync::{SyncCommand, SyncSettings, sync_settings_for};
 use serde_json::value::RawValue;
 
 use super::EXIT_FAILED;
@@ -28,8 +29,9 @@ pub(super) fn sync_command(
     config: &Config,
     days: Option<u32>,
     date: Option<NaiveDate>,
+    list: Option<HfList>,
 ) -> anyhow::Result<ExitCode> {
-    let params = SyncParams { days, date };
+    let params = SyncParams { days, date, list };
     let clock = Clock::System;
     let mut forwarded = Output::stdout();
     let progress = |value: &RawValue| {
@@ -83,14 +85,14 @@ fn direct_round(
     store: &Store,
     params: &SyncParams,
 ) -> Result<SyncSummary, CommandError> {
-    let sources = sources_from_config(config, params.days, params.date);
+    let sources = params.sources(config);
     if sources.is_empty() {
         return Ok(SyncSummary {
             nothing_to_sync: true,
             ..SyncSummary::default()
         });
     }
-    let settings = sync_settings_from_config(&config.sync);
+    let settings = sync_settings_for(config);
     let clock = Clock::System;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -207,6 +207,9 @@ pub fn accepts_count(action: Action) -> bool {
         | Action::ViewUnread
         | Action::ViewSource
         | Action::ViewForYou
+        | Action::ViewHfWeek
+        | Action::ViewHfMonth
+        | Action::ViewHfTrending
         | Action::CycleSort
         | Action::EditNote
         | Action::ExportList
@@ -445,7 +448,8 @@ mod tests {
             (Context::List, "Z", KeyOutcome::Unbound),
             (Context::Global, "j", KeyOutcome::Unbound),
             (Context::Filter, "g", KeyOutcome::Unbound),
-            (Context::List, "0", KeyOutcome::Unbound),
+            (Context::List, "0", action(Action::ViewHfTrending, None)),
+            (Context::List, "Q", KeyOutcome::Unbound),
         ];
         for (context, keys, expected) in cases {
             assert_eq!(
@@ -505,7 +509,14 @@ mod tests {
                     then: Action::Quit,
                 },
             ),
-            (Context::List, "8 s", action(Action::ToggleStar, None)),
+            (
+                Context::List,
+                "8 s",
+                KeyOutcome::DigitThen {
+                    digit: Action::ViewHfWeek,
+                    then: Action::ToggleStar,
+                },
+            ),
             (Context::List, "1 2 s", action(Action::ToggleStar, None)),
             (
                 Context::List,
@@ -540,7 +551,7 @@ mod tests {
             ("1", action(Action::ViewToday, None)),
             ("6", action(Action::ViewSource, None)),
             ("7", action(Action::ViewForYou, None)),
-            ("8", KeyOutcome::Unbound),
+            ("8", action(Action::ViewHfWeek, None)),
             ("1 2", KeyOutcome::Unbound),
             ("5 0", KeyOutcome::Unbound),
             ("g", KeyOutcome::Unbound),

@@ -64,6 +64,8 @@ pub struct EffectRunner {
     /// What the journal keeps of papers whose body was loaded lately (title, day, links), so
     /// a star journals them without reading the body on the UI thread.
     metas: PaperMetas,
+    /// Writes the remembered reader state off the UI thread (started on first use).
+    state_saver: Option<StateSaver>,
 }
 
 /// Papers' journal metadata by id, from their loaded bodies; bounded.
@@ -119,6 +121,7 @@ impl EffectRunner {
             writer: None,
             export_cancel: None,
             metas: PaperMetas::default(),
+            state_saver: None,
         }
     }
 
@@ -155,8 +158,22 @@ impl EffectRunner {
                 }
             }
             Effect::SaveReaderState(state) => {
+                // A debounced write still pending goes first, so it cannot land after this.
+                if let Some(saver) = self.state_saver.take() {
+                    saver.finish();
+                }
                 self.store.queue_reader_state(state);
                 self.write_queued(queue);
+            }
+            Effect::RememberReaderState(state) => {
+                if self.inline {
+                    save_reader_state(&self.store, &state);
+                } else {
+                    let store = &self.store;
+                    self.state_saver
+                        .get_or_insert_with(|| StateSaver::spawn(store.clone()))
+                        .remember(state);
+                }
             }
             Effect::Notify(sequence) => {
                 // Built by `app::notify` from the view's name and a count only.
@@ -665,9 +682,89 @@ pub fn run_in_terminal(command: &[String]) -> String {
     }
 }
 
+/// How long the remembered state must stay unchanged before it is written: moving through a
+/// list writes once, after the last key.
+const REMEMBER_AFTER: Duration = Duration::from_millis(500);
+
+fn save_reader_state(store: &Store, state: &crate::store::ReaderState) {
+    if let Err(error) = store.set_reader_state(state) {
+        tracing::warn!(%error, "reader state not remembered");
+    }
+}
+
+/// A thread that writes the latest reader state it was given once no newer one came for
+/// [`REMEMBER_AFTER`] (the write flushes the list Db: not for the UI thread).
+struct StateSaver {
+    states: std::sync::mpsc::Sender<crate::store::ReaderState>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl StateSaver {
+    fn spawn(store: Store) -> StateSaver {
+        use std::sync::mpsc::RecvTimeoutError;
+        let (states, inbox) = std::sync::mpsc::channel::<crate::store::ReaderState>();
+        let thread = std::thread::Builder::new()
+            .name("paperboat-remember".into())
+            .spawn(move || {
+                while let Ok(mut state) = inbox.recv() {
+                    loop {
+                        match inbox.recv_timeout(REMEMBER_AFTER) {
+                            Ok(newer) => state = newer,
+                            Err(RecvTimeoutError::Timeout) => break,
+                            Err(RecvTimeoutError::Disconnected) => {
+                                save_reader_state(&store, &state);
+                                return;
+                            }
+                        }
+                    }
+                    save_reader_state(&store, &state);
+                }
+            })
+            .map_err(|error| tracing::warn!(%error, "cannot start the state saver"))
+            .ok();
+        StateSaver { states, thread }
+    }
+
+    fn remember(&self, state: crate::store::ReaderState) {
+        let _ = self.states.send(state);
+    }
+
+    /// Writes what is pending now and stops.
+    fn finish(mut self) {
+        let Some(thread) = self.thread.take() else {
+            return;
+        };
+        drop(self.states);
+        let _ = thread.join();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_state_saver_writes_the_latest_state_and_finish_flushes_it() {
+        use crate::store::{ReaderState, RememberedView};
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let saver = StateSaver::spawn(store.clone());
+        for (view, hide_read) in [
+            (RememberedView::All, false),
+            (RememberedView::Starred, false),
+            (RememberedView::Unread, true),
+        ] {
+            saver.remember(ReaderState {
+                view,
+                hide_read,
+                ..ReaderState::default()
+            });
+        }
+        saver.finish();
+        let state = store.reader_state();
+        assert_eq!(state.view, RememberedView::Unread);
+        assert!(state.hide_read);
+    }
 
     fn words(command: &str) -> Vec<String> {
         command.split_whitespace().map(str::to_string).collect()

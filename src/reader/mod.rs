@@ -109,7 +109,7 @@ pub fn run_reader(options: ReaderOptions) -> anyhow::Result<()> {
 
         let (inbox_tx, mut inbox) = mpsc::unbounded_channel();
         let sources = crate::sync::sources_from_config(&options.config, None, None);
-        let settings = crate::sync::sync_settings_from_config(&options.config.sync);
+        let settings = crate::sync::sync_settings_for(&options.config);
         // One set of Retry-After holds for the sync task and the on-demand full-text fetches.
         let waits = crate::sync::ServerWaits::default();
         reader.runner.fulltext = Some(crate::sync::FullTextFetcher::new(

@@ -121,14 +121,53 @@ impl<'a> NotFetchedLine<'a> {
 }
 
 /// `list`'s answer: one JSON object per paper, in listing order. With `json` they are the
-/// objects `list --json` prints (exactly as serialised), otherwise [`ListedPaper`]s.
+/// objects `list --json` prints (exactly as serialised), otherwise [`ListedPaper`]s. Through
+/// the reader a long listing comes in parts: `progress` replies of this shape, then the `ok`
+/// with the last part (a short listing is the `ok` alone).
 #[derive(Debug, Serialize, Deserialize)]
 pub struct ListResult {
     pub papers: Vec<Box<RawValue>>,
 }
 
+/// A part of a streamed listing is sent once it holds this many objects…
+pub const LIST_PART_PAPERS: usize = 500;
+/// …or this many bytes of them, whichever comes first: every reply line stays well under a
+/// megabyte or so (one object past the mark), however long the listing.
+pub const LIST_PART_BYTES: usize = 256 * 1024;
+
+/// Where a listing's objects go, one at a time, in listing order.
+pub type ListSink<'a> = dyn FnMut(Box<RawValue>) -> Result<(), CommandError> + 'a;
+
 /// `list` straight from the store (no reader open).
 pub fn list_from_store(store: &Store, params: &ListParams) -> Result<ListResult, CommandError> {
+    let mut papers = Vec::new();
+    list_from_store_into(store, params, &mut |paper| {
+        papers.push(paper);
+        Ok(())
+    })?;
+    Ok(ListResult { papers })
+}
+
+/// `list` from the reader's catalog snapshot when there is one, else from the store; each
+/// object goes to `sink` as it is made (the reader streams them, never holding a large
+/// listing whole).
+pub fn list_into(
+    store: &Store,
+    catalog: Option<&Catalog>,
+    params: &ListParams,
+    sink: &mut ListSink<'_>,
+) -> Result<(), CommandError> {
+    match catalog {
+        Some(catalog) => list_from_catalog_into(store, catalog, params, sink),
+        None => list_from_store_into(store, params, sink),
+    }
+}
+
+fn list_from_store_into(
+    store: &Store,
+    params: &ListParams,
+    sink: &mut ListSink<'_>,
+) -> Result<(), CommandError> {
     // A bad query is said before the cache is read.
     check_query(params.query.as_deref())?;
     let rows = match params.date {
@@ -145,15 +184,16 @@ pub fn list_from_store(store: &Store, params: &ListParams) -> Result<ListResult,
         }
         None => None,
     };
-    list_rows(store, rows.iter(), &states, matches.as_ref(), params)
+    list_rows(store, rows.iter(), &states, matches.as_ref(), params, sink)
 }
 
 /// `list` from a catalog snapshot (the reader's), with the store's current user state.
-pub fn list_from_catalog(
+fn list_from_catalog_into(
     store: &Store,
     catalog: &Catalog,
     params: &ListParams,
-) -> Result<ListResult, CommandError> {
+    sink: &mut ListSink<'_>,
+) -> Result<(), CommandError> {
     let states = user_states(store)?;
     let matches = match &params.query {
         Some(query) => Some(query_matches(catalog, &states, query)?),
@@ -163,7 +203,7 @@ pub fn list_from_catalog(
         .rows
         .iter()
         .filter(|row| params.date.is_none_or(|day| row.day == day));
-    list_rows(store, rows, &states, matches.as_ref(), params)
+    list_rows(store, rows, &states, matches.as_ref(), params, sink)
 }
 
 fn list_rows<'a>(
@@ -172,7 +212,8 @@ fn list_rows<'a>(
     states: &HashMap<PaperId, UserState>,
     matches: Option<&HashSet<PaperId>>,
     params: &ListParams,
-) -> Result<ListResult, CommandError> {
+    sink: &mut ListSink<'_>,
+) -> Result<(), CommandError> {
     let no_state = UserState::default();
     let wanted = |state: &UserState| {
         (!params.starred || state.is_starred()) && (!params.unread || !state.read)
@@ -204,7 +245,6 @@ fn list_rows<'a>(
     let limit = params.limit.unwrap_or(usize::MAX);
     rows.truncate(limit);
     not_fetched.truncate(limit - rows.len());
-    let mut papers = Vec::with_capacity(rows.len() + not_fetched.len());
     for row in rows {
         let state = states.get(&row.id).unwrap_or(&no_state);
         let json = if params.json {
@@ -216,7 +256,7 @@ fn list_rows<'a>(
             serde_json::to_string(&ListedPaper::of(row, state))
         }
         .context("cannot write JSON")?;
-        papers.push(RawValue::from_string(json).context("cannot write JSON")?);
+        sink(RawValue::from_string(json).context("cannot write JSON")?)?;
     }
     for (id, state) in not_fetched {
         let json = if params.json {
@@ -225,9 +265,9 @@ fn list_rows<'a>(
             serde_json::to_string(&ListedPaper::not_fetched(id, state))
         }
         .context("cannot write JSON")?;
-        papers.push(RawValue::from_string(json).context("cannot write JSON")?);
+        sink(RawValue::from_string(json).context("cannot write JSON")?)?;
     }
-    Ok(ListResult { papers })
+    Ok(())
 }
 
 /// Newest day first; within a day the most upvoted first, then a stable order by id.
@@ -519,6 +559,23 @@ pub fn feeds(config: &Config, store: &Store) -> Result<FeedsResult, CommandError
 pub struct SyncParams {
     pub days: Option<u32>,
     pub date: Option<NaiveDate>,
+    /// `--week`/`--month`: only HF's list of that period (every page).
+    pub list: Option<crate::source::hf_lists::HfList>,
+}
+
+impl SyncParams {
+    /// Whether the round is not the configured one (other days, a date, an HF period).
+    pub fn one_off(&self) -> bool {
+        self.days.is_some() || self.date.is_some() || self.list.is_some()
+    }
+
+    /// The sources this sync fetches.
+    pub fn sources(&self, config: &Config) -> Vec<std::sync::Arc<dyn crate::source::Source>> {
+        match &self.list {
+            Some(list) => crate::sync::list_sources_from_config(config, list),
+            None => crate::sync::sources_from_config(config, self.days, self.date),
+        }
+    }
 }
 
 /// One per-source line of a sync round.
@@ -609,7 +666,10 @@ impl RoundFollower {
                 };
                 (vec![line], false)
             }
-            SyncEvent::SourceProgress { .. } => (Vec::new(), false),
+            // HF list fetches run beside rounds and are not part of one.
+            SyncEvent::SourceProgress { .. }
+            | SyncEvent::ListFetched { .. }
+            | SyncEvent::ListFailed { .. } => (Vec::new(), false),
             SyncEvent::SourceUpdated {
                 id,
                 new,

@@ -11,6 +11,7 @@ use super::Context;
 use super::commands::{self, CommandError, Mark, RoundFollower, SyncParams, SyncSummary};
 use super::connection::Replies;
 use super::protocol::{Request, code};
+use super::search::SearchParams;
 use crate::app::{Catalog, Msg};
 use crate::clock::Clock;
 use crate::model::{PaperId, SourceId};
@@ -22,7 +23,7 @@ const SNAPSHOT_WAIT: Duration = Duration::from_secs(30);
 
 /// Every method this reader answers.
 pub const METHODS: &[&str] = &[
-    "hello", "list", "star", "unstar", "read", "note", "export", "feeds", "sync", "show",
+    "hello", "list", "star", "unstar", "read", "note", "export", "feeds", "sync", "show", "search",
 ];
 
 pub async fn handle(
@@ -53,14 +54,7 @@ pub async fn handle(
             let Some(params) = params::<commands::ListParams>(&request, replies).await? else {
                 return Ok(());
             };
-            let catalog = fresh_catalog(context).await;
-            let store = context.store.clone();
-            let result = blocking(move || match &catalog {
-                Some(catalog) => commands::list_from_catalog(&store, catalog, &params),
-                None => commands::list_from_store(&store, &params),
-            })
-            .await;
-            answer(replies, result).await
+            list(context, params, replies).await
         }
         "star" | "unstar" | "read" => {
             let mark = match request.method.as_str() {
@@ -130,6 +124,13 @@ pub async fn handle(
             };
             sync(context, params, replies).await
         }
+        "search" => {
+            let Some(params) = params::<SearchParams>(&request, replies).await? else {
+                return Ok(());
+            };
+            let result = search(context, params).await;
+            answer(replies, result).await
+        }
         "show" => {
             let Some(params) = params::<super::show::ShowParams>(&request, replies).await? else {
                 return Ok(());
@@ -158,6 +159,47 @@ pub async fn handle(
                 .await
         }
     }
+}
+
+/// `list`, streamed: the worker hands over parts of the listing as they fill (a bounded
+/// channel, so a slow client slows the worker instead of the listing piling up here), each
+/// written as a `progress` reply; the `ok` carries the last part.
+async fn list(
+    context: &Arc<Context>,
+    params: commands::ListParams,
+    replies: &mut Replies<'_>,
+) -> std::io::Result<()> {
+    use commands::{LIST_PART_BYTES, LIST_PART_PAPERS, ListResult};
+    let catalog = fresh_catalog(context).await;
+    let store = context.store.clone();
+    let (parts_tx, mut parts_rx) = tokio::sync::mpsc::channel::<ListResult>(2);
+    let work = tokio::spawn(blocking(move || {
+        let mut part = Vec::new();
+        let mut bytes = 0;
+        commands::list_into(&store, catalog.as_deref(), &params, &mut |paper| {
+            bytes += paper.get().len();
+            part.push(paper);
+            if part.len() >= LIST_PART_PAPERS || bytes >= LIST_PART_BYTES {
+                let papers = std::mem::take(&mut part);
+                bytes = 0;
+                parts_tx
+                    .blocking_send(ListResult { papers })
+                    .map_err(|_| anyhow::anyhow!("the client went away"))?;
+            }
+            Ok(())
+        })?;
+        Ok(ListResult { papers: part })
+    }));
+    while let Some(part) = parts_rx.recv().await {
+        // A client that went away ends the request; the worker stops at its next part.
+        replies.progress(&part).await?;
+    }
+    let result = work.await.unwrap_or_else(|error| {
+        Err(CommandError::Failed(anyhow::anyhow!(
+            "the request's worker failed: {error}"
+        )))
+    });
+    answer(replies, result).await
 }
 
 /// The request's params, or a `bad_params` reply and `None`.
@@ -277,8 +319,8 @@ async fn sync(
     replies: &mut Replies<'_>,
 ) -> std::io::Result<()> {
     let clock = Clock::System;
-    let one_off = params.days.is_some() || params.date.is_some();
-    let sources = crate::sync::sources_from_config(&context.config, params.days, params.date);
+    let one_off = params.one_off();
+    let sources = params.sources(&context.config);
     if sources.is_empty() {
         let summary = SyncSummary {
             nothing_to_sync: true,
@@ -289,7 +331,7 @@ async fn sync(
     let configured: Vec<SourceId> = sources.iter().map(|s| s.id().clone()).collect();
     let mut follower = RoundFollower::new(configured);
     let followed = if one_off {
-        let settings = crate::sync::sync_settings_from_config(&context.config.sync);
+        let settings = crate::sync::sync_settings_for(&context.config);
         let mut handle = crate::sync::spawn(context.store.clone(), sources, settings, clock);
         let followed = match handle.commands.send(SyncCommand::SyncAll).await {
             Ok(()) => {
@@ -357,6 +399,22 @@ async fn sync(
         let _ = context.inbox.send(Msg::StoreChanged);
     }
     answer(replies, finished).await
+}
+
+/// A forwarded `search`: run by the reader's own sync task (its Retry-After holds), then
+/// answered from the store; the reader re-reads the papers it brought.
+async fn search(
+    context: &Arc<Context>,
+    params: SearchParams,
+) -> Result<super::search::SearchResult, CommandError> {
+    let list = params.list()?;
+    let events = context
+        .sync
+        .fetch_list(list.clone())
+        .map_err(|message| CommandError::Failed(anyhow::anyhow!(message)))?;
+    super::search::await_list(&list, events).await?;
+    let store = context.store.clone();
+    blocking(move || super::search::search_result(&store, &params)).await
 }
 
 /// One event of the followed round: its lines sent as progress; true once it finished.

@@ -64,11 +64,31 @@ impl SyncHub {
                 round.running = false;
                 round.events.clear();
             }
-            SyncEvent::SourceProgress { .. } => {}
+            SyncEvent::SourceProgress { .. }
+            | SyncEvent::ListFetched { .. }
+            | SyncEvent::ListFailed { .. } => {}
             _ => round.events.push(event.clone()),
         }
         // Sent under the lock, so a joiner sees each event exactly once.
         let _ = self.events.send(event.clone());
+    }
+
+    /// Asks the reader's sync task for an HF list; the receiver sees its `ListFetched` or
+    /// `ListFailed` (subscribed before asking, so the answer cannot be missed).
+    pub fn fetch_list(
+        &self,
+        list: crate::source::hf_lists::HfList,
+    ) -> Result<broadcast::Receiver<SyncEvent>, String> {
+        let receiver = self.events.subscribe();
+        match self.commands.try_send(SyncCommand::FetchList(list)) {
+            Ok(()) => Ok(receiver),
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                Err("the reader's sync task is busy; try again".to_string())
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                Err("the reader's sync task has stopped".to_string())
+            }
+        }
     }
 
     /// Joins the round that is running, or asks the sync task for one: the round's events so

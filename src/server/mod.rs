@@ -18,6 +18,7 @@ mod dispatch;
 pub use dispatch::chain_line;
 pub mod hub;
 pub mod protocol;
+pub mod search;
 pub mod show;
 pub mod socket;
 

@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use reqwest::StatusCode;
 use reqwest::header::{
     CONTENT_LENGTH, CONTENT_LOCATION, CONTENT_TYPE, ETAG, HeaderMap, IF_MODIFIED_SINCE,
-    IF_NONE_MATCH, LAST_MODIFIED, RETRY_AFTER,
+    IF_NONE_MATCH, LAST_MODIFIED, LINK, RETRY_AFTER,
 };
 
 use serde::{Deserialize, Serialize};
@@ -89,6 +89,8 @@ pub struct BodyReader {
     shown: String,
     /// The `charset` of the HTTP `Content-Type` and the `Content-Location`, when sent.
     declared: super::Declared,
+    /// The next page of a paged list (`Link: <…>; rel="next"`), resolved against the URL.
+    next_link: Option<String>,
 }
 
 enum BodyFrom {
@@ -114,6 +116,11 @@ impl BodyReader {
     /// What the server declared about the body: its charset and `Content-Location`.
     pub fn declared(&self) -> &super::Declared {
         &self.declared
+    }
+
+    /// The next page the server announced (`Link: <…>; rel="next"`), if it did.
+    pub fn next_link(&self) -> Option<&str> {
+        self.next_link.as_deref()
     }
 
     /// The fetch error behind a failed read, if a read failed.
@@ -474,6 +481,7 @@ impl Fetcher {
             });
         }
         let fresh = validators_from(response.headers());
+        let next_link = next_link_of(response.headers(), response.url());
         let charset = response
             .headers()
             .get(CONTENT_TYPE)
@@ -524,10 +532,37 @@ impl Fetcher {
                 failure: None,
                 shown: reader_shown,
                 declared: super::Declared { charset, location },
+                next_link,
             }),
             validators: fresh,
         })
     }
+}
+
+/// The `rel="next"` target of the `Link` headers (RFC 8288), resolved against `url`; only
+/// http(s) targets are followed.
+fn next_link_of(headers: &HeaderMap, url: &reqwest::Url) -> Option<String> {
+    headers
+        .get_all(LINK)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .find_map(|link| {
+            let (target, params) = link.trim().strip_prefix('<')?.split_once('>')?;
+            let is_next = params.split(';').any(|param| {
+                let Some((name, value)) = param.split_once('=') else {
+                    return false;
+                };
+                name.trim().eq_ignore_ascii_case("rel")
+                    && value
+                        .trim()
+                        .trim_matches('"')
+                        .split_ascii_whitespace()
+                        .any(|rel| rel.eq_ignore_ascii_case("next"))
+            });
+            let resolved = url.join(target.trim()).ok()?;
+            (is_next && matches!(resolved.scheme(), "http" | "https")).then(|| resolved.to_string())
+        })
 }
 
 /// The `charset` parameter of a `Content-Type` value.
@@ -628,6 +663,7 @@ fn open_capped(path: PathBuf, max_body_bytes: u64) -> Result<BodyReader, FetchEr
         failure: None,
         shown: shown(&path_shown),
         declared: super::Declared::default(),
+        next_link: None,
     })
 }
 
@@ -715,6 +751,25 @@ fn shown(url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_next_link_is_read_from_link_headers_and_resolved() {
+        let url = reqwest::Url::parse("http://127.0.0.1:9/api/daily_papers?week=2026-W01").unwrap();
+        let mut headers = HeaderMap::new();
+        assert_eq!(next_link_of(&headers, &url), None);
+        headers.insert(
+            LINK,
+            "<https://x.org/prev>; rel=\"prev\", </api/daily_papers?week=2026-W01&p=1>; rel=\"next\""
+                .parse()
+                .unwrap(),
+        );
+        assert_eq!(
+            next_link_of(&headers, &url).as_deref(),
+            Some("http://127.0.0.1:9/api/daily_papers?week=2026-W01&p=1")
+        );
+        headers.insert(LINK, "<file:///etc/passwd>; rel=next".parse().unwrap());
+        assert_eq!(next_link_of(&headers, &url), None);
+    }
 
     #[test]
     fn the_charset_parameter_is_read_from_a_content_type() {

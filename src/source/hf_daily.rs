@@ -1,5 +1,7 @@
 //! The Hugging Face Daily Papers source: `GET {base}/api/daily_papers?date=YYYY-MM-DD` per day,
 //! parsed from HF's bare JSON array into `Paper`s (docs/ARCHITECTURE.md §7), an element at a time.
+//! The same source fetches HF's ranked lists (`for_list`: a week, a month, trending, a search;
+//! see `hf_lists.rs`), whose answers have the daily shape (a search's may be flat papers).
 
 use std::io::BufRead;
 
@@ -9,6 +11,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use super::common::{merge_duplicates, nonempty, utf8_body, web_url};
+use super::hf_lists::HfList;
 use super::json_stream;
 use super::{PaperSink, ParseError, ParseReport, STREAM_BATCH, Source, SourceRequest, StreamError};
 use crate::model::{Paper, PaperId, SourceId};
@@ -19,6 +22,8 @@ pub struct HfDailySource {
     base_url: String,
     days: u32,
     only_date: Option<NaiveDate>,
+    /// A ranked list to fetch instead of days.
+    list: Option<HfList>,
 }
 
 impl HfDailySource {
@@ -30,7 +35,30 @@ impl HfDailySource {
             base_url: base_url.trim().to_string(),
             days,
             only_date,
+            list: None,
         }
+    }
+
+    /// The source of one of HF's ranked lists: a week's or a month's papers (every page),
+    /// trending, or a search. Search results carry the `hf-search` source id, so papers no
+    /// daily list named stay out of the day views.
+    pub fn for_list(base_url: &str, list: HfList) -> HfDailySource {
+        let id = match list {
+            HfList::Search { .. } => SourceId::hf_search(),
+            _ => SourceId::hf(),
+        };
+        HfDailySource {
+            id,
+            base_url: base_url.trim().to_string(),
+            days: 1,
+            only_date: None,
+            list: Some(list),
+        }
+    }
+
+    /// A search answers flat paper objects as well as daily items.
+    fn searching(&self) -> bool {
+        matches!(self.list, Some(HfList::Search { .. }))
     }
 
     fn request_for(&self, date: NaiveDate, today: NaiveDate) -> SourceRequest {
@@ -61,6 +89,20 @@ impl Source for HfDailySource {
                 empty_on_400: false,
             }];
         }
+        if let Some(list) = &self.list {
+            // A `file://` base is one local dump (the offline demo): every list reads it.
+            let url = if self.base_url.to_ascii_lowercase().starts_with("file://") {
+                self.base_url.clone()
+            } else {
+                list.url(&self.base_url)
+            };
+            return vec![SourceRequest {
+                url,
+                label: list.label(),
+                day: None,
+                empty_on_400: false,
+            }];
+        }
         if let Some(date) = self.only_date {
             return vec![self.request_for(date, today)];
         }
@@ -72,6 +114,14 @@ impl Source for HfDailySource {
 
     fn parse(&self, request: &SourceRequest, body: &[u8]) -> Result<Vec<Paper>, ParseError> {
         super::parse_in_memory(self, request, body, ParseError::Json)
+    }
+
+    fn follows_next_links(&self) -> bool {
+        self.list.as_ref().is_some_and(HfList::follows_pages)
+    }
+
+    fn ranked_list(&self) -> Option<&HfList> {
+        self.list.as_ref()
     }
 
     /// An array (every real response) is read an element at a time, each parsed on its own;
@@ -103,8 +153,8 @@ impl Source for HfDailySource {
             let value: Value = serde_json::from_slice(&element)
                 .map_err(|error| ParseError::Json(error.to_string()))?;
             // A malformed item is skipped; the rest of the day is still worth showing.
-            if let Some(paper) = DailyItem::deserialize(value)
-                .ok()
+            if let Some(paper) = self
+                .item_from(value)
                 .and_then(|item| self.paper_from_item(item, request.day))
             {
                 papers.push(paper);
@@ -152,13 +202,30 @@ impl HfDailySource {
         // A malformed item is skipped; the rest of the day is still worth showing.
         let papers = items
             .into_iter()
-            .filter_map(|item| DailyItem::deserialize(item).ok())
+            .filter_map(|item| self.item_from(item))
             .filter_map(|item| self.paper_from_item(item, request.day));
         Ok(merge_duplicates(papers))
     }
 }
 
 impl HfDailySource {
+    /// One array element as a daily item; a search also takes a flat paper object.
+    fn item_from(&self, value: Value) -> Option<DailyItem> {
+        if self.searching() && value.get("paper").is_none() {
+            let num_comments = value
+                .get("numComments")
+                .and_then(Value::as_u64)
+                .map(|n| u32::try_from(n).unwrap_or(u32::MAX));
+            return HfPaper::deserialize(value).ok().map(|paper| DailyItem {
+                paper,
+                title: None,
+                summary: None,
+                num_comments,
+            });
+        }
+        DailyItem::deserialize(value).ok()
+    }
+
     fn paper_from_item(&self, item: DailyItem, request_day: Option<NaiveDate>) -> Option<Paper> {
         let DailyItem {
             paper: hf,
@@ -214,6 +281,10 @@ impl HfDailySource {
             .as_deref()
             .and_then(parse_day)
             .or(request_day);
+        if self.searching() && paper.daily_date.is_none() {
+            // Filed under its arXiv day rather than the day it was searched for.
+            paper.daily_date = paper.published.map(|at| at.date_naive());
+        }
         if let Some(id) = &arxiv_id {
             paper.links.abs = Some(format!("https://arxiv.org/abs/{id}"));
             paper.links.pdf = Some(format!("https://arxiv.org/pdf/{id}"));

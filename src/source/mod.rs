@@ -11,6 +11,7 @@ mod feed_stream;
 pub mod fetch;
 pub mod fulltext;
 pub mod hf_daily;
+pub mod hf_lists;
 mod json_feed;
 mod json_stream;
 
@@ -205,6 +206,15 @@ pub trait Source: Send + Sync {
     /// The least time between two requests to this source's host (arXiv asks for 3 s).
     fn min_request_interval(&self) -> Duration {
         Duration::ZERO
+    }
+    /// Whether an answer's `Link: <…>; rel="next"` page is fetched after it (paged lists).
+    fn follows_next_links(&self) -> bool {
+        false
+    }
+    /// The ranked list (HF's week, month, trending, search) this source's answers make up:
+    /// the sync records the papers' ids in the order they came, under the list's key.
+    fn ranked_list(&self) -> Option<&hf_lists::HfList> {
+        None
     }
 }
 

@@ -564,6 +564,46 @@ mod tests {
     }
 
     #[test]
+    fn a_v4_store_marks_every_generic_feed_for_the_id_carry_over_and_nothing_else() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let with_validators = FeedState {
+            validators: BTreeMap::from([(
+                "https://h/x".to_string(),
+                Validators {
+                    etag: Some("\"e\"".into()),
+                    last_modified: None,
+                },
+            )]),
+            ..FeedState::default()
+        };
+        let blog = SourceId::feed("blog");
+        let quiet = SourceId::feed("quiet");
+        {
+            let store = Store::open(dir.path()).unwrap();
+            for source in [&blog, &SourceId::arxiv(), &SourceId::hf()] {
+                store.set_feed_state(source, &with_validators).unwrap();
+            }
+            store.set_feed_state(&quiet, &FeedState::default()).unwrap();
+            write_version(dir.path(), &store.inner.list, 4).unwrap();
+        }
+        let store = Store::open(dir.path()).unwrap();
+        for (source, marked) in [
+            (&blog, true),
+            (&quiet, true),
+            (&SourceId::arxiv(), false),
+            (&SourceId::hf(), false),
+        ] {
+            assert_eq!(
+                store.begin_rekey(source).unwrap().is_some(),
+                marked,
+                "{source}"
+            );
+            let validators = store.feed_state(source).unwrap().validators;
+            assert_eq!(validators.is_empty(), marked, "{source}");
+        }
+    }
+
+    #[test]
     fn an_interrupted_v1_migration_re_runs_over_a_half_compressed_store() {
         let dir = tempfile::TempDir::new().unwrap();
         let papers = papers();

@@ -13,6 +13,9 @@
 //!     `stable_hash(id) % 256` (one byte) → every state in the bucket. At most 256 keys however
 //!     many papers were read; empty states are dropped. Sync never writes here.
 //!   - `feeds`: source id → `FeedState`.
+//!   - `hf_lists`: HF's ranked lists, list key (`week:2026-W49`, `month:2026-12`,
+//!     `trending`, `search`) → the paper ids in HF's order and when they were fetched (JSON,
+//!     see `hf_lists.rs`); the papers themselves are stored like daily ones.
 //!   - `meta`: `schema_version` (u32 big-endian); `server_waits` (JSON: host → time, see
 //!     `server_waits.rs`); `journal_seen` (JSON: the journal files' names, sizes and times as
 //!     of the last merge, see `recover.rs`); `reader_state` (JSON: the reader's view, sort and
@@ -51,6 +54,7 @@ mod batch;
 mod changes;
 mod codec;
 mod fulltext;
+mod hf_lists;
 mod index;
 mod keys;
 mod migrate;
@@ -74,6 +78,7 @@ use crate::journal::{Change, Journal, JournalError, PaperMeta};
 use crate::model::{ListRow, Paper, PaperId, SourceId, UserState};
 use codec::BodyChunk;
 pub use fulltext::{PIECE_BYTES as FULLTEXT_PIECE_BYTES, StoredFullText};
+pub use hf_lists::RankedList;
 use index::{BuildError, Index};
 use keys::ChunkKey;
 use queued::assert_off_ui_thread;
@@ -233,6 +238,8 @@ pub(super) struct ListDb {
     user: sled::Tree,
     feeds: sled::Tree,
     meta: sled::Tree,
+    /// HF's ranked lists (week, month, trending, the last search): see `hf_lists.rs`.
+    hf_lists: sled::Tree,
 }
 
 impl ListDb {
@@ -244,6 +251,7 @@ impl ListDb {
             user: tree("user")?,
             feeds: tree("feeds")?,
             meta: tree("meta")?,
+            hf_lists: tree("hf_lists")?,
             db,
         })
     }

@@ -34,6 +34,8 @@ pub enum RememberedView {
     Saved(String),
     /// One source, by id.
     Source(String),
+    /// One of HF's ranked lists (`week`, `month`, `trending`, `search`).
+    Hf(String),
 }
 
 /// The reader's remembered state.

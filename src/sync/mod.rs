@@ -3,6 +3,7 @@
 //! a command channel in and an event channel out. Events carry ids and counts, never papers.
 
 mod fulltext;
+mod hf_lists;
 mod ingest;
 mod politeness;
 pub mod schedule;
@@ -13,7 +14,9 @@ mod task;
 pub use fulltext::{FullTextError, FullTextFetcher, LookupError, Origin as FullTextOrigin};
 pub use ingest::{IngestError, ingest_body};
 pub use server_waits::{Hold, ServerWaits, held_phrase};
-pub use setup::{sources_from_config, sync_settings_from_config};
+pub use setup::{
+    list_sources_from_config, sources_from_config, sync_settings_for, sync_settings_from_config,
+};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,6 +27,7 @@ use tokio::sync::mpsc;
 use crate::clock::Clock;
 use crate::model::SourceId;
 use crate::source::Source;
+use crate::source::hf_lists::HfList;
 use crate::store::Store;
 
 /// What the rest of the program can ask of the sync task.
@@ -34,6 +38,12 @@ pub enum SyncCommand {
     SyncAll,
     /// Sync one source now, as `SyncAll` does.
     SyncSource(SourceId),
+    /// Fetch one of HF's ranked lists now (every page of a week or month), beside any round:
+    /// answered by `ListFetched` or `ListFailed`, never counted in a round.
+    FetchList(HfList),
+    /// Fetch this list again after every round from now on (the view showing it is open);
+    /// `None` stops that.
+    WatchList(Option<HfList>),
     /// Stop. Requests in flight are abandoned (a store write already begun completes);
     /// nothing new starts.
     Shutdown,
@@ -79,6 +89,17 @@ pub enum SyncEvent {
     /// The round ended. Re-read the store: a failed source may still have stored papers
     /// from its requests that succeeded.
     Finished { succeeded: usize, failed: usize },
+    /// An HF list (asked for by `FetchList` or watched) is stored: `count` papers in HF's
+    /// order, `new` of them not cached before.
+    ListFetched {
+        list: HfList,
+        new: usize,
+        changed: usize,
+        count: usize,
+    },
+    /// An HF list could not be fetched; `reason` says why in a few words. What was stored
+    /// before stays.
+    ListFailed { list: HfList, reason: String },
 }
 
 /// Knobs of the sync task, from the `[sync]` config section.
@@ -94,6 +115,8 @@ pub struct SyncSettings {
     pub backoff_base: Duration,
     pub backoff_max: Duration,
     pub user_agent: String,
+    /// Where HF's ranked lists and search are fetched from (`[sources.hf] base_url`).
+    pub hf_base_url: String,
 }
 
 impl Default for SyncSettings {
@@ -108,6 +131,7 @@ impl Default for SyncSettings {
             backoff_base: Duration::from_secs(60),
             backoff_max: Duration::from_secs(6 * 60 * 60),
             user_agent: concat!("paperboat/", env!("CARGO_PKG_VERSION")).to_string(),
+            hf_base_url: "https://huggingface.co".to_string(),
         }
     }
 }

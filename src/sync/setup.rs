@@ -11,6 +11,7 @@ use crate::source::Source;
 use crate::source::arxiv::ArxivSource;
 use crate::source::feed::FeedSource;
 use crate::source::hf_daily::HfDailySource;
+use crate::source::hf_lists::HfList;
 
 /// The sources the config asks for: HF when enabled, arXiv when it has categories or queries,
 /// one feed per `[[sources.feeds]]`. `days` and `date` override what HF fetches.
@@ -40,6 +41,28 @@ pub fn sources_from_config(
         sources.push(Arc::new(FeedSource::new(&feed.name, &feed.url)));
     }
     sources
+}
+
+/// The sources of `sync --week`/`--month`: HF's list of that period (every page), when HF is
+/// enabled; nothing else is fetched.
+pub fn list_sources_from_config(config: &Config, list: &HfList) -> Vec<Arc<dyn Source>> {
+    let hf = &config.sources.hf;
+    if !hf.enabled {
+        return Vec::new();
+    }
+    vec![Arc::new(HfDailySource::for_list(
+        &hf.base_url,
+        list.clone(),
+    ))]
+}
+
+/// The sync-task settings of a whole config: the `[sync]` section, and HF's base URL for the
+/// lists and the search.
+pub fn sync_settings_for(config: &Config) -> SyncSettings {
+    SyncSettings {
+        hf_base_url: config.sources.hf.base_url.clone(),
+        ..sync_settings_from_config(&config.sync)
+    }
 }
 
 /// The `[sync]` section as sync-task settings. Out-of-range numbers are clamped to something

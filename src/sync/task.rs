@@ -1,7 +1,7 @@
 //! The sync task's body: the command/interval loop, one round over the chosen sources with
 //! bounded concurrency, and one source's fetch → parse → store → feed-state pass.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::io::BufReader;
 use std::pin::pin;
 use std::sync::Arc;
@@ -12,6 +12,7 @@ use futures::StreamExt;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use super::hf_lists::{ListFetches, RankRecorder};
 use super::ingest::{IngestError, ingest_body};
 use super::politeness::HostGates;
 use super::schedule;
@@ -27,13 +28,16 @@ use crate::store::{ApplyOutcome, FeedState, Store, StoreError, Validators};
 const MAX_ERROR_CHARS: usize = 400;
 /// The read buffer between a body and its parser.
 const BODY_BUFFER: usize = 64 * 1024;
+/// The most `Link: rel="next"` pages one paged request is followed through (a month of HF
+/// papers is ~20 pages of 100); a server that never stops is cut off there.
+const MAX_PAGES: usize = 100;
 
 /// Everything a round needs, shared by the concurrent per-source futures.
 pub(super) struct SyncTask {
-    store: Store,
+    pub(super) store: Store,
     sources: Vec<Arc<dyn Source>>,
-    settings: SyncSettings,
-    clock: Clock,
+    pub(super) settings: SyncSettings,
+    pub(super) clock: Clock,
     /// Building the client can fail (no TLS roots, say); then every fetch reports why.
     fetcher: Result<Fetcher, FetchError>,
     events: mpsc::Sender<SyncEvent>,
@@ -52,9 +56,13 @@ enum Round {
 }
 
 /// What one source's pass over its requests ended with.
-enum SourceResult {
-    Updated(ApplyOutcome, ParseReport),
-    Failed { error: String, reason: String },
+pub(super) enum SourceResult {
+    /// Stored; with how many papers its ranked list holds, for a source that makes one.
+    Updated(ApplyOutcome, ParseReport, Option<usize>),
+    Failed {
+        error: String,
+        reason: String,
+    },
 }
 
 impl SyncTask {
@@ -105,6 +113,9 @@ impl SyncTask {
         let mut due_checks = tokio::time::interval_at(first_check, period);
         due_checks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut queued: BTreeSet<SourceId> = BTreeSet::new();
+        // HF lists fetched beside the rounds, and the one refreshed after each round.
+        let mut lists = ListFetches::default();
+        let mut watched = None;
         tracing::info!(sources = self.sources.len(), "sync task started");
         loop {
             let round = if !queued.is_empty() {
@@ -115,7 +126,16 @@ impl SyncTask {
                         None | Some(SyncCommand::Shutdown) => break,
                         Some(SyncCommand::SyncAll) => Round::Asked(self.all_ids()),
                         Some(SyncCommand::SyncSource(id)) => Round::Asked(BTreeSet::from([id])),
+                        Some(SyncCommand::FetchList(list)) => {
+                            lists.push(self.fetch_list(list));
+                            continue;
+                        }
+                        Some(SyncCommand::WatchList(list)) => {
+                            watched = list;
+                            continue;
+                        }
                     },
+                    () = lists.next_done(), if !lists.is_empty() => continue,
                     _ = due_checks.tick() => Round::Due,
                 }
             };
@@ -129,6 +149,7 @@ impl SyncTask {
             loop {
                 tokio::select! {
                     () = &mut work => break,
+                    () = lists.next_done(), if !lists.is_empty() => {}
                     command = commands.recv() => match command {
                         None | Some(SyncCommand::Shutdown) => {
                             tracing::info!("sync task stopped during a round");
@@ -143,8 +164,13 @@ impl SyncTask {
                                 queued.insert(id);
                             }
                         }
+                        Some(SyncCommand::FetchList(list)) => lists.push(self.fetch_list(list)),
+                        Some(SyncCommand::WatchList(list)) => watched = list,
                     },
                 }
+            }
+            if let Some(list) = &watched {
+                lists.push(self.fetch_list(list.clone()));
             }
         }
         tracing::info!("sync task stopped");
@@ -269,11 +295,11 @@ impl SyncTask {
                 return false;
             }
         };
-        let (result, retry_after) = self.fetch_all(&source, &mut state, today).await;
+        let (result, retry_after) = self.fetch_all(&source, &mut state, today, true).await;
         let now = self.clock.now();
         state.last_attempt = Some(started_at);
         match &result {
-            SourceResult::Updated(outcome, _) => {
+            SourceResult::Updated(outcome, ..) => {
                 state.last_success = Some(now);
                 state.last_error = None;
                 state.consecutive_failures = 0;
@@ -309,7 +335,7 @@ impl SyncTask {
             },
         };
         match result {
-            SourceResult::Updated(ApplyOutcome { new, changed }, report) => {
+            SourceResult::Updated(ApplyOutcome { new, changed }, report, _) => {
                 let note = report.note();
                 tracing::info!(source = %id, new, changed, ?note, "source updated");
                 self.emit(SyncEvent::SourceUpdated {
@@ -330,33 +356,65 @@ impl SyncTask {
         }
     }
 
-    /// Runs one source's requests in order. Papers from requests that succeed are stored even
-    /// when another request fails. Returns the outcome and the longest Retry-After seen.
-    async fn fetch_all(
+    /// Runs one source's requests in order, each followed by the pages its answer announces
+    /// when the source follows them. Papers from requests that succeed are stored even when
+    /// another request fails; a source's ranked list is stored only when every request
+    /// succeeded. Returns the outcome and the longest Retry-After seen.
+    pub(super) async fn fetch_all(
         &self,
         source: &Arc<dyn Source>,
         state: &mut FeedState,
         today: NaiveDate,
+        progress: bool,
     ) -> (SourceResult, Option<Duration>) {
         let requests = source.requests(today);
-        let total = requests.len();
+        let mut total = requests.len();
+        let recorder = source
+            .ranked_list()
+            .map(|_| RankRecorder::wrap(source, &self.store));
+        let fetching: Arc<dyn Source> = match &recorder {
+            Some(recorder) => Arc::clone(recorder) as Arc<dyn Source>,
+            None => Arc::clone(source),
+        };
+        let mut queue: VecDeque<SourceRequest> = requests.iter().cloned().collect();
+        let mut fetched: BTreeSet<String> = BTreeSet::new();
         let mut applied = ApplyOutcome::default();
         let mut report = ParseReport::default();
         let mut errors: Vec<String> = Vec::new();
         let mut reasons: Vec<String> = Vec::new();
         let mut retry_after: Option<Duration> = None;
-        for (done, request) in requests.iter().enumerate() {
-            self.emit(SyncEvent::SourceProgress {
-                id: source.id().clone(),
-                done,
-                total,
-            })
-            .await;
-            match self.fetch_one(source, request, state, today).await {
-                Ok((outcome, parsed)) => {
+        let mut done = 0;
+        while let Some(request) = queue.pop_front() {
+            if progress {
+                self.emit(SyncEvent::SourceProgress {
+                    id: source.id().clone(),
+                    done,
+                    total,
+                })
+                .await;
+            }
+            done += 1;
+            fetched.insert(request.url.clone());
+            let request = &request;
+            match self.fetch_one(&fetching, request, state, today).await {
+                Ok((outcome, parsed, next)) => {
                     applied.new += outcome.new;
                     applied.changed += outcome.changed;
                     report.add(&parsed);
+                    let next = next.filter(|next| {
+                        source.follows_next_links()
+                            && !fetched.contains(next)
+                            && fetched.len() < MAX_PAGES
+                    });
+                    if let Some(next) = next {
+                        total += 1;
+                        queue.push_back(SourceRequest {
+                            url: next,
+                            label: format!("{} (page {})", request.label, fetched.len() + 1),
+                            day: request.day,
+                            empty_on_400: false,
+                        });
+                    }
                 }
                 Err(failure) => {
                     let (label, error) = (&request.label, &failure.message);
@@ -375,6 +433,18 @@ impl SyncTask {
         state
             .validators
             .retain(|url, _| current.contains(url.as_str()));
+        let mut ranked = None;
+        if let (Some(recorder), Some(list), true) =
+            (&recorder, source.ranked_list(), errors.is_empty())
+        {
+            match self.store_ranked(list, recorder.take_ids()).await {
+                Ok(count) => ranked = Some(count),
+                Err(error) => {
+                    errors.push(error);
+                    reasons.push("cannot store the list".to_string());
+                }
+            }
+        }
         let more = |rest: usize| {
             format!(
                 " (and {rest} more failed request{})",
@@ -382,7 +452,7 @@ impl SyncTask {
             )
         };
         let result = match (errors.as_slice(), reasons.as_slice()) {
-            ([], _) => SourceResult::Updated(applied, report),
+            ([], _) => SourceResult::Updated(applied, report, ranked),
             ([first, rest @ ..], [reason, ..]) => SourceResult::Failed {
                 error: one_line(&match rest.len() {
                     0 => first.clone(),
@@ -409,7 +479,7 @@ impl SyncTask {
         request: &SourceRequest,
         state: &mut FeedState,
         today: NaiveDate,
-    ) -> Result<(ApplyOutcome, ParseReport), RequestFailure> {
+    ) -> Result<(ApplyOutcome, ParseReport, Option<String>), RequestFailure> {
         if let Some(hold) = self.waits.held(&request.url, self.clock.now()) {
             let wait = (hold.until - self.clock.now()).to_std().unwrap_or_default();
             return Err(RequestFailure {
@@ -423,11 +493,15 @@ impl SyncTask {
                 host_unwell: true,
             });
         }
-        let validators = state
-            .validators
-            .get(&request.url)
-            .cloned()
-            .unwrap_or_default();
+        // A ranked list is read whole every time: a 304 would leave its order unknown.
+        let validators = match source.ranked_list() {
+            Some(_) => Validators::default(),
+            None => state
+                .validators
+                .get(&request.url)
+                .cloned()
+                .unwrap_or_default(),
+        };
         // The gate is held until the body has been read: one request at a time per polite host,
         // measured from the end of the previous one, as when bodies were read whole.
         let fetched = self
@@ -447,13 +521,14 @@ impl SyncTask {
                 outcome,
                 report,
                 validators,
+                next,
             } => {
                 if validators == Validators::default() {
                     state.validators.remove(&request.url);
                 } else {
                     state.validators.insert(request.url.clone(), validators);
                 }
-                Ok((outcome, report))
+                Ok((outcome, report, next))
             }
             Fetched::FetchFailed(error) if request.empty_on_400 && error.status() == Some(400) => {
                 tracing::debug!(url = %request.url, "400 read as an empty list");
@@ -522,11 +597,13 @@ impl SyncTask {
         match fetched {
             Ok(FetchedBody::NotModified) => Fetched::NotModified,
             Ok(FetchedBody::Body { reader, validators }) => {
+                let next = reader.next_link().map(str::to_string);
                 match self.parse_and_apply(source, request, *reader, today).await {
                     Ok((outcome, report)) => Fetched::Stored {
                         outcome,
                         report,
                         validators,
+                        next,
                     },
                     Err(failed) => failed,
                 }
@@ -583,7 +660,7 @@ impl SyncTask {
         }
     }
 
-    async fn blocking<T: Send + 'static>(
+    pub(super) async fn blocking<T: Send + 'static>(
         &self,
         work: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, String> {
@@ -594,7 +671,7 @@ impl SyncTask {
         }
     }
 
-    async fn emit(&self, event: SyncEvent) {
+    pub(super) async fn emit(&self, event: SyncEvent) {
         // A closed channel means nobody listens any more; the store is still kept up to date.
         let _ = self.events.send(event).await;
     }
@@ -607,6 +684,8 @@ enum Fetched {
         outcome: ApplyOutcome,
         report: ParseReport,
         validators: Validators,
+        /// The next page the answer announced.
+        next: Option<String>,
     },
     /// The fetch failed, before or while the body arrived.
     FetchFailed(FetchError),

@@ -9,7 +9,7 @@ use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
 use super::{Theme, pad};
-use crate::app::{App, Focus, SourceSync, View};
+use crate::app::{App, Focus, HfView, SourceSync, View};
 use crate::text::fit;
 
 pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
@@ -55,9 +55,17 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
     let today = app.today();
     for (i, (view, count)) in app.view_counts.iter().enumerate() {
         let key = match view {
-            View::ForYou => "7 ".to_string(),
-            _ if i < 5 => format!("{} ", i + 1),
-            _ => "  ".to_string(),
+            View::Day(_) if i == 0 => "1 ",
+            View::All if i == 0 => "1 ",
+            View::Week => "2 ",
+            View::All => "3 ",
+            View::Starred => "4 ",
+            View::Unread => "5 ",
+            View::ForYou => "7 ",
+            View::Hf(HfView::Week) => "8 ",
+            View::Hf(HfView::Month) => "9 ",
+            View::Hf(HfView::Trending) => "0 ",
+            _ => "  ",
         };
         let name = view.name(today);
         let ranking = app.catalog.for_you.is_none() && !app.catalog.starred_rows().is_empty();

@@ -56,6 +56,8 @@ impl Catalog {
                 None => rows.len() - self.count_listed(|state| state.read),
             },
             View::Source(source) => self.source_rows.get(source).copied().unwrap_or(0),
+            // HF's lists are a few hundred ids: listing them is cheap.
+            View::Hf(_) => view.rows_at(self, today).len(),
         }
     }
 

@@ -19,7 +19,9 @@ pub fn first_catalog(store: &Store) -> Result<Catalog, StoreError> {
         Some(day) => store.rows_for_day(day)?,
         None => Vec::new(),
     };
-    Ok(Catalog::new(rows, user, false, None))
+    let mut catalog = Catalog::new(rows, user, false, None);
+    catalog.ranked = std::sync::Arc::new(store.ranked_lists()?);
+    Ok(catalog)
 }
 
 /// Reads the whole projection; with `abstracts`, the text index covers abstracts too and the
@@ -28,6 +30,7 @@ pub fn full_catalog(store: &Store, abstracts: bool) -> Result<Catalog, StoreErro
     let papers_version = store.papers_version();
     let rows = store.all_rows()?;
     let user = store.user_states()?;
+    let ranked = std::sync::Arc::new(store.ranked_lists()?);
     let mut catalog = if abstracts {
         let mut catalog = add_abstracts(store, CatalogBuilder::new(rows, user, true, true))?;
         catalog.full_text = full_text_index(store, &catalog.full_text)?;
@@ -36,6 +39,7 @@ pub fn full_catalog(store: &Store, abstracts: bool) -> Result<Catalog, StoreErro
         Catalog::new(rows, user, true, None)
     };
     catalog.papers_version = papers_version;
+    catalog.ranked = ranked;
     Ok(catalog)
 }
 
@@ -96,6 +100,7 @@ pub fn catalog_with_abstracts(store: &Store, quick: &Catalog) -> Result<Catalog,
     let user = store.user_states()?;
     let mut catalog = add_abstracts(store, CatalogBuilder::adding_abstracts(quick, user))?;
     catalog.papers_version = quick.papers_version;
+    catalog.ranked = std::sync::Arc::clone(&quick.ranked);
     Ok(catalog)
 }
 

@@ -13,6 +13,7 @@ use chrono::NaiveDate;
 
 use crate::model::{ListRow, Paper, PaperId, SourceId, UserState};
 use crate::query::{Corpus, ForYou, IndexDoc, RowDetails, TextIndex, TextIndexBuilder};
+use crate::store::RankedList;
 
 pub use load::{
     catalog_with_abstracts, first_catalog, full_catalog, full_text_index, full_text_marks,
@@ -43,8 +44,10 @@ pub struct Catalog {
     pub rows: Arc<Vec<ListRow>>,
     /// Row index by paper id; shared like `rows`.
     pub index: Arc<HashMap<PaperId, usize>>,
-    /// Days that have papers, newest first.
+    /// Days that have papers, newest first (papers only HF's search found do not count).
     pub days: Vec<NaiveDate>,
+    /// HF's ranked lists (week, month, trending, the last search) by store key.
+    pub ranked: Arc<BTreeMap<String, RankedList>>,
     /// Sources that listed at least one loaded paper.
     pub sources: BTreeSet<SourceId>,
     /// How many loaded papers each source listed (the filter pane's counts).
@@ -207,13 +210,18 @@ impl CatalogBuilder {
             index.extend(rows.iter().enumerate().map(|(i, r)| (r.id.clone(), i)));
             Arc::new(index)
         });
-        let mut days: Vec<NaiveDate> = rows.iter().map(|r| r.day).collect();
+        let mut days: Vec<NaiveDate> = rows
+            .iter()
+            .filter(|r| !r.only_searched())
+            .map(|r| r.day)
+            .collect();
         days.dedup();
         days.shrink_to_fit();
         let source_rows = source_rows(&rows);
         Catalog {
             index,
             days,
+            ranked: Arc::default(),
             sources: source_rows.keys().cloned().collect(),
             source_rows,
             user: self.user,

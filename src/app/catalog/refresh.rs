@@ -44,16 +44,20 @@ pub fn refreshed_catalog(store: &Store, previous: &Catalog) -> Result<Refresh, S
         return Ok(Refresh::Full);
     };
     let user = store.user_states()?;
+    // HF's ranked lists are small and change with any sync: read whole.
+    let ranked = Arc::new(store.ranked_lists()?);
     if changed.is_empty() {
         return Ok(Refresh::Spliced(Box::new(Catalog {
             user,
             papers_version,
+            ranked,
             ..previous.clone()
         })));
     }
     let parts = read_parts(store, previous, &changed)?;
     let mut catalog = spliced(previous, &parts, user);
     catalog.papers_version = papers_version;
+    catalog.ranked = ranked;
     Ok(Refresh::Spliced(Box::new(catalog)))
 }
 
@@ -64,10 +68,13 @@ fn read_parts(
     previous: &Catalog,
     changed: &BTreeSet<NaiveDate>,
 ) -> Result<Vec<Part>, StoreError> {
-    let mut days: Vec<NaiveDate> = previous.days.iter().chain(changed).copied().collect();
+    let rows = &previous.rows;
+    // Every day with rows (`previous.days` leaves out papers only HF's search found).
+    let mut days: Vec<NaiveDate> = rows.iter().map(|r| r.day).collect();
+    days.dedup();
+    days.extend(changed);
     days.sort_unstable_by(|a, b| b.cmp(a));
     days.dedup();
-    let rows = &previous.rows;
     let mut parts: Vec<Part> = Vec::new();
     for day in days {
         if changed.contains(&day) {
@@ -142,7 +149,11 @@ fn spliced(
     }
     let mut index = HashMap::with_capacity(rows.len());
     index.extend(rows.iter().enumerate().map(|(i, r)| (r.id.clone(), i)));
-    let mut days: Vec<NaiveDate> = rows.iter().map(|r| r.day).collect();
+    let mut days: Vec<NaiveDate> = rows
+        .iter()
+        .filter(|r| !r.only_searched())
+        .map(|r| r.day)
+        .collect();
     days.dedup();
     let source_rows = source_rows(&rows);
     Catalog {
@@ -158,6 +169,7 @@ fn spliced(
         complete: true,
         papers_version: previous.papers_version,
         full_text: Arc::clone(&previous.full_text),
+        ranked: Arc::clone(&previous.ranked),
     }
 }
 
