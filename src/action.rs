@@ -125,8 +125,10 @@ pub enum Action {
     UndoMark,
     /// Open the abstract page in the browser
     OpenAbstract,
-    /// Open the PDF in the browser
+    /// Open the PDF (a downloaded one in [ui] pdf_viewer)
     OpenPdf,
+    /// Download the PDF to [papers] dir (in the background)
+    DownloadPdf,
     /// Copy the paper's link to the clipboard (OSC 52, works over SSH)
     YankLink,
     /// Sync every source now
@@ -290,7 +292,7 @@ mod tests {
 
     /// The config vocabulary users have written in their `[keys.*]` tables; renaming a variant
     /// must not change it.
-    const CONFIG_NAMES: [&str; 54] = [
+    const CONFIG_NAMES: [&str; 55] = [
         "down",
         "up",
         "top",
@@ -317,6 +319,7 @@ mod tests {
         "undo_mark",
         "open_abstract",
         "open_pdf",
+        "download_pdf",
         "yank_link",
         "sync_now",
         "view_today",

@@ -19,7 +19,7 @@ const LAYERS: &[&[&str]] = &[
     &["source"],
     &["store", "journal", "ownership"],
     &[
-        "sync", "query", "config", "export", "feeds", "doctor", "demo", "notices",
+        "sync", "query", "config", "export", "feeds", "doctor", "demo", "notices", "pdf", "linked",
     ],
     &["app", "keymap"],
     &["ui"],

@@ -128,7 +128,7 @@ fn bibtex_export_parses_back_with_every_field() {
     assert_eq!(bibliography.len(), 3, "{text}");
 
     let moe = bibliography
-        .get("unal2025demons")
+        .get("unal2025demons-21318")
         .unwrap_or_else(|| panic!("{text}"));
     assert_eq!(moe.entry_type, biblatex::EntryType::Article);
     assert_eq!(
@@ -143,16 +143,20 @@ fn bibtex_export_parses_back_with_every_field() {
     assert_eq!(field(moe, "year"), "2025");
     assert_eq!(field(moe, "eprint"), "2504.21318");
     assert_eq!(field(moe, "archiveprefix"), "arXiv");
+    assert_eq!(field(moe, "eprinttype"), "arxiv");
     assert_eq!(field(moe, "primaryclass"), "cs.LG");
     assert_eq!(field(moe, "url"), "https://arxiv.org/abs/2504.21318");
     assert_eq!(field(moe, "doi"), "10.1234/jmlr.2025.1");
 
-    let plain = bibliography.get("lovelace2025diffusion").unwrap();
+    let plain = bibliography.get("lovelace2025diffusion-00002").unwrap();
     assert_eq!(plain.entry_type, biblatex::EntryType::Misc);
     assert_eq!(field(plain, "eprint"), "2504.00002");
     assert!(plain.get("doi").is_none() && plain.get("journal").is_none());
 
-    let post = bibliography.get("anon2025blog").unwrap();
+    let post = bibliography
+        .iter()
+        .find(|entry| entry.key.starts_with("anon2025blog-"))
+        .unwrap_or_else(|| panic!("{text}"));
     assert_eq!(field(post, "url"), "https://example.org/post");
     assert!(post.get("eprint").is_none() && post.get("archiveprefix").is_none());
 }
@@ -185,6 +189,56 @@ fn export_selects_starred_or_a_query_and_writes_other_formats() {
     );
     assert_eq!(lines.count(), 3);
     assert!(csv.contains("\"cite in related work\""));
+}
+
+/// Zotero-ready formats: the same key for a paper in BibTeX, CSL-JSON and RIS, and the
+/// downloaded PDF in BibTeX's `file` and RIS's `L1`.
+#[test]
+fn csl_json_and_ris_share_the_bibtex_keys_and_name_the_downloaded_pdf() {
+    let home = Home::new();
+    home.seed();
+    let pdf = home.dir.path().join("Unal2025-demons.pdf");
+    std::fs::write(&pdf, b"%PDF-1.7\n").unwrap();
+    {
+        let store = Store::open(&home.data_dir()).unwrap();
+        let saved = paperboat::store::SavedPdf {
+            path: pdf.clone(),
+            saved_at: Utc::now(),
+            bytes: 9,
+        };
+        store
+            .set_saved_pdf(&PaperId::from_arxiv("2504.21318").unwrap(), &saved)
+            .unwrap();
+    }
+    let bib = stdout(&home.run(&["export", "--starred", "--format", "bibtex"]));
+    let bibliography = Bibliography::parse(&bib).unwrap();
+    let moe = bibliography.get("unal2025demons-21318").unwrap();
+    assert_eq!(field(moe, "file"), pdf.to_str().unwrap());
+
+    let csl = stdout(&home.run(&["export", "--format", "csl-json"]));
+    let items: serde_json::Value = serde_json::from_str(&csl).unwrap();
+    let items = items.as_array().unwrap();
+    assert_eq!(items.len(), 3);
+    assert!(
+        items
+            .iter()
+            .all(|i| i["type"] == "article" && i["id"].is_string())
+    );
+    assert!(items.iter().any(|i| i["id"] == "unal2025demons-21318"));
+
+    let ris = stdout(&home.run(&["export", "--starred", "--format", "ris"]));
+    assert!(
+        ris.starts_with("TY  - JOUR\r\nID  - unal2025demons-21318\r\n"),
+        "{ris}"
+    );
+    let file_url = format!("L1  - file://{}\r\n", pdf.display());
+    assert!(ris.contains(&file_url), "{ris}");
+    assert!(ris.ends_with("ER  - \r\n\r\n"), "{ris}");
+
+    // Once the file is gone, it is no longer cited.
+    std::fs::remove_file(&pdf).unwrap();
+    let bib = stdout(&home.run(&["export", "--starred", "--format", "bibtex"]));
+    assert!(!bib.contains("file ="), "{bib}");
 }
 
 #[test]

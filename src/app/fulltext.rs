@@ -456,3 +456,40 @@ fn rescale(line: usize, of: usize, to: usize) -> usize {
     let scaled = (line as u128 * to as u128 / of as u128) as usize;
     scaled.min(to)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kept_place_moves_with_the_layout() {
+        assert_eq!(rescale(50, 100, 200), 100);
+        assert_eq!(rescale(50, 100, 100), 50);
+        assert_eq!(rescale(90, 100, 10), 9);
+        assert_eq!(rescale(5, 0, 10), 5);
+        assert_eq!(rescale(50, 100, 0), 0);
+    }
+
+    #[test]
+    fn plain_text_of_markdown_and_html_drops_markup() {
+        let text = |format, text: &str| StoredFullText {
+            format,
+            url: String::new(),
+            fetched_at: chrono::DateTime::default(),
+            text: text.to_string(),
+        };
+        let markdown = plain_text(&text(FullTextFormat::Markdown, "# Title\n\nSome *words*."));
+        assert!(
+            markdown.contains("Title") && markdown.contains("Some words."),
+            "{markdown}"
+        );
+        let html = plain_text(&text(
+            FullTextFormat::Html,
+            "<h1>Title</h1><script>x()</script><p>Some <em>words</em>.</p>",
+        ));
+        assert!(
+            html.contains("Some words.") && !html.contains("x()"),
+            "{html}"
+        );
+    }
+}

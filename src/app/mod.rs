@@ -7,6 +7,7 @@
 //! `reader` or `cli`.
 
 pub mod catalog;
+pub mod extras;
 pub mod fulltext;
 pub mod hf_views;
 pub mod layout;
@@ -20,6 +21,7 @@ mod update;
 pub mod view;
 
 pub use catalog::{Catalog, PaperText};
+pub use extras::PaperExtras;
 pub use hf_views::HfView;
 pub use msg::{Effect, ForYouJob, ForYouResult, Msg};
 pub use state::{App, Focus, LinkChoice, LinkMenu, NoteEdit, Query, SourceSync, SyncStatus};

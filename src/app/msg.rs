@@ -48,6 +48,14 @@ pub enum Msg {
         id: PaperId,
         state: UserState,
     },
+    /// The shown paper's downloaded PDF and linked repos (see `app::extras`).
+    PaperExtras(Box<super::extras::PaperExtras>),
+    /// A `D` download finished with the PDF at `path` (`reused`: it was there already).
+    PdfSaved {
+        id: PaperId,
+        path: std::path::PathBuf,
+        reused: bool,
+    },
     /// A paper's full text arrived, parsed and laid out, or why it could not be had.
     FullTextLoaded {
         id: PaperId,
@@ -98,6 +106,14 @@ pub enum Effect {
     /// Write this notification sequence (OSC 9 / 777, already made safe) to the terminal.
     Notify(String),
     OpenUrl(String),
+    /// `O`: the downloaded PDF in `[ui] pdf_viewer` when there is one, else `remote` (the
+    /// arXiv PDF on the configured site for an arXiv paper) in the browser.
+    OpenPdf {
+        id: PaperId,
+        remote: Option<String>,
+    },
+    /// `D`: download the paper's PDF off the UI thread, progress and result as notices.
+    DownloadPdf(PaperId),
     /// Copy to the clipboard with OSC 52.
     Yank(String),
     /// Copy the paper's BibTeX entry (filed under `day`) to the clipboard with OSC 52.

@@ -152,6 +152,8 @@ pub struct App {
     pub nav: super::nav::Navigation,
     /// `[[views]]` notifications (`notify.rs`).
     pub notifier: super::notify::Notifier,
+    /// The shown paper's PDF and linked repos (`extras.rs`).
+    pub extras: Option<super::extras::PaperExtras>,
     /// HF list fetches and the `?` search under way (`hf_views.rs`).
     pub hf: super::hf_views::HfState,
     /// The full-text reader (`f`, `fulltext.rs`).
@@ -182,6 +184,7 @@ impl App {
             query: Query::default(),
             detail: None,
             detail_loading: None,
+            extras: None,
             detail_scroll: 0,
             help_open: false,
             help_scroll: 0,

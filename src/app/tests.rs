@@ -279,9 +279,19 @@ fn links_open_and_yank_without_a_shell() {
         vec![Effect::OpenUrl("https://arxiv.org/abs/2504.00000".into())]
     );
     assert!(app.link_menu.is_none());
+    // The runner opens the downloaded PDF instead when there is one.
     assert_eq!(
         press(&mut app, "O"),
-        vec![Effect::OpenUrl("https://arxiv.org/pdf/2504.00000".into())]
+        vec![Effect::OpenPdf {
+            id: PaperId::from_stored("2504.00000".into()),
+            remote: Some("https://arxiv.org/pdf/2504.00000".into()),
+        }]
+    );
+    assert_eq!(
+        press(&mut app, "D"),
+        vec![Effect::DownloadPdf(PaperId::from_stored(
+            "2504.00000".into()
+        ))]
     );
     assert_eq!(
         press(&mut app, "yp"),

@@ -109,6 +109,8 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
             effects
         }
         Msg::StoreChanged => vec![Effect::LoadCatalog],
+        Msg::PaperExtras(extras) => super::extras::extras_loaded(app, *extras),
+        Msg::PdfSaved { id, path, reused } => super::extras::pdf_saved(app, id, path, reused),
         Msg::UserStateFailed {
             id,
             previous,
@@ -368,6 +370,7 @@ fn dispatch(app: &mut App, action: Action, count: Option<u32>) -> Vec<Effect> {
         | Action::UndoMark
         | Action::OpenAbstract
         | Action::OpenPdf
+        | Action::DownloadPdf
         | Action::YankLink
         | Action::EditNote
         | Action::ExportList
@@ -676,6 +679,7 @@ fn on_paper_action(app: &mut App, action: Action) -> Vec<Effect> {
             effects
         }
         Action::OpenAbstract | Action::OpenPdf | Action::YankLink => open_link(app, action),
+        Action::DownloadPdf => super::extras::download_pdf(app),
         Action::EditNote => {
             let Some(id) = app.selected_id.clone() else {
                 return Vec::new();
@@ -766,17 +770,12 @@ fn open_link(app: &mut App, action: Action) -> Vec<Effect> {
         }
     };
     if action == Action::OpenPdf {
-        return match present
+        // The runner opens the downloaded file instead when there is one.
+        let remote = present
             .into_iter()
             .find(|c| c.key == 'p')
-            .and_then(|c| c.url)
-        {
-            Some(url) => vec![Effect::OpenUrl(url)],
-            None => {
-                app.message = Some("this paper has no PDF link".to_string());
-                Vec::new()
-            }
-        };
+            .and_then(|c| c.url);
+        return vec![Effect::OpenPdf { id, remote }];
     }
     let first = present.first().and_then(|c| c.url.clone());
     let mut safe: Vec<LinkChoice> = present

@@ -84,7 +84,8 @@ pub enum Command {
         #[arg(long, short = 'q', value_name = "QUERY", allow_hyphen_values = true)]
         query: Option<String>,
     },
-    /// Export papers (all, starred, or matching a query) as BibTeX, Markdown, JSON or CSV
+    /// Export papers (all, starred, or matching a query) as BibTeX, CSL-JSON, RIS, Markdown, JSON
+    /// or CSV
     Export {
         /// Only starred papers
         #[arg(long, conflicts_with = "query")]
@@ -139,6 +140,14 @@ pub enum Command {
         /// Remove the note
         #[arg(long)]
         clear: bool,
+    },
+    /// Download papers' PDFs to [papers] dir (a second download prints the file it has)
+    Pdf {
+        #[arg(required = true, value_name = "ID", value_parser = parse_id)]
+        ids: Vec<PaperId>,
+        /// Save into this directory instead of [papers] dir (created when missing)
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
     },
     /// Print one paper's detail (looked up on HF or arXiv when not cached); --full adds its
     /// full text (fetched and cached when needed; exit 1 when there is none)

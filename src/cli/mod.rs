@@ -1,5 +1,5 @@
 //! The command line (clap): the reader by default; `sync`, `list`, `star`, `unstar`, `read`,
-//! `note`, `doctor`, `export`, `feeds`, `completions`, `man`. While a reader holds the data
+//! `note`, `pdf`, `doctor`, `export`, `feeds`, `completions`, `man`. While a reader holds the data
 //! dir, the commands that use the store go through it (`forward`).
 //!
 //! This is the program's edge: errors become one line on stderr (`paperboat: error: …`) and an
@@ -19,6 +19,7 @@ mod feeds;
 mod forward;
 mod list;
 mod output;
+mod pdf;
 mod reader;
 mod search;
 mod show;
@@ -155,6 +156,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Note { id, text, clear } => {
             star::note_command(target, &id, if clear { None } else { text })
         }
+        Command::Pdf { ids, dir } => pdf::pdf_command(target, &config, &ids, dir.as_deref()),
         Command::Show { id, full, json } => show::show_command(target, &config, &id, full, json),
         // Handled above, before the store is opened.
         Command::Doctor { .. } => Ok(ExitCode::SUCCESS),

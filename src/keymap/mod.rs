@@ -198,6 +198,7 @@ pub fn accepts_count(action: Action) -> bool {
         | Action::ToggleRead
         | Action::OpenAbstract
         | Action::OpenPdf
+        | Action::DownloadPdf
         | Action::YankLink
         | Action::SyncNow
         | Action::ViewToday

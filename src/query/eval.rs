@@ -19,6 +19,10 @@ pub struct RowDetails {
     pub categories: std::sync::Arc<[std::sync::Arc<str>]>,
     pub github_stars: Option<u32>,
     pub has_summary: bool,
+    /// A PDF downloaded on this machine (its file existed when the catalog was read).
+    pub has_pdf: bool,
+    /// HF models, datasets, Spaces cite it (as last fetched; never fetched means no).
+    pub linked: [bool; 3],
 }
 
 impl RowDetails {
@@ -27,6 +31,8 @@ impl RowDetails {
             categories: paper.categories.iter().map(|c| c.as_str().into()).collect(),
             github_stars: paper.github_stars,
             has_summary: paper.ai_summary.as_deref().is_some_and(|s| !s.is_empty()),
+            has_pdf: false,
+            linked: [false; 3],
         }
     }
 }
@@ -236,6 +242,10 @@ fn evaluate_term(term: &Term, corpus: &Corpus<'_>) -> RowSet {
         Term::Flag(flag) => RowSet::from_fn(len, |row| match flag {
             Flag::Code => rows[row].has_code,
             Flag::Summary => corpus.details(row).is_some_and(|d| d.has_summary),
+            Flag::Pdf => corpus.details(row).is_some_and(|d| d.has_pdf),
+            Flag::Model => corpus.details(row).is_some_and(|d| d.linked[0]),
+            Flag::Dataset => corpus.details(row).is_some_and(|d| d.linked[1]),
+            Flag::Space => corpus.details(row).is_some_and(|d| d.linked[2]),
             // Walked through the user map, or the full-text marks, above.
             Flag::Starred | Flag::Read | Flag::Unread | Flag::Note | Flag::FullText => false,
         }),

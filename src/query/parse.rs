@@ -52,6 +52,12 @@ pub enum Flag {
     Code,
     Summary,
     Note,
+    /// A PDF downloaded on this machine whose file still exists.
+    Pdf,
+    /// HF models (datasets, Spaces) cite it, as last fetched.
+    Model,
+    Dataset,
+    Space,
     /// A cached full text.
     FullText,
 }
@@ -469,12 +475,17 @@ fn term(
             "code" => Flag::Code,
             "summary" => Flag::Summary,
             "note" => Flag::Note,
+            "pdf" => Flag::Pdf,
+            "model" | "models" => Flag::Model,
+            "dataset" | "datasets" => Flag::Dataset,
+            "space" | "spaces" => Flag::Space,
             "fulltext" | "full" => Flag::FullText,
             other => {
                 return error(
                     value_column,
                     format!(
-                        "unknown flag has:{other} (has:code, has:summary, has:note, has:fulltext)"
+                        "unknown flag has:{other} (has:code, has:summary, has:note, has:fulltext, \
+                         has:pdf, has:model, has:dataset, has:space)"
                     ),
                 );
             }
@@ -737,6 +748,10 @@ mod tests {
             ("is:read", Term::Flag(Flag::Read)),
             ("has:code", Term::Flag(Flag::Code)),
             ("has:summary", Term::Flag(Flag::Summary)),
+            ("has:pdf", Term::Flag(Flag::Pdf)),
+            ("has:models", Term::Flag(Flag::Model)),
+            ("has:dataset", Term::Flag(Flag::Dataset)),
+            ("has:space", Term::Flag(Flag::Space)),
             ("has:note", Term::Flag(Flag::Note)),
             (
                 "upvotes:>50",

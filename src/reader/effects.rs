@@ -7,6 +7,8 @@
 //! takes it back after (see [`EffectRunner::take_foreground`]). With no browser at all (the
 //! usual case over SSH) the message says so and points to `y` and the clickable link.
 
+mod pdf;
+
 use std::collections::VecDeque;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -49,6 +51,8 @@ pub struct EffectRunner {
     /// Whether a terminal browser gets the real terminal (the reader leaves the alternate
     /// screen and raw mode while it runs); off in the flow tests, which have no terminal.
     pub suspend_terminal: bool,
+    /// PDFs and linked repos (`effects/pdf.rs`).
+    pub pdf: pdf::PdfEffects,
     /// Fetches full texts on demand (`f`); `None` reads only the cache.
     pub fulltext: Option<crate::sync::FullTextFetcher>,
     /// A terminal browser to run in the foreground once this burst of effects is done.
@@ -114,6 +118,7 @@ impl EffectRunner {
             load_hook: None,
             hyperlink_out: None,
             suspend_terminal: false,
+            pdf: pdf::PdfEffects::default(),
             fulltext: None,
             foreground: None,
             loader: None,
@@ -183,6 +188,8 @@ impl EffectRunner {
                     .and_then(|()| self.clipboard.flush());
             }
             Effect::OpenUrl(url) => self.open_url(&url, queue),
+            Effect::OpenPdf { id, remote } => self.open_pdf(&id, remote, queue),
+            Effect::DownloadPdf(id) => self.download_pdf(id, queue),
             Effect::Yank(url) => queue.push_back(Msg::Notice(self.yank(&url))),
             Effect::YankBibtex { id, day } => self.yank_bibtex(id, day, queue),
             Effect::Sync(command) => {
@@ -250,6 +257,7 @@ impl EffectRunner {
     }
 
     fn load_paper(&mut self, id: PaperId, queue: &mut VecDeque<Msg>) {
+        self.load_extras(&id, queue);
         if self.inline {
             let paper = self.store.paper(&id).ok().flatten().map(Box::new);
             queue.push_back(Msg::PaperLoaded(id, paper));

@@ -129,6 +129,15 @@ pub fn run_reader(options: ReaderOptions) -> anyhow::Result<()> {
             sync.commands.clone(),
         );
         reader.runner.results = Some(wiring.results.clone());
+        // PDFs (`D`, `O`) and linked repos, sharing the Retry-After holds kept in the store.
+        let waits = crate::sync::ServerWaits::default();
+        let pdf_settings = crate::pdf::PdfSettings::from_config(&options.config);
+        reader.runner.pdf.downloader =
+            crate::pdf::PdfDownloader::new(store.clone(), pdf_settings, waits.clone()).ok();
+        reader.runner.pdf.linked =
+            crate::linked::LinkedFetcher::new(store.clone(), &options.config, waits).ok();
+        reader.runner.pdf.dir = options.config.papers.dir_path();
+        reader.runner.pdf.viewer = options.config.ui.pdf_viewer.clone();
         if let Some(notice) = wiring.notice.clone() {
             reader.handle(Msg::Notice(notice));
         }

@@ -760,6 +760,8 @@ mod tests {
             ExportFormat::Markdown,
             ExportFormat::Json,
             ExportFormat::Csv,
+            ExportFormat::CslJson,
+            ExportFormat::Ris,
         ] {
             assert_eq!(parse_format(&format_name(format)).unwrap(), format);
         }

@@ -24,6 +24,7 @@ const SNAPSHOT_WAIT: Duration = Duration::from_secs(30);
 /// Every method this reader answers.
 pub const METHODS: &[&str] = &[
     "hello", "list", "star", "unstar", "read", "note", "export", "feeds", "sync", "show", "search",
+    "pdf",
 ];
 
 pub async fn handle(
@@ -123,6 +124,12 @@ pub async fn handle(
                 return Ok(());
             };
             sync(context, params, replies).await
+        }
+        "pdf" => {
+            let Some(params) = params::<crate::pdf::PdfParams>(&request, replies).await? else {
+                return Ok(());
+            };
+            super::pdf::pdf(context, params, replies).await
         }
         "search" => {
             let Some(params) = params::<SearchParams>(&request, replies).await? else {

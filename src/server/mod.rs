@@ -17,6 +17,7 @@ mod connection;
 mod dispatch;
 pub use dispatch::chain_line;
 pub mod hub;
+mod pdf;
 pub mod protocol;
 pub mod search;
 pub mod show;

@@ -62,21 +62,50 @@ pub async fn show(
     };
     let has_full_text = has_full_text || full_text.is_some();
     let output = if params.json {
-        json_output(&paper, &state, full_text.as_ref())?
+        let linked = linked_ids(fetcher, &id).await;
+        json_output(&paper, &state, full_text.as_ref(), linked)?
     } else {
         text_output(&paper, &state, has_full_text, full_text.as_ref())
     };
     Ok(ShowResult { output })
 }
 
+/// `linked` of `show --json`: the HF models, datasets and Spaces citing the paper (fetched
+/// when the cached ones are a day old; any cached ones when HF cannot be asked; `null` when
+/// none are known).
+async fn linked_ids(fetcher: &FullTextFetcher, id: &PaperId) -> Option<crate::linked::LinkedIds> {
+    let sync = crate::sync::SyncSettings::default();
+    let linked = crate::linked::LinkedFetcher::with_settings(
+        fetcher.store().clone(),
+        fetcher.hf_base(),
+        &sync,
+        fetcher.waits().clone(),
+    )
+    .ok()?;
+    match linked.linked_for(id).await {
+        Ok(repos) => Some(crate::linked::LinkedIds::of(&repos)),
+        Err(error) => {
+            tracing::info!(%id, %error, "show: no linked repos");
+            None
+        }
+    }
+}
+
 fn json_output(
     paper: &Paper,
     state: &UserState,
     full_text: Option<&StoredFullText>,
+    linked: Option<crate::linked::LinkedIds>,
 ) -> Result<String, CommandError> {
     let row = paper.list_row(crate::clock::Clock::System.today());
     let line = PaperLine::new(&row, Some(paper), state);
     let mut object = serde_json::to_value(&line).context("cannot write JSON")?;
+    if let Some(fields) = object.as_object_mut() {
+        fields.insert(
+            "linked".into(),
+            serde_json::to_value(&linked).context("cannot write JSON")?,
+        );
+    }
     if let (Some(text), Some(fields)) = (full_text, object.as_object_mut()) {
         fields.insert(
             "fulltext".into(),

@@ -145,12 +145,12 @@ impl HfList {
         let base = base.trim().trim_end_matches('/');
         let daily = format!("{base}/api/daily_papers");
         let pairs: Vec<(&str, String)> = match self {
-            HfList::Week { .. } => vec![
-                ("week", self.key()["week:".len()..].to_string()),
+            HfList::Week { year, week } => vec![
+                ("week", format!("{year}-W{week:02}")),
                 ("limit", PAGE_LIMIT.to_string()),
             ],
-            HfList::Month { .. } => vec![
-                ("month", self.key()["month:".len()..].to_string()),
+            HfList::Month { year, month } => vec![
+                ("month", format!("{year}-{month:02}")),
                 ("limit", PAGE_LIMIT.to_string()),
             ],
             HfList::Trending => vec![

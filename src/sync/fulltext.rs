@@ -108,6 +108,16 @@ impl FullTextFetcher {
         &self.store
     }
 
+    /// The HF site it asks (`show --json` asks it for the linked repos too).
+    pub fn hf_base(&self) -> &str {
+        &self.hf_base
+    }
+
+    /// The Retry-After holds it honours.
+    pub fn waits(&self) -> &ServerWaits {
+        &self.waits
+    }
+
     /// `id`'s full text from the cache, else fetched and kept. Blocking store work runs on
     /// tokio's blocking pool.
     pub async fn get(&self, id: &PaperId) -> Result<(StoredFullText, Origin), FullTextError> {

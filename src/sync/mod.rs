@@ -13,6 +13,7 @@ mod task;
 
 pub use fulltext::{FullTextError, FullTextFetcher, LookupError, Origin as FullTextOrigin};
 pub use ingest::{IngestError, ingest_body};
+pub use politeness::HostGates;
 pub use server_waits::{Hold, ServerWaits, held_phrase};
 pub use setup::{
     list_sources_from_config, sources_from_config, sync_settings_for, sync_settings_from_config,

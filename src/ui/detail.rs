@@ -414,7 +414,59 @@ fn paper_text<'a>(
             link_lines(&mut text, label, url, theme, width);
         }
     }
+    if let Some(extras) = app.extras.as_ref().filter(|e| e.id == paper.id) {
+        extras_lines(&mut text, extras, theme, width);
+    }
     text
+}
+
+/// Linked entries shown per kind; the count says how many there are in all.
+const LINKED_SHOWN: usize = 3;
+
+/// The downloaded PDF, and the HF models, datasets and Spaces citing the paper (#13).
+fn extras_lines(
+    text: &mut DetailText<'_>,
+    extras: &crate::app::PaperExtras,
+    theme: &Theme,
+    width: usize,
+) {
+    use crate::linked::RepoKind;
+    if let Some(path) = &extras.pdf {
+        let home = crate::config::home_dir();
+        let shown = crate::config::display_home(path, home.as_deref());
+        text.lines.extend(labelled(
+            "Saved PDF",
+            crate::text::sanitize_line(&shown),
+            theme,
+            width,
+        ));
+    }
+    let summary = match (&extras.linked, &extras.linked_error, extras.linked_loading) {
+        (Some(linked), _, _) => crate::linked::summary_line(linked),
+        (None, Some(error), _) => error.clone(),
+        (None, None, true) => "asking Hugging Face…".to_string(),
+        (None, None, false) => return,
+    };
+    text.lines
+        .extend(labelled("Cited on HF", summary, theme, width));
+    let Some(linked) = &extras.linked else {
+        return;
+    };
+    for (kind, label, repos) in [
+        (RepoKind::Model, "Model", &linked.models),
+        (RepoKind::Dataset, "Dataset", &linked.datasets),
+        (RepoKind::Space, "Space", &linked.spaces),
+    ] {
+        for repo in repos.iter().take(LINKED_SHOWN) {
+            link_lines(
+                text,
+                label,
+                &kind.url(&extras.hf_base, &repo.id),
+                theme,
+                width,
+            );
+        }
+    }
 }
 
 /// "Label: URL", the URL percent-encoded and wrapped over as many lines as it needs (so that

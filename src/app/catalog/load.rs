@@ -105,6 +105,21 @@ pub fn catalog_with_abstracts(store: &Store, quick: &Catalog) -> Result<Catalog,
 }
 
 fn add_abstracts(store: &Store, mut builder: CatalogBuilder) -> Result<Catalog, StoreError> {
+    // Per machine and few: read whole, for `has:pdf` and `has:model`/`dataset`/`space`.
+    let pdfs = store.existing_pdfs()?;
+    let linked = store.all_linked_repos()?;
+    let details_of = |paper: &Paper| {
+        let mut details = RowDetails::of(paper);
+        details.has_pdf = pdfs.contains_key(&paper.id);
+        if let Some(linked) = linked.get(&paper.id) {
+            details.linked = [
+                !linked.models.is_empty(),
+                !linked.datasets.is_empty(),
+                !linked.spaces.is_empty(),
+            ];
+        }
+        details
+    };
     // A day at a time: rows come newest day first, so each day's bodies are read, indexed in
     // catalog order and dropped before the next day's (never every abstract at once).
     while let Some(day) = builder.next_row().map(|row| row.day) {
@@ -115,9 +130,7 @@ fn add_abstracts(store: &Store, mut builder: CatalogBuilder) -> Result<Catalog, 
             .collect();
         while let Some(row) = builder.next_row().filter(|row| row.day == day) {
             match papers.remove(&row.id) {
-                Some(paper) => {
-                    builder.push(Some(&paper.abstract_text), Some(RowDetails::of(&paper)))
-                }
+                Some(paper) => builder.push(Some(&paper.abstract_text), Some(details_of(&paper))),
                 None => builder.push(None, Some(RowDetails::default())),
             }
         }

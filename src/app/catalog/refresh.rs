@@ -56,6 +56,24 @@ pub fn refreshed_catalog(store: &Store, previous: &Catalog) -> Result<Refresh, S
     }
     let parts = read_parts(store, previous, &changed)?;
     let mut catalog = spliced(previous, &parts, user);
+    // PDFs and linked repos change without a paper write: their marks are set on every row
+    // again, as a full load sets them (per machine and few: read whole).
+    let pdfs = store.existing_pdfs()?;
+    let linked = store.all_linked_repos()?;
+    let rows = Arc::clone(&catalog.rows);
+    for (row, details) in rows
+        .iter()
+        .zip(Arc::make_mut(&mut catalog.details).iter_mut())
+    {
+        details.has_pdf = pdfs.contains_key(&row.id);
+        details.linked = linked.get(&row.id).map_or([false; 3], |linked| {
+            [
+                !linked.models.is_empty(),
+                !linked.datasets.is_empty(),
+                !linked.spaces.is_empty(),
+            ]
+        });
+    }
     catalog.papers_version = papers_version;
     catalog.ranked = ranked;
     Ok(Refresh::Spliced(Box::new(catalog)))

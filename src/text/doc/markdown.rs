@@ -234,10 +234,12 @@ impl Builder {
             }
             TagEnd::Heading(level) => {
                 let text = self.pop_root();
-                self.push_block(vec![Block::Heading {
-                    level: heading_level(level),
-                    text,
-                }]);
+                if !text.is_empty() {
+                    self.push_block(vec![Block::Heading {
+                        level: heading_level(level),
+                        text,
+                    }]);
+                }
             }
             TagEnd::TableCell => {
                 let cell = self.pop_root();
@@ -277,10 +279,10 @@ impl Builder {
                 }
             }
             TagEnd::Item => {
-                if let Some(Frame::Item(blocks)) = self.frames.pop() {
-                    if let Some(Frame::List { items, .. }) = self.frames.last_mut() {
-                        items.push(blocks);
-                    }
+                if let Some(Frame::Item(blocks)) = self.frames.pop()
+                    && let Some(Frame::List { items, .. }) = self.frames.last_mut()
+                {
+                    items.push(blocks);
                 }
             }
             TagEnd::FootnoteDefinition => {
@@ -340,10 +342,11 @@ impl Builder {
             .collect();
         if name.eq_ignore_ascii_case("br") {
             self.push_inline(Inline::LineBreak);
-        } else if name.is_empty() || !is_html_element(&name) {
-            if !raw.starts_with("<!--") && !raw.starts_with("<?") {
-                self.push_inline(Inline::Text(clean_text(raw)));
-            }
+        } else if (name.is_empty() || !is_html_element(&name))
+            && !raw.starts_with("<!--")
+            && !raw.starts_with("<?")
+        {
+            self.push_inline(Inline::Text(clean_text(raw)));
         }
     }
 

@@ -17,6 +17,7 @@ pub(super) mod html;
 mod markdown;
 mod plain;
 mod render;
+mod roles;
 mod table;
 mod tidy;
 

@@ -123,6 +123,11 @@ pub(super) fn render(doc: &Doc, width: u16) -> Rendered {
     {
         renderer.out.lines.pop();
     }
+    let line_count = renderer.out.lines.len();
+    renderer
+        .out
+        .sections
+        .retain(|section| section.line < line_count);
     renderer.out
 }
 
@@ -273,7 +278,7 @@ impl Renderer {
                     };
                     let indent = " ".repeat(display_width(&marker));
                     let nested = frame.nested(&marker, &indent, false);
-                    let frame_for_item = if index == 0 { nested } else { nested };
+                    let frame_for_item = nested;
                     let before = self.out.lines.len();
                     self.blocks(
                         item,

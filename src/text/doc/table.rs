@@ -7,6 +7,9 @@
 use super::Inline;
 use super::render::{SpanStyle, StyledSpan, spans_width};
 
+/// Wraps one cell's inlines at a width into lines of spans.
+pub(super) type WrapCell<'a> = dyn FnMut(&[Inline], usize) -> Vec<Vec<StyledSpan>> + 'a;
+
 /// Columns narrower than this make a table unreadable: stack its rows instead.
 const MIN_COLUMN_WIDTH: usize = 6;
 /// Between two columns.
@@ -17,7 +20,7 @@ pub(super) fn lay_out_table(
     header: &[Vec<Inline>],
     rows: &[Vec<Vec<Inline>>],
     width: usize,
-    wrap: &mut dyn FnMut(&[Inline], usize) -> Vec<Vec<StyledSpan>>,
+    wrap: &mut WrapCell<'_>,
 ) -> Vec<Vec<StyledSpan>> {
     let columns = std::iter::once(header)
         .chain(rows.iter().map(Vec::as_slice))
@@ -98,7 +101,7 @@ fn grid(
     header: &[Vec<Inline>],
     rows: &[Vec<Vec<Inline>>],
     widths: &[usize],
-    wrap: &mut dyn FnMut(&[Inline], usize) -> Vec<Vec<StyledSpan>>,
+    wrap: &mut WrapCell<'_>,
 ) -> Vec<Vec<StyledSpan>> {
     let mut lines = Vec::new();
     if !header.is_empty() {
@@ -116,7 +119,7 @@ fn grid_row(
     row: &[Vec<Inline>],
     widths: &[usize],
     is_header: bool,
-    wrap: &mut dyn FnMut(&[Inline], usize) -> Vec<Vec<StyledSpan>>,
+    wrap: &mut WrapCell<'_>,
     lines: &mut Vec<Vec<StyledSpan>>,
 ) {
     let empty = Vec::new();
@@ -165,7 +168,7 @@ fn stacked(
     header: &[Vec<Inline>],
     rows: &[Vec<Vec<Inline>>],
     width: usize,
-    wrap: &mut dyn FnMut(&[Inline], usize) -> Vec<Vec<StyledSpan>>,
+    wrap: &mut WrapCell<'_>,
 ) -> Vec<Vec<StyledSpan>> {
     let mut lines = Vec::new();
     for (index, row) in rows.iter().enumerate() {

@@ -1,12 +1,19 @@
-//! Papers out to the tools people write with: BibTeX, Markdown, JSON and CSV, plus the JSON line
-//! shape `paperboat list --json` prints. Pure functions from papers and their user state to
-//! text; `load` reads what to export from the store.
+//! Papers out to the tools people write with: BibTeX (`bibtex`), CSL-JSON and RIS (`citation`),
+//! Markdown, JSON and CSV, plus the JSON line shape `paperboat list --json` prints. Pure
+//! functions from papers and their user state to text; `load` reads what to export from the
+//! store (with the path of a downloaded PDF, for reference managers such as Zotero).
+//!
+//! Citations link the canonical arxiv.org pages whatever `[sources.arxiv] site_base_url` says:
+//! they go into documents read elsewhere, where a mirror or a test server means nothing.
 //!
 //! Feed text is untrusted: BibTeX escapes every special character (braces included, so fields
 //! always balance), Markdown escapes link text and links only http(s) URLs, and CSV quotes
 //! every field and defuses cells a spreadsheet would run as a formula.
 
-use std::collections::HashMap;
+mod bibtex;
+mod citation;
+
+use std::path::PathBuf;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use compact_str::CompactString;
@@ -22,6 +29,10 @@ pub enum ExportFormat {
     Markdown,
     Json,
     Csv,
+    /// CSL-JSON (`csl-json`): Zotero, pandoc and every CSL processor import it.
+    CslJson,
+    /// RIS: the tagged format every reference manager imports.
+    Ris,
 }
 
 impl ExportFormat {
@@ -32,6 +43,8 @@ impl ExportFormat {
             ExportFormat::Markdown => "md",
             ExportFormat::Json => "json",
             ExportFormat::Csv => "csv",
+            ExportFormat::CslJson => "json",
+            ExportFormat::Ris => "ris",
         }
     }
 }
@@ -42,12 +55,15 @@ pub struct Exported {
     pub paper: Paper,
     pub state: UserState,
     pub day: NaiveDate,
+    /// The downloaded PDF, while its file exists (BibTeX `file`, RIS `L1`).
+    pub pdf: Option<PathBuf>,
 }
 
 /// Reads papers (with the day each is filed under) from the store, in the order given. Papers
 /// the store has no full record of are left out.
 pub fn load(store: &Store, papers: &[(PaperId, NaiveDate)]) -> Result<Vec<Exported>, StoreError> {
     let states = store.user_states()?;
+    let pdfs = store.existing_pdfs()?;
     let mut out = Vec::with_capacity(papers.len());
     for (id, day) in papers {
         if let Some(paper) = store.paper(id)? {
@@ -55,6 +71,7 @@ pub fn load(store: &Store, papers: &[(PaperId, NaiveDate)]) -> Result<Vec<Export
                 paper,
                 state: states.get(id).cloned().unwrap_or_default(),
                 day: *day,
+                pdf: pdfs.get(id).cloned(),
             });
         }
     }
@@ -68,6 +85,8 @@ pub fn render(format: ExportFormat, papers: &[Exported]) -> String {
         ExportFormat::Markdown => markdown(papers),
         ExportFormat::Json => json(papers),
         ExportFormat::Csv => csv(papers),
+        ExportFormat::CslJson => csl_json(papers),
+        ExportFormat::Ris => ris(papers),
     }
 }
 
@@ -349,14 +368,10 @@ fn paper_url(paper: &Paper) -> Option<String> {
         .or_else(|| paper.links.pdf.clone())
 }
 
-// ---------------------------------------------------------------- BibTeX
+pub use bibtex::{bibtex, bibtex_escape, citation_key, protect_capitals};
+pub use citation::{csl_json, ris};
 
-/// Title words never used for a citation key.
-const KEY_STOPWORDS: &[&str] = &[
-    "a", "an", "the", "on", "of", "in", "for", "to", "and", "with", "from", "by", "at", "is",
-    "are", "as", "via", "towards", "toward", "how", "what", "why", "when", "do", "does",
-];
-
+/// The year a paper is cited with: published, else listed on HF, else the day it is filed under.
 fn year(item: &Exported) -> i32 {
     item.paper
         .published
@@ -365,175 +380,35 @@ fn year(item: &Exported) -> i32 {
         .unwrap_or_else(|| item.day.year())
 }
 
-/// The citation key's stem: first author's last name, year, first significant title word
-/// (`lovelace2025sparse`), ASCII letters and digits only.
-fn key_stem(item: &Exported) -> String {
-    let last_name = item
-        .paper
-        .authors
-        .first()
-        .and_then(|name| name.split_whitespace().last())
-        .map(ascii_fold)
-        .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| "anon".to_string());
-    let word = item
-        .paper
-        .title
-        .split(|c: char| !c.is_alphanumeric())
-        .map(ascii_fold)
-        .find(|w| !w.is_empty() && !KEY_STOPWORDS.contains(&w.as_str()))
-        .unwrap_or_else(|| "paper".to_string());
-    format!("{last_name}{}{word}", year(item))
-}
-
-/// Lowercase ASCII letters and digits of `text`, with common accents folded (`Ünal` → `unal`).
-fn ascii_fold(text: &str) -> String {
-    let mut out = String::new();
-    for c in text.chars().flat_map(char::to_lowercase) {
-        let folded = match c {
-            'a'..='z' | '0'..='9' => Some(c),
-            'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' => Some('a'),
-            'ç' | 'ć' | 'č' => Some('c'),
-            'ď' | 'đ' => Some('d'),
-            'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ę' | 'ě' => Some('e'),
-            'ğ' => Some('g'),
-            'ì' | 'í' | 'î' | 'ï' | 'ī' | 'ı' => Some('i'),
-            'ł' | 'ľ' => Some('l'),
-            'ñ' | 'ń' | 'ň' => Some('n'),
-            'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ő' => Some('o'),
-            'ř' => Some('r'),
-            'ś' | 'š' | 'ş' | 'ß' => Some('s'),
-            'ť' | 'ţ' => Some('t'),
-            'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' | 'ű' => Some('u'),
-            'ý' | 'ÿ' => Some('y'),
-            'ź' | 'ż' | 'ž' => Some('z'),
-            _ => None,
-        };
-        out.extend(folded);
+/// A name as (family, given): "Ada Lovelace" → ("Lovelace", "Ada"), "Lovelace, Ada" →
+/// ("Lovelace", "Ada"); a single word is all family.
+fn split_name(name: &str) -> (String, String) {
+    if let Some((family, given)) = name.split_once(',') {
+        return (family.trim().to_string(), given.trim().to_string());
     }
-    out
-}
-
-/// Unique keys for `papers`, in their order. Papers whose stems collide get `a`, `b`, … in the
-/// order of their ids, so a paper's key does not depend on the order of the export.
-pub fn bibtex_keys(papers: &[Exported]) -> Vec<String> {
-    let stems: Vec<String> = papers.iter().map(key_stem).collect();
-    let mut groups: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, stem) in stems.iter().enumerate() {
-        groups.entry(stem).or_default().push(i);
-    }
-    let mut keys = stems.clone();
-    for members in groups.values_mut() {
-        if members.len() < 2 {
-            continue;
-        }
-        members.sort_by(|&a, &b| papers[a].paper.id.cmp(&papers[b].paper.id));
-        for (n, &i) in members.iter().enumerate() {
-            keys[i] = format!("{}{}", stems[i], suffix(n));
-        }
-    }
-    keys
-}
-
-/// 0 → a, 25 → z, 26 → aa …
-fn suffix(mut n: usize) -> String {
-    let mut out = Vec::new();
-    loop {
-        out.push(b'a' + (n % 26) as u8);
-        if n < 26 {
-            break;
-        }
-        n = n / 26 - 1;
-    }
-    out.reverse();
-    String::from_utf8(out).unwrap_or_default()
-}
-
-/// Escapes text for a braced BibTeX field. Braces become `\textbraceleft{}` and
-/// `\textbraceright{}` (BibTeX counts even escaped braces), so a field always balances.
-pub fn bibtex_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\\' => out.push_str("\\textbackslash{}"),
-            '{' => out.push_str("\\textbraceleft{}"),
-            '}' => out.push_str("\\textbraceright{}"),
-            '~' => out.push_str("\\textasciitilde{}"),
-            '^' => out.push_str("\\textasciicircum{}"),
-            '&' | '%' | '$' | '#' | '_' => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if c.is_control() => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// A name for BibTeX's `and`-joined author list: a name that itself contains " and " is
-/// braced so it stays one person.
-fn bibtex_name(name: &str) -> String {
-    let escaped = bibtex_escape(name);
-    if name.to_lowercase().split_whitespace().any(|w| w == "and") {
-        format!("{{{escaped}}}")
-    } else {
-        escaped
+    let words: Vec<&str> = name.split_whitespace().collect();
+    match words.split_last() {
+        Some((family, given)) => (family.to_string(), given.join(" ")),
+        None => (String::new(), String::new()),
     }
 }
 
-/// One `@misc` (or `@article` with a journal reference) entry per paper.
-pub fn bibtex(papers: &[Exported]) -> String {
-    let keys = bibtex_keys(papers);
-    let mut out = String::new();
-    for (item, key) in papers.iter().zip(keys) {
-        let paper = &item.paper;
-        let kind = if paper.journal_ref.is_some() {
-            "article"
-        } else {
-            "misc"
-        };
-        let mut fields: Vec<(&str, String)> = vec![("title", bibtex_escape(&paper.title))];
-        if !paper.authors.is_empty() {
-            let names: Vec<String> = paper.authors.iter().map(|a| bibtex_name(a)).collect();
-            fields.push(("author", names.join(" and ")));
-        }
-        if let Some(journal) = &paper.journal_ref {
-            fields.push(("journal", bibtex_escape(journal)));
-        }
-        fields.push(("year", year(item).to_string()));
-        if paper.id.is_arxiv() {
-            fields.push(("eprint", bibtex_escape(paper.id.as_str())));
-            fields.push(("archivePrefix", "arXiv".to_string()));
-            if let Some(primary) = paper.categories.first() {
-                fields.push(("primaryClass", bibtex_escape(primary)));
-            }
-        }
-        if let Some(url) = paper_url(paper).filter(|u| is_web_link(u)) {
-            fields.push(("url", bibtex_escape(&url)));
-        }
-        if let Some(doi) = &paper.links.doi {
-            let doi = doi
-                .trim_start_matches("https://doi.org/")
-                .trim_start_matches("http://doi.org/")
-                .trim_start_matches("https://dx.doi.org/");
-            fields.push(("doi", bibtex_escape(doi)));
-        }
-        out.push_str(&format!("@{kind}{{{key},\n"));
-        for (name, value) in fields {
-            out.push_str(&format!("  {name} = {{{value}}},\n"));
-        }
-        out.push_str("}\n\n");
-    }
-    out
+/// The DOI itself, from a `https://doi.org/…` link or a bare DOI.
+fn bare_doi(doi: &str) -> &str {
+    doi.trim()
+        .trim_start_matches("https://doi.org/")
+        .trim_start_matches("http://doi.org/")
+        .trim_start_matches("https://dx.doi.org/")
+        .trim_start_matches("http://dx.doi.org/")
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::model::SourceId;
 
-    fn item(id: &str, title: &str, authors: &[&str], year: i32) -> Exported {
+    /// An arXiv-like paper published on 30 April of `year`.
+    pub(crate) fn item(id: &str, title: &str, authors: &[&str], year: i32) -> Exported {
         let mut paper = Paper::new(
             PaperId::from_stored(id.into()),
             title.into(),
@@ -545,63 +420,22 @@ mod tests {
             paper,
             state: UserState::default(),
             day: NaiveDate::from_ymd_opt(year, 4, 30).unwrap_or_default(),
+            pdf: None,
         }
     }
 
     #[test]
-    fn keys_are_last_name_year_and_first_real_word() {
-        let papers = [
-            item("2504.00001", "The Sparse Mixture", &["Ada Lovelace"], 2025),
-            item("2504.00002", "On Zoë's Ünusual Graphs", &["Zoë Ünal"], 2024),
-            item("feed:x:00000000000000aa", "!!!", &[], 2023),
-        ];
+    fn names_split_into_family_and_given() {
         assert_eq!(
-            bibtex_keys(&papers),
-            ["lovelace2025sparse", "unal2024zoe", "anon2023paper"]
+            split_name("Ada Lovelace"),
+            ("Lovelace".into(), "Ada".into())
         );
-    }
-
-    #[test]
-    fn colliding_keys_get_suffixes_by_id_whatever_the_order() {
-        let a = item("2504.00002", "Sparse routing", &["Ada Lovelace"], 2025);
-        let b = item("2504.00001", "Sparse experts", &["Ada Lovelace"], 2025);
-        let c = item("2504.00003", "Dense", &["Ada Lovelace"], 2025);
-        let forward = bibtex_keys(&[a.clone(), b.clone(), c.clone()]);
         assert_eq!(
-            forward,
-            [
-                "lovelace2025sparseb",
-                "lovelace2025sparsea",
-                "lovelace2025dense"
-            ]
+            split_name("Lovelace, Ada King"),
+            ("Lovelace".into(), "Ada King".into())
         );
-        let backward = bibtex_keys(&[c, b, a]);
-        assert_eq!(
-            backward,
-            [
-                "lovelace2025dense",
-                "lovelace2025sparsea",
-                "lovelace2025sparseb"
-            ]
-        );
-        assert_eq!(suffix(25), "z");
-        assert_eq!(suffix(26), "aa");
-    }
-
-    #[test]
-    fn special_characters_are_escaped_and_braces_balance() {
-        let escaped = bibtex_escape("50% of {x} & $y_1$ # ~ ^ \\");
-        assert_eq!(
-            escaped,
-            "50\\% of \\textbraceleft{}x\\textbraceright{} \\& \\$y\\_1\\$ \\# \
-             \\textasciitilde{} \\textasciicircum{} \\textbackslash{}"
-        );
-        let depth = escaped.chars().fold(0i32, |d, c| match c {
-            '{' => d + 1,
-            '}' => d - 1,
-            _ => d,
-        });
-        assert_eq!(depth, 0);
+        assert_eq!(split_name("Plato"), ("Plato".into(), String::new()));
+        assert_eq!(bare_doi("https://doi.org/10.1/x"), "10.1/x");
     }
 
     #[test]
