@@ -435,11 +435,10 @@ async fn load_requests_made_while_a_load_runs_are_merged_into_one_load() {
         "the four requests made while the first load ran are answered by one load"
     );
     h.release_load();
-    let quick = h.next_catalog().await;
-    let full = h.next_catalog().await;
-    assert!(!quick.text.has_abstracts && full.text.has_abstracts);
-    h.send(Msg::CatalogLoaded(Box::new(quick)));
-    h.send(Msg::CatalogLoaded(Box::new(full)));
+    // A refresh of the full catalog the first load made: one step, abstracts kept.
+    let refreshed = h.next_catalog().await;
+    assert!(refreshed.text.has_abstracts);
+    h.send(Msg::CatalogLoaded(Box::new(refreshed)));
 
     let stopped = h.stop().await;
     assert!(
@@ -454,6 +453,66 @@ async fn load_requests_made_while_a_load_runs_are_merged_into_one_load() {
         .count();
     assert_eq!(late_catalogs, 0);
     assert!(stopped.app.catalog.text.has_abstracts);
+}
+
+// ---------------------------------------------------------------- incremental refresh
+
+/// A star pressed while a refresh runs (held in the loader) lands on the paper that was
+/// selected, though the refresh puts new papers above it and every row after them moves; the
+/// selection stays on that paper too, and the store has the star once the writer is done.
+#[tokio::test]
+async fn a_star_during_a_refresh_lands_on_the_selected_paper() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = seeded_store(dir.path());
+    let mut h = Harness::start(&store, morning());
+    h.next_frame().await;
+    assert_eq!(h.next_load().await, 1);
+    h.release_load();
+    for _ in 0..2 {
+        let catalog = h.next_catalog().await;
+        h.send(Msg::CatalogLoaded(Box::new(catalog)));
+        h.next_frame().await;
+    }
+    // Today's papers, most upvoted first; the second one selected.
+    h.press('j').await;
+    let chosen = PaperId::from_arxiv("2504.00002").unwrap();
+    // A sync stores two more popular papers on the same day: they sort above the chosen one.
+    store
+        .apply(
+            vec![
+                paper("2504.00003", "Brand new and popular", day(30), 99),
+                paper("2504.00004", "Also new", day(30), 50),
+            ],
+            day(30),
+        )
+        .unwrap();
+    h.send(updated());
+    h.next_frame().await;
+    assert_eq!(h.next_load().await, 1);
+    // The refresh is held: the star is pressed against the old catalog.
+    let starred = h.press('s').await;
+    assert!(starred.contains('★'), "{starred}");
+    h.release_load();
+    let refreshed = h.next_catalog().await;
+    assert_eq!(refreshed.rows.len(), 5);
+    assert_eq!(refreshed.index[&chosen], 3, "two new rows above it");
+    h.send(Msg::CatalogLoaded(Box::new(refreshed)));
+    let screen = h.next_frame().await;
+    let line = screen
+        .lines()
+        .find(|line| line.contains("20 Diffusion for protein design"))
+        .unwrap_or_default();
+    assert!(line.contains('★'), "{screen}");
+    let stopped = h.stop().await;
+    assert!(stopped.app.catalog.is_starred(&chosen));
+    assert_eq!(stopped.app.selected_id.as_ref(), Some(&chosen));
+    let others = ["2504.00001", "2504.00003", "2504.00004", "2504.00009"];
+    for other in others {
+        let id = PaperId::from_arxiv(other).unwrap();
+        assert!(!stopped.app.catalog.is_starred(&id), "{other}");
+        assert!(!store.user_state(&id).unwrap().is_starred(), "{other}");
+    }
+    assert!(store.user_state(&chosen).unwrap().is_starred());
 }
 
 // ---------------------------------------------------------------- blocking loads

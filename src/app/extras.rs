@@ -59,7 +59,7 @@ pub fn pdf_saved(app: &mut App, id: PaperId, path: PathBuf, reused: bool) -> Vec
         format!("saved {shown}")
     });
     if let Some(&row) = app.catalog.index.get(&id)
-        && let Some(details) = app.catalog.details.get_mut(row)
+        && let Some(details) = std::sync::Arc::make_mut(&mut app.catalog.details).get_mut(row)
     {
         details.has_pdf = true;
     }
@@ -82,7 +82,7 @@ fn set_row_flags(app: &mut App, extras: &PaperExtras) {
     let Some(&row) = app.catalog.index.get(&extras.id) else {
         return;
     };
-    let Some(details) = app.catalog.details.get_mut(row) else {
+    let Some(details) = std::sync::Arc::make_mut(&mut app.catalog.details).get_mut(row) else {
         return;
     };
     details.has_pdf = extras.pdf.is_some();

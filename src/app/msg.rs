@@ -66,6 +66,18 @@ pub enum Msg {
     /// Another process's command changed the store's papers (a sync with other days,
     /// retention): re-read them.
     StoreChanged,
+    /// A background export got this far (papers read of the total).
+    ExportProgress {
+        done: usize,
+        total: usize,
+    },
+    /// A background export ended (written, failed or cancelled): what to tell the user.
+    ExportFinished(String),
+    /// Text read in the background to copy to the clipboard (OSC 52), and what to say then.
+    CopyText {
+        text: String,
+        done: String,
+    },
 }
 
 /// Work `update` asks the runtime to do.
@@ -118,6 +130,13 @@ pub enum Effect {
         papers: Vec<(PaperId, chrono::NaiveDate)>,
         format: ExportFormat,
         file_name: String,
+    },
+    /// Stop the running background export (no file is written).
+    CancelExport,
+    /// Copy `text` to the clipboard with OSC 52 and say `done`.
+    CopyText {
+        text: String,
+        done: String,
     },
     /// Read the paper's full text from the cache, else fetch and keep it, off the UI thread;
     /// lay it out for `width` columns (answers `Msg::FullTextLoaded`).

@@ -136,6 +136,8 @@ pub struct App {
     /// The layout the user chose: filter pane, list width, the `\` and `z` toggles.
     pub layout_prefs: LayoutPrefs,
     pub quit: bool,
+    /// An `E` export runs in the background: `Esc` cancels it first (issue #15).
+    pub exporting: bool,
     /// The order picked with `S`; `None` means the view's own (relevance while words are typed).
     pub sort: Option<SortOrder>,
     /// `[[views]]` from the config, listed in the filter pane after the built-in views.
@@ -197,6 +199,7 @@ impl App {
                 ..LayoutPrefs::default()
             },
             quit: false,
+            exporting: false,
             sort: None,
             saved_views: Vec::new(),
             note: None,
@@ -227,17 +230,11 @@ impl App {
             views.insert(after_builtins + i, View::Saved(Box::new(saved.clone())));
         }
         let catalog = &self.catalog;
+        // Without listing each view's rows (issue #15): see `Catalog::view_count`.
         self.view_counts = views
             .into_iter()
             .map(|view| {
-                let rows = view.rows_at(catalog, today);
-                let count = match view {
-                    View::ForYou | View::Saved(_) => rows
-                        .iter()
-                        .filter(|&&r| !catalog.is_read(&catalog.rows[r].id))
-                        .count(),
-                    _ => rows.len(),
-                };
+                let count = catalog.view_count(&view, today);
                 (view, count)
             })
             .collect();

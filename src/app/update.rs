@@ -148,6 +148,20 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Msg::ExportProgress { done, total } => {
+            if app.exporting {
+                app.message = Some(format!(
+                    "exporting: {done} of {total} papers read (Esc cancels)"
+                ));
+            }
+            Vec::new()
+        }
+        Msg::ExportFinished(notice) => {
+            app.exporting = false;
+            app.message = Some(notice);
+            Vec::new()
+        }
+        Msg::CopyText { text, done } => vec![Effect::CopyText { text, done }],
         Msg::Terminate => quit(app),
     }
 }
@@ -481,6 +495,12 @@ fn on_pane_action(app: &mut App, action: Action) -> Vec<Effect> {
             effects
         }
         Action::Back => {
+            // A running export is cancelled first; a second Esc clears the filter.
+            if app.exporting {
+                app.exporting = false;
+                app.message = Some("export cancelled".to_string());
+                return vec![Effect::CancelExport];
+            }
             if !app.query.text.is_empty() && app.focus == Focus::List {
                 app.query.text.clear();
                 app.refresh_visible();
@@ -811,11 +831,15 @@ fn on_link_menu_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
 
 /// Asks for the visible list, in its order, as BibTeX in a new timestamped file.
 fn export_list(app: &mut App) -> Vec<Effect> {
+    if app.exporting {
+        app.message = Some("an export is running (Esc cancels it)".to_string());
+        return Vec::new();
+    }
     if app.visible.is_empty() {
         app.message = Some("nothing to export in this list".to_string());
         return Vec::new();
     }
-    let papers = app
+    let papers: Vec<(crate::model::PaperId, chrono::NaiveDate)> = app
         .visible
         .iter()
         .filter_map(|&row| app.catalog.rows.get(row))
@@ -827,6 +851,8 @@ fn export_list(app: &mut App) -> Vec<Effect> {
         app.now.format("%Y%m%d-%H%M%S"),
         format.extension()
     );
+    app.exporting = true;
+    app.message = Some(format!("exporting {} papers… (Esc cancels)", papers.len()));
     vec![Effect::Export {
         papers,
         format,

@@ -244,7 +244,6 @@ impl TextIndex {
 impl ForYou {
     /// Scores every row of `index` against the rows in `starred`.
     pub fn compute(index: &TextIndex, starred: &[usize]) -> ForYou {
-        let norms = &index.norms;
         let rows = index.rows();
         let starred: Vec<Vector> = starred
             .iter()
@@ -264,6 +263,7 @@ impl ForYou {
                 *sum.entry(*feature).or_default() += w / starred.len() as f32;
             }
         }
+        let norms = index.norms.get_or_init(|| index.vector_norms());
         let too_common = (rows / 5).max(1000);
         let mut strongest: Vec<(Feature, f32)> = sum
             .into_iter()

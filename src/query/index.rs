@@ -22,6 +22,9 @@ use super::postings::{
 use super::rowset::RowSet;
 use super::tokenize::for_each_token;
 
+mod splice;
+pub use splice::SplicePiece;
+
 /// The indexed text fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum IndexField {
@@ -158,7 +161,9 @@ impl FieldBuilder {
                 *count = 0;
             }
         }
-        self.lengths.push(u16::try_from(length).unwrap_or(u16::MAX));
+        let length = u16::try_from(length).unwrap_or(u16::MAX);
+        self.lengths.push(length);
+        // The saturated length, as the spliced index sums it (`splice.rs`).
         self.total_length += u64::from(length);
     }
 
@@ -518,8 +523,10 @@ pub struct TextIndex {
     rows: usize,
     /// True once abstracts were indexed.
     pub has_abstracts: bool,
-    /// Each row's TF-IDF vector length over title and abstract, for For you.
-    pub(crate) norms: Vec<f32>,
+    /// Each row's TF-IDF vector length over title and abstract, for For you: computed by the
+    /// first For you job that needs them (in the background), not with the index, since every
+    /// refresh changes them.
+    pub(crate) norms: std::sync::OnceLock<Vec<f32>>,
 }
 
 /// Builds a [`TextIndex`] a row at a time, so the catalog can feed it a day of abstracts at a
@@ -554,14 +561,12 @@ impl TextIndexBuilder {
 
     pub fn finish(self) -> TextIndex {
         let [title, abstracts, authors] = self.fields;
-        let mut index = TextIndex {
+        TextIndex {
             fields: [title.finish(), abstracts.finish(), authors.finish()],
             rows: self.rows as usize,
             has_abstracts: self.has_abstracts,
-            norms: Vec::new(),
-        };
-        index.norms = index.vector_norms();
-        index
+            norms: std::sync::OnceLock::new(),
+        }
     }
 }
 
@@ -604,7 +609,8 @@ impl TextIndex {
     /// Heap bytes the index holds, by part, over the three fields: terms, postings, row
     /// sequences, and the rest (id tables, lengths, For you norms).
     pub fn heap_bytes(&self) -> [usize; 4] {
-        let mut total = [0, 0, 0, self.norms.len() * 4];
+        let norms = self.norms.get().map_or(0, Vec::len);
+        let mut total = [0, 0, 0, norms * 4];
         for field in &self.fields {
             for (sum, part) in total.iter_mut().zip(field.heap_bytes()) {
                 *sum += part;

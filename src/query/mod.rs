@@ -31,7 +31,7 @@ pub mod tokenize;
 pub use eval::{Corpus, RowDetails};
 pub use foryou::{ForYou, Reason};
 pub use fulltext::FullTextIndex;
-pub use index::{IndexDoc, IndexField, TextIndex, TextIndexBuilder};
+pub use index::{IndexDoc, IndexField, SplicePiece, TextIndex, TextIndexBuilder};
 pub use parse::{Expr, Query, QueryError, Term, TextField, parse};
 pub use rowset::RowSet;
 

@@ -370,6 +370,48 @@ impl Sequences {
         self.ends.push(self.bytes.len() as u64);
     }
 
+    /// Room for `rows` rows of `bytes` encoded bytes in all.
+    pub(crate) fn with_capacity(bytes: usize, rows: usize) -> Sequences {
+        Sequences {
+            bytes: Vec::with_capacity(bytes),
+            ends: Vec::with_capacity(rows),
+        }
+    }
+
+    /// Appends one whole row, already encoded.
+    pub(crate) fn push_row(&mut self, encoded: &[u8]) {
+        self.bytes.extend_from_slice(encoded);
+        self.end_row();
+    }
+
+    /// Appends rows `rows` of `other` in one copy of their bytes.
+    pub(crate) fn extend_rows_from(&mut self, other: &Sequences, rows: std::ops::Range<usize>) {
+        let Some(last) = rows.end.checked_sub(1) else {
+            return;
+        };
+        let start = other.row_start(rows.start);
+        let end = other.ends.get(last).map_or(start, |&end| end as usize);
+        let base = self.bytes.len() as u64;
+        self.bytes
+            .extend_from_slice(other.bytes.get(start..end).unwrap_or(&[]));
+        if let Some(ends) = other.ends.get(rows) {
+            let shift = start as u64;
+            self.ends.extend(ends.iter().map(|&end| base + end - shift));
+        }
+    }
+
+    /// Where `row`'s bytes start.
+    fn row_start(&self, row: usize) -> usize {
+        row.checked_sub(1)
+            .and_then(|previous| self.ends.get(previous))
+            .map_or(0, |&end| end as usize)
+    }
+
+    /// Encoded bytes held (without the row ends).
+    pub(crate) fn byte_len(&self) -> usize {
+        self.bytes.len()
+    }
+
     /// Drops spare capacity once every row is written.
     pub(crate) fn shrink(&mut self) {
         self.bytes.shrink_to_fit();

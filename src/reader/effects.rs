@@ -13,16 +13,18 @@ use std::collections::VecDeque;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use base64::Engine as _;
 use tokio::sync::mpsc;
 
-use super::loader::{LoadHook, spawn_loader};
-use crate::app::catalog::full_catalog;
+use super::loader::{LoadHook, load, spawn_loader};
 use crate::app::{Effect, Msg};
-use crate::model::{PaperId, UserState};
+use crate::journal::{Change, PaperMeta};
+use crate::model::{Paper, PaperId, UserState};
 use crate::store::{Store, StoreError};
 use crate::sync::SyncCommand;
 
@@ -56,9 +58,52 @@ pub struct EffectRunner {
     /// A terminal browser to run in the foreground once this burst of effects is done.
     foreground: Option<Vec<String>>,
     loader: Option<std::sync::mpsc::Sender<()>>,
+    /// The inline runner's last catalog, refreshed by the next load (the loader thread keeps
+    /// its own).
+    inline_catalog: Option<crate::app::Catalog>,
+    /// Set to stop the running background export.
+    export_cancel: Option<Arc<AtomicBool>>,
+    /// The in-order writer thread (see `Store::write_queued`), started on first need.
+    writer: Option<std::sync::mpsc::Sender<WriterJob>>,
+    /// What the journal keeps of papers whose body was loaded lately (title, day, links), so
+    /// a star journals them without reading the body on the UI thread.
+    metas: PaperMetas,
     /// Writes the remembered reader state off the UI thread (started on first use).
     state_saver: Option<StateSaver>,
 }
+
+/// Papers' journal metadata by id, from their loaded bodies; bounded.
+#[derive(Default)]
+struct PaperMetas {
+    recent: std::collections::HashMap<PaperId, PaperMeta>,
+}
+
+impl PaperMetas {
+    /// Enough for every paper one can star without its body being shown first.
+    const KEPT: usize = 512;
+
+    fn get(&self, id: &PaperId) -> Option<&PaperMeta> {
+        self.recent.get(id)
+    }
+
+    fn remember(&mut self, paper: &Paper) {
+        if self.recent.len() >= Self::KEPT {
+            self.recent.clear();
+        }
+        self.recent.insert(paper.id.clone(), PaperMeta::of(paper));
+    }
+}
+
+/// What the writer thread is asked.
+enum WriterJob {
+    /// Do the queued store writes.
+    Write,
+    /// Do them, then answer (quitting waits for this).
+    Finish(std::sync::mpsc::Sender<()>),
+}
+
+/// How long quitting waits for the queued store writes (each already journaled).
+const FINISH_WAIT: Duration = Duration::from_secs(5);
 
 impl EffectRunner {
     pub fn new(store: Store, inline: bool, clipboard: Box<dyn Write + Send>) -> EffectRunner {
@@ -77,6 +122,10 @@ impl EffectRunner {
             fulltext: None,
             foreground: None,
             loader: None,
+            inline_catalog: None,
+            writer: None,
+            export_cancel: None,
+            metas: PaperMetas::default(),
             state_saver: None,
         }
     }
@@ -91,19 +140,26 @@ impl EffectRunner {
                 state,
                 previous,
             } => {
-                if let Err(error) = save_user_state(&self.store, &id, &state, &previous) {
-                    tracing::error!(%id, %error, "user state not saved");
-                    queue.push_back(Msg::UserStateFailed {
-                        id,
-                        previous,
-                        error: error.to_string(),
-                    });
+                let meta = self.metas.get(&id).cloned();
+                match journal_user_state(&self.store, &id, &state, &previous, meta) {
+                    Ok(()) => self.write_queued(queue),
+                    Err(error) => {
+                        tracing::error!(%id, %error, "user state not saved");
+                        queue.push_back(Msg::UserStateFailed {
+                            id,
+                            previous,
+                            error: error.to_string(),
+                        });
+                    }
                 }
             }
             Effect::SaveReadMany { ids, read, at } => {
-                if let Err(error) = self.store.set_read_many(&ids, read, at) {
-                    tracing::error!(%error, papers = ids.len(), "read flags not saved");
-                    queue.push_back(Msg::ReadManyFailed(error.to_string()));
+                match self.store.journal_read_many(&ids, read, at) {
+                    Ok(()) => self.write_queued(queue),
+                    Err(error) => {
+                        tracing::error!(%error, papers = ids.len(), "read flags not saved");
+                        queue.push_back(Msg::ReadManyFailed(error.to_string()));
+                    }
                 }
             }
             Effect::SaveReaderState(state) => {
@@ -111,7 +167,8 @@ impl EffectRunner {
                 if let Some(saver) = self.state_saver.take() {
                     saver.finish();
                 }
-                save_reader_state(&self.store, &state);
+                self.store.queue_reader_state(state);
+                self.write_queued(queue);
             }
             Effect::RememberReaderState(state) => {
                 if self.inline {
@@ -134,21 +191,7 @@ impl EffectRunner {
             Effect::OpenPdf { id, remote } => self.open_pdf(&id, remote, queue),
             Effect::DownloadPdf(id) => self.download_pdf(id, queue),
             Effect::Yank(url) => queue.push_back(Msg::Notice(self.yank(&url))),
-            Effect::YankBibtex { id, day } => {
-                let notice = match crate::export::load(&self.store, &[(id.clone(), day)]) {
-                    Ok(items) if !items.is_empty() => {
-                        let entry =
-                            crate::export::render(crate::export::ExportFormat::Bibtex, &items);
-                        match self.copy(&entry) {
-                            Ok(()) => format!("copied the BibTeX entry of {id}"),
-                            Err(error) => format!("cannot copy: {error}"),
-                        }
-                    }
-                    Ok(_) => format!("no record of {id} to make BibTeX from"),
-                    Err(error) => format!("cannot read {id}: {error}"),
-                };
-                queue.push_back(Msg::Notice(notice));
-            }
+            Effect::YankBibtex { id, day } => self.yank_bibtex(id, day, queue),
             Effect::Sync(command) => {
                 if let Some(commands) = &self.sync_commands
                     && commands.try_send(command).is_err()
@@ -169,34 +212,33 @@ impl EffectRunner {
                 papers,
                 format,
                 file_name,
-            } => {
-                let notice =
-                    match export_to(&self.store, &papers, format, &self.export_dir, &file_name) {
-                        Ok((count, path)) => {
-                            let papers = if count == 1 { "paper" } else { "papers" };
-                            let home = crate::config::home_dir();
-                            let shown = crate::config::display_home(&path, home.as_deref());
-                            format!("exported {count} {papers} to {shown}")
-                        }
-                        Err(error) => format!("export failed: {error}"),
-                    };
+            } => self.export(papers, format, file_name, queue),
+            Effect::CancelExport => {
+                if let Some(cancel) = self.export_cancel.take() {
+                    cancel.store(true, std::sync::atomic::Ordering::SeqCst);
+                }
+            }
+            Effect::CopyText { text, done } => {
+                let notice = match self.copy(&text) {
+                    Ok(()) => done,
+                    Err(error) => format!("cannot copy: {error}"),
+                };
                 queue.push_back(Msg::Notice(notice));
             }
             Effect::LoadFullText { id, width } => {
                 super::fulltext::load_full_text(self, id, width, queue);
             }
-            Effect::Quit => {}
+            Effect::Quit => self.finish_writes(queue),
         }
     }
 
     fn load_catalog(&mut self, queue: &mut VecDeque<Msg>) {
         if self.inline {
-            match full_catalog(&self.store, true) {
-                Ok(catalog) => queue.push_back(Msg::CatalogLoaded(Box::new(catalog))),
-                Err(error) => {
-                    queue.push_back(Msg::Notice(format!("cannot read the cache: {error}")))
-                }
-            }
+            let last = &mut self.inline_catalog;
+            load(&self.store, last, false, &mut |msg| {
+                queue.push_back(msg);
+                true
+            });
             return;
         }
         let Some(results) = self.results.clone() else {
@@ -237,6 +279,106 @@ impl EffectRunner {
         });
     }
 
+    /// Writes an export of `papers` on a blocking thread, telling its progress; an
+    /// [`Effect::CancelExport`] stops it before anything is written (inline: at once).
+    fn export(
+        &mut self,
+        papers: Vec<(PaperId, chrono::NaiveDate)>,
+        format: crate::export::ExportFormat,
+        file_name: String,
+        queue: &mut VecDeque<Msg>,
+    ) {
+        let cancel = Arc::new(AtomicBool::new(false));
+        let job = ExportJob {
+            store: self.store.clone(),
+            papers,
+            format,
+            dir: self.export_dir.clone(),
+            file_name,
+            cancel: Arc::clone(&cancel),
+        };
+        if self.inline {
+            return queue.push_back(Msg::ExportFinished(job.run(&mut |_| {})));
+        }
+        let Some(results) = self.results.clone() else {
+            return;
+        };
+        self.export_cancel = Some(cancel);
+        tokio::task::spawn_blocking(move || {
+            let notice = job.run(&mut |msg| {
+                let _ = results.send(msg);
+            });
+            let _ = results.send(Msg::ExportFinished(notice));
+        });
+    }
+
+    /// Copies a paper's BibTeX entry: the body is read on a blocking thread and the entry
+    /// comes back as [`Msg::CopyText`], so the OSC 52 sequence is written between frames.
+    fn yank_bibtex(&mut self, id: PaperId, day: chrono::NaiveDate, queue: &mut VecDeque<Msg>) {
+        let read = move |store: &Store| match crate::export::load(store, &[(id.clone(), day)]) {
+            Ok(items) if !items.is_empty() => Msg::CopyText {
+                text: crate::export::render(crate::export::ExportFormat::Bibtex, &items),
+                done: format!("copied the BibTeX entry of {id}"),
+            },
+            Ok(_) => Msg::Notice(format!("no record of {id} to make BibTeX from")),
+            Err(error) => Msg::Notice(format!("cannot read {id}: {error}")),
+        };
+        if self.inline {
+            return queue.push_back(read(&self.store));
+        }
+        let Some(results) = self.results.clone() else {
+            return;
+        };
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || {
+            let _ = results.send(read(&store));
+        });
+    }
+
+    /// Remembers what the journal keeps of a paper whose body was loaded.
+    pub fn remember_paper(&mut self, paper: &Paper) {
+        self.metas.remember(paper);
+    }
+
+    /// Has the writer do the queued store writes (inline: now).
+    fn write_queued(&mut self, queue: &mut VecDeque<Msg>) {
+        if self.inline {
+            if let Err(error) = self.store.write_queued() {
+                queue.push_back(Msg::Notice(store_write_failed(&error)));
+            }
+            return;
+        }
+        let _ = self.writer().send(WriterJob::Write);
+    }
+
+    /// Waits (bounded) until every queued store write is done: quitting.
+    fn finish_writes(&mut self, queue: &mut VecDeque<Msg>) {
+        if self.inline {
+            return self.write_queued(queue);
+        }
+        let (done, finished) = std::sync::mpsc::channel();
+        if self.writer().send(WriterJob::Finish(done)).is_ok()
+            && finished.recv_timeout(FINISH_WAIT).is_err()
+        {
+            tracing::warn!("quitting before the queued store writes finished (journaled)");
+        }
+    }
+
+    fn writer(&mut self) -> &std::sync::mpsc::Sender<WriterJob> {
+        let store = self.store.clone();
+        let results = self.results.clone();
+        self.writer
+            .get_or_insert_with(|| spawn_writer(store, results))
+    }
+
+    /// Frees a catalog the app no longer shows on a blocking thread (inline: here).
+    pub fn retire(&self, catalog: crate::app::Catalog) {
+        if self.inline {
+            return drop(catalog);
+        }
+        tokio::task::spawn_blocking(move || drop(catalog));
+    }
+
     fn yank(&mut self, url: &str) -> String {
         if check_url(url).is_err() {
             return refusal("copy", url);
@@ -261,16 +403,86 @@ impl EffectRunner {
     }
 }
 
+/// The in-order writer: one thread doing the store's queued user-state writes in journal
+/// order, so none of them runs on the UI thread. A failure is told to the user: the change is
+/// in the journal, and the next start writes it.
+fn spawn_writer(
+    store: Store,
+    results: Option<mpsc::UnboundedSender<Msg>>,
+) -> std::sync::mpsc::Sender<WriterJob> {
+    let (sender, jobs) = std::sync::mpsc::channel::<WriterJob>();
+    std::thread::spawn(move || {
+        while let Ok(job) = jobs.recv() {
+            if let Err(error) = store.write_queued()
+                && let Some(results) = &results
+            {
+                let _ = results.send(Msg::Notice(store_write_failed(&error)));
+            }
+            if let WriterJob::Finish(done) = job {
+                let _ = done.send(());
+            }
+        }
+    });
+    sender
+}
+
+fn store_write_failed(error: &StoreError) -> String {
+    format!("saved in the journal, not yet in the cache: {error}")
+}
+
+/// An `E` export: the papers read a batch at a time (progress between batches, cancellable),
+/// then written.
+struct ExportJob {
+    store: Store,
+    papers: Vec<(PaperId, chrono::NaiveDate)>,
+    format: crate::export::ExportFormat,
+    dir: PathBuf,
+    file_name: String,
+    cancel: Arc<AtomicBool>,
+}
+
+/// Papers read between two progress reports and cancel checks.
+const EXPORT_BATCH: usize = 200;
+
+impl ExportJob {
+    /// Runs the export, sending progress to `progress`; returns what to tell the user.
+    fn run(self, progress: &mut dyn FnMut(Msg)) -> String {
+        let total = self.papers.len();
+        let mut items = Vec::with_capacity(total);
+        for (batch, papers) in self.papers.chunks(EXPORT_BATCH).enumerate() {
+            if self.cancel.load(Ordering::SeqCst) {
+                return "export cancelled".to_string();
+            }
+            match crate::export::load(&self.store, papers) {
+                Ok(loaded) => items.extend(loaded),
+                Err(error) => return format!("export failed: {error}"),
+            }
+            let done = ((batch + 1) * EXPORT_BATCH).min(total);
+            progress(Msg::ExportProgress { done, total });
+        }
+        if self.cancel.load(Ordering::SeqCst) {
+            return "export cancelled".to_string();
+        }
+        match export_to(&items, self.format, &self.dir, &self.file_name) {
+            Ok((count, path)) => {
+                let papers = if count == 1 { "paper" } else { "papers" };
+                let home = crate::config::home_dir();
+                let shown = crate::config::display_home(&path, home.as_deref());
+                format!("exported {count} {papers} to {shown}")
+            }
+            Err(error) => format!("export failed: {error}"),
+        }
+    }
+}
+
 /// Writes an export next to any earlier one (never over it); returns the count and the path.
 fn export_to(
-    store: &Store,
-    papers: &[(PaperId, chrono::NaiveDate)],
+    items: &[crate::export::Exported],
     format: crate::export::ExportFormat,
     dir: &Path,
     file_name: &str,
 ) -> anyhow::Result<(usize, PathBuf)> {
-    let items = crate::export::load(store, papers)?;
-    let text = crate::export::render(format, &items);
+    let text = crate::export::render(format, items);
     let mut path = dir.join(file_name);
     let (stem, extension) = file_name.rsplit_once('.').unwrap_or((file_name, ""));
     let mut n = 2;
@@ -282,21 +494,37 @@ fn export_to(
     Ok((items.len(), path))
 }
 
-fn save_user_state(
+/// The UI thread's half of a user-state change: each changed field journaled (appended and
+/// fsynced) and its store write queued for the writer thread.
+fn journal_user_state(
     store: &Store,
     id: &PaperId,
     state: &UserState,
     previous: &UserState,
+    meta: Option<PaperMeta>,
 ) -> Result<(), StoreError> {
+    let now = chrono::Utc::now();
     if state.starred_at != previous.starred_at {
-        let at = state.starred_at.unwrap_or_else(chrono::Utc::now);
-        store.set_starred(id, state.starred_at.is_some(), at)?;
+        let change = match state.starred_at {
+            Some(starred_at) => Change::Star { starred_at },
+            None => Change::Unstar,
+        };
+        store.journal_change(id, state.starred_at.unwrap_or(now), change, meta.clone())?;
     }
     if state.read != previous.read {
-        store.set_read(id, state.read)?;
+        let change = if state.read {
+            Change::Read
+        } else {
+            Change::Unread
+        };
+        store.journal_change(id, now, change, meta.clone())?;
     }
     if state.note != previous.note {
-        store.set_note(id, state.note.clone())?;
+        let change = match &state.note {
+            Some(text) => Change::Note(text.clone()),
+            None => Change::ClearNote,
+        };
+        store.journal_change(id, now, change, meta)?;
     }
     Ok(())
 }

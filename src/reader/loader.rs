@@ -1,14 +1,20 @@
-//! The reader's loader thread: catalog loads off the UI thread, coalesced and in order, in two
-//! steps (every row first, then the same rows with their abstracts).
+//! The reader's loader thread: catalog loads off the UI thread, coalesced and in order. The
+//! first load comes in two steps (every row first, then the same rows with their abstracts);
+//! every later one is an incremental refresh of the last catalog it made (only the days the
+//! store says changed are read again, see `app::catalog::refreshed_catalog`), falling back to
+//! the two steps when the store cannot say what changed.
 
 use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
 use crate::app::Msg;
-use crate::app::catalog::{catalog_with_abstracts, full_catalog, full_text_index, full_text_marks};
+use crate::app::catalog::{
+    Catalog, Refresh, catalog_with_abstracts, full_catalog, full_text_index, full_text_marks,
+    refreshed_catalog,
+};
 use crate::query::FullTextIndex;
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 
 /// A test seam (`EffectRunner::load_hook`): called on the loader thread as each load starts,
 /// before it reads the store, with the number of requests that load answers (more than one
@@ -16,7 +22,7 @@ use crate::store::Store;
 pub type LoadHook = Arc<dyn Fn(usize) + Send + Sync>;
 
 /// One loader thread: catalog loads are coalesced (a burst of sync events makes one load) and
-/// come back in order. The rows-only catalog comes first, then the one with abstracts.
+/// come back in order.
 pub(super) fn spawn_loader(
     store: Store,
     results: mpsc::UnboundedSender<Msg>,
@@ -24,6 +30,7 @@ pub(super) fn spawn_loader(
 ) -> std::sync::mpsc::Sender<()> {
     let (sender, requests) = std::sync::mpsc::channel::<()>();
     std::thread::spawn(move || {
+        let mut last: Option<Catalog> = None;
         // The full-text index outlives each load: only texts cached since are added to it.
         let mut full_texts: Arc<FullTextIndex> = Arc::default();
         while requests.recv().is_ok() {
@@ -34,26 +41,15 @@ pub(super) fn spawn_loader(
             if let Some(hook) = &hook {
                 hook(merged);
             }
-            // Every row first (quick: the whole list is browsable), then the same rows with
-            // abstracts and details, sharing them.
             full_texts = full_text_marks(&store, &full_texts).unwrap_or(full_texts);
-            let full = match full_catalog(&store, false) {
-                Ok(mut quick) => {
-                    quick.full_text = Arc::clone(&full_texts);
-                    // A clone shares the rows, their index and the text index (`Arc`s).
-                    let shared = quick.clone();
-                    if results.send(Msg::CatalogLoaded(Box::new(quick))).is_err() {
-                        return;
-                    }
-                    catalog_with_abstracts(&store, &shared)
+            let marks = Arc::clone(&full_texts);
+            let sent = load(&store, &mut last, true, &mut |mut msg| {
+                if let Msg::CatalogLoaded(catalog) = &mut msg {
+                    catalog.full_text = Arc::clone(&marks);
                 }
-                Err(error) => Err(error),
-            };
-            let msg = match full {
-                Ok(catalog) => Msg::CatalogLoaded(Box::new(catalog)),
-                Err(error) => Msg::Notice(format!("cannot read the cache: {error}")),
-            };
-            if results.send(msg).is_err() {
+                results.send(msg).is_ok()
+            });
+            if !sent {
                 return;
             }
             // Last, the words of full texts cached since the last load (slow for many): the
@@ -72,4 +68,55 @@ pub(super) fn spawn_loader(
         }
     });
     sender
+}
+
+/// One load: a refresh of `last` when there is one, else a full load (in two steps with
+/// `two_steps`, else at once: the flow tests' inline runner). Each catalog made is handed to
+/// `send` (false: nobody listens any more) and the complete one kept in `last`. Returns false
+/// when `send` did.
+pub(super) fn load(
+    store: &Store,
+    last: &mut Option<Catalog>,
+    two_steps: bool,
+    send: &mut dyn FnMut(Msg) -> bool,
+) -> bool {
+    let refreshed = match last.as_ref() {
+        Some(previous) => refreshed_catalog(store, previous),
+        None => Ok(Refresh::Full),
+    };
+    let result = match refreshed {
+        Ok(Refresh::Spliced(catalog)) => Ok(*catalog),
+        Ok(Refresh::Full) if !two_steps => full_catalog(store, true),
+        Ok(Refresh::Full) => match full_load(store, send) {
+            Ok(Some(catalog)) => Ok(catalog),
+            Ok(None) => return false,
+            Err(error) => Err(error),
+        },
+        Err(error) => Err(error),
+    };
+    match result {
+        Ok(catalog) => {
+            // A clone shares the rows, their index, the details and the text index (`Arc`s).
+            *last = Some(catalog.clone());
+            send(Msg::CatalogLoaded(Box::new(catalog)))
+        }
+        Err(error) => {
+            *last = None;
+            send(Msg::Notice(format!("cannot read the cache: {error}")))
+        }
+    }
+}
+
+/// Every row first (quick: the whole list is browsable), sent at once; then the same rows
+/// with abstracts and details, sharing them, returned. `None` when nobody listens.
+fn full_load(
+    store: &Store,
+    send: &mut dyn FnMut(Msg) -> bool,
+) -> Result<Option<Catalog>, StoreError> {
+    let quick = full_catalog(store, false)?;
+    let shared = quick.clone();
+    if !send(Msg::CatalogLoaded(Box::new(quick))) {
+        return Ok(None);
+    }
+    catalog_with_abstracts(store, &shared).map(Some)
 }

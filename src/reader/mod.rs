@@ -62,7 +62,7 @@ pub fn run_reader(options: ReaderOptions) -> anyhow::Result<()> {
     let outcome = runtime.block_on(async move {
         let clock = Clock::System;
         let terminal = crate::terminal::enter().context("cannot set up the terminal")?;
-        let _restore = crate::terminal::RestoreGuard;
+        let restore = crate::terminal::RestoreGuard;
         let size = terminal.size()?;
         let app = App::new(
             keymap,
@@ -158,6 +158,10 @@ pub fn run_reader(options: ReaderOptions) -> anyhow::Result<()> {
         tokio::task::spawn_blocking(move || warm.warm_body());
         reader.start();
         let result = reader.run(&mut inbox, clock).await;
+        // Quitting: the queued store writes are done (`Effect::Quit` waited for the writer).
+        // The terminal goes back to the shell first, so the user has it at once.
+        drop(restore);
+        tracing::info!("quit: terminal restored");
         // Bounded as a whole (sending included, not only the wait): quitting never waits on a
         // sync task that is slow to take the command.
         let commands = sync.commands.clone();
@@ -179,6 +183,7 @@ pub fn run_reader(options: ReaderOptions) -> anyhow::Result<()> {
     // core (seen: a reader left behind by a killed tmux server, alive an hour later).
     runtime.shutdown_background();
     drop(claim);
+    tracing::info!("quit: sync stopped, data dir released");
     outcome
 }
 

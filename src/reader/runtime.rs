@@ -12,6 +12,7 @@ use super::effects::{EffectRunner, run_in_terminal};
 use crate::app::{App, Msg, update};
 use crate::clock::Clock;
 use crate::keymap::TIMEOUT as KEY_TIMEOUT;
+use crate::store::UiThreadGuard;
 use crate::ui::{self, Theme};
 
 /// How often the clock ticks while something moves on screen (spinner, pending chord).
@@ -48,13 +49,26 @@ where
 
     /// Processes one message and everything it causes right away; does not draw.
     pub fn handle(&mut self, msg: Msg) {
+        // `update` and the effects' UI-thread part never read or write the store beyond a
+        // journal append: the store asserts it in debug builds (the inline runner of the flow
+        // tests does its loads right here by design).
+        let _ui_thread = (!self.runner.inline).then(UiThreadGuard::enter);
         let mut queue = VecDeque::from([msg]);
         while let Some(msg) = queue.pop_front() {
+            // The catalog a load replaces is freed off the UI thread (at 1M papers freeing it
+            // took hundreds of ms): a clone shares its parts, and is dropped elsewhere.
+            let replaced = matches!(msg, Msg::CatalogLoaded(_)).then(|| self.app.catalog.clone());
+            if let Msg::PaperLoaded(_, Some(paper)) = &msg {
+                self.runner.remember_paper(paper);
+            }
             for effect in update(&mut self.app, msg) {
                 self.runner.run(effect, &mut queue);
             }
             if let Some(command) = self.runner.take_foreground() {
                 queue.push_back(Msg::Notice(self.run_in_foreground(&command)));
+            }
+            if let Some(catalog) = replaced {
+                self.runner.retire(catalog);
             }
         }
     }
@@ -79,10 +93,12 @@ where
 
     /// Runs the start-up effects (catalog load, first sync, the selected paper's body).
     pub fn start(&mut self) {
+        let ui_thread = (!self.runner.inline).then(UiThreadGuard::enter);
         let mut queue = VecDeque::new();
         for effect in self.app.startup_effects() {
             self.runner.run(effect, &mut queue);
         }
+        drop(ui_thread);
         while let Some(msg) = queue.pop_front() {
             self.handle(msg);
         }

@@ -21,6 +21,9 @@ impl Store {
         at: DateTime<Utc>,
     ) -> Result<usize, StoreError> {
         let _writer = serialise(&self.inner.user_writer);
+        // Queued changes first, and nothing journaled between them and these (`queued.rs`).
+        let mut queue = serialise(&self.inner.queued);
+        self.apply_queued_now(&mut queue)?;
         let dir = &self.inner.dir;
         let mut buckets: BTreeMap<[u8; 1], _> = BTreeMap::new();
         let mut changes = Vec::new();
@@ -49,6 +52,7 @@ impl Store {
             return Ok(0);
         }
         let appended = self.inner.journal.append_all(changes)?;
+        drop(queue);
         let user = &self.inner.list.user;
         for (key, bucket) in &buckets {
             if bucket.is_empty() {

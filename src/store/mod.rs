@@ -51,6 +51,7 @@
 //! merges other machines' journal entries at start (see [`open_or_recover`]).
 
 mod batch;
+mod changes;
 mod codec;
 mod fulltext;
 mod hf_lists;
@@ -59,6 +60,7 @@ mod keys;
 mod linked;
 mod migrate;
 mod pdfs;
+mod queued;
 mod reader_state;
 mod recover;
 mod rekey;
@@ -66,7 +68,7 @@ mod server_waits;
 mod write;
 mod write_marks;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, RwLock};
@@ -83,6 +85,8 @@ use index::{BuildError, Index};
 use keys::ChunkKey;
 pub use linked::{LINKED_TREE, LinkedRepo, LinkedRepos};
 pub use pdfs::{PDFS_TREE, SavedPdf};
+use queued::assert_off_ui_thread;
+pub use queued::{UiThreadGuard, on_ui_thread};
 pub use reader_state::{READER_STATE_VERSION, ReaderState, RememberedView};
 pub use rekey::{RekeyOutcome, RekeyPass};
 use write::{ChunkWrite, CommitOrder, WriteContext};
@@ -196,7 +200,7 @@ pub(super) fn sled_error(dir: &Path, error: sled::Error) -> StoreError {
 }
 
 /// Locks a mutex that guards no data (it only serialises writers), so poisoning is moot.
-fn serialise(mutex: &Mutex<()>) -> MutexGuard<'_, ()> {
+fn serialise<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -277,6 +281,10 @@ struct Inner {
     journal: Journal,
     /// Bumped after every write that changed papers (see [`Store::papers_version`]).
     papers_version: AtomicU64,
+    /// The days each of those writes touched, by version (see [`Store::days_changed_since`]).
+    changes: Mutex<changes::ChangeLog>,
+    /// Journaled user-state changes waiting for their store write (see `queued.rs`).
+    queued: Mutex<queued::WriteQueue>,
     /// `<data_dir>/fulltext/`, opened on first use (see `fulltext.rs`).
     full_texts: fulltext::FullTextDb,
 }
@@ -333,6 +341,8 @@ impl Store {
                 user_writer: Mutex::new(()),
                 journal: Journal::open(dir),
                 papers_version: AtomicU64::new(0),
+                changes: Mutex::new(changes::ChangeLog::default()),
+                queued: Mutex::new(queued::WriteQueue::new()),
                 full_texts: fulltext::FullTextDb::default(),
             }),
         })
@@ -366,8 +376,19 @@ impl Store {
         self.inner.papers_version.load(Ordering::SeqCst)
     }
 
-    fn papers_changed(&self) {
-        self.inner.papers_version.fetch_add(1, Ordering::SeqCst);
+    /// Records a write that changed papers on `days` (`None`: days not known).
+    fn papers_changed(&self, days: Option<BTreeSet<NaiveDate>>) {
+        // Under the log's lock, so the log lists versions in order.
+        let mut log = serialise(&self.inner.changes);
+        let version = self.inner.papers_version.fetch_add(1, Ordering::SeqCst) + 1;
+        log.record(version, days);
+    }
+
+    /// The days whose papers changed since `version` (a [`Store::papers_version`] read
+    /// earlier), or `None` when the store no longer knows (too long ago, or retention dropped
+    /// papers since): re-read everything then.
+    pub fn days_changed_since(&self, version: u64) -> Option<BTreeSet<NaiveDate>> {
+        serialise(&self.inner.changes).days_since(version)
     }
 
     /// The user-state journal every star, read flag and note change goes through.
@@ -384,6 +405,7 @@ impl Store {
     }
 
     fn body(&self) -> Result<Arc<sled::Db>, StoreError> {
+        assert_off_ui_thread("a body read or write");
         let held = self
             .inner
             .body
@@ -450,6 +472,7 @@ impl Store {
     /// first to finish wins, and both builds read the same committed rows because writers
     /// build it before they change anything.
     fn index(&self) -> Result<&RwLock<Index>, StoreError> {
+        assert_off_ui_thread("the store's id index");
         if let Some(index) = self.inner.index.get() {
             return Ok(index);
         }
@@ -525,6 +548,7 @@ impl Store {
 
     /// The list rows filed under one day, in the order they were first stored.
     pub fn rows_for_day(&self, day: NaiveDate) -> Result<Vec<ListRow>, StoreError> {
+        assert_off_ui_thread("a rows read");
         let Some((low, high)) = ChunkKey::day_range(day) else {
             return Ok(Vec::new());
         };
@@ -538,6 +562,7 @@ impl Store {
 
     /// Every list row, newest day first (within a day, in the order they were first stored).
     pub fn all_rows(&self) -> Result<Vec<ListRow>, StoreError> {
+        assert_off_ui_thread("a rows read");
         let mut rows = Vec::new();
         // Chunks come newest first, so a day's parts arrive last part first; they are held
         // back until the day is complete and then appended in part order.
@@ -687,7 +712,7 @@ impl Store {
             writes.iter().map(ChunkWrite::body_bytes).sum(),
         )?;
         if outcome.new + outcome.changed > 0 {
-            self.papers_changed();
+            self.papers_changed(Some(writes.iter().map(ChunkWrite::day).collect()));
         }
         Ok(outcome)
     }
@@ -734,6 +759,7 @@ impl Store {
     }
 
     fn user_bucket(&self, key: [u8; 1]) -> Result<BTreeMap<PaperId, UserState>, StoreError> {
+        assert_off_ui_thread("a user-state read");
         let dir = &self.inner.dir;
         match self
             .inner
@@ -755,6 +781,7 @@ impl Store {
 
     /// All user state (stars, read flags, notes), for the list marks and the Starred view.
     pub fn user_states(&self) -> Result<HashMap<PaperId, UserState>, StoreError> {
+        assert_off_ui_thread("a user-state read");
         let dir = &self.inner.dir;
         let mut states = HashMap::new();
         for entry in self.inner.list.user.iter() {
@@ -783,10 +810,17 @@ impl Store {
         let _writer = serialise(&self.inner.user_writer);
         let dir = &self.inner.dir;
         let key = keys::user_bucket(id);
-        let mut bucket = self.user_bucket(key)?;
-        let mut state = bucket.remove(id).unwrap_or_default();
-        let change = change(&state);
-        let appended = self.inner.journal.append(id, at, change.clone(), meta)?;
+        let (mut bucket, mut state, change, appended) = {
+            // Queued changes were journaled first: they are written first, and nothing is
+            // journaled between them and this one.
+            let mut queue = serialise(&self.inner.queued);
+            self.apply_queued_now(&mut queue)?;
+            let mut bucket = self.user_bucket(key)?;
+            let state = bucket.remove(id).unwrap_or_default();
+            let change = change(&state);
+            let appended = self.inner.journal.append(id, at, change.clone(), meta)?;
+            (bucket, state, change, appended)
+        };
         change.apply(&mut state);
         if !state.is_empty() {
             bucket.insert(id.clone(), state);
@@ -869,6 +903,7 @@ impl Store {
         let _writer = serialise(&self.inner.papers_writer);
         // Held through the sweep so a star set meanwhile cannot land on a paper being dropped.
         let _user_writer = serialise(&self.inner.user_writer);
+        self.apply_queued_now(&mut serialise(&self.inner.queued))?;
         let states = self.user_states()?;
         let protected: HashSet<&str> = states
             .iter()
@@ -885,7 +920,7 @@ impl Store {
             write.update_index(&mut index);
         }
         if dropped > 0 {
-            self.papers_changed();
+            self.papers_changed(None);
         }
         Ok(dropped)
     }

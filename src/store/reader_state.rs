@@ -92,6 +92,15 @@ impl Store {
 
     /// Remembers the reader state (flushed before it returns).
     pub fn set_reader_state(&self, state: &ReaderState) -> Result<(), StoreError> {
+        self.write_reader_state(state)?;
+        let dir = &self.inner.dir;
+        self.inner.list.db.flush().map_err(|e| sled_error(dir, e))?;
+        Ok(())
+    }
+
+    /// Writes the reader state without flushing (the queued writer flushes after a batch).
+    pub(super) fn write_reader_state(&self, state: &ReaderState) -> Result<(), StoreError> {
+        super::assert_off_ui_thread("the reader state's write");
         let dir = &self.inner.dir;
         let json = serde_json::to_vec(state)
             .map_err(|e| super::corrupt(dir, format!("encoding the reader state: {e}")))?;
@@ -100,7 +109,6 @@ impl Store {
             .meta
             .insert(KEY, json)
             .map_err(|e| sled_error(dir, e))?;
-        self.inner.list.db.flush().map_err(|e| sled_error(dir, e))?;
         Ok(())
     }
 

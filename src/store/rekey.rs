@@ -29,7 +29,7 @@ use std::sync::PoisonError;
 
 use chrono::Utc;
 
-use super::write::{self, CommitOrder};
+use super::write::{self, ChunkWrite, CommitOrder};
 use super::{Store, StoreError, serialise, sled_error};
 use crate::journal::Change;
 use crate::model::{Paper, PaperId, SourceId, UserState};
@@ -257,7 +257,7 @@ impl Store {
             write.update_index(&mut index);
         }
         if dropped > 0 {
-            self.papers_changed();
+            self.papers_changed(Some(writes.iter().map(ChunkWrite::day).collect()));
         }
         Ok(dropped)
     }

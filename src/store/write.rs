@@ -45,6 +45,11 @@ impl ChunkWrite {
         self.body.as_ref().map_or(0, Vec::len)
     }
 
+    /// The day of the chunk it rewrites.
+    pub fn day(&self) -> NaiveDate {
+        self.key.day
+    }
+
     pub fn update_index(&self, index: &mut Index) {
         for id in &self.dropped {
             index.forget(id, self.key);

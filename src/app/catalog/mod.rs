@@ -2,7 +2,9 @@
 //! (categories, GitHub stars, summaries), the text index the query language runs on, and the For
 //! you scores. Derived from the store, never written back; rebuilt when the sync task says so.
 
+mod counts;
 mod load;
+mod refresh;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
@@ -16,6 +18,7 @@ use crate::store::RankedList;
 pub use load::{
     catalog_with_abstracts, first_catalog, full_catalog, full_text_index, full_text_marks,
 };
+pub use refresh::{Refresh, refreshed_catalog};
 
 /// What the catalog keeps of a full record beyond its list row.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -47,9 +50,12 @@ pub struct Catalog {
     pub ranked: Arc<BTreeMap<String, RankedList>>,
     /// Sources that listed at least one loaded paper.
     pub sources: BTreeSet<SourceId>,
+    /// How many loaded papers each source listed (the filter pane's counts).
+    pub source_rows: BTreeMap<SourceId, usize>,
     pub user: HashMap<PaperId, UserState>,
-    /// Aligned with `rows` once full records are loaded; empty before.
-    pub details: Vec<RowDetails>,
+    /// Aligned with `rows` once full records are loaded; empty before. Shared like `rows`, so
+    /// a clone of the catalog is cheap (the loader keeps one to refresh from).
+    pub details: Arc<Vec<RowDetails>>,
     /// Titles, authors and (once loaded) abstracts, aligned with `rows`. Shared with background
     /// For you jobs.
     pub text: Arc<TextIndex>,
@@ -82,6 +88,33 @@ pub struct CatalogBuilder {
     text: TextIndexBuilder,
 }
 
+/// Catalog order: newest day first, then most upvoted. Stable: papers that tie keep the
+/// store's order, which is the feed's own order (HF lists a day by popularity even when it
+/// gives no counts).
+pub(crate) fn sort_rows(rows: &mut [ListRow]) {
+    rows.sort_by(|a, b| {
+        b.day
+            .cmp(&a.day)
+            .then_with(|| b.upvotes.unwrap_or(0).cmp(&a.upvotes.unwrap_or(0)))
+    });
+}
+
+/// How many rows each source listed.
+pub(crate) fn source_rows(rows: &[ListRow]) -> BTreeMap<SourceId, usize> {
+    let mut counts: BTreeMap<SourceId, usize> = BTreeMap::new();
+    for row in rows {
+        for source in &row.sources {
+            match counts.get_mut(source) {
+                Some(count) => *count += 1,
+                None => {
+                    counts.insert(source.clone(), 1);
+                }
+            }
+        }
+    }
+    counts
+}
+
 impl CatalogBuilder {
     /// Takes the rows (any order; sorted here). With `full_records`, every row is then given
     /// its abstract and details (or none, when the store has no record for it).
@@ -91,13 +124,7 @@ impl CatalogBuilder {
         complete: bool,
         full_records: bool,
     ) -> CatalogBuilder {
-        // Stable: papers that tie keep the store's order, which is the feed's own order
-        // (HF lists a day by popularity even when it gives no counts).
-        rows.sort_by(|a, b| {
-            b.day
-                .cmp(&a.day)
-                .then_with(|| b.upvotes.unwrap_or(0).cmp(&a.upvotes.unwrap_or(0)))
-        });
+        sort_rows(&mut rows);
         rows.dedup_by(|a, b| a.id == b.id);
         rows.shrink_to_fit();
         let details = full_records.then(|| Vec::with_capacity(rows.len()));
@@ -190,17 +217,15 @@ impl CatalogBuilder {
             .collect();
         days.dedup();
         days.shrink_to_fit();
-        let sources = rows
-            .iter()
-            .flat_map(|r| r.sources.iter().cloned())
-            .collect();
+        let source_rows = source_rows(&rows);
         Catalog {
             index,
             days,
             ranked: Arc::default(),
-            sources,
+            sources: source_rows.keys().cloned().collect(),
+            source_rows,
             user: self.user,
-            details: self.details.unwrap_or_default(),
+            details: Arc::new(self.details.unwrap_or_default()),
             text: Arc::new(self.text.finish()),
             rows,
             for_you: None,

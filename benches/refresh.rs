@@ -1,0 +1,288 @@
+//! Refresh benchmark (issue #15): a sync stores 500 new papers → they are on screen (the
+//! incremental refresh on a loader thread, then `update` and a 160×48 frame on this one);
+//! keystrokes handled while that refresh runs (p99); a star → ★ on screen (the journal's
+//! fsync measured on its own, the store write on the writer thread); keystrokes while an
+//! export reads every paper of the view in the background; the refresh's peak memory.
+//! Run: `cargo bench --bench refresh -- 100000 [1000000]` (see BENCHMARKS.md). Each size's
+//! store is built once under the temp dir and grows by the papers each run adds.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use chrono::{Days, NaiveDate, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use paperboat::app::catalog::{Refresh, first_catalog, full_catalog, refreshed_catalog};
+use paperboat::app::{App, Catalog, Effect, Msg, update};
+use paperboat::journal::Change;
+use paperboat::keymap::Keymap;
+use paperboat::model::PaperId;
+use paperboat::store::Store;
+use paperboat::ui::{Theme, render};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+const PER_DAY: usize = 200;
+const NEW_PAPERS: usize = 500;
+const REFRESHES: usize = 5;
+
+fn newest_day() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2025, 6, 30).unwrap_or_default()
+}
+
+fn store_dir(count: usize) -> anyhow::Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("paperboat-bench-refresh-{count}"));
+    let marker = dir.join("complete");
+    if marker.exists() {
+        return Ok(dir);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let store = Store::open(&dir)?;
+    let mut batch = Vec::with_capacity(10_000);
+    for paper in paperboat::synth::papers(count, PER_DAY, newest_day()) {
+        batch.push(paper);
+        if batch.len() == 10_000 {
+            store.apply(std::mem::take(&mut batch), newest_day())?;
+        }
+    }
+    if !batch.is_empty() {
+        store.apply(batch, newest_day())?;
+    }
+    drop(store);
+    std::fs::write(&marker, b"")?;
+    Ok(dir)
+}
+
+fn mib(field: &str) -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let line = status.lines().find(|l| l.starts_with(field))?.to_string();
+            line.split_whitespace().nth(1)?.parse::<f64>().ok()
+        })
+        .map_or(f64::NAN, |kib| kib / 1024.0)
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+fn percentile(times: &mut [Duration], p: f64) -> f64 {
+    times.sort();
+    let index = ((times.len() as f64 - 1.0) * p).round() as usize;
+    times.get(index).map_or(f64::NAN, |&d| ms(d))
+}
+
+fn key(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+/// The reader's UI thread in miniature: `update`, then one frame.
+struct Screen {
+    app: App,
+    terminal: Terminal<TestBackend>,
+}
+
+impl Screen {
+    fn handle(&mut self, msg: Msg) -> anyhow::Result<Vec<Effect>> {
+        let effects = update(&mut self.app, msg);
+        let (app, theme) = (&self.app, Theme { color: true });
+        self.terminal.draw(|f| render(f, app, &theme))?;
+        Ok(effects)
+    }
+
+    /// Keys (j and k in turn) until `done`; each key's update + frame time.
+    fn keys_until(&mut self, done: &AtomicBool) -> anyhow::Result<Vec<Duration>> {
+        let mut times = Vec::new();
+        let mut down = true;
+        while !done.load(Ordering::SeqCst) {
+            let started = Instant::now();
+            self.handle(key(if down { 'j' } else { 'k' }))?;
+            times.push(started.elapsed());
+            down = !down;
+            // A fast typist, not a spin: the refresh thread gets the other core.
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        Ok(times)
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    let mut sizes: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.replace('_', "").parse().ok())
+        .collect();
+    if sizes.is_empty() {
+        sizes = vec![100_000];
+    }
+    for count in sizes {
+        run(count)?;
+    }
+    Ok(())
+}
+
+fn run(count: usize) -> anyhow::Result<()> {
+    let dir = store_dir(count)?;
+    let store = Store::open(&dir)?;
+    let started = Instant::now();
+    let loaded = full_catalog(&store, true)?;
+    let papers = loaded.rows.len();
+    println!(
+        "{count:>9}: full load of {papers} papers {:.0} ms, RSS {:.0} MiB",
+        ms(started.elapsed()),
+        mib("VmRSS:")
+    );
+    let mut screen = Screen {
+        app: App::new(
+            Keymap::defaults()?,
+            first_catalog(&store)?,
+            Utc::now(),
+            (160, 48),
+            120,
+        ),
+        terminal: Terminal::new(TestBackend::new(160, 48))?,
+    };
+    screen.handle(Msg::CatalogLoaded(Box::new(loaded.clone())))?;
+    let mut last: Catalog = loaded;
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    let held_before = mib("VmRSS:");
+
+    // 500 new papers, a new day each time (the newest), then the refresh while keys come.
+    let first_new = store.paper_count()?;
+    let mut on_screen = Vec::new();
+    let mut keys = Vec::new();
+    for round in 0..REFRESHES {
+        let day = newest_day()
+            .checked_add_days(Days::new(1 + (first_new / NEW_PAPERS + round) as u64))
+            .unwrap_or_default();
+        let batch: Vec<_> = (0..NEW_PAPERS)
+            .map(|i| {
+                let mut paper = paperboat::synth::paper(
+                    first_new + round * NEW_PAPERS + i,
+                    PER_DAY,
+                    newest_day(),
+                );
+                paper.id = PaperId::from_stored(format!("new.{day}.{i}"));
+                paper.daily_date = Some(day);
+                paper
+            })
+            .collect();
+        store.apply(batch, day)?;
+        let stored = Instant::now();
+        let done = Arc::new(AtomicBool::new(false));
+        let refresh = {
+            let (store, previous, done) = (store.clone(), last.clone(), Arc::clone(&done));
+            std::thread::spawn(move || {
+                let result = refreshed_catalog(&store, &previous);
+                done.store(true, Ordering::SeqCst);
+                result
+            })
+        };
+        keys.extend(screen.keys_until(&done)?);
+        let refreshed = match refresh.join() {
+            Ok(Ok(Refresh::Spliced(catalog))) => *catalog,
+            Ok(Ok(Refresh::Full)) => anyhow::bail!("the store did not know what changed"),
+            Ok(Err(error)) => return Err(error.into()),
+            Err(_) => anyhow::bail!("the refresh panicked"),
+        };
+        let computed = stored.elapsed();
+        last = refreshed.clone();
+        screen.handle(Msg::CatalogLoaded(Box::new(refreshed)))?;
+        let shown = stored.elapsed();
+        println!(
+            "{count:>9}: refresh {round}: {NEW_PAPERS} new papers on screen {:.0} ms after the \
+             store write (refresh {:.0} ms on the loader thread, update + frame {:.0} ms)",
+            ms(shown),
+            ms(computed),
+            ms(shown - computed)
+        );
+        on_screen.push(shown);
+    }
+    println!(
+        "{count:>9}: 500 new papers → on screen: p50 {:.0} ms, max {:.0} ms; keystrokes during \
+         the refreshes ({}): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; RSS peak {:.0} MiB \
+         (held before {held_before:.0} MiB)",
+        percentile(&mut on_screen, 0.5),
+        percentile(&mut on_screen, 1.0),
+        keys.len(),
+        percentile(&mut keys, 0.5),
+        percentile(&mut keys, 0.99),
+        percentile(&mut keys, 1.0),
+        mib("VmHWM:"),
+    );
+
+    // Star / unstar: key → ★ on screen, with the journal's append + fsync timed on its own;
+    // the store write goes to a writer thread, as in the reader.
+    let (writes, jobs) = std::sync::mpsc::channel::<()>();
+    let writer = {
+        let store = store.clone();
+        std::thread::spawn(move || {
+            while jobs.recv().is_ok() {
+                let _ = store.write_queued();
+            }
+        })
+    };
+    let (mut shown_times, mut fsyncs) = (Vec::new(), Vec::new());
+    for _ in 0..50 {
+        let started = Instant::now();
+        let effects = screen.handle(key('s'))?;
+        let shown = started.elapsed();
+        for effect in effects {
+            if let Effect::SaveUserState { id, state, .. } = effect {
+                let change = match state.starred_at {
+                    Some(starred_at) => Change::Star { starred_at },
+                    None => Change::Unstar,
+                };
+                let journaled = Instant::now();
+                store.journal_change(&id, Utc::now(), change, None)?;
+                fsyncs.push(journaled.elapsed());
+                let _ = writes.send(());
+            }
+        }
+        shown_times.push(shown);
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    drop(writes);
+    let _ = writer.join();
+    println!(
+        "{count:>9}: star key → ★ on screen (update + frame): p50 {:.2} ms, p99 {:.2} ms; \
+         journal append + fsync: p50 {:.2} ms, p99 {:.2} ms",
+        percentile(&mut shown_times, 0.5),
+        percentile(&mut shown_times, 0.99),
+        percentile(&mut fsyncs, 0.5),
+        percentile(&mut fsyncs, 0.99),
+    );
+
+    // Keys while an export of the whole All view reads every paper in the background.
+    let papers: Vec<(PaperId, NaiveDate)> = last
+        .rows
+        .iter()
+        .take(20_000)
+        .map(|row| (row.id.clone(), row.day))
+        .collect();
+    let done = Arc::new(AtomicBool::new(false));
+    let export = {
+        let (store, done) = (store.clone(), Arc::clone(&done));
+        std::thread::spawn(move || {
+            let mut read = 0;
+            for batch in papers.chunks(200) {
+                read += paperboat::export::load(&store, batch).map_or(0, |items| items.len());
+            }
+            done.store(true, Ordering::SeqCst);
+            read
+        })
+    };
+    let started = Instant::now();
+    let mut keys = screen.keys_until(&done)?;
+    let read = export.join().unwrap_or(0);
+    println!(
+        "{count:>9}: keystrokes while an export reads {read} papers ({:.0} ms): p50 {:.2} ms, \
+         p99 {:.2} ms, max {:.2} ms",
+        ms(started.elapsed()),
+        percentile(&mut keys, 0.5),
+        percentile(&mut keys, 0.99),
+        percentile(&mut keys, 1.0),
+    );
+    Ok(())
+}

@@ -1,0 +1,341 @@
+//! The incremental refresh (issue #15): a new catalog from the one on screen and the days the
+//! store says changed since it was read, instead of reading every row and body again. Only the
+//! changed days' rows and bodies are read; the other days' rows are kept as runs, and the text
+//! index is spliced (`TextIndex::spliced`), so the result equals a full load of the store (the
+//! property test below checks rows, details, days, sources, user state and search results).
+//! Imports `store` and `query` below it.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+
+use super::{Catalog, sort_rows, source_rows};
+use crate::model::{ListRow, Paper, PaperId};
+use crate::query::{IndexDoc, RowDetails, SplicePiece};
+use crate::store::{Store, StoreError};
+
+/// What a refresh found.
+#[derive(Debug)]
+pub enum Refresh {
+    /// The catalog with the changed days read again (or only the user state, when no paper
+    /// changed).
+    Spliced(Box<Catalog>),
+    /// The store cannot say what changed (retention, or too long ago), or `previous` is not a
+    /// complete catalog with abstracts: load it in full.
+    Full,
+}
+
+/// One run of the new catalog's rows.
+enum Part {
+    /// These rows of the previous catalog.
+    Kept(std::ops::Range<usize>),
+    /// A changed day's rows as stored now, with their full records.
+    Read(Vec<ListRow>, Vec<Option<Paper>>),
+}
+
+/// Refreshes `previous` (a complete catalog with abstracts) from `store`.
+pub fn refreshed_catalog(store: &Store, previous: &Catalog) -> Result<Refresh, StoreError> {
+    if !previous.complete || previous.details.len() != previous.rows.len() {
+        return Ok(Refresh::Full);
+    }
+    let papers_version = store.papers_version();
+    let Some(changed) = store.days_changed_since(previous.papers_version) else {
+        return Ok(Refresh::Full);
+    };
+    let user = store.user_states()?;
+    // HF's ranked lists are small and change with any sync: read whole.
+    let ranked = Arc::new(store.ranked_lists()?);
+    if changed.is_empty() {
+        return Ok(Refresh::Spliced(Box::new(Catalog {
+            user,
+            papers_version,
+            ranked,
+            ..previous.clone()
+        })));
+    }
+    let parts = read_parts(store, previous, &changed)?;
+    let mut catalog = spliced(previous, &parts, user);
+    // PDFs and linked repos change without a paper write: their marks are set on every row
+    // again, as a full load sets them (per machine and few: read whole).
+    let pdfs = store.existing_pdfs()?;
+    let linked = store.all_linked_repos()?;
+    let rows = Arc::clone(&catalog.rows);
+    for (row, details) in rows
+        .iter()
+        .zip(Arc::make_mut(&mut catalog.details).iter_mut())
+    {
+        details.has_pdf = pdfs.contains_key(&row.id);
+        details.linked = linked.get(&row.id).map_or([false; 3], |linked| {
+            [
+                !linked.models.is_empty(),
+                !linked.datasets.is_empty(),
+                !linked.spaces.is_empty(),
+            ]
+        });
+    }
+    catalog.papers_version = papers_version;
+    catalog.ranked = ranked;
+    Ok(Refresh::Spliced(Box::new(catalog)))
+}
+
+/// The runs of the new catalog, newest day first: previous rows for unchanged days, the
+/// store's rows and bodies for changed ones.
+fn read_parts(
+    store: &Store,
+    previous: &Catalog,
+    changed: &BTreeSet<NaiveDate>,
+) -> Result<Vec<Part>, StoreError> {
+    let rows = &previous.rows;
+    // Every day with rows (`previous.days` leaves out papers only HF's search found).
+    let mut days: Vec<NaiveDate> = rows.iter().map(|r| r.day).collect();
+    days.dedup();
+    days.extend(changed);
+    days.sort_unstable_by(|a, b| b.cmp(a));
+    days.dedup();
+    let mut parts: Vec<Part> = Vec::new();
+    for day in days {
+        if changed.contains(&day) {
+            let mut fresh = store.rows_for_day(day)?;
+            if fresh.is_empty() {
+                continue;
+            }
+            sort_rows(&mut fresh);
+            let mut bodies: HashMap<PaperId, Paper> = store
+                .papers_for_day(day)?
+                .into_iter()
+                .map(|paper| (paper.id.clone(), paper))
+                .collect();
+            let papers = fresh.iter().map(|row| bodies.remove(&row.id)).collect();
+            parts.push(Part::Read(fresh, papers));
+            continue;
+        }
+        // Rows are sorted newest day first: the day is one run.
+        let start = rows.partition_point(|r| r.day > day);
+        let end = rows.partition_point(|r| r.day >= day);
+        match parts.last_mut() {
+            Some(Part::Kept(run)) if run.end == start => run.end = end,
+            _ if start < end => parts.push(Part::Kept(start..end)),
+            _ => {}
+        }
+    }
+    Ok(parts)
+}
+
+/// The catalog of `parts`, sharing nothing mutable with `previous`.
+fn spliced(
+    previous: &Catalog,
+    parts: &[Part],
+    user: HashMap<PaperId, crate::model::UserState>,
+) -> Catalog {
+    let pieces: Vec<SplicePiece<'_>> = parts
+        .iter()
+        .map(|part| match part {
+            Part::Kept(run) => SplicePiece::Kept(run.clone()),
+            Part::Read(rows, papers) => SplicePiece::Added(
+                rows.iter()
+                    .zip(papers)
+                    .map(|(row, paper)| IndexDoc {
+                        title: &row.title,
+                        authors: &row.authors,
+                        abstract_text: paper.as_ref().map(|p| p.abstract_text.as_str()),
+                    })
+                    .collect(),
+            ),
+        })
+        .collect();
+    let text = previous.text.spliced(&pieces);
+    drop(pieces);
+    let count = text.rows();
+    let mut rows: Vec<ListRow> = Vec::with_capacity(count);
+    let mut details: Vec<RowDetails> = Vec::with_capacity(count);
+    for part in parts {
+        match part {
+            Part::Kept(run) => {
+                rows.extend_from_slice(&previous.rows[run.clone()]);
+                details.extend_from_slice(&previous.details[run.clone()]);
+            }
+            Part::Read(fresh, papers) => {
+                rows.extend_from_slice(fresh);
+                details.extend(
+                    papers
+                        .iter()
+                        .map(|paper| paper.as_ref().map(RowDetails::of).unwrap_or_default()),
+                );
+            }
+        }
+    }
+    let mut index = HashMap::with_capacity(rows.len());
+    index.extend(rows.iter().enumerate().map(|(i, r)| (r.id.clone(), i)));
+    let mut days: Vec<NaiveDate> = rows
+        .iter()
+        .filter(|r| !r.only_searched())
+        .map(|r| r.day)
+        .collect();
+    days.dedup();
+    let source_rows = source_rows(&rows);
+    Catalog {
+        rows: Arc::new(rows),
+        index: Arc::new(index),
+        days,
+        sources: source_rows.keys().cloned().collect(),
+        source_rows,
+        user,
+        details: Arc::new(details),
+        text: Arc::new(text),
+        for_you: None,
+        complete: true,
+        papers_version: previous.papers_version,
+        full_text: Arc::clone(&previous.full_text),
+        ranked: Arc::clone(&previous.ranked),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Days, Utc};
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::app::catalog::full_catalog;
+    use crate::query::{IndexField, RowSet};
+
+    fn newest() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2025, 6, 30).unwrap()
+    }
+
+    /// One sync's batch: new papers (synthetic numbers past the first load's) and changes to
+    /// known ones (upvotes, title, or the day it is filed under).
+    #[derive(Debug, Clone)]
+    enum Change {
+        New { number: usize, day_back: u64 },
+        Upvotes { number: usize, upvotes: u32 },
+        Title { number: usize, word: &'static str },
+        Star { number: usize },
+    }
+
+    fn change(known: usize) -> impl Strategy<Value = Change> {
+        prop_oneof![
+            (known..known + 400, 0u64..12)
+                .prop_map(|(number, day_back)| Change::New { number, day_back }),
+            (0..known, 0u32..50).prop_map(|(number, upvotes)| Change::Upvotes { number, upvotes }),
+            (
+                0..known,
+                proptest::sample::select(&["quasar", "mixture", "zebra"][..])
+            )
+                .prop_map(|(number, word)| Change::Title { number, word }),
+            (0..known).prop_map(|number| Change::Star { number }),
+        ]
+    }
+
+    fn paper_of(change: &Change) -> Option<Paper> {
+        match *change {
+            Change::New { number, day_back } => {
+                let mut paper = crate::synth::paper(number, 30, newest());
+                paper.daily_date = newest().checked_sub_days(Days::new(day_back));
+                Some(paper)
+            }
+            Change::Upvotes { number, upvotes } => {
+                let mut paper = crate::synth::paper(number, 30, newest());
+                paper.upvotes = Some(upvotes);
+                Some(paper)
+            }
+            Change::Title { number, word } => {
+                let mut paper = crate::synth::paper(number, 30, newest());
+                paper.title = format!("{word} {}", paper.title);
+                Some(paper)
+            }
+            Change::Star { .. } => None,
+        }
+    }
+
+    fn assert_same(spliced: &Catalog, full: &Catalog) {
+        assert_eq!(spliced.rows, full.rows);
+        assert_eq!(spliced.details, full.details);
+        assert_eq!(spliced.days, full.days);
+        assert_eq!(spliced.sources, full.sources);
+        assert_eq!(spliced.source_rows, full.source_rows);
+        assert_eq!(spliced.user, full.user);
+        assert_eq!(*spliced.index, *full.index);
+        let rows = full.rows.len();
+        for field in IndexField::ALL {
+            for row in 0..rows {
+                assert_eq!(
+                    spliced.text.row_text(field, row),
+                    full.text.row_text(field, row)
+                );
+            }
+            for query in ["quasar", "mix", "zebra", "q", "deep learning", "a"] {
+                let tokens = crate::query::tokenize::tokens(query);
+                let mut a = RowSet::empty(rows);
+                let mut b = RowSet::empty(rows);
+                spliced.text.matching(field, &tokens, &mut a);
+                full.text.matching(field, &tokens, &mut b);
+                assert_eq!(a, b, "{field:?} {query}");
+                let all = RowSet::full(rows);
+                let (mut sa, mut sb) = (vec![0.0; rows], vec![0.0; rows]);
+                spliced.text.score(field, &tokens, &all, &mut sa);
+                full.text.score(field, &tokens, &all, &mut sb);
+                assert!(
+                    sa.iter()
+                        .zip(&sb)
+                        .all(|(x, y)| (x - y).abs() <= 1e-5 * y.abs().max(1.0))
+                );
+            }
+        }
+    }
+
+    proptest! {
+        // Each case writes a store: few cases, several syncs each.
+        #![proptest_config(ProptestConfig::with_cases(12))]
+
+        #[test]
+        fn a_refresh_equals_a_full_load_after_random_syncs(
+            syncs in proptest::collection::vec(proptest::collection::vec(change(150), 1..25), 1..4),
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let store = Store::open(dir.path()).unwrap();
+            store.apply(crate::synth::papers(150, 30, newest()).collect(), newest()).unwrap();
+            let mut catalog = full_catalog(&store, true).unwrap();
+            for batch in &syncs {
+                let papers: Vec<Paper> = batch.iter().filter_map(paper_of).collect();
+                for change in batch {
+                    if let Change::Star { number } = change {
+                        let id = crate::synth::paper(*number, 30, newest()).id;
+                        store.set_starred(&id, true, Utc::now()).unwrap();
+                    }
+                }
+                if !papers.is_empty() {
+                    store.apply(papers, newest()).unwrap();
+                }
+                let Refresh::Spliced(next) = refreshed_catalog(&store, &catalog).unwrap() else {
+                    panic!("the store knows what changed");
+                };
+                let full = full_catalog(&store, true).unwrap();
+                assert_same(&next, &full);
+                prop_assert_eq!(next.papers_version, full.papers_version);
+                catalog = *next;
+            }
+        }
+    }
+
+    #[test]
+    fn retention_or_a_partial_catalog_asks_for_a_full_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store
+            .apply(crate::synth::papers(90, 30, newest()).collect(), newest())
+            .unwrap();
+        let quick = full_catalog(&store, false).unwrap();
+        assert!(matches!(
+            refreshed_catalog(&store, &quick).unwrap(),
+            Refresh::Full
+        ));
+        let catalog = full_catalog(&store, true).unwrap();
+        store.apply_retention(1, newest()).unwrap();
+        assert!(matches!(
+            refreshed_catalog(&store, &catalog).unwrap(),
+            Refresh::Full
+        ));
+    }
+}
