@@ -209,7 +209,10 @@ fn open_and_scroll() -> anyhow::Result<()> {
         steps.push(started.elapsed());
     }
     let after = app.fulltext.open.as_ref().map_or(0, |view| view.scroll);
-    anyhow::ensure!(after > before + 350, "the text did not scroll ({before} → {after})");
+    anyhow::ensure!(
+        after > before + 350,
+        "the text did not scroll ({before} → {after})"
+    );
     steps.sort();
     println!(
         "scroll step (j, or }} every 50th) + draw: median {:.3} ms, p99 {:.3} ms, max {:.3} ms",

@@ -25,7 +25,7 @@ use crate::source::fulltext::FullTextFormat;
 /// The full-text Db's directory under the data dir.
 pub(super) const FULLTEXT_DIR: &str = "fulltext";
 /// The list Db's tree of "has a full text" marks.
-const MARKS_TREE: &str = "fulltext";
+pub(super) const MARKS_TREE: &str = "fulltext";
 /// The full-text Db's tree of headers and pieces.
 const TEXTS_TREE: &str = "texts";
 /// Raw bytes per stored piece (compressed, Markdown shrinks to about a third).

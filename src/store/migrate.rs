@@ -20,6 +20,12 @@
 //! validators and records `meta/rekey_pending/<source>`, and the feed's next full sync moves
 //! the stars, read flags and notes of re-keyed papers to their new ids through the journal
 //! and drops the old records (`rekey.rs` says how papers are matched).
+//! Version 6 adds the cached extras of issue #13, all in new trees of the list Db: `hf_lists`
+//! (HF's week, month, trending and search lists), `linked` (models, datasets and Spaces citing
+//! a paper), `pdfs` (where this machine saved each PDF) and `fulltext` (which papers have a
+//! cached full text; the texts themselves live in the lazily opened `<data_dir>/fulltext/` Db).
+//! Every one is a cache or per-machine data that starts empty, so the step only creates the
+//! trees; the bump exists so an older build refuses a store whose trees it would not keep.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -34,7 +40,7 @@ use super::{FeedState, ListDb, StoreError, corrupt, sled_error};
 use crate::model::{Paper, PaperId, SourceId, UserState};
 
 /// The schema this build writes and reads.
-pub(super) const CURRENT_VERSION: u32 = 5;
+pub(super) const CURRENT_VERSION: u32 = 6;
 
 /// The `meta` key holding the schema version as a big-endian u32 (no codec byte: it must stay
 /// readable by every version).
@@ -89,6 +95,11 @@ const STEPS: &[Step] = &[
         from: 4,
         to: 5,
         run: v4_to_v5,
+    },
+    Step {
+        from: 5,
+        to: 6,
+        run: v5_to_v6,
     },
 ];
 
@@ -368,6 +379,26 @@ fn v4_to_v5(ctx: &MigrationContext<'_>) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// The trees version 6 adds to the list Db (see the module docs).
+pub(super) const V6_TREES: [&str; 4] = [
+    "hf_lists",
+    super::linked::LINKED_TREE,
+    super::pdfs::PDFS_TREE,
+    super::fulltext::MARKS_TREE,
+];
+
+/// v5 → v6: creates the (empty) trees of #13's cached extras.
+fn v5_to_v6(ctx: &MigrationContext<'_>) -> Result<(), StoreError> {
+    for name in V6_TREES {
+        ctx.list
+            .db
+            .open_tree(name)
+            .map_err(|e| sled_error(ctx.dir, e))?;
+    }
+    ctx.list.db.flush().map_err(|e| sled_error(ctx.dir, e))?;
+    Ok(())
+}
+
 /// Rewrites every value of `tree` that `recompress` turns into a new value, [`V1_BATCH`] at a
 /// time.
 fn recompress_tree(
@@ -601,6 +632,41 @@ mod tests {
             let validators = store.feed_state(source).unwrap().validators;
             assert_eq!(validators.is_empty(), marked, "{source}");
         }
+    }
+
+    #[test]
+    fn a_v5_store_opens_as_v6_with_its_papers_and_stars_and_the_extras_trees_empty() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let papers = papers();
+        let starred = papers[0].id.clone();
+        let rows_before = {
+            let store = Store::open(dir.path()).unwrap();
+            store.apply(papers.clone(), day(13)).unwrap();
+            store.set_starred(&starred, true, Utc::now()).unwrap();
+            // A v5 store has none of the trees v6 adds.
+            for name in V6_TREES {
+                store.inner.list.db.drop_tree(name).unwrap();
+            }
+            write_version(dir.path(), &store.inner.list, 5).unwrap();
+            store.all_rows().unwrap()
+        };
+        let store = Store::open(dir.path()).unwrap();
+        let version = stored_version(dir.path(), &store.inner.list.meta).unwrap();
+        assert_eq!(version, Some(6));
+        assert_eq!(store.all_rows().unwrap(), rows_before);
+        assert!(store.user_state(&starred).unwrap().is_starred());
+        let names = store.inner.list.db.tree_names();
+        for name in V6_TREES {
+            assert!(
+                names.iter().any(|n| n.as_ref() == name.as_bytes()),
+                "{name}"
+            );
+            assert!(
+                store.inner.list.db.open_tree(name).unwrap().is_empty(),
+                "{name}"
+            );
+        }
+        assert!(store.ranked_lists().unwrap().is_empty());
     }
 
     #[test]
