@@ -8,13 +8,14 @@ use ego_tree::NodeRef;
 use ego_tree::iter::Edge;
 use scraper::{Html, Node};
 
+use super::nesting::bound_nesting;
 pub(in crate::text) use super::roles::{Role, is_html_element, role_of};
 use super::tidy::tidy_inlines;
 use super::{Block, Doc, Inline, MAX_NESTING, clean_text, web_url};
 
 /// Parses a fragment in a `<body>`, as feed text and Markdown's raw HTML are.
 pub(in crate::text) fn parse_fragment(src: &str) -> Html {
-    Html::parse_fragment(src)
+    Html::parse_fragment(&bound_nesting(src))
 }
 
 /// The LaTeX of a `<math>` element: its `alttext`, else its TeX annotation, else its text
@@ -96,7 +97,7 @@ pub(in crate::text) fn subtree_text(node: NodeRef<'_, Node>, annotations: bool) 
 
 /// Parses HTML (a document or a fragment) into a `Doc`.
 pub(super) fn parse_doc(src: &str) -> Doc {
-    let html = Html::parse_document(src);
+    let html = Html::parse_document(&bound_nesting(src));
     let mut builder = DocBuilder::default();
     let mut skipping: Option<ego_tree::NodeId> = None;
     // What each open element did, popped at its close.

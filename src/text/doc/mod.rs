@@ -15,6 +15,7 @@
 
 pub(super) mod html;
 mod markdown;
+mod nesting;
 mod plain;
 mod render;
 mod roles;
