@@ -39,7 +39,15 @@ pub struct PdfEffects {
     /// Papers whose linked repos are being fetched: a paper shown again meanwhile (J/K back
     /// and forth) waits for that answer instead of asking HF twice.
     linked_in_flight: Arc<Mutex<HashSet<PaperId>>>,
+    /// The paper shown last: a linked-repos fetch waits [`LINKED_SETTLE`] and goes ahead only
+    /// if its paper is still (or again) the one on screen.
+    on_screen: Arc<Mutex<Option<PaperId>>>,
 }
+
+/// How long a paper stays on screen before its linked repos are asked of HF. Holding `j`
+/// passes dozens of papers a second; one request each would spend HF's anonymous rate limit
+/// (and a 429 holds the host for the daily sync too) on papers nobody read.
+const LINKED_SETTLE: std::time::Duration = std::time::Duration::from_millis(600);
 
 impl EffectRunner {
     /// `D`: downloads on a task of its own; the UI hears progress and the result.
@@ -128,6 +136,11 @@ impl EffectRunner {
     /// The shown paper's extras from the store, then (when the cached links are a day old and
     /// a fetcher is set up) fetched links as a second message.
     pub(super) fn load_extras(&mut self, id: &PaperId, queue: &mut VecDeque<Msg>) {
+        *self
+            .pdf
+            .on_screen
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(id.clone());
         let mut extras = PaperExtras::new(id.clone());
         extras.pdf = self.store.existing_pdf(id).ok().flatten();
         extras.linked = self.store.linked_repos(id).ok().flatten();
@@ -155,7 +168,22 @@ impl EffectRunner {
             return;
         }
         let id = id.clone();
+        let on_screen = Arc::clone(&self.pdf.on_screen);
         tokio::spawn(async move {
+            tokio::time::sleep(LINKED_SETTLE).await;
+            let still_shown = on_screen
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .as_ref()
+                == Some(&id);
+            if !still_shown {
+                // Passed by: showing it again starts over.
+                in_flight
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .remove(&id);
+                return;
+            }
             extras.linked_loading = false;
             match fetcher.linked_for(&id).await {
                 Ok(linked) => extras.linked = Some(linked),
