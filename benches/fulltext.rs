@@ -391,11 +391,15 @@ fn main() -> anyhow::Result<()> {
         .filter(|a| a != "--bench")
         .collect();
     let skip_first_frame = args.iter().any(|a| a == "--skip-first-frame");
+    let open_only = args.iter().any(|a| a == "--open-only");
     let papers = args
         .iter()
         .find_map(|a| a.parse::<usize>().ok())
         .unwrap_or(100_000);
     open_and_scroll()?;
+    if open_only {
+        return Ok(());
+    }
     full_search()?;
     if !skip_first_frame {
         first_frames(papers)?;
