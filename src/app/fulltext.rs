@@ -4,7 +4,11 @@
 //! position is kept in memory for the session (not stored).
 //!
 //! State and its `update` logic only; the fetch runs in the reader (`Effect::LoadFullText`) and
-//! the text arrives parsed and laid out (`Msg::FullTextLoaded`). Imports nothing above `app`.
+//! the text arrives parsed with its first screens laid out (`Msg::FullTextLoaded`), the whole
+//! layout following (`Msg::FullTextLaidOut`). A new pane width is laid out in the background
+//! too (`Effect::LayOutFullText`): the old layout stays on screen until the new one arrives,
+//! and the place read (a top-level block, `doc::Anchor`) is kept across widths. Imports
+//! nothing above `app`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -20,33 +24,75 @@ use crate::action::Action;
 use crate::model::PaperId;
 use crate::source::fulltext::FullTextFormat;
 use crate::store::StoredFullText;
-use crate::text::doc::{self, Doc, Rendered};
+use crate::text::doc::{self, Anchor, Doc, IncrementalLayout, Rendered};
 
-/// A full text parsed (off the UI thread) and laid out for one width.
+/// A full text parsed (off the UI thread) and laid out, whole or in part, for one width.
 #[derive(Debug, Clone)]
 pub struct LoadedFullText {
     pub format: FullTextFormat,
     pub url: String,
     /// Kept to lay the text out again when the pane's width changes.
     pub doc: Arc<Doc>,
+    /// The layout shown: whole, or its first lines while the rest is laid out.
     pub rendered: Rendered,
+    /// Whether `rendered` is the whole layout.
+    pub complete: bool,
     /// Whether it came from the network just now (else from the cache).
     pub fetched: bool,
 }
 
 impl LoadedFullText {
-    /// Parses `text` and lays it out for `width` columns (slow for a large paper: call it off
-    /// the UI thread).
+    /// Parses `text` and lays it all out for `width` columns (slow for a large paper: call it
+    /// off the UI thread).
     pub fn new(text: &StoredFullText, width: u16, fetched: bool) -> LoadedFullText {
+        let (mut loaded, layout) = LoadedFullText::first_lines(text, width, 0, None, fetched);
+        if !loaded.complete {
+            loaded.rendered = layout.finish(&loaded.doc);
+            loaded.complete = true;
+        }
+        loaded
+    }
+
+    /// Parses `text` and lays out only what the first screen needs: `lines` lines from the
+    /// top, or from the `anchor`'s block when a place is to be restored. Returns the layout in progress
+    /// too: `finish` it (off the UI thread) and send the result as `Msg::FullTextLaidOut`.
+    pub fn first_lines(
+        text: &StoredFullText,
+        width: u16,
+        lines: usize,
+        anchor: Option<Anchor>,
+        fetched: bool,
+    ) -> (LoadedFullText, IncrementalLayout) {
         let doc = Arc::new(document(text));
-        let rendered = doc::render(&doc, width.max(1));
-        LoadedFullText {
+        LoadedFullText::from_doc(doc, text, width, lines, anchor, fetched)
+    }
+
+    /// As `first_lines`, for a document already parsed.
+    pub fn from_doc(
+        doc: Arc<Doc>,
+        text: &StoredFullText,
+        width: u16,
+        lines: usize,
+        anchor: Option<Anchor>,
+        fetched: bool,
+    ) -> (LoadedFullText, IncrementalLayout) {
+        let mut layout = IncrementalLayout::new(width);
+        let block = anchor.map_or(0, |anchor| anchor.block);
+        let complete = layout.extend(&doc, lines, block);
+        let rendered = if complete {
+            std::mem::replace(&mut layout, IncrementalLayout::new(width)).finish(&doc)
+        } else {
+            layout.rendered().clone()
+        };
+        let loaded = LoadedFullText {
             format: text.format,
             url: text.url.clone(),
             doc,
             rendered,
+            complete,
             fetched,
-        }
+        };
+        (loaded, layout)
     }
 }
 
@@ -100,14 +146,19 @@ pub struct FullTextView {
     /// `Some(entry)` while the table of contents shows, with its selected entry.
     pub toc: Option<usize>,
     pub search: TextSearch,
+    /// The width a layout was last asked for and has not arrived (it is dropped if the pane
+    /// has another width by then).
+    pub laying_out: Option<u16>,
+    /// The place to restore once the layout holding it arrives.
+    restore: Option<Anchor>,
 }
 
 /// The full-text reader's part of the app: the open text and every paper's last position.
 #[derive(Debug, Default)]
 pub struct FullTextReader {
     pub open: Option<FullTextView>,
-    /// Where each paper read this session was left (line, lines at that width).
-    positions: HashMap<PaperId, (usize, usize)>,
+    /// Where each paper read this session was left.
+    positions: HashMap<PaperId, Anchor>,
 }
 
 impl FullTextView {
@@ -122,6 +173,16 @@ impl FullTextView {
     fn line_count(&self) -> usize {
         self.rendered().map_or(0, |r| r.lines.len())
     }
+
+    /// Whether the whole text is laid out (else only its first lines are).
+    pub fn is_complete(&self) -> bool {
+        matches!(&self.content, FullTextContent::Ready(loaded) if loaded.complete)
+    }
+}
+
+/// Lines laid out before the first frame: two screens (the second for the first `Ctrl-d`s).
+fn first_lines_wanted(rows: usize) -> usize {
+    rows.saturating_mul(2)
 }
 
 impl App {
@@ -161,6 +222,8 @@ impl App {
         };
         let id = row.id.clone();
         let title = crate::text::sanitize_line(&row.title);
+        let anchor = self.fulltext.positions.get(&id).copied();
+        let width = self.fulltext_width();
         self.fulltext.open = Some(FullTextView {
             id: id.clone(),
             title,
@@ -168,11 +231,15 @@ impl App {
             scroll: 0,
             toc: None,
             search: TextSearch::default(),
+            laying_out: None,
+            restore: anchor,
         });
         self.message = Some("fetching full text…".to_string());
         vec![Effect::LoadFullText {
             id,
-            width: self.fulltext_width(),
+            width,
+            lines: first_lines_wanted(self.fulltext_rows()),
+            anchor,
         }]
     }
 
@@ -190,46 +257,94 @@ impl App {
         let Some(view) = self.fulltext.open.as_mut().filter(|view| view.id == id) else {
             return Vec::new();
         };
+        let mut resized = false;
         match result {
-            Ok(mut loaded) => {
-                if loaded.rendered.width != width {
-                    loaded.rendered = doc::render(&loaded.doc, width);
-                }
-                let lines = loaded.rendered.lines.len();
+            Ok(loaded) => {
                 self.message = loaded
                     .fetched
                     .then(|| "full text fetched and kept".to_string());
+                let laid_out_for = loaded.rendered.width;
+                // The rest of this layout is on its way.
+                view.laying_out = (!loaded.complete).then_some(laid_out_for);
                 view.content = FullTextContent::Ready(loaded);
-                if let Some(&(line, of)) = self.fulltext.positions.get(&id) {
-                    view.scroll = rescale(line, of, lines);
+                view.scroll = 0;
+                if let Some(line) = view
+                    .restore
+                    .and_then(|anchor| view.rendered().and_then(|r| r.line_of(anchor)))
+                {
+                    view.scroll = line;
+                    view.restore = None;
                 }
+                // The pane changed size while the text was read.
+                resized = laid_out_for != width;
             }
             Err(error) => {
                 self.message = Some(format!("full text: {error}"));
                 view.content = FullTextContent::Failed(error);
             }
         }
+        let effects = if resized {
+            self.relayout_full_text()
+        } else {
+            Vec::new()
+        };
         self.clamp_full_text_scroll();
-        Vec::new()
+        effects
     }
 
-    /// The pane changed size: lay the text out again, keeping the place.
-    pub(super) fn relayout_full_text(&mut self) {
+    /// The pane changed size: ask for a layout at the new width (in the background; the
+    /// old one stays on screen until it arrives).
+    pub(super) fn relayout_full_text(&mut self) -> Vec<Effect> {
         let width = self.fulltext_width();
         let Some(view) = self.fulltext.open.as_mut() else {
+            return Vec::new();
+        };
+        let FullTextContent::Ready(loaded) = &view.content else {
+            return Vec::new();
+        };
+        let shown = loaded.rendered.width == width && loaded.complete;
+        if shown || view.laying_out == Some(width) {
+            return Vec::new();
+        }
+        view.laying_out = Some(width);
+        vec![Effect::LayOutFullText {
+            id: view.id.clone(),
+            doc: Arc::clone(&loaded.doc),
+            width,
+        }]
+    }
+
+    /// A whole layout of the open text arrived: shown when it is for the pane's width now
+    /// (else dropped: another is on its way), at the same place.
+    pub(super) fn full_text_laid_out(&mut self, id: &PaperId, rendered: Rendered) {
+        let width = self.fulltext_width();
+        let Some(view) = self.fulltext.open.as_mut().filter(|view| &view.id == id) else {
             return;
         };
+        if view.laying_out == Some(rendered.width) {
+            view.laying_out = None;
+        }
+        if rendered.width != width {
+            return;
+        }
         let FullTextContent::Ready(loaded) = &mut view.content else {
             return;
         };
-        if loaded.rendered.width == width {
-            return;
+        let place = view.restore.take().or_else(|| {
+            // The same width: the lines shown are a prefix of the new ones.
+            (loaded.rendered.width != width).then(|| loaded.rendered.anchor_at(view.scroll))
+        });
+        loaded.rendered = rendered;
+        loaded.complete = true;
+        if let Some(line) = place.and_then(|anchor| loaded.rendered.line_of(anchor)) {
+            view.scroll = line;
         }
-        let before = loaded.rendered.lines.len();
-        loaded.rendered = doc::render(&loaded.doc, width);
-        view.scroll = rescale(view.scroll, before, loaded.rendered.lines.len());
-        let query = view.search.query.clone();
-        find_hits(view, &query);
+        if !view.search.query.is_empty() {
+            let query = view.search.query.clone();
+            let current = view.search.current;
+            find_hits(view, &query);
+            view.search.current = current.filter(|&at| at < view.search.hits.len());
+        }
         self.clamp_full_text_scroll();
     }
 
@@ -244,11 +359,16 @@ impl App {
     /// Closes the full text, remembering where it was left.
     fn close_full_text(&mut self) {
         if let Some(view) = self.fulltext.open.take() {
-            let lines = view.line_count();
-            if lines > 0 {
-                self.fulltext
-                    .positions
-                    .insert(view.id, (view.scroll, lines));
+            let place = match (view.restore, view.rendered()) {
+                // Closed before the place to restore was laid out: keep it.
+                (Some(anchor), _) => Some(anchor),
+                (None, Some(rendered)) if !rendered.lines.is_empty() => {
+                    Some(rendered.anchor_at(view.scroll))
+                }
+                _ => None,
+            };
+            if let Some(place) = place {
+                self.fulltext.positions.insert(view.id, place);
             }
         }
         self.message = None;
@@ -448,26 +568,157 @@ fn find_hits(view: &mut FullTextView, query: &str) {
     };
 }
 
-/// A line position kept for one layout, moved to another with `to` lines.
-fn rescale(line: usize, of: usize, to: usize) -> usize {
-    if of == 0 || of == to {
-        return line.min(to);
-    }
-    let scaled = (line as u128 * to as u128 / of as u128) as usize;
-    scaled.min(to)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::catalog::Catalog;
+    use crate::app::{Msg, update};
+    use crate::keymap::Keymap;
+    use crate::model::{Paper, SourceId};
+    use chrono::{NaiveDate, TimeZone, Utc};
+    use crossterm::event::{KeyCode, KeyModifiers};
+
+    fn app_with_one_paper() -> App {
+        let day = NaiveDate::from_ymd_opt(2025, 4, 30).unwrap();
+        let mut paper = Paper::new(
+            PaperId::from_stored("2504.00001".into()),
+            "A long paper".into(),
+            SourceId::hf(),
+        );
+        paper.daily_date = Some(day);
+        let catalog = Catalog::new(vec![paper.list_row(day)], HashMap::new(), true, None);
+        let now = Utc.with_ymd_and_hms(2025, 4, 30, 9, 0, 0).unwrap();
+        App::new(Keymap::defaults().unwrap(), catalog, now, (80, 24), 120)
+    }
+
+    fn long_text() -> StoredFullText {
+        let mut text = String::from("# A long paper\n\n");
+        for n in 0..60 {
+            text.push_str(&format!(
+                "## Section {n}\n\n{}\n\n- a point\n- another\n\n",
+                "words of the section ".repeat(30)
+            ));
+        }
+        StoredFullText {
+            format: FullTextFormat::Markdown,
+            url: String::new(),
+            fetched_at: chrono::DateTime::default(),
+            text,
+        }
+    }
+
+    fn press(app: &mut App, keys: &str) -> Vec<Effect> {
+        keys.chars()
+            .flat_map(|c| {
+                update(
+                    app,
+                    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
+                )
+            })
+            .collect()
+    }
+
+    /// `f`, answered as the reader answers it: the first lines, then the whole layout.
+    fn open(app: &mut App, text: &StoredFullText) -> (PaperId, Option<Anchor>, IncrementalLayout) {
+        let effects = press(app, "f");
+        let Some(Effect::LoadFullText {
+            id,
+            width,
+            lines,
+            anchor,
+        }) = effects.into_iter().next()
+        else {
+            panic!("f asks for the full text");
+        };
+        let (loaded, layout) = LoadedFullText::first_lines(text, width, lines, anchor, false);
+        update(
+            app,
+            Msg::FullTextLoaded {
+                id: id.clone(),
+                result: Ok(Box::new(loaded)),
+            },
+        );
+        (id, anchor, layout)
+    }
+
+    fn view(app: &App) -> &FullTextView {
+        app.fulltext.open.as_ref().unwrap()
+    }
+
+    fn top_block(app: &App) -> usize {
+        let view = view(app);
+        view.rendered().unwrap().anchor_at(view.scroll).block
+    }
 
     #[test]
-    fn a_kept_place_moves_with_the_layout() {
-        assert_eq!(rescale(50, 100, 200), 100);
-        assert_eq!(rescale(50, 100, 100), 50);
-        assert_eq!(rescale(90, 100, 10), 9);
-        assert_eq!(rescale(5, 0, 10), 5);
-        assert_eq!(rescale(50, 100, 0), 0);
+    fn the_first_screens_come_first_the_rest_after_and_a_resize_keeps_the_block() {
+        let mut app = app_with_one_paper();
+        let text = long_text();
+        let (id, anchor, layout) = open(&mut app, &text);
+        assert_eq!(anchor, None);
+        let doc = match &view(&app).content {
+            FullTextContent::Ready(loaded) => Arc::clone(&loaded.doc),
+            other => panic!("{other:?}"),
+        };
+        let whole = doc::render(&doc, app.fulltext_width());
+        let partial = view(&app).rendered().unwrap().lines.len();
+        assert!(!view(&app).is_complete());
+        assert!(partial >= 2 * app.fulltext_rows() && partial < whole.lines.len() / 4);
+        assert_eq!(
+            view(&app).rendered().unwrap().lines[..],
+            whole.lines[..partial]
+        );
+        press(&mut app, "jjjjj");
+        assert_eq!(view(&app).scroll, 5);
+
+        // The rest arrives: the same place, the whole text.
+        update(
+            &mut app,
+            Msg::FullTextLaidOut {
+                id: id.clone(),
+                rendered: Box::new(layout.finish(&doc)),
+            },
+        );
+        assert!(view(&app).is_complete());
+        assert_eq!(view(&app).scroll, 5);
+        assert_eq!(view(&app).rendered(), Some(&whole));
+
+        // A resize asks for a layout in the background and keeps the old one meanwhile.
+        press(&mut app, "}}}}}}}}}}}}}}}}}}}}jj");
+        let block = top_block(&app);
+        assert!(block > 20, "{block}");
+        let effects = update(&mut app, Msg::Resize(100, 30));
+        let [Effect::LayOutFullText { width, .. }] = effects.as_slice() else {
+            panic!("{effects:?}");
+        };
+        assert_eq!(*width, app.fulltext_width());
+        assert_eq!(view(&app).rendered().unwrap().width, whole.width);
+        // A second resize event at the same size asks for nothing more.
+        assert!(update(&mut app, Msg::Resize(100, 30)).is_empty());
+        // A layout for a width the pane no longer has is dropped.
+        update(
+            &mut app,
+            Msg::FullTextLaidOut {
+                id: id.clone(),
+                rendered: Box::new(doc::render(&doc, 50)),
+            },
+        );
+        assert_eq!(view(&app).rendered().unwrap().width, whole.width);
+        update(
+            &mut app,
+            Msg::FullTextLaidOut {
+                id: id.clone(),
+                rendered: Box::new(doc::render(&doc, *width)),
+            },
+        );
+        assert_eq!(view(&app).rendered().unwrap().width, *width);
+        assert_eq!(top_block(&app), block, "the same block on top");
+
+        // Closed and opened again: the place is asked for, and in the first lines.
+        press(&mut app, "h");
+        let (_, anchor, _) = open(&mut app, &text);
+        assert_eq!(anchor.map(|a| a.block), Some(block));
+        assert_eq!(top_block(&app), block);
     }
 
     #[test]

@@ -225,8 +225,21 @@ impl EffectRunner {
                 };
                 queue.push_back(Msg::Notice(notice));
             }
-            Effect::LoadFullText { id, width } => {
-                super::fulltext::load_full_text(self, id, width, queue);
+            Effect::LoadFullText {
+                id,
+                width,
+                lines,
+                anchor,
+            } => {
+                let first = super::fulltext::FirstScreen {
+                    width,
+                    lines,
+                    anchor,
+                };
+                super::fulltext::load_full_text(self, id, first, queue);
+            }
+            Effect::LayOutFullText { id, doc, width } => {
+                super::fulltext::lay_out_again(self, id, doc, width, queue);
             }
             Effect::Quit => self.finish_writes(queue),
         }

@@ -22,7 +22,9 @@ mod roles;
 mod table;
 mod tidy;
 
-pub use render::{Rendered, RenderedLine, Section, SpanStyle, StyledSpan};
+pub use render::{
+    Anchor, IncrementalLayout, Rendered, RenderedLine, Section, SpanStyle, StyledSpan,
+};
 
 /// A parsed document: its title when the source names one, and its blocks in order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
