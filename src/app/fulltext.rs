@@ -41,58 +41,83 @@ pub struct LoadedFullText {
     pub fetched: bool,
 }
 
+/// What the first frame needs laid out: `lines` lines at `width` columns from the top, or
+/// from the `anchor`'s block when a place is to be restored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FirstLines {
+    pub width: u16,
+    pub lines: usize,
+    pub anchor: Option<Anchor>,
+}
+
 impl LoadedFullText {
     /// Parses `text` and lays it all out for `width` columns (slow for a large paper: call it
     /// off the UI thread).
     pub fn new(text: &StoredFullText, width: u16, fetched: bool) -> LoadedFullText {
-        let (mut loaded, layout) = LoadedFullText::first_lines(text, width, 0, None, fetched);
-        if !loaded.complete {
-            loaded.rendered = layout.finish(&loaded.doc);
-            loaded.complete = true;
-        }
-        loaded
-    }
-
-    /// Parses `text` and lays out only what the first screen needs: `lines` lines from the
-    /// top, or from the `anchor`'s block when a place is to be restored. Returns the layout in progress
-    /// too: `finish` it (off the UI thread) and send the result as `Msg::FullTextLaidOut`.
-    pub fn first_lines(
-        text: &StoredFullText,
-        width: u16,
-        lines: usize,
-        anchor: Option<Anchor>,
-        fetched: bool,
-    ) -> (LoadedFullText, IncrementalLayout) {
         let doc = Arc::new(document(text));
-        LoadedFullText::from_doc(doc, text, width, lines, anchor, fetched)
-    }
-
-    /// As `first_lines`, for a document already parsed.
-    pub fn from_doc(
-        doc: Arc<Doc>,
-        text: &StoredFullText,
-        width: u16,
-        lines: usize,
-        anchor: Option<Anchor>,
-        fetched: bool,
-    ) -> (LoadedFullText, IncrementalLayout) {
-        let mut layout = IncrementalLayout::new(width);
-        let block = anchor.map_or(0, |anchor| anchor.block);
-        let complete = layout.extend(&doc, lines, block);
-        let rendered = if complete {
-            std::mem::replace(&mut layout, IncrementalLayout::new(width)).finish(&doc)
-        } else {
-            layout.rendered().clone()
-        };
-        let loaded = LoadedFullText {
+        let rendered = doc::render(&doc, width);
+        LoadedFullText {
             format: text.format,
             url: text.url.clone(),
             doc,
             rendered,
-            complete,
+            complete: true,
             fetched,
+        }
+    }
+
+    /// Parses and lays out only what the first frame needs and hands it to `show` (with a
+    /// `doc` of the blocks parsed so far); then parses and lays out the rest and returns it
+    /// with the whole document (`None` when the first part was all of it). Call it off the UI
+    /// thread; the parts arrive as `Msg::FullTextLoaded`, then `Msg::FullTextLaidOut`.
+    pub fn in_steps(
+        text: &StoredFullText,
+        first: FirstLines,
+        fetched: bool,
+        show: &mut dyn FnMut(Box<LoadedFullText>),
+    ) -> Option<(Arc<Doc>, Rendered)> {
+        let mut parsing = match text.format {
+            FullTextFormat::Markdown => doc::Parsing::markdown(&text.text),
+            FullTextFormat::Html => doc::Parsing::html(&text.text),
         };
-        (loaded, layout)
+        let mut layout = IncrementalLayout::new(first.width);
+        let block = first.anchor.map_or(0, |anchor| anchor.block);
+        let out_of_blocks = loop {
+            let blocks = parsing.blocks_until(layout.blocks_laid_out() + 1);
+            let out_of_blocks = layout.extend_blocks(blocks, first.lines, block);
+            if !out_of_blocks || parsing.is_ended() {
+                break out_of_blocks;
+            }
+        };
+        let loaded = |doc, rendered, complete| {
+            Box::new(LoadedFullText {
+                format: text.format,
+                url: text.url.clone(),
+                doc,
+                rendered,
+                complete,
+                fetched,
+            })
+        };
+        if parsing.is_ended() {
+            let doc = Arc::new(parsing.finish());
+            if out_of_blocks {
+                show(loaded(Arc::clone(&doc), layout.finish(&doc), true));
+                return None;
+            }
+            // Parsed at once (HTML): only the layout comes in two parts.
+            show(loaded(Arc::clone(&doc), layout.rendered().clone(), false));
+            let rendered = layout.finish(&doc);
+            return Some((doc, rendered));
+        }
+        let so_far = Doc {
+            title: None,
+            blocks: parsing.blocks_until(0).to_vec(),
+        };
+        show(loaded(Arc::new(so_far), layout.rendered().clone(), false));
+        let doc = Arc::new(parsing.finish());
+        let rendered = layout.finish(&doc);
+        Some((doc, rendered))
     }
 }
 
@@ -149,6 +174,8 @@ pub struct FullTextView {
     /// The width a layout was last asked for and has not arrived (it is dropped if the pane
     /// has another width by then).
     pub laying_out: Option<u16>,
+    /// The rest of the first layout (and the whole document) is on its way.
+    rest_pending: bool,
     /// The place to restore once the layout holding it arrives.
     restore: Option<Anchor>,
 }
@@ -232,6 +259,7 @@ impl App {
             toc: None,
             search: TextSearch::default(),
             laying_out: None,
+            rest_pending: false,
             restore: anchor,
         });
         self.message = Some("fetching full text…".to_string());
@@ -264,8 +292,7 @@ impl App {
                     .fetched
                     .then(|| "full text fetched and kept".to_string());
                 let laid_out_for = loaded.rendered.width;
-                // The rest of this layout is on its way.
-                view.laying_out = (!loaded.complete).then_some(laid_out_for);
+                view.rest_pending = !loaded.complete;
                 view.content = FullTextContent::Ready(loaded);
                 view.scroll = 0;
                 if let Some(line) = view
@@ -303,7 +330,9 @@ impl App {
             return Vec::new();
         };
         let shown = loaded.rendered.width == width && loaded.complete;
-        if shown || view.laying_out == Some(width) {
+        // Until the rest of the first layout arrives there is no whole document to lay out
+        // (its arrival asks again when the width changed).
+        if shown || view.rest_pending || view.laying_out == Some(width) {
             return Vec::new();
         }
         view.laying_out = Some(width);
@@ -314,22 +343,37 @@ impl App {
         }]
     }
 
-    /// A whole layout of the open text arrived: shown when it is for the pane's width now
-    /// (else dropped: another is on its way), at the same place.
-    pub(super) fn full_text_laid_out(&mut self, id: &PaperId, rendered: Rendered) {
+    /// A whole layout of the open text arrived (with the whole document when it is the rest
+    /// of the first one): shown when it is for the pane's width now (else dropped: another is
+    /// asked for, or on its way), at the same place.
+    pub(super) fn full_text_laid_out(
+        &mut self,
+        id: &PaperId,
+        rendered: Rendered,
+        whole: Option<Arc<Doc>>,
+    ) -> Vec<Effect> {
         let width = self.fulltext_width();
         let Some(view) = self.fulltext.open.as_mut().filter(|view| &view.id == id) else {
-            return;
+            return Vec::new();
         };
+        let FullTextContent::Ready(loaded) = &mut view.content else {
+            return Vec::new();
+        };
+        let is_rest = whole.is_some();
+        if let Some(doc) = whole {
+            loaded.doc = doc;
+            view.rest_pending = false;
+        }
         if view.laying_out == Some(rendered.width) {
             view.laying_out = None;
         }
         if rendered.width != width {
-            return;
+            return if is_rest {
+                self.relayout_full_text()
+            } else {
+                Vec::new()
+            };
         }
-        let FullTextContent::Ready(loaded) = &mut view.content else {
-            return;
-        };
         let place = view.restore.take().or_else(|| {
             // The same width: the lines shown are a prefix of the new ones.
             (loaded.rendered.width != width).then(|| loaded.rendered.anchor_at(view.scroll))
@@ -346,6 +390,7 @@ impl App {
             view.search.current = current.filter(|&at| at < view.search.hits.len());
         }
         self.clamp_full_text_scroll();
+        Vec::new()
     }
 
     fn clamp_full_text_scroll(&mut self) {
@@ -618,8 +663,8 @@ mod tests {
             .collect()
     }
 
-    /// `f`, answered as the reader answers it: the first lines, then the whole layout.
-    fn open(app: &mut App, text: &StoredFullText) -> (PaperId, Option<Anchor>, IncrementalLayout) {
+    /// `f`, answered as the reader answers it: the first lines now; the rest returned.
+    fn open(app: &mut App, text: &StoredFullText) -> (PaperId, Option<Anchor>, Msg) {
         let effects = press(app, "f");
         let Some(Effect::LoadFullText {
             id,
@@ -630,15 +675,27 @@ mod tests {
         else {
             panic!("f asks for the full text");
         };
-        let (loaded, layout) = LoadedFullText::first_lines(text, width, lines, anchor, false);
-        update(
-            app,
-            Msg::FullTextLoaded {
-                id: id.clone(),
-                result: Ok(Box::new(loaded)),
-            },
-        );
-        (id, anchor, layout)
+        let first = FirstLines {
+            width,
+            lines,
+            anchor,
+        };
+        let rest = LoadedFullText::in_steps(text, first, false, &mut |loaded| {
+            update(
+                app,
+                Msg::FullTextLoaded {
+                    id: id.clone(),
+                    result: Ok(loaded),
+                },
+            );
+        });
+        let (doc, rendered) = rest.expect("a long text comes in two parts");
+        let rest = Msg::FullTextLaidOut {
+            id: id.clone(),
+            rendered: Box::new(rendered),
+            doc: Some(doc),
+        };
+        (id, anchor, rest)
     }
 
     fn view(app: &App) -> &FullTextView {
@@ -654,12 +711,9 @@ mod tests {
     fn the_first_screens_come_first_the_rest_after_and_a_resize_keeps_the_block() {
         let mut app = app_with_one_paper();
         let text = long_text();
-        let (id, anchor, layout) = open(&mut app, &text);
+        let (id, anchor, rest) = open(&mut app, &text);
         assert_eq!(anchor, None);
-        let doc = match &view(&app).content {
-            FullTextContent::Ready(loaded) => Arc::clone(&loaded.doc),
-            other => panic!("{other:?}"),
-        };
+        let doc = Arc::new(document(&text));
         let whole = doc::render(&doc, app.fulltext_width());
         let partial = view(&app).rendered().unwrap().lines.len();
         assert!(!view(&app).is_complete());
@@ -672,13 +726,9 @@ mod tests {
         assert_eq!(view(&app).scroll, 5);
 
         // The rest arrives: the same place, the whole text.
-        update(
-            &mut app,
-            Msg::FullTextLaidOut {
-                id: id.clone(),
-                rendered: Box::new(layout.finish(&doc)),
-            },
-        );
+        // Before the rest arrives, a resize waits for it.
+        assert!(update(&mut app, Msg::Resize(80, 24)).is_empty());
+        update(&mut app, rest);
         assert!(view(&app).is_complete());
         assert_eq!(view(&app).scroll, 5);
         assert_eq!(view(&app).rendered(), Some(&whole));
@@ -701,6 +751,7 @@ mod tests {
             Msg::FullTextLaidOut {
                 id: id.clone(),
                 rendered: Box::new(doc::render(&doc, 50)),
+                doc: None,
             },
         );
         assert_eq!(view(&app).rendered().unwrap().width, whole.width);
@@ -709,6 +760,7 @@ mod tests {
             Msg::FullTextLaidOut {
                 id: id.clone(),
                 rendered: Box::new(doc::render(&doc, *width)),
+                doc: None,
             },
         );
         assert_eq!(view(&app).rendered().unwrap().width, *width);
@@ -719,6 +771,55 @@ mod tests {
         let (_, anchor, _) = open(&mut app, &text);
         assert_eq!(anchor.map(|a| a.block), Some(block));
         assert_eq!(top_block(&app), block);
+    }
+
+    #[test]
+    fn in_two_parts_markdown_and_html_lay_out_as_one() {
+        let markdown = long_text();
+        let html = StoredFullText {
+            format: FullTextFormat::Html,
+            text: (0..80)
+                .map(|n| format!("<h2>Part {n}</h2><p>{}</p>", "some words here ".repeat(20)))
+                .collect(),
+            ..long_text()
+        };
+        for text in [markdown, html] {
+            let whole = doc::render(&document(&text), 60);
+            let first = FirstLines {
+                width: 60,
+                lines: 40,
+                anchor: None,
+            };
+            let mut shown = Vec::new();
+            let rest = LoadedFullText::in_steps(&text, first, false, &mut |loaded| {
+                shown.push(loaded);
+            });
+            let [first] = shown.as_slice() else {
+                panic!("one first part");
+            };
+            assert!(!first.complete);
+            let lines = first.rendered.lines.len();
+            assert!((40..200).contains(&lines), "{lines}");
+            assert_eq!(first.rendered.lines[..], whole.lines[..lines]);
+            let (doc, rendered) = rest.unwrap();
+            assert_eq!(*doc, document(&text));
+            assert_eq!(rendered, whole);
+        }
+        // A short text comes whole at once.
+        let short = StoredFullText {
+            text: "# Title\n\nOne line.".into(),
+            ..long_text()
+        };
+        let first = FirstLines {
+            width: 60,
+            lines: 40,
+            anchor: None,
+        };
+        let mut complete = false;
+        let rest = LoadedFullText::in_steps(&short, first, false, &mut |loaded| {
+            complete = loaded.complete;
+        });
+        assert!(complete && rest.is_none());
     }
 
     #[test]

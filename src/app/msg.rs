@@ -62,10 +62,12 @@ pub enum Msg {
         id: PaperId,
         result: Result<Box<super::fulltext::LoadedFullText>, String>,
     },
-    /// The whole layout of an open full text, for the width it names.
+    /// The whole layout of an open full text, for the width it names; with the whole
+    /// document when it completes the first layout (which came with the blocks parsed then).
     FullTextLaidOut {
         id: PaperId,
         rendered: Box<crate::text::doc::Rendered>,
+        doc: Option<Arc<crate::text::doc::Doc>>,
     },
     /// The full-text index with the texts cached since the last one (built in the background).
     FullTextIndexed(Arc<crate::query::FullTextIndex>),

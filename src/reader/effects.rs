@@ -231,7 +231,7 @@ impl EffectRunner {
                 lines,
                 anchor,
             } => {
-                let first = super::fulltext::FirstScreen {
+                let first = crate::app::fulltext::FirstLines {
                     width,
                     lines,
                     anchor,

@@ -9,24 +9,16 @@ use std::sync::Arc;
 
 use super::effects::EffectRunner;
 use crate::app::Msg;
-use crate::app::fulltext::LoadedFullText;
+use crate::app::fulltext::{FirstLines, LoadedFullText};
 use crate::model::PaperId;
 use crate::store::StoredFullText;
 use crate::sync::FullTextOrigin;
-use crate::text::doc::{self, Anchor, Doc};
-
-/// What `LoadFullText` asks for: the width, the lines for the first frame, a place to reach.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct FirstScreen {
-    pub width: u16,
-    pub lines: usize,
-    pub anchor: Option<Anchor>,
-}
+use crate::text::doc::{self, Doc};
 
 pub(super) fn load_full_text(
     runner: &EffectRunner,
     id: PaperId,
-    first: FirstScreen,
+    first: FirstLines,
     queue: &mut VecDeque<Msg>,
 ) {
     let background = (!runner.inline)
@@ -77,21 +69,21 @@ pub(super) fn load_full_text(
 fn lay_out(
     id: PaperId,
     text: &StoredFullText,
-    first: FirstScreen,
+    first: FirstLines,
     fetched: bool,
     send: &mut dyn FnMut(Msg),
 ) {
-    let (loaded, layout) =
-        LoadedFullText::first_lines(text, first.width, first.lines, first.anchor, fetched);
-    let rest = (!loaded.complete).then(|| Arc::clone(&loaded.doc));
-    send(Msg::FullTextLoaded {
-        id: id.clone(),
-        result: Ok(Box::new(loaded)),
+    let rest = LoadedFullText::in_steps(text, first, fetched, &mut |loaded| {
+        send(Msg::FullTextLoaded {
+            id: id.clone(),
+            result: Ok(loaded),
+        });
     });
-    if let Some(doc) = rest {
+    if let Some((doc, rendered)) = rest {
         send(Msg::FullTextLaidOut {
             id,
-            rendered: Box::new(layout.finish(&doc)),
+            rendered: Box::new(rendered),
+            doc: Some(doc),
         });
     }
 }
@@ -110,11 +102,19 @@ pub(super) fn lay_out_again(
         .filter(|_| tokio::runtime::Handle::try_current().is_ok());
     let Some(results) = background else {
         let rendered = Box::new(doc::render(&doc, width));
-        queue.push_back(Msg::FullTextLaidOut { id, rendered });
+        queue.push_back(Msg::FullTextLaidOut {
+            id,
+            rendered,
+            doc: None,
+        });
         return;
     };
     tokio::task::spawn_blocking(move || {
         let rendered = Box::new(doc::render(&doc, width));
-        let _ = results.send(Msg::FullTextLaidOut { id, rendered });
+        let _ = results.send(Msg::FullTextLaidOut {
+            id,
+            rendered,
+            doc: None,
+        });
     });
 }

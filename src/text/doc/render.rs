@@ -182,8 +182,14 @@ impl IncrementalLayout {
     /// Lays out blocks of `doc` (always the same document) until `lines` lines from the start
     /// of block `block` are laid out, or the document ends. Returns whether it ended.
     pub fn extend(&mut self, doc: &Doc, lines: usize, block: usize) -> bool {
+        self.extend_blocks(&doc.blocks, lines, block)
+    }
+
+    /// As `extend`, over the top-level blocks parsed so far (a prefix of the document's:
+    /// more may be given to later calls). Returns whether it ran out of blocks.
+    pub fn extend_blocks(&mut self, blocks: &[Block], lines: usize, block: usize) -> bool {
         let frame = Frame::root(usize::from(self.renderer.out.width));
-        while let Some(next) = doc.blocks.get(self.next_block) {
+        while let Some(next) = blocks.get(self.next_block) {
             let laid_out = self.renderer.out.lines.len();
             let from = self.renderer.out.block_starts.get(block).copied();
             if from.is_some_and(|from| laid_out.saturating_sub(from) >= lines) {
@@ -198,6 +204,11 @@ impl IncrementalLayout {
             self.next_block += 1;
         }
         true
+    }
+
+    /// How many top-level blocks are laid out.
+    pub fn blocks_laid_out(&self) -> usize {
+        self.next_block
     }
 
     /// The lines laid out so far: a prefix of the finished layout's lines (the finished one

@@ -485,6 +485,22 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
 
     #[test]
+    fn markdown_parsed_block_by_block_is_the_whole_parse(
+        src in "([a-z ]{0,10}|\\*|`|\\||-|#|\\$|\n|\n\n|> |    |1\\. |\\[l\\]: https://y\n|\\[l\\]|\\[\\^1\\]|\\[\\^1\\]: note\n|<div>|</div>){0,80}",
+    ) {
+        let whole = from_markdown(&src);
+        let mut parsing = Parsing::markdown(&src);
+        let mut count = 0;
+        while !parsing.is_ended() {
+            count += 1;
+            let blocks = parsing.blocks_until(count);
+            prop_assert!(blocks.len() <= whole.blocks.len());
+            prop_assert_eq!(blocks, &whole.blocks[..blocks.len()]);
+        }
+        prop_assert_eq!(parsing.finish(), whole);
+    }
+
+    #[test]
     fn layout_in_any_steps_equals_the_whole_layout(
         src in "(<(p|li|ul|ol|table|tr|td|pre|em|a href=\"https://x\"|h2|blockquote)>|</(p|li|ul|td|tr|table|em|a|h2)>|[a-zé字 ]{0,12}|\\*|`|\\||-|#|\\$|\n|\n\n|> |\\[l\\]\\(https://y\\)){0,80}",
         width in 1u16..90,
