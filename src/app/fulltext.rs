@@ -186,6 +186,16 @@ pub struct FullTextReader {
     pub open: Option<FullTextView>,
     /// Where each paper read this session was left.
     positions: HashMap<PaperId, Anchor>,
+    /// Layouts and documents no longer shown, for the reader to free off the UI thread
+    /// (a 300 KB paper's layout is tens of thousands of allocations).
+    retired: Vec<Box<dyn std::any::Any + Send>>,
+}
+
+impl FullTextReader {
+    /// What to free off the UI thread.
+    pub fn take_retired(&mut self) -> Vec<Box<dyn std::any::Any + Send>> {
+        std::mem::take(&mut self.retired)
+    }
 }
 
 impl FullTextView {
@@ -204,6 +214,26 @@ impl FullTextView {
     /// Whether the whole text is laid out (else only its first lines are).
     pub fn is_complete(&self) -> bool {
         matches!(&self.content, FullTextContent::Ready(loaded) if loaded.complete)
+    }
+}
+
+/// The catalog's full-text index a fetched text is to be added to (effects compare it by
+/// identity).
+#[derive(Debug, Clone)]
+pub struct IndexToExtend(pub Arc<crate::query::FullTextIndex>);
+
+impl PartialEq for IndexToExtend {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// Indexes a full text fetched just now (its whole `doc`) so `full:` finds it at once.
+fn index_effect(index: &Arc<crate::query::FullTextIndex>, id: &PaperId, doc: &Arc<Doc>) -> Effect {
+    Effect::IndexFullText {
+        index: IndexToExtend(Arc::clone(index)),
+        id: id.clone(),
+        doc: Arc::clone(doc),
     }
 }
 
@@ -286,8 +316,12 @@ impl App {
             return Vec::new();
         };
         let mut resized = false;
+        let mut effects = Vec::new();
         match result {
             Ok(loaded) => {
+                if loaded.complete && loaded.fetched && !self.catalog.full_text.is_indexed(&id) {
+                    effects.push(index_effect(&self.catalog.full_text, &id, &loaded.doc));
+                }
                 self.message = loaded
                     .fetched
                     .then(|| "full text fetched and kept".to_string());
@@ -310,11 +344,9 @@ impl App {
                 view.content = FullTextContent::Failed(error);
             }
         }
-        let effects = if resized {
-            self.relayout_full_text()
-        } else {
-            Vec::new()
-        };
+        if resized {
+            effects.extend(self.relayout_full_text());
+        }
         self.clamp_full_text_scroll();
         effects
     }
@@ -360,7 +392,11 @@ impl App {
             return Vec::new();
         };
         let is_rest = whole.is_some();
+        let mut effects = Vec::new();
         if let Some(doc) = whole {
+            if loaded.fetched && !self.catalog.full_text.is_indexed(id) {
+                effects.push(index_effect(&self.catalog.full_text, id, &doc));
+            }
             loaded.doc = doc;
             view.rest_pending = false;
         }
@@ -368,17 +404,17 @@ impl App {
             view.laying_out = None;
         }
         if rendered.width != width {
-            return if is_rest {
-                self.relayout_full_text()
-            } else {
-                Vec::new()
-            };
+            if is_rest {
+                effects.extend(self.relayout_full_text());
+            }
+            return effects;
         }
         let place = view.restore.take().or_else(|| {
             // The same width: the lines shown are a prefix of the new ones.
             (loaded.rendered.width != width).then(|| loaded.rendered.anchor_at(view.scroll))
         });
-        loaded.rendered = rendered;
+        let replaced = std::mem::replace(&mut loaded.rendered, rendered);
+        self.fulltext.retired.push(Box::new(replaced));
         loaded.complete = true;
         if let Some(line) = place.and_then(|anchor| loaded.rendered.line_of(anchor)) {
             view.scroll = line;
@@ -390,7 +426,7 @@ impl App {
             view.search.current = current.filter(|&at| at < view.search.hits.len());
         }
         self.clamp_full_text_scroll();
-        Vec::new()
+        effects
     }
 
     fn clamp_full_text_scroll(&mut self) {
@@ -413,8 +449,9 @@ impl App {
                 _ => None,
             };
             if let Some(place) = place {
-                self.fulltext.positions.insert(view.id, place);
+                self.fulltext.positions.insert(view.id.clone(), place);
             }
+            self.fulltext.retired.push(Box::new(view));
         }
         self.message = None;
     }
@@ -771,6 +808,61 @@ mod tests {
         let (_, anchor, _) = open(&mut app, &text);
         assert_eq!(anchor.map(|a| a.block), Some(block));
         assert_eq!(top_block(&app), block);
+    }
+
+    #[test]
+    fn a_text_fetched_just_now_is_indexed_without_waiting_for_a_catalog_load() {
+        let mut app = app_with_one_paper();
+        let text = long_text();
+        let effects = press(&mut app, "f");
+        let Some(Effect::LoadFullText {
+            id, width, lines, ..
+        }) = effects.into_iter().next()
+        else {
+            panic!("f asks for the full text");
+        };
+        let first = FirstLines {
+            width,
+            lines,
+            anchor: None,
+        };
+        let rest = LoadedFullText::in_steps(&text, first, true, &mut |loaded| {
+            let effects = update(
+                &mut app,
+                Msg::FullTextLoaded {
+                    id: id.clone(),
+                    result: Ok(loaded),
+                },
+            );
+            assert!(effects.is_empty(), "the whole document is not here yet");
+        });
+        let (doc, rendered) = rest.unwrap();
+        let effects = update(
+            &mut app,
+            Msg::FullTextLaidOut {
+                id: id.clone(),
+                rendered: Box::new(rendered),
+                doc: Some(doc),
+            },
+        );
+        let [
+            Effect::IndexFullText {
+                index,
+                id: indexed,
+                doc,
+            },
+        ] = effects.as_slice()
+        else {
+            panic!("{effects:?}");
+        };
+        assert_eq!(indexed, &id);
+        let plain = doc::to_plain_text(doc);
+        update(
+            &mut app,
+            Msg::FullTextIndexed(Arc::new(index.0.with_docs([(id.clone(), plain)]))),
+        );
+        assert!(app.catalog.full_text.is_indexed(&id));
+        assert!(app.catalog.full_text.has(&id));
     }
 
     #[test]

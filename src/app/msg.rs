@@ -155,6 +155,13 @@ pub enum Effect {
         lines: usize,
         anchor: Option<crate::text::doc::Anchor>,
     },
+    /// Index a full text fetched just now into `index` (the catalog's), off the UI thread, so
+    /// `full:` finds it before the next catalog load (answers `Msg::FullTextIndexed`).
+    IndexFullText {
+        index: super::fulltext::IndexToExtend,
+        id: PaperId,
+        doc: Arc<crate::text::doc::Doc>,
+    },
     /// Lay an open full text out for a new width, off the UI thread (answers
     /// `Msg::FullTextLaidOut`).
     LayOutFullText {

@@ -1,7 +1,8 @@
 //! Running `Effect::LoadFullText` and `Effect::LayOutFullText` off the UI thread: the cache
 //! read, or the fetch, then parsing and laying out the first screens, answered at once as
 //! `Msg::FullTextLoaded`; the rest of the layout (or a layout for a new width) follows as
-//! `Msg::FullTextLaidOut`. In the flow tests (`inline`) both run at once, a cached full text
+//! `Msg::FullTextLaidOut`; a text fetched just now is then indexed (`Effect::IndexFullText`)
+//! so `full:` finds it before the next catalog load. In the flow tests (`inline`) both run at once, a cached full text
 //! only.
 
 use std::collections::VecDeque;
@@ -117,4 +118,30 @@ pub(super) fn lay_out_again(
             doc: None,
         });
     });
+}
+
+/// `IndexFullText`: the catalog's full-text index with one text fetched just now added.
+pub(super) fn index_one(
+    runner: &EffectRunner,
+    index: crate::app::fulltext::IndexToExtend,
+    id: PaperId,
+    doc: Arc<Doc>,
+    queue: &mut VecDeque<Msg>,
+) {
+    let build = move || {
+        let text = doc::to_plain_text(&doc);
+        Msg::FullTextIndexed(Arc::new(index.0.with_docs([(id, text)])))
+    };
+    let background = (!runner.inline)
+        .then(|| runner.results.clone())
+        .flatten()
+        .filter(|_| tokio::runtime::Handle::try_current().is_ok());
+    match background {
+        Some(results) => {
+            tokio::task::spawn_blocking(move || {
+                let _ = results.send(build());
+            });
+        }
+        None => queue.push_back(build()),
+    }
 }
