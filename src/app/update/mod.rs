@@ -472,9 +472,7 @@ fn on_pane_action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::ToggleFilterPane => {
             app.layout_prefs.filter_toggled = !app.layout_prefs.filter_toggled;
             if !app.layout().wide {
-                app.message = Some(
-                    "too narrow for the filter pane beside the list: Tab or / shows it".to_string(),
-                );
+                app.message = Some("too narrow for the filter pane: Tab or / shows it".to_string());
             }
             app.sync_selection();
             Vec::new()
