@@ -127,14 +127,14 @@ pub fn from_markdown(src: &str) -> Doc {
 pub struct Parsing<'a>(ParsingInner<'a>);
 
 enum ParsingInner<'a> {
-    Markdown(markdown::Steps<'a>),
+    Markdown(Box<markdown::Steps<'a>>),
     Whole(Doc),
 }
 
 impl<'a> Parsing<'a> {
     /// Markdown, parsed as blocks are asked for.
     pub fn markdown(src: &'a str) -> Parsing<'a> {
-        Parsing(ParsingInner::Markdown(markdown::Steps::new(src)))
+        Parsing(ParsingInner::Markdown(Box::new(markdown::Steps::new(src))))
     }
 
     /// HTML, parsed whole now.
