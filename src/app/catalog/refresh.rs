@@ -43,6 +43,7 @@ pub fn refreshed_catalog(store: &Store, previous: &Catalog) -> Result<Refresh, S
     let Some(changed) = store.days_changed_since(previous.papers_version) else {
         return Ok(Refresh::Full);
     };
+    let started = std::time::Instant::now();
     let user = store.user_states()?;
     // HF's ranked lists are small and change with any sync: read whole.
     let ranked = Arc::new(store.ranked_lists()?);
@@ -55,7 +56,9 @@ pub fn refreshed_catalog(store: &Store, previous: &Catalog) -> Result<Refresh, S
         })));
     }
     let parts = read_parts(store, previous, &changed)?;
+    let read = started.elapsed();
     let mut catalog = spliced(previous, &parts, user);
+    let splice = started.elapsed() - read;
     // PDFs and linked repos change without a paper write: their marks are set on every row
     // again, as a full load sets them (per machine and few: read whole).
     let pdfs = store.existing_pdfs()?;
@@ -80,6 +83,14 @@ pub fn refreshed_catalog(store: &Store, previous: &Catalog) -> Result<Refresh, S
     }
     catalog.papers_version = papers_version;
     catalog.ranked = ranked;
+    tracing::info!(
+        days = changed.len(),
+        rows = catalog.rows.len(),
+        read_ms = read.as_secs_f64() * 1e3,
+        splice_ms = splice.as_secs_f64() * 1e3,
+        total_ms = started.elapsed().as_secs_f64() * 1e3,
+        "catalog refreshed"
+    );
     Ok(Refresh::Spliced(Box::new(catalog)))
 }
 
@@ -148,8 +159,10 @@ fn spliced(
             ),
         })
         .collect();
+    let started = std::time::Instant::now();
     let text = previous.text.spliced(&pieces);
     drop(pieces);
+    let index_ms = started.elapsed().as_secs_f64() * 1e3;
     let count = text.rows();
     let mut rows: Vec<ListRow> = Vec::with_capacity(count);
     let mut details: Vec<RowDetails> = Vec::with_capacity(count);
@@ -169,6 +182,7 @@ fn spliced(
             }
         }
     }
+    let rows_ms = started.elapsed().as_secs_f64() * 1e3 - index_ms;
     let (index, source_rows) = match kept_tail(previous, parts) {
         Some(tail) => moved_tail(previous, tail, &rows),
         None => {
@@ -184,6 +198,12 @@ fn spliced(
         .map(|r| r.day)
         .collect();
     days.dedup();
+    tracing::debug!(
+        index_ms,
+        rows_ms,
+        row_index_ms = started.elapsed().as_secs_f64() * 1e3 - index_ms - rows_ms,
+        "catalog spliced"
+    );
     Catalog {
         rows: Arc::new(rows),
         index: Arc::new(index),

@@ -12,10 +12,11 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
+use super::sequences::Sequences;
 use super::{FieldIndex, IndexDoc, TextIndex};
 use crate::query::postings::{
-    DENSE_FRACTION, PART_BREAK, Postings, PostingsWriter, Sequences, TermHasherBuilder,
-    push_varint, read_varint,
+    DENSE_FRACTION, PART_BREAK, Postings, PostingsWriter, TermHasherBuilder, push_varint,
+    read_varint,
 };
 use crate::query::rowset::RowSet;
 use crate::query::tokenize::for_each_token;
