@@ -116,6 +116,11 @@ fn main() -> anyhow::Result<()> {
     if sizes.is_empty() {
         sizes = vec![100_000];
     }
+    // The refresh logs its phases (read, index splice, rows, row index): `RUST_LOG=debug`.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .try_init();
     for count in sizes {
         run(count)?;
     }

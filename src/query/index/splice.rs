@@ -331,6 +331,127 @@ impl FieldIndex {
     }
 }
 
+/// `shifted` for a dense list: the bitset moved by the run's shift a word at a time, the
+/// 2-bit codes of the new rows then of the kept ones, the large frequencies likewise. `None`
+/// when the list turns sparse.
+fn shifted_dense(
+    bits: &[u64],
+    codes: &[u8],
+    large: &[u8],
+    count: u32,
+    run: KeptRun,
+    added: &[(u32, u32, u32)],
+    rows: usize,
+) -> Option<Postings> {
+    let dropped = count_bits_below(bits, run.old_start);
+    let kept = (count as usize).checked_sub(dropped)?;
+    let total = kept + added.len();
+    if total.saturating_mul(DENSE_FRACTION) < rows {
+        return None;
+    }
+    let mut new_bits = vec![0u64; rows.div_ceil(64)];
+    let mut new_codes = vec![0u8; total.div_ceil(4)];
+    let mut new_large = Vec::new();
+    let mut set_code = |n: usize, code: u8| {
+        if let Some(byte) = new_codes.get_mut(n / 4) {
+            *byte |= code << (2 * (n % 4));
+        }
+    };
+    for (n, &(_, row, tf)) in added.iter().enumerate() {
+        if let Some(word) = new_bits.get_mut(row as usize / 64) {
+            *word |= 1 << (row % 64);
+        }
+        let code = match u64::from(tf) {
+            tf @ 1..TF_FOLLOWS => (tf - 1) as u8,
+            _ => {
+                push_varint(&mut new_large, u64::from(tf));
+                TF_FOLLOWS as u8
+            }
+        };
+        set_code(n, code);
+    }
+    move_bits(
+        bits,
+        run.old_start..run.old_end,
+        &mut new_bits,
+        run.new_start,
+    );
+    // The kept postings' codes follow the new rows'; the dropped ones' large frequencies are
+    // skipped.
+    let code_of = |n: usize| {
+        codes
+            .get(n / 4)
+            .map_or(0, |byte| (byte >> (2 * (n % 4))) & 3)
+    };
+    let mut large_at = 0;
+    for n in 0..dropped {
+        if u64::from(code_of(n)) == TF_FOLLOWS {
+            read_varint(large, &mut large_at)?;
+        }
+    }
+    for n in 0..kept {
+        set_code(added.len() + n, code_of(dropped + n));
+    }
+    new_large.extend_from_slice(large.get(large_at..)?);
+    Some(Postings::Dense {
+        rows: new_bits.into_boxed_slice(),
+        codes: new_codes.into_boxed_slice(),
+        large: new_large.into_boxed_slice(),
+        count: u32::try_from(total).ok()?,
+    })
+}
+
+/// How many bits of `bits` are set below bit `end`.
+fn count_bits_below(bits: &[u64], end: usize) -> usize {
+    let whole = (end / 64).min(bits.len());
+    let mut total: usize = bits[..whole].iter().map(|w| w.count_ones() as usize).sum();
+    if let Some(&word) = bits.get(end / 64)
+        && end % 64 > 0
+    {
+        total += (word & ((1u64 << (end % 64)) - 1)).count_ones() as usize;
+    }
+    total
+}
+
+/// ORs bits `from` of `source` into `target` starting at bit `to`, a word at a time.
+fn move_bits(source: &[u64], from: std::ops::Range<usize>, target: &mut [u64], to: usize) {
+    if from.is_empty() {
+        return;
+    }
+    let end = to + from.len();
+    // The 64 source bits that land on target word `w` start at this source bit.
+    let source_word = |bit: isize| -> u64 {
+        if bit <= -64 {
+            return 0;
+        }
+        if bit < 0 {
+            return source.first().copied().unwrap_or(0) << (-bit) as u32;
+        }
+        let bit = bit as usize;
+        let (at, offset) = (bit / 64, bit % 64);
+        let low = source.get(at).copied().unwrap_or(0) >> offset;
+        let high = match offset {
+            0 => 0,
+            _ => source.get(at + 1).copied().unwrap_or(0) << (64 - offset),
+        };
+        low | high
+    };
+    for w in to / 64..end.div_ceil(64) {
+        let start = w * 64;
+        let mut word = source_word(start as isize + from.start as isize - to as isize);
+        // Only target bits `to..end` come from the run.
+        if to > start {
+            word &= !0u64 << (to - start);
+        }
+        if end < start + 64 {
+            word &= (1u64 << (end - start)) - 1;
+        }
+        if let Some(slot) = target.get_mut(w) {
+            *slot |= word;
+        }
+    }
+}
+
 /// The escape code of a sparse posting's head: its frequency follows as a varint (see
 /// [`Postings`]).
 const TF_FOLLOWS: u64 = 3;
@@ -349,7 +470,12 @@ fn shifted(
     let (bytes, count): (&[u8], u32) = match old {
         None => (&[], 0),
         Some(Postings::Sparse { bytes, count }) => (bytes, *count),
-        Some(Postings::Dense { .. }) => return None,
+        Some(Postings::Dense {
+            rows: bits,
+            codes,
+            large,
+            count,
+        }) => return shifted_dense(bits, codes, large, *count, run, added, rows),
     };
     // Skip the postings of rows before the run (rows re-read or gone).
     let mut at = 0;
