@@ -406,7 +406,7 @@ fn count_bits_below(bits: &[u64], end: usize) -> usize {
     let whole = (end / 64).min(bits.len());
     let mut total: usize = bits[..whole].iter().map(|w| w.count_ones() as usize).sum();
     if let Some(&word) = bits.get(end / 64)
-        && end % 64 > 0
+        && !end.is_multiple_of(64)
     {
         total += (word & ((1u64 << (end % 64)) - 1)).count_ones() as usize;
     }
