@@ -5,7 +5,8 @@
 # temp dir) on a copy-free data dir, waits for the list, then until the process has used no CPU
 # for a whole second (the background catalog load is done: "loaded"), waits 10 s more and reads
 # VmRSS ("held") and VmHWM ("peak") from /proc. Then sends `q` and polls every millisecond until
-# the process is gone ("quit"). REPS runs in a row; one line each, tab-separated.
+# the process has exited (a zombie counts as gone: tmux reaps it late) ("quit"). REPS runs in a
+# row; one line each, tab-separated.
 #
 # Usage: benches/binary.sh DATA_DIR [REPS]
 #   DATA_DIR  a store, e.g. /tmp/paperboat-bench-refresh-1000000 (benches/refresh.rs builds it)
@@ -47,7 +48,10 @@ for rep in $(seq 1 "$REPS"); do
   load=$(cut -d' ' -f1-3 /proc/loadavg)
   t0=$EPOCHREALTIME
   TM send-keys -t pb q
-  while [ -e "/proc/$pid" ]; do sleep 0.001; done
+  # Gone = exited: a zombie waits for tmux to reap it (seen: 1.6–2 s later), which is not ours.
+  while state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) && [ "$state" != Z ]; do
+    sleep 0.001
+  done
   quit_ms=$(ms_since "$t0" "$EPOCHREALTIME")
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$rep" "$list_ms" "$loaded_s" "$peak" "$held" "$quit_ms" "$load"
   TM kill-server 2>/dev/null
