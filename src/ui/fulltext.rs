@@ -83,7 +83,12 @@ fn bottom_line(view: &FullTextView) -> String {
         return " Esc back ".to_string();
     };
     let total = rendered.lines.len().max(1);
-    let percent = (view.scroll.min(total) * 100) / total;
+    // While the rest is laid out the total is not known yet.
+    let percent = if view.is_complete() {
+        format!("{}%", (view.scroll.min(total) * 100) / total)
+    } else {
+        "…".to_string()
+    };
     let section = rendered
         .sections
         .iter()
@@ -91,7 +96,7 @@ fn bottom_line(view: &FullTextView) -> String {
         .find(|s| s.line <= view.scroll)
         .map(|s| format!("{} · ", s.title))
         .unwrap_or_default();
-    format!(" {section}{percent}% · {{ }} sections · t contents · / search · Esc back ")
+    format!(" {section}{percent} · {{ }} sections · t contents · / search · Esc back ")
 }
 
 fn draw_lines(
