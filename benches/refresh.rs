@@ -116,6 +116,11 @@ fn main() -> anyhow::Result<()> {
     if sizes.is_empty() {
         sizes = vec![100_000];
     }
+    // The refresh logs its phases (read, index splice, rows, row index): `RUST_LOG=debug`.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .try_init();
     for count in sizes {
         run(count)?;
     }
@@ -186,10 +191,15 @@ fn run(count: usize) -> anyhow::Result<()> {
             Ok(Err(error)) => return Err(error.into()),
             Err(_) => anyhow::bail!("the refresh panicked"),
         };
-        let computed = stored.elapsed();
+        // The loader keeps a clone to refresh from next time (its old one freed there).
         last = refreshed.clone();
+        let computed = stored.elapsed();
+        // The reader frees the catalog a load replaces off the UI thread (`retire`): a clone
+        // keeps it alive through `update`, dropped once the frame is drawn.
+        let replaced = screen.app.catalog.clone();
         screen.handle(Msg::CatalogLoaded(Box::new(refreshed)))?;
         let shown = stored.elapsed();
+        std::thread::spawn(move || drop(replaced));
         println!(
             "{count:>9}: refresh {round}: {NEW_PAPERS} new papers on screen {:.0} ms after the \
              store write (refresh {:.0} ms on the loader thread, update + frame {:.0} ms)",

@@ -16,13 +16,14 @@ use compact_str::CompactString;
 use memchr::memmem;
 
 use super::postings::{
-    PART_BREAK, Postings, PostingsWriter, Sequences, TermHasherBuilder, push_varint, read_varint,
-    sequence_ids,
+    PART_BREAK, Postings, PostingsWriter, TermHasherBuilder, push_varint, read_varint, sequence_ids,
 };
 use super::rowset::RowSet;
 use super::tokenize::for_each_token;
 
+mod sequences;
 mod splice;
+use sequences::Sequences;
 pub use splice::SplicePiece;
 
 /// The indexed text fields.

@@ -1,6 +1,6 @@
 //! The text index's compact integer encodings: LEB128 varints, posting lists (rows as gaps
-//! with the term frequency folded in) and per-row term-id sequences, plus the term hasher the
-//! index builder uses.
+//! with the term frequency folded in) and how per-row term-id sequences are read (they are held
+//! in `index/sequences.rs`), plus the term hasher the index builder uses.
 //!
 //! Why these encodings (1M synthetic papers, ~230 tokens an abstract): a row's abstract as
 //! lowercased token text is ~1,500 bytes, as a varint sequence of term ids ~230; a posting as a
@@ -351,94 +351,6 @@ impl Iterator for PostingIter<'_> {
 /// phrase never spans them. Real terms are numbered from 1.
 pub(crate) const PART_BREAK: u32 = 0;
 
-/// Every row's sequence of term ids (as numbered while building), varints back to back in one
-/// buffer; row `r` is `ends[r - 1]..ends[r]`.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Sequences {
-    bytes: Vec<u8>,
-    ends: Vec<u64>,
-}
-
-impl Sequences {
-    /// Appends one id to the row being written.
-    pub(crate) fn push(&mut self, id: u32) {
-        push_varint(&mut self.bytes, u64::from(id));
-    }
-
-    /// Ends the row being written.
-    pub(crate) fn end_row(&mut self) {
-        self.ends.push(self.bytes.len() as u64);
-    }
-
-    /// Room for `rows` rows of `bytes` encoded bytes in all.
-    pub(crate) fn with_capacity(bytes: usize, rows: usize) -> Sequences {
-        Sequences {
-            bytes: Vec::with_capacity(bytes),
-            ends: Vec::with_capacity(rows),
-        }
-    }
-
-    /// Appends one whole row, already encoded.
-    pub(crate) fn push_row(&mut self, encoded: &[u8]) {
-        self.bytes.extend_from_slice(encoded);
-        self.end_row();
-    }
-
-    /// Appends rows `rows` of `other` in one copy of their bytes.
-    pub(crate) fn extend_rows_from(&mut self, other: &Sequences, rows: std::ops::Range<usize>) {
-        let Some(last) = rows.end.checked_sub(1) else {
-            return;
-        };
-        let start = other.row_start(rows.start);
-        let end = other.ends.get(last).map_or(start, |&end| end as usize);
-        let base = self.bytes.len() as u64;
-        self.bytes
-            .extend_from_slice(other.bytes.get(start..end).unwrap_or(&[]));
-        if let Some(ends) = other.ends.get(rows) {
-            let shift = start as u64;
-            self.ends.extend(ends.iter().map(|&end| base + end - shift));
-        }
-    }
-
-    /// Where `row`'s bytes start.
-    fn row_start(&self, row: usize) -> usize {
-        row.checked_sub(1)
-            .and_then(|previous| self.ends.get(previous))
-            .map_or(0, |&end| end as usize)
-    }
-
-    /// Encoded bytes held (without the row ends).
-    pub(crate) fn byte_len(&self) -> usize {
-        self.bytes.len()
-    }
-
-    /// Drops spare capacity once every row is written.
-    pub(crate) fn shrink(&mut self) {
-        self.bytes.shrink_to_fit();
-        self.ends.shrink_to_fit();
-    }
-
-    /// The encoded ids of `row` (empty for an unknown row).
-    pub(crate) fn row(&self, row: usize) -> &[u8] {
-        let start = match row.checked_sub(1) {
-            None => 0,
-            Some(previous) => match self.ends.get(previous) {
-                Some(&end) => end as usize,
-                None => return &[],
-            },
-        };
-        match self.ends.get(row) {
-            Some(&end) => self.bytes.get(start..end as usize).unwrap_or(&[]),
-            None => &[],
-        }
-    }
-
-    /// Bytes held, for size accounting.
-    pub(crate) fn encoded_len(&self) -> usize {
-        self.bytes.len() + self.ends.len() * std::mem::size_of::<u64>()
-    }
-}
-
 /// The ids of one encoded sequence, in order.
 pub(crate) fn sequence_ids(bytes: &[u8]) -> impl Iterator<Item = u32> + '_ {
     let mut at = 0;
@@ -611,24 +523,6 @@ mod tests {
             writer.push(row, 1);
         }
         assert_eq!(writer.finish(1_000_000).encoded_len(), 1000);
-    }
-
-    #[test]
-    fn sequences_keep_rows_apart_including_empty_ones() {
-        let mut sequences = Sequences::default();
-        for id in [1, 200, PART_BREAK, 3] {
-            sequences.push(id);
-        }
-        sequences.end_row();
-        sequences.end_row();
-        sequences.push(70_000);
-        sequences.end_row();
-        sequences.shrink();
-        let ids = |row| sequence_ids(sequences.row(row)).collect::<Vec<_>>();
-        assert_eq!(ids(0), [1, 200, PART_BREAK, 3]);
-        assert!(ids(1).is_empty());
-        assert_eq!(ids(2), [70_000]);
-        assert!(ids(3).is_empty(), "a row past the end has no ids");
     }
 
     #[test]

@@ -43,6 +43,7 @@ pub fn refreshed_catalog(store: &Store, previous: &Catalog) -> Result<Refresh, S
     let Some(changed) = store.days_changed_since(previous.papers_version) else {
         return Ok(Refresh::Full);
     };
+    let started = std::time::Instant::now();
     let user = store.user_states()?;
     // HF's ranked lists are small and change with any sync: read whole.
     let ranked = Arc::new(store.ranked_lists()?);
@@ -55,7 +56,9 @@ pub fn refreshed_catalog(store: &Store, previous: &Catalog) -> Result<Refresh, S
         })));
     }
     let parts = read_parts(store, previous, &changed)?;
+    let read = started.elapsed();
     let mut catalog = spliced(previous, &parts, user);
+    let splice = started.elapsed() - read;
     // PDFs and linked repos change without a paper write: their marks are set on every row
     // again, as a full load sets them (per machine and few: read whole).
     let pdfs = store.existing_pdfs()?;
@@ -65,17 +68,29 @@ pub fn refreshed_catalog(store: &Store, previous: &Catalog) -> Result<Refresh, S
         .iter()
         .zip(Arc::make_mut(&mut catalog.details).iter_mut())
     {
-        details.has_pdf = pdfs.contains_key(&row.id);
-        details.linked = linked.get(&row.id).map_or([false; 3], |linked| {
-            [
-                !linked.models.is_empty(),
-                !linked.datasets.is_empty(),
-                !linked.spaces.is_empty(),
-            ]
-        });
+        // Most stores have few PDFs or linked repos: no hashing of every id for none.
+        details.has_pdf = !pdfs.is_empty() && pdfs.contains_key(&row.id);
+        details.linked = match linked.is_empty() {
+            true => [false; 3],
+            false => linked.get(&row.id).map_or([false; 3], |linked| {
+                [
+                    !linked.models.is_empty(),
+                    !linked.datasets.is_empty(),
+                    !linked.spaces.is_empty(),
+                ]
+            }),
+        };
     }
     catalog.papers_version = papers_version;
     catalog.ranked = ranked;
+    tracing::info!(
+        days = changed.len(),
+        rows = catalog.rows.len(),
+        read_ms = read.as_secs_f64() * 1e3,
+        splice_ms = splice.as_secs_f64() * 1e3,
+        total_ms = started.elapsed().as_secs_f64() * 1e3,
+        "catalog refreshed"
+    );
     Ok(Refresh::Spliced(Box::new(catalog)))
 }
 
@@ -144,8 +159,10 @@ fn spliced(
             ),
         })
         .collect();
+    let started = std::time::Instant::now();
     let text = previous.text.spliced(&pieces);
     drop(pieces);
+    let index_ms = started.elapsed().as_secs_f64() * 1e3;
     let count = text.rows();
     let mut rows: Vec<ListRow> = Vec::with_capacity(count);
     let mut details: Vec<RowDetails> = Vec::with_capacity(count);
@@ -165,15 +182,28 @@ fn spliced(
             }
         }
     }
-    let mut index = HashMap::with_capacity(rows.len());
-    index.extend(rows.iter().enumerate().map(|(i, r)| (r.id.clone(), i)));
+    let rows_ms = started.elapsed().as_secs_f64() * 1e3 - index_ms;
+    let (index, source_rows) = match kept_tail(previous, parts) {
+        Some(tail) => moved_tail(previous, tail, &rows),
+        None => {
+            let mut index = HashMap::with_capacity(rows.len());
+            index.extend(rows.iter().enumerate().map(|(i, r)| (r.id.clone(), i)));
+            let source_rows = source_rows(&rows);
+            (index, source_rows)
+        }
+    };
     let mut days: Vec<NaiveDate> = rows
         .iter()
         .filter(|r| !r.only_searched())
         .map(|r| r.day)
         .collect();
     days.dedup();
-    let source_rows = source_rows(&rows);
+    tracing::debug!(
+        index_ms,
+        rows_ms,
+        row_index_ms = started.elapsed().as_secs_f64() * 1e3 - index_ms - rows_ms,
+        "catalog spliced"
+    );
     Catalog {
         rows: Arc::new(rows),
         index: Arc::new(index),
@@ -189,6 +219,81 @@ fn spliced(
         full_text: Arc::clone(&previous.full_text),
         ranked: Arc::clone(&previous.ranked),
     }
+}
+
+/// Where the previous rows kept at the end start, and where they start now, when the new
+/// catalog is changed (re-read) days in front of every older row of `previous` kept as is: the
+/// shape of a sync that brings new papers to the newest days.
+#[derive(Debug, Clone, Copy)]
+struct KeptTail {
+    old_start: usize,
+    new_start: usize,
+}
+
+fn kept_tail(previous: &Catalog, parts: &[Part]) -> Option<KeptTail> {
+    let (Part::Kept(run), front) = parts.split_last()? else {
+        return None;
+    };
+    if run.end != previous.rows.len() || front.iter().any(|p| matches!(p, Part::Kept(_))) {
+        return None;
+    }
+    let new_start = front
+        .iter()
+        .map(|part| match part {
+            Part::Read(rows, _) => rows.len(),
+            Part::Kept(_) => 0,
+        })
+        .sum();
+    Some(KeptTail {
+        old_start: run.start,
+        new_start,
+    })
+}
+
+/// The row index and per-source tallies of the new `rows` from the previous ones, changed by
+/// what the tail's move, the dropped front and the new front do, instead of rebuilt from every
+/// row (at 1M papers hashing every id again cost more than the rest of the splice).
+fn moved_tail(
+    previous: &Catalog,
+    tail: KeptTail,
+    rows: &[ListRow],
+) -> (
+    HashMap<PaperId, usize>,
+    std::collections::BTreeMap<crate::model::SourceId, usize>,
+) {
+    let mut index = (*previous.index).clone();
+    let mut tallies = previous.source_rows.clone();
+    for (old_row, row) in previous.rows.iter().enumerate().take(tail.old_start) {
+        // Only when the entry is this row's (an id listed twice keeps its later row).
+        if index.get(&row.id) == Some(&old_row) {
+            index.remove(&row.id);
+        }
+        for source in &row.sources {
+            if let Some(count) = tallies.get_mut(source) {
+                *count = count.saturating_sub(1);
+            }
+        }
+    }
+    tallies.retain(|_, count| *count > 0);
+    if tail.new_start != tail.old_start {
+        for at in index.values_mut() {
+            *at = (*at + tail.new_start).saturating_sub(tail.old_start);
+        }
+    }
+    for (at, row) in rows.iter().enumerate().take(tail.new_start) {
+        // The later row of an id listed twice keeps the entry, as in a full build.
+        match index.get_mut(&row.id) {
+            Some(entry) if *entry >= tail.new_start => {}
+            Some(entry) => *entry = at,
+            None => {
+                index.insert(row.id.clone(), at);
+            }
+        }
+        for source in &row.sources {
+            *tallies.entry(source.clone()).or_insert(0) += 1;
+        }
+    }
+    (index, tallies)
 }
 
 #[cfg(test)]
@@ -316,6 +421,52 @@ mod tests {
                 prop_assert_eq!(next.papers_version, full.papers_version);
                 catalog = *next;
             }
+        }
+    }
+
+    /// The usual sync: new papers on a new newest day and on the newest known one (a kept
+    /// tail: the row index and tallies are moved, not rebuilt), then an older day changed.
+    #[test]
+    fn new_papers_on_the_newest_days_equal_a_full_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store
+            .apply(crate::synth::papers(300, 30, newest()).collect(), newest())
+            .unwrap();
+        let mut catalog = full_catalog(&store, true).unwrap();
+        let tomorrow = newest().checked_add_days(Days::new(1)).unwrap();
+        for (round, changes) in [
+            vec![Change::New {
+                number: 300,
+                day_back: 0,
+            }],
+            vec![Change::Upvotes {
+                number: 2,
+                upvotes: 40,
+            }],
+            vec![Change::Title {
+                number: 250,
+                word: "zebra",
+            }],
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut papers: Vec<Paper> = changes.iter().filter_map(paper_of).collect();
+            if round == 0 {
+                papers.extend((0..20).map(|i| {
+                    let mut paper = crate::synth::paper(400 + i, 30, newest());
+                    paper.daily_date = Some(tomorrow);
+                    paper
+                }));
+            }
+            store.apply(papers, tomorrow).unwrap();
+            let Refresh::Spliced(next) = refreshed_catalog(&store, &catalog).unwrap() else {
+                panic!("the store knows what changed");
+            };
+            let full = full_catalog(&store, true).unwrap();
+            assert_same(&next, &full);
+            catalog = *next;
         }
     }
 

@@ -6,16 +6,19 @@
 //! byte; new words get the next build ids. The sorted term list is merged with the new words,
 //! and each term's postings are re-encoded with the kept rows' new numbers and the new rows'
 //! postings merged in. The result answers every query as an index built from scratch over the
-//! same rows does (`tests` below and the catalog's property test check it); it may keep words
-//! no row holds any more (no postings), which match nothing.
+//! same rows does (`tests` below and the catalog's property test check it). Words no row holds
+//! any more are dropped from the term list (their build ids map to no term).
 
 use std::collections::HashMap;
 use std::ops::Range;
 
+use super::sequences::Sequences;
 use super::{FieldIndex, IndexDoc, TextIndex};
 use crate::query::postings::{
-    PART_BREAK, Postings, PostingsWriter, Sequences, TermHasherBuilder, push_varint,
+    DENSE_FRACTION, PART_BREAK, Postings, PostingsWriter, TermHasherBuilder, push_varint,
+    read_varint,
 };
+use crate::query::rowset::RowSet;
 use crate::query::tokenize::for_each_token;
 
 /// One run of the spliced index's rows, in order.
@@ -211,6 +214,20 @@ impl FieldIndex {
         let mut build_of_term: Vec<u32> = Vec::with_capacity(terms.capacity());
         let mut term_of_build = vec![u32::MAX; next_build as usize];
         let mut merged_postings: Vec<Postings> = Vec::with_capacity(terms.capacity());
+        // New rows only in front of one kept run that reaches the old index's end (a sync's
+        // new or re-read newest days): each kept list keeps its bytes after its first kept
+        // posting, and the per-letter sets shift instead of being rebuilt.
+        let tail = match kept.as_slice() {
+            [run]
+                if run.old_end == self.rows()
+                    && postings
+                        .iter()
+                        .all(|&(_, at, _)| (at as usize) < run.new_start) =>
+            {
+                Some(*run)
+            }
+            _ => None,
+        };
         let mut fresh_words = fresh.into_iter().peekable();
         let mut old = 0usize;
         loop {
@@ -232,15 +249,23 @@ impl FieldIndex {
                 entry
             };
             let new_rows = added_postings(&postings, build);
+            let fast = tail.and_then(|run| shifted(old_postings, run, new_rows, rows));
+            let merged = fast.unwrap_or_else(|| renumbered(old_postings, &kept, new_rows, rows));
+            // A word no row holds any more goes, as a build from scratch would not have it: a
+            // prefix scores its first terms in term order, and dead ones would take their place.
+            // No row's sequence holds its build id, which maps to no term from now on.
+            if merged.len() == 0 {
+                continue;
+            }
             if let Some(slot) = term_of_build.get_mut(build as usize) {
                 *slot = u32::try_from(terms.len()).unwrap_or(u32::MAX);
             }
-            merged_postings.push(renumbered(old_postings, &kept, new_rows, rows));
+            merged_postings.push(merged);
             terms.push(term);
             build_of_term.push(build);
         }
         let total_length: u64 = lengths.iter().map(|&l| u64::from(l)).sum();
-        FieldIndex {
+        let field = FieldIndex {
             terms,
             postings: merged_postings,
             term_of_build,
@@ -249,9 +274,257 @@ impl FieldIndex {
             lengths,
             sequences,
             initials: Vec::new(),
+        };
+        match tail {
+            Some(run) => field.with_initials_shifted(&self.initials, run),
+            None => field.with_initials(),
         }
-        .with_initials()
     }
+
+    /// `with_initials` for a splice that kept one run at the end (`run`): a letter's old set
+    /// is moved by the run's shift and the new rows (all before it) are added, instead of
+    /// every posting of the letter's terms being decoded again. Letters without an old set
+    /// are built as `with_initials` builds them.
+    fn with_initials_shifted(mut self, old: &[(char, RowSet)], run: KeptRun) -> FieldIndex {
+        let rows = self.rows();
+        let mut start = 0;
+        while let Some(initial) = self.terms.get(start).and_then(|t| t.chars().next()) {
+            let mut end = start;
+            let mut postings = 0;
+            while let Some(term) = self.terms.get(end)
+                && term.starts_with(initial)
+            {
+                postings += self.doc_freq(end);
+                end += 1;
+            }
+            if end - start > 1 && postings > rows / 8 {
+                let mut set = RowSet::empty(rows);
+                match old.binary_search_by_key(&initial, |(c, _)| *c) {
+                    Ok(at) => {
+                        let (_, old_set) = &old[at];
+                        for row in old_set.iter().filter(|&row| row >= run.old_start) {
+                            set.insert(row - run.old_start + run.new_start);
+                        }
+                        for term in start..end {
+                            if let Some(list) = self.postings.get(term) {
+                                for (row, _) in list.iter() {
+                                    if row as usize >= run.new_start {
+                                        break;
+                                    }
+                                    set.insert(row as usize);
+                                }
+                            }
+                        }
+                    }
+                    Err(_) => {
+                        for term in start..end {
+                            self.add_rows(term, &mut set);
+                        }
+                    }
+                }
+                self.initials.push((initial, set));
+            }
+            start = end.max(start + 1);
+        }
+        self.initials.shrink_to_fit();
+        self
+    }
+}
+
+/// `shifted` for a dense list: the bitset moved by the run's shift a word at a time, the
+/// 2-bit codes of the new rows then of the kept ones, the large frequencies likewise. `None`
+/// when the list turns sparse.
+fn shifted_dense(
+    bits: &[u64],
+    codes: &[u8],
+    large: &[u8],
+    count: u32,
+    run: KeptRun,
+    added: &[(u32, u32, u32)],
+    rows: usize,
+) -> Option<Postings> {
+    let dropped = count_bits_below(bits, run.old_start);
+    let kept = (count as usize).checked_sub(dropped)?;
+    let total = kept + added.len();
+    if total.saturating_mul(DENSE_FRACTION) < rows {
+        return None;
+    }
+    let mut new_bits = vec![0u64; rows.div_ceil(64)];
+    let mut new_codes = vec![0u8; total.div_ceil(4)];
+    let mut new_large = Vec::new();
+    let mut set_code = |n: usize, code: u8| {
+        if let Some(byte) = new_codes.get_mut(n / 4) {
+            *byte |= code << (2 * (n % 4));
+        }
+    };
+    for (n, &(_, row, tf)) in added.iter().enumerate() {
+        if let Some(word) = new_bits.get_mut(row as usize / 64) {
+            *word |= 1 << (row % 64);
+        }
+        let code = match u64::from(tf) {
+            tf @ 1..TF_FOLLOWS => (tf - 1) as u8,
+            _ => {
+                push_varint(&mut new_large, u64::from(tf));
+                TF_FOLLOWS as u8
+            }
+        };
+        set_code(n, code);
+    }
+    move_bits(
+        bits,
+        run.old_start..run.old_end,
+        &mut new_bits,
+        run.new_start,
+    );
+    // The kept postings' codes follow the new rows'; the dropped ones' large frequencies are
+    // skipped.
+    let code_of = |n: usize| {
+        codes
+            .get(n / 4)
+            .map_or(0, |byte| (byte >> (2 * (n % 4))) & 3)
+    };
+    let mut large_at = 0;
+    for n in 0..dropped {
+        if u64::from(code_of(n)) == TF_FOLLOWS {
+            read_varint(large, &mut large_at)?;
+        }
+    }
+    for n in 0..kept {
+        set_code(added.len() + n, code_of(dropped + n));
+    }
+    new_large.extend_from_slice(large.get(large_at..)?);
+    Some(Postings::Dense {
+        rows: new_bits.into_boxed_slice(),
+        codes: new_codes.into_boxed_slice(),
+        large: new_large.into_boxed_slice(),
+        count: u32::try_from(total).ok()?,
+    })
+}
+
+/// How many bits of `bits` are set below bit `end`.
+fn count_bits_below(bits: &[u64], end: usize) -> usize {
+    let whole = (end / 64).min(bits.len());
+    let mut total: usize = bits[..whole].iter().map(|w| w.count_ones() as usize).sum();
+    if let Some(&word) = bits.get(end / 64)
+        && !end.is_multiple_of(64)
+    {
+        total += (word & ((1u64 << (end % 64)) - 1)).count_ones() as usize;
+    }
+    total
+}
+
+/// ORs bits `from` of `source` into `target` starting at bit `to`, a word at a time.
+fn move_bits(source: &[u64], from: std::ops::Range<usize>, target: &mut [u64], to: usize) {
+    if from.is_empty() {
+        return;
+    }
+    let end = to + from.len();
+    // The 64 source bits that land on target word `w` start at this source bit.
+    let source_word = |bit: isize| -> u64 {
+        if bit <= -64 {
+            return 0;
+        }
+        if bit < 0 {
+            return source.first().copied().unwrap_or(0) << (-bit) as u32;
+        }
+        let bit = bit as usize;
+        let (at, offset) = (bit / 64, bit % 64);
+        let low = source.get(at).copied().unwrap_or(0) >> offset;
+        let high = match offset {
+            0 => 0,
+            _ => source.get(at + 1).copied().unwrap_or(0) << (64 - offset),
+        };
+        low | high
+    };
+    for w in to / 64..end.div_ceil(64) {
+        let start = w * 64;
+        let mut word = source_word(start as isize + from.start as isize - to as isize);
+        // Only target bits `to..end` come from the run.
+        if to > start {
+            word &= !0u64 << (to - start);
+        }
+        if end < start + 64 {
+            word &= (1u64 << (end - start)) - 1;
+        }
+        if let Some(slot) = target.get_mut(w) {
+            *slot |= word;
+        }
+    }
+}
+
+/// The escape code of a sparse posting's head: its frequency follows as a varint (see
+/// [`Postings`]).
+const TF_FOLLOWS: u64 = 3;
+
+/// A sparse term's postings when the splice kept one run reaching the old index's end
+/// (`run`) and every new row lies before it: the new rows' postings, then the old list from
+/// its first kept posting on, whose bytes after that posting stay as they are (gaps do not
+/// change when every row moves by the same amount). `None` when the list is (or becomes)
+/// dense: `renumbered` handles those few.
+fn shifted(
+    old: Option<&Postings>,
+    run: KeptRun,
+    added: &[(u32, u32, u32)],
+    rows: usize,
+) -> Option<Postings> {
+    let (bytes, count): (&[u8], u32) = match old {
+        None => (&[], 0),
+        Some(Postings::Sparse { bytes, count }) => (bytes, *count),
+        Some(Postings::Dense {
+            rows: bits,
+            codes,
+            large,
+            count,
+        }) => return shifted_dense(bits, codes, large, *count, run, added, rows),
+    };
+    // Skip the postings of rows before the run (rows re-read or gone).
+    let mut at = 0;
+    let mut next_row = 0usize;
+    let mut dropped = 0u32;
+    let mut first: Option<(usize, u32)> = None;
+    while at < bytes.len() {
+        let head = read_varint(bytes, &mut at)?;
+        let tf = match head & 3 {
+            TF_FOLLOWS => u32::try_from(read_varint(bytes, &mut at)?).ok()?,
+            code => code as u32 + 1,
+        };
+        let row = next_row + (head >> 2) as usize;
+        next_row = row + 1;
+        if row >= run.old_start {
+            first = Some((row, tf));
+            break;
+        }
+        dropped += 1;
+    }
+    let kept = count.checked_sub(dropped)?;
+    let total = kept as usize + added.len();
+    if total.saturating_mul(DENSE_FRACTION) >= rows {
+        return None;
+    }
+    let mut writer = PostingsWriter::default();
+    for &(_, row, tf) in added {
+        writer.push(row, tf);
+    }
+    let Some((row, tf)) = first else {
+        return Some(writer.finish(rows));
+    };
+    let new_row = u32::try_from(row - run.old_start + run.new_start).ok()?;
+    writer.push(new_row, tf);
+    let Postings::Sparse {
+        bytes: head,
+        count: written,
+    } = writer.finish(rows)
+    else {
+        return None;
+    };
+    let rest = bytes.get(at..)?;
+    let mut joined = Vec::with_capacity(head.len() + rest.len());
+    joined.extend_from_slice(&head);
+    joined.extend_from_slice(rest);
+    Some(Postings::Sparse {
+        bytes: joined.into_boxed_slice(),
+        count: written + (kept - 1),
+    })
 }
 
 /// The new rows' `(row, tf)` of one build id, from `postings` sorted by build id then row.
@@ -339,23 +612,93 @@ mod tests {
     type Case = (Vec<Doc>, Vec<(usize, usize)>, Vec<Vec<Doc>>);
 
     fn splice_case() -> impl Strategy<Value = Case> {
-        proptest::collection::vec(any_doc(), 0..80).prop_flat_map(|old| {
-            let n = old.len();
-            (
-                Just(old),
-                proptest::collection::vec((0..=n, 0..=n), 0..4),
-                proptest::collection::vec(proptest::collection::vec(any_doc(), 0..6), 0..4),
-            )
-        })
+        proptest::collection::vec(prop_oneof![any_doc(), sparse_doc()], 0..80).prop_flat_map(
+            |old| {
+                let n = old.len();
+                (
+                    Just(old),
+                    proptest::collection::vec((0..=n, 0..=n), 0..4),
+                    proptest::collection::vec(proptest::collection::vec(sparse_doc(), 0..6), 0..4),
+                )
+            },
+        )
+    }
+
+    /// Rare words too (most lists sparse), so the one-kept-tail fast path is exercised.
+    fn sparse_word() -> impl Strategy<Value = String> {
+        prop_oneof![word(), (0..300u32).prop_map(|n| format!("r{n}"))]
+    }
+
+    fn sparse_text() -> impl Strategy<Value = String> {
+        proptest::collection::vec(sparse_word(), 0..8).prop_map(|w| w.join(" "))
+    }
+
+    fn sparse_doc() -> impl Strategy<Value = Doc> {
+        (
+            sparse_text(),
+            proptest::collection::vec(sparse_text().prop_map(CompactString::from), 0..3),
+            sparse_text(),
+        )
+    }
+
+    /// Every row's words, every query's rows and scores agree.
+    fn assert_answers_alike(spliced: &TextIndex, scratch: &TextIndex, queries: &[Vec<String>]) {
+        assert_eq!(spliced.rows(), scratch.rows());
+        for field in IndexField::ALL {
+            for row in 0..scratch.rows() {
+                assert_eq!(spliced.row_text(field, row), scratch.row_text(field, row));
+            }
+            for query in queries {
+                let query = tokens(&query.join(" "));
+                let mut a = RowSet::empty(scratch.rows());
+                let mut b = RowSet::empty(scratch.rows());
+                spliced.matching(field, &query, &mut a);
+                scratch.matching(field, &query, &mut b);
+                assert_eq!(&a, &b, "{:?} {:?}", field, query);
+                let all = RowSet::full(scratch.rows());
+                let mut sa = vec![0.0; scratch.rows()];
+                let mut sb = vec![0.0; scratch.rows()];
+                spliced.score(field, &query, &all, &mut sa);
+                scratch.score(field, &query, &all, &mut sb);
+                for (x, y) in sa.iter().zip(&sb) {
+                    assert!((x - y).abs() <= 1e-5 * y.abs().max(1.0), "{sa:?} {sb:?}");
+                }
+            }
+        }
     }
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(96))]
 
+        /// The refresh's usual shape: new (or re-read) newest rows in front of every older
+        /// row kept, the path that moves postings and letter sets instead of rebuilding them.
+        #[test]
+        fn new_rows_in_front_of_a_kept_tail_answer_like_a_fresh_build(
+            old_docs in proptest::collection::vec(sparse_doc(), 0..120),
+            cut in 0usize..40,
+            added in proptest::collection::vec(sparse_doc(), 0..30),
+            queries in proptest::collection::vec(
+                proptest::collection::vec(sparse_word(), 1..3), 1..8),
+        ) {
+            let cut = cut.min(old_docs.len());
+            let old = build(&old_docs);
+            let pieces = vec![
+                SplicePiece::Added(added.iter().map(doc).collect()),
+                SplicePiece::Kept(cut..old_docs.len()),
+            ];
+            let spliced = old.spliced(&pieces);
+            let expected: Vec<&Doc> = added.iter().chain(&old_docs[cut..]).collect();
+            let scratch = TextIndex::build(expected.iter().map(|d| doc(d)));
+            let mut queries = queries;
+            // One-letter prefixes go through the per-letter sets.
+            queries.extend(["a", "b", "c", "r", "r1"].map(|q| vec![q.to_string()]));
+            assert_answers_alike(&spliced, &scratch, &queries);
+        }
+
         #[test]
         fn a_spliced_index_answers_like_one_built_from_scratch(
             (old_docs, cuts, added) in splice_case(),
-            queries in proptest::collection::vec(proptest::collection::vec(word(), 1..3), 1..6),
+            queries in proptest::collection::vec(proptest::collection::vec(sparse_word(), 1..3), 1..6),
         ) {
             // Kept runs must be in order and not overlap: sort and clip the cut pairs.
             let mut runs: Vec<Range<usize>> = cuts
