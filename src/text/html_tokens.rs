@@ -17,10 +17,10 @@
 use std::cell::RefCell;
 
 use html5ever::LocalName;
+use html5ever::tendril::StrTendril;
 use html5ever::tokenizer::{
     BufferQueue, Tag, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
 };
-use html5ever::tendril::StrTendril;
 
 use super::doc::html::role_of;
 use super::html::TextOut;
@@ -81,10 +81,7 @@ pub(super) fn text_from_tokens(source: &str) -> Option<TextOut> {
     input.push_back(StrTendril::from_slice(source));
     // `Script` is how the reader stops the tokenizer when it gives up; `Done` means the
     // input was read to its end.
-    if !matches!(
-        tokenizer.feed(&input),
-        html5ever::TokenizerResult::Done
-    ) {
+    if !matches!(tokenizer.feed(&input), html5ever::TokenizerResult::Done) {
         return None;
     }
     tokenizer.end();
@@ -294,10 +291,49 @@ mod tests {
     #[test]
     fn the_elements_read_here_have_roles_the_token_reader_renders() {
         for name in [
-            "a", "b", "big", "code", "em", "font", "i", "s", "small", "strike", "strong", "tt",
-            "u", "span", "sub", "sup", "abbr", "acronym", "cite", "q", "mark", "kbd", "var",
-            "dfn", "del", "ins", "samp", "time", "bdi", "bdo", "data", "p", "div", "ul", "ol",
-            "blockquote", "h1", "h6", "li", "br", "img", "wbr", "hr",
+            "a",
+            "b",
+            "big",
+            "code",
+            "em",
+            "font",
+            "i",
+            "s",
+            "small",
+            "strike",
+            "strong",
+            "tt",
+            "u",
+            "span",
+            "sub",
+            "sup",
+            "abbr",
+            "acronym",
+            "cite",
+            "q",
+            "mark",
+            "kbd",
+            "var",
+            "dfn",
+            "del",
+            "ins",
+            "samp",
+            "time",
+            "bdi",
+            "bdo",
+            "data",
+            "p",
+            "div",
+            "ul",
+            "ol",
+            "blockquote",
+            "h1",
+            "h6",
+            "li",
+            "br",
+            "img",
+            "wbr",
+            "hr",
         ] {
             // The walk of the tree skips what is inside hidden elements and math; of those,
             // only elements without content are read here.
@@ -357,9 +393,37 @@ mod tests {
     /// Markup built from the elements read here and a few that are not, nested or not.
     fn markup() -> impl Strategy<Value = String> {
         let tag = prop::sample::select(vec![
-            "p", "div", "ul", "ol", "li", "blockquote", "h1", "h3", "b", "i", "a", "em", "strong",
-            "code", "span", "sub", "sup", "br", "img", "hr", "wbr", "small", "font", "table",
-            "td", "tr", "pre", "script", "math", "dd", "nobr",
+            "p",
+            "div",
+            "ul",
+            "ol",
+            "li",
+            "blockquote",
+            "h1",
+            "h3",
+            "b",
+            "i",
+            "a",
+            "em",
+            "strong",
+            "code",
+            "span",
+            "sub",
+            "sup",
+            "br",
+            "img",
+            "hr",
+            "wbr",
+            "small",
+            "font",
+            "table",
+            "td",
+            "tr",
+            "pre",
+            "script",
+            "math",
+            "dd",
+            "nobr",
         ]);
         let piece = prop_oneof![
             3 => tag.clone().prop_map(|t| format!("<{t}>")),
