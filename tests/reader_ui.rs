@@ -935,3 +935,63 @@ fn y_b_copies_the_bibtex_entry_with_osc52() {
     assert!(entry.starts_with('@'), "{entry}");
     assert!(entry.contains("Demons in the Detail"), "{entry}");
 }
+
+/// An app whose sync round has reported HF and arXiv, with the filter pane focused.
+fn synced_with_filter_focused(size: (u16, u16)) -> App {
+    let mut app = app(size);
+    for event in [
+        SyncEvent::Started {
+            sources: vec![SourceId::hf(), SourceId::arxiv()],
+        },
+        SyncEvent::SourceUpdated {
+            id: SourceId::hf(),
+            new: 4,
+            changed: 0,
+            note: None,
+        },
+        SyncEvent::SourceUpdated {
+            id: SourceId::arxiv(),
+            new: 2,
+            changed: 0,
+            note: None,
+        },
+    ] {
+        update(&mut app, Msg::Sync(event));
+    }
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
+    app
+}
+
+/// At 80×24 the filter pane sits under the list with 11 rows: the views go in two columns so
+/// every view and each source's sync result show; in a pane too short even for that, the
+/// views scroll to keep the cursor on screen.
+#[test]
+fn the_filter_pane_at_80x24_shows_every_view_and_the_sources() {
+    let app = synced_with_filter_focused((80, 24));
+    let text = screen(&app);
+    let views: Vec<String> = app
+        .view_counts
+        .iter()
+        .map(|(view, _)| view.name(app.today()))
+        .collect();
+    assert!(views.len() >= 9, "{views:?}");
+    for name in &views {
+        assert!(text.contains(name.as_str()), "{name} missing:\n{text}");
+    }
+    assert!(text.contains("HF ok, 4 new"), "{text}");
+    assert!(text.contains("arXiv ok, 2 new"), "{text}");
+
+    let mut short = synced_with_filter_focused((80, 12));
+    // The last view's row: its name between the key column and the padding before its count.
+    let last = format!("  {}  ", views.last().unwrap());
+    assert!(
+        !screen(&short).contains(last.as_str()),
+        "the pane is meant to be too short for every view here"
+    );
+    for _ in 0..views.len() {
+        key(&mut short, KeyCode::Char('j'));
+    }
+    let text = screen(&short);
+    assert!(text.contains(last.as_str()), "{last} scrolled off:\n{text}");
+}

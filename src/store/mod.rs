@@ -61,14 +61,16 @@ mod linked;
 mod migrate;
 mod pdfs;
 mod queued;
+mod read;
 mod reader_state;
 mod recover;
 mod rekey;
 mod server_waits;
+mod user;
 mod write;
 mod write_marks;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, RwLock};
@@ -76,9 +78,8 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, RwLock};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::journal::{Change, Journal, JournalError, PaperMeta};
-use crate::model::{ListRow, Paper, PaperId, SourceId, UserState};
-use codec::BodyChunk;
+use crate::journal::{Journal, JournalError};
+use crate::model::{ListRow, Paper, SourceId};
 pub use fulltext::{PIECE_BYTES as FULLTEXT_PIECE_BYTES, StoredFullText};
 pub use hf_lists::RankedList;
 use index::{BuildError, Index};
@@ -507,180 +508,6 @@ impl Store {
             .map_err(|e| corrupt(&self.inner.dir, format!("rows chunk {key}: {e}")))
     }
 
-    /// The newest day that has papers.
-    pub fn latest_day(&self) -> Result<Option<NaiveDate>, StoreError> {
-        let last = self
-            .inner
-            .list
-            .rows
-            .last()
-            .map_err(|e| sled_error(&self.inner.dir, e))?;
-        last.map(|(key, _)| self.chunk_key(&key).map(|key| key.day))
-            .transpose()
-    }
-
-    /// Every day that has papers, newest first, with its paper count.
-    pub fn days(&self) -> Result<Vec<(NaiveDate, usize)>, StoreError> {
-        let mut days: Vec<(NaiveDate, usize)> = Vec::new();
-        for entry in self.inner.list.rows.iter().rev() {
-            let (key, value) = entry.map_err(|e| sled_error(&self.inner.dir, e))?;
-            let key = self.chunk_key(&key)?;
-            let count = codec::row_count(&value)
-                .map_err(|e| corrupt(&self.inner.dir, format!("rows chunk {key}: {e}")))?;
-            match days.last_mut() {
-                Some((day, total)) if *day == key.day => *total += count,
-                _ => days.push((key.day, count)),
-            }
-        }
-        Ok(days)
-    }
-
-    /// How many papers the store holds.
-    pub fn paper_count(&self) -> Result<usize, StoreError> {
-        if let Some(index) = self.inner.index.get() {
-            return Ok(index
-                .read()
-                .unwrap_or_else(PoisonError::into_inner)
-                .paper_count());
-        }
-        Ok(self.days()?.iter().map(|(_, count)| count).sum())
-    }
-
-    /// The list rows filed under one day, in the order they were first stored.
-    pub fn rows_for_day(&self, day: NaiveDate) -> Result<Vec<ListRow>, StoreError> {
-        assert_off_ui_thread("a rows read");
-        let Some((low, high)) = ChunkKey::day_range(day) else {
-            return Ok(Vec::new());
-        };
-        let mut rows = Vec::new();
-        for entry in self.inner.list.rows.range(low..=high) {
-            let (key, value) = entry.map_err(|e| sled_error(&self.inner.dir, e))?;
-            rows.extend(self.decode_rows(self.chunk_key(&key)?, &value)?);
-        }
-        Ok(rows)
-    }
-
-    /// Every list row, newest day first (within a day, in the order they were first stored).
-    pub fn all_rows(&self) -> Result<Vec<ListRow>, StoreError> {
-        assert_off_ui_thread("a rows read");
-        let mut rows = Vec::new();
-        // Chunks come newest first, so a day's parts arrive last part first; they are held
-        // back until the day is complete and then appended in part order.
-        let mut day_parts: Vec<Vec<ListRow>> = Vec::new();
-        let mut current_day = None;
-        for entry in self.inner.list.rows.iter().rev() {
-            let (key, value) = entry.map_err(|e| sled_error(&self.inner.dir, e))?;
-            let key = self.chunk_key(&key)?;
-            if current_day != Some(key.day) {
-                rows.extend(day_parts.drain(..).rev().flatten());
-                current_day = Some(key.day);
-            }
-            day_parts.push(self.decode_rows(key, &value)?);
-        }
-        rows.extend(day_parts.drain(..).rev().flatten());
-        Ok(rows)
-    }
-
-    /// The full record of one paper.
-    pub fn paper(&self, id: &PaperId) -> Result<Option<Paper>, StoreError> {
-        let key = self
-            .index()?
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .locate(id);
-        let Some(key) = key else {
-            return Ok(None);
-        };
-        let dir = &self.inner.dir;
-        let Some(value) = self
-            .body()?
-            .get(key.to_bytes())
-            .map_err(|e| sled_error(dir, e))?
-        else {
-            return Ok(None);
-        };
-        self.note_body_traffic(Traffic::Read, value.len())?;
-        let chunk =
-            BodyChunk::parse(&value).map_err(|e| corrupt(dir, format!("body chunk {key}: {e}")))?;
-        let Some(slot) = chunk.position(id) else {
-            return Ok(None);
-        };
-        let paper = chunk
-            .paper(slot)
-            .map_err(|e| corrupt(dir, format!("body chunk {key}, paper {id}: {e}")))?;
-        Ok(Some(paper))
-    }
-
-    /// Calls `visit` with every full record (for search indexing and export), oldest day first.
-    pub fn for_each_paper(&self, visit: &mut dyn FnMut(&Paper)) -> Result<(), StoreError> {
-        let keys = self
-            .index()?
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .chunk_keys();
-        self.visit_listed(keys, &mut |paper| visit(&paper))
-    }
-
-    /// The full records filed under `day`, in store order: the catalog reads bodies a day at
-    /// a time so that it never holds every abstract at once.
-    pub fn papers_for_day(&self, day: NaiveDate) -> Result<Vec<Paper>, StoreError> {
-        let keys: Vec<ChunkKey> = {
-            let index = self.index()?.read().unwrap_or_else(PoisonError::into_inner);
-            let last = index.last_part(day);
-            (0..=last.unwrap_or(0))
-                .filter(|_| last.is_some())
-                .map(|part| ChunkKey { day, part })
-                .filter(|&key| index.chunk_rows(key).is_some())
-                .collect()
-        };
-        let mut papers = Vec::new();
-        self.visit_listed(keys, &mut |paper| papers.push(paper))?;
-        Ok(papers)
-    }
-
-    /// Hands `visit` every full record of the chunks `keys` that the rows point at.
-    fn visit_listed(
-        &self,
-        keys: Vec<ChunkKey>,
-        visit: &mut dyn FnMut(Paper),
-    ) -> Result<(), StoreError> {
-        let index = self.index()?;
-        let dir = &self.inner.dir;
-        // One `get` per listed chunk rather than a sled iterator: a full iteration keeps every
-        // page it touched in memory (1.6 GB at 1M papers, whatever `cache_capacity` says),
-        // gets about a third of that, and recycling the Db as it goes bounds it.
-        for key in keys {
-            let value = self
-                .body()?
-                .get(key.to_bytes())
-                .map_err(|e| sled_error(dir, e))?;
-            let Some(value) = value else {
-                continue;
-            };
-            self.note_body_traffic(Traffic::Read, value.len())?;
-            let chunk = BodyChunk::parse(&value)
-                .map_err(|e| corrupt(dir, format!("body chunk {key}: {e}")))?;
-            // Only bodies the rows point at: a crash between the two Dbs' flushes can leave a
-            // stray copy behind. The lock is released before `visit` runs, which may call back.
-            let listed: Vec<usize> = {
-                let index = index.read().unwrap_or_else(PoisonError::into_inner);
-                (0..chunk.ids.len())
-                    .filter(|&slot| index.locate_str(chunk.ids[slot]) == Some(key))
-                    .collect()
-            };
-            for slot in listed {
-                let paper = chunk.paper(slot).map_err(|e| {
-                    corrupt(
-                        dir,
-                        format!("body chunk {key}, paper {}: {e}", chunk.ids[slot]),
-                    )
-                })?;
-                visit(paper);
-            }
-        }
-        Ok(())
-    }
-
     /// Merges papers from one fetch into the store in one batch and flushes it.
     /// `fetched_on` files papers that carry no date. Never touches user state.
     pub fn apply(
@@ -756,139 +583,6 @@ impl Store {
             states.push((source, state));
         }
         Ok(states)
-    }
-
-    fn user_bucket(&self, key: [u8; 1]) -> Result<BTreeMap<PaperId, UserState>, StoreError> {
-        assert_off_ui_thread("a user-state read");
-        let dir = &self.inner.dir;
-        match self
-            .inner
-            .list
-            .user
-            .get(key)
-            .map_err(|e| sled_error(dir, e))?
-        {
-            None => Ok(BTreeMap::new()),
-            Some(value) => codec::decode_user_bucket(&value)
-                .map_err(|e| corrupt(dir, format!("user bucket {}: {e}", key[0]))),
-        }
-    }
-
-    pub fn user_state(&self, id: &PaperId) -> Result<UserState, StoreError> {
-        let mut bucket = self.user_bucket(keys::user_bucket(id))?;
-        Ok(bucket.remove(id).unwrap_or_default())
-    }
-
-    /// All user state (stars, read flags, notes), for the list marks and the Starred view.
-    pub fn user_states(&self) -> Result<HashMap<PaperId, UserState>, StoreError> {
-        assert_off_ui_thread("a user-state read");
-        let dir = &self.inner.dir;
-        let mut states = HashMap::new();
-        for entry in self.inner.list.user.iter() {
-            let (key, value) = entry.map_err(|e| sled_error(dir, e))?;
-            let bucket = codec::decode_user_bucket(&value)
-                .map_err(|e| corrupt(dir, format!("user bucket {key:?}: {e}")))?;
-            states.extend(bucket);
-        }
-        Ok(states)
-    }
-
-    /// Read-modify-write of one paper's state: journaled (and fsynced) first, then written and
-    /// flushed. When the journal refuses the change, the store is left as it was.
-    fn update_user(
-        &self,
-        id: &PaperId,
-        at: DateTime<Utc>,
-        change: impl FnOnce(&UserState) -> Change,
-    ) -> Result<(), StoreError> {
-        // Looked up before the lock: it may open the body Db or build the index.
-        let meta = self
-            .paper(id)
-            .ok()
-            .flatten()
-            .map(|paper| PaperMeta::of(&paper));
-        let _writer = serialise(&self.inner.user_writer);
-        let dir = &self.inner.dir;
-        let key = keys::user_bucket(id);
-        let (mut bucket, mut state, change, appended) = {
-            // Queued changes were journaled first: they are written first, and nothing is
-            // journaled between them and this one.
-            let mut queue = serialise(&self.inner.queued);
-            self.apply_queued_now(&mut queue)?;
-            let mut bucket = self.user_bucket(key)?;
-            let state = bucket.remove(id).unwrap_or_default();
-            let change = change(&state);
-            let appended = self.inner.journal.append(id, at, change.clone(), meta)?;
-            (bucket, state, change, appended)
-        };
-        change.apply(&mut state);
-        if !state.is_empty() {
-            bucket.insert(id.clone(), state);
-        }
-        let user = &self.inner.list.user;
-        if bucket.is_empty() {
-            user.remove(key).map_err(|e| sled_error(dir, e))?;
-        } else {
-            let value = codec::encode_user_bucket(&bucket)
-                .map_err(|e| corrupt(dir, format!("encoding user bucket {}: {e}", key[0])))?;
-            user.insert(key, value).map_err(|e| sled_error(dir, e))?;
-        }
-        // After the user write, so a crash between the two makes the next start re-merge.
-        self.record_own_journal(&appended.own_before, appended.own)?;
-        self.inner.list.db.flush().map_err(|e| sled_error(dir, e))?;
-        Ok(())
-    }
-
-    /// Stars or unstars a paper at `at`; journaled and durable on disk before it returns.
-    /// Starring a starred paper keeps its original star time.
-    pub fn set_starred(
-        &self,
-        id: &PaperId,
-        starred: bool,
-        at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        self.update_user(id, at, |state| {
-            if starred {
-                Change::Star {
-                    starred_at: state.starred_at.unwrap_or(at),
-                }
-            } else {
-                Change::Unstar
-            }
-        })
-    }
-
-    /// Marks a paper read or unread; journaled and durable on disk before it returns.
-    pub fn set_read(&self, id: &PaperId, read: bool) -> Result<(), StoreError> {
-        self.set_read_at(id, read, Utc::now())
-    }
-
-    /// [`Store::set_read`] with the change's time given (it orders changes between machines).
-    pub fn set_read_at(
-        &self,
-        id: &PaperId,
-        read: bool,
-        at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        self.update_user(id, at, |_| if read { Change::Read } else { Change::Unread })
-    }
-
-    /// Sets or clears a paper's note; journaled and durable on disk before it returns.
-    pub fn set_note(&self, id: &PaperId, note: Option<String>) -> Result<(), StoreError> {
-        self.set_note_at(id, note, Utc::now())
-    }
-
-    /// [`Store::set_note`] with the change's time given.
-    pub fn set_note_at(
-        &self,
-        id: &PaperId,
-        note: Option<String>,
-        at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        self.update_user(id, at, |_| match note {
-            Some(text) => Change::Note(text),
-            None => Change::ClearNote,
-        })
     }
 
     /// Drops papers filed before `today - keep_days`, except starred or noted ones.
