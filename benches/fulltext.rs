@@ -1,8 +1,10 @@
 //! Full-text benchmark (issue #13): a generated ~300 KB / 100-page Markdown paper opened from
-//! the cache (read + decompress, parse, lay out for the pane, draw one 80×24 frame) and scrolled
-//! a line at a time; `full:` queries over 1,000 cached full texts (the index built as the loader
-//! builds it); and the first frame at 100k papers with and without 1,000 full texts cached.
-//! Run: `cargo bench --bench fulltext -- [--skip-first-frame] [PAPERS]` (default 100000).
+//! the cache at 80×24 and 160×48 (from the `f` key: read + decompress, parse, lay out the
+//! first screens, draw), the rest laid out, scrolled a line at a time and resized; `full:`
+//! queries over 1,000 cached full texts (the index built as the loader builds it); and the
+//! first frame at 100k papers with and without 1,000 full texts cached.
+//! Run: `cargo bench --bench fulltext -- [--open-only] [--skip-first-frame] [PAPERS]`
+//! (default 100000; `--open-only` runs only the first part).
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -10,11 +12,13 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDate;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use paperboat::app::catalog::{first_catalog, full_catalog};
-use paperboat::app::{App, Msg, update};
+use paperboat::app::fulltext::{FirstLines, LoadedFullText};
+use paperboat::app::{App, Effect, Msg, update};
 use paperboat::keymap::Keymap;
 use paperboat::model::PaperId;
 use paperboat::source::fulltext::FullTextFormat;
 use paperboat::store::{Store, StoredFullText, open_or_recover};
+use paperboat::text::doc::Anchor;
 use paperboat::ui::{Theme, render};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -116,7 +120,23 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
-/// Opening one cached 300 KB paper and scrolling it, in a reader at 80×24.
+/// What `f` asked the effect runner for: the width, the first lines, the place to reach.
+fn load_request(effects: &[Effect]) -> anyhow::Result<(u16, usize, Option<Anchor>)> {
+    effects
+        .iter()
+        .find_map(|effect| match effect {
+            Effect::LoadFullText {
+                width,
+                lines,
+                anchor,
+                ..
+            } => Some((*width, *lines, *anchor)),
+            _ => None,
+        })
+        .ok_or_else(|| anyhow::anyhow!("f asked for no full text"))
+}
+
+/// Opening one cached 300 KB paper and scrolling it, in a reader at each size.
 fn open_and_scroll() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let store = Store::open(dir.path())?;
@@ -135,7 +155,6 @@ fn open_and_scroll() -> anyhow::Result<()> {
         .map(|row| row.id.clone())
         .ok_or_else(|| anyhow::anyhow!("nothing selected"))?;
     let text = generated_paper(1, 300 * 1024);
-    let size = text.len();
     store.put_full_text(
         &id,
         &StoredFullText {
@@ -145,56 +164,110 @@ fn open_and_scroll() -> anyhow::Result<()> {
             text,
         },
     )?;
+    println!("load average before: {}", load_average());
+    for size in [(80u16, 24u16), (160, 48)] {
+        open_at(&store, &id, size)?;
+    }
+    println!("load average after: {}", load_average());
+    Ok(())
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "?".into())
+}
+
+/// From the `f` key to the drawn frame, as the reader does it: the effect's cache read, parse
+/// and first lines (off the UI thread in the reader), `update` with the result and the draw.
+/// Then the rest of the layout (background) and its arrival; then scrolling and resizes.
+fn open_at(store: &Store, id: &PaperId, (columns, rows): (u16, u16)) -> anyhow::Result<()> {
     let theme = Theme { color: true };
     let mut opens = Vec::new();
-    let mut parts = (Duration::ZERO, Duration::ZERO);
+    let mut parts = [Duration::ZERO; 4];
+    let mut size = 0;
     let mut lines = 0;
     let mut app_kept = None;
-    for _ in 0..15 {
-        let catalog = first_catalog(&store)?;
+    let runs = 15;
+    for _ in 0..runs {
+        let catalog = first_catalog(store)?;
         let mut app = App::new(
             Keymap::defaults()?,
             catalog,
             chrono::Utc::now(),
-            (80, 24),
+            (columns, rows),
             120,
         );
-        let mut terminal = Terminal::new(TestBackend::new(80, 24))?;
+        let mut terminal = Terminal::new(TestBackend::new(columns, rows))?;
         let started = Instant::now();
+        let effects = update(&mut app, key('f'));
+        let (width, first_lines, anchor) = load_request(&effects)?;
         let cached = store
-            .full_text(&id)?
+            .full_text(id)?
             .ok_or_else(|| anyhow::anyhow!("not cached"))?;
         let read = started.elapsed();
-        let _ = update(&mut app, key('f'));
-        let loaded =
-            paperboat::app::fulltext::LoadedFullText::new(&cached, app.fulltext_width(), false);
-        let laid_out = started.elapsed();
-        lines = loaded.rendered.lines.len();
-        let _ = update(
-            &mut app,
-            Msg::FullTextLoaded {
-                id: id.clone(),
-                result: Ok(Box::new(loaded)),
-            },
-        );
-        terminal.draw(|f| render(f, &app, &theme))?;
-        opens.push(started.elapsed());
+        size = cached.text.len();
+        let first = FirstLines {
+            width,
+            lines: first_lines,
+            anchor,
+        };
+        // The first part goes to the UI thread and is drawn; the rest is parsed and laid out
+        // after it (in the reader, on the background thread while the frame shows).
+        let mut drawn = Ok(());
+        let mut laid_out = Duration::ZERO;
+        let rest = LoadedFullText::in_steps(&cached, first, false, &mut |loaded| {
+            laid_out = started.elapsed();
+            let _ = update(
+                &mut app,
+                Msg::FullTextLoaded {
+                    id: id.clone(),
+                    result: Ok(loaded),
+                },
+            );
+            drawn = terminal.draw(|f| render(f, &app, &theme)).map(|_| ());
+            opens.push(started.elapsed());
+        });
+        let rest_done = started.elapsed();
+        drawn?;
         let shown = app.fulltext.open.as_ref().and_then(|view| view.rendered());
         anyhow::ensure!(shown.is_some(), "the full text is not on screen");
-        parts.0 += read;
-        parts.1 += laid_out - read;
+        let first_frame = opens.last().copied().unwrap_or_default();
+        parts[2] += rest_done - first_frame;
+        let (doc, whole) = rest.ok_or_else(|| anyhow::anyhow!("laid out in one part"))?;
+        lines = whole.lines.len();
+        let arrived = Instant::now();
+        let _ = update(
+            &mut app,
+            Msg::FullTextLaidOut {
+                id: id.clone(),
+                rendered: Box::new(whole),
+                doc: Some(doc),
+            },
+        );
+        parts[3] += arrived.elapsed();
+        anyhow::ensure!(
+            app.fulltext.open.as_ref().is_some_and(|v| v.is_complete()),
+            "the whole layout was not taken"
+        );
+        parts[0] += read;
+        parts[1] += laid_out - read;
         app_kept = Some((app, terminal));
     }
     opens.sort();
-    let runs = opens.len() as u32;
     println!(
-        "open a cached {} KB / {lines}-line full text, 80x24: first frame median {:.2} ms, \
-         p99 {:.2} ms (read+decompress {:.2} ms, parse+lay out {:.2} ms)",
+        "open a cached {} KB / {lines}-line full text, {columns}x{rows}: first frame median \
+         {:.2} ms, p99 {:.2} ms (read+decompress {:.2} ms, parse + lay out the first {} lines \
+         {:.2} ms); the rest parsed and laid out in {:.2} ms in the background, taken in \
+         {:.3} ms on the UI thread",
         size / 1024,
         percentile(&opens, 0.5),
         percentile(&opens, 0.99),
-        ms(parts.0 / runs),
-        ms(parts.1 / runs),
+        ms(parts[0] / runs),
+        2 * usize::from(rows),
+        ms(parts[1] / runs),
+        ms(parts[2] / runs),
+        ms(parts[3] / runs),
     );
     let Some((mut app, mut terminal)) = app_kept else {
         return Ok(());
@@ -215,22 +288,81 @@ fn open_and_scroll() -> anyhow::Result<()> {
     );
     steps.sort();
     println!(
-        "scroll step (j, or }} every 50th) + draw: median {:.3} ms, p99 {:.3} ms, max {:.3} ms",
+        "  scroll step (j, or }} every 50th) + draw: median {:.3} ms, p99 {:.3} ms, max {:.3} ms",
         percentile(&steps, 0.5),
         percentile(&steps, 0.99),
         percentile(&steps, 1.0)
     );
-    let mut resizes = Vec::new();
-    for width in [100u16, 80, 120, 80] {
+    // A resize: `update` asks for a layout (UI thread), the layout runs in the background,
+    // and its arrival is taken (UI thread) with the same block on top.
+    let mut on_ui = Vec::new();
+    let mut parts_ui = Vec::new();
+    let mut in_background = Vec::new();
+    for width in [columns + 20, columns, columns + 40, columns] {
+        terminal.resize(ratatui::layout::Rect::new(0, 0, width, rows))?;
+        let block_before = app
+            .fulltext
+            .open
+            .as_ref()
+            .and_then(|v| v.rendered().map(|r| r.anchor_at(v.scroll).block));
         let started = Instant::now();
-        let _ = update(&mut app, Msg::Resize(width, 24));
-        resizes.push(started.elapsed());
+        let effects = update(&mut app, Msg::Resize(width, rows));
+        terminal.draw(|f| render(f, &app, &theme))?;
+        let asked = started.elapsed();
+        let mut ui = asked;
+        let Some((doc, new_width)) = effects.into_iter().find_map(|effect| match effect {
+            Effect::LayOutFullText { doc, width, .. } => Some((doc, width)),
+            _ => None,
+        }) else {
+            anyhow::bail!("a resize asked for no layout");
+        };
+        let background = Instant::now();
+        let rendered = paperboat::text::doc::render(&doc, new_width);
+        in_background.push(background.elapsed());
+        let arrived = Instant::now();
+        let _ = update(
+            &mut app,
+            Msg::FullTextLaidOut {
+                id: id.clone(),
+                rendered: Box::new(rendered),
+                doc: None,
+            },
+        );
+        terminal.draw(|f| render(f, &app, &theme))?;
+        // The reader frees the replaced layout off the UI thread.
+        let retired = app.fulltext.take_retired();
+        let taken = arrived.elapsed();
+        ui += taken;
+        drop(retired);
+        parts_ui.push((asked, taken));
+        on_ui.push(ui);
+        let block_after = app
+            .fulltext
+            .open
+            .as_ref()
+            .and_then(|v| v.rendered().map(|r| r.anchor_at(v.scroll).block));
+        anyhow::ensure!(
+            block_before == block_after,
+            "the resize lost the place ({block_before:?} → {block_after:?})"
+        );
     }
-    resizes.sort();
+    on_ui.sort();
+    in_background.sort();
+    let shown: Vec<String> = parts_ui
+        .iter()
+        .map(|(ask, take)| format!("{:.2}+{:.2}", ms(*ask), ms(*take)))
+        .collect();
     println!(
-        "re-layout on resize: median {:.2} ms, max {:.2} ms",
-        percentile(&resizes, 0.5),
-        percentile(&resizes, 1.0)
+        "  resize: ask+draw / take+draw each time (ms): {}",
+        shown.join(", ")
+    );
+    println!(
+        "  resize: UI thread (ask + draw, then take + draw) median {:.2} ms, max {:.2} ms; \
+         layout in the background median {:.2} ms, max {:.2} ms",
+        percentile(&on_ui, 0.5),
+        percentile(&on_ui, 1.0),
+        percentile(&in_background, 0.5),
+        percentile(&in_background, 1.0)
     );
     Ok(())
 }
@@ -391,11 +523,15 @@ fn main() -> anyhow::Result<()> {
         .filter(|a| a != "--bench")
         .collect();
     let skip_first_frame = args.iter().any(|a| a == "--skip-first-frame");
+    let open_only = args.iter().any(|a| a == "--open-only");
     let papers = args
         .iter()
         .find_map(|a| a.parse::<usize>().ok())
         .unwrap_or(100_000);
     open_and_scroll()?;
+    if open_only {
+        return Ok(());
+    }
     full_search()?;
     if !skip_first_frame {
         first_frames(papers)?;

@@ -4,7 +4,11 @@
 //! position is kept in memory for the session (not stored).
 //!
 //! State and its `update` logic only; the fetch runs in the reader (`Effect::LoadFullText`) and
-//! the text arrives parsed and laid out (`Msg::FullTextLoaded`). Imports nothing above `app`.
+//! the text arrives parsed with its first screens laid out (`Msg::FullTextLoaded`), the whole
+//! layout following (`Msg::FullTextLaidOut`). A new pane width is laid out in the background
+//! too (`Effect::LayOutFullText`): the old layout stays on screen until the new one arrives,
+//! and the place read (a top-level block, `doc::Anchor`) is kept across widths. Imports
+//! nothing above `app`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -20,33 +24,100 @@ use crate::action::Action;
 use crate::model::PaperId;
 use crate::source::fulltext::FullTextFormat;
 use crate::store::StoredFullText;
-use crate::text::doc::{self, Doc, Rendered};
+use crate::text::doc::{self, Anchor, Doc, IncrementalLayout, Rendered};
 
-/// A full text parsed (off the UI thread) and laid out for one width.
+/// A full text parsed (off the UI thread) and laid out, whole or in part, for one width.
 #[derive(Debug, Clone)]
 pub struct LoadedFullText {
     pub format: FullTextFormat,
     pub url: String,
     /// Kept to lay the text out again when the pane's width changes.
     pub doc: Arc<Doc>,
+    /// The layout shown: whole, or its first lines while the rest is laid out.
     pub rendered: Rendered,
+    /// Whether `rendered` is the whole layout.
+    pub complete: bool,
     /// Whether it came from the network just now (else from the cache).
     pub fetched: bool,
 }
 
+/// What the first frame needs laid out: `lines` lines at `width` columns from the top, or
+/// from the `anchor`'s block when a place is to be restored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FirstLines {
+    pub width: u16,
+    pub lines: usize,
+    pub anchor: Option<Anchor>,
+}
+
 impl LoadedFullText {
-    /// Parses `text` and lays it out for `width` columns (slow for a large paper: call it off
-    /// the UI thread).
+    /// Parses `text` and lays it all out for `width` columns (slow for a large paper: call it
+    /// off the UI thread).
     pub fn new(text: &StoredFullText, width: u16, fetched: bool) -> LoadedFullText {
         let doc = Arc::new(document(text));
-        let rendered = doc::render(&doc, width.max(1));
+        let rendered = doc::render(&doc, width);
         LoadedFullText {
             format: text.format,
             url: text.url.clone(),
             doc,
             rendered,
+            complete: true,
             fetched,
         }
+    }
+
+    /// Parses and lays out only what the first frame needs and hands it to `show` (with a
+    /// `doc` of the blocks parsed so far); then parses and lays out the rest and returns it
+    /// with the whole document (`None` when the first part was all of it). Call it off the UI
+    /// thread; the parts arrive as `Msg::FullTextLoaded`, then `Msg::FullTextLaidOut`.
+    pub fn in_steps(
+        text: &StoredFullText,
+        first: FirstLines,
+        fetched: bool,
+        show: &mut dyn FnMut(Box<LoadedFullText>),
+    ) -> Option<(Arc<Doc>, Rendered)> {
+        let mut parsing = match text.format {
+            FullTextFormat::Markdown => doc::Parsing::markdown(&text.text),
+            FullTextFormat::Html => doc::Parsing::html(&text.text),
+        };
+        let mut layout = IncrementalLayout::new(first.width);
+        let block = first.anchor.map_or(0, |anchor| anchor.block);
+        let out_of_blocks = loop {
+            let blocks = parsing.blocks_until(layout.blocks_laid_out() + 1);
+            let out_of_blocks = layout.extend_blocks(blocks, first.lines, block);
+            if !out_of_blocks || parsing.is_ended() {
+                break out_of_blocks;
+            }
+        };
+        let loaded = |doc, rendered, complete| {
+            Box::new(LoadedFullText {
+                format: text.format,
+                url: text.url.clone(),
+                doc,
+                rendered,
+                complete,
+                fetched,
+            })
+        };
+        if parsing.is_ended() {
+            let doc = Arc::new(parsing.finish());
+            if out_of_blocks {
+                show(loaded(Arc::clone(&doc), layout.finish(&doc), true));
+                return None;
+            }
+            // Parsed at once (HTML): only the layout comes in two parts.
+            show(loaded(Arc::clone(&doc), layout.rendered().clone(), false));
+            let rendered = layout.finish(&doc);
+            return Some((doc, rendered));
+        }
+        let so_far = Doc {
+            title: None,
+            blocks: parsing.blocks_until(0).to_vec(),
+        };
+        show(loaded(Arc::new(so_far), layout.rendered().clone(), false));
+        let doc = Arc::new(parsing.finish());
+        let rendered = layout.finish(&doc);
+        Some((doc, rendered))
     }
 }
 
@@ -100,14 +171,31 @@ pub struct FullTextView {
     /// `Some(entry)` while the table of contents shows, with its selected entry.
     pub toc: Option<usize>,
     pub search: TextSearch,
+    /// The width a layout was last asked for and has not arrived (it is dropped if the pane
+    /// has another width by then).
+    pub laying_out: Option<u16>,
+    /// The rest of the first layout (and the whole document) is on its way.
+    rest_pending: bool,
+    /// The place to restore once the layout holding it arrives.
+    restore: Option<Anchor>,
 }
 
 /// The full-text reader's part of the app: the open text and every paper's last position.
 #[derive(Debug, Default)]
 pub struct FullTextReader {
     pub open: Option<FullTextView>,
-    /// Where each paper read this session was left (line, lines at that width).
-    positions: HashMap<PaperId, (usize, usize)>,
+    /// Where each paper read this session was left.
+    positions: HashMap<PaperId, Anchor>,
+    /// Layouts and documents no longer shown, for the reader to free off the UI thread
+    /// (a 300 KB paper's layout is tens of thousands of allocations).
+    retired: Vec<Box<dyn std::any::Any + Send>>,
+}
+
+impl FullTextReader {
+    /// What to free off the UI thread.
+    pub fn take_retired(&mut self) -> Vec<Box<dyn std::any::Any + Send>> {
+        std::mem::take(&mut self.retired)
+    }
 }
 
 impl FullTextView {
@@ -122,6 +210,36 @@ impl FullTextView {
     fn line_count(&self) -> usize {
         self.rendered().map_or(0, |r| r.lines.len())
     }
+
+    /// Whether the whole text is laid out (else only its first lines are).
+    pub fn is_complete(&self) -> bool {
+        matches!(&self.content, FullTextContent::Ready(loaded) if loaded.complete)
+    }
+}
+
+/// The catalog's full-text index a fetched text is to be added to (effects compare it by
+/// identity).
+#[derive(Debug, Clone)]
+pub struct IndexToExtend(pub Arc<crate::query::FullTextIndex>);
+
+impl PartialEq for IndexToExtend {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// Indexes a full text fetched just now (its whole `doc`) so `full:` finds it at once.
+fn index_effect(index: &Arc<crate::query::FullTextIndex>, id: &PaperId, doc: &Arc<Doc>) -> Effect {
+    Effect::IndexFullText {
+        index: IndexToExtend(Arc::clone(index)),
+        id: id.clone(),
+        doc: Arc::clone(doc),
+    }
+}
+
+/// Lines laid out before the first frame: two screens (the second for the first `Ctrl-d`s).
+fn first_lines_wanted(rows: usize) -> usize {
+    rows.saturating_mul(2)
 }
 
 impl App {
@@ -161,6 +279,8 @@ impl App {
         };
         let id = row.id.clone();
         let title = crate::text::sanitize_line(&row.title);
+        let anchor = self.fulltext.positions.get(&id).copied();
+        let width = self.fulltext_width();
         self.fulltext.open = Some(FullTextView {
             id: id.clone(),
             title,
@@ -168,11 +288,16 @@ impl App {
             scroll: 0,
             toc: None,
             search: TextSearch::default(),
+            laying_out: None,
+            rest_pending: false,
+            restore: anchor,
         });
         self.message = Some("fetching full text…".to_string());
         vec![Effect::LoadFullText {
             id,
-            width: self.fulltext_width(),
+            width,
+            lines: first_lines_wanted(self.fulltext_rows()),
+            anchor,
         }]
     }
 
@@ -190,47 +315,118 @@ impl App {
         let Some(view) = self.fulltext.open.as_mut().filter(|view| view.id == id) else {
             return Vec::new();
         };
+        let mut resized = false;
+        let mut effects = Vec::new();
         match result {
-            Ok(mut loaded) => {
-                if loaded.rendered.width != width {
-                    loaded.rendered = doc::render(&loaded.doc, width);
+            Ok(loaded) => {
+                if loaded.complete && loaded.fetched && !self.catalog.full_text.is_indexed(&id) {
+                    effects.push(index_effect(&self.catalog.full_text, &id, &loaded.doc));
                 }
-                let lines = loaded.rendered.lines.len();
                 self.message = loaded
                     .fetched
                     .then(|| "full text fetched and kept".to_string());
+                let laid_out_for = loaded.rendered.width;
+                view.rest_pending = !loaded.complete;
                 view.content = FullTextContent::Ready(loaded);
-                if let Some(&(line, of)) = self.fulltext.positions.get(&id) {
-                    view.scroll = rescale(line, of, lines);
+                view.scroll = 0;
+                if let Some(line) = view
+                    .restore
+                    .and_then(|anchor| view.rendered().and_then(|r| r.line_of(anchor)))
+                {
+                    view.scroll = line;
+                    view.restore = None;
                 }
+                // The pane changed size while the text was read.
+                resized = laid_out_for != width;
             }
             Err(error) => {
                 self.message = Some(format!("full text: {error}"));
                 view.content = FullTextContent::Failed(error);
             }
         }
+        if resized {
+            effects.extend(self.relayout_full_text());
+        }
         self.clamp_full_text_scroll();
-        Vec::new()
+        effects
     }
 
-    /// The pane changed size: lay the text out again, keeping the place.
-    pub(super) fn relayout_full_text(&mut self) {
+    /// The pane changed size: ask for a layout at the new width (in the background; the
+    /// old one stays on screen until it arrives).
+    pub(super) fn relayout_full_text(&mut self) -> Vec<Effect> {
         let width = self.fulltext_width();
         let Some(view) = self.fulltext.open.as_mut() else {
-            return;
+            return Vec::new();
+        };
+        let FullTextContent::Ready(loaded) = &view.content else {
+            return Vec::new();
+        };
+        let shown = loaded.rendered.width == width && loaded.complete;
+        // Until the rest of the first layout arrives there is no whole document to lay out
+        // (its arrival asks again when the width changed).
+        if shown || view.rest_pending || view.laying_out == Some(width) {
+            return Vec::new();
+        }
+        view.laying_out = Some(width);
+        vec![Effect::LayOutFullText {
+            id: view.id.clone(),
+            doc: Arc::clone(&loaded.doc),
+            width,
+        }]
+    }
+
+    /// A whole layout of the open text arrived (with the whole document when it is the rest
+    /// of the first one): shown when it is for the pane's width now (else dropped: another is
+    /// asked for, or on its way), at the same place.
+    pub(super) fn full_text_laid_out(
+        &mut self,
+        id: &PaperId,
+        rendered: Rendered,
+        whole: Option<Arc<Doc>>,
+    ) -> Vec<Effect> {
+        let width = self.fulltext_width();
+        let Some(view) = self.fulltext.open.as_mut().filter(|view| &view.id == id) else {
+            return Vec::new();
         };
         let FullTextContent::Ready(loaded) = &mut view.content else {
-            return;
+            return Vec::new();
         };
-        if loaded.rendered.width == width {
-            return;
+        let is_rest = whole.is_some();
+        let mut effects = Vec::new();
+        if let Some(doc) = whole {
+            if loaded.fetched && !self.catalog.full_text.is_indexed(id) {
+                effects.push(index_effect(&self.catalog.full_text, id, &doc));
+            }
+            loaded.doc = doc;
+            view.rest_pending = false;
         }
-        let before = loaded.rendered.lines.len();
-        loaded.rendered = doc::render(&loaded.doc, width);
-        view.scroll = rescale(view.scroll, before, loaded.rendered.lines.len());
-        let query = view.search.query.clone();
-        find_hits(view, &query);
+        if view.laying_out == Some(rendered.width) {
+            view.laying_out = None;
+        }
+        if rendered.width != width {
+            if is_rest {
+                effects.extend(self.relayout_full_text());
+            }
+            return effects;
+        }
+        let place = view.restore.take().or_else(|| {
+            // The same width: the lines shown are a prefix of the new ones.
+            (loaded.rendered.width != width).then(|| loaded.rendered.anchor_at(view.scroll))
+        });
+        let replaced = std::mem::replace(&mut loaded.rendered, rendered);
+        self.fulltext.retired.push(Box::new(replaced));
+        loaded.complete = true;
+        if let Some(line) = place.and_then(|anchor| loaded.rendered.line_of(anchor)) {
+            view.scroll = line;
+        }
+        if !view.search.query.is_empty() {
+            let query = view.search.query.clone();
+            let current = view.search.current;
+            find_hits(view, &query);
+            view.search.current = current.filter(|&at| at < view.search.hits.len());
+        }
         self.clamp_full_text_scroll();
+        effects
     }
 
     fn clamp_full_text_scroll(&mut self) {
@@ -244,12 +440,18 @@ impl App {
     /// Closes the full text, remembering where it was left.
     fn close_full_text(&mut self) {
         if let Some(view) = self.fulltext.open.take() {
-            let lines = view.line_count();
-            if lines > 0 {
-                self.fulltext
-                    .positions
-                    .insert(view.id, (view.scroll, lines));
+            let place = match (view.restore, view.rendered()) {
+                // Closed before the place to restore was laid out: keep it.
+                (Some(anchor), _) => Some(anchor),
+                (None, Some(rendered)) if !rendered.lines.is_empty() => {
+                    Some(rendered.anchor_at(view.scroll))
+                }
+                _ => None,
+            };
+            if let Some(place) = place {
+                self.fulltext.positions.insert(view.id.clone(), place);
             }
+            self.fulltext.retired.push(Box::new(view));
         }
         self.message = None;
     }
@@ -448,26 +650,268 @@ fn find_hits(view: &mut FullTextView, query: &str) {
     };
 }
 
-/// A line position kept for one layout, moved to another with `to` lines.
-fn rescale(line: usize, of: usize, to: usize) -> usize {
-    if of == 0 || of == to {
-        return line.min(to);
-    }
-    let scaled = (line as u128 * to as u128 / of as u128) as usize;
-    scaled.min(to)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::catalog::Catalog;
+    use crate::app::{Msg, update};
+    use crate::keymap::Keymap;
+    use crate::model::{Paper, SourceId};
+    use chrono::{NaiveDate, TimeZone, Utc};
+    use crossterm::event::{KeyCode, KeyModifiers};
+
+    fn app_with_one_paper() -> App {
+        let day = NaiveDate::from_ymd_opt(2025, 4, 30).unwrap();
+        let mut paper = Paper::new(
+            PaperId::from_stored("2504.00001".into()),
+            "A long paper".into(),
+            SourceId::hf(),
+        );
+        paper.daily_date = Some(day);
+        let catalog = Catalog::new(vec![paper.list_row(day)], HashMap::new(), true, None);
+        let now = Utc.with_ymd_and_hms(2025, 4, 30, 9, 0, 0).unwrap();
+        App::new(Keymap::defaults().unwrap(), catalog, now, (80, 24), 120)
+    }
+
+    fn long_text() -> StoredFullText {
+        let mut text = String::from("# A long paper\n\n");
+        for n in 0..60 {
+            text.push_str(&format!(
+                "## Section {n}\n\n{}\n\n- a point\n- another\n\n",
+                "words of the section ".repeat(30)
+            ));
+        }
+        StoredFullText {
+            format: FullTextFormat::Markdown,
+            url: String::new(),
+            fetched_at: chrono::DateTime::default(),
+            text,
+        }
+    }
+
+    fn press(app: &mut App, keys: &str) -> Vec<Effect> {
+        keys.chars()
+            .flat_map(|c| {
+                update(
+                    app,
+                    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
+                )
+            })
+            .collect()
+    }
+
+    /// `f`, answered as the reader answers it: the first lines now; the rest returned.
+    fn open(app: &mut App, text: &StoredFullText) -> (PaperId, Option<Anchor>, Msg) {
+        let effects = press(app, "f");
+        let Some(Effect::LoadFullText {
+            id,
+            width,
+            lines,
+            anchor,
+        }) = effects.into_iter().next()
+        else {
+            panic!("f asks for the full text");
+        };
+        let first = FirstLines {
+            width,
+            lines,
+            anchor,
+        };
+        let rest = LoadedFullText::in_steps(text, first, false, &mut |loaded| {
+            update(
+                app,
+                Msg::FullTextLoaded {
+                    id: id.clone(),
+                    result: Ok(loaded),
+                },
+            );
+        });
+        let (doc, rendered) = rest.expect("a long text comes in two parts");
+        let rest = Msg::FullTextLaidOut {
+            id: id.clone(),
+            rendered: Box::new(rendered),
+            doc: Some(doc),
+        };
+        (id, anchor, rest)
+    }
+
+    fn view(app: &App) -> &FullTextView {
+        app.fulltext.open.as_ref().unwrap()
+    }
+
+    fn top_block(app: &App) -> usize {
+        let view = view(app);
+        view.rendered().unwrap().anchor_at(view.scroll).block
+    }
 
     #[test]
-    fn a_kept_place_moves_with_the_layout() {
-        assert_eq!(rescale(50, 100, 200), 100);
-        assert_eq!(rescale(50, 100, 100), 50);
-        assert_eq!(rescale(90, 100, 10), 9);
-        assert_eq!(rescale(5, 0, 10), 5);
-        assert_eq!(rescale(50, 100, 0), 0);
+    fn the_first_screens_come_first_the_rest_after_and_a_resize_keeps_the_block() {
+        let mut app = app_with_one_paper();
+        let text = long_text();
+        let (id, anchor, rest) = open(&mut app, &text);
+        assert_eq!(anchor, None);
+        let doc = Arc::new(document(&text));
+        let whole = doc::render(&doc, app.fulltext_width());
+        let partial = view(&app).rendered().unwrap().lines.len();
+        assert!(!view(&app).is_complete());
+        assert!(partial >= 2 * app.fulltext_rows() && partial < whole.lines.len() / 4);
+        assert_eq!(
+            view(&app).rendered().unwrap().lines[..],
+            whole.lines[..partial]
+        );
+        press(&mut app, "jjjjj");
+        assert_eq!(view(&app).scroll, 5);
+
+        // The rest arrives: the same place, the whole text.
+        // Before the rest arrives, a resize waits for it.
+        assert!(update(&mut app, Msg::Resize(80, 24)).is_empty());
+        update(&mut app, rest);
+        assert!(view(&app).is_complete());
+        assert_eq!(view(&app).scroll, 5);
+        assert_eq!(view(&app).rendered(), Some(&whole));
+
+        // A resize asks for a layout in the background and keeps the old one meanwhile.
+        press(&mut app, "}}}}}}}}}}}}}}}}}}}}jj");
+        let block = top_block(&app);
+        assert!(block > 20, "{block}");
+        let effects = update(&mut app, Msg::Resize(100, 30));
+        let [Effect::LayOutFullText { width, .. }] = effects.as_slice() else {
+            panic!("{effects:?}");
+        };
+        assert_eq!(*width, app.fulltext_width());
+        assert_eq!(view(&app).rendered().unwrap().width, whole.width);
+        // A second resize event at the same size asks for nothing more.
+        assert!(update(&mut app, Msg::Resize(100, 30)).is_empty());
+        // A layout for a width the pane no longer has is dropped.
+        update(
+            &mut app,
+            Msg::FullTextLaidOut {
+                id: id.clone(),
+                rendered: Box::new(doc::render(&doc, 50)),
+                doc: None,
+            },
+        );
+        assert_eq!(view(&app).rendered().unwrap().width, whole.width);
+        update(
+            &mut app,
+            Msg::FullTextLaidOut {
+                id: id.clone(),
+                rendered: Box::new(doc::render(&doc, *width)),
+                doc: None,
+            },
+        );
+        assert_eq!(view(&app).rendered().unwrap().width, *width);
+        assert_eq!(top_block(&app), block, "the same block on top");
+
+        // Closed and opened again: the place is asked for, and in the first lines.
+        press(&mut app, "h");
+        let (_, anchor, _) = open(&mut app, &text);
+        assert_eq!(anchor.map(|a| a.block), Some(block));
+        assert_eq!(top_block(&app), block);
+    }
+
+    #[test]
+    fn a_text_fetched_just_now_is_indexed_without_waiting_for_a_catalog_load() {
+        let mut app = app_with_one_paper();
+        let text = long_text();
+        let effects = press(&mut app, "f");
+        let Some(Effect::LoadFullText {
+            id, width, lines, ..
+        }) = effects.into_iter().next()
+        else {
+            panic!("f asks for the full text");
+        };
+        let first = FirstLines {
+            width,
+            lines,
+            anchor: None,
+        };
+        let rest = LoadedFullText::in_steps(&text, first, true, &mut |loaded| {
+            let effects = update(
+                &mut app,
+                Msg::FullTextLoaded {
+                    id: id.clone(),
+                    result: Ok(loaded),
+                },
+            );
+            assert!(effects.is_empty(), "the whole document is not here yet");
+        });
+        let (doc, rendered) = rest.unwrap();
+        let effects = update(
+            &mut app,
+            Msg::FullTextLaidOut {
+                id: id.clone(),
+                rendered: Box::new(rendered),
+                doc: Some(doc),
+            },
+        );
+        let [
+            Effect::IndexFullText {
+                index,
+                id: indexed,
+                doc,
+            },
+        ] = effects.as_slice()
+        else {
+            panic!("{effects:?}");
+        };
+        assert_eq!(indexed, &id);
+        let plain = doc::to_plain_text(doc);
+        update(
+            &mut app,
+            Msg::FullTextIndexed(Arc::new(index.0.with_docs([(id.clone(), plain)]))),
+        );
+        assert!(app.catalog.full_text.is_indexed(&id));
+        assert!(app.catalog.full_text.has(&id));
+    }
+
+    #[test]
+    fn in_two_parts_markdown_and_html_lay_out_as_one() {
+        let markdown = long_text();
+        let html = StoredFullText {
+            format: FullTextFormat::Html,
+            text: (0..80)
+                .map(|n| format!("<h2>Part {n}</h2><p>{}</p>", "some words here ".repeat(20)))
+                .collect(),
+            ..long_text()
+        };
+        for text in [markdown, html] {
+            let whole = doc::render(&document(&text), 60);
+            let first = FirstLines {
+                width: 60,
+                lines: 40,
+                anchor: None,
+            };
+            let mut shown = Vec::new();
+            let rest = LoadedFullText::in_steps(&text, first, false, &mut |loaded| {
+                shown.push(loaded);
+            });
+            let [first] = shown.as_slice() else {
+                panic!("one first part");
+            };
+            assert!(!first.complete);
+            let lines = first.rendered.lines.len();
+            assert!((40..200).contains(&lines), "{lines}");
+            assert_eq!(first.rendered.lines[..], whole.lines[..lines]);
+            let (doc, rendered) = rest.unwrap();
+            assert_eq!(*doc, document(&text));
+            assert_eq!(rendered, whole);
+        }
+        // A short text comes whole at once.
+        let short = StoredFullText {
+            text: "# Title\n\nOne line.".into(),
+            ..long_text()
+        };
+        let first = FirstLines {
+            width: 60,
+            lines: 40,
+            anchor: None,
+        };
+        let mut complete = false;
+        let rest = LoadedFullText::in_steps(&short, first, false, &mut |loaded| {
+            complete = loaded.complete;
+        });
+        assert!(complete && rest.is_none());
     }
 
     #[test]

@@ -56,10 +56,18 @@ pub enum Msg {
         path: std::path::PathBuf,
         reused: bool,
     },
-    /// A paper's full text arrived, parsed and laid out, or why it could not be had.
+    /// A paper's full text arrived, parsed and laid out (its first screens at least), or why
+    /// it could not be had.
     FullTextLoaded {
         id: PaperId,
         result: Result<Box<super::fulltext::LoadedFullText>, String>,
+    },
+    /// The whole layout of an open full text, for the width it names; with the whole
+    /// document when it completes the first layout (which came with the blocks parsed then).
+    FullTextLaidOut {
+        id: PaperId,
+        rendered: Box<crate::text::doc::Rendered>,
+        doc: Option<Arc<crate::text::doc::Doc>>,
     },
     /// The full-text index with the texts cached since the last one (built in the background).
     FullTextIndexed(Arc<crate::query::FullTextIndex>),
@@ -139,9 +147,26 @@ pub enum Effect {
         done: String,
     },
     /// Read the paper's full text from the cache, else fetch and keep it, off the UI thread;
-    /// lay it out for `width` columns (answers `Msg::FullTextLoaded`).
+    /// lay out `lines` lines (and past `anchor`'s block) for `width` columns and answer
+    /// `Msg::FullTextLoaded`, then the rest, answering `Msg::FullTextLaidOut`.
     LoadFullText {
         id: PaperId,
+        width: u16,
+        lines: usize,
+        anchor: Option<crate::text::doc::Anchor>,
+    },
+    /// Index a full text fetched just now into `index` (the catalog's), off the UI thread, so
+    /// `full:` finds it before the next catalog load (answers `Msg::FullTextIndexed`).
+    IndexFullText {
+        index: super::fulltext::IndexToExtend,
+        id: PaperId,
+        doc: Arc<crate::text::doc::Doc>,
+    },
+    /// Lay an open full text out for a new width, off the UI thread (answers
+    /// `Msg::FullTextLaidOut`).
+    LayOutFullText {
+        id: PaperId,
+        doc: Arc<crate::text::doc::Doc>,
         width: u16,
     },
     Quit,

@@ -225,8 +225,24 @@ impl EffectRunner {
                 };
                 queue.push_back(Msg::Notice(notice));
             }
-            Effect::LoadFullText { id, width } => {
-                super::fulltext::load_full_text(self, id, width, queue);
+            Effect::LoadFullText {
+                id,
+                width,
+                lines,
+                anchor,
+            } => {
+                let first = crate::app::fulltext::FirstLines {
+                    width,
+                    lines,
+                    anchor,
+                };
+                super::fulltext::load_full_text(self, id, first, queue);
+            }
+            Effect::IndexFullText { index, id, doc } => {
+                super::fulltext::index_one(self, index, id, doc, queue);
+            }
+            Effect::LayOutFullText { id, doc, width } => {
+                super::fulltext::lay_out_again(self, id, doc, width, queue);
             }
             Effect::Quit => self.finish_writes(queue),
         }
@@ -371,12 +387,13 @@ impl EffectRunner {
             .get_or_insert_with(|| spawn_writer(store, results))
     }
 
-    /// Frees a catalog the app no longer shows on a blocking thread (inline: here).
-    pub fn retire(&self, catalog: crate::app::Catalog) {
+    /// Frees what the app no longer shows (a catalog, a full text's layout) on a blocking
+    /// thread (inline: here).
+    pub fn retire<T: Send + 'static>(&self, retired: T) {
         if self.inline {
-            return drop(catalog);
+            return drop(retired);
         }
-        tokio::task::spawn_blocking(move || drop(catalog));
+        tokio::task::spawn_blocking(move || drop(retired));
     }
 
     fn yank(&mut self, url: &str) -> String {

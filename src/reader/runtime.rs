@@ -70,6 +70,9 @@ where
             if let Some(catalog) = replaced {
                 self.runner.retire(catalog);
             }
+            for layout in self.app.fulltext.take_retired() {
+                self.runner.retire(layout);
+            }
         }
     }
 

@@ -83,7 +83,12 @@ fn bottom_line(view: &FullTextView) -> String {
         return " Esc back ".to_string();
     };
     let total = rendered.lines.len().max(1);
-    let percent = (view.scroll.min(total) * 100) / total;
+    // While the rest is laid out the total is not known yet.
+    let percent = if view.is_complete() {
+        format!("{}%", (view.scroll.min(total) * 100) / total)
+    } else {
+        "…".to_string()
+    };
     let section = rendered
         .sections
         .iter()
@@ -91,7 +96,7 @@ fn bottom_line(view: &FullTextView) -> String {
         .find(|s| s.line <= view.scroll)
         .map(|s| format!("{} · ", s.title))
         .unwrap_or_default();
-    format!(" {section}{percent}% · {{ }} sections · t contents · / search · Esc back ")
+    format!(" {section}{percent} · {{ }} sections · t contents · / search · Esc back ")
 }
 
 fn draw_lines(
@@ -121,7 +126,7 @@ fn draw_lines(
             if let Some(url) = span.link.and_then(|at| rendered.links.get(at)) {
                 let encoded = encode_url(url);
                 let text = span.text.trim();
-                if !text.is_empty() && text.is_ascii() && encoded.contains(text) {
+                if !text.is_empty() && text.is_ascii() && honest_link_text(text, &encoded) {
                     let lead = span.text.len() - span.text.trim_start().len();
                     runs.push(LinkRun {
                         x: inner.x + column + u16::try_from(lead).unwrap_or(0),
@@ -138,6 +143,23 @@ fn draw_lines(
     }
     frame.render_widget(Paragraph::new(lines), inner);
     runs
+}
+
+/// Whether `text` may be drawn as a link to `url`: words such as "the code" may (as in a
+/// browser, the terminal shows the target on hover), but text that itself looks like an
+/// address must be a part of the address it opens, so no link can pose as another.
+fn honest_link_text(text: &str, url: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    let looks_like_address = lower.contains("://")
+        || lower.starts_with("www.")
+        || lower.split_whitespace().any(|word| {
+            let word = word.trim_matches(|c: char| !c.is_ascii_alphanumeric());
+            word.contains('.')
+                && word.rsplit('.').next().is_some_and(|tld| {
+                    tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic())
+                })
+        });
+    !looks_like_address || url.contains(text)
 }
 
 /// Pushes `text` in `style`, with the (ASCII, case-insensitive) matches of `query` marked.
@@ -240,4 +262,25 @@ fn draw_toc(frame: &mut Frame<'_>, rendered: &Rendered, entry: usize, theme: &Th
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), list);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::honest_link_text;
+
+    #[test]
+    fn words_may_link_anywhere_but_an_address_only_to_itself() {
+        let url = "https://github.com/org/repo";
+        assert!(honest_link_text("the code", url));
+        assert!(honest_link_text("Section 3", url));
+        assert!(honest_link_text("github.com/org/repo", url));
+        assert!(honest_link_text(url, url));
+        assert!(!honest_link_text("https://arxiv.org/abs/1", url));
+        assert!(!honest_link_text("www.example.org", url));
+        assert!(!honest_link_text("see example.org now", url));
+        assert!(!honest_link_text("HTTPS://GITHUB.COM/ORG/REPO", url));
+        // Version numbers and decimals are not addresses.
+        assert!(honest_link_text("v1.2 release", url));
+        assert!(honest_link_text("Table 3.1", url));
+    }
 }

@@ -11,8 +11,10 @@
 //! every frame, a cell ratatui redraws (which drops the link) gets it back at once, and a cell
 //! whose text stayed the same while the link changed never keeps the old target.
 //!
-//! The URL is checked again (`link::is_safe_web_url`) and percent-encoded to printable ASCII,
-//! and the visible text is that same encoded URL, so what the user sees is where the link goes.
+//! The URL is checked again (`link::is_safe_web_url`) and percent-encoded to printable ASCII.
+//! In the detail the visible text is that same encoded URL, so what the user sees is where the
+//! link goes; in a full text a link's words ("the code") may be the text, but words that look
+//! like an address must be part of the address they open (`ui::fulltext`).
 //! Every opened sequence is closed on the same line. Terminals without OSC 8 ignore it.
 
 use std::fmt::Write as _;
@@ -50,11 +52,12 @@ pub fn encode_url(url: &str) -> String {
 /// The bytes that draw `runs` again as hyperlinks in `style_sgr` (an SGR parameter list such as
 /// `"34;4"`, or empty for none): per run, move the cursor, set the style, open the link, the
 /// text, close the link, reset the style. Runs whose URL fails the link check or whose text is
-/// not printable ASCII are skipped (they stay plain text on screen).
+/// not printable ASCII (spaces allowed) are skipped (they stay plain text on screen).
 pub fn sequences(runs: &[LinkRun], style_sgr: &str) -> Vec<u8> {
     let mut out = String::new();
     for run in runs {
-        let printable = !run.text.is_empty() && run.text.bytes().all(|b| b.is_ascii_graphic());
+        let printable = run.text.bytes().any(|b| b.is_ascii_graphic())
+            && run.text.bytes().all(|b| b == b' ' || b.is_ascii_graphic());
         let url_ok =
             run.url.bytes().all(|b| b.is_ascii_graphic()) && crate::link::is_safe_web_url(&run.url);
         if !printable || !url_ok {
@@ -110,6 +113,21 @@ mod tests {
     }
 
     #[test]
+    fn link_words_with_spaces_are_written() {
+        let runs = vec![LinkRun {
+            x: 0,
+            y: 0,
+            text: "the code".into(),
+            url: "https://a.org/x".into(),
+        }];
+        let bytes = String::from_utf8(sequences(&runs, "")).unwrap();
+        assert_eq!(
+            bytes,
+            "\x1b[1;1H\x1b]8;;https://a.org/x\x1b\\the code\x1b]8;;\x1b\\\x1b[0m"
+        );
+    }
+
+    #[test]
     fn unsafe_or_unprintable_runs_are_skipped() {
         let run = |text: &str, url: &str| LinkRun {
             x: 0,
@@ -122,6 +140,7 @@ mod tests {
             run("https://a.org/\x1b", "https://a.org/"),
             run("x", "https://a.org/\x07"),
             run("", "https://a.org/"),
+            run("   ", "https://a.org/"),
         ];
         assert!(sequences(&runs, "").is_empty());
     }

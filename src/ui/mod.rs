@@ -37,13 +37,17 @@ pub fn render_with_links(frame: &mut Frame<'_>, app: &App, theme: &Theme) -> Vec
         frame.render_widget(Paragraph::new(Line::from(notice)), area);
         return Vec::new();
     }
-    list::render(frame, app, theme, layout.list);
+    // A full text over the whole width hides the list and the detail: not drawn at all.
+    let covered = app.fulltext.open.is_some() && app.fulltext_area().width >= area.width;
     let mut links = Vec::new();
-    if let Some(rect) = layout.detail {
-        links = detail::render(frame, app, theme, rect);
-    }
-    if let Some(rect) = layout.filter {
-        filter::render(frame, app, theme, rect);
+    if !covered {
+        list::render(frame, app, theme, layout.list);
+        if let Some(rect) = layout.detail {
+            links = detail::render(frame, app, theme, rect);
+        }
+        if let Some(rect) = layout.filter {
+            filter::render(frame, app, theme, rect);
+        }
     }
     if let Some(view) = &app.fulltext.open {
         // Over the detail (beside the list) or the whole screen: the detail's links are gone.

@@ -49,10 +49,10 @@ fn apply(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::Resize(columns, rows) => {
             app.size = (columns, rows);
             app.sync_selection();
-            app.relayout_full_text();
-            Vec::new()
+            app.relayout_full_text()
         }
         Msg::FullTextLoaded { id, result } => app.full_text_loaded(id, result),
+        Msg::FullTextLaidOut { id, rendered, doc } => app.full_text_laid_out(&id, *rendered, doc),
         Msg::FullTextIndexed(index) => {
             // Marks made since the index was started stay (their words come next time).
             let marked: Vec<_> = app.catalog.full_text.marked().iter().cloned().collect();

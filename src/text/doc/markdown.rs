@@ -12,15 +12,55 @@ use super::{Block, Doc, Inline, MAX_NESTING, clean_text, web_url};
 
 /// Parses Markdown into a `Doc`.
 pub(super) fn parse(src: &str) -> Doc {
-    let options = Options::ENABLE_TABLES
-        | Options::ENABLE_STRIKETHROUGH
-        | Options::ENABLE_MATH
-        | Options::ENABLE_FOOTNOTES;
-    let mut builder = Builder::default();
-    for event in Parser::new_ext(src, options) {
-        builder.event(event);
+    let mut steps = Steps::new(src);
+    steps.parse_until(usize::MAX);
+    steps.finish()
+}
+
+/// Markdown parsed as far as asked: the first blocks can be laid out before the rest is
+/// parsed. pulldown-cmark reads the block structure (and link definitions) of the whole text
+/// first and the inlines as they are pulled, so the blocks of the first screen cost a small
+/// part of a whole parse. A top-level block, once complete, never changes.
+pub(super) struct Steps<'a> {
+    parser: Parser<'a>,
+    builder: Builder,
+    ended: bool,
+}
+
+impl<'a> Steps<'a> {
+    pub(super) fn new(src: &'a str) -> Steps<'a> {
+        let options = Options::ENABLE_TABLES
+            | Options::ENABLE_STRIKETHROUGH
+            | Options::ENABLE_MATH
+            | Options::ENABLE_FOOTNOTES;
+        Steps {
+            parser: Parser::new_ext(src, options),
+            builder: Builder::default(),
+            ended: false,
+        }
     }
-    builder.finish()
+
+    /// Parses until `count` top-level blocks are complete or the text ends; returns the
+    /// complete top-level blocks (more may follow from `finish`).
+    pub(super) fn parse_until(&mut self, count: usize) -> &[Block] {
+        while !self.ended && self.builder.top_blocks().len() < count {
+            match self.parser.next() {
+                Some(event) => self.builder.event(event),
+                None => self.ended = true,
+            }
+        }
+        self.builder.top_blocks()
+    }
+
+    pub(super) fn is_ended(&self) -> bool {
+        self.ended
+    }
+
+    /// Parses the rest and returns the whole document.
+    pub(super) fn finish(mut self) -> Doc {
+        self.parse_until(usize::MAX);
+        self.builder.finish()
+    }
 }
 
 /// A container being filled: the blocks of the document, a quote, a list item or a footnote.
@@ -408,6 +448,14 @@ impl Builder {
             Some(Frame::Table(_)) | None => return,
         };
         target.extend(blocks);
+    }
+
+    /// The complete top-level blocks so far.
+    fn top_blocks(&self) -> &[Block] {
+        match self.frames.first() {
+            Some(Frame::Blocks(blocks)) => blocks,
+            _ => &[],
+        }
     }
 
     fn finish(mut self) -> Doc {

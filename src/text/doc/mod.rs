@@ -22,7 +22,9 @@ mod roles;
 mod table;
 mod tidy;
 
-pub use render::{Rendered, RenderedLine, Section, SpanStyle, StyledSpan};
+pub use render::{
+    Anchor, IncrementalLayout, Rendered, RenderedLine, Section, SpanStyle, StyledSpan,
+};
 
 /// A parsed document: its title when the source names one, and its blocks in order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -118,6 +120,52 @@ fn web_url(raw: &str) -> Option<String> {
 /// blocks go through the HTML parser, raw inline tags are dropped.
 pub fn from_markdown(src: &str) -> Doc {
     markdown::parse(src)
+}
+
+/// A document being parsed, as far as asked: Markdown block by block (`markdown::Steps`);
+/// HTML at once (html5ever builds the whole tree first).
+pub struct Parsing<'a>(ParsingInner<'a>);
+
+enum ParsingInner<'a> {
+    Markdown(Box<markdown::Steps<'a>>),
+    Whole(Doc),
+}
+
+impl<'a> Parsing<'a> {
+    /// Markdown, parsed as blocks are asked for.
+    pub fn markdown(src: &'a str) -> Parsing<'a> {
+        Parsing(ParsingInner::Markdown(Box::new(markdown::Steps::new(src))))
+    }
+
+    /// HTML, parsed whole now.
+    pub fn html(src: &str) -> Parsing<'a> {
+        Parsing(ParsingInner::Whole(from_html(src)))
+    }
+
+    /// Parses until `count` top-level blocks are complete (or the text ends) and returns the
+    /// complete ones: a prefix of the finished document's blocks.
+    pub fn blocks_until(&mut self, count: usize) -> &[Block] {
+        match &mut self.0 {
+            ParsingInner::Markdown(steps) => steps.parse_until(count),
+            ParsingInner::Whole(doc) => &doc.blocks,
+        }
+    }
+
+    /// Whether the whole text has been read (`finish` may still close open blocks).
+    pub fn is_ended(&self) -> bool {
+        match &self.0 {
+            ParsingInner::Markdown(steps) => steps.is_ended(),
+            ParsingInner::Whole(_) => true,
+        }
+    }
+
+    /// The whole document.
+    pub fn finish(self) -> Doc {
+        match self.0 {
+            ParsingInner::Markdown(steps) => steps.finish(),
+            ParsingInner::Whole(doc) => doc,
+        }
+    }
 }
 
 /// Parses HTML (a whole document or a fragment) with html5ever: scripts, styles, forms and

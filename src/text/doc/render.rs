@@ -79,6 +79,8 @@ pub struct Rendered {
     pub sections: Vec<Section>,
     /// Link targets (http(s) URLs), referred to by `StyledSpan::link`.
     pub links: Vec<String>,
+    /// The first line of each top-level block (at most `lines.len()`), for `Anchor`s.
+    pub block_starts: Vec<usize>,
 }
 
 impl Rendered {
@@ -100,35 +102,139 @@ impl Rendered {
 const MIN_CONTENT_WIDTH: usize = 16;
 
 pub(super) fn render(doc: &Doc, width: u16) -> Rendered {
-    let width = width.max(1);
-    let mut renderer = Renderer {
-        out: Rendered {
-            width,
-            ..Rendered::default()
-        },
-        link_index: HashMap::new(),
-    };
-    let frame = Frame {
-        width: usize::from(width),
-        first: Vec::new(),
-        rest: Vec::new(),
-        quote: false,
-    };
-    renderer.blocks(&doc.blocks, &frame, true);
-    while renderer
-        .out
-        .lines
-        .last()
-        .is_some_and(|line| line.text().trim().is_empty())
-    {
-        renderer.out.lines.pop();
+    IncrementalLayout::new(width).finish(doc)
+}
+
+/// A place in the text that survives a new layout: a top-level block and how far into it
+/// (`offset` of its `height` lines at the width it was taken at).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Anchor {
+    pub block: usize,
+    pub offset: usize,
+    pub height: usize,
+}
+
+impl Rendered {
+    /// The top-level block holding `line` (the last one starting at or before it).
+    pub fn anchor_at(&self, line: usize) -> Anchor {
+        let block = self
+            .block_starts
+            .partition_point(|&start| start <= line)
+            .saturating_sub(1);
+        let start = self.block_starts.get(block).copied().unwrap_or(0);
+        Anchor {
+            block,
+            offset: line.saturating_sub(start),
+            height: self.block_height(block),
+        }
     }
-    let line_count = renderer.out.lines.len();
-    renderer
-        .out
-        .sections
-        .retain(|section| section.line < line_count);
-    renderer.out
+
+    /// The line an anchor taken from another layout of the same document points at: the same
+    /// block, as far into it in proportion. `None` when that block is not laid out yet.
+    pub fn line_of(&self, anchor: Anchor) -> Option<usize> {
+        let start = *self.block_starts.get(anchor.block)?;
+        let height = self.block_height(anchor.block);
+        let offset = if anchor.height == 0 || anchor.height == height {
+            anchor.offset
+        } else {
+            (anchor.offset as u128 * height as u128 / anchor.height as u128) as usize
+        };
+        Some(start + offset.min(height.saturating_sub(1)))
+    }
+
+    fn block_height(&self, block: usize) -> usize {
+        let start = self.block_starts.get(block).copied().unwrap_or(0);
+        let end = self
+            .block_starts
+            .get(block + 1)
+            .copied()
+            .unwrap_or(self.lines.len());
+        end.saturating_sub(start)
+    }
+}
+
+/// A layout in progress: the document's top-level blocks laid out in order, as far as asked,
+/// so the first screen can be drawn before the rest is laid out. Laying out in steps gives
+/// exactly the lines of one `render` (a top-level block's lines depend only on the blocks
+/// before it through the line count and the link numbers, both carried here).
+#[derive(Debug, Clone)]
+pub struct IncrementalLayout {
+    renderer: Renderer,
+    /// The next top-level block to lay out.
+    next_block: usize,
+}
+
+impl IncrementalLayout {
+    /// An empty layout for `width` columns (at least 1).
+    pub fn new(width: u16) -> IncrementalLayout {
+        IncrementalLayout {
+            renderer: Renderer {
+                out: Rendered {
+                    width: width.max(1),
+                    ..Rendered::default()
+                },
+                link_index: HashMap::new(),
+            },
+            next_block: 0,
+        }
+    }
+
+    /// Lays out blocks of `doc` (always the same document) until `lines` lines from the start
+    /// of block `block` are laid out, or the document ends. Returns whether it ended.
+    pub fn extend(&mut self, doc: &Doc, lines: usize, block: usize) -> bool {
+        self.extend_blocks(&doc.blocks, lines, block)
+    }
+
+    /// As `extend`, over the top-level blocks parsed so far (a prefix of the document's:
+    /// more may be given to later calls). Returns whether it ran out of blocks.
+    pub fn extend_blocks(&mut self, blocks: &[Block], lines: usize, block: usize) -> bool {
+        let frame = Frame::root(usize::from(self.renderer.out.width));
+        while let Some(next) = blocks.get(self.next_block) {
+            let laid_out = self.renderer.out.lines.len();
+            let from = self.renderer.out.block_starts.get(block).copied();
+            if from.is_some_and(|from| laid_out.saturating_sub(from) >= lines) {
+                return false;
+            }
+            if self.next_block > 0 {
+                self.renderer.blank(&frame);
+            }
+            let start = self.renderer.out.lines.len();
+            self.renderer.out.block_starts.push(start);
+            self.renderer.block(next, &frame);
+            self.next_block += 1;
+        }
+        true
+    }
+
+    /// How many top-level blocks are laid out.
+    pub fn blocks_laid_out(&self) -> usize {
+        self.next_block
+    }
+
+    /// The lines laid out so far: a prefix of the finished layout's lines (the finished one
+    /// drops trailing blank lines).
+    pub fn rendered(&self) -> &Rendered {
+        &self.renderer.out
+    }
+
+    /// Lays out the rest and returns the whole layout.
+    pub fn finish(mut self, doc: &Doc) -> Rendered {
+        self.extend(doc, usize::MAX, usize::MAX);
+        let mut out = self.renderer.out;
+        while out
+            .lines
+            .last()
+            .is_some_and(|line| line.spans.iter().all(|span| span.text.trim().is_empty()))
+        {
+            out.lines.pop();
+        }
+        let line_count = out.lines.len();
+        out.sections.retain(|section| section.line < line_count);
+        for start in &mut out.block_starts {
+            *start = (*start).min(line_count);
+        }
+        out
+    }
 }
 
 /// Where blocks are laid out: the total width, the prefix of the first line and of the
@@ -142,6 +248,16 @@ pub(super) struct Frame {
 }
 
 impl Frame {
+    /// The whole width, nothing around it.
+    fn root(width: usize) -> Frame {
+        Frame {
+            width,
+            first: Vec::new(),
+            rest: Vec::new(),
+            quote: false,
+        }
+    }
+
     fn prefix_width(&self) -> usize {
         spans_width(&self.first).max(spans_width(&self.rest))
     }
@@ -191,6 +307,7 @@ impl Frame {
     }
 }
 
+#[derive(Debug, Clone)]
 struct Renderer {
     out: Rendered,
     link_index: HashMap<String, usize>,

@@ -422,3 +422,94 @@ proptest! {
         }
     }
 }
+
+// --- Incremental layout --------------------------------------------------------------------
+
+/// Lays `doc` out a few lines at a time, checking each step's lines are a prefix of `whole`.
+fn lay_out_in_steps(doc: &Doc, width: u16, step: usize, whole: &Rendered) -> Rendered {
+    let mut layout = IncrementalLayout::new(width);
+    let mut lines = 0;
+    while !layout.extend(doc, lines, 0) {
+        let so_far = &layout.rendered().lines;
+        let shared = so_far.len().min(whole.lines.len());
+        assert_eq!(so_far[..shared], whole.lines[..shared]);
+        lines += step;
+    }
+    layout.finish(doc)
+}
+
+#[test]
+fn a_layout_in_steps_is_the_whole_layout() {
+    let mut src = String::new();
+    for n in 0..40 {
+        src.push_str(&format!(
+            "## Part {n}\n\nWords about [part {n}](https://example.org/{}) and $x_{n}$.\n\n- a\n- b\n\n| a | b |\n|---|---|\n| {n} | y |\n\n",
+            n % 7
+        ));
+    }
+    let doc = from_markdown(&src);
+    for width in [20u16, 78, 158] {
+        let whole = render(&doc, width);
+        let stepped = lay_out_in_steps(&doc, width, 7, &whole);
+        assert_eq!(stepped, whole);
+        assert_eq!(whole.block_starts.len(), doc.blocks.len());
+    }
+}
+
+#[test]
+fn an_anchor_keeps_the_block_across_widths() {
+    let src = (0..30)
+        .map(|n| format!("Paragraph {n} {}", "word ".repeat(40)))
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    let doc = from_markdown(&src);
+    let narrow = render(&doc, 30);
+    let wide = render(&doc, 120);
+    let at = narrow.block_starts[17] + 3;
+    let anchor = narrow.anchor_at(at);
+    assert_eq!((anchor.block, anchor.offset), (17, 3));
+    let line = wide.line_of(anchor).unwrap_or(usize::MAX);
+    assert_eq!(wide.anchor_at(line).block, 17);
+    assert!(
+        lines(&wide)[line].contains("word"),
+        "{:?}",
+        lines(&wide)[line]
+    );
+    // A block not laid out yet has no line.
+    let mut partial = IncrementalLayout::new(120);
+    partial.extend(&doc, 1, 0);
+    assert_eq!(partial.rendered().line_of(anchor), None);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn markdown_parsed_block_by_block_is_the_whole_parse(
+        src in "([a-z ]{0,10}|\\*|`|\\||-|#|\\$|\n|\n\n|> |    |1\\. |\\[l\\]: https://y\n|\\[l\\]|\\[\\^1\\]|\\[\\^1\\]: note\n|<div>|</div>){0,80}",
+    ) {
+        let whole = from_markdown(&src);
+        let mut parsing = Parsing::markdown(&src);
+        let mut count = 0;
+        while !parsing.is_ended() {
+            count += 1;
+            let blocks = parsing.blocks_until(count);
+            prop_assert!(blocks.len() <= whole.blocks.len());
+            prop_assert_eq!(blocks, &whole.blocks[..blocks.len()]);
+        }
+        prop_assert_eq!(parsing.finish(), whole);
+    }
+
+    #[test]
+    fn layout_in_any_steps_equals_the_whole_layout(
+        src in "(<(p|li|ul|ol|table|tr|td|pre|em|a href=\"https://x\"|h2|blockquote)>|</(p|li|ul|td|tr|table|em|a|h2)>|[a-zé字 ]{0,12}|\\*|`|\\||-|#|\\$|\n|\n\n|> |\\[l\\]\\(https://y\\)){0,80}",
+        width in 1u16..90,
+        step in 1usize..12,
+    ) {
+        for doc in [from_html(&src), from_markdown(&src)] {
+            let whole = render(&doc, width);
+            let stepped = lay_out_in_steps(&doc, width, step, &whole);
+            prop_assert_eq!(stepped, whole);
+        }
+    }
+}
