@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::ParseError;
 use super::common::{EntryFields, EntryLink};
-use super::feed_stream::lenient_date;
+use super::feed_values::lenient_date;
 
 /// The entries of a JSON Feed document.
 pub(super) fn parse(text: &str) -> Result<Vec<EntryFields>, ParseError> {

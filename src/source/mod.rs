@@ -8,6 +8,7 @@ pub(crate) mod common;
 pub(crate) mod encoding;
 pub mod feed;
 mod feed_stream;
+mod feed_values;
 pub mod fetch;
 pub mod fulltext;
 pub mod hf_daily;

@@ -16,51 +16,57 @@ use ego_tree::iter::Edge;
 use scraper::Node;
 
 use super::doc::html::{MathText, Role, is_html_element, math_latex, parse_fragment, role_of};
+use super::html_tokens::text_from_tokens;
 use super::{LINE_MARK, PARAGRAPH_MARK};
 
 /// Decodes entities and reduces markup to text with paragraph and line marks. Once a block
 /// element or `<br>` is seen, raw newlines are insignificant (as in HTML) and only the marks
 /// separate paragraphs; without one, the text's own newlines are kept for the layout stage.
+/// Simple markup is read from html5ever's tokens (`html_tokens`), the rest from its tree: both
+/// give the same text.
 pub(super) fn decode_html(raw: &str) -> String {
     let source = escape_stray_angles(raw);
-    let html = parse_fragment(&source);
-    let mut out = String::with_capacity(raw.len());
-    let mut saw_block = false;
+    match text_from_tokens(&source) {
+        Some(out) => out.finish(),
+        None => text_from_tree(&source).finish(),
+    }
+}
+
+/// `decode_html` always through the tree: the reference the token reading is tested against.
+#[cfg(test)]
+pub(super) fn decode_html_by_tree(raw: &str) -> String {
+    text_from_tree(&escape_stray_angles(raw)).finish()
+}
+
+/// The text of `source` from the walk of the tree html5ever builds of it.
+fn text_from_tree(source: &str) -> TextOut {
+    let html = parse_fragment(source);
+    // The fragment's `<html>` root is html5ever's container, not markup of the text: it is no
+    // paragraph (a `<html>` tag in the text only adds attributes to it).
+    let root = html
+        .tree
+        .root()
+        .children()
+        .find(|child| child.value().is_element())
+        .map(|child| child.id());
+    let mut out = TextOut::with_capacity(source.len());
     let mut skipping: Option<ego_tree::NodeId> = None;
     for edge in html.tree.root().traverse() {
         match edge {
+            Edge::Open(node) | Edge::Close(node) if Some(node.id()) == root => {}
             Edge::Open(node) => {
                 if skipping.is_some() {
                     continue;
                 }
                 match node.value() {
-                    Node::Text(text) => out.push_str(text),
+                    Node::Text(text) => out.text(text),
                     Node::Element(element) => match role_of(element.name()) {
                         Role::Hidden => skipping = Some(node.id()),
                         Role::Math => {
-                            match math_latex(node) {
-                                MathText::Latex(latex) => {
-                                    if out.ends_with('$') {
-                                        out.push(' ');
-                                    }
-                                    out.push('$');
-                                    out.push_str(&latex.replace('$', ""));
-                                    out.push('$');
-                                }
-                                MathText::Plain(text) => out.push_str(&text),
-                            }
+                            out.math(math_latex(node));
                             skipping = Some(node.id());
                         }
-                        Role::LineBreak => {
-                            saw_block = true;
-                            out.push(LINE_MARK);
-                        }
-                        Role::Cell => out.push(' '),
-                        role if separates_paragraphs(role) => {
-                            saw_block = true;
-                            out.push(PARAGRAPH_MARK);
-                        }
-                        _ => {}
+                        role => out.open(role),
                     },
                     _ => {}
                 }
@@ -71,20 +77,79 @@ pub(super) fn decode_html(raw: &str) -> String {
                 } else if skipping.is_none()
                     && let Node::Element(element) = node.value()
                 {
-                    let role = role_of(element.name());
-                    if role == Role::Cell {
-                        out.push(' ');
-                    } else if separates_paragraphs(role) {
-                        out.push(PARAGRAPH_MARK);
-                    }
+                    out.close(role_of(element.name()));
                 }
             }
         }
     }
-    if saw_block && memchr::memchr2(b'\n', b'\r', out.as_bytes()).is_some() {
-        out = out.replace(['\n', '\r'], " ");
-    }
     out
+}
+
+/// The text being made of a fragment, from either reading: what each text run, element start
+/// and element end adds to it. Hidden elements and math are the walk's to skip.
+#[derive(Debug, Default)]
+pub(super) struct TextOut {
+    out: String,
+    saw_block: bool,
+}
+
+impl TextOut {
+    fn with_capacity(capacity: usize) -> TextOut {
+        TextOut {
+            out: String::with_capacity(capacity),
+            saw_block: false,
+        }
+    }
+
+    pub(super) fn text(&mut self, text: &str) {
+        self.out.push_str(text);
+    }
+
+    fn math(&mut self, math: MathText) {
+        match math {
+            MathText::Latex(latex) => {
+                if self.out.ends_with('$') {
+                    self.out.push(' ');
+                }
+                self.out.push('$');
+                self.out.push_str(&latex.replace('$', ""));
+                self.out.push('$');
+            }
+            MathText::Plain(text) => self.out.push_str(&text),
+        }
+    }
+
+    pub(super) fn open(&mut self, role: Role) {
+        match role {
+            Role::LineBreak => {
+                self.saw_block = true;
+                self.out.push(LINE_MARK);
+            }
+            Role::Cell => self.out.push(' '),
+            role if separates_paragraphs(role) => {
+                self.saw_block = true;
+                self.out.push(PARAGRAPH_MARK);
+            }
+            _ => {}
+        }
+    }
+
+    pub(super) fn close(&mut self, role: Role) {
+        if role == Role::Cell {
+            self.out.push(' ');
+        } else if separates_paragraphs(role) {
+            self.out.push(PARAGRAPH_MARK);
+        }
+    }
+
+    fn finish(self) -> String {
+        let TextOut { out, saw_block } = self;
+        if saw_block && memchr::memchr2(b'\n', b'\r', out.as_bytes()).is_some() {
+            out.replace(['\n', '\r'], " ")
+        } else {
+            out
+        }
+    }
 }
 
 /// Roles whose start and end separate paragraphs in feed text.
@@ -270,6 +335,20 @@ mod tests {
         );
         assert_eq!(line("a < b > c"), "a < b > c");
         assert_eq!(line("<b unclosed"), "<b unclosed");
+    }
+
+    #[test]
+    fn paragraphs_of_text_without_block_elements_are_kept() {
+        // The fragment's own `<html>` root is not a block: only the text's markup decides
+        // whether its newlines are insignificant.
+        assert_eq!(
+            crate::text::normalize_block("Fast &amp; slow\n\nSecond <b>part</b>"),
+            "Fast & slow\n\nSecond part"
+        );
+        assert_eq!(
+            crate::text::normalize_block("<p>One\n\ntwo</p><p>three</p>"),
+            "One two\n\nthree"
+        );
     }
 
     #[test]

@@ -17,6 +17,7 @@
 mod controls;
 pub mod doc;
 mod html;
+mod html_tokens;
 mod latex;
 mod latex_symbols;
 mod layout;
