@@ -516,3 +516,114 @@ async fn show_prints_and_exits_the_same_direct_and_through_an_open_reader() {
     drop(wiring);
     drop(claim);
 }
+
+/// A `Write` whose bytes the test reads afterwards.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The OSC 8 hyperlinks written after a frame land on the very cells where that text is drawn,
+/// full screen and beside the list (a wrong column put link text over the filter pane).
+#[test]
+fn full_text_links_are_written_over_their_own_text() {
+    for size in [(80, 24), (160, 48)] {
+        let dir = tempfile::tempdir().unwrap();
+        let store = seeded_store(dir.path());
+        let mut text = String::from("# Links\n\n");
+        for n in 0..12 {
+            text.push_str(&format!(
+                "Paragraph {n} with $\\alpha$ has a [link to the code](https://github.com/o/r) \
+                 and <https://example.org/p{n}> in running text of several words.\n\n"
+            ));
+        }
+        store
+            .put_full_text(
+                &id("2504.00001"),
+                &StoredFullText {
+                    format: FullTextFormat::Markdown,
+                    url: "http://hf/papers/2504.00001.md".into(),
+                    fetched_at: chrono::Utc::now(),
+                    text,
+                },
+            )
+            .unwrap();
+        let mut reader = reader::open_reader(&store, size, Box::new(std::io::sink()), false);
+        let captured = Captured::default();
+        reader.runner.hyperlink_out = Some(Box::new(captured.clone()));
+        press(&mut reader, "f");
+        if size == (160, 48) {
+            // Opened narrow, then widened: the resize lays it out again beside the list.
+            let mut narrow =
+                reader::open_reader(&store, (80, 24), Box::new(std::io::sink()), false);
+            press(&mut narrow, "f");
+            screen(&mut narrow);
+            narrow.terminal.backend_mut().resize(160, 48);
+            narrow.handle(paperboat::app::Msg::Resize(160, 48));
+            reader = narrow;
+            reader.runner.hyperlink_out = Some(Box::new(captured.clone()));
+            screen(&mut reader);
+            captured.0.lock().unwrap().clear();
+        }
+        let screen_text = screen(&mut reader);
+        let rows: Vec<Vec<String>> = {
+            let buffer = reader.terminal.backend().buffer();
+            (0..size.1)
+                .map(|y| {
+                    (0..size.0)
+                        .map(|x| buffer[(x, y)].symbol().to_string())
+                        .collect()
+                })
+                .collect()
+        };
+        let bytes = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        let mut checked = 0;
+        for piece in bytes.split("\x1b[").skip(1) {
+            // "ROW;COLH": a cursor move; the link's text follows the OSC 8 opening.
+            let Some((position, _)) = piece.split_once('H') else {
+                continue;
+            };
+            let Some((row, column)) = position.split_once(';') else {
+                continue;
+            };
+            let (Ok(row), Ok(column)) = (row.parse::<usize>(), column.parse::<usize>()) else {
+                continue;
+            };
+            let link_text = bytes_after_cursor(&bytes, position);
+            assert!(
+                column - 1 + link_text.chars().count() <= usize::from(size.0),
+                "{size:?}: a link runs past the screen's edge at {row};{column}: {link_text:?}"
+            );
+            let drawn: String =
+                rows[row - 1][column - 1..column - 1 + link_text.chars().count()].concat();
+            assert_eq!(
+                drawn, link_text,
+                "{size:?} at {row};{column}:\n{screen_text}"
+            );
+            checked += 1;
+        }
+        assert!(
+            checked >= 4,
+            "{size:?}: links written: {checked}\n{bytes:?}"
+        );
+    }
+}
+
+/// The text written after the first OSC 8 opening that follows the cursor move `position`.
+fn bytes_after_cursor(bytes: &str, position: &str) -> String {
+    let at = bytes.find(&format!("\x1b[{position}H")).unwrap();
+    let rest = &bytes[at..];
+    let open = rest.find("\x1b]8;;").unwrap();
+    let after_url = &rest[open + 5..];
+    let text_start = after_url.find("\x1b\\").unwrap() + 2;
+    let text = &after_url[text_start..];
+    text[..text.find("\x1b]8;;").unwrap()].to_string()
+}

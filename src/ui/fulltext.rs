@@ -17,8 +17,8 @@ use crate::app::fulltext::{FullTextContent, FullTextView};
 use crate::text::doc::{Rendered, SpanStyle};
 use crate::text::fit;
 
-/// Draws the open full text; returns the runs of its links whose visible text is their URL
-/// (only those become OSC 8 hyperlinks: what the user sees is where the link goes).
+/// Draws the open full text; returns the runs of its links that become OSC 8 hyperlinks (see
+/// `honest_link_text` for which words may carry one).
 pub fn render(
     frame: &mut Frame<'_>,
     app: &App,
@@ -124,17 +124,8 @@ fn draw_lines(
             let width = u16::try_from(unicode_width::UnicodeWidthStr::width(span.text.as_str()))
                 .unwrap_or(u16::MAX);
             if let Some(url) = span.link.and_then(|at| rendered.links.get(at)) {
-                let encoded = encode_url(url);
-                let text = span.text.trim();
-                if !text.is_empty() && text.is_ascii() && honest_link_text(text, &encoded) {
-                    let lead = span.text.len() - span.text.trim_start().len();
-                    runs.push(LinkRun {
-                        x: inner.x + column + u16::try_from(lead).unwrap_or(0),
-                        y: inner.y + u16::try_from(offset).unwrap_or(0),
-                        text: text.to_string(),
-                        url: encoded,
-                    });
-                }
+                let y = inner.y + u16::try_from(offset).unwrap_or(0);
+                runs.extend(link_run(inner, column, y, &span.text, url));
             }
             push_highlighted(&mut spans, &span.text, style, query, theme.highlight());
             column = column.saturating_add(width);
@@ -143,6 +134,31 @@ fn draw_lines(
     }
     frame.render_widget(Paragraph::new(lines), inner);
     runs
+}
+
+/// The hyperlink run of a link span drawn at `column` of the pane's row `y`, cut at the pane's
+/// right edge: a layout made for a wider pane is shown (clipped) until the new one arrives after
+/// a resize, and a run past the edge would be written over the next screen row.
+fn link_run(inner: Rect, column: u16, y: u16, span_text: &str, url: &str) -> Option<LinkRun> {
+    let encoded = encode_url(url);
+    let text = span_text.trim();
+    if text.is_empty() || !text.is_ascii() || !honest_link_text(text, &encoded) {
+        return None;
+    }
+    let lead = u16::try_from(span_text.len() - span_text.trim_start().len()).unwrap_or(u16::MAX);
+    let start = column.saturating_add(lead);
+    let room = usize::from(inner.width.saturating_sub(start));
+    // ASCII: one byte per column.
+    let shown = text.get(..text.len().min(room))?.trim_end();
+    if shown.is_empty() {
+        return None;
+    }
+    Some(LinkRun {
+        x: inner.x + start,
+        y,
+        text: shown.to_string(),
+        url: encoded,
+    })
 }
 
 /// Whether `text` may be drawn as a link to `url`: words such as "the code" may (as in a
@@ -266,7 +282,23 @@ fn draw_toc(frame: &mut Frame<'_>, rendered: &Rendered, entry: usize, theme: &Th
 
 #[cfg(test)]
 mod tests {
-    use super::honest_link_text;
+    use super::{Rect, honest_link_text, link_run};
+
+    #[test]
+    fn a_link_past_the_panes_edge_is_cut_there() {
+        let inner = Rect::new(118, 1, 40, 20);
+        let url = "https://github.com/o/r";
+        let run = link_run(inner, 2, 5, " link to the code", url).unwrap();
+        assert_eq!(
+            (run.x, run.y, run.text.as_str()),
+            (121, 5, "link to the code")
+        );
+        let cut = link_run(inner, 30, 5, "link to the code", url).unwrap();
+        assert_eq!((cut.x, cut.text.as_str()), (148, "link to th"));
+        assert!(u32::from(cut.x) + cut.text.len() as u32 <= u32::from(inner.x + inner.width));
+        assert_eq!(link_run(inner, 40, 5, "link", url), None);
+        assert_eq!(link_run(inner, 70, 5, "link", url), None);
+    }
 
     #[test]
     fn words_may_link_anywhere_but_an_address_only_to_itself() {
