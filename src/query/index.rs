@@ -215,6 +215,22 @@ impl FieldIndex {
     /// more postings than the set has bytes, so the sets never outweigh the postings.
     fn with_initials(mut self) -> FieldIndex {
         let rows = self.rows();
+        for (initial, terms) in self.initial_groups() {
+            let mut set = RowSet::empty(rows);
+            for term in terms {
+                self.add_rows(term, &mut set);
+            }
+            self.initials.push((initial, set));
+        }
+        self.initials.shrink_to_fit();
+        self
+    }
+
+    /// The runs of terms (in the sorted term list) sharing a first character that deserve a
+    /// row set of their own: more than one term, holding more postings than the set has bytes.
+    fn initial_groups(&self) -> Vec<(char, std::ops::Range<usize>)> {
+        let rows = self.rows();
+        let mut groups = Vec::new();
         let mut start = 0;
         while let Some(initial) = self.terms.get(start).and_then(|t| t.chars().next()) {
             let mut end = start;
@@ -226,16 +242,11 @@ impl FieldIndex {
                 end += 1;
             }
             if end - start > 1 && postings > rows / 8 {
-                let mut set = RowSet::empty(rows);
-                for term in start..end {
-                    self.add_rows(term, &mut set);
-                }
-                self.initials.push((initial, set));
+                groups.push((initial, start..end));
             }
             start = end.max(start + 1);
         }
-        self.initials.shrink_to_fit();
-        self
+        groups
     }
 
     /// The rows holding a term that starts with `prefix`, when that is kept whole.

@@ -287,44 +287,32 @@ impl FieldIndex {
     /// are built as `with_initials` builds them.
     fn with_initials_shifted(mut self, old: &[(char, RowSet)], run: KeptRun) -> FieldIndex {
         let rows = self.rows();
-        let mut start = 0;
-        while let Some(initial) = self.terms.get(start).and_then(|t| t.chars().next()) {
-            let mut end = start;
-            let mut postings = 0;
-            while let Some(term) = self.terms.get(end)
-                && term.starts_with(initial)
-            {
-                postings += self.doc_freq(end);
-                end += 1;
-            }
-            if end - start > 1 && postings > rows / 8 {
-                let mut set = RowSet::empty(rows);
-                match old.binary_search_by_key(&initial, |(c, _)| *c) {
-                    Ok(at) => {
-                        let (_, old_set) = &old[at];
-                        for row in old_set.iter().filter(|&row| row >= run.old_start) {
-                            set.insert(row - run.old_start + run.new_start);
-                        }
-                        for term in start..end {
-                            if let Some(list) = self.postings.get(term) {
-                                for (row, _) in list.iter() {
-                                    if row as usize >= run.new_start {
-                                        break;
-                                    }
-                                    set.insert(row as usize);
+        for (initial, terms) in self.initial_groups() {
+            let mut set = RowSet::empty(rows);
+            match old.binary_search_by_key(&initial, |(c, _)| *c) {
+                Ok(at) => {
+                    let (_, old_set) = &old[at];
+                    for row in old_set.iter().filter(|&row| row >= run.old_start) {
+                        set.insert(row - run.old_start + run.new_start);
+                    }
+                    for term in terms {
+                        if let Some(list) = self.postings.get(term) {
+                            for (row, _) in list.iter() {
+                                if row as usize >= run.new_start {
+                                    break;
                                 }
+                                set.insert(row as usize);
                             }
                         }
                     }
-                    Err(_) => {
-                        for term in start..end {
-                            self.add_rows(term, &mut set);
-                        }
+                }
+                Err(_) => {
+                    for term in terms {
+                        self.add_rows(term, &mut set);
                     }
                 }
-                self.initials.push((initial, set));
             }
-            start = end.max(start + 1);
+            self.initials.push((initial, set));
         }
         self.initials.shrink_to_fit();
         self
