@@ -2,11 +2,10 @@
 //! fsync) and one store flush, for "mark every paper in the view read" and its undo. Same
 //! order of writes as a single change (`Store::update_user`): journal first, then the buckets.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Utc};
 
-use super::{Store, StoreError, codec, corrupt, keys, serialise, sled_error};
+use super::user::BucketCache;
+use super::{Store, StoreError, codec, corrupt, serialise, sled_error};
 use crate::journal::Change;
 use crate::model::PaperId;
 
@@ -25,16 +24,10 @@ impl Store {
         let mut queue = serialise(&self.inner.queued);
         self.apply_queued_now(&mut queue)?;
         let dir = &self.inner.dir;
-        let mut buckets: BTreeMap<[u8; 1], _> = BTreeMap::new();
+        let mut buckets = BucketCache::new();
         let mut changes = Vec::new();
         for id in ids {
-            let key = keys::user_bucket(id);
-            let bucket = match buckets.entry(key) {
-                std::collections::btree_map::Entry::Occupied(entry) => entry.into_mut(),
-                std::collections::btree_map::Entry::Vacant(entry) => {
-                    entry.insert(self.user_bucket(key)?)
-                }
-            };
+            let bucket = self.cached_bucket(&mut buckets, id)?;
             let mut state = bucket.remove(id).unwrap_or_default();
             if state.read != read {
                 let change = if read { Change::Read } else { Change::Unread };

@@ -11,11 +11,12 @@
 //! the journal's "seen" stamps advance one append at a time.
 
 use std::cell::Cell;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 use chrono::{DateTime, Utc};
 
-use super::{ReaderState, Store, StoreError, codec, corrupt, keys, serialise, sled_error};
+use super::user::BucketCache;
+use super::{ReaderState, Store, StoreError, codec, corrupt, serialise, sled_error};
 use crate::journal::{Change, FileStamp, PaperMeta};
 use crate::model::PaperId;
 
@@ -140,15 +141,9 @@ impl Store {
         own: FileStamp,
     ) -> Result<(), StoreError> {
         let dir = &self.inner.dir;
-        let mut buckets: BTreeMap<[u8; 1], _> = BTreeMap::new();
+        let mut buckets = BucketCache::new();
         for (id, change) in changes {
-            let key = keys::user_bucket(id);
-            let bucket = match buckets.entry(key) {
-                std::collections::btree_map::Entry::Occupied(entry) => entry.into_mut(),
-                std::collections::btree_map::Entry::Vacant(entry) => {
-                    entry.insert(self.user_bucket(key)?)
-                }
-            };
+            let bucket = self.cached_bucket(&mut buckets, id)?;
             let mut state = bucket.remove(id).unwrap_or_default();
             change.apply(&mut state);
             if !state.is_empty() {

@@ -11,7 +11,25 @@ use crate::journal::{Change, PaperMeta};
 use crate::model::{PaperId, UserState};
 use chrono::{DateTime, Utc};
 
+/// User buckets read once and changed in memory by a batch of changes, by bucket key.
+pub(super) type BucketCache = BTreeMap<[u8; 1], BTreeMap<PaperId, UserState>>;
+
 impl Store {
+    /// `id`'s bucket in `buckets`, read from the store the first time one of its papers comes.
+    pub(super) fn cached_bucket<'a>(
+        &self,
+        buckets: &'a mut BucketCache,
+        id: &PaperId,
+    ) -> Result<&'a mut BTreeMap<PaperId, UserState>, StoreError> {
+        let key = keys::user_bucket(id);
+        Ok(match buckets.entry(key) {
+            std::collections::btree_map::Entry::Occupied(entry) => entry.into_mut(),
+            std::collections::btree_map::Entry::Vacant(entry) => {
+                entry.insert(self.user_bucket(key)?)
+            }
+        })
+    }
+
     pub(super) fn user_bucket(
         &self,
         key: [u8; 1],
