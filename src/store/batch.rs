@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use super::user::BucketCache;
-use super::{Store, StoreError, codec, corrupt, serialise, sled_error};
+use super::{Store, StoreError, serialise, sled_error};
 use crate::journal::Change;
 use crate::model::PaperId;
 
@@ -46,16 +46,7 @@ impl Store {
         }
         let appended = self.inner.journal.append_all(changes)?;
         drop(queue);
-        let user = &self.inner.list.user;
-        for (key, bucket) in &buckets {
-            if bucket.is_empty() {
-                user.remove(key).map_err(|e| sled_error(dir, e))?;
-            } else {
-                let value = codec::encode_user_bucket(bucket)
-                    .map_err(|e| corrupt(dir, format!("encoding user bucket {}: {e}", key[0])))?;
-                user.insert(key, value).map_err(|e| sled_error(dir, e))?;
-            }
-        }
+        self.write_buckets(&buckets)?;
         self.record_own_journal(&appended.own_before, appended.own)?;
         self.inner.list.db.flush().map_err(|e| sled_error(dir, e))?;
         Ok(changed)

@@ -16,7 +16,7 @@ use std::collections::VecDeque;
 use chrono::{DateTime, Utc};
 
 use super::user::BucketCache;
-use super::{ReaderState, Store, StoreError, codec, corrupt, serialise, sled_error};
+use super::{ReaderState, Store, StoreError, serialise, sled_error};
 use crate::journal::{Change, FileStamp, PaperMeta};
 use crate::model::PaperId;
 
@@ -140,7 +140,6 @@ impl Store {
         own_before: &FileStamp,
         own: FileStamp,
     ) -> Result<(), StoreError> {
-        let dir = &self.inner.dir;
         let mut buckets = BucketCache::new();
         for (id, change) in changes {
             let bucket = self.cached_bucket(&mut buckets, id)?;
@@ -150,16 +149,7 @@ impl Store {
                 bucket.insert(id.clone(), state);
             }
         }
-        let user = &self.inner.list.user;
-        for (key, bucket) in &buckets {
-            if bucket.is_empty() {
-                user.remove(key).map_err(|e| sled_error(dir, e))?;
-            } else {
-                let value = codec::encode_user_bucket(bucket)
-                    .map_err(|e| corrupt(dir, format!("encoding user bucket {}: {e}", key[0])))?;
-                user.insert(key, value).map_err(|e| sled_error(dir, e))?;
-            }
-        }
+        self.write_buckets(&buckets)?;
         self.record_own_journal(own_before, own)
     }
 }

@@ -15,6 +15,22 @@ use chrono::{DateTime, Utc};
 pub(super) type BucketCache = BTreeMap<[u8; 1], BTreeMap<PaperId, UserState>>;
 
 impl Store {
+    /// Writes every bucket of `buckets` back (an emptied one is removed).
+    pub(super) fn write_buckets(&self, buckets: &BucketCache) -> Result<(), StoreError> {
+        let dir = &self.inner.dir;
+        let user = &self.inner.list.user;
+        for (key, bucket) in buckets {
+            if bucket.is_empty() {
+                user.remove(key).map_err(|e| sled_error(dir, e))?;
+            } else {
+                let value = codec::encode_user_bucket(bucket)
+                    .map_err(|e| corrupt(dir, format!("encoding user bucket {}: {e}", key[0])))?;
+                user.insert(key, value).map_err(|e| sled_error(dir, e))?;
+            }
+        }
+        Ok(())
+    }
+
     /// `id`'s bucket in `buckets`, read from the store the first time one of its papers comes.
     pub(super) fn cached_bucket<'a>(
         &self,
