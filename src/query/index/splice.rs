@@ -717,28 +717,7 @@ mod tests {
             }
             let spliced = old.spliced(&pieces);
             let scratch = TextIndex::build(expected.iter().map(|d| doc(d)));
-            prop_assert_eq!(spliced.rows(), scratch.rows());
-            for field in IndexField::ALL {
-                for row in 0..scratch.rows() {
-                    prop_assert_eq!(spliced.row_text(field, row), scratch.row_text(field, row));
-                }
-                for query in &queries {
-                    let query = tokens(&query.join(" "));
-                    let mut a = RowSet::empty(scratch.rows());
-                    let mut b = RowSet::empty(scratch.rows());
-                    spliced.matching(field, &query, &mut a);
-                    scratch.matching(field, &query, &mut b);
-                    prop_assert_eq!(&a, &b, "{:?} {:?}", field, query);
-                    let all = RowSet::full(scratch.rows());
-                    let mut sa = vec![0.0; scratch.rows()];
-                    let mut sb = vec![0.0; scratch.rows()];
-                    spliced.score(field, &query, &all, &mut sa);
-                    scratch.score(field, &query, &all, &mut sb);
-                    for (x, y) in sa.iter().zip(&sb) {
-                        prop_assert!((x - y).abs() <= 1e-5 * y.abs().max(1.0), "{sa:?} {sb:?}");
-                    }
-                }
-            }
+            assert_answers_alike(&spliced, &scratch, &queries);
         }
     }
 }
