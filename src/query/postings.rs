@@ -7,6 +7,7 @@
 //! `u32` row plus a `u16` frequency is 6 bytes, as a gap varint 1–2.
 
 use std::hash::{BuildHasher, Hasher};
+use std::sync::Arc;
 
 /// Appends `value` as a LEB128 varint (7 bits a byte, low bits first, the high bit set on
 /// every byte but the last). The code is prefix-free, and a byte below 0x80 always ends a
@@ -58,8 +59,13 @@ pub(crate) fn read_varint(bytes: &[u8], at: &mut usize) -> Option<u64> {
 /// prefix over common words no longer decodes millions of varints.
 #[derive(Debug, Clone)]
 pub(crate) enum Postings {
+    /// Two streams of gap varints, `head` then `tail`: a spliced index shares both with the
+    /// index it came from (issue #15), since a stream's gaps do not change when every row
+    /// moves by one amount, only its `base`. A splice writes the new rows' postings into a
+    /// new `head` and keeps `tail`.
     Sparse {
-        bytes: Box<[u8]>,
+        head: SparseStream,
+        tail: SparseStream,
         count: u32,
     },
     Dense {
@@ -73,6 +79,58 @@ pub(crate) enum Postings {
     },
 }
 
+/// Sparse postings as shared bytes: decoding starts at byte `start` of `bytes`, the first
+/// gap counted from row `base` (a wrapping `u32`: rows moved down past zero come back up by
+/// the gaps, which are exact modulo 2^32).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SparseStream {
+    /// `None` for no postings (most heads), so an empty stream allocates nothing.
+    bytes: Option<Arc<[u8]>>,
+    start: u32,
+    base: u32,
+}
+
+impl SparseStream {
+    /// A stream over `bytes` whose first gap counts from row `base`.
+    pub(crate) fn new(bytes: Vec<u8>, base: u32) -> SparseStream {
+        SparseStream {
+            bytes: (!bytes.is_empty()).then(|| Arc::from(bytes)),
+            start: 0,
+            base,
+        }
+    }
+
+    /// The bytes still to decode.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        self.bytes
+            .as_deref()
+            .and_then(|bytes| bytes.get(self.start as usize..))
+            .unwrap_or(&[])
+    }
+
+    /// The row the first gap counts from.
+    pub(crate) fn base(&self) -> u32 {
+        self.base
+    }
+
+    /// The same bytes from byte `skip` of [`SparseStream::bytes`] on, the first gap counted
+    /// from `base`; every row `shift` further (wrapping).
+    pub(crate) fn sliced(&self, skip: usize, base: u32, shift: u32) -> SparseStream {
+        let start = self.start as usize + skip;
+        let whole = self.bytes.as_deref().map_or(0, <[u8]>::len);
+        SparseStream {
+            bytes: self.bytes.clone().filter(|_| start < whole),
+            start: u32::try_from(start).unwrap_or(u32::MAX),
+            base: base.wrapping_add(shift),
+        }
+    }
+
+    /// Heap bytes held (shared bytes counted whole).
+    fn heap_bytes(&self) -> usize {
+        self.bytes.as_deref().map_or(0, <[u8]>::len)
+    }
+}
+
 /// A term in at least one row in this many is stored dense: from there a bitset (1 bit a
 /// row) plus 2-bit codes is no larger than one gap byte a posting.
 pub(crate) const DENSE_FRACTION: usize = 8;
@@ -83,7 +141,8 @@ const TF_INLINE: u32 = 3;
 impl Default for Postings {
     fn default() -> Postings {
         Postings::Sparse {
-            bytes: Box::default(),
+            head: SparseStream::default(),
+            tail: SparseStream::default(),
             count: 0,
         }
     }
@@ -99,10 +158,11 @@ impl Postings {
 
     pub(crate) fn iter(&self) -> PostingIter<'_> {
         match self {
-            Postings::Sparse { bytes, .. } => PostingIter::Sparse {
-                bytes,
+            Postings::Sparse { head, tail, .. } => PostingIter::Sparse {
+                bytes: head.bytes(),
                 at: 0,
-                next_row: 0,
+                next_row: head.base,
+                then: Some(tail),
             },
             Postings::Dense {
                 rows, codes, large, ..
@@ -122,30 +182,9 @@ impl Postings {
     #[inline]
     pub(crate) fn for_each_row(&self, mut visit: impl FnMut(usize)) {
         match self {
-            Postings::Sparse { bytes, .. } => {
-                let mut at = 0;
-                let mut next_row = 0usize;
-                while let Some(&byte) = bytes.get(at) {
-                    let head = if byte < 0x80 {
-                        at += 1;
-                        u64::from(byte)
-                    } else {
-                        match read_varint(bytes, &mut at) {
-                            Some(head) => head,
-                            None => return,
-                        }
-                    };
-                    if head & 3 == u64::from(TF_INLINE) {
-                        // Skip the frequency that follows.
-                        while bytes.get(at).is_some_and(|&b| b >= 0x80) {
-                            at += 1;
-                        }
-                        at += 1;
-                    }
-                    let row = next_row + (head >> 2) as usize;
-                    visit(row);
-                    next_row = row + 1;
-                }
+            Postings::Sparse { head, tail, .. } => {
+                for_each_stream_row(head, &mut visit);
+                for_each_stream_row(tail, &mut visit);
             }
             Postings::Dense { rows, .. } => {
                 for (i, &word) in rows.iter().enumerate() {
@@ -208,7 +247,7 @@ impl Postings {
     /// Bytes held, for size accounting.
     pub(crate) fn encoded_len(&self) -> usize {
         match self {
-            Postings::Sparse { bytes, .. } => bytes.len(),
+            Postings::Sparse { head, tail, .. } => head.heap_bytes() + tail.heap_bytes(),
             Postings::Dense {
                 rows, codes, large, ..
             } => rows.len() * 8 + codes.len() + large.len(),
@@ -241,15 +280,13 @@ impl PostingsWriter {
     /// The finished list for an index of `rows` rows, dense when the term is common, holding
     /// no spare capacity.
     pub(crate) fn finish(self, rows: usize) -> Postings {
-        let sparse = Postings::Sparse {
-            bytes: self.bytes.into_boxed_slice(),
-            count: self.count,
-        };
         if (self.count as usize).saturating_mul(DENSE_FRACTION) < rows {
-            return sparse;
+            return self.finish_sparse();
         }
+        let count = self.count;
+        let sparse = self.finish_sparse();
         let mut bits = vec![0u64; rows.div_ceil(64)];
-        let mut codes = vec![0u8; (self.count as usize).div_ceil(4)];
+        let mut codes = vec![0u8; (count as usize).div_ceil(4)];
         let mut large = Vec::new();
         for (n, (row, tf)) in sparse.iter().enumerate() {
             if let Some(word) = bits.get_mut(row as usize / 64) {
@@ -269,8 +306,58 @@ impl PostingsWriter {
             rows: bits.into_boxed_slice(),
             codes: codes.into_boxed_slice(),
             large: large.into_boxed_slice(),
+            count,
+        }
+    }
+}
+
+impl PostingsWriter {
+    /// The finished list as sparse, whatever its size: one stream, no head.
+    pub(crate) fn finish_sparse(self) -> Postings {
+        Postings::Sparse {
+            head: SparseStream::default(),
+            tail: SparseStream::new(self.bytes, 0),
             count: self.count,
         }
+    }
+
+    /// The postings written so far as a stream (for a spliced list's head) and their count.
+    pub(crate) fn into_stream(self) -> (SparseStream, u32) {
+        (SparseStream::new(self.bytes, 0), self.count)
+    }
+
+    /// Encoded bytes written so far.
+    pub(crate) fn byte_len(&self) -> usize {
+        self.bytes.len()
+    }
+}
+
+/// Calls `visit` with every row of a sparse stream, frequencies skipped.
+#[inline]
+fn for_each_stream_row(stream: &SparseStream, visit: &mut impl FnMut(usize)) {
+    let bytes = stream.bytes();
+    let mut at = 0;
+    let mut next_row = stream.base;
+    while let Some(&byte) = bytes.get(at) {
+        let head = if byte < 0x80 {
+            at += 1;
+            u64::from(byte)
+        } else {
+            match read_varint(bytes, &mut at) {
+                Some(head) => head,
+                None => return,
+            }
+        };
+        if head & 3 == u64::from(TF_INLINE) {
+            // Skip the frequency that follows.
+            while bytes.get(at).is_some_and(|&b| b >= 0x80) {
+                at += 1;
+            }
+            at += 1;
+        }
+        let row = next_row.wrapping_add((head >> 2) as u32);
+        visit(row as usize);
+        next_row = row.wrapping_add(1);
     }
 }
 
@@ -281,6 +368,8 @@ pub(crate) enum PostingIter<'a> {
         bytes: &'a [u8],
         at: usize,
         next_row: u32,
+        /// The stream that follows (a list's tail after its head).
+        then: Option<&'a SparseStream>,
     },
     Dense {
         rows: &'a [u64],
@@ -304,7 +393,14 @@ impl Iterator for PostingIter<'_> {
                 bytes,
                 at,
                 next_row,
+                then,
             } => {
+                while *at >= bytes.len() {
+                    let stream = then.take()?;
+                    *bytes = stream.bytes();
+                    *at = 0;
+                    *next_row = stream.base;
+                }
                 let head = read_varint(bytes, at)?;
                 let code = (head & 3) as u32;
                 let tf = if code < TF_INLINE {

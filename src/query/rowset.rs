@@ -109,6 +109,16 @@ impl RowSet {
     }
 
     /// Heap bytes held.
+    /// The set's words (bit `r % 64` of word `r / 64` for row `r`).
+    pub(crate) fn words(&self) -> &[u64] {
+        &self.bits
+    }
+
+    /// The set's words, to move bits in a word at a time; bits past `len` must stay clear.
+    pub(crate) fn words_mut(&mut self) -> &mut [u64] {
+        &mut self.bits
+    }
+
     pub(crate) fn heap_bytes(&self) -> usize {
         self.bits.len() * 8
     }

@@ -15,8 +15,8 @@ use std::ops::Range;
 use super::sequences::Sequences;
 use super::{FieldIndex, IndexDoc, TextIndex};
 use crate::query::postings::{
-    DENSE_FRACTION, PART_BREAK, Postings, PostingsWriter, TermHasherBuilder, push_varint,
-    read_varint,
+    DENSE_FRACTION, PART_BREAK, Postings, PostingsWriter, SparseStream, TermHasherBuilder,
+    push_varint, read_varint,
 };
 use crate::query::rowset::RowSet;
 use crate::query::tokenize::for_each_token;
@@ -292,9 +292,12 @@ impl FieldIndex {
             match old.binary_search_by_key(&initial, |(c, _)| *c) {
                 Ok(at) => {
                     let (_, old_set) = &old[at];
-                    for row in old_set.iter().filter(|&row| row >= run.old_start) {
-                        set.insert(row - run.old_start + run.new_start);
-                    }
+                    move_bits(
+                        old_set.words(),
+                        run.old_start..run.old_end,
+                        set.words_mut(),
+                        run.new_start,
+                    );
                     for term in terms {
                         if let Some(list) = self.postings.get(term) {
                             for (row, _) in list.iter() {
@@ -377,9 +380,7 @@ fn shifted_dense(
             read_varint(large, &mut large_at)?;
         }
     }
-    for n in 0..kept {
-        set_code(added.len() + n, code_of(dropped + n));
-    }
+    move_code_bits(codes, 2 * dropped, 2 * kept, &mut new_codes, 2 * added.len());
     new_large.extend_from_slice(large.get(large_at..)?);
     Some(Postings::Dense {
         rows: new_bits.into_boxed_slice(),
@@ -387,6 +388,47 @@ fn shifted_dense(
         large: new_large.into_boxed_slice(),
         count: u32::try_from(total).ok()?,
     })
+}
+
+/// ORs `len` bits of `source` from bit `from` into `target` from bit `to` (bit `i` of a
+/// byte slice is bit `i % 8` of byte `i / 8`), a byte at a time: the 2-bit codes of a dense
+/// list's kept postings, moved behind the new rows' codes.
+fn move_code_bits(source: &[u8], from: usize, len: usize, target: &mut [u8], to: usize) {
+    if len == 0 {
+        return;
+    }
+    let end = to + len;
+    // The 8 source bits that land on a target byte starting at target bit `start`.
+    let source_byte = |start: usize| -> u8 {
+        let bit = start as isize + from as isize - to as isize;
+        if bit <= -8 {
+            return 0;
+        }
+        if bit < 0 {
+            return source.first().copied().unwrap_or(0) << (-bit) as u32;
+        }
+        let bit = bit as usize;
+        let (at, offset) = (bit / 8, bit % 8);
+        let low = source.get(at).copied().unwrap_or(0) >> offset;
+        let high = match offset {
+            0 => 0,
+            _ => source.get(at + 1).copied().unwrap_or(0) << (8 - offset),
+        };
+        low | high
+    };
+    for b in to / 8..end.div_ceil(8) {
+        let start = b * 8;
+        let mut byte = source_byte(start);
+        if to > start {
+            byte &= !0u8 << (to - start);
+        }
+        if end < start + 8 {
+            byte &= (1u8 << (end - start)) - 1;
+        }
+        if let Some(slot) = target.get_mut(b) {
+            *slot |= byte;
+        }
+    }
 }
 
 /// How many bits of `bits` are set below bit `end`.
@@ -445,19 +487,28 @@ fn move_bits(source: &[u64], from: std::ops::Range<usize>, target: &mut [u64], t
 const TF_FOLLOWS: u64 = 3;
 
 /// A sparse term's postings when the splice kept one run reaching the old index's end
-/// (`run`) and every new row lies before it: the new rows' postings, then the old list from
-/// its first kept posting on, whose bytes after that posting stay as they are (gaps do not
-/// change when every row moves by the same amount). `None` when the list is (or becomes)
-/// dense: `renumbered` handles those few.
+/// (`run`) and every new row lies before it. A stream's gaps do not change when every row
+/// moves by one amount, so the old list's streams are shared and only their bases move: a
+/// list without new or dropped rows costs no bytes at all. Otherwise a new head holds the new
+/// rows' postings and the old head's kept ones (what earlier splices added), and the old tail
+/// is shared from its first kept posting on; once the head outgrows half the tail, both are
+/// written into one stream. `None` when the list is (or becomes) dense: `renumbered` handles
+/// those few.
 fn shifted(
     old: Option<&Postings>,
     run: KeptRun,
     added: &[(u32, u32, u32)],
     rows: usize,
 ) -> Option<Postings> {
-    let (bytes, count): (&[u8], u32) = match old {
-        None => (&[], 0),
-        Some(Postings::Sparse { bytes, count }) => (bytes, *count),
+    let (head, tail, count) = match old {
+        None => {
+            let mut writer = PostingsWriter::default();
+            for &(_, row, tf) in added {
+                writer.push(row, tf);
+            }
+            return Some(writer.finish(rows));
+        }
+        Some(Postings::Sparse { head, tail, count }) => (head, tail, *count),
         Some(Postings::Dense {
             rows: bits,
             codes,
@@ -465,54 +516,86 @@ fn shifted(
             count,
         }) => return shifted_dense(bits, codes, large, *count, run, added, rows),
     };
-    // Skip the postings of rows before the run (rows re-read or gone).
-    let mut at = 0;
-    let mut next_row = 0usize;
-    let mut dropped = 0u32;
-    let mut first: Option<(usize, u32)> = None;
-    while at < bytes.len() {
-        let head = read_varint(bytes, &mut at)?;
-        let tf = match head & 3 {
-            TF_FOLLOWS => u32::try_from(read_varint(bytes, &mut at)?).ok()?,
-            code => code as u32 + 1,
-        };
-        let row = next_row + (head >> 2) as usize;
-        next_row = row + 1;
-        if row >= run.old_start {
-            first = Some((row, tf));
-            break;
-        }
-        dropped += 1;
-    }
-    let kept = count.checked_sub(dropped)?;
-    let total = kept as usize + added.len();
-    if total.saturating_mul(DENSE_FRACTION) >= rows {
-        return None;
+    let shift = u32::try_from(run.new_start)
+        .ok()?
+        .wrapping_sub(u32::try_from(run.old_start).ok()?);
+    let old_start = u32::try_from(run.old_start).ok()?;
+    let first_row = first_posting_row(head).or_else(|| first_posting_row(tail));
+    if added.is_empty() && first_row.is_none_or(|row| row >= old_start) {
+        return Some(Postings::Sparse {
+            head: head.sliced(0, head.base(), shift),
+            tail: tail.sliced(0, tail.base(), shift),
+            count,
+        });
     }
     let mut writer = PostingsWriter::default();
     for &(_, row, tf) in added {
         writer.push(row, tf);
     }
-    let Some((row, tf)) = first else {
-        return Some(writer.finish(rows));
-    };
-    let new_row = u32::try_from(row - run.old_start + run.new_start).ok()?;
-    writer.push(new_row, tf);
-    let Postings::Sparse {
-        bytes: head,
-        count: written,
-    } = writer.finish(rows)
-    else {
+    let mut dropped = 0u32;
+    let bytes = head.bytes();
+    let (mut at, mut next_row) = (0, head.base());
+    while at < bytes.len() {
+        let (row, tf) = read_posting(bytes, &mut at, &mut next_row)?;
+        if row < old_start {
+            dropped += 1;
+        } else {
+            writer.push(row.wrapping_add(shift), tf);
+        }
+    }
+    // The tail's postings of rows before the run (re-read or gone) are skipped.
+    let bytes = tail.bytes();
+    let (mut at, mut next_row) = (0, tail.base());
+    let mut skip = 0;
+    while at < bytes.len() {
+        let row_base = next_row;
+        let (row, _) = read_posting(bytes, &mut at, &mut next_row)?;
+        if row >= old_start {
+            next_row = row_base;
+            break;
+        }
+        skip = at;
+        dropped += 1;
+    }
+    let total = count.checked_sub(dropped)? as usize + added.len();
+    if total.saturating_mul(DENSE_FRACTION) >= rows {
         return None;
-    };
-    let rest = bytes.get(at..)?;
-    let mut joined = Vec::with_capacity(head.len() + rest.len());
-    joined.extend_from_slice(&head);
-    joined.extend_from_slice(rest);
+    }
+    let rest = bytes.get(skip..)?;
+    if writer.byte_len() > rest.len() / 2 + 16 {
+        // One stream again: the tail's postings after the head's.
+        let (mut at, mut next_row) = (0, next_row);
+        while at < rest.len() {
+            let (row, tf) = read_posting(rest, &mut at, &mut next_row)?;
+            writer.push(row.wrapping_add(shift), tf);
+        }
+        return Some(writer.finish_sparse());
+    }
+    let (head, _) = writer.into_stream();
     Some(Postings::Sparse {
-        bytes: joined.into_boxed_slice(),
-        count: written + (kept - 1),
+        head,
+        tail: tail.sliced(skip, next_row, shift),
+        count: u32::try_from(total).ok()?,
     })
+}
+
+/// The row of a stream's first posting.
+fn first_posting_row(stream: &SparseStream) -> Option<u32> {
+    let (mut at, mut next_row) = (0, stream.base());
+    read_posting(stream.bytes(), &mut at, &mut next_row).map(|(row, _)| row)
+}
+
+/// Reads the sparse posting at `*at` (see [`Postings`]): its row (counted on from `*next_row`,
+/// which moves past it) and frequency.
+fn read_posting(bytes: &[u8], at: &mut usize, next_row: &mut u32) -> Option<(u32, u32)> {
+    let head = read_varint(bytes, at)?;
+    let tf = match head & 3 {
+        TF_FOLLOWS => u32::try_from(read_varint(bytes, at)?).ok()?,
+        code => code as u32 + 1,
+    };
+    let row = next_row.wrapping_add(u32::try_from(head >> 2).ok()?);
+    *next_row = row.wrapping_add(1);
+    Some((row, tf))
 }
 
 /// The new rows' `(row, tf)` of one build id, from `postings` sorted by build id then row.
@@ -681,6 +764,55 @@ mod tests {
             // One-letter prefixes go through the per-letter sets.
             queries.extend(["a", "b", "c", "r", "r1"].map(|q| vec![q.to_string()]));
             assert_answers_alike(&spliced, &scratch, &queries);
+        }
+
+        /// Splices of splices: each round adds rows in front and drops (re-reads) some of
+        /// the newest, so lists carry a head over a shared tail, lose postings from either,
+        /// and are written into one stream again once the head outgrows the tail.
+        #[test]
+        fn rounds_of_new_and_reread_newest_rows_answer_like_a_fresh_build(
+            old_docs in proptest::collection::vec(sparse_doc(), 0..100),
+            rounds in proptest::collection::vec(
+                (0usize..25, proptest::collection::vec(sparse_doc(), 0..25)), 1..6),
+            queries in proptest::collection::vec(
+                proptest::collection::vec(sparse_word(), 1..3), 1..6),
+        ) {
+            let mut docs = old_docs;
+            let mut index = build(&docs);
+            let mut queries = queries;
+            queries.extend(["a", "r", "r1"].map(|q| vec![q.to_string()]));
+            for (dropped, added) in rounds {
+                let dropped = dropped.min(docs.len());
+                let pieces = vec![
+                    SplicePiece::Added(added.iter().map(doc).collect()),
+                    SplicePiece::Kept(dropped..docs.len()),
+                ];
+                index = index.spliced(&pieces);
+                docs = added.iter().chain(&docs[dropped..]).cloned().collect();
+                assert_answers_alike(&index, &build(&docs), &queries);
+            }
+        }
+
+        /// The dense lists' code move equals moving bit by bit.
+        #[test]
+        fn code_bits_move_like_bit_by_bit(
+            source in proptest::collection::vec(any::<u8>(), 0..40),
+            from in 0usize..320,
+            len in 0usize..320,
+            to in 0usize..320,
+            target in proptest::collection::vec(any::<u8>(), 0..40),
+        ) {
+            let from = from.min(source.len() * 8);
+            let len = len.min(source.len() * 8 - from).min((target.len() * 8).saturating_sub(to));
+            let to = to.min(target.len() * 8);
+            let bit = |bytes: &[u8], i: usize| bytes[i / 8] >> (i % 8) & 1;
+            let mut expected = target.clone();
+            for i in 0..len {
+                expected[(to + i) / 8] |= bit(&source, from + i) << ((to + i) % 8);
+            }
+            let mut moved = target;
+            move_code_bits(&source, from, len, &mut moved, to);
+            prop_assert_eq!(moved, expected);
         }
 
         #[test]
