@@ -24,6 +24,7 @@ pub mod fulltext;
 pub mod highlight;
 pub mod index;
 pub mod parse;
+mod dense;
 mod postings;
 mod rowset;
 pub mod tokenize;

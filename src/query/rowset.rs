@@ -99,16 +99,6 @@ impl RowSet {
         self.clear_tail();
     }
 
-    /// Adds the rows of a bitset of the same layout (bit `r % 64` of word `r / 64`), e.g. a
-    /// dense postings list.
-    pub(crate) fn or_words(&mut self, words: &[u64]) {
-        for (a, b) in self.bits.iter_mut().zip(words) {
-            *a |= b;
-        }
-        self.clear_tail();
-    }
-
-    /// Heap bytes held.
     /// The set's words (bit `r % 64` of word `r / 64` for row `r`).
     pub(crate) fn words(&self) -> &[u64] {
         &self.bits
@@ -119,6 +109,7 @@ impl RowSet {
         &mut self.bits
     }
 
+    /// Heap bytes held.
     pub(crate) fn heap_bytes(&self) -> usize {
         self.bits.len() * 8
     }

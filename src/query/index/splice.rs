@@ -18,6 +18,7 @@ use crate::query::postings::{
     DENSE_FRACTION, PART_BREAK, Postings, PostingsWriter, SparseStream, TermHasherBuilder,
     push_varint, read_varint,
 };
+use crate::query::dense::{DenseList, DensePart};
 use crate::query::rowset::RowSet;
 use crate::query::tokenize::for_each_token;
 
@@ -292,7 +293,7 @@ impl FieldIndex {
             match old.binary_search_by_key(&initial, |(c, _)| *c) {
                 Ok(at) => {
                     let (_, old_set) = &old[at];
-                    move_bits(
+                    crate::query::dense::move_bits(
                         old_set.words(),
                         run.old_start..run.old_end,
                         set.words_mut(),
@@ -300,12 +301,7 @@ impl FieldIndex {
                     );
                     for term in terms {
                         if let Some(list) = self.postings.get(term) {
-                            for (row, _) in list.iter() {
-                                if row as usize >= run.new_start {
-                                    break;
-                                }
-                                set.insert(row as usize);
-                            }
+                            list.for_each_row_below(run.new_start, |row| set.insert(row));
                         }
                     }
                 }
@@ -322,164 +318,71 @@ impl FieldIndex {
     }
 }
 
-/// `shifted` for a dense list: the bitset moved by the run's shift a word at a time, the
-/// 2-bit codes of the new rows then of the kept ones, the large frequencies likewise. `None`
-/// when the list turns sparse.
+/// A dense list may hold this many parts; past it the parts before the oldest are merged
+/// (rows added by the last few splices), and once those outgrow an eighth of the oldest
+/// part, everything is, so a refresh costs the rows it adds and the merges stay amortized.
+const MAX_DENSE_PARTS: usize = 8;
+
+/// `shifted` for a dense list: the new rows' postings become a part of their own in front,
+/// every old part is shared with its window moved by the run's shift (the rows before the
+/// run left out). `None` when the list turns sparse.
 fn shifted_dense(
-    bits: &[u64],
-    codes: &[u8],
-    large: &[u8],
+    list: &DenseList,
     count: u32,
     run: KeptRun,
     added: &[(u32, u32, u32)],
     rows: usize,
 ) -> Option<Postings> {
-    let dropped = count_bits_below(bits, run.old_start);
-    let kept = (count as usize).checked_sub(dropped)?;
-    let total = kept + added.len();
+    let shift = u32::try_from(run.new_start)
+        .ok()?
+        .wrapping_sub(u32::try_from(run.old_start).ok()?);
+    let old_start = u32::try_from(run.old_start).ok()?;
+    let mut parts = Vec::with_capacity(list.parts.len() + 1);
+    if !added.is_empty() {
+        parts.push(DensePart::from_postings(
+            0,
+            u32::try_from(run.new_start).ok()?,
+            added.iter().map(|&(_, row, tf)| (row, tf)),
+        ));
+    }
+    let mut dropped = 0;
+    for part in &list.parts {
+        let (part, left_out) = part.from_row(old_start, shift);
+        dropped += left_out;
+        if part.span() > 0 {
+            parts.push(part);
+        }
+    }
+    let total = (count as usize).checked_sub(dropped)? + added.len();
     if total.saturating_mul(DENSE_FRACTION) < rows {
         return None;
     }
-    let mut new_bits = vec![0u64; rows.div_ceil(64)];
-    let mut new_codes = vec![0u8; total.div_ceil(4)];
-    let mut new_large = Vec::new();
-    let mut set_code = |n: usize, code: u8| {
-        if let Some(byte) = new_codes.get_mut(n / 4) {
-            *byte |= code << (2 * (n % 4));
-        }
-    };
-    for (n, &(_, row, tf)) in added.iter().enumerate() {
-        if let Some(word) = new_bits.get_mut(row as usize / 64) {
-            *word |= 1 << (row % 64);
-        }
-        let code = match u64::from(tf) {
-            tf @ 1..TF_FOLLOWS => (tf - 1) as u8,
-            _ => {
-                push_varint(&mut new_large, u64::from(tf));
-                TF_FOLLOWS as u8
-            }
+    if parts.len() > MAX_DENSE_PARTS
+        && let Some(oldest) = parts.pop()
+    {
+        let newer = merged_parts(&parts, 0, oldest.first_row());
+        parts = if newer.span() > oldest.span() / 8 {
+            vec![merged_parts(&[newer, oldest], 0, u32::try_from(rows).ok()?)]
+        } else {
+            vec![newer, oldest]
         };
-        set_code(n, code);
     }
-    move_bits(
-        bits,
-        run.old_start..run.old_end,
-        &mut new_bits,
-        run.new_start,
-    );
-    // The kept postings' codes follow the new rows'; the dropped ones' large frequencies are
-    // skipped.
-    let code_of = |n: usize| {
-        codes
-            .get(n / 4)
-            .map_or(0, |byte| (byte >> (2 * (n % 4))) & 3)
-    };
-    let mut large_at = 0;
-    for n in 0..dropped {
-        if u64::from(code_of(n)) == TF_FOLLOWS {
-            read_varint(large, &mut large_at)?;
-        }
-    }
-    move_code_bits(codes, 2 * dropped, 2 * kept, &mut new_codes, 2 * added.len());
-    new_large.extend_from_slice(large.get(large_at..)?);
     Some(Postings::Dense {
-        rows: new_bits.into_boxed_slice(),
-        codes: new_codes.into_boxed_slice(),
-        large: new_large.into_boxed_slice(),
+        list: Box::new(DenseList { parts }),
         count: u32::try_from(total).ok()?,
     })
 }
 
-/// ORs `len` bits of `source` from bit `from` into `target` from bit `to` (bit `i` of a
-/// byte slice is bit `i % 8` of byte `i / 8`), a byte at a time: the 2-bit codes of a dense
-/// list's kept postings, moved behind the new rows' codes.
-fn move_code_bits(source: &[u8], from: usize, len: usize, target: &mut [u8], to: usize) {
-    if len == 0 {
-        return;
+/// One part over rows `first_row..end_row` holding the postings of `parts`.
+fn merged_parts(parts: &[DensePart], first_row: u32, end_row: u32) -> DensePart {
+    let mut postings = Vec::new();
+    for part in parts {
+        part.for_each_posting(|row, tf| {
+            postings.push((row as u32, tf));
+            true
+        });
     }
-    let end = to + len;
-    // The 8 source bits that land on a target byte starting at target bit `start`.
-    let source_byte = |start: usize| -> u8 {
-        let bit = start as isize + from as isize - to as isize;
-        if bit <= -8 {
-            return 0;
-        }
-        if bit < 0 {
-            return source.first().copied().unwrap_or(0) << (-bit) as u32;
-        }
-        let bit = bit as usize;
-        let (at, offset) = (bit / 8, bit % 8);
-        let low = source.get(at).copied().unwrap_or(0) >> offset;
-        let high = match offset {
-            0 => 0,
-            _ => source.get(at + 1).copied().unwrap_or(0) << (8 - offset),
-        };
-        low | high
-    };
-    for b in to / 8..end.div_ceil(8) {
-        let start = b * 8;
-        let mut byte = source_byte(start);
-        if to > start {
-            byte &= !0u8 << (to - start);
-        }
-        if end < start + 8 {
-            byte &= (1u8 << (end - start)) - 1;
-        }
-        if let Some(slot) = target.get_mut(b) {
-            *slot |= byte;
-        }
-    }
-}
-
-/// How many bits of `bits` are set below bit `end`.
-fn count_bits_below(bits: &[u64], end: usize) -> usize {
-    let whole = (end / 64).min(bits.len());
-    let mut total: usize = bits[..whole].iter().map(|w| w.count_ones() as usize).sum();
-    if let Some(&word) = bits.get(end / 64)
-        && !end.is_multiple_of(64)
-    {
-        total += (word & ((1u64 << (end % 64)) - 1)).count_ones() as usize;
-    }
-    total
-}
-
-/// ORs bits `from` of `source` into `target` starting at bit `to`, a word at a time.
-fn move_bits(source: &[u64], from: std::ops::Range<usize>, target: &mut [u64], to: usize) {
-    if from.is_empty() {
-        return;
-    }
-    let end = to + from.len();
-    // The 64 source bits that land on target word `w` start at this source bit.
-    let source_word = |bit: isize| -> u64 {
-        if bit <= -64 {
-            return 0;
-        }
-        if bit < 0 {
-            return source.first().copied().unwrap_or(0) << (-bit) as u32;
-        }
-        let bit = bit as usize;
-        let (at, offset) = (bit / 64, bit % 64);
-        let low = source.get(at).copied().unwrap_or(0) >> offset;
-        let high = match offset {
-            0 => 0,
-            _ => source.get(at + 1).copied().unwrap_or(0) << (64 - offset),
-        };
-        low | high
-    };
-    for w in to / 64..end.div_ceil(64) {
-        let start = w * 64;
-        let mut word = source_word(start as isize + from.start as isize - to as isize);
-        // Only target bits `to..end` come from the run.
-        if to > start {
-            word &= !0u64 << (to - start);
-        }
-        if end < start + 64 {
-            word &= (1u64 << (end - start)) - 1;
-        }
-        if let Some(slot) = target.get_mut(w) {
-            *slot |= word;
-        }
-    }
+    DensePart::from_postings(first_row, end_row, postings)
 }
 
 /// The escape code of a sparse posting's head: its frequency follows as a varint (see
@@ -491,7 +394,7 @@ const TF_FOLLOWS: u64 = 3;
 /// moves by one amount, so the old list's streams are shared and only their bases move: a
 /// list without new or dropped rows costs no bytes at all. Otherwise a new head holds the new
 /// rows' postings and the old head's kept ones (what earlier splices added), and the old tail
-/// is shared from its first kept posting on; once the head outgrows half the tail, both are
+/// is shared from its first kept posting on; once the head outgrows an eighth of the tail, both are
 /// written into one stream. `None` when the list is (or becomes) dense: `renumbered` handles
 /// those few.
 fn shifted(
@@ -509,12 +412,9 @@ fn shifted(
             return Some(writer.finish(rows));
         }
         Some(Postings::Sparse { head, tail, count }) => (head, tail, *count),
-        Some(Postings::Dense {
-            rows: bits,
-            codes,
-            large,
-            count,
-        }) => return shifted_dense(bits, codes, large, *count, run, added, rows),
+        Some(Postings::Dense { list, count }) => {
+            return shifted_dense(list, *count, run, added, rows);
+        }
     };
     let shift = u32::try_from(run.new_start)
         .ok()?
@@ -562,7 +462,7 @@ fn shifted(
         return None;
     }
     let rest = bytes.get(skip..)?;
-    if writer.byte_len() > rest.len() / 2 + 16 {
+    if writer.byte_len() > rest.len() / 8 + 16 {
         // One stream again: the tail's postings after the head's.
         let (mut at, mut next_row) = (0, next_row);
         while at < rest.len() {
@@ -773,7 +673,7 @@ mod tests {
         fn rounds_of_new_and_reread_newest_rows_answer_like_a_fresh_build(
             old_docs in proptest::collection::vec(sparse_doc(), 0..100),
             rounds in proptest::collection::vec(
-                (0usize..25, proptest::collection::vec(sparse_doc(), 0..25)), 1..6),
+                (0usize..25, proptest::collection::vec(sparse_doc(), 0..25)), 1..12),
             queries in proptest::collection::vec(
                 proptest::collection::vec(sparse_word(), 1..3), 1..6),
         ) {
@@ -793,26 +693,29 @@ mod tests {
             }
         }
 
-        /// The dense lists' code move equals moving bit by bit.
+        /// A dense part's window from a row on, moved, holds the postings from that row
+        /// on, moved, with their frequencies (large ones included).
         #[test]
-        fn code_bits_move_like_bit_by_bit(
-            source in proptest::collection::vec(any::<u8>(), 0..40),
-            from in 0usize..320,
-            len in 0usize..320,
-            to in 0usize..320,
-            target in proptest::collection::vec(any::<u8>(), 0..40),
+        fn dense_parts_cut_and_move_like_their_postings(
+            rows in proptest::collection::btree_map(0u32..300, 1u32..6, 0..200),
+            cut in 0u32..320,
+            new_start in 0u32..100,
         ) {
-            let from = from.min(source.len() * 8);
-            let len = len.min(source.len() * 8 - from).min((target.len() * 8).saturating_sub(to));
-            let to = to.min(target.len() * 8);
-            let bit = |bytes: &[u8], i: usize| bytes[i / 8] >> (i % 8) & 1;
-            let mut expected = target.clone();
-            for i in 0..len {
-                expected[(to + i) / 8] |= bit(&source, from + i) << ((to + i) % 8);
-            }
-            let mut moved = target;
-            move_code_bits(&source, from, len, &mut moved, to);
-            prop_assert_eq!(moved, expected);
+            let postings: Vec<(u32, u32)> = rows.into_iter().map(|(row, tf)| (row, tf * tf)).collect();
+            let part = DensePart::from_postings(0, 300, postings.clone());
+            let (moved, left_out) = part.from_row(cut, new_start.wrapping_sub(cut));
+            let expected: Vec<(u32, u32)> = postings
+                .iter()
+                .filter(|&&(row, _)| row >= cut)
+                .map(|&(row, tf)| (row - cut + new_start, tf))
+                .collect();
+            let mut got = Vec::new();
+            moved.for_each_posting(|row, tf| {
+                got.push((row as u32, tf));
+                true
+            });
+            prop_assert_eq!(got, expected);
+            prop_assert_eq!(left_out, postings.iter().filter(|&&(row, _)| row < cut).count());
         }
 
         #[test]
