@@ -134,7 +134,10 @@ fn run(count: usize, tail: bool) {
     );
     entropy(count.min(100_000), tail);
     let mut next_paper = count;
+    // Each shape starts from the index as built (a clone shares its parts).
+    let built = index.clone();
     for (shape, reread) in [("500 new in front", 0), ("500 new + newest day re-read", PER_DAY)] {
+        index = built.clone();
         let mut times = Vec::new();
         for _ in 0..REFRESHES {
             let docs: Vec<Doc> = (next_paper..next_paper + NEW_PAPERS + reread)

@@ -2,10 +2,12 @@
 //! order) and new rows added between them, without tokenizing the kept rows again. The
 //! reader's incremental refresh (issue #15) replaces the days a sync touched this way.
 //!
-//! Kept rows keep their word numbers (build ids), so their sequences are copied byte for
-//! byte; new words get the next build ids. The sorted term list is merged with the new words,
-//! and each term's postings are re-encoded with the kept rows' new numbers and the new rows'
-//! postings merged in. The result answers every query as an index built from scratch over the
+//! Kept rows keep their word numbers (build ids), so their sequences are shared; new words
+//! get the next build ids. The sorted term list is merged with the new words. When the new
+//! rows all come before one kept run that reaches the old index's end (a sync's usual shape),
+//! each list shares the old one's streams or parts with their rows moved (`shifted`); in any
+//! other shape each term's postings are re-encoded with the kept rows' new numbers and the
+//! new rows' postings merged in (`renumbered`). The result answers every query as an index built from scratch over the
 //! same rows does (`tests` below and the catalog's property test check it). Words no row holds
 //! any more are dropped from the term list (their build ids map to no term).
 
