@@ -98,7 +98,11 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let tail = args.iter().any(|a| a == "--tail");
     let sizes: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
-    for count in if sizes.is_empty() { vec![100_000] } else { sizes } {
+    for count in if sizes.is_empty() {
+        vec![100_000]
+    } else {
+        sizes
+    } {
         run(count, tail);
     }
 }
@@ -136,7 +140,10 @@ fn run(count: usize, tail: bool) {
     let mut next_paper = count;
     // Each shape starts from the index as built (a clone shares its parts).
     let built = index.clone();
-    for (shape, reread) in [("500 new in front", 0), ("500 new + newest day re-read", PER_DAY)] {
+    for (shape, reread) in [
+        ("500 new in front", 0),
+        ("500 new + newest day re-read", PER_DAY),
+    ] {
         index = built.clone();
         let mut times = Vec::new();
         for _ in 0..REFRESHES {

@@ -146,7 +146,7 @@ impl DensePart {
 
     /// The same window without its rows before `row` (old numbering), every row moved by
     /// `shift` (wrapping); and how many postings were left out.
-    pub(crate) fn from_row(&self, row: u32, shift: u32) -> (DensePart, usize) {
+    pub(crate) fn kept_from(&self, row: u32, shift: u32) -> (DensePart, usize) {
         let mut part = self.clone();
         // A window's first row is a real row (never wrapped): only a left-out window's can be.
         let skip_rows = row
@@ -250,7 +250,12 @@ pub(crate) fn count_bits(bits: &[u64], from: usize, to: usize) -> usize {
 }
 
 /// ORs bits `from` of `source` into `target` starting at bit `to`, a word at a time.
-pub(crate) fn move_bits(source: &[u64], from: std::ops::Range<usize>, target: &mut [u64], to: usize) {
+pub(crate) fn move_bits(
+    source: &[u64],
+    from: std::ops::Range<usize>,
+    target: &mut [u64],
+    to: usize,
+) {
     if from.is_empty() {
         return;
     }

@@ -498,7 +498,12 @@ mod tests {
         let mut below = Vec::new();
         let half = rows.get(rows.len() / 2).map_or(0, |&(row, _)| row as usize);
         postings.for_each_row_below(half, |row| below.push(row as u32));
-        assert!(below.iter().copied().eq(rows.iter().map(|&(row, _)| row).take(rows.len() / 2)));
+        assert!(
+            below
+                .iter()
+                .copied()
+                .eq(rows.iter().map(|&(row, _)| row).take(rows.len() / 2))
+        );
         let mut visited = Vec::new();
         postings.for_each_row(|row| visited.push(row as u32));
         assert!(visited.iter().copied().eq(rows.iter().map(|&(row, _)| row)));

@@ -16,11 +16,11 @@ use std::ops::Range;
 
 use super::sequences::Sequences;
 use super::{FieldIndex, IndexDoc, TextIndex};
+use crate::query::dense::{DenseList, DensePart};
 use crate::query::postings::{
     DENSE_FRACTION, PART_BREAK, Postings, PostingsWriter, SparseStream, TermHasherBuilder,
     push_varint, read_varint,
 };
-use crate::query::dense::{DenseList, DensePart};
 use crate::query::rowset::RowSet;
 use crate::query::tokenize::for_each_token;
 
@@ -97,6 +97,9 @@ struct KeptRun {
 struct Additions {
     /// Build ids of words the old index does not know.
     fresh: HashMap<Box<str>, u32, TermHasherBuilder>,
+    /// Build ids of the old index's words the new rows hold, found once each: a binary
+    /// search of a large term list for every token chases a pointer a step.
+    known: HashMap<Box<str>, u32, TermHasherBuilder>,
     next_build: u32,
     /// `(build id, row, tf)` of every new row.
     postings: Vec<(u32, u32, u32)>,
@@ -171,10 +174,14 @@ impl FieldIndex {
         for (i, part) in parts.iter().enumerate() {
             let mut part_break = i > 0 && length > 0;
             for_each_token(part, token, |token| {
-                let id = match self.term_id(token) {
-                    Some(term) => self.build_of_term.get(term).copied().unwrap_or(u32::MAX),
-                    None => match additions.fresh.get(token) {
-                        Some(&id) => id,
+                let id = match additions.known.get(token).or(additions.fresh.get(token)) {
+                    Some(&id) => id,
+                    None => match self.term_id(token) {
+                        Some(term) => {
+                            let id = self.build_of_term.get(term).copied().unwrap_or(u32::MAX);
+                            additions.known.insert(token.into(), id);
+                            id
+                        }
                         None => {
                             let id = additions.next_build;
                             additions.next_build = id.saturating_add(1);
@@ -208,6 +215,7 @@ impl FieldIndex {
             fresh,
             next_build,
             mut postings,
+            ..
         } = additions;
         let mut fresh: Vec<(Box<str>, u32)> = fresh.into_iter().collect();
         fresh.sort_unstable();
@@ -349,7 +357,7 @@ fn shifted_dense(
     }
     let mut dropped = 0;
     for part in &list.parts {
-        let (part, left_out) = part.from_row(old_start, shift);
+        let (part, left_out) = part.kept_from(old_start, shift);
         dropped += left_out;
         if part.span() > 0 {
             parts.push(part);
@@ -705,7 +713,7 @@ mod tests {
         ) {
             let postings: Vec<(u32, u32)> = rows.into_iter().map(|(row, tf)| (row, tf * tf)).collect();
             let part = DensePart::from_postings(0, 300, postings.clone());
-            let (moved, left_out) = part.from_row(cut, new_start.wrapping_sub(cut));
+            let (moved, left_out) = part.kept_from(cut, new_start.wrapping_sub(cut));
             let expected: Vec<(u32, u32)> = postings
                 .iter()
                 .filter(|&&(row, _)| row >= cut)
