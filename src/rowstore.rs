@@ -377,7 +377,7 @@ impl<T> NewestFirst<T> {
         }
         self.open.push(row);
         self.left -= 1;
-        if self.left % CHUNK_ROWS == 0 {
+        if self.left.is_multiple_of(CHUNK_ROWS) {
             let mut full = std::mem::take(&mut self.open);
             full.reverse();
             self.chunks.push(Arc::from(full));
@@ -431,6 +431,9 @@ impl RowIndex {
     }
 
     fn position(&self, id: &PaperId) -> Option<usize> {
+        if self.delta.is_empty() {
+            return self.base.get(id).copied();
+        }
         match self.delta.get(id) {
             Some(position) => *position,
             None => self.base.get(id).copied(),
@@ -660,7 +663,7 @@ mod tests {
     }
 
     fn id(n: u32) -> PaperId {
-        PaperId::from_stored(format!("2501.{n:05}").into())
+        PaperId::from_stored(format!("2501.{n:05}"))
     }
 
     #[test]

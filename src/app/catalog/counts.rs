@@ -65,7 +65,7 @@ impl Catalog {
     fn count_listed(&self, keep: impl Fn(&crate::model::UserState) -> bool) -> usize {
         self.user
             .iter()
-            .filter(|(id, state)| keep(state) && self.index.contains_key(*id))
+            .filter(|(id, state)| keep(state) && self.index.contains_key(id))
             .count()
     }
 }

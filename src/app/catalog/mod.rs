@@ -300,7 +300,7 @@ impl Catalog {
         let mut ids: Vec<(&PaperId, &UserState)> = self
             .user
             .iter()
-            .filter(|(id, state)| state.is_starred() && !self.index.contains_key(*id))
+            .filter(|(id, state)| state.is_starred() && !self.index.contains_key(id))
             .collect();
         ids.sort_by(|a, b| b.1.starred_at.cmp(&a.1.starred_at).then(a.0.cmp(b.0)));
         ids.into_iter().map(|(id, _)| id).collect()
