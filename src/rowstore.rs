@@ -443,7 +443,8 @@ impl RowIndex {
     /// The row (0 = newest) that holds `id`.
     #[inline]
     pub fn get(&self, id: &PaperId) -> Option<usize> {
-        self.position(id).map(|position| self.rows - 1 - position)
+        self.position(id)
+            .and_then(|position| self.rows.checked_sub(position + 1))
     }
 
     pub fn contains_key(&self, id: &PaperId) -> bool {
