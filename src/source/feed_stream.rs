@@ -111,6 +111,10 @@ struct Parser<'a, R> {
     batch: Vec<EntryFields>,
     batch_size: usize,
     on_batch: &'a mut dyn FnMut(Vec<EntryFields>) -> Result<(), StreamError>,
+    /// Where `content` gathers a field, kept between fields: a field arrives as dozens of
+    /// events (every entity of escaped HTML is one), and a fresh string would grow by
+    /// reallocation through each; the field is then copied out at its size.
+    scratch: String,
 }
 
 /// Reads every item of an XML feed (UTF-8), handing `EntryFields` to `on_batch` in batches of
@@ -141,6 +145,7 @@ pub(super) fn parse_entries<R: BufRead>(
         batch: Vec::new(),
         batch_size: batch_size.max(1),
         on_batch,
+        scratch: String::new(),
     };
     parser.document()?;
     parser.flush()
@@ -339,12 +344,21 @@ impl<R: BufRead> Parser<'_, R> {
     /// resolved) with nested elements written back as markup. Returns the content and whether
     /// it held markup.
     fn content(&mut self) -> Result<(String, bool), StreamError> {
-        let mut out = String::new();
+        let mut out = std::mem::take(&mut self.scratch);
+        out.clear();
+        let gathered = self.gather(&mut out);
+        let content = gathered.map(|nested| (out.as_str().to_owned(), nested));
+        self.scratch = out;
+        content
+    }
+
+    /// `content` into `out`; returns whether it held markup.
+    fn gather(&mut self, out: &mut String) -> Result<bool, StreamError> {
         let mut depth = 0usize;
         let mut nested = false;
         let mut open_names: Vec<String> = Vec::new();
         loop {
-            let step = self.next(Some((&mut out, depth > 0)))?;
+            let step = self.next(Some((&mut *out, depth > 0)))?;
             match step {
                 Step::Open(child) => {
                     nested = true;
@@ -364,7 +378,7 @@ impl<R: BufRead> Parser<'_, R> {
                         open_names.push(name.to_string());
                     }
                 }
-                Step::Close if depth == 0 => return Ok((out, nested)),
+                Step::Close if depth == 0 => return Ok(nested),
                 Step::Close => {
                     depth -= 1;
                     let name = open_names.pop().unwrap_or_default();
@@ -372,7 +386,7 @@ impl<R: BufRead> Parser<'_, R> {
                     out.push_str(&name);
                     out.push('>');
                 }
-                Step::Eof => return Ok((out, nested)),
+                Step::Eof => return Ok(nested),
             }
         }
     }
