@@ -11,6 +11,7 @@
 
 use std::io::BufRead;
 
+use compact_str::CompactString;
 use quick_xml::NsReader;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
@@ -59,15 +60,17 @@ fn namespace(uri: &str, root_ns: Option<&str>) -> Ns {
     }
 }
 
-/// A start tag, reduced to what the reader needs.
+/// A start tag, reduced to what the reader needs. Names, short tags and short attribute
+/// values stay inline (`CompactString`, up to 24 bytes): every element read or skipped makes
+/// one, and a heap string per field of it was a good part of the XML thread's allocations.
 struct Element {
     ns: Ns,
     /// The local name.
-    name: String,
+    name: CompactString,
     /// Qualified attribute names and unescaped values.
-    attributes: Vec<(String, String)>,
+    attributes: Vec<(CompactString, CompactString)>,
     /// The start tag as written, without `<` and `>` (for nested markup).
-    raw: String,
+    raw: CompactString,
     /// True for `<x/>`: no content, and no end tag will follow.
     empty: bool,
 }
@@ -282,22 +285,20 @@ impl<R: BufRead> Parser<'_, R> {
 }
 
 fn element_of(start: &BytesStart<'_>, ns: Ns, empty: bool) -> Element {
-    let qualified = start.name().as_ref().to_string();
-    let name = qualified
-        .rsplit(':')
-        .next()
-        .unwrap_or(&qualified)
-        .to_string();
+    let qualified = start.name();
+    let qualified: &str = qualified.as_ref();
+    let name = CompactString::from(qualified.rsplit(':').next().unwrap_or(qualified));
     let attributes = start
         .attributes()
         .with_checks(false)
         .flatten()
         .map(|attribute| {
-            let key = attribute.key.as_ref().to_string();
-            let raw = attribute.value.to_string();
-            let value = quick_xml::escape::unescape(&raw)
-                .map(|value| value.into_owned())
-                .unwrap_or(raw);
+            let key = CompactString::from(attribute.key.as_ref());
+            let raw: &str = &attribute.value;
+            let value = match quick_xml::escape::unescape(raw) {
+                Ok(value) => CompactString::from(value),
+                Err(_) => CompactString::from(raw),
+            };
             (key, value)
         })
         .collect();
@@ -306,7 +307,7 @@ fn element_of(start: &BytesStart<'_>, ns: Ns, empty: bool) -> Element {
         ns,
         name,
         attributes,
-        raw: raw.to_string(),
+        raw: CompactString::from(raw),
         empty,
     }
 }
