@@ -26,6 +26,7 @@ pub mod ownership;
 pub mod pdf;
 pub mod query;
 pub mod reader;
+pub mod rowstore;
 pub mod server;
 pub mod source;
 pub mod store;

@@ -8,6 +8,7 @@ use std::sync::Once;
 use crossterm::execute;
 use crossterm::terminal::{LeaveAlternateScreen, disable_raw_mode};
 use ratatui::DefaultTerminal;
+use ratatui::backend::{Backend, ClearType};
 
 /// Restores the terminal when dropped, so an early return or error leaves a usable shell.
 pub struct RestoreGuard;
@@ -22,11 +23,18 @@ impl Drop for RestoreGuard {
 /// restores them first. Our hook goes in before ratatui's (which then wraps it), so a panic runs
 /// ratatui's restore and then ours, which also shows the cursor. A failed set-up restores what
 /// it had changed (ratatui's leaves raw mode on when the alternate screen cannot be entered).
+///
+/// The screen is cleared through the backend, not `Terminal::clear`: that one first asks the
+/// terminal where its cursor is (`ESC [ 6n`) and blocks until the answer comes back, a round
+/// trip through tmux or SSH before the first frame, for a position a fresh full-screen
+/// terminal never uses (its buffers are blank already).
 pub fn enter() -> io::Result<DefaultTerminal> {
     install_panic_hook();
     let mut terminal = ratatui::try_init().inspect_err(|_| restore())?;
     terminal.hide_cursor()?;
-    terminal.clear()?;
+    let backend = terminal.backend_mut();
+    backend.clear_region(ClearType::All)?;
+    backend.flush()?;
     Ok(terminal)
 }
 

@@ -277,8 +277,8 @@ async fn full_and_has_fulltext_find_cached_full_texts_ranked_below_title_hits() 
     let within = parsed.matching(&corpus).unwrap();
     let scores = parsed.relevance(&corpus, &within);
     let (title_row, full_row) = (
-        catalog.index[&id("2504.00001")],
-        catalog.index[&id("2504.00002")],
+        catalog.index.get(&id("2504.00001")).unwrap(),
+        catalog.index.get(&id("2504.00002")).unwrap(),
     );
     assert!(
         scores[title_row] > scores[full_row] && scores[full_row] > 0.0,

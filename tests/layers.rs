@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 /// The stack, lowest first. A module may import its own layer and the ones below.
 const LAYERS: &[&[&str]] = &[
     &[
-        "model", "text", "link", "clock", "logging", "terminal", "synth", "action",
+        "model", "rowstore", "text", "link", "clock", "logging", "terminal", "synth", "action",
     ],
     &["source"],
     &["store", "journal", "ownership"],

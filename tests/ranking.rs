@@ -108,7 +108,10 @@ fn one_star_is_enough_to_lead_with_its_topic_and_the_reason_names_shared_words()
     let papers = fixture();
     let (catalog, topics) = catalog(&papers, &["2501.00016"]);
     assert_eq!(
-        topics[catalog.index[&PaperId::from_stored("2501.00016".into())]],
+        topics[catalog
+            .index
+            .get(&PaperId::from_stored("2501.00016".into()))
+            .unwrap()],
         "protein"
     );
     let for_you = ForYou::compute(&catalog.text, &catalog.starred_rows());

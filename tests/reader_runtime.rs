@@ -369,7 +369,7 @@ async fn the_catalog_loads_on_the_loader_thread_rows_first_then_abstracts() {
     assert!(quick.details.is_empty());
     let full = h.next_catalog().await;
     assert!(
-        Arc::ptr_eq(&full.rows, &quick.rows),
+        full.rows.ptr_eq(&quick.rows),
         "the second step gives the first step's rows their abstracts, sharing them"
     );
     assert!(full.text.has_abstracts);
@@ -495,7 +495,11 @@ async fn a_star_during_a_refresh_lands_on_the_selected_paper() {
     h.release_load();
     let refreshed = h.next_catalog().await;
     assert_eq!(refreshed.rows.len(), 5);
-    assert_eq!(refreshed.index[&chosen], 3, "two new rows above it");
+    assert_eq!(
+        refreshed.index.get(&chosen),
+        Some(3),
+        "two new rows above it"
+    );
     h.send(Msg::CatalogLoaded(Box::new(refreshed)));
     let screen = h.next_frame().await;
     let line = screen

@@ -59,10 +59,10 @@ pub fn pdf_saved(app: &mut App, id: PaperId, path: PathBuf, reused: bool) -> Vec
         format!("saved {shown}")
     });
     // The details are shared with the loader's copy of the catalog: writing one flag copies
-    // every row's (tens of ms at 1M papers), so only a flag that changes is written.
-    if let Some(&row) = app.catalog.index.get(&id)
+    // its chunk (4,096 rows' details), so only a flag that changes is written.
+    if let Some(row) = app.catalog.index.get(&id)
         && app.catalog.details.get(row).is_some_and(|d| !d.has_pdf)
-        && let Some(details) = std::sync::Arc::make_mut(&mut app.catalog.details).get_mut(row)
+        && let Some(details) = app.catalog.details.make_mut(row)
     {
         details.has_pdf = true;
     }
@@ -82,7 +82,7 @@ pub fn download_pdf(app: &mut App) -> Vec<Effect> {
 }
 
 fn set_row_flags(app: &mut App, extras: &PaperExtras) {
-    let Some(&row) = app.catalog.index.get(&extras.id) else {
+    let Some(row) = app.catalog.index.get(&extras.id) else {
         return;
     };
     let Some(current) = app.catalog.details.get(row) else {
@@ -97,11 +97,11 @@ fn set_row_flags(app: &mut App, extras: &PaperExtras) {
         ]
     });
     // Shown papers' extras arrive on every selection: most change nothing, and a write
-    // copies every row's details (shared with the loader's catalog), so only changes write.
+    // copies a chunk of details (shared with the loader's catalog), so only changes write.
     if current.has_pdf == has_pdf && current.linked == linked {
         return;
     }
-    if let Some(details) = std::sync::Arc::make_mut(&mut app.catalog.details).get_mut(row) {
+    if let Some(details) = app.catalog.details.make_mut(row) {
         details.has_pdf = has_pdf;
         details.linked = linked;
     }

@@ -642,7 +642,7 @@ impl App {
             .catalog
             .index
             .get(&id)
-            .and_then(|row| self.visible.iter().position(|v| v == row));
+            .and_then(|row| self.visible.iter().position(|&v| v == row));
         if let Some(position) = found {
             self.nav.restore_selection = None;
             self.selected = position;

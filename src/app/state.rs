@@ -432,7 +432,7 @@ impl App {
             .selected_id
             .as_ref()
             .and_then(|id| self.catalog.index.get(id))
-            .and_then(|row| self.visible.iter().position(|v| v == row));
+            .and_then(|row| self.visible.iter().position(|&v| v == row));
         self.selected =
             keep.unwrap_or_else(|| self.selected.min(self.visible.len().saturating_sub(1)));
         self.sync_selection();

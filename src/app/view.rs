@@ -141,7 +141,7 @@ impl View {
                 Some(list) => list
                     .ids
                     .iter()
-                    .filter_map(|id| catalog.index.get(id).copied())
+                    .filter_map(|id| catalog.index.get(id))
                     .collect(),
                 None => Vec::new(),
             },

@@ -10,6 +10,7 @@ use super::index::{IndexField, TextIndex};
 use super::parse::{CountField, DateTerm, DayRef, Expr, Flag, Query, Term, TextField};
 use super::rowset::RowSet;
 use crate::model::{ListRow, Paper, PaperId, UserState};
+use crate::rowstore::{RowIndex, RowStore};
 
 /// What a query can test beyond the list row, read from the full record with the abstracts.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -42,11 +43,11 @@ impl RowDetails {
 /// `has:summary` nothing).
 #[derive(Debug, Clone, Copy)]
 pub struct Corpus<'a> {
-    pub rows: &'a [ListRow],
-    pub details: &'a [RowDetails],
+    pub rows: &'a RowStore<ListRow>,
+    pub details: &'a RowStore<RowDetails>,
     pub index: &'a TextIndex,
     pub user: &'a HashMap<PaperId, UserState>,
-    pub row_of: &'a HashMap<PaperId, usize>,
+    pub row_of: &'a RowIndex,
     /// What `since:7d` counts back from.
     pub today: NaiveDate,
     /// Cached full texts (`full:`, `has:fulltext`); `None` finds none.
@@ -188,7 +189,7 @@ fn evaluate_term(term: &Term, corpus: &Corpus<'_>) -> RowSet {
             if matches!(field, TextField::Any | TextField::Note) {
                 // Notes are few and change often: scanned, not indexed.
                 for (id, state) in corpus.user {
-                    if let (Some(note), Some(&row)) = (&state.note, corpus.row_of.get(id))
+                    if let (Some(note), Some(row)) = (&state.note, corpus.row_of.get(id))
                         && super::tokenize::text_has_phrase(note, tokens)
                     {
                         set.insert(row);
@@ -219,7 +220,7 @@ fn evaluate_term(term: &Term, corpus: &Corpus<'_>) -> RowSet {
                     Flag::Note => state.note.is_some(),
                     _ => state.read,
                 };
-                if let (true, Some(&row)) = (holds, corpus.row_of.get(id)) {
+                if let (true, Some(row)) = (holds, corpus.row_of.get(id)) {
                     set.insert(row);
                 }
             }
@@ -232,7 +233,7 @@ fn evaluate_term(term: &Term, corpus: &Corpus<'_>) -> RowSet {
             let mut set = RowSet::empty(len);
             if let Some(index) = corpus.full_text {
                 for id in index.marked() {
-                    if let Some(&row) = corpus.row_of.get(id) {
+                    if let Some(row) = corpus.row_of.get(id) {
                         set.insert(row);
                     }
                 }
@@ -289,11 +290,11 @@ mod tests {
     use crate::query::parse;
 
     struct Fixture {
-        rows: Vec<ListRow>,
-        details: Vec<RowDetails>,
+        rows: RowStore<ListRow>,
+        details: RowStore<RowDetails>,
         index: TextIndex,
         user: HashMap<PaperId, UserState>,
-        row_of: HashMap<PaperId, usize>,
+        row_of: RowIndex,
     }
 
     fn day(d: u32) -> NaiveDate {
@@ -379,14 +380,10 @@ mod tests {
                 note: None,
             },
         );
-        let row_of = rows
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.id.clone(), i))
-            .collect();
+        let row_of = RowIndex::build(rows.iter().map(|r| &r.id));
         Fixture {
-            rows,
-            details,
+            rows: rows.into(),
+            details: RowStore::from_newest_first(details),
             index,
             user,
             row_of,

@@ -14,6 +14,7 @@ use std::collections::{HashMap, HashSet};
 use super::rowset::RowSet;
 use super::tokenize::for_each_token;
 use crate::model::PaperId;
+use crate::rowstore::RowIndex;
 
 /// Papers with a cached full text and the words of those indexed so far.
 #[derive(Debug, Default, Clone)]
@@ -221,12 +222,12 @@ impl FullTextIndex {
     }
 
     /// Adds to `set` the rows whose full text holds every token.
-    pub fn matching(&self, tokens: &[String], row_of: &HashMap<PaperId, usize>, set: &mut RowSet) {
+    pub fn matching(&self, tokens: &[String], row_of: &RowIndex, set: &mut RowSet) {
         if tokens.is_empty() {
             return;
         }
         for doc in self.matching_docs(tokens).keys() {
-            if let Some(&row) = row_of.get(&self.docs[*doc as usize]) {
+            if let Some(row) = row_of.get(&self.docs[*doc as usize]) {
                 set.insert(row);
             }
         }
@@ -236,7 +237,7 @@ impl FullTextIndex {
     pub fn scores(
         &self,
         tokens: &[String],
-        row_of: &HashMap<PaperId, usize>,
+        row_of: &RowIndex,
         within: &RowSet,
     ) -> Vec<(usize, f32)> {
         if tokens.is_empty() || self.docs.is_empty() {
@@ -252,7 +253,7 @@ impl FullTextIndex {
             .collect();
         let mut out = Vec::with_capacity(matched.len());
         for (doc, tfs) in matched {
-            let Some(&row) = row_of.get(&self.docs[doc as usize]) else {
+            let Some(row) = row_of.get(&self.docs[doc as usize]) else {
                 continue;
             };
             if !within.contains(row) {
@@ -338,7 +339,7 @@ mod tests {
                 "Diffusion models; routing noise. Routing again.".to_string(),
             ),
         ]);
-        let row_of: HashMap<PaperId, usize> = HashMap::from([(a.clone(), 0), (b.clone(), 1)]);
+        let row_of = RowIndex::build([a.clone(), b.clone()].iter());
         let rows = |tokens: &[&str]| {
             let tokens: Vec<String> = tokens.iter().map(|t| t.to_string()).collect();
             let mut set = RowSet::empty(2);
@@ -368,7 +369,7 @@ mod tests {
             (b.clone(), "beta gamma".to_string()),
         ]);
         assert_eq!(second.docs(), 2);
-        let row_of = HashMap::from([(a.clone(), 0), (b.clone(), 1)]);
+        let row_of = RowIndex::build([a.clone(), b.clone()].iter());
         let mut set = RowSet::empty(2);
         second.matching(&["beta".into()], &row_of, &mut set);
         assert!(set.contains(0) && set.contains(1));

@@ -48,11 +48,15 @@ pub fn run_reader(options: ReaderOptions) -> anyhow::Result<()> {
     // One reader per data dir (issue #12): a second one stops here, naming the first. Held
     // until this function returns; dropping it removes the socket and the owner file.
     let mut claim = crate::ownership::claim(&options.data_dir)?;
+    // Where the time before the first frame goes, for its log line.
+    let phase_start = Instant::now();
     // A damaged store is rebuilt from the journal here, before the first frame.
     let (store, start_report) = crate::store::open_or_recover(&options.data_dir)?;
+    let store_ms = phase_start.elapsed().as_secs_f64() * 1e3;
     let keymap =
         Keymap::with_overrides(&options.config.keys).context("invalid [keys] in the config")?;
     let catalog = first_catalog(&store).context("cannot read the cache")?;
+    let catalog_ms = phase_start.elapsed().as_secs_f64() * 1e3 - store_ms;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -104,6 +108,8 @@ pub fn run_reader(options: ReaderOptions) -> anyhow::Result<()> {
         tracing::info!(
             papers = reader.app.catalog.rows.len(),
             ms_since_process_start = since_start,
+            store_open_ms = store_ms,
+            first_catalog_ms = catalog_ms,
             "first frame drawn"
         );
 

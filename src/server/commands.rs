@@ -16,6 +16,7 @@ use crate::app::Catalog;
 use crate::config::Config;
 use crate::export::{ExportFormat, PaperLine};
 use crate::model::{ListRow, PaperId, SourceId, UserState};
+use crate::rowstore::RowStore;
 use crate::store::{FeedState, Store};
 use crate::sync::SyncEvent;
 
@@ -478,7 +479,7 @@ pub fn export(
     let states = user_states(store)?;
     // The rows, and the catalog a query runs on: the reader's, or one read here.
     let (loaded_rows, loaded_catalog);
-    let (rows, query_catalog): (&[ListRow], Option<&Catalog>) = match catalog {
+    let (rows, query_catalog): (&RowStore<ListRow>, Option<&Catalog>) = match catalog {
         Some(catalog) => (&catalog.rows, Some(catalog)),
         None if params.query.is_some() => {
             loaded_catalog = crate::app::catalog::full_catalog(store, true)
@@ -486,7 +487,7 @@ pub fn export(
             (&loaded_catalog.rows, Some(&loaded_catalog))
         }
         None => {
-            loaded_rows = store.all_rows().context("cannot read the paper cache")?;
+            loaded_rows = RowStore::from(store.all_rows().context("cannot read the paper cache")?);
             (&loaded_rows, None)
         }
     };

@@ -11,6 +11,7 @@
 
 use std::io::BufRead;
 
+use compact_str::CompactString;
 use quick_xml::NsReader;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
@@ -59,15 +60,17 @@ fn namespace(uri: &str, root_ns: Option<&str>) -> Ns {
     }
 }
 
-/// A start tag, reduced to what the reader needs.
+/// A start tag, reduced to what the reader needs. Names, short tags and short attribute
+/// values stay inline (`CompactString`, up to 24 bytes): every element read or skipped makes
+/// one, and a heap string per field of it was a good part of the XML thread's allocations.
 struct Element {
     ns: Ns,
     /// The local name.
-    name: String,
+    name: CompactString,
     /// Qualified attribute names and unescaped values.
-    attributes: Vec<(String, String)>,
+    attributes: Vec<(CompactString, CompactString)>,
     /// The start tag as written, without `<` and `>` (for nested markup).
-    raw: String,
+    raw: CompactString,
     /// True for `<x/>`: no content, and no end tag will follow.
     empty: bool,
 }
@@ -111,6 +114,10 @@ struct Parser<'a, R> {
     batch: Vec<EntryFields>,
     batch_size: usize,
     on_batch: &'a mut dyn FnMut(Vec<EntryFields>) -> Result<(), StreamError>,
+    /// Where `content` gathers a field, kept between fields: a field arrives as dozens of
+    /// events (every entity of escaped HTML is one), and a fresh string would grow by
+    /// reallocation through each; the field is then copied out at its size.
+    scratch: String,
 }
 
 /// Reads every item of an XML feed (UTF-8), handing `EntryFields` to `on_batch` in batches of
@@ -141,6 +148,7 @@ pub(super) fn parse_entries<R: BufRead>(
         batch: Vec::new(),
         batch_size: batch_size.max(1),
         on_batch,
+        scratch: String::new(),
     };
     parser.document()?;
     parser.flush()
@@ -277,22 +285,20 @@ impl<R: BufRead> Parser<'_, R> {
 }
 
 fn element_of(start: &BytesStart<'_>, ns: Ns, empty: bool) -> Element {
-    let qualified = start.name().as_ref().to_string();
-    let name = qualified
-        .rsplit(':')
-        .next()
-        .unwrap_or(&qualified)
-        .to_string();
+    let qualified = start.name();
+    let qualified: &str = qualified.as_ref();
+    let name = CompactString::from(qualified.rsplit(':').next().unwrap_or(qualified));
     let attributes = start
         .attributes()
         .with_checks(false)
         .flatten()
         .map(|attribute| {
-            let key = attribute.key.as_ref().to_string();
-            let raw = attribute.value.to_string();
-            let value = quick_xml::escape::unescape(&raw)
-                .map(|value| value.into_owned())
-                .unwrap_or(raw);
+            let key = CompactString::from(attribute.key.as_ref());
+            let raw: &str = &attribute.value;
+            let value = match quick_xml::escape::unescape(raw) {
+                Ok(value) => CompactString::from(value),
+                Err(_) => CompactString::from(raw),
+            };
             (key, value)
         })
         .collect();
@@ -301,7 +307,7 @@ fn element_of(start: &BytesStart<'_>, ns: Ns, empty: bool) -> Element {
         ns,
         name,
         attributes,
-        raw: raw.to_string(),
+        raw: CompactString::from(raw),
         empty,
     }
 }
@@ -339,12 +345,21 @@ impl<R: BufRead> Parser<'_, R> {
     /// resolved) with nested elements written back as markup. Returns the content and whether
     /// it held markup.
     fn content(&mut self) -> Result<(String, bool), StreamError> {
-        let mut out = String::new();
+        let mut out = std::mem::take(&mut self.scratch);
+        out.clear();
+        let gathered = self.gather(&mut out);
+        let content = gathered.map(|nested| (out.as_str().to_owned(), nested));
+        self.scratch = out;
+        content
+    }
+
+    /// `content` into `out`; returns whether it held markup.
+    fn gather(&mut self, out: &mut String) -> Result<bool, StreamError> {
         let mut depth = 0usize;
         let mut nested = false;
         let mut open_names: Vec<String> = Vec::new();
         loop {
-            let step = self.next(Some((&mut out, depth > 0)))?;
+            let step = self.next(Some((&mut *out, depth > 0)))?;
             match step {
                 Step::Open(child) => {
                     nested = true;
@@ -364,7 +379,7 @@ impl<R: BufRead> Parser<'_, R> {
                         open_names.push(name.to_string());
                     }
                 }
-                Step::Close if depth == 0 => return Ok((out, nested)),
+                Step::Close if depth == 0 => return Ok(nested),
                 Step::Close => {
                     depth -= 1;
                     let name = open_names.pop().unwrap_or_default();
@@ -372,7 +387,7 @@ impl<R: BufRead> Parser<'_, R> {
                     out.push_str(&name);
                     out.push('>');
                 }
-                Step::Eof => return Ok((out, nested)),
+                Step::Eof => return Ok(nested),
             }
         }
     }

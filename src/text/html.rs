@@ -94,7 +94,7 @@ pub(super) struct TextOut {
 }
 
 impl TextOut {
-    fn with_capacity(capacity: usize) -> TextOut {
+    pub(super) fn with_capacity(capacity: usize) -> TextOut {
         TextOut {
             out: String::with_capacity(capacity),
             saw_block: false,

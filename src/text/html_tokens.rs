@@ -76,7 +76,14 @@ pub(super) fn text_from_tokens(source: &str) -> Option<TextOut> {
     if memchr::memchr_iter(b'<', source.as_bytes()).count() > MAX_TAGS {
         return None;
     }
-    let tokenizer = Tokenizer::new(TokenReader::default(), TokenizerOpts::default());
+    // The text is about as long as the source: sized once, not grown a push at a time.
+    let reader = TokenReader {
+        state: RefCell::new(ReaderState {
+            out: TextOut::with_capacity(source.len()),
+            ..ReaderState::default()
+        }),
+    };
+    let tokenizer = Tokenizer::new(reader, TokenizerOpts::default());
     let input = BufferQueue::default();
     input.push_back(StrTendril::from_slice(source));
     // `Script` is how the reader stops the tokenizer when it gives up; `Done` means the

@@ -168,7 +168,7 @@ fn user_lines<'a>(app: &App, id: &PaperId, theme: &Theme, width: usize) -> Vec<L
     }
     let catalog = &app.catalog;
     if !catalog.is_starred(id)
-        && let (Some(for_you), Some(&row)) = (&catalog.for_you, catalog.index.get(id))
+        && let (Some(for_you), Some(row)) = (&catalog.for_you, catalog.index.get(id))
         && let Some(reason) = for_you.explain(&catalog.text, row)
     {
         lines.extend(labelled("For you", reason.describe(), theme, width));

@@ -38,7 +38,7 @@ impl Catalog {
                     .iter()
                     .filter(|(_, state)| state.read || state.is_starred())
                     .filter_map(|(id, _)| self.index.get(id))
-                    .filter(|&&row| for_you.score(row) > 0.0)
+                    .filter(|&row| for_you.score(row) > 0.0)
                     .count();
                 liked - excluded
             }
@@ -49,7 +49,7 @@ impl Catalog {
                         .iter()
                         .filter(|(_, state)| state.read)
                         .filter_map(|(id, _)| self.index.get(id))
-                        .filter(|&&row| set.contains(row))
+                        .filter(|&row| set.contains(row))
                         .count();
                     set.count() - read
                 }
@@ -65,7 +65,7 @@ impl Catalog {
     fn count_listed(&self, keep: impl Fn(&crate::model::UserState) -> bool) -> usize {
         self.user
             .iter()
-            .filter(|(id, state)| keep(state) && self.index.contains_key(*id))
+            .filter(|(id, state)| keep(state) && self.index.contains_key(id))
             .count()
     }
 }

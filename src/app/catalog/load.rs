@@ -201,7 +201,7 @@ mod tests {
             "rows share one copy of a category name"
         );
         let seventh = crate::synth::paper(7, 60, newest).id;
-        let row = catalog.index[&seventh];
+        let row = catalog.index.get(&seventh).unwrap();
         assert!(
             String::from_utf8_lossy(&catalog.text.row_text(IndexField::Abstract, row))
                 .contains("quasicrystal"),
@@ -212,11 +212,8 @@ mod tests {
         let quick = full_catalog(&store, false).unwrap();
         assert!(!quick.text.has_abstracts);
         let shared = catalog_with_abstracts(&store, &quick).unwrap();
-        assert!(
-            Arc::ptr_eq(&shared.rows, &quick.rows),
-            "the rows are shared"
-        );
-        assert!(Arc::ptr_eq(&shared.index, &quick.index));
+        assert!(shared.rows.ptr_eq(&quick.rows), "the rows are shared");
+        assert!(shared.index.ptr_eq(&quick.index));
         assert_eq!(shared.rows, catalog.rows);
         assert_eq!(shared.details, catalog.details);
         assert!(shared.text.has_abstracts);

@@ -13,6 +13,7 @@ use chrono::NaiveDate;
 
 use crate::model::{ListRow, Paper, PaperId, SourceId, UserState};
 use crate::query::{Corpus, ForYou, IndexDoc, RowDetails, TextIndex, TextIndexBuilder};
+use crate::rowstore::{NewestFirst, RowIndex, RowStore};
 use crate::store::RankedList;
 
 pub use load::{
@@ -39,11 +40,12 @@ impl PaperText {
 /// What the list can show, loaded from the store.
 #[derive(Debug, Default, Clone)]
 pub struct Catalog {
-    /// Every loaded row, newest day first. Shared with the catalog that replaces this one when
-    /// only abstracts are added (see [`CatalogBuilder::adding_abstracts`]).
-    pub rows: Arc<Vec<ListRow>>,
-    /// Row index by paper id; shared like `rows`.
-    pub index: Arc<HashMap<PaperId, usize>>,
+    /// Every loaded row, newest day first, in `Arc`-shared chunks: shared with the catalog
+    /// that replaces this one when only abstracts are added (see
+    /// [`CatalogBuilder::adding_abstracts`]), and chunk by chunk with the one a refresh makes.
+    pub rows: RowStore<ListRow>,
+    /// Row index by paper id; shared like `rows` (a base and a delta, see [`RowIndex`]).
+    pub index: RowIndex,
     /// Days that have papers, newest first (papers only HF's search found do not count).
     pub days: Vec<NaiveDate>,
     /// HF's ranked lists (week, month, trending, the last search) by store key.
@@ -55,7 +57,7 @@ pub struct Catalog {
     pub user: HashMap<PaperId, UserState>,
     /// Aligned with `rows` once full records are loaded; empty before. Shared like `rows`, so
     /// a clone of the catalog is cheap (the loader keeps one to refresh from).
-    pub details: Arc<Vec<RowDetails>>,
+    pub details: RowStore<RowDetails>,
     /// Titles, authors and (once loaded) abstracts, aligned with `rows`. Shared with background
     /// For you jobs.
     pub text: Arc<TextIndex>,
@@ -74,13 +76,13 @@ pub struct Catalog {
 /// Builds a [`Catalog`] a row at a time in catalog order (newest day first), so the full
 /// records can be read and indexed a day at a time instead of all held at once.
 pub struct CatalogBuilder {
-    rows: Arc<Vec<ListRow>>,
+    rows: RowStore<ListRow>,
     /// The row index of a catalog over the same rows, when there is one.
-    index: Option<Arc<HashMap<PaperId, usize>>>,
+    index: Option<RowIndex>,
     user: HashMap<PaperId, UserState>,
     complete: bool,
     /// `None` when the catalog is built without full records (no details at all).
-    details: Option<Vec<RowDetails>>,
+    details: Option<NewestFirst<RowDetails>>,
     /// Every category name and every list of them seen, so rows share one copy of each (at
     /// 1M papers a list per row cost ~50 MB; there are a few thousand distinct lists).
     categories: HashSet<Arc<str>>,
@@ -100,7 +102,9 @@ pub(crate) fn sort_rows(rows: &mut [ListRow]) {
 }
 
 /// How many rows each source listed.
-pub(crate) fn source_rows(rows: &[ListRow]) -> BTreeMap<SourceId, usize> {
+pub(crate) fn source_rows<'a>(
+    rows: impl Iterator<Item = &'a ListRow>,
+) -> BTreeMap<SourceId, usize> {
     let mut counts: BTreeMap<SourceId, usize> = BTreeMap::new();
     for row in rows {
         for source in &row.sources {
@@ -126,10 +130,9 @@ impl CatalogBuilder {
     ) -> CatalogBuilder {
         sort_rows(&mut rows);
         rows.dedup_by(|a, b| a.id == b.id);
-        rows.shrink_to_fit();
-        let details = full_records.then(|| Vec::with_capacity(rows.len()));
+        let details = full_records.then(|| NewestFirst::new(rows.len()));
         CatalogBuilder {
-            rows: Arc::new(rows),
+            rows: RowStore::from_newest_first(rows),
             index: None,
             user,
             complete,
@@ -148,11 +151,11 @@ impl CatalogBuilder {
         user: HashMap<PaperId, UserState>,
     ) -> CatalogBuilder {
         CatalogBuilder {
-            rows: Arc::clone(&previous.rows),
-            index: Some(Arc::clone(&previous.index)),
+            rows: previous.rows.clone(),
+            index: Some(previous.index.clone()),
             user,
             complete: previous.complete,
-            details: Some(Vec::with_capacity(previous.rows.len())),
+            details: Some(NewestFirst::new(previous.rows.len())),
             categories: HashSet::new(),
             category_lists: HashSet::new(),
             text: TextIndexBuilder::new(),
@@ -205,11 +208,9 @@ impl CatalogBuilder {
             self.push(None, None);
         }
         let rows = self.rows;
-        let index = self.index.unwrap_or_else(|| {
-            let mut index = HashMap::with_capacity(rows.len());
-            index.extend(rows.iter().enumerate().map(|(i, r)| (r.id.clone(), i)));
-            Arc::new(index)
-        });
+        let index = self
+            .index
+            .unwrap_or_else(|| RowIndex::build(rows.iter().map(|row| &row.id)));
         let mut days: Vec<NaiveDate> = rows
             .iter()
             .filter(|r| !r.only_searched())
@@ -217,7 +218,7 @@ impl CatalogBuilder {
             .collect();
         days.dedup();
         days.shrink_to_fit();
-        let source_rows = source_rows(&rows);
+        let source_rows = source_rows(rows.iter());
         Catalog {
             index,
             days,
@@ -225,7 +226,7 @@ impl CatalogBuilder {
             sources: source_rows.keys().cloned().collect(),
             source_rows,
             user: self.user,
-            details: Arc::new(self.details.unwrap_or_default()),
+            details: self.details.map(NewestFirst::finish).unwrap_or_default(),
             text: Arc::new(self.text.finish()),
             rows,
             for_you: None,
@@ -299,7 +300,7 @@ impl Catalog {
         let mut ids: Vec<(&PaperId, &UserState)> = self
             .user
             .iter()
-            .filter(|(id, state)| state.is_starred() && !self.index.contains_key(*id))
+            .filter(|(id, state)| state.is_starred() && !self.index.contains_key(id))
             .collect();
         ids.sort_by(|a, b| b.1.starred_at.cmp(&a.1.starred_at).then(a.0.cmp(b.0)));
         ids.into_iter().map(|(id, _)| id).collect()
@@ -311,7 +312,7 @@ impl Catalog {
             .user
             .iter()
             .filter(|(_, s)| s.is_starred())
-            .filter_map(|(id, _)| self.index.get(id).copied())
+            .filter_map(|(id, _)| self.index.get(id))
             .collect();
         rows.sort_unstable();
         rows
