@@ -443,8 +443,8 @@ impl FieldIndex {
         let Some(postings) = self.postings.get(term) else {
             return;
         };
-        match postings.dense_rows() {
-            Some(words) => set.or_words(words),
+        match postings.dense() {
+            Some(list) => list.or_into(set.words_mut()),
             None => postings.for_each_row(|row| set.insert(row)),
         }
     }

@@ -18,6 +18,7 @@
 //! | `date:2025-04-30` `since:7d` `since:2w` `since:2025-04-01` `before:3m` | the day a paper is filed under |
 
 mod bm25;
+mod dense;
 pub mod eval;
 pub mod foryou;
 pub mod fulltext;

@@ -7,6 +7,9 @@
 //! `u32` row plus a `u16` frequency is 6 bytes, as a gap varint 1–2.
 
 use std::hash::{BuildHasher, Hasher};
+use std::sync::Arc;
+
+use super::dense::{DenseList, DensePart};
 
 /// Appends `value` as a LEB128 varint (7 bits a byte, low bits first, the high bit set on
 /// every byte but the last). The code is prefix-free, and a byte below 0x80 always ends a
@@ -58,19 +61,70 @@ pub(crate) fn read_varint(bytes: &[u8], at: &mut usize) -> Option<u64> {
 /// prefix over common words no longer decodes millions of varints.
 #[derive(Debug, Clone)]
 pub(crate) enum Postings {
+    /// Two streams of gap varints, `head` then `tail`: a spliced index shares both with the
+    /// index it came from (issue #15), since a stream's gaps do not change when every row
+    /// moves by one amount, only its `base`. A splice writes the new rows' postings into a
+    /// new `head` and keeps `tail`.
     Sparse {
-        bytes: Box<[u8]>,
+        head: SparseStream,
+        tail: SparseStream,
         count: u32,
     },
-    Dense {
-        /// Bit `r % 64` of word `r / 64` is set when row `r` holds the term.
-        rows: Box<[u64]>,
-        /// The `n`th posting's code is bits `2 * (n % 4)..` of byte `n / 4`.
-        codes: Box<[u8]>,
-        /// The frequencies of code-3 postings, in order.
-        large: Box<[u8]>,
-        count: u32,
-    },
+    /// A bitset of the rows, the 2-bit codes, the large frequencies: in shared parts
+    /// (`dense.rs`), boxed since few lists are dense.
+    Dense { list: Box<DenseList>, count: u32 },
+}
+
+/// Sparse postings as shared bytes: decoding starts at byte `start` of `bytes`, the first
+/// gap counted from row `base` (a wrapping `u32`: rows moved down past zero come back up by
+/// the gaps, which are exact modulo 2^32).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SparseStream {
+    /// `None` for no postings (most heads), so an empty stream allocates nothing.
+    bytes: Option<Arc<[u8]>>,
+    start: u32,
+    base: u32,
+}
+
+impl SparseStream {
+    /// A stream over `bytes` whose first gap counts from row `base`.
+    pub(crate) fn new(bytes: Vec<u8>, base: u32) -> SparseStream {
+        SparseStream {
+            bytes: (!bytes.is_empty()).then(|| Arc::from(bytes)),
+            start: 0,
+            base,
+        }
+    }
+
+    /// The bytes still to decode.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        self.bytes
+            .as_deref()
+            .and_then(|bytes| bytes.get(self.start as usize..))
+            .unwrap_or(&[])
+    }
+
+    /// The row the first gap counts from.
+    pub(crate) fn base(&self) -> u32 {
+        self.base
+    }
+
+    /// The same bytes from byte `skip` of [`SparseStream::bytes`] on, the first gap counted
+    /// from `base`; every row `shift` further (wrapping).
+    pub(crate) fn sliced(&self, skip: usize, base: u32, shift: u32) -> SparseStream {
+        let start = self.start as usize + skip;
+        let whole = self.bytes.as_deref().map_or(0, <[u8]>::len);
+        SparseStream {
+            bytes: self.bytes.clone().filter(|_| start < whole),
+            start: u32::try_from(start).unwrap_or(u32::MAX),
+            base: base.wrapping_add(shift),
+        }
+    }
+
+    /// Heap bytes held (shared bytes counted whole).
+    fn heap_bytes(&self) -> usize {
+        self.bytes.as_deref().map_or(0, <[u8]>::len)
+    }
 }
 
 /// A term in at least one row in this many is stored dense: from there a bitset (1 bit a
@@ -83,7 +137,8 @@ const TF_INLINE: u32 = 3;
 impl Default for Postings {
     fn default() -> Postings {
         Postings::Sparse {
-            bytes: Box::default(),
+            head: SparseStream::default(),
+            tail: SparseStream::default(),
             count: 0,
         }
     }
@@ -97,23 +152,20 @@ impl Postings {
         }
     }
 
-    pub(crate) fn iter(&self) -> PostingIter<'_> {
+    /// The postings of a sparse list (none for a dense one: see `for_each_posting`).
+    fn sparse_iter(&self) -> PostingIter<'_> {
         match self {
-            Postings::Sparse { bytes, .. } => PostingIter::Sparse {
-                bytes,
+            Postings::Sparse { head, tail, .. } => PostingIter {
+                bytes: head.bytes(),
+                at: 0,
+                next_row: head.base,
+                then: Some(tail),
+            },
+            Postings::Dense { .. } => PostingIter {
+                bytes: &[],
                 at: 0,
                 next_row: 0,
-            },
-            Postings::Dense {
-                rows, codes, large, ..
-            } => PostingIter::Dense {
-                rows,
-                word_at: 0,
-                word: rows.first().copied().unwrap_or(0),
-                codes,
-                posting: 0,
-                large,
-                large_at: 0,
+                then: None,
             },
         }
     }
@@ -122,40 +174,26 @@ impl Postings {
     #[inline]
     pub(crate) fn for_each_row(&self, mut visit: impl FnMut(usize)) {
         match self {
-            Postings::Sparse { bytes, .. } => {
-                let mut at = 0;
-                let mut next_row = 0usize;
-                while let Some(&byte) = bytes.get(at) {
-                    let head = if byte < 0x80 {
-                        at += 1;
-                        u64::from(byte)
-                    } else {
-                        match read_varint(bytes, &mut at) {
-                            Some(head) => head,
-                            None => return,
-                        }
-                    };
-                    if head & 3 == u64::from(TF_INLINE) {
-                        // Skip the frequency that follows.
-                        while bytes.get(at).is_some_and(|&b| b >= 0x80) {
-                            at += 1;
-                        }
-                        at += 1;
+            Postings::Sparse { head, tail, .. } => {
+                for_each_stream_row(head, &mut visit);
+                for_each_stream_row(tail, &mut visit);
+            }
+            Postings::Dense { list, .. } => list.for_each_row(visit),
+        }
+    }
+
+    /// Calls `visit` with every row below `end`, ascending.
+    pub(crate) fn for_each_row_below(&self, end: usize, mut visit: impl FnMut(usize)) {
+        match self {
+            Postings::Sparse { .. } => {
+                for (row, _) in self.sparse_iter() {
+                    if row as usize >= end {
+                        return;
                     }
-                    let row = next_row + (head >> 2) as usize;
-                    visit(row);
-                    next_row = row + 1;
+                    visit(row as usize);
                 }
             }
-            Postings::Dense { rows, .. } => {
-                for (i, &word) in rows.iter().enumerate() {
-                    let mut word = word;
-                    while word != 0 {
-                        visit(i * 64 + word.trailing_zeros() as usize);
-                        word &= word - 1;
-                    }
-                }
-            }
+            Postings::Dense { list, .. } => list.for_each_row_below(end, visit),
         }
     }
 
@@ -165,42 +203,18 @@ impl Postings {
     pub(crate) fn for_each_posting(&self, mut visit: impl FnMut(usize, u32)) {
         match self {
             Postings::Sparse { .. } => {
-                for (row, tf) in self.iter() {
+                for (row, tf) in self.sparse_iter() {
                     visit(row as usize, tf);
                 }
             }
-            Postings::Dense {
-                rows, codes, large, ..
-            } => {
-                let mut posting = 0usize;
-                let mut large_at = 0;
-                for (i, &word) in rows.iter().enumerate() {
-                    let mut word = word;
-                    while word != 0 {
-                        let row = i * 64 + word.trailing_zeros() as usize;
-                        word &= word - 1;
-                        let code = codes
-                            .get(posting / 4)
-                            .map_or(0, |byte| u32::from(byte >> (2 * (posting % 4)) & 3));
-                        posting += 1;
-                        let tf = if code < TF_INLINE {
-                            code + 1
-                        } else {
-                            read_varint(large, &mut large_at)
-                                .and_then(|tf| u32::try_from(tf).ok())
-                                .unwrap_or(u32::MAX)
-                        };
-                        visit(row, tf);
-                    }
-                }
-            }
+            Postings::Dense { list, .. } => list.for_each_posting(visit),
         }
     }
 
-    /// The bitset of a dense list, for word-at-a-time set operations.
-    pub(crate) fn dense_rows(&self) -> Option<&[u64]> {
+    /// The dense list, for word-at-a-time set operations.
+    pub(crate) fn dense(&self) -> Option<&DenseList> {
         match self {
-            Postings::Dense { rows, .. } => Some(rows),
+            Postings::Dense { list, .. } => Some(list),
             Postings::Sparse { .. } => None,
         }
     }
@@ -208,10 +222,8 @@ impl Postings {
     /// Bytes held, for size accounting.
     pub(crate) fn encoded_len(&self) -> usize {
         match self {
-            Postings::Sparse { bytes, .. } => bytes.len(),
-            Postings::Dense {
-                rows, codes, large, ..
-            } => rows.len() * 8 + codes.len() + large.len(),
+            Postings::Sparse { head, tail, .. } => head.heap_bytes() + tail.heap_bytes(),
+            Postings::Dense { list, .. } => list.heap_bytes(),
         }
     }
 }
@@ -241,57 +253,81 @@ impl PostingsWriter {
     /// The finished list for an index of `rows` rows, dense when the term is common, holding
     /// no spare capacity.
     pub(crate) fn finish(self, rows: usize) -> Postings {
-        let sparse = Postings::Sparse {
-            bytes: self.bytes.into_boxed_slice(),
-            count: self.count,
-        };
         if (self.count as usize).saturating_mul(DENSE_FRACTION) < rows {
-            return sparse;
+            return self.finish_sparse();
         }
-        let mut bits = vec![0u64; rows.div_ceil(64)];
-        let mut codes = vec![0u8; (self.count as usize).div_ceil(4)];
-        let mut large = Vec::new();
-        for (n, (row, tf)) in sparse.iter().enumerate() {
-            if let Some(word) = bits.get_mut(row as usize / 64) {
-                *word |= 1 << (row % 64);
-            }
-            let code = if (1..=TF_INLINE).contains(&tf) {
-                tf - 1
-            } else {
-                push_varint(&mut large, u64::from(tf));
-                TF_INLINE
-            };
-            if let Some(byte) = codes.get_mut(n / 4) {
-                *byte |= (code as u8) << (2 * (n % 4));
-            }
-        }
+        let count = self.count;
+        let sparse = self.finish_sparse();
+        let rows = u32::try_from(rows).unwrap_or(u32::MAX);
+        let mut postings = Vec::with_capacity(count as usize);
+        sparse.for_each_posting(|row, tf| postings.push((row as u32, tf)));
         Postings::Dense {
-            rows: bits.into_boxed_slice(),
-            codes: codes.into_boxed_slice(),
-            large: large.into_boxed_slice(),
-            count: self.count,
+            list: Box::new(DenseList {
+                parts: vec![DensePart::from_postings(0, rows, postings)],
+            }),
+            count,
         }
     }
 }
 
-/// Decodes a posting list: `(row, tf)` pairs, rows ascending.
+impl PostingsWriter {
+    /// The finished list as sparse, whatever its size: one stream, no head.
+    pub(crate) fn finish_sparse(self) -> Postings {
+        Postings::Sparse {
+            head: SparseStream::default(),
+            tail: SparseStream::new(self.bytes, 0),
+            count: self.count,
+        }
+    }
+
+    /// The postings written so far as a stream (for a spliced list's head) and their count.
+    pub(crate) fn into_stream(self) -> (SparseStream, u32) {
+        (SparseStream::new(self.bytes, 0), self.count)
+    }
+
+    /// Encoded bytes written so far.
+    pub(crate) fn byte_len(&self) -> usize {
+        self.bytes.len()
+    }
+}
+
+/// Calls `visit` with every row of a sparse stream, frequencies skipped.
+#[inline]
+fn for_each_stream_row(stream: &SparseStream, visit: &mut impl FnMut(usize)) {
+    let bytes = stream.bytes();
+    let mut at = 0;
+    let mut next_row = stream.base;
+    while let Some(&byte) = bytes.get(at) {
+        let head = if byte < 0x80 {
+            at += 1;
+            u64::from(byte)
+        } else {
+            match read_varint(bytes, &mut at) {
+                Some(head) => head,
+                None => return,
+            }
+        };
+        if head & 3 == u64::from(TF_INLINE) {
+            // Skip the frequency that follows.
+            while bytes.get(at).is_some_and(|&b| b >= 0x80) {
+                at += 1;
+            }
+            at += 1;
+        }
+        let row = next_row.wrapping_add((head >> 2) as u32);
+        visit(row as usize);
+        next_row = row.wrapping_add(1);
+    }
+}
+
+/// Decodes a sparse posting list: `(row, tf)` pairs, rows ascending.
 #[derive(Debug, Clone)]
-pub(crate) enum PostingIter<'a> {
-    Sparse {
-        bytes: &'a [u8],
-        at: usize,
-        next_row: u32,
-    },
-    Dense {
-        rows: &'a [u64],
-        word_at: usize,
-        /// The bits of `rows[word_at]` not yet returned.
-        word: u64,
-        codes: &'a [u8],
-        posting: usize,
-        large: &'a [u8],
-        large_at: usize,
-    },
+pub(crate) struct PostingIter<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    next_row: u32,
+    /// The stream that follows (a list's tail after its head).
+    then: Option<&'a SparseStream>,
 }
 
 impl Iterator for PostingIter<'_> {
@@ -299,51 +335,23 @@ impl Iterator for PostingIter<'_> {
 
     #[inline]
     fn next(&mut self) -> Option<(u32, u32)> {
-        match self {
-            PostingIter::Sparse {
-                bytes,
-                at,
-                next_row,
-            } => {
-                let head = read_varint(bytes, at)?;
-                let code = (head & 3) as u32;
-                let tf = if code < TF_INLINE {
-                    code + 1
-                } else {
-                    u32::try_from(read_varint(bytes, at)?).unwrap_or(u32::MAX)
-                };
-                let gap = u32::try_from(head >> 2).unwrap_or(u32::MAX);
-                let row = next_row.wrapping_add(gap);
-                *next_row = row.wrapping_add(1);
-                Some((row, tf))
-            }
-            PostingIter::Dense {
-                rows,
-                word_at,
-                word,
-                codes,
-                posting,
-                large,
-                large_at,
-            } => {
-                while *word == 0 {
-                    *word_at += 1;
-                    *word = *rows.get(*word_at)?;
-                }
-                let row = *word_at * 64 + word.trailing_zeros() as usize;
-                *word &= *word - 1;
-                let code = codes
-                    .get(*posting / 4)
-                    .map_or(0, |byte| u32::from(byte >> (2 * (*posting % 4)) & 3));
-                *posting += 1;
-                let tf = if code < TF_INLINE {
-                    code + 1
-                } else {
-                    u32::try_from(read_varint(large, large_at)?).unwrap_or(u32::MAX)
-                };
-                Some((u32::try_from(row).unwrap_or(u32::MAX), tf))
-            }
+        while self.at >= self.bytes.len() {
+            let stream = self.then.take()?;
+            self.bytes = stream.bytes();
+            self.at = 0;
+            self.next_row = stream.base;
         }
+        let head = read_varint(self.bytes, &mut self.at)?;
+        let code = (head & 3) as u32;
+        let tf = if code < TF_INLINE {
+            code + 1
+        } else {
+            u32::try_from(read_varint(self.bytes, &mut self.at)?).unwrap_or(u32::MAX)
+        };
+        let gap = u32::try_from(head >> 2).unwrap_or(u32::MAX);
+        let row = self.next_row.wrapping_add(gap);
+        self.next_row = row.wrapping_add(1);
+        Some((row, tf))
     }
 }
 
@@ -478,7 +486,7 @@ mod tests {
         let postings = writer.finish(u32::MAX as usize);
         assert_decodes_to(&postings, &rows);
         assert_eq!(
-            PostingsWriter::default().finish(10).iter().count(),
+            PostingsWriter::default().finish(10).len(),
             0,
             "an empty list decodes to nothing"
         );
@@ -487,7 +495,15 @@ mod tests {
     /// Every way of reading `postings` gives back `rows` (row, term frequency).
     fn assert_decodes_to(postings: &Postings, rows: &[(u32, u32)]) {
         assert_eq!(postings.len(), rows.len());
-        assert_eq!(postings.iter().collect::<Vec<_>>(), rows);
+        let mut below = Vec::new();
+        let half = rows.get(rows.len() / 2).map_or(0, |&(row, _)| row as usize);
+        postings.for_each_row_below(half, |row| below.push(row as u32));
+        assert!(
+            below
+                .iter()
+                .copied()
+                .eq(rows.iter().map(|&(row, _)| row).take(rows.len() / 2))
+        );
         let mut visited = Vec::new();
         postings.for_each_row(|row| visited.push(row as u32));
         assert!(visited.iter().copied().eq(rows.iter().map(|&(row, _)| row)));
@@ -507,8 +523,10 @@ mod tests {
             writer.push(row, tf);
         }
         let postings = writer.finish(201);
-        let bits = postings.dense_rows().expect("two rows in three is dense");
-        assert_eq!(bits.len(), 4);
+        let list = postings.dense().expect("two rows in three is dense");
+        let mut words = [0u64; 4];
+        list.or_into(&mut words);
+        assert_eq!(words.iter().map(|w| w.count_ones()).sum::<u32>(), 133);
         assert_decodes_to(&postings, &rows);
         assert!(
             postings.encoded_len() < rows.len(),

@@ -99,13 +99,14 @@ impl RowSet {
         self.clear_tail();
     }
 
-    /// Adds the rows of a bitset of the same layout (bit `r % 64` of word `r / 64`), e.g. a
-    /// dense postings list.
-    pub(crate) fn or_words(&mut self, words: &[u64]) {
-        for (a, b) in self.bits.iter_mut().zip(words) {
-            *a |= b;
-        }
-        self.clear_tail();
+    /// The set's words (bit `r % 64` of word `r / 64` for row `r`).
+    pub(crate) fn words(&self) -> &[u64] {
+        &self.bits
+    }
+
+    /// The set's words, to move bits in a word at a time; bits past `len` must stay clear.
+    pub(crate) fn words_mut(&mut self) -> &mut [u64] {
+        &mut self.bits
     }
 
     /// Heap bytes held.

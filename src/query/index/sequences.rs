@@ -174,20 +174,36 @@ impl Sequences {
         self.open.bytes.len()
     }
 
-    /// Ends the writing: seals the rows written (so a splice can share them), and copies
-    /// every run into one segment when there are too many.
+    /// Ends the writing: seals the rows written (so a splice can share them), and when there
+    /// are too many runs copies the runs before the largest into one segment and those after
+    /// it into another: the largest (at 1M papers, every row the first load read) stays
+    /// shared, so a refresh copies only what earlier refreshes added.
     pub(crate) fn shrink(&mut self) {
         self.seal();
-        if self.runs.len() > MAX_RUNS {
+        if self.runs.len() <= MAX_RUNS {
+            return;
+        }
+        let largest = self
+            .runs
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, run)| run.segment_rows.len())
+            .map_or(0, |(at, _)| at);
+        let runs = std::mem::take(&mut self.runs);
+        self.sealed_rows = 0;
+        let copy = |runs: &[Run]| {
             let mut one = Segment::default();
-            for run in &self.runs {
+            for run in runs {
                 one.extend_rows_from(&run.segment, run.segment_rows.clone());
             }
-            self.runs.clear();
-            self.sealed_rows = 0;
-            self.open = one;
-            self.seal();
+            one
+        };
+        self.open = copy(runs.get(..largest).unwrap_or(&[]));
+        if let Some(run) = runs.get(largest) {
+            self.push_run(Arc::clone(&run.segment), run.segment_rows.clone());
         }
+        self.open = copy(runs.get(largest + 1..).unwrap_or(&[]));
+        self.seal();
     }
 
     /// Rows held.
