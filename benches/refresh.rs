@@ -6,6 +6,8 @@
 //! Run: `cargo bench --bench refresh -- 100000 [1000000]` (see BENCHMARKS.md). Each size's
 //! store is built once under the temp dir and grows by the papers each run adds.
 
+mod common;
+use common::{mib, ms, percentile};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -52,26 +54,6 @@ fn store_dir(count: usize) -> anyhow::Result<PathBuf> {
     drop(store);
     std::fs::write(&marker, b"")?;
     Ok(dir)
-}
-
-fn mib(field: &str) -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            let line = status.lines().find(|l| l.starts_with(field))?.to_string();
-            line.split_whitespace().nth(1)?.parse::<f64>().ok()
-        })
-        .map_or(f64::NAN, |kib| kib / 1024.0)
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
-
-fn percentile(times: &mut [Duration], p: f64) -> f64 {
-    times.sort();
-    let index = ((times.len() as f64 - 1.0) * p).round() as usize;
-    times.get(index).map_or(f64::NAN, |&d| ms(d))
 }
 
 fn key(c: char) -> Msg {

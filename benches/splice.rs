@@ -6,7 +6,9 @@
 //! `--tail` adds five words a paper from a 400,000-word long tail, so most lists are sparse as
 //! with real feeds (the synthetic vocabulary alone is ~100 words, every list dense).
 
-use std::time::{Duration, Instant};
+mod common;
+use common::{mib, ms, percentile};
+use std::time::Instant;
 
 use chrono::NaiveDate;
 use compact_str::CompactString;
@@ -66,26 +68,6 @@ fn index_doc(doc: &Doc) -> IndexDoc<'_> {
         authors: &doc.authors,
         abstract_text: Some(&doc.abstract_text),
     }
-}
-
-fn mib(field: &str) -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            let line = status.lines().find(|l| l.starts_with(field))?.to_string();
-            line.split_whitespace().nth(1)?.parse::<f64>().ok()
-        })
-        .map_or(f64::NAN, |kib| kib / 1024.0)
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
-
-fn percentile(times: &mut [Duration], p: f64) -> f64 {
-    times.sort();
-    let index = ((times.len() as f64 - 1.0) * p).round() as usize;
-    times.get(index).map_or(f64::NAN, |&d| ms(d))
 }
 
 fn load_average() -> String {
