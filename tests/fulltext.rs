@@ -39,6 +39,21 @@ fn paper(arxiv: &str, title: &str) -> Paper {
     p
 }
 
+/// Caches `text` as the paper's Markdown full text, as a fetch from HF would.
+fn put_markdown(store: &Store, paper: &str, text: impl Into<String>) {
+    store
+        .put_full_text(
+            &id(paper),
+            &StoredFullText {
+                format: FullTextFormat::Markdown,
+                url: format!("http://hf/papers/{paper}.md"),
+                fetched_at: chrono::Utc::now(),
+                text: text.into(),
+            },
+        )
+        .unwrap();
+}
+
 fn seeded_store(dir: &Path) -> Store {
     let store = Store::open(dir).unwrap();
     store
@@ -246,17 +261,11 @@ async fn hostile_markdown_is_stripped_and_ten_megabytes_are_refused() {
 async fn full_and_has_fulltext_find_cached_full_texts_ranked_below_title_hits() {
     let dir = tempfile::tempdir().unwrap();
     let store = seeded_store(dir.path());
-    store
-        .put_full_text(
-            &id("2504.00002"),
-            &StoredFullText {
-                format: FullTextFormat::Markdown,
-                url: "http://hf/papers/2504.00002.md".into(),
-                fetched_at: chrono::Utc::now(),
-                text: "# Proteins\n\nWe also train sparse experts on quasicrystal data.".into(),
-            },
-        )
-        .unwrap();
+    put_markdown(
+        &store,
+        "2504.00002",
+        "# Proteins\n\nWe also train sparse experts on quasicrystal data.",
+    );
     let catalog = paperboat::app::catalog::full_catalog(&store, true).unwrap();
     let matching = |query: &str| {
         let parsed = paperboat::query::parse(query).unwrap();
@@ -290,17 +299,7 @@ async fn full_and_has_fulltext_find_cached_full_texts_ranked_below_title_hits() 
 fn the_reader_opens_the_full_text_jumps_sections_shows_contents_searches_and_goes_back() {
     let dir = tempfile::tempdir().unwrap();
     let store = seeded_store(dir.path());
-    store
-        .put_full_text(
-            &id("2504.00001"),
-            &StoredFullText {
-                format: FullTextFormat::Markdown,
-                url: "http://hf/papers/2504.00001.md".into(),
-                fetched_at: chrono::Utc::now(),
-                text: markdown_paper(),
-            },
-        )
-        .unwrap();
+    put_markdown(&store, "2504.00001", markdown_paper());
     let mut reader = reader::open_reader(&store, (80, 24), Box::new(std::io::sink()), false);
     assert_eq!(reader.app.selected_row().unwrap().id, id("2504.00001"));
 
@@ -386,17 +385,7 @@ fn the_reader_opens_the_full_text_jumps_sections_shows_contents_searches_and_goe
 fn beside_the_list_from_120_columns() {
     let dir = tempfile::tempdir().unwrap();
     let store = seeded_store(dir.path());
-    store
-        .put_full_text(
-            &id("2504.00001"),
-            &StoredFullText {
-                format: FullTextFormat::Markdown,
-                url: "http://hf/papers/2504.00001.md".into(),
-                fetched_at: chrono::Utc::now(),
-                text: markdown_paper(),
-            },
-        )
-        .unwrap();
+    put_markdown(&store, "2504.00001", markdown_paper());
     let mut reader = reader::open_reader(&store, (140, 30), Box::new(std::io::sink()), false);
     press(&mut reader, "f");
     let text = screen(&mut reader);
@@ -545,17 +534,7 @@ fn full_text_links_are_written_over_their_own_text() {
                  and <https://example.org/p{n}> in running text of several words.\n\n"
             ));
         }
-        store
-            .put_full_text(
-                &id("2504.00001"),
-                &StoredFullText {
-                    format: FullTextFormat::Markdown,
-                    url: "http://hf/papers/2504.00001.md".into(),
-                    fetched_at: chrono::Utc::now(),
-                    text,
-                },
-            )
-            .unwrap();
+        put_markdown(&store, "2504.00001", text);
         let mut reader = reader::open_reader(&store, size, Box::new(std::io::sink()), false);
         let captured = Captured::default();
         reader.runner.hyperlink_out = Some(Box::new(captured.clone()));
