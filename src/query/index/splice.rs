@@ -588,8 +588,7 @@ mod tests {
         )
     }
 
-    /// Old docs, then pieces: runs of old rows (cut points) with new docs between them.
-    /// Old docs, cut pairs, and the new docs before each kept run.
+    /// Old docs, cut pairs (the runs of old rows kept), and the new docs before each kept run.
     type Case = (Vec<Doc>, Vec<(usize, usize)>, Vec<Vec<Doc>>);
 
     fn splice_case() -> impl Strategy<Value = Case> {
