@@ -19,7 +19,8 @@ use paperboat::app::catalog::{Refresh, first_catalog, full_catalog, refreshed_ca
 use paperboat::app::{App, Catalog, Effect, Msg, update};
 use paperboat::journal::Change;
 use paperboat::keymap::Keymap;
-use paperboat::model::PaperId;
+use paperboat::model::{ListRow, PaperId};
+use paperboat::query::RowDetails;
 use paperboat::store::Store;
 use paperboat::ui::{Theme, render};
 use ratatui::Terminal;
@@ -109,9 +110,35 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What the list rows alone cost: their inline size, the heap bytes they hold, and the
+/// process's RSS growth while every row is read a second time into a second `Vec` (the
+/// allocator's overhead included; the first read fills sled's page cache), per row. Run
+/// first, before anything else has been allocated and freed.
+fn row_memory(count: usize, store: &Store) -> anyhow::Result<()> {
+    let first = store.all_rows()?;
+    let before = mib("VmRSS:");
+    let mut rows = store.all_rows()?;
+    rows.shrink_to_fit();
+    let grown = mib("VmRSS:") - before;
+    drop(first);
+    let n = rows.len().max(1) as f64;
+    let heap: usize = rows.iter().map(ListRow::heap_bytes).sum();
+    println!(
+        "{count:>9}: rows alone: {} rows, size_of ListRow {} B + heap {:.0} B a row (RowDetails \
+         {} B inline); RSS +{grown:.0} MiB = {:.0} B a row",
+        rows.len(),
+        std::mem::size_of::<ListRow>(),
+        heap as f64 / n,
+        std::mem::size_of::<RowDetails>(),
+        grown * 1024.0 * 1024.0 / n,
+    );
+    Ok(())
+}
+
 fn run(count: usize) -> anyhow::Result<()> {
     let dir = store_dir(count)?;
     let store = Store::open(&dir)?;
+    row_memory(count, &store)?;
     let started = Instant::now();
     let loaded = full_catalog(&store, true)?;
     let papers = loaded.rows.len();
@@ -119,6 +146,20 @@ fn run(count: usize) -> anyhow::Result<()> {
         "{count:>9}: full load of {papers} papers {:.0} ms, RSS {:.0} MiB",
         ms(started.elapsed()),
         mib("VmRSS:")
+    );
+    let rows_heap: usize = loaded.rows.iter().map(ListRow::heap_bytes).sum();
+    let [terms, postings, sequences, rest] = loaded.text.heap_bytes();
+    let mb = |bytes: usize| bytes as f64 / 1e6;
+    println!(
+        "{count:>9}: catalog memory: rows {:.0} MB inline + {:.0} MB heap, details {:.0} MB \
+         inline; text index terms {:.0} / postings {:.0} / sequences {:.0} / rest {:.0} MB",
+        mb(papers * std::mem::size_of::<ListRow>()),
+        mb(rows_heap),
+        mb(loaded.details.len() * std::mem::size_of::<RowDetails>()),
+        mb(terms),
+        mb(postings),
+        mb(sequences),
+        mb(rest),
     );
     let mut screen = Screen {
         app: App::new(

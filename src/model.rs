@@ -434,6 +434,24 @@ pub struct ListRow {
 }
 
 impl ListRow {
+    /// Heap bytes this row holds beyond its `size_of` (allocations counted at their capacity,
+    /// without the allocator's own overhead): for the memory report of the refresh bench.
+    pub fn heap_bytes(&self) -> usize {
+        fn spilled(text: &CompactString) -> usize {
+            if text.is_heap_allocated() {
+                text.capacity()
+            } else {
+                0
+            }
+        }
+        self.title.capacity()
+            + self.authors.capacity() * std::mem::size_of::<CompactString>()
+            + self.authors.iter().map(spilled).sum::<usize>()
+            + self.sources.capacity() * std::mem::size_of::<SourceId>()
+            + self.sources.iter().map(|s| spilled(&s.0)).sum::<usize>()
+            + self.primary_category.as_ref().map_or(0, spilled)
+    }
+
     /// Whether only HF's paper search brought this paper (no daily list or feed named it):
     /// such papers stay out of the day and week views.
     pub fn only_searched(&self) -> bool {
