@@ -65,7 +65,7 @@ fn spelled(mut n: u64) -> String {
 fn index_doc(doc: &Doc) -> IndexDoc<'_> {
     IndexDoc {
         title: &doc.title,
-        authors: &doc.authors,
+        authors: (&doc.authors).into(),
         abstract_text: Some(&doc.abstract_text),
     }
 }

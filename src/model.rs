@@ -13,6 +13,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use compact_str::{CompactString, format_compact};
 use serde::{Deserialize, Serialize};
 
+mod row;
+pub use row::{Authors, ListRow, ListRowFields, RowTexts};
+
 /// The key of a paper: the arXiv id without version when one is known (`2504.21318`,
 /// `hep-th/9901001`), otherwise a stable id scoped to its source (`feed:<source>:<hash>`).
 /// Held inline (up to 24 bytes, every arXiv id): a catalog of 1M papers keeps each id twice.
@@ -391,74 +394,24 @@ impl Paper {
     /// The compact projection the list pane and the filter need.
     pub fn list_row(&self, fallback_day: NaiveDate) -> ListRow {
         const SHOWN_AUTHORS: usize = 5;
-        ListRow {
-            id: self.id.clone(),
-            title: self.title.clone(),
-            authors: self
-                .authors
-                .iter()
-                .take(SHOWN_AUTHORS)
-                .map(|name| CompactString::from(name.as_str()))
-                .collect(),
-            author_count: u32::try_from(self.authors.len()).unwrap_or(u32::MAX),
-            day: self.day(fallback_day),
-            published: self.published,
-            upvotes: self.upvotes,
-            comments: self.comments,
-            sources: self.sources.iter().cloned().collect(),
-            primary_category: self
-                .categories
-                .first()
-                .map(|c| CompactString::from(c.as_str())),
-            has_code: self.links.github.is_some(),
-        }
-    }
-}
-
-/// What the list pane shows of a paper: small, so that a day's rows load in microseconds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ListRow {
-    pub id: PaperId,
-    pub title: String,
-    /// The first few authors; `author_count` says how many there are in all. Names are held
-    /// inline (up to 24 bytes): at 1M papers that spares ~4M small allocations.
-    pub authors: Vec<CompactString>,
-    pub author_count: u32,
-    pub day: NaiveDate,
-    pub published: Option<DateTime<Utc>>,
-    pub upvotes: Option<u32>,
-    pub comments: Option<u32>,
-    pub sources: Vec<SourceId>,
-    pub primary_category: Option<CompactString>,
-    pub has_code: bool,
-}
-
-impl ListRow {
-    /// Heap bytes this row holds beyond its `size_of` (allocations counted at their capacity,
-    /// without the allocator's own overhead): for the memory report of the refresh bench.
-    pub fn heap_bytes(&self) -> usize {
-        fn spilled(text: &CompactString) -> usize {
-            if text.is_heap_allocated() {
-                text.capacity()
-            } else {
-                0
-            }
-        }
-        self.title.capacity()
-            + self.authors.capacity() * std::mem::size_of::<CompactString>()
-            + self.authors.iter().map(spilled).sum::<usize>()
-            + self.sources.capacity() * std::mem::size_of::<SourceId>()
-            + self.sources.iter().map(|s| spilled(&s.0)).sum::<usize>()
-            + self.primary_category.as_ref().map_or(0, spilled)
-    }
-
-    /// Whether only HF's paper search brought this paper (no daily list or feed named it):
-    /// such papers stay out of the day and week views.
-    pub fn only_searched(&self) -> bool {
-        self.sources
-            .iter()
-            .all(|s| s.as_str() == SourceId::HF_SEARCH)
-            && !self.sources.is_empty()
+        let sources: Vec<SourceId> = self.sources.iter().cloned().collect();
+        ListRow::new(
+            self.id.clone(),
+            RowTexts {
+                title: &self.title,
+                primary_category: self.categories.first().map(String::as_str),
+                authors: self.authors.iter().take(SHOWN_AUTHORS).map(String::as_str),
+            },
+            self.day(fallback_day),
+            &sources,
+        )
+        .with_counts(
+            u32::try_from(self.authors.len()).unwrap_or(u32::MAX),
+            self.upvotes,
+            self.comments,
+        )
+        .with_published(self.published)
+        .with_code(self.links.github.is_some())
     }
 }
 

@@ -422,7 +422,7 @@ fn the_reader_refuses_to_open_or_copy_links_a_feed_should_never_have_given() {
     reader.runner.browser = browser;
     for (n, link) in BAD_LINKS.iter().enumerate() {
         assert_eq!(
-            reader.app.selected_row().unwrap().title,
+            reader.app.selected_row().unwrap().title(),
             format!("Bad link {n}")
         );
         for (keys, verb) in [("o", "open"), ("O", "open"), ("y", "copy")] {
@@ -441,7 +441,7 @@ fn the_reader_refuses_to_open_or_copy_links_a_feed_should_never_have_given() {
     assert!(!opened_log.exists(), "the browser was never started");
 
     // The good link opens, passed to the browser as one argument, with no shell between.
-    assert_eq!(reader.app.selected_row().unwrap().title, "A good link");
+    assert_eq!(reader.app.selected_row().unwrap().title(), "A good link");
     // `o` offers the paper's links; `a` picks the abstract.
     press(&mut reader, "oa");
     let message = reader.app.message.clone().unwrap_or_default();

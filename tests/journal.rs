@@ -193,7 +193,7 @@ fn a_deleted_store_is_rebuilt_from_the_journal_with_every_star_read_flag_and_not
 
     // Starred and noted papers are listed from the journal before any sync.
     let rows = store.all_rows().unwrap();
-    let titles: Vec<&str> = rows.iter().map(|row| row.title.as_str()).collect();
+    let titles: Vec<&str> = rows.iter().map(|row| row.title()).collect();
     assert!(titles.contains(&"Title of 2607.00001"), "{titles:?}");
     assert!(titles.contains(&"Title of 2607.00003"), "{titles:?}");
     let listed = store.paper(&id("2607.00001")).unwrap().unwrap();

@@ -96,7 +96,7 @@ fn stars_on_one_topic_put_that_topic_in_the_top_ten() {
             .take(10)
             .map(|&r| {
                 let reason = for_you.explain(&catalog.text, r).map(|r| r.describe());
-                format!("{} ({reason:?})", catalog.rows[r].title)
+                format!("{} ({reason:?})", catalog.rows[r].title())
             })
             .collect();
         assert_eq!(top, [topic; 10], "stars on {topic}: {titles:#?}");

@@ -1002,7 +1002,7 @@ fn the_same_paper_from_hf_and_arxiv_merges_with_both_badges() {
         BTreeSet::from([SourceId::hf(), SourceId::arxiv()])
     );
     let row = from_hf.list_row(date(2026, 5, 1));
-    let badges: BTreeSet<&str> = row.sources.iter().map(SourceId::badge).collect();
+    let badges: BTreeSet<&str> = row.sources().iter().map(SourceId::badge).collect();
     assert_eq!(badges, BTreeSet::from(["HF", "arXiv"]));
     assert_eq!(from_hf.upvotes, Some(42));
     assert_eq!(from_hf.comments, Some(5));

@@ -172,7 +172,7 @@ fn merging_one_paper_from_two_sources_keeps_both_sources() {
     assert_eq!(merged.categories, vec!["cs.LG".to_string()]);
     let rows = store.rows_for_day(today).unwrap();
     assert_eq!(rows.len(), 1);
-    assert_eq!(rows[0].sources.len(), 2);
+    assert_eq!(rows[0].sources().len(), 2);
 }
 
 #[test]
@@ -389,8 +389,11 @@ fn papers_read_back_after_reopen() {
     assert_eq!(store.paper(&id("2607.00001")).unwrap(), Some(rich));
     assert_eq!(store.paper(&id("2699.99999")).unwrap(), None);
     let rows = store.rows_for_day(day(2026, 7, 13)).unwrap();
-    assert!(rows[0].has_code);
-    assert_eq!(rows[0].authors, ["Ada Lovelace", "Alan Turing"]);
+    assert!(rows[0].has_code());
+    assert_eq!(
+        rows[0].authors().collect::<Vec<_>>(),
+        ["Ada Lovelace", "Alan Turing"]
+    );
 }
 
 #[test]

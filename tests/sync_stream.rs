@@ -152,8 +152,11 @@ async fn a_feed_of_many_batches_is_stored_as_if_read_whole() {
         "merged across batches"
     );
     let rows = harness.store.all_rows().unwrap();
-    assert_eq!(rows[0].title, "Paper number 0", "feed order kept");
-    assert_eq!(rows[count - 1].title, format!("Paper number {}", count - 1));
+    assert_eq!(rows[0].title(), "Paper number 0", "feed order kept");
+    assert_eq!(
+        rows[count - 1].title(),
+        format!("Paper number {}", count - 1)
+    );
     stop(handle).await;
 }
 

@@ -231,13 +231,13 @@ pub fn query(text: &str) {
     let _ = (query.has_text(), query.is_empty());
     for (_, words) in query.highlight_terms() {
         for row in catalog.rows.iter() {
-            for range in paperboat::query::highlight::ranges(&row.title, &words) {
+            for range in paperboat::query::highlight::ranges(&row.title(), &words) {
                 assert!(
                     range.start <= range.end
-                        && row.title.is_char_boundary(range.start)
-                        && row.title.is_char_boundary(range.end),
+                        && row.title().is_char_boundary(range.start)
+                        && row.title().is_char_boundary(range.end),
                     "{range:?} in {:?}",
-                    row.title
+                    row.title()
                 );
             }
         }

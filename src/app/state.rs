@@ -402,7 +402,11 @@ impl App {
             Some(SortOrder::Newest) => rows.sort_unstable(),
             Some(SortOrder::Upvotes) => {
                 order::sort_desc_by_key(&mut rows, |r| {
-                    catalog.rows.get(r).and_then(|row| row.upvotes).unwrap_or(0)
+                    catalog
+                        .rows
+                        .get(r)
+                        .and_then(|row| row.upvotes())
+                        .unwrap_or(0)
                 });
             }
             Some(SortOrder::Relevance) => {

@@ -135,7 +135,7 @@ impl View {
                 None => (0..rows.len()).collect(),
             },
             View::Source(source) => (0..rows.len())
-                .filter(|&i| rows[i].sources.contains(source))
+                .filter(|&i| rows[i].sources().contains(source))
                 .collect(),
             View::Hf(view) => match catalog.ranked.get(&view.key(today)) {
                 Some(list) => list

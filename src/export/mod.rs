@@ -16,7 +16,6 @@ mod citation;
 use std::path::PathBuf;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use compact_str::CompactString;
 use serde::Serialize;
 
 use crate::model::{ListRow, Paper, PaperId, UserState};
@@ -131,24 +130,20 @@ impl<'a> PaperLine<'a> {
     pub fn new(row: &'a ListRow, paper: Option<&'a Paper>, state: &'a UserState) -> PaperLine<'a> {
         let mut line = PaperLine {
             id: row.id.as_str(),
-            title: &row.title,
-            authors: row.authors.iter().map(CompactString::as_str).collect(),
+            title: row.title(),
+            authors: row.authors().collect(),
             abstract_text: "",
-            published: row.published,
+            published: row.published(),
             daily_date: None,
             day: row.day,
-            upvotes: row.upvotes,
-            comments: row.comments,
-            categories: row
-                .primary_category
-                .iter()
-                .map(CompactString::as_str)
-                .collect(),
+            upvotes: row.upvotes(),
+            comments: row.comments(),
+            categories: row.primary_category().into_iter().collect(),
             starred: state.is_starred(),
             starred_at: state.starred_at,
             read: state.read,
             note: state.note.as_deref(),
-            sources: row.sources.iter().map(|s| s.as_str()).collect(),
+            sources: row.sources().iter().map(|s| s.as_str()).collect(),
             links: LinksLine::default(),
         };
         if let Some(paper) = paper {

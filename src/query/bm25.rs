@@ -61,7 +61,7 @@ mod tests {
             .collect();
         TextIndex::build(docs.iter().zip(&authors).map(|((t, _, b), a)| IndexDoc {
             title: t,
-            authors: a,
+            authors: a.into(),
             abstract_text: Some(b),
         }))
     }

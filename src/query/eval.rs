@@ -201,12 +201,12 @@ fn evaluate_term(term: &Term, corpus: &Corpus<'_>) -> RowSet {
         Term::Category(prefix) => RowSet::from_fn(len, |row| match corpus.details(row) {
             Some(details) => details.categories.iter().any(|c| starts_with(c, prefix)),
             None => rows[row]
-                .primary_category
+                .primary_category()
                 .as_deref()
                 .is_some_and(|c| starts_with(c, prefix)),
         }),
         Term::Source(prefix) => RowSet::from_fn(len, |row| {
-            rows[row].sources.iter().any(|source| {
+            rows[row].sources().iter().any(|source| {
                 starts_with(source.as_str(), prefix) || starts_with(source.badge(), prefix)
             })
         }),
@@ -241,7 +241,7 @@ fn evaluate_term(term: &Term, corpus: &Corpus<'_>) -> RowSet {
             set
         }
         Term::Flag(flag) => RowSet::from_fn(len, |row| match flag {
-            Flag::Code => rows[row].has_code,
+            Flag::Code => rows[row].has_code(),
             Flag::Summary => corpus.details(row).is_some_and(|d| d.has_summary),
             Flag::Pdf => corpus.details(row).is_some_and(|d| d.has_pdf),
             Flag::Model => corpus.details(row).is_some_and(|d| d.linked[0]),
@@ -252,8 +252,8 @@ fn evaluate_term(term: &Term, corpus: &Corpus<'_>) -> RowSet {
         }),
         Term::Count { field, cmp, value } => RowSet::from_fn(len, |row| {
             let have = match field {
-                CountField::Upvotes => rows[row].upvotes,
-                CountField::Comments => rows[row].comments,
+                CountField::Upvotes => rows[row].upvotes(),
+                CountField::Comments => rows[row].comments(),
                 CountField::Stars => corpus.details(row).and_then(|d| d.github_stars),
             };
             have.is_some_and(|have| cmp.holds(have, *value))
@@ -360,7 +360,7 @@ mod tests {
         let details = papers.iter().map(RowDetails::of).collect();
         let index = TextIndex::build(rows.iter().zip(&papers).map(|(row, p)| IndexDoc {
             title: &p.title,
-            authors: &row.authors,
+            authors: row.authors(),
             abstract_text: Some(&p.abstract_text),
         }));
         let mut user = HashMap::new();

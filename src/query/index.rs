@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use compact_str::CompactString;
+use crate::model::Authors;
 use memchr::memmem;
 
 use super::postings::{
@@ -51,7 +51,7 @@ impl IndexField {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct IndexDoc<'a> {
     pub title: &'a str,
-    pub authors: &'a [CompactString],
+    pub authors: Authors<'a>,
     /// `None` until the abstracts are loaded.
     pub abstract_text: Option<&'a str>,
 }
@@ -562,7 +562,7 @@ impl TextIndexBuilder {
         title.add(row, [doc.title]);
         self.has_abstracts |= doc.abstract_text.is_some();
         abstracts.add(row, [doc.abstract_text.unwrap_or("")]);
-        authors.add(row, doc.authors.iter().map(CompactString::as_str));
+        authors.add(row, doc.authors.clone());
         self.rows = self.rows.saturating_add(1);
     }
 
@@ -636,6 +636,7 @@ impl TextIndex {
 mod tests {
     use super::*;
     use crate::query::tokenize::tokens;
+    use compact_str::CompactString;
 
     fn index(docs: &[(&str, &[&str], &str)]) -> TextIndex {
         let authors: Vec<Vec<CompactString>> = docs
@@ -644,7 +645,7 @@ mod tests {
             .collect();
         TextIndex::build(docs.iter().zip(&authors).map(|((t, _, b), a)| IndexDoc {
             title: t,
-            authors: a,
+            authors: a.into(),
             abstract_text: Some(b),
         }))
     }
@@ -801,7 +802,7 @@ mod tests {
             };
             builder.push(IndexDoc {
                 title,
-                authors: &[],
+                authors: Default::default(),
                 abstract_text: None,
             });
         }
@@ -909,7 +910,7 @@ mod tests {
                 .collect();
             let index = TextIndex::build(docs.iter().zip(&authors).map(|((t, _, b), a)| IndexDoc {
                 title: t,
-                authors: a,
+                authors: a.into(),
                 abstract_text: Some(b),
             }));
             let naive: Vec<NaiveRow> = docs.iter().map(|(t, a, b)| naive_row(t, a, b)).collect();

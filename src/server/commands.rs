@@ -66,9 +66,9 @@ impl ListedPaper {
     pub fn of(row: &ListRow, state: &UserState) -> ListedPaper {
         ListedPaper {
             id: row.id.as_str().to_string(),
-            title: row.title.to_string(),
+            title: row.title().to_string(),
             day: Some(row.day),
-            upvotes: row.upvotes,
+            upvotes: row.upvotes(),
             starred: state.is_starred(),
             read: state.read,
         }
@@ -276,7 +276,7 @@ fn sort_newest_first(rows: &mut [&ListRow]) {
     rows.sort_by(|a, b| {
         b.day
             .cmp(&a.day)
-            .then(b.upvotes.cmp(&a.upvotes))
+            .then(b.upvotes().cmp(&a.upvotes()))
             .then(a.id.cmp(&b.id))
     });
 }

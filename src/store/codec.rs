@@ -19,11 +19,10 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 use super::{FeedState, Validators};
-use crate::model::{Links, ListRow, Paper, PaperId, SourceId, UserState};
+use crate::model::{Links, ListRow, Paper, PaperId, RowTexts, SourceId, UserState};
 
 /// The first byte of a value that is postcard all through: user buckets, feed states, and
 /// every value of a schema v1 store.
@@ -204,19 +203,15 @@ fn encode_rows_as<'a>(
     let ids: Vec<&str> = rows.clone().map(|row| row.id.as_str()).collect();
     let stored: Vec<StoredRow<'_>> = rows
         .map(|row| StoredRow {
-            title: Cow::Borrowed(&row.title),
-            authors: row
-                .authors
-                .iter()
-                .map(|a| Cow::Borrowed(a.as_str()))
-                .collect(),
-            author_count: row.author_count,
-            published: row.published.as_ref().map(time_out),
-            upvotes: row.upvotes,
-            comments: row.comments,
-            sources: sources_out(row.sources.iter()),
-            primary_category: row.primary_category.as_deref().map(Cow::Borrowed),
-            has_code: row.has_code,
+            title: Cow::Borrowed(row.title()),
+            authors: row.authors().map(Cow::Borrowed).collect(),
+            author_count: row.author_count(),
+            published: row.published().as_ref().map(time_out),
+            upvotes: row.upvotes(),
+            comments: row.comments(),
+            sources: sources_out(row.sources().iter()),
+            primary_category: row.primary_category().map(Cow::Borrowed),
+            has_code: row.has_code(),
         })
         .collect();
     if !compress {
@@ -272,23 +267,20 @@ pub(super) fn decode_rows(value: &[u8], day: NaiveDate) -> Result<Vec<ListRow>> 
     ids.into_iter()
         .zip(stored)
         .map(|(id, row)| {
-            Ok(ListRow {
-                id: PaperId::from_stored(id.to_string()),
-                title: row.title.into_owned(),
-                authors: row
-                    .authors
-                    .iter()
-                    .map(|a| CompactString::from(a.as_ref()))
-                    .collect(),
-                author_count: row.author_count,
+            let sources: Vec<SourceId> = sources_in(row.sources).collect();
+            Ok(ListRow::new(
+                PaperId::from_stored(id.to_string()),
+                RowTexts {
+                    title: &row.title,
+                    primary_category: row.primary_category.as_deref(),
+                    authors: row.authors.iter().map(|a| a.as_ref()),
+                },
                 day,
-                published: row.published.map(time_in).transpose()?,
-                upvotes: row.upvotes,
-                comments: row.comments,
-                sources: sources_in(row.sources).collect(),
-                primary_category: row.primary_category.as_deref().map(CompactString::from),
-                has_code: row.has_code,
-            })
+                &sources,
+            )
+            .with_counts(row.author_count, row.upvotes, row.comments)
+            .with_published(row.published.map(time_in).transpose()?)
+            .with_code(row.has_code))
         })
         .collect()
 }
@@ -630,6 +622,7 @@ pub(super) fn decode_feed_state(value: &[u8]) -> Result<FeedState> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::ListRowFields;
 
     fn sample_paper() -> Paper {
         let mut paper = Paper::new(
@@ -728,6 +721,81 @@ mod tests {
             value.len(),
             plain.len()
         );
+    }
+
+    /// Two rows as the store wrote them before list rows got their compact in-memory form
+    /// (issue #15), uncompressed and compressed: bytes from the 2026-12-07 main.
+    const GOLDEN_PLAIN: &str = "\
+        01020a323530342e32313331381a666565643a626c6f673a30303131323233336161626263636464\
+        0219417474656e74696f6e20697320616c6c20796f75206e656564020e4173686973682056617377\
+        616e6926416e20417574686f722057686f7365204e616d65204973204c6f6e676572205468616e20\
+        3234080186a08b810d959aef3a012a0002026866056172786976010563732e4c470115c39c6ec3af\
+        63c3b664c3a920e28094207469746c650000000001070109666565643a626c6f670000";
+    const GOLDEN_COMPRESSED: &str = "\
+        02020a323530342e32313331381a666565643a626c6f673a30303131323233336161626263636464\
+        9b01f08c0219417474656e74696f6e20697320616c6c20796f75206e656564020e41736869736820\
+        56617377616e6926416e20417574686f722057686f7365204e616d65204973204c6f6e6765722054\
+        68616e203234080186a08b810d959aef3a012a0002026866056172786976010563732e4c470115c3\
+        9c6ec3af63c3b664c3a920e28094207469746c650000000001070109666565643a626c6f670000";
+
+    fn unhex(hex: &str) -> Vec<u8> {
+        let digits: Vec<u8> = hex.bytes().filter(u8::is_ascii_hexdigit).collect();
+        digits
+            .chunks(2)
+            .map(|pair| u8::from_str_radix(std::str::from_utf8(pair).unwrap(), 16).unwrap())
+            .collect()
+    }
+
+    /// The rows the golden bytes hold, as plain fields.
+    fn golden_rows() -> Vec<ListRowFields> {
+        let day = NaiveDate::from_ymd_opt(2025, 4, 30).unwrap();
+        let first = ListRowFields {
+            id: PaperId::from_stored("2504.21318".into()),
+            title: "Attention is all you need".into(),
+            authors: vec![
+                "Ashish Vaswani".into(),
+                "An Author Whose Name Is Longer Than 24".into(),
+            ],
+            author_count: 8,
+            day,
+            published: DateTime::from_timestamp(1_745_971_203, 123_456_789),
+            upvotes: Some(42),
+            comments: None,
+            sources: vec![SourceId::hf(), SourceId::arxiv()],
+            primary_category: Some("cs.LG".into()),
+            has_code: true,
+        };
+        let second = ListRowFields {
+            id: PaperId::from_stored("feed:blog:00112233aabbccdd".into()),
+            title: "Ünïcödé — title".into(),
+            authors: Vec::new(),
+            author_count: 0,
+            published: None,
+            upvotes: None,
+            comments: Some(7),
+            sources: vec![SourceId::feed("blog")],
+            primary_category: None,
+            has_code: false,
+            ..first.clone()
+        };
+        vec![first, second]
+    }
+
+    #[test]
+    fn rows_stored_before_the_compact_row_decode_and_encode_byte_identical() {
+        let day = NaiveDate::from_ymd_opt(2025, 4, 30).unwrap();
+        for (golden, compressed) in [(GOLDEN_PLAIN, false), (GOLDEN_COMPRESSED, true)] {
+            let value = unhex(golden);
+            let rows = decode_rows(&value, day).unwrap();
+            let fields: Vec<ListRowFields> = rows.iter().map(ListRow::fields).collect();
+            assert_eq!(fields, golden_rows());
+            let again = if compressed {
+                encode_rows(rows.iter()).unwrap()
+            } else {
+                encode_rows_plain(rows.iter()).unwrap()
+            };
+            assert_eq!(again, value, "compressed: {compressed}");
+        }
     }
 
     #[test]

@@ -595,7 +595,7 @@ mod tests {
         let outcome = store.apply(vec![listing(hf(), 30, 9)], day(30)).unwrap();
         assert_eq!(outcome, ApplyOutcome { new: 0, changed: 1 });
         let rows = store.rows_for_day(day(29)).unwrap();
-        assert_eq!(rows[0].upvotes, Some(9));
+        assert_eq!(rows[0].upvotes(), Some(9));
     }
 
     #[test]

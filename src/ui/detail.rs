@@ -527,10 +527,11 @@ fn link_lines(text: &mut DetailText<'_>, label: &str, url: &str, theme: &Theme, 
 /// What can be shown from the list row while the full record loads.
 fn row_lines<'a>(app: &App, row: &ListRow, theme: &Theme, width: usize) -> Vec<Line<'a>> {
     let words = app.highlight_words();
-    let mut lines = wrap_marked(&row.title, width, theme.title(), &words, theme, usize::MAX);
-    if !row.authors.is_empty() {
-        let total = usize::try_from(row.author_count).unwrap_or(row.authors.len());
-        lines.push(Line::raw(authors_line(&row.authors, total, width)));
+    let mut lines = wrap_marked(row.title(), width, theme.title(), &words, theme, usize::MAX);
+    let authors: Vec<&str> = row.authors().collect();
+    if !authors.is_empty() {
+        let total = usize::try_from(row.author_count()).unwrap_or(authors.len());
+        lines.push(Line::raw(authors_line(&authors, total, width)));
     }
     lines.push(Line::styled(
         fit(&marks(app, &row.id).join(" · "), width),

@@ -38,7 +38,7 @@ pub fn render(frame: &mut Frame<'_>, app: &App, theme: &Theme, area: Rect) {
             .filter_map(|(position, &row)| Some((position, app.catalog.rows.get(row)?)))
     };
     // Feeds without counts (most RSS, the demo) get the upvote column's room for titles.
-    let show_upvotes = on_screen().any(|(_, row)| row.upvotes.is_some());
+    let show_upvotes = on_screen().any(|(_, row)| row.upvotes().is_some());
     let mut lines: Vec<Line<'_>> = on_screen()
         .map(|(position, row)| {
             row_line(
@@ -192,10 +192,10 @@ fn row_line<'a>(
         " "
     };
     let upvotes = row
-        .upvotes
+        .upvotes()
         .map_or(String::from("    "), |u| format!("{:>4}", compact(u)));
     let date = row.day.format("%b %d").to_string();
-    let mut badges: Vec<&str> = row.sources.iter().map(|s| s.badge()).collect();
+    let mut badges: Vec<&str> = row.sources().iter().map(|s| s.badge()).collect();
     // HF first, then arXiv, then feeds: the order users scan the badges in.
     badges.sort_by_key(|b| match *b {
         "HF" => 0,
@@ -215,7 +215,7 @@ fn row_line<'a>(
         String::new()
     };
     let title_width = width.saturating_sub(fixed + tail.width());
-    let title = pad(&row.title, title_width);
+    let title = pad(&row.title(), title_width);
     let title_style = if read {
         theme.read_title()
     } else {

@@ -97,7 +97,7 @@ pub(crate) fn sort_rows(rows: &mut [ListRow]) {
     rows.sort_by(|a, b| {
         b.day
             .cmp(&a.day)
-            .then_with(|| b.upvotes.unwrap_or(0).cmp(&a.upvotes.unwrap_or(0)))
+            .then_with(|| b.upvotes().unwrap_or(0).cmp(&a.upvotes().unwrap_or(0)))
     });
 }
 
@@ -107,7 +107,7 @@ pub(crate) fn source_rows<'a>(
 ) -> BTreeMap<SourceId, usize> {
     let mut counts: BTreeMap<SourceId, usize> = BTreeMap::new();
     for row in rows {
-        for source in &row.sources {
+        for source in row.sources() {
             match counts.get_mut(source) {
                 Some(count) => *count += 1,
                 None => {
@@ -173,8 +173,8 @@ impl CatalogBuilder {
             return;
         };
         self.text.push(IndexDoc {
-            title: &row.title,
-            authors: &row.authors,
+            title: row.title(),
+            authors: row.authors(),
             abstract_text,
         });
         if let Some(all) = &mut self.details {

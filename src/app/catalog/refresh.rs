@@ -170,8 +170,8 @@ fn spliced(
                 rows.iter()
                     .zip(papers)
                     .map(|(row, paper)| IndexDoc {
-                        title: &row.title,
-                        authors: &row.authors,
+                        title: row.title(),
+                        authors: row.authors(),
                         abstract_text: paper.as_ref().map(|p| p.abstract_text.as_str()),
                     })
                     .collect(),
@@ -298,7 +298,7 @@ fn moved_front(
     );
     let mut tallies = previous.source_rows.clone();
     for row in previous.rows.iter().take(previous.rows.len() - kept) {
-        for source in &row.sources {
+        for source in row.sources() {
             if let Some(count) = tallies.get_mut(source) {
                 *count = count.saturating_sub(1);
             }
@@ -306,7 +306,7 @@ fn moved_front(
     }
     tallies.retain(|_, count| *count > 0);
     for row in rows.iter().take(rows.len() - kept) {
-        for source in &row.sources {
+        for source in row.sources() {
             *tallies.entry(source.clone()).or_insert(0) += 1;
         }
     }

@@ -46,7 +46,7 @@ impl TextIndex {
                             .map(|doc| match field {
                                 0 => vec![doc.title],
                                 1 => vec![doc.abstract_text.unwrap_or("")],
-                                _ => doc.authors.iter().map(|a| a.as_str()).collect(),
+                                _ => doc.authors.clone().collect(),
                             })
                             .collect(),
                     ),
@@ -566,7 +566,7 @@ mod tests {
     fn doc(d: &Doc) -> IndexDoc<'_> {
         IndexDoc {
             title: &d.0,
-            authors: &d.1,
+            authors: (&d.1).into(),
             abstract_text: Some(&d.2),
         }
     }
