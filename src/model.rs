@@ -72,6 +72,12 @@ impl PaperId {
         PaperId(text.into())
     }
 
+    /// As [`PaperId::from_stored`], from a borrowed string (no allocation for an id of up to
+    /// 24 bytes).
+    pub fn from_stored_str(text: &str) -> PaperId {
+        PaperId(text.into())
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -239,6 +245,10 @@ impl SourceId {
     pub fn from_stored(text: String) -> SourceId {
         SourceId(text.into())
     }
+    /// A source id read back from the store, borrowed (held inline when short).
+    pub fn from_name(name: &str) -> SourceId {
+        SourceId(name.into())
+    }
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -394,7 +404,6 @@ impl Paper {
     /// The compact projection the list pane and the filter need.
     pub fn list_row(&self, fallback_day: NaiveDate) -> ListRow {
         const SHOWN_AUTHORS: usize = 5;
-        let sources: Vec<SourceId> = self.sources.iter().cloned().collect();
         ListRow::new(
             self.id.clone(),
             RowTexts {
@@ -403,7 +412,7 @@ impl Paper {
                 authors: self.authors.iter().take(SHOWN_AUTHORS).map(String::as_str),
             },
             self.day(fallback_day),
-            &sources,
+            self.sources.iter().map(SourceId::as_str),
         )
         .with_counts(
             u32::try_from(self.authors.len()).unwrap_or(u32::MAX),

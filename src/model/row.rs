@@ -71,7 +71,7 @@ impl From<ListRowFields> for ListRow {
                 authors: fields.authors.iter().map(CompactString::as_str),
             },
             fields.day,
-            &fields.sources,
+            fields.sources.iter().map(SourceId::as_str),
         )
         .with_counts(fields.author_count, fields.upvotes, fields.comments)
         .with_published(fields.published)
@@ -93,15 +93,21 @@ pub struct RowTexts<'a, A: Iterator<Item = &'a str>> {
 }
 
 impl ListRow {
-    /// A row with its texts, day and sources; no counts, no time, no code link (see the
-    /// `with_*` methods).
-    pub fn new<'a>(
+    /// A row with its texts, day and sources (by name); no counts, no time, no code link (see
+    /// the `with_*` methods).
+    pub fn new<'a, 's>(
         id: PaperId,
-        texts: RowTexts<'a, impl Iterator<Item = &'a str>>,
+        texts: RowTexts<'a, impl Iterator<Item = &'a str> + Clone>,
         day: NaiveDate,
-        sources: &[SourceId],
+        sources: impl ExactSizeIterator<Item = &'s str> + Clone,
     ) -> ListRow {
-        let mut packed = String::with_capacity(texts.title.len() + 64);
+        // Sized exactly, so that making the box does not reallocate.
+        let category_len = texts.primary_category.map_or(0, |c| c.len() + 1);
+        let size = packed_len(texts.title.len())
+            + len_bytes(category_len)
+            + category_len.saturating_sub(1)
+            + texts.authors.clone().map(|a| packed_len(a.len())).sum::<usize>();
+        let mut packed = String::with_capacity(size);
         push_text(&mut packed, texts.title);
         match texts.primary_category {
             // Lengths are stored plus one so that 0 can say "none".
@@ -114,6 +120,7 @@ impl ListRow {
         for author in texts.authors {
             push_text(&mut packed, author);
         }
+        debug_assert_eq!(packed.len(), size, "the size computed ahead");
         ListRow {
             id,
             day,
@@ -331,6 +338,27 @@ fn push_len(packed: &mut String, mut len: usize) {
     }
 }
 
+/// How many bytes [`push_len`] writes for `len`: a `char` of three bytes for every full
+/// 14 bits (the continuation bit puts it at U+4000 or above), then the last one's UTF-8 size.
+fn len_bytes(mut len: usize) -> usize {
+    let mut bytes = 0;
+    while len >= LEN_MORE as usize {
+        bytes += 3;
+        len >>= LEN_BITS;
+    }
+    bytes
+        + match len {
+            0..0x80 => 1,
+            0x80..0x800 => 2,
+            _ => 3,
+        }
+}
+
+/// The bytes a text takes with its length in front.
+fn packed_len(len: usize) -> usize {
+    len_bytes(len) + len
+}
+
 fn push_text(packed: &mut String, text: &str) {
     push_len(packed, text.len());
     packed.push_str(text);
@@ -378,11 +406,15 @@ thread_local! {
 }
 
 impl SourceSet {
-    fn intern(sources: &[SourceId]) -> SourceSet {
+    /// The shared set of these sources (by name), made on first sight.
+    fn intern<'s>(names: impl ExactSizeIterator<Item = &'s str> + Clone) -> SourceSet {
+        let same = |set: &[SourceId]| {
+            set.len() == names.len() && set.iter().map(SourceId::as_str).eq(names.clone())
+        };
         let cached = LAST_SOURCE_SET.with(|last| {
             last.borrow()
                 .as_ref()
-                .filter(|set| ***set == *sources)
+                .filter(|set| same(set))
                 .map(Arc::clone)
         });
         if let Some(set) = cached {
@@ -393,10 +425,11 @@ impl SourceSet {
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             let sets = sets.get_or_insert_with(HashSet::new);
-            match sets.get(sources) {
+            let sources: Vec<SourceId> = names.map(SourceId::from_name).collect();
+            match sets.get(sources.as_slice()) {
                 Some(set) => Arc::clone(set),
                 None => {
-                    let set: Arc<[SourceId]> = sources.into();
+                    let set: Arc<[SourceId]> = sources.into_boxed_slice().into();
                     sets.insert(Arc::clone(&set));
                     set
                 }
@@ -472,6 +505,7 @@ mod tests {
         for len in [0, 1, 127, 128, 16_383, 16_384, 70_000, 1 << 28, usize::MAX] {
             let mut packed = String::new();
             push_len(&mut packed, len);
+            assert_eq!(packed.len(), len_bytes(len), "{len}");
             packed.push('x');
             assert_eq!(take_len(&packed), (len, "x"), "{len}");
         }

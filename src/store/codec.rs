@@ -267,16 +267,15 @@ pub(super) fn decode_rows(value: &[u8], day: NaiveDate) -> Result<Vec<ListRow>> 
     ids.into_iter()
         .zip(stored)
         .map(|(id, row)| {
-            let sources: Vec<SourceId> = sources_in(row.sources).collect();
             Ok(ListRow::new(
-                PaperId::from_stored(id.to_string()),
+                PaperId::from_stored_str(id),
                 RowTexts {
                     title: &row.title,
                     primary_category: row.primary_category.as_deref(),
                     authors: row.authors.iter().map(|a| a.as_ref()),
                 },
                 day,
-                &sources,
+                row.sources.iter().map(|s| s.as_ref()),
             )
             .with_counts(row.author_count, row.upvotes, row.comments)
             .with_published(row.published.map(time_in).transpose()?)
