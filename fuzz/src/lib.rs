@@ -231,7 +231,7 @@ pub fn query(text: &str) {
     let _ = (query.has_text(), query.is_empty());
     for (_, words) in query.highlight_terms() {
         for row in catalog.rows.iter() {
-            for range in paperboat::query::highlight::ranges(&row.title(), &words) {
+            for range in paperboat::query::highlight::ranges(row.title(), &words) {
                 assert!(
                     range.start <= range.end
                         && row.title().is_char_boundary(range.start)

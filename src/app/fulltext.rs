@@ -278,7 +278,7 @@ impl App {
             return Vec::new();
         };
         let id = row.id.clone();
-        let title = crate::text::sanitize_line(&row.title());
+        let title = crate::text::sanitize_line(row.title());
         let anchor = self.fulltext.positions.get(&id).copied();
         let width = self.fulltext_width();
         self.fulltext.open = Some(FullTextView {

@@ -106,7 +106,11 @@ impl ListRow {
         let size = packed_len(texts.title.len())
             + len_bytes(category_len)
             + category_len.saturating_sub(1)
-            + texts.authors.clone().map(|a| packed_len(a.len())).sum::<usize>();
+            + texts
+                .authors
+                .clone()
+                .map(|a| packed_len(a.len()))
+                .sum::<usize>();
         let mut packed = String::with_capacity(size);
         push_text(&mut packed, texts.title);
         match texts.primary_category {
@@ -369,7 +373,7 @@ fn take_len(packed: &str) -> (usize, &str) {
     let mut len = 0usize;
     let mut chars = packed.chars();
     let mut shift = 0;
-    while let Some(unit) = chars.next() {
+    for unit in chars.by_ref() {
         let unit = unit as u32;
         len |= ((unit & (LEN_MORE - 1)) as usize) << shift;
         shift += LEN_BITS;

@@ -202,7 +202,6 @@ fn evaluate_term(term: &Term, corpus: &Corpus<'_>) -> RowSet {
             Some(details) => details.categories.iter().any(|c| starts_with(c, prefix)),
             None => rows[row]
                 .primary_category()
-                .as_deref()
                 .is_some_and(|c| starts_with(c, prefix)),
         }),
         Term::Source(prefix) => RowSet::from_fn(len, |row| {

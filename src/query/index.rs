@@ -562,7 +562,7 @@ impl TextIndexBuilder {
         title.add(row, [doc.title]);
         self.has_abstracts |= doc.abstract_text.is_some();
         abstracts.add(row, [doc.abstract_text.unwrap_or("")]);
-        authors.add(row, doc.authors.clone());
+        authors.add(row, doc.authors);
         self.rows = self.rows.saturating_add(1);
     }
 

@@ -215,7 +215,7 @@ fn row_line<'a>(
         String::new()
     };
     let title_width = width.saturating_sub(fixed + tail.width());
-    let title = pad(&row.title(), title_width);
+    let title = pad(row.title(), title_width);
     let title_style = if read {
         theme.read_title()
     } else {

@@ -46,7 +46,7 @@ impl TextIndex {
                             .map(|doc| match field {
                                 0 => vec![doc.title],
                                 1 => vec![doc.abstract_text.unwrap_or("")],
-                                _ => doc.authors.clone().collect(),
+                                _ => doc.authors.collect(),
                             })
                             .collect(),
                     ),
