@@ -87,14 +87,18 @@ pub fn first_screen_path(data_dir: &Path) -> PathBuf {
 /// Reads the file in `data_dir`; anything missing, torn, of another format or schema, or
 /// undecodable is an error, never a partial screen.
 pub fn read_first_screen(data_dir: &Path) -> Result<FirstScreen, FirstScreenError> {
-    let bytes = match std::fs::read(first_screen_path(data_dir)) {
-        Ok(bytes) => bytes,
+    decode_first_screen(&first_screen_bytes(data_dir)?)
+}
+
+/// The file's bytes, not yet checked.
+pub fn first_screen_bytes(data_dir: &Path) -> Result<Vec<u8>, FirstScreenError> {
+    match std::fs::read(first_screen_path(data_dir)) {
+        Ok(bytes) => Ok(bytes),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            return Err(FirstScreenError::Missing);
+            Err(FirstScreenError::Missing)
         }
-        Err(error) => return Err(error.into()),
-    };
-    decode(&bytes)
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// Removes the file (the store is about to change). A missing file is fine.
@@ -134,7 +138,7 @@ impl Store {
     /// process has made its last store write (see the module doc); returns the bytes written.
     pub fn write_first_screen(&self) -> Result<usize, StoreError> {
         let dir = &self.inner.dir;
-        let bytes = encode(&self.first_screen()?).map_err(|e| corrupt(dir, e))?;
+        let bytes = encode_first_screen(&self.first_screen()?).map_err(|e| corrupt(dir, e))?;
         let io = |source| StoreError::Io {
             dir: dir.to_path_buf(),
             source,
@@ -149,7 +153,7 @@ impl Store {
 }
 
 /// The file's bytes for `screen`.
-pub fn encode(screen: &FirstScreen) -> Result<Vec<u8>, String> {
+pub fn encode_first_screen(screen: &FirstScreen) -> Result<Vec<u8>, String> {
     let day = screen.rows.first().map(|row| row.day);
     if screen.rows.iter().any(|row| Some(row.day) != day) {
         return Err("the first screen's rows are not all of one day".into());
@@ -193,7 +197,7 @@ fn le_u32(bytes: &[u8], at: usize) -> u32 {
 }
 
 /// The screen in a file's `bytes`, checked whole before anything is decoded.
-pub fn decode(bytes: &[u8]) -> Result<FirstScreen, FirstScreenError> {
+pub fn decode_first_screen(bytes: &[u8]) -> Result<FirstScreen, FirstScreenError> {
     if bytes.len() < HEADER_LEN || &bytes[..4] != MAGIC {
         return Err(invalid("no header"));
     }

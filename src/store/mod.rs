@@ -82,7 +82,8 @@ use serde::{Deserialize, Serialize};
 use crate::journal::{Journal, JournalError};
 use crate::model::{ListRow, Paper, SourceId};
 pub use first_screen::{
-    FIRST_SCREEN_FILE, FirstScreen, FirstScreenError, first_screen_path, read_first_screen,
+    FIRST_SCREEN_FILE, FirstScreen, FirstScreenError, decode_first_screen, encode_first_screen,
+    first_screen_bytes, first_screen_path, read_first_screen,
 };
 pub use fulltext::{PIECE_BYTES as FULLTEXT_PIECE_BYTES, StoredFullText};
 pub use hf_lists::RankedList;
