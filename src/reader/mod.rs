@@ -111,7 +111,11 @@ pub fn run_reader(options: ReaderOptions) -> anyhow::Result<()> {
         tracing::info!(
             papers = app.catalog.rows.len(),
             ms_since_process_start = since_start,
-            from = if file_read_ms.is_some() { "first-screen file" } else { "store" },
+            from = if file_read_ms.is_some() {
+                "first-screen file"
+            } else {
+                "store"
+            },
             file_read_ms,
             store_open_ms = opened.as_ref().map(|o| o.store_open_ms),
             first_catalog_ms = opened.as_ref().map(|o| o.first_screen_ms),
@@ -240,7 +244,10 @@ pub fn run_reader(options: ReaderOptions) -> anyhow::Result<()> {
                 Err(error) => tracing::warn!(%error, "quit: no first-screen file"),
             }
         } else {
-            tracing::info!(sync_stopped, "quit: no first-screen file (writes may be pending)");
+            tracing::info!(
+                sync_stopped,
+                "quit: no first-screen file (writes may be pending)"
+            );
         }
         // Freeing the catalog (hundreds of MB in small allocations at 50,000 papers) took
         // longer than all the rest of quitting, and the process ends right after: it is left

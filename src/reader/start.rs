@@ -68,9 +68,8 @@ pub(super) fn open_in_background(
             let (store, report) = store::open_or_recover(&data_dir)?;
             let store_open_ms = started.elapsed().as_secs_f64() * 1e3;
             let screen = store.first_screen().context("cannot read the cache")?;
-            let file_matches = file_bytes.map(|bytes| {
-                store::encode_first_screen(&screen).is_ok_and(|fresh| fresh == bytes)
-            });
+            let file_matches = file_bytes
+                .map(|bytes| store::encode_first_screen(&screen).is_ok_and(|fresh| fresh == bytes));
             Ok(Opened {
                 store,
                 report,
@@ -162,8 +161,9 @@ mod tests {
         store.write_first_screen().unwrap();
         drop(store);
         let file = read_file(dir.path()).unwrap();
-        let opened = join(open_in_background(dir.path().to_path_buf(), Some(file.bytes.clone())).unwrap())
-            .unwrap();
+        let opened =
+            join(open_in_background(dir.path().to_path_buf(), Some(file.bytes.clone())).unwrap())
+                .unwrap();
         assert_eq!(opened.file_matches, Some(true));
         assert_eq!(opened.screen, file.screen);
         assert!(read_file(dir.path()).is_none(), "the open removed it");
