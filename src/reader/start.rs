@@ -131,7 +131,7 @@ mod tests {
             out.push_str(&format!(
                 "\n{} {} {} {}",
                 row.id,
-                row.title,
+                row.title(),
                 user.is_starred(),
                 user.read
             ));
