@@ -12,7 +12,8 @@
 #            newsboat with `/` (search) and `F` (filter `content =~ "…"`), as in
 #            ../shared/bench/newsboat_bench.sh, so its figures are comparable with
 #            NEWSBOAT_RESULTS.md.
-#   floor  : the tmux harness on a trivial program (the latency polling adds).
+#   floor  : the tmux harness on a trivial program (the latency polling adds): start -> shown,
+#            and, for quit, key sent -> a program that exits on that key is gone.
 #   sfeed  : a reference row for ingest only (issue #15): sfeed 1.7 (C, Debian) parses the same
 #            feed file to TSV (`sfeed < papers_N.rss > feed.tsv`): no fetch, no store, no
 #            normalising, so it is the floor of what parsing the XML costs, not a competitor.
@@ -146,6 +147,10 @@ floor = runs.get((0, "floor_ms", "tmux"))
 if floor:
     out.append("tmux harness floor (start + first poll of a trivial program): median %.0f ms (%s)\n"
                % (statistics.median(floor), ", ".join("%.0f" % x for x in floor)))
+quit_floor = runs.get((0, "quit_floor_ms", "tmux"))
+if quit_floor:
+    out.append("tmux harness quit floor (key sent -> a trivial program that exits on it is gone): median %.0f ms (%s)\n"
+               % (statistics.median(quit_floor), ", ".join("%.0f" % x for x in quit_floor)))
 print("\n".join(out))
 EOF
 }
@@ -478,6 +483,15 @@ if [ $DO_READER = 1 ]; then
     t0=$EPOCHREALTIME
     start_session "floor$rep" "printf 'All · 1 papers · 1 unread\n│  ● row\n'; sleep 30"
     if wait_for 10 "$PB_LIST_RE" "$PB_ROW_RE"; then record tmux 0 "$rep" floor_ms "$(ms_since "$t0" "$SEEN_AT")"; fi
+    TM kill-session -t "$TARGET" 2>/dev/null
+    # The quit floor: a program that exits on the first key, timed as the readers' quit is
+    # (send-keys, the pane's process exits, tmux closes the session, the next poll sees it).
+    start_session "quitfloor$rep" "exec bash -c 'printf \"All · 1 papers · 1 unread\n│  ● row\n\"; read -rsn1'"
+    if wait_for 10 "$PB_LIST_RE" "$PB_ROW_RE"; then
+      t0=$EPOCHREALTIME
+      TM send-keys -t "$TARGET" "$PB_QUIT"
+      if wait_gone 10; then record tmux 0 "$rep" quit_floor_ms "$(ms_since "$t0" "$SEEN_AT")"; fi
+    fi
     TM kill-session -t "$TARGET" 2>/dev/null
   done
 fi
