@@ -105,9 +105,11 @@ rows = [
     ("ingest peak memory", "ingest_rss_kib", "MiB"),
     ("cache on disk", "disk_bytes", "MiB"),
     ("start → list on screen", "start_ms", "ms"),
+    ("first frame, the reader's log (after process start)", "first_frame_log_ms", "ms"),
     ("search for a common word → results on screen", "search_ms", "ms"),
     ("filter on a rare word → results on screen", "filter_ms", "ms"),
     ("quit → process gone", "quit_ms", "ms"),
+    ("of which: writing the first-screen file (log)", "quit_file_ms", "ms"),
 ]
 def scaled(metric, x):
     if metric == "ingest_rss_kib": return x / 1024
@@ -417,6 +419,13 @@ reader_paperboat() { # N REP
   TM send-keys -t "$TARGET" "$PB_QUIT"
   if wait_gone "$WAIT_TIMEOUT"; then record paperboat "$n" "$rep" quit_ms "$(ms_since "$t0" "$SEEN_AT")"
   else log "paperboat n=$n: quit timed out"; TM kill-session -t "$TARGET" 2>/dev/null; fi
+  # The reader's own account (its log): the first frame after process start, and what
+  # writing the first-screen file added to quit (issue #15).
+  local pblog=$d/home/.local/state/paperboat/paperboat.log
+  ms=$(grep -m1 'first frame drawn' "$pblog" 2>/dev/null | grep -oE 'ms_since_process_start=[0-9.]+' | cut -d= -f2)
+  [ -z "$ms" ] || record paperboat "$n" "$rep" first_frame_log_ms "$ms"
+  ms=$(grep -m1 'first-screen file written' "$pblog" 2>/dev/null | grep -oE ' ms=[0-9.]+' | cut -d= -f2)
+  [ -z "$ms" ] || record paperboat "$n" "$rep" quit_file_ms "$ms"
   log "reader paperboat n=$n rep=$rep: $(awk -F'\t' -v n="$n" -v r="$rep" '$1=="paperboat" && $2==n && $3==r && $4 ~ /_ms$|_hits$/ && $4 != "ingest_ms" {printf "%s=%s ", $4, $5}' "$TSV")"
   rm -rf "$d"
 }

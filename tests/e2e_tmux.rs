@@ -196,3 +196,134 @@ async fn morning_keys_do_what_the_user_meant() {
     assert_eq!(status, "0", "exit status");
     assert_eq!(alternate, "0", "the alternate screen was left");
 }
+
+/// Issue #15: `paperboat sync` leaves the first-screen file; the reader draws its first frame
+/// from it (its log says so) and finds it matches the store once that opens; the reader's quit
+/// writes it again (the star in it); a command that opens the store itself removes it and
+/// writes it again at its end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_frame_from_the_first_screen_file() {
+    if !require_tool("tmux", "-V") {
+        return;
+    }
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/daily_papers"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(FIXTURE))
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!("[sources.hf]\nbase_url = \"{}\"\ndays = 1\n", server.uri()),
+    )
+    .unwrap();
+    let data = dir.path().join("data");
+    let state = dir.path().join("state");
+    let status_file = dir.path().join("status");
+    let first_screen = data.join("first_screen");
+    let log_file = state.join("paperboat").join("paperboat.log");
+    let cli = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_paperboat"))
+            .arg("--config")
+            .arg(&config)
+            .arg("--data-dir")
+            .arg(&data)
+            .args(args)
+            .env("XDG_STATE_HOME", &state)
+            .env("XDG_DATA_HOME", &state)
+            .output()
+            .unwrap()
+    };
+    // The lines of the reader's log that say where the first frame came from.
+    let first_frames = || {
+        std::fs::read_to_string(&log_file)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains("first frame drawn"))
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    let matched = || {
+        std::fs::read_to_string(&log_file)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains("store opened after the first frame"))
+            .filter(|l| l.contains("file_matches=true"))
+            .count()
+    };
+
+    let synced = cli(&["sync"]);
+    assert!(synced.status.success(), "{synced:?}");
+    assert!(first_screen.exists(), "paperboat sync wrote the file");
+
+    let command = format!(
+        "{} --config {} --data-dir {}; echo $? > {}",
+        env!("CARGO_BIN_EXE_paperboat"),
+        config.display(),
+        data.display(),
+        status_file.display()
+    );
+    let tmux = Tmux::new(dir.path());
+    let env = [
+        ("XDG_STATE_HOME", state.as_path()),
+        ("XDG_DATA_HOME", state.as_path()),
+    ];
+    tmux.start(&command, &env);
+    tmux.wait_for("the list", |s| s.contains("14 papers")).await;
+    tmux.keys(&["s"]);
+    let starred_row = |l: &str| l.starts_with("│★");
+    tmux.wait_for("the star", |s| s.lines().any(starred_row))
+        .await;
+    tmux.keys(&["q"]);
+    let (status, _) = tmux.wait_exit(&status_file).await;
+    std::fs::remove_file(&status_file).unwrap();
+    assert_eq!(status, "0");
+    let frames = first_frames();
+    assert_eq!(frames.len(), 1, "{frames:?}");
+    assert!(frames[0].contains("first-screen file"), "{}", frames[0]);
+    assert_eq!(matched(), 1, "the file matched the store");
+    assert!(first_screen.exists(), "the quit wrote the file again");
+
+    // The star is in the file: the second start draws it before the store opens.
+    tmux.start(&command, &env);
+    tmux.wait_for("the cached star", |s| s.lines().any(starred_row))
+        .await;
+    tmux.keys(&["q"]);
+    let (status, _) = tmux.wait_exit(&status_file).await;
+    assert_eq!(status, "0");
+    let frames = first_frames();
+    assert_eq!(frames.len(), 2, "{frames:?}");
+    assert!(frames[1].contains("first-screen file"), "{}", frames[1]);
+    assert_eq!(matched(), 2, "the file written at quit matched the store");
+
+    // A command run on the store itself (no reader open) removes the file at its open, since
+    // it may change the store, and writes it again at its end: the next start draws the unstar.
+    std::fs::remove_file(&status_file).unwrap();
+    let listed = cli(&["list", "--starred", "--json"]);
+    assert!(listed.status.success(), "{listed:?}");
+    let first_line = listed.stdout.split(|b| *b == b'\n').next().unwrap();
+    let starred: serde_json::Value = serde_json::from_slice(first_line).unwrap();
+    let id = starred["id"].as_str().unwrap().to_string();
+    let before = std::fs::read(&first_screen).unwrap();
+    let unstarred = cli(&["unstar", &id]);
+    assert!(unstarred.status.success(), "{unstarred:?}");
+    assert_ne!(
+        std::fs::read(&first_screen).unwrap(),
+        before,
+        "the unstar rewrote the file"
+    );
+    tmux.start(&command, &env);
+    tmux.wait_for("the list without the star", |s| {
+        s.contains("14 papers") && !s.lines().any(starred_row)
+    })
+    .await;
+    tmux.keys(&["q"]);
+    let (status, _) = tmux.wait_exit(&status_file).await;
+    assert_eq!(status, "0");
+    let frames = first_frames();
+    assert_eq!(frames.len(), 3, "{frames:?}");
+    assert!(frames[2].contains("first-screen file"), "{}", frames[2]);
+    assert_eq!(matched(), 3, "the file the unstar wrote matched the store");
+}

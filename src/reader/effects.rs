@@ -70,6 +70,9 @@ pub struct EffectRunner {
     metas: PaperMetas,
     /// Writes the remembered reader state off the UI thread (started on first use).
     state_saver: Option<StateSaver>,
+    /// Set when quitting's wait for the queued store writes saw them all done (the
+    /// first-screen file is written only then).
+    pub writes_finished: bool,
 }
 
 /// Papers' journal metadata by id, from their loaded bodies; bounded.
@@ -127,6 +130,7 @@ impl EffectRunner {
             export_cancel: None,
             metas: PaperMetas::default(),
             state_saver: None,
+            writes_finished: false,
         }
     }
 
@@ -373,10 +377,11 @@ impl EffectRunner {
             return self.write_queued(queue);
         }
         let (done, finished) = std::sync::mpsc::channel();
-        if self.writer().send(WriterJob::Finish(done)).is_ok()
-            && finished.recv_timeout(FINISH_WAIT).is_err()
-        {
-            tracing::warn!("quitting before the queued store writes finished (journaled)");
+        if self.writer().send(WriterJob::Finish(done)).is_ok() {
+            self.writes_finished = finished.recv_timeout(FINISH_WAIT).is_ok();
+            if !self.writes_finished {
+                tracing::warn!("quitting before the queued store writes finished (journaled)");
+            }
         }
     }
 

@@ -6,6 +6,7 @@ mod effects;
 mod fulltext;
 mod loader;
 mod runtime;
+mod start;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -15,11 +16,11 @@ use crossterm::event::{Event, EventStream};
 use futures::StreamExt;
 use tokio::sync::mpsc;
 
-use crate::app::catalog::first_catalog;
 use crate::app::{App, Msg, SavedView};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::keymap::Keymap;
+use crate::store::FirstScreen;
 use crate::sync::SyncCommand;
 use crate::ui::Theme;
 
@@ -48,15 +49,24 @@ pub fn run_reader(options: ReaderOptions) -> anyhow::Result<()> {
     // One reader per data dir (issue #12): a second one stops here, naming the first. Held
     // until this function returns; dropping it removes the socket and the owner file.
     let mut claim = crate::ownership::claim(&options.data_dir)?;
-    // Where the time before the first frame goes, for its log line.
-    let phase_start = Instant::now();
-    // A damaged store is rebuilt from the journal here, before the first frame.
-    let (store, start_report) = crate::store::open_or_recover(&options.data_dir)?;
-    let store_ms = phase_start.elapsed().as_secs_f64() * 1e3;
+    // The first-screen file is read before the store opens (the open removes it); the open
+    // starts at once on its own thread, and the first frame is drawn from the file meanwhile.
+    let from_file = start::read_file(&options.data_dir);
+    let opening = start::open_in_background(
+        options.data_dir.clone(),
+        from_file.as_ref().map(|file| file.bytes.clone()),
+    )?;
     let keymap =
         Keymap::with_overrides(&options.config.keys).context("invalid [keys] in the config")?;
-    let catalog = first_catalog(&store).context("cannot read the cache")?;
-    let catalog_ms = phase_start.elapsed().as_secs_f64() * 1e3 - store_ms;
+    // Without a usable file, today's path: the first frame waits for the store.
+    let (first_screen, file_read_ms, mut opening, mut opened) = match from_file {
+        Some(file) => (file.screen, Some(file.read_ms), Some(opening), None),
+        None => {
+            let mut opened = start::join(opening)?;
+            let screen = std::mem::take(&mut opened.screen);
+            (screen, None, None, Some(opened))
+        }
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -65,28 +75,80 @@ pub fn run_reader(options: ReaderOptions) -> anyhow::Result<()> {
     let serving = &mut claim;
     let outcome = runtime.block_on(async move {
         let clock = Clock::System;
-        let terminal = crate::terminal::enter().context("cannot set up the terminal")?;
+        let mut terminal = crate::terminal::enter().context("cannot set up the terminal")?;
         let restore = crate::terminal::RestoreGuard;
         let size = terminal.size()?;
-        let app = App::new(
-            keymap,
-            catalog,
-            clock.now(),
-            (size.width, size.height),
-            options.config.ui.wide_layout_min_columns,
+        let config = &options.config;
+        let make_app = |screen: FirstScreen| {
+            let reader_state = screen.reader_state.clone();
+            let mut app = App::new(
+                keymap.clone(),
+                start::first_screen_catalog(screen),
+                clock.now(),
+                (size.width, size.height),
+                config.ui.wide_layout_min_columns,
+            );
+            app.set_saved_views(SavedView::all_from_config(&config.views));
+            app.layout_prefs.filter_pane = config.ui.filter_pane;
+            app.layout_prefs.list_width_percent = config.ui.list_width_percent;
+            app.nav.mark_read = config.ui.mark_read;
+            app.notifier.via = config.ui.notify;
+            app.restore(&reader_state);
+            app
+        };
+        let mut app = make_app(first_screen);
+        let theme = Theme::from_env();
+        let mut hyperlink_out: Option<Box<dyn std::io::Write + Send>> = config
+            .ui
+            .hyperlinks
+            .then(|| Box::new(std::io::stdout()) as Box<dyn std::io::Write + Send>);
+        // The first frame, from the cache, before any network (and, with the first-screen
+        // file, before the store has opened).
+        runtime::draw_app(&mut terminal, &app, &theme, hyperlink_out.as_mut())?;
+        let since_start = PROCESS_START
+            .get()
+            .map(|start| start.elapsed().as_secs_f64() * 1e3);
+        tracing::info!(
+            papers = app.catalog.rows.len(),
+            ms_since_process_start = since_start,
+            from = if file_read_ms.is_some() {
+                "first-screen file"
+            } else {
+                "store"
+            },
+            file_read_ms,
+            store_open_ms = opened.as_ref().map(|o| o.store_open_ms),
+            first_catalog_ms = opened.as_ref().map(|o| o.first_screen_ms),
+            "first frame drawn"
         );
-        let mut app = app;
-        app.set_saved_views(SavedView::all_from_config(&options.config.views));
-        app.layout_prefs.filter_pane = options.config.ui.filter_pane;
-        app.layout_prefs.list_width_percent = options.config.ui.list_width_percent;
-        app.nav.mark_read = options.config.ui.mark_read;
-        app.notifier.via = options.config.ui.notify;
-        app.restore(&store.reader_state());
+        // Keys typed meanwhile wait in the terminal's input: nothing reads it before this.
+        if let Some(pending) = opening.take() {
+            let mut joined = start::join(pending)?;
+            let matches = joined.file_matches == Some(true);
+            tracing::info!(
+                store_open_ms = joined.store_open_ms,
+                first_catalog_ms = joined.first_screen_ms,
+                file_matches = matches,
+                ms_since_process_start = PROCESS_START
+                    .get()
+                    .map(|start| start.elapsed().as_secs_f64() * 1e3),
+                "store opened after the first frame"
+            );
+            if !matches {
+                // Another process changed the store without rewriting the file (or the
+                // journal brought other machines' changes): the store wins, redrawn below.
+                tracing::warn!("the first-screen file was out of date; redrawn from the store");
+                app = make_app(std::mem::take(&mut joined.screen));
+            }
+            opened = Some(joined);
+        }
+        let Some(opened) = opened else {
+            anyhow::bail!("the store did not open");
+        };
+        let (store, start_report) = (opened.store, opened.report);
         let mut runner = EffectRunner::new(store.clone(), false, Box::new(std::io::stdout()));
         runner.browser = options.config.ui.browser.clone();
-        if options.config.ui.hyperlinks {
-            runner.hyperlink_out = Some(Box::new(std::io::stdout()));
-        }
+        runner.hyperlink_out = hyperlink_out.take();
         runner.suspend_terminal = true;
         if let Some(dir) = options.config.export.dir_path() {
             runner.export_dir = dir;
@@ -95,23 +157,13 @@ pub fn run_reader(options: ReaderOptions) -> anyhow::Result<()> {
             terminal,
             app,
             runner,
-            theme: Theme::from_env(),
+            theme,
         };
         if let Some(notice) = crate::notices::start_notice(&start_report) {
             reader.handle(Msg::Notice(notice));
         }
-        // The first frame, from the cache, before any network.
+        // Unchanged content costs nothing here (only changed cells are written).
         reader.draw()?;
-        let since_start = PROCESS_START
-            .get()
-            .map(|start| start.elapsed().as_secs_f64() * 1e3);
-        tracing::info!(
-            papers = reader.app.catalog.rows.len(),
-            ms_since_process_start = since_start,
-            store_open_ms = store_ms,
-            first_catalog_ms = catalog_ms,
-            "first frame drawn"
-        );
 
         let (inbox_tx, mut inbox) = mpsc::unbounded_channel();
         let sources = crate::sync::sources_from_config(&options.config, None, None);
@@ -171,12 +223,32 @@ pub fn run_reader(options: ReaderOptions) -> anyhow::Result<()> {
         // Bounded as a whole (sending included, not only the wait): quitting never waits on a
         // sync task that is slow to take the command.
         let commands = sync.commands.clone();
-        let _ = tokio::time::timeout(Duration::from_secs(2), async move {
+        let sync_stopped = tokio::time::timeout(Duration::from_secs(2), async move {
             let _ = commands.send(SyncCommand::Shutdown).await;
             let _ = sync.task.await;
         })
-        .await;
+        .await
+        .is_ok();
         forward_sync.abort();
+        // The next start's first frame, written once this process's last store write is done
+        // (the writer drained, the sync task ended); otherwise no file, and the next start
+        // reads the store (the open removed the file).
+        if result.is_ok() && reader.runner.writes_finished && sync_stopped {
+            let started = Instant::now();
+            match store.write_first_screen() {
+                Ok(bytes) => tracing::info!(
+                    bytes,
+                    ms = started.elapsed().as_secs_f64() * 1e3,
+                    "quit: first-screen file written"
+                ),
+                Err(error) => tracing::warn!(%error, "quit: no first-screen file"),
+            }
+        } else {
+            tracing::info!(
+                sync_stopped,
+                "quit: no first-screen file (writes may be pending)"
+            );
+        }
         // Freeing the catalog (hundreds of MB in small allocations at 50,000 papers) took
         // longer than all the rest of quitting, and the process ends right after: it is left
         // to the OS. Every store write was flushed when it returned.

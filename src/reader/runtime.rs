@@ -32,19 +32,12 @@ where
     B::Error: Send + Sync + 'static,
 {
     pub fn draw(&mut self) -> anyhow::Result<()> {
-        let (app, theme) = (&self.app, &self.theme);
-        let mut links = Vec::new();
-        self.terminal
-            .draw(|frame| links = ui::render_with_links(frame, app, theme))?;
-        // After the frame is flushed: the links again, as OSC 8 hyperlinks (see ui::hyperlink).
-        if let Some(out) = self.runner.hyperlink_out.as_mut()
-            && !links.is_empty()
-        {
-            let bytes = ui::hyperlink::sequences(&links, self.theme.link_sgr());
-            out.write_all(&bytes)?;
-            out.flush()?;
-        }
-        Ok(())
+        draw_app(
+            &mut self.terminal,
+            &self.app,
+            &self.theme,
+            self.runner.hyperlink_out.as_mut(),
+        )
     }
 
     /// Processes one message and everything it causes right away; does not draw.
@@ -168,4 +161,28 @@ where
         }
         Ok(())
     }
+}
+
+/// Draws `app`, then writes its links again as OSC 8 hyperlinks to `hyperlink_out` (see
+/// `ui::hyperlink`). The reader's draw, and start-up's first frame before the store is open.
+pub(super) fn draw_app<B: Backend>(
+    terminal: &mut Terminal<B>,
+    app: &App,
+    theme: &Theme,
+    hyperlink_out: Option<&mut Box<dyn std::io::Write + Send>>,
+) -> anyhow::Result<()>
+where
+    B::Error: Send + Sync + 'static,
+{
+    let mut links = Vec::new();
+    terminal.draw(|frame| links = ui::render_with_links(frame, app, theme))?;
+    // After the frame is flushed.
+    if let Some(out) = hyperlink_out
+        && !links.is_empty()
+    {
+        let bytes = ui::hyperlink::sequences(&links, theme.link_sgr());
+        out.write_all(&bytes)?;
+        out.flush()?;
+    }
+    Ok(())
 }

@@ -53,6 +53,7 @@
 mod batch;
 mod changes;
 mod codec;
+mod first_screen;
 mod fulltext;
 mod hf_lists;
 mod index;
@@ -80,6 +81,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::journal::{Journal, JournalError};
 use crate::model::{ListRow, Paper, SourceId};
+pub use first_screen::{
+    FIRST_SCREEN_FILE, FirstScreen, FirstScreenError, decode_first_screen, encode_first_screen,
+    first_screen_bytes, first_screen_path, read_first_screen,
+};
 pub use fulltext::{PIECE_BYTES as FULLTEXT_PIECE_BYTES, StoredFullText};
 pub use hf_lists::RankedList;
 use index::{BuildError, Index};
@@ -315,6 +320,9 @@ impl Store {
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
         let list_existed = dir.join(recover::LIST_DIR).is_dir();
         let list = ListDb::open(dir)?;
+        // Whoever holds the store may change it: the first-screen file is valid only while
+        // no one does (see `first_screen.rs`).
+        first_screen::remove_first_screen(dir)?;
         let body = RwLock::new(None);
         match migrate::stored_version(dir, &list.meta)? {
             Some(found) if found > migrate::CURRENT_VERSION => {
