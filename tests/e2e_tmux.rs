@@ -199,7 +199,8 @@ async fn morning_keys_do_what_the_user_meant() {
 
 /// Issue #15: `paperboat sync` leaves the first-screen file; the reader draws its first frame
 /// from it (its log says so) and finds it matches the store once that opens; the reader's quit
-/// writes it again (the star in it); a command that opens the store itself removes it.
+/// writes it again (the star in it); a command that opens the store itself removes it and
+/// writes it again at its end.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn first_frame_from_the_first_screen_file() {
     if !require_tool("tmux", "-V") {
@@ -297,8 +298,32 @@ async fn first_frame_from_the_first_screen_file() {
     assert!(frames[1].contains("first-screen file"), "{}", frames[1]);
     assert_eq!(matched(), 2, "the file written at quit matched the store");
 
-    // A command that opens the store itself removes the file: it may change the store.
-    let listed = cli(&["list"]);
+    // A command run on the store itself (no reader open) removes the file at its open, since
+    // it may change the store, and writes it again at its end: the next start draws the unstar.
+    std::fs::remove_file(&status_file).unwrap();
+    let listed = cli(&["list", "--starred", "--json"]);
     assert!(listed.status.success(), "{listed:?}");
-    assert!(!first_screen.exists(), "the store's open removed the file");
+    let first_line = listed.stdout.split(|b| *b == b'\n').next().unwrap();
+    let starred: serde_json::Value = serde_json::from_slice(first_line).unwrap();
+    let id = starred["id"].as_str().unwrap().to_string();
+    let before = std::fs::read(&first_screen).unwrap();
+    let unstarred = cli(&["unstar", &id]);
+    assert!(unstarred.status.success(), "{unstarred:?}");
+    assert_ne!(
+        std::fs::read(&first_screen).unwrap(),
+        before,
+        "the unstar rewrote the file"
+    );
+    tmux.start(&command, &env);
+    tmux.wait_for("the list without the star", |s| {
+        s.contains("14 papers") && !s.lines().any(starred_row)
+    })
+    .await;
+    tmux.keys(&["q"]);
+    let (status, _) = tmux.wait_exit(&status_file).await;
+    assert_eq!(status, "0");
+    let frames = first_frames();
+    assert_eq!(frames.len(), 3, "{frames:?}");
+    assert!(frames[2].contains("first-screen file"), "{}", frames[2]);
+    assert_eq!(matched(), 3, "the file the unstar wrote matched the store");
 }

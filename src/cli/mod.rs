@@ -112,7 +112,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     // Through the open reader when one holds the data dir, else on the store opened here.
     let mut target = forward::Target::for_data_dir(&data_dir)?;
     let target = &mut target;
-    match command {
+    let outcome = match command {
         Command::Sync {
             days,
             date,
@@ -160,7 +160,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Show { id, full, json } => show::show_command(target, &config, &id, full, json),
         // Handled above, before the store is opened.
         Command::Doctor { .. } => Ok(ExitCode::SUCCESS),
+    };
+    // Opening the store removed the first-screen file; this process writes the store no more
+    // (a sync's task has ended), so it leaves the next reader its first frame again.
+    if let forward::Target::Store(store) = target
+        && let Err(error) = store.write_first_screen()
+    {
+        tracing::warn!(%error, "no first-screen file after the command");
     }
+    outcome
 }
 
 /// Logging is a help, not a requirement: a read-only state dir must not stop a command.

@@ -106,11 +106,6 @@ fn direct_round(
         config.store.retention_days,
         clock.today(),
     )?;
-    // The sync task has ended and retention is done: this process writes the store no more,
-    // so the next reader can draw its first frame from the first-screen file.
-    if let Err(error) = store.write_first_screen() {
-        tracing::warn!(%error, "no first-screen file after the sync");
-    }
     Ok(summary)
 }
 

@@ -4,8 +4,8 @@
 //!
 //! **Valid = present.** [`Store::open`] deletes the file before anything can change the store,
 //! and it is written only by a process that has made its last store write and is about to let
-//! the store go (the reader at quit, `paperboat sync` at its end): a killed or crashed process
-//! leaves no file, and the next start reads the store as before. The file is written to a temp
+//! the store go (the reader at quit, a command run on the store itself at its end): a killed
+//! or crashed process leaves no file, and the next start reads the store as before. The file is written to a temp
 //! name and renamed into place; it is not fsynced (a torn or empty file after a power cut
 //! fails its length or checksum and is ignored, never trusted).
 //!

@@ -65,6 +65,11 @@ impl Index {
         self.chunk_rows.keys().copied().collect()
     }
 
+    /// The oldest day that has papers.
+    pub fn oldest_day(&self) -> Option<NaiveDate> {
+        self.chunk_rows.keys().next().map(|key| key.day)
+    }
+
     pub fn chunk_rows(&self, key: ChunkKey) -> Option<usize> {
         self.chunk_rows.get(&key).copied()
     }

@@ -167,11 +167,23 @@ const LIST_CACHE_BYTES: u64 = 64 * 1024 * 1024;
 /// The body Db is read a chunk at a time; its cache only spares re-reading recent chunks.
 const BODY_CACHE_BYTES: u64 = 64 * 1024 * 1024;
 /// How many body bytes may be written, or read, before the body Db is closed and reopened to
-/// free the pages sled keeps (its LRU hardly ever evicts at our page counts). Writes recycle
-/// often: at 50,000 papers ingest peaked at 78 MiB recycling every 32 MiB, 70–75 every 8 and
-/// 59–66 every 4, in about the same time (a reopen costs a few ms there), with 75 → 88 MiB on
-/// disk. Reads recycle rarely: a reopen at 1M papers costs a few hundred ms, and a full read
-/// of 1M compressed bodies (~600 MB) then recycles about ten times.
+/// free the pages sled keeps. sled 0.34's LRU never evicts them: a body leaf (4–16 chunks,
+/// ~80–320 KB) is over its inline limit and stored as a blob file, and the LRU sizes a page by
+/// its bytes in the log, which for a blob is the pointer alone. Reading every body of 1M papers
+/// (~650 MB of values) without recycling grew RSS by ~540 MiB (99 → 641 MiB).
+///
+/// Writes recycle often: at 50,000 papers ingest peaked at 78 MiB recycling every 32 MiB, 70–75
+/// every 8 and 59–66 every 4, in about the same time (a reopen costs a few ms there), with
+/// 75 → 88 MiB on disk.
+///
+/// Reads recycle every 16 MiB, though a reopen grows with the store: at 1M papers each open
+/// read 530 MB and wrote 165 MB (sled zeroes every free segment of its log and re-reads the
+/// blobs its recovery passes) in 0.55–1.5 s, so one catalog load (every body, ~650 MB of
+/// values) opens it 41 times and writes 6.6–7.5 GB. Every 64 MiB made that 11 opens and 1.7–2
+/// GB, but the real binary then peaked and held ~40 MiB more at 1M (the freed pages stay in
+/// the heap as holes), against a memory target already missed; see BENCHMARKS.md "the idle
+/// reader and memory at 1M" for the figures and the stored-format change that would end
+/// recycling.
 const BODY_RECYCLE_WRITTEN: u64 = 4 * 1024 * 1024;
 const BODY_RECYCLE_READ: u64 = 16 * 1024 * 1024;
 
@@ -277,6 +289,8 @@ struct Inner {
     /// Bytes read from and written to the body Db since it was opened.
     body_read: AtomicU64,
     body_written: AtomicU64,
+    /// How many times this handle opened the body Db (see [`Store::body_opens`]).
+    body_opens: AtomicU64,
     /// Readers and writers recover a poisoned lock: only an allocation failure can panic
     /// while it is held, and that aborts the process anyway.
     index: OnceLock<RwLock<Index>>,
@@ -345,6 +359,7 @@ impl Store {
                 body,
                 body_read: AtomicU64::new(0),
                 body_written: AtomicU64::new(0),
+                body_opens: AtomicU64::new(0),
                 index: OnceLock::new(),
                 papers_writer: Mutex::new(()),
                 user_writer: Mutex::new(()),
@@ -433,10 +448,22 @@ impl Store {
             return Ok(Arc::clone(db));
         }
         let opened = Arc::new(open_db(&self.inner.dir, "body", BODY_CACHE_BYTES)?);
+        self.inner.body_opens.fetch_add(1, Ordering::Relaxed);
+        tracing::debug!(
+            opens = self.inner.body_opens.load(Ordering::Relaxed),
+            "body Db opened"
+        );
         self.inner.body_read.store(0, Ordering::Relaxed);
         self.inner.body_written.store(0, Ordering::Relaxed);
         *slot = Some(Arc::clone(&opened));
         Ok(opened)
+    }
+
+    /// How many times the body Db was opened since [`Store::open`] (not counting a migration's
+    /// open): each open at 1M papers costs ~1 s and writes ~165 MB, so tests and benches
+    /// count them.
+    pub fn body_opens(&self) -> u64 {
+        self.inner.body_opens.load(Ordering::Relaxed)
     }
 
     /// Counts body bytes read or written; past `BODY_RECYCLE_READ` / `BODY_RECYCLE_WRITTEN`
@@ -643,5 +670,35 @@ mod tests {
         drop(held);
         assert!(store.recycle_body().unwrap());
         assert!(!store.recycle_body().unwrap(), "nothing left to close");
+    }
+
+    /// The catalog reads every day's bodies newest first: one open of the body Db for the
+    /// whole pass (a small store reads far less than `BODY_RECYCLE_READ`), and closed after
+    /// the oldest day, so its pages are not held while the reader sits idle.
+    #[test]
+    fn a_newest_first_pass_over_every_day_opens_the_body_db_once_and_closes_it_after() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let newest = chrono::NaiveDate::from_ymd_opt(2025, 6, 30).unwrap();
+        store
+            .apply(crate::synth::papers(250, 60, newest).collect(), newest)
+            .unwrap();
+        store.recycle_body().unwrap();
+        let opens = store.body_opens();
+        let days = store.days().unwrap();
+        assert!(days.len() > 2);
+        let mut read = 0;
+        for (index, (day, count)) in days.iter().enumerate() {
+            assert_eq!(store.papers_for_day(*day).unwrap().len(), *count);
+            read += count;
+            let open = store.inner.body.read().unwrap().is_some();
+            assert_eq!(open, index + 1 < days.len(), "open after day {day}");
+        }
+        assert_eq!(read, 250);
+        assert_eq!(store.body_opens(), opens + 1);
+        // A pass in the other order (export, search indexing) closes it after itself too.
+        store.for_each_paper(&mut |_| {}).unwrap();
+        assert!(store.inner.body.read().unwrap().is_none());
+        assert_eq!(store.body_opens(), opens + 2);
     }
 }

@@ -116,30 +116,44 @@ impl Store {
     }
 
     /// Calls `visit` with every full record (for search indexing and export), oldest day first.
+    /// The body Db is closed after the pass (see [`Store::end_body_pass`]).
     pub fn for_each_paper(&self, visit: &mut dyn FnMut(&Paper)) -> Result<(), StoreError> {
         let keys = self
             .index()?
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .chunk_keys();
-        self.visit_listed(keys, &mut |paper| visit(&paper))
+        self.visit_listed(keys, &mut |paper| visit(&paper))?;
+        self.end_body_pass()
     }
 
     /// The full records filed under `day`, in store order: the catalog reads bodies a day at
-    /// a time so that it never holds every abstract at once.
+    /// a time so that it never holds every abstract at once. Reading the oldest day ends the
+    /// catalog's newest-first pass over every day, and closes the body Db after it.
     pub fn papers_for_day(&self, day: NaiveDate) -> Result<Vec<Paper>, StoreError> {
-        let keys: Vec<ChunkKey> = {
+        let (keys, oldest): (Vec<ChunkKey>, bool) = {
             let index = self.index()?.read().unwrap_or_else(PoisonError::into_inner);
             let last = index.last_part(day);
-            (0..=last.unwrap_or(0))
+            let keys = (0..=last.unwrap_or(0))
                 .filter(|_| last.is_some())
                 .map(|part| ChunkKey { day, part })
                 .filter(|&key| index.chunk_rows(key).is_some())
-                .collect()
+                .collect();
+            (keys, index.oldest_day() == Some(day))
         };
         let mut papers = Vec::new();
         self.visit_listed(keys, &mut |paper| papers.push(paper))?;
+        if oldest {
+            self.end_body_pass()?;
+        }
         Ok(papers)
+    }
+
+    /// After reading every body: closes the body Db (when no other thread holds it), so the
+    /// up to `BODY_RECYCLE_READ` bytes of pages sled kept from the pass's last stretch are not
+    /// held while the reader sits idle. The next body read opens it again.
+    fn end_body_pass(&self) -> Result<(), StoreError> {
+        self.recycle_body().map(|_| ())
     }
 
     /// Hands `visit` every full record of the chunks `keys` that the rows point at.
