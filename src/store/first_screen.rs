@@ -121,16 +121,27 @@ pub(super) fn remove_first_screen(data_dir: &Path) -> Result<(), StoreError> {
 impl Store {
     /// What the first frame reads: the same reads as the reader's first catalog.
     pub fn first_screen(&self) -> Result<FirstScreen, StoreError> {
+        let started = std::time::Instant::now();
         let user = self.user_states()?;
+        let user_ms = started.elapsed().as_secs_f64() * 1e3;
         let rows = match self.latest_day()? {
             Some(day) => self.rows_for_day(day)?,
             None => Vec::new(),
         };
+        let rows_ms = started.elapsed().as_secs_f64() * 1e3 - user_ms;
+        let ranked = self.ranked_lists()?;
+        let reader_state = self.reader_state();
+        tracing::debug!(
+            user_ms,
+            rows_ms,
+            total_ms = started.elapsed().as_secs_f64() * 1e3,
+            "first screen read from the store"
+        );
         Ok(FirstScreen {
             rows,
             user,
-            ranked: self.ranked_lists()?,
-            reader_state: self.reader_state(),
+            ranked,
+            reader_state,
         })
     }
 
