@@ -4,6 +4,8 @@
 
 mod support;
 
+use std::path::{Path, PathBuf};
+
 use support::{Tmux, require_tool};
 
 use wiremock::matchers::{method, path};
@@ -11,42 +13,82 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const FIXTURE: &str = include_str!("fixtures/hf_daily_papers_2026-07-13.json");
 
+/// A loopback HF serving the fixture, a config pointing at it, the data and state dirs, and the
+/// shell command that runs the reader on them and writes its exit status to `status_file`.
+struct Setup {
+    _server: MockServer,
+    dir: tempfile::TempDir,
+    config: PathBuf,
+    data: PathBuf,
+    state: PathBuf,
+    status_file: PathBuf,
+    command: String,
+}
+
+impl Setup {
+    /// `None` when tmux is missing (a failure under CI, see `require_tool`).
+    async fn start() -> Option<Setup> {
+        if !require_tool("tmux", "-V") {
+            return None;
+        }
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/api/daily_papers"))
+            .respond_with(ResponseTemplate::new(200).set_body_string(FIXTURE))
+            .mount(&server)
+            .await;
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config.toml");
+        std::fs::write(
+            &config,
+            format!("[sources.hf]\nbase_url = \"{}\"\ndays = 1\n", server.uri()),
+        )
+        .unwrap();
+        let data = dir.path().join("data");
+        let status_file = dir.path().join("status");
+        let command = format!(
+            "{} --config {} --data-dir {}; echo $? > {}",
+            env!("CARGO_BIN_EXE_paperboat"),
+            config.display(),
+            data.display(),
+            status_file.display()
+        );
+        Some(Setup {
+            _server: server,
+            state: dir.path().join("state"),
+            dir,
+            config,
+            data,
+            status_file,
+            command,
+        })
+    }
+
+    /// The reader's environment: its log and state under the test's dir.
+    fn env(&self) -> [(&'static str, &Path); 2] {
+        [
+            ("XDG_STATE_HOME", self.state.as_path()),
+            ("XDG_DATA_HOME", self.state.as_path()),
+        ]
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reader_in_tmux_stars_the_second_paper_and_keeps_it() {
-    if !require_tool("tmux", "-V") {
+    let Some(setup) = Setup::start().await else {
         return;
-    }
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/api/daily_papers"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(FIXTURE))
-        .mount(&server)
-        .await;
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("config.toml");
-    std::fs::write(
-        &config,
-        format!("[sources.hf]\nbase_url = \"{}\"\ndays = 1\n", server.uri()),
-    )
-    .unwrap();
-    let data = dir.path().join("data");
-    let state = dir.path().join("state");
-    let status_file = dir.path().join("status");
-    let command = format!(
-        "{} --config {} --data-dir {}; echo $? > {}",
-        env!("CARGO_BIN_EXE_paperboat"),
-        config.display(),
-        data.display(),
-        status_file.display()
-    );
+    };
+    let Setup {
+        dir,
+        status_file,
+        command,
+        ..
+    } = &setup;
     let tmux = Tmux::new(dir.path());
-    let env = [
-        ("XDG_STATE_HOME", state.as_path()),
-        ("XDG_DATA_HOME", state.as_path()),
-    ];
+    let env = setup.env();
 
     // First start: the cache is empty, the sync fills the list while we watch.
-    tmux.start(&command, &env);
+    tmux.start(command, &env);
     let screen = tmux
         .wait_for("papers from the sync", |s| s.contains("14 papers"))
         .await;
@@ -80,13 +122,13 @@ async fn reader_in_tmux_stars_the_second_paper_and_keeps_it() {
         .take(30)
         .collect();
     tmux.keys(&["q"]);
-    let (status, alternate) = tmux.wait_exit(&status_file).await;
-    std::fs::remove_file(&status_file).unwrap();
+    let (status, alternate) = tmux.wait_exit(status_file).await;
+    std::fs::remove_file(status_file).unwrap();
     assert_eq!(status, "0", "exit status");
     assert_eq!(alternate, "0", "the alternate screen was left");
 
     // Second start: the star is there from the cache.
-    tmux.start(&command, &env);
+    tmux.start(command, &env);
     let screen = tmux
         .wait_for("the cached star", |s| s.lines().any(starred_row))
         .await;
@@ -96,7 +138,7 @@ async fn reader_in_tmux_stars_the_second_paper_and_keeps_it() {
         "same paper starred: {line} vs {starred_title}"
     );
     tmux.keys(&["q"]);
-    let (status, _) = tmux.wait_exit(&status_file).await;
+    let (status, _) = tmux.wait_exit(status_file).await;
     assert_eq!(status, "0");
 }
 
@@ -105,38 +147,18 @@ async fn reader_in_tmux_stars_the_second_paper_and_keeps_it() {
 /// there; `Enter J J` marks three papers read; `Ctrl-c` quits with status 0.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn morning_keys_do_what_the_user_meant() {
-    if !require_tool("tmux", "-V") {
+    let Some(setup) = Setup::start().await else {
         return;
-    }
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/api/daily_papers"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(FIXTURE))
-        .mount(&server)
-        .await;
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("config.toml");
-    std::fs::write(
-        &config,
-        format!("[sources.hf]\nbase_url = \"{}\"\ndays = 1\n", server.uri()),
-    )
-    .unwrap();
-    let data = dir.path().join("data");
-    let state = dir.path().join("state");
-    let status_file = dir.path().join("status");
-    let command = format!(
-        "{} --config {} --data-dir {}; echo $? > {}",
-        env!("CARGO_BIN_EXE_paperboat"),
-        config.display(),
-        data.display(),
-        status_file.display()
-    );
+    };
+    let Setup {
+        dir,
+        status_file,
+        command,
+        ..
+    } = &setup;
     let tmux = Tmux::new(dir.path());
-    let env = [
-        ("XDG_STATE_HOME", state.as_path()),
-        ("XDG_DATA_HOME", state.as_path()),
-    ];
-    tmux.start(&command, &env);
+    let env = setup.env();
+    tmux.start(command, &env);
     let screen = tmux
         .wait_for("papers from the sync", |s| s.contains("14 papers"))
         .await;
@@ -192,7 +214,7 @@ async fn morning_keys_do_what_the_user_meant() {
 
     // Ctrl-c quits like q: status 0, the terminal restored.
     tmux.keys(&["C-c"]);
-    let (status, alternate) = tmux.wait_exit(&status_file).await;
+    let (status, alternate) = tmux.wait_exit(status_file).await;
     assert_eq!(status, "0", "exit status");
     assert_eq!(alternate, "0", "the alternate screen was left");
 }
@@ -203,36 +225,29 @@ async fn morning_keys_do_what_the_user_meant() {
 /// writes it again at its end.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn first_frame_from_the_first_screen_file() {
-    if !require_tool("tmux", "-V") {
+    let Some(setup) = Setup::start().await else {
         return;
-    }
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/api/daily_papers"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(FIXTURE))
-        .mount(&server)
-        .await;
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("config.toml");
-    std::fs::write(
-        &config,
-        format!("[sources.hf]\nbase_url = \"{}\"\ndays = 1\n", server.uri()),
-    )
-    .unwrap();
-    let data = dir.path().join("data");
-    let state = dir.path().join("state");
-    let status_file = dir.path().join("status");
+    };
+    let Setup {
+        dir,
+        config,
+        data,
+        state,
+        status_file,
+        command,
+        ..
+    } = &setup;
     let first_screen = data.join("first_screen");
     let log_file = state.join("paperboat").join("paperboat.log");
     let cli = |args: &[&str]| {
         std::process::Command::new(env!("CARGO_BIN_EXE_paperboat"))
             .arg("--config")
-            .arg(&config)
+            .arg(config)
             .arg("--data-dir")
-            .arg(&data)
+            .arg(data)
             .args(args)
-            .env("XDG_STATE_HOME", &state)
-            .env("XDG_DATA_HOME", &state)
+            .env("XDG_STATE_HOME", state)
+            .env("XDG_DATA_HOME", state)
             .output()
             .unwrap()
     };
@@ -258,27 +273,17 @@ async fn first_frame_from_the_first_screen_file() {
     assert!(synced.status.success(), "{synced:?}");
     assert!(first_screen.exists(), "paperboat sync wrote the file");
 
-    let command = format!(
-        "{} --config {} --data-dir {}; echo $? > {}",
-        env!("CARGO_BIN_EXE_paperboat"),
-        config.display(),
-        data.display(),
-        status_file.display()
-    );
     let tmux = Tmux::new(dir.path());
-    let env = [
-        ("XDG_STATE_HOME", state.as_path()),
-        ("XDG_DATA_HOME", state.as_path()),
-    ];
-    tmux.start(&command, &env);
+    let env = setup.env();
+    tmux.start(command, &env);
     tmux.wait_for("the list", |s| s.contains("14 papers")).await;
     tmux.keys(&["s"]);
     let starred_row = |l: &str| l.starts_with("│★");
     tmux.wait_for("the star", |s| s.lines().any(starred_row))
         .await;
     tmux.keys(&["q"]);
-    let (status, _) = tmux.wait_exit(&status_file).await;
-    std::fs::remove_file(&status_file).unwrap();
+    let (status, _) = tmux.wait_exit(status_file).await;
+    std::fs::remove_file(status_file).unwrap();
     assert_eq!(status, "0");
     let frames = first_frames();
     assert_eq!(frames.len(), 1, "{frames:?}");
@@ -287,11 +292,11 @@ async fn first_frame_from_the_first_screen_file() {
     assert!(first_screen.exists(), "the quit wrote the file again");
 
     // The star is in the file: the second start draws it before the store opens.
-    tmux.start(&command, &env);
+    tmux.start(command, &env);
     tmux.wait_for("the cached star", |s| s.lines().any(starred_row))
         .await;
     tmux.keys(&["q"]);
-    let (status, _) = tmux.wait_exit(&status_file).await;
+    let (status, _) = tmux.wait_exit(status_file).await;
     assert_eq!(status, "0");
     let frames = first_frames();
     assert_eq!(frames.len(), 2, "{frames:?}");
@@ -300,7 +305,7 @@ async fn first_frame_from_the_first_screen_file() {
 
     // A command run on the store itself (no reader open) removes the file at its open, since
     // it may change the store, and writes it again at its end: the next start draws the unstar.
-    std::fs::remove_file(&status_file).unwrap();
+    std::fs::remove_file(status_file).unwrap();
     let listed = cli(&["list", "--starred", "--json"]);
     assert!(listed.status.success(), "{listed:?}");
     let first_line = listed.stdout.split(|b| *b == b'\n').next().unwrap();
@@ -314,13 +319,13 @@ async fn first_frame_from_the_first_screen_file() {
         before,
         "the unstar rewrote the file"
     );
-    tmux.start(&command, &env);
+    tmux.start(command, &env);
     tmux.wait_for("the list without the star", |s| {
         s.contains("14 papers") && !s.lines().any(starred_row)
     })
     .await;
     tmux.keys(&["q"]);
-    let (status, _) = tmux.wait_exit(&status_file).await;
+    let (status, _) = tmux.wait_exit(status_file).await;
     assert_eq!(status, "0");
     let frames = first_frames();
     assert_eq!(frames.len(), 3, "{frames:?}");
