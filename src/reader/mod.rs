@@ -83,7 +83,7 @@ pub fn run_reader(options: ReaderOptions) -> anyhow::Result<()> {
             let reader_state = screen.reader_state.clone();
             let mut app = App::new(
                 keymap.clone(),
-                start::first_screen_catalog(screen),
+                crate::app::catalog::catalog_of_first_screen(screen),
                 clock.now(),
                 (size.width, size.height),
                 config.ui.wide_layout_min_columns,

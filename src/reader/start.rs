@@ -9,7 +9,6 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 
-use crate::app::catalog::Catalog;
 use crate::store::{self, FirstScreen, FirstScreenError, StartReport, Store};
 
 /// The first screen as the file holds it, with the file's bytes (to check against the store).
@@ -89,19 +88,11 @@ pub(super) fn join(opening: JoinHandle<anyhow::Result<Opened>>) -> anyhow::Resul
         .map_err(|_| anyhow::anyhow!("the store's open panicked"))?
 }
 
-/// The first catalog from what the first frame reads: the same as `first_catalog` of the
-/// store it came from.
-pub(super) fn first_screen_catalog(screen: FirstScreen) -> Catalog {
-    let mut catalog = Catalog::new(screen.rows, screen.user, false, None);
-    catalog.ranked = std::sync::Arc::new(screen.ranked);
-    catalog
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::app::View;
-    use crate::app::catalog::first_catalog;
+    use crate::app::catalog::{Catalog, catalog_of_first_screen, first_catalog};
     use crate::model::PaperId;
     use chrono::{NaiveDate, TimeZone, Utc};
 
@@ -147,7 +138,7 @@ mod tests {
         let expected = described(&first_catalog(&store).unwrap());
         store.write_first_screen().unwrap();
         let file = read_file(dir.path()).unwrap();
-        let from_file = described(&first_screen_catalog(file.screen));
+        let from_file = described(&catalog_of_first_screen(file.screen));
         assert_eq!(from_file, expected);
         // The first catalog holds the newest day only (the star on an older day comes with
         // the full load), read marks included.

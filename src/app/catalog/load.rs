@@ -9,19 +9,20 @@ use std::sync::Arc;
 use super::{Catalog, CatalogBuilder};
 use crate::model::{Paper, PaperId};
 use crate::query::{FullTextIndex, RowDetails};
-use crate::store::{Store, StoreError};
+use crate::store::{FirstScreen, Store, StoreError};
 
 /// Reads what the first frame needs: the latest day's rows and the user state. Its cost does
 /// not grow with the number of cached papers.
 pub fn first_catalog(store: &Store) -> Result<Catalog, StoreError> {
-    let user = store.user_states()?;
-    let rows = match store.latest_day()? {
-        Some(day) => store.rows_for_day(day)?,
-        None => Vec::new(),
-    };
-    let mut catalog = Catalog::new(rows, user, false, None);
-    catalog.ranked = std::sync::Arc::new(store.ranked_lists()?);
-    Ok(catalog)
+    Ok(catalog_of_first_screen(store.first_screen()?))
+}
+
+/// The first catalog from what the first frame reads, from the store or from the first-screen
+/// file the reader draws before the store has opened.
+pub fn catalog_of_first_screen(screen: FirstScreen) -> Catalog {
+    let mut catalog = Catalog::new(screen.rows, screen.user, false, None);
+    catalog.ranked = Arc::new(screen.ranked);
+    catalog
 }
 
 /// Reads the whole projection; with `abstracts`, the text index covers abstracts too and the

@@ -17,7 +17,8 @@ use crate::rowstore::{NewestFirst, RowIndex, RowStore};
 use crate::store::RankedList;
 
 pub use load::{
-    catalog_with_abstracts, first_catalog, full_catalog, full_text_index, full_text_marks,
+    catalog_of_first_screen, catalog_with_abstracts, first_catalog, full_catalog, full_text_index,
+    full_text_marks,
 };
 pub use refresh::{Refresh, refreshed_catalog};
 
