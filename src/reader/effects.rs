@@ -73,6 +73,8 @@ pub struct EffectRunner {
     /// Set when quitting's wait for the queued store writes saw them all done (the
     /// first-screen file is written only then).
     pub writes_finished: bool,
+    /// When `Effect::Quit` ran (quitting's steps are logged from there).
+    pub quit_started: Option<Instant>,
 }
 
 /// Papers' journal metadata by id, from their loaded bodies; bounded.
@@ -131,6 +133,7 @@ impl EffectRunner {
             metas: PaperMetas::default(),
             state_saver: None,
             writes_finished: false,
+            quit_started: None,
         }
     }
 
@@ -248,7 +251,10 @@ impl EffectRunner {
             Effect::LayOutFullText { id, doc, width } => {
                 super::fulltext::lay_out_again(self, id, doc, width, queue);
             }
-            Effect::Quit => self.finish_writes(queue),
+            Effect::Quit => {
+                self.quit_started = Some(Instant::now());
+                self.finish_writes(queue);
+            }
         }
     }
 

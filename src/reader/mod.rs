@@ -4,6 +4,7 @@
 
 mod effects;
 mod fulltext;
+mod keeper;
 mod loader;
 mod runtime;
 mod start;
@@ -146,6 +147,9 @@ pub fn run_reader(options: ReaderOptions) -> anyhow::Result<()> {
             anyhow::bail!("the store did not open");
         };
         let (store, start_report) = (opened.store, opened.report);
+        // From here on the first-screen file is kept current in the background, so that
+        // quitting usually finds nothing to write (see `keeper.rs`).
+        let keeper = keeper::FirstScreenKeeper::spawn(store.clone());
         let mut runner = EffectRunner::new(store.clone(), false, Box::new(std::io::stdout()));
         runner.browser = options.config.ui.browser.clone();
         runner.hyperlink_out = hyperlink_out.take();
@@ -216,10 +220,13 @@ pub fn run_reader(options: ReaderOptions) -> anyhow::Result<()> {
         tokio::task::spawn_blocking(move || warm.warm_body());
         reader.start();
         let result = reader.run(&mut inbox, clock).await;
-        // Quitting: the queued store writes are done (`Effect::Quit` waited for the writer).
-        // The terminal goes back to the shell first, so the user has it at once.
+        // Quitting (docs/ARCHITECTURE.md, "Quit"): `Effect::Quit` waited for the writer, so
+        // every star, read mark and note (journaled and fsynced when made) and the
+        // remembered state are in the store. The terminal goes back to the shell first.
+        let since_key = reader.runner.quit_started.unwrap_or_else(Instant::now);
+        let ms = || since_key.elapsed().as_secs_f64() * 1e3;
         drop(restore);
-        tracing::info!("quit: terminal restored");
+        tracing::info!(ms_since_key = ms(), "quit: terminal restored");
         // Bounded as a whole (sending included, not only the wait): quitting never waits on a
         // sync task that is slow to take the command.
         let commands = sync.commands.clone();
@@ -230,22 +237,38 @@ pub fn run_reader(options: ReaderOptions) -> anyhow::Result<()> {
         .await
         .is_ok();
         forward_sync.abort();
-        // The next start's first frame, written once this process's last store write is done
-        // (the writer drained, the sync task ended); otherwise no file, and the next start
-        // reads the store (the open removed the file).
-        if result.is_ok() && reader.runner.writes_finished && sync_stopped {
-            write_first_screen_at_quit(&store, reader.app.catalog.rows.len()).await;
+        tracing::debug!(sync_stopped, ms_since_key = ms(), "quit: sync stopped");
+        // The next start's first frame, brought up to date once this process's last store
+        // write is done (the writer drained, the sync task ended): usually it already is.
+        let papers = reader.app.catalog.rows.len();
+        let first_screen = if result.is_ok() && reader.runner.writes_finished && sync_stopped {
+            Some(keeper.map(keeper::FirstScreenKeeper::finish))
         } else {
             tracing::info!(
                 sync_stopped,
-                "quit: no first-screen file (writes may be pending)"
+                "quit: first-screen file not brought up to date (writes may be pending)"
             );
+            None
+        };
+        // What dropping the store would do, made explicit: the process ends without dropping
+        // it (below and in `cli::main`), and sled's own flusher thread dies with it.
+        if let Err(error) = store.flush_all() {
+            tracing::error!(%error, "quit: the store's last writes may not be durable");
+        }
+        tracing::debug!(ms_since_key = ms(), "quit: store flushed");
+        match first_screen {
+            Some(Some(asked)) => log_first_screen(asked.wait(first_screen_wait(papers)), ms()),
+            Some(None) if papers <= FIRST_SCREEN_ALWAYS_UP_TO => {
+                log_first_screen(keeper::write_now(&store), ms())
+            }
+            Some(None) | None => {}
         }
         // Freeing the catalog (hundreds of MB in small allocations at 50,000 papers) took
         // longer than all the rest of quitting, and the process ends right after: it is left
-        // to the OS. Every store write was flushed when it returned.
+        // to the OS, as are the store's handles (flushed above) and the threads.
         std::mem::forget(reader);
-        result
+        tracing::debug!(ms_since_key = ms(), "quit: done in the runtime");
+        result.map(|()| since_key)
     });
     // Not a plain drop, which waits for every worker to finish what it is running: crossterm's
     // input reader loops without yielding on a terminal that was hung up (`read` returns 0
@@ -253,43 +276,46 @@ pub fn run_reader(options: ReaderOptions) -> anyhow::Result<()> {
     // core (seen: a reader left behind by a killed tmux server, alive an hour later).
     runtime.shutdown_background();
     drop(claim);
-    tracing::info!("quit: sync stopped, data dir released");
-    outcome
+    let since_key = outcome?;
+    tracing::info!(
+        ms_since_key = since_key.elapsed().as_secs_f64() * 1e3,
+        "quit: sync stopped, data dir released"
+    );
+    Ok(())
 }
 
-/// Up to this many papers quitting waits for the first-screen file: it takes about a
-/// millisecond at 50,000 papers (0.6–0.8 ms measured).
+/// Up to this many papers quitting waits for the first-screen file when it has to be written
+/// (the store changed since the keeper last wrote it): about a millisecond at 50,000 papers
+/// (0.6–0.8 ms measured).
 const FIRST_SCREEN_ALWAYS_UP_TO: usize = 200_000;
 /// How long quitting waits for it past that: at a million papers it took 8–130 ms, its reads
 /// going to disk once the load has pushed the list Db's pages out of the page cache, against
 /// a quit budget of 50 ms.
 const FIRST_SCREEN_BUDGET: Duration = Duration::from_millis(10);
+/// "Always" still has a bound: a quit never hangs on the file.
+const FIRST_SCREEN_LONGEST: Duration = Duration::from_secs(2);
 
-/// Writes the first-screen file on a blocking thread; with more than
-/// [`FIRST_SCREEN_ALWAYS_UP_TO`] papers, waits for it at most [`FIRST_SCREEN_BUDGET`]. Past that
-/// the process ends without waiting: the thread dies with it, leaving either the whole file
-/// (renamed into place) or a temp file the next store open removes, and the next start reads
-/// the store as it would without a file.
-async fn write_first_screen_at_quit(store: &crate::store::Store, papers: usize) {
-    let store = store.clone();
-    let started = Instant::now();
-    let writing = tokio::task::spawn_blocking(move || store.write_first_screen());
-    let written = if papers <= FIRST_SCREEN_ALWAYS_UP_TO {
-        Ok(writing.await)
+/// How long quitting waits for the keeper's last write with `papers` in the catalog.
+fn first_screen_wait(papers: usize) -> Duration {
+    if papers <= FIRST_SCREEN_ALWAYS_UP_TO {
+        FIRST_SCREEN_LONGEST
     } else {
-        tokio::time::timeout(FIRST_SCREEN_BUDGET, writing).await
-    };
-    match written {
-        Ok(Ok(Ok(bytes))) => tracing::info!(
-            bytes,
-            ms = started.elapsed().as_secs_f64() * 1e3,
-            "quit: first-screen file written"
-        ),
-        Ok(Ok(Err(error))) => tracing::warn!(%error, "quit: no first-screen file"),
-        Ok(Err(error)) => tracing::warn!(%error, "quit: the first-screen file's writer failed"),
-        Err(_) => tracing::info!(
+        FIRST_SCREEN_BUDGET
+    }
+}
+
+fn log_first_screen(finished: keeper::Finished, ms_since_key: f64) {
+    match finished {
+        keeper::Finished::Current => {
+            tracing::info!(ms_since_key, "quit: first-screen file already current")
+        }
+        keeper::Finished::Written { bytes, ms } => {
+            tracing::info!(bytes, ms, ms_since_key, "quit: first-screen file written")
+        }
+        keeper::Finished::Failed(error) => tracing::warn!(%error, "quit: no first-screen file"),
+        keeper::Finished::NotWaited => tracing::info!(
             budget_ms = FIRST_SCREEN_BUDGET.as_millis(),
-            "quit: first-screen file not waited for; the next start may read the store"
+            "quit: first-screen file not waited for; the next start may redraw or read the store"
         ),
     }
 }

@@ -55,6 +55,7 @@ mod changes;
 mod codec;
 mod first_screen;
 mod fulltext;
+mod generation;
 mod hf_lists;
 mod index;
 mod keys;
@@ -255,7 +256,8 @@ fn open_db(dir: &Path, sub: &str, cache_bytes: u64) -> Result<sled::Db, StoreErr
 
 /// The list Db and its trees.
 pub(super) struct ListDb {
-    db: sled::Db,
+    /// Counts its flushes: the store's write generation (see `generation.rs`).
+    db: generation::CountedDb,
     rows: sled::Tree,
     user: sled::Tree,
     feeds: sled::Tree,
@@ -274,7 +276,7 @@ impl ListDb {
             feeds: tree("feeds")?,
             meta: tree("meta")?,
             hf_lists: tree("hf_lists")?,
-            db,
+            db: generation::CountedDb::new(db),
         })
     }
 }

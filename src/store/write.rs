@@ -23,7 +23,7 @@ use crate::model::{ListRow, Paper, PaperId, SourceId};
 /// The Dbs and trees a paper write touches.
 pub(super) struct WriteContext<'a> {
     pub dir: &'a Path,
-    pub list: &'a sled::Db,
+    pub list: &'a super::generation::CountedDb,
     pub rows: &'a sled::Tree,
     pub body: &'a sled::Db,
 }

@@ -1,0 +1,78 @@
+//! The list Db's write generation (issue #15, quit): a count of the list Db's completed
+//! flushes, so a reader of the store can tell cheaply whether anything it read from the list
+//! Db may have changed since (the first-screen file kept in the background, `reader/keeper.rs`).
+//!
+//! Every write to the list Db is followed by a flush before it returns (see the module doc of
+//! `store`), so counting flushes counts writes, without a counter at each write site:
+//! [`CountedDb`] is the list Db's `sled::Db` with an inherent `flush` that bumps the count once
+//! sled's flush succeeded. Method resolution finds it before `Deref`'s, so every
+//! `list.db.flush()` in the store counts.
+
+use std::ops::Deref;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The list Db, counting its completed flushes.
+pub(super) struct CountedDb {
+    db: sled::Db,
+    flushes: AtomicU64,
+}
+
+impl CountedDb {
+    pub(super) fn new(db: sled::Db) -> CountedDb {
+        CountedDb {
+            db,
+            flushes: AtomicU64::new(0),
+        }
+    }
+
+    /// sled's flush (every write so far durable), then the count: a reader that saw count N
+    /// before reading saw every write whose flush finished before that.
+    pub(super) fn flush(&self) -> sled::Result<usize> {
+        let flushed = self.db.flush()?;
+        self.flushes.fetch_add(1, Ordering::SeqCst);
+        Ok(flushed)
+    }
+
+    /// How many flushes have finished.
+    pub(super) fn generation(&self) -> u64 {
+        self.flushes.load(Ordering::SeqCst)
+    }
+}
+
+impl Deref for CountedDb {
+    type Target = sled::Db;
+
+    fn deref(&self) -> &sled::Db {
+        &self.db
+    }
+}
+
+impl super::Store {
+    /// The list Db's write generation: grows after every write to the list Db (rows, user
+    /// state, HF's lists, the reader state, feed states…) has been flushed. Equal readings
+    /// before and after reading the list Db mean that no write finished in between.
+    pub fn write_generation(&self) -> u64 {
+        self.inner.list.db.generation()
+    }
+
+    /// Makes every write so far durable, as dropping the store's last handle would (sled's
+    /// `Drop` flushes its log and syncs the file), for a process that ends without dropping it
+    /// (`std::process::exit` at quit). The list Db is the one that can hold unflushed writes
+    /// (the linked repos'); the body Db is flushed if open; the full-text Db flushes each
+    /// write before it returns. Nothing to write costs no I/O (sled returns at once). Leaves
+    /// the write generation as it is: what it makes durable was already there to read.
+    pub fn flush_all(&self) -> Result<(), super::StoreError> {
+        let dir = &self.inner.dir;
+        sled::Tree::flush(&self.inner.list.db).map_err(|e| super::sled_error(dir, e))?;
+        let body = self
+            .inner
+            .body
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        if let Some(body) = body {
+            body.flush().map_err(|e| super::sled_error(dir, e))?;
+        }
+        Ok(())
+    }
+}
