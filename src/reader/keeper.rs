@@ -206,6 +206,19 @@ mod tests {
         ));
         assert!(file_matches_store(&store));
         assert_eq!(write_if_stale(&store, &mut written), Finished::Current);
+
+        // Quitting queues the remembered state once more; the same state as stored changes
+        // nothing, so the file stays current (before: every quit rewrote it).
+        store.queue_reader_state(store.reader_state());
+        assert_eq!(store.write_queued().unwrap(), 0);
+        store.set_reader_state(&store.reader_state()).unwrap();
+        assert_eq!(write_if_stale(&store, &mut written), Finished::Current);
+        store.queue_reader_state(ReaderState::default());
+        assert_eq!(store.write_queued().unwrap(), 1);
+        assert!(matches!(
+            write_if_stale(&store, &mut written),
+            Finished::Written { .. }
+        ));
     }
 
     #[test]

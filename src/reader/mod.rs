@@ -270,11 +270,15 @@ pub fn run_reader(options: ReaderOptions) -> anyhow::Result<()> {
         tracing::debug!(ms_since_key = ms(), "quit: done in the runtime");
         result.map(|()| since_key)
     });
-    // Not a plain drop, which waits for every worker to finish what it is running: crossterm's
-    // input reader loops without yielding on a terminal that was hung up (`read` returns 0
-    // forever), so a reader whose SSH session or tmux pane died would never exit, spinning a
-    // core (seen: a reader left behind by a killed tmux server, alive an hour later).
-    runtime.shutdown_background();
+    // Left to the process's end, like the catalog: not a plain drop, which waits for every
+    // worker to finish what it is running (crossterm's input reader loops without yielding
+    // on a terminal that was hung up, so a reader whose SSH session or tmux pane died would
+    // never exit: seen, a reader left behind by a killed tmux server, alive an hour later),
+    // and not `shutdown_background` either, which has the workers drop every task, the
+    // command server's catalog snapshot among them (freeing it competed with the exit for
+    // the two cores). Every write is durable by now: a server request still answered in the
+    // last moment is journaled (fsynced) before its store write, like any other.
+    std::mem::forget(runtime);
     drop(claim);
     let since_key = outcome?;
     tracing::info!(

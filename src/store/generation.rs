@@ -76,3 +76,88 @@ impl super::Store {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{LinkedRepo, LinkedRepos, ReaderState, RememberedView, Store};
+    use crate::model::PaperId;
+    use chrono::{TimeZone, Utc};
+
+    /// Whether `needle` is in any file of the list Db (sled's log is not compressed).
+    fn on_disk(dir: &std::path::Path, needle: &[u8]) -> bool {
+        let mut found = false;
+        for entry in std::fs::read_dir(dir.join("list")).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_file() {
+                let bytes = std::fs::read(&path).unwrap();
+                found |= bytes.windows(needle.len()).any(|window| window == needle);
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn flush_all_puts_unflushed_writes_on_disk_without_dropping_the_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let marker = "quit-durability-marker-0xC0FFEE";
+        let linked = LinkedRepos {
+            fetched_at: Utc.with_ymd_and_hms(2026, 12, 7, 9, 0, 0).unwrap(),
+            models: vec![LinkedRepo {
+                id: marker.into(),
+                likes: None,
+                downloads: None,
+            }],
+            datasets: Vec::new(),
+            spaces: Vec::new(),
+            totals: [1, 0, 0],
+        };
+        // The linked repos' write does not flush: only sled's flusher thread (every 500 ms,
+        // dead once the process exits) or a flush puts it in the file.
+        store
+            .set_linked_repos(&PaperId::from_stored("2512.00001".into()), &linked)
+            .unwrap();
+        let generation = store.write_generation();
+        store.flush_all().unwrap();
+        assert!(on_disk(dir.path(), marker.as_bytes()));
+        assert_eq!(
+            store.write_generation(),
+            generation,
+            "flush_all counts no write"
+        );
+    }
+
+    #[test]
+    fn every_flushed_write_to_the_list_db_moves_the_generation() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+        let papers: Vec<_> = crate::synth::papers(5, 1, day).collect();
+        let id = papers[0].id.clone();
+        let mut last = store.write_generation();
+        let mut moved = |what: &str| {
+            let now = store.write_generation();
+            assert!(now > last, "{what} left the generation at {now}");
+            last = now;
+        };
+        store.apply(papers, day).unwrap();
+        moved("apply");
+        store
+            .set_starred(
+                &id,
+                true,
+                Utc.with_ymd_and_hms(2026, 12, 7, 9, 0, 0).unwrap(),
+            )
+            .unwrap();
+        moved("a star");
+        store.set_read(&id, true).unwrap();
+        moved("a read mark");
+        store
+            .set_reader_state(&ReaderState {
+                view: RememberedView::Unread,
+                ..ReaderState::default()
+            })
+            .unwrap();
+        moved("the reader state");
+    }
+}

@@ -88,7 +88,9 @@ impl Store {
     }
 
     /// Does every queued store write, in order, and flushes; the writer thread's loop body.
-    /// Returns how many were done. A write that fails is reported and the rest still done: the
+    /// Returns how many changed the store (a remembered state equal to the stored one changes
+    /// nothing, and with nothing changed there is no flush: quitting then leaves the store's
+    /// write generation, and so the first-screen file, as they were). A write that fails is reported and the rest still done: the
     /// journal holds the change, and the next start merges it in (its "seen" stamp is behind).
     pub fn write_queued(&self) -> Result<usize, StoreError> {
         assert_off_ui_thread("a queued store write");
@@ -110,7 +112,7 @@ impl Store {
     }
 
     fn apply_queued(&self, queued: Vec<Queued>) -> Result<usize, StoreError> {
-        let count = queued.len();
+        let mut count = 0;
         let mut first_error = None;
         for job in queued {
             let done = match job {
@@ -118,9 +120,12 @@ impl Store {
                     changes,
                     own_before,
                     own,
-                } => self.write_changes(&changes, &own_before, own),
+                } => self
+                    .write_changes(&changes, &own_before, own)
+                    .map(|()| true),
                 Queued::ReaderState(state) => self.write_reader_state(&state),
             };
+            count += usize::from(matches!(done, Ok(true)));
             if let Err(error) = done {
                 tracing::error!(%error, "a journaled change was not written to the store");
                 first_error.get_or_insert(error);

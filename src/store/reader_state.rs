@@ -90,26 +90,30 @@ impl Store {
         }
     }
 
-    /// Remembers the reader state (flushed before it returns).
+    /// Remembers the reader state (flushed before it returns; the same state as stored
+    /// writes and flushes nothing).
     pub fn set_reader_state(&self, state: &ReaderState) -> Result<(), StoreError> {
-        self.write_reader_state(state)?;
-        let dir = &self.inner.dir;
-        self.inner.list.db.flush().map_err(|e| sled_error(dir, e))?;
+        if self.write_reader_state(state)? {
+            let dir = &self.inner.dir;
+            self.inner.list.db.flush().map_err(|e| sled_error(dir, e))?;
+        }
         Ok(())
     }
 
-    /// Writes the reader state without flushing (the queued writer flushes after a batch).
-    pub(super) fn write_reader_state(&self, state: &ReaderState) -> Result<(), StoreError> {
+    /// Writes the reader state without flushing (the queued writer flushes after a batch);
+    /// returns whether it differed from the stored one.
+    pub(super) fn write_reader_state(&self, state: &ReaderState) -> Result<bool, StoreError> {
         super::assert_off_ui_thread("the reader state's write");
         let dir = &self.inner.dir;
         let json = serde_json::to_vec(state)
             .map_err(|e| super::corrupt(dir, format!("encoding the reader state: {e}")))?;
-        self.inner
+        let previous = self
+            .inner
             .list
             .meta
-            .insert(KEY, json)
+            .insert(KEY, json.as_slice())
             .map_err(|e| sled_error(dir, e))?;
-        Ok(())
+        Ok(previous.as_deref() != Some(json.as_slice()))
     }
 
     /// Writes raw bytes as the reader state (tests of a damaged value).
