@@ -110,6 +110,7 @@ rows = [
     ("filter on a rare word → results on screen", "filter_ms", "ms"),
     ("quit → process gone", "quit_ms", "ms"),
     ("of which: writing the first-screen file (log)", "quit_file_ms", "ms"),
+    ("of which: key handled → data dir released (log)", "quit_own_ms", "ms"),
 ]
 def scaled(metric, x):
     if metric == "ingest_rss_kib": return x / 1024
@@ -424,8 +425,14 @@ reader_paperboat() { # N REP
   local pblog=$d/home/.local/state/paperboat/paperboat.log
   ms=$(grep -m1 'first frame drawn' "$pblog" 2>/dev/null | grep -oE 'ms_since_process_start=[0-9.]+' | cut -d= -f2)
   [ -z "$ms" ] || record paperboat "$n" "$rep" first_frame_log_ms "$ms"
+  # Since the keeper (issue #15, quit) the file is usually current at quit: recorded as 0.
   ms=$(grep -m1 'first-screen file written' "$pblog" 2>/dev/null | grep -oE ' ms=[0-9.]+' | cut -d= -f2)
+  grep -q 'first-screen file already current' "$pblog" 2>/dev/null && ms=0
   [ -z "$ms" ] || record paperboat "$n" "$rep" quit_file_ms "$ms"
+  # The reader's own part of quitting: the key handled -> the data dir released, just before
+  # the log's flush and the exit (the kernel's teardown and the harness are the rest).
+  ms=$(grep -m1 'quit: data dir released' "$pblog" 2>/dev/null | grep -oE 'ms_since_key=[0-9.]+' | cut -d= -f2)
+  [ -z "$ms" ] || record paperboat "$n" "$rep" quit_own_ms "$ms"
   log "reader paperboat n=$n rep=$rep: $(awk -F'\t' -v n="$n" -v r="$rep" '$1=="paperboat" && $2==n && $3==r && $4 ~ /_ms$|_hits$/ && $4 != "ingest_ms" {printf "%s=%s ", $4, $5}' "$TSV")"
   rm -rf "$d"
 }

@@ -11,6 +11,8 @@
 //! screen: the start compares the file with the opened store byte for byte before the first
 //! key is read (`reader/start.rs`).
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
@@ -37,7 +39,13 @@ pub(super) enum Finished {
 /// The handle on the keeping thread.
 pub(super) struct FirstScreenKeeper {
     finish: mpsc::Sender<mpsc::Sender<Finished>>,
+    /// The generation the file on disk was read at; [`NONE`] while there is none of ours or
+    /// one is being written.
+    on_disk: Arc<AtomicU64>,
 }
+
+/// No file of this keeper's on disk, or one being written.
+const NONE: u64 = u64::MAX;
 
 impl FirstScreenKeeper {
     /// Starts the thread; `None` when the thread could not start (quitting then writes the
@@ -48,12 +56,21 @@ impl FirstScreenKeeper {
 
     fn spawn_every(store: Store, every: Duration) -> Option<FirstScreenKeeper> {
         let (finish, asked) = mpsc::channel::<mpsc::Sender<Finished>>();
+        let on_disk = Arc::new(AtomicU64::new(NONE));
+        let written = Written(Arc::clone(&on_disk));
         std::thread::Builder::new()
             .name("first-screen".into())
-            .spawn(move || keep(&store, &asked, every))
+            .spawn(move || keep(&store, &asked, every, written))
             .map_err(|error| tracing::warn!(%error, "cannot start the first-screen keeper"))
             .ok()?;
-        Some(FirstScreenKeeper { finish })
+        Some(FirstScreenKeeper { finish, on_disk })
+    }
+
+    /// Whether the file on disk was read from the store at `generation` and no write of it is
+    /// under way: quitting then has nothing to ask (the thread writes again only after the
+    /// generation moves).
+    pub(super) fn is_current(&self, generation: u64) -> bool {
+        self.on_disk.load(Ordering::SeqCst) == generation
     }
 
     /// Asks the thread to bring the file up to date one last time (only once this process's
@@ -87,21 +104,23 @@ impl Asked {
 
 /// The thread: looks every `every`, writes when the store changed and has been quiet since the
 /// last look; on `finish`, writes if anything changed since the last write, answers and ends.
-fn keep(store: &Store, asked: &mpsc::Receiver<mpsc::Sender<Finished>>, every: Duration) {
-    // Generation of the store the file on disk was read from (`None`: no file of ours yet;
-    // the store's open removed any earlier one).
-    let mut written: Option<u64> = None;
+fn keep(
+    store: &Store,
+    asked: &mpsc::Receiver<mpsc::Sender<Finished>>,
+    every: Duration,
+    written: Written,
+) {
     let mut last_look = store.write_generation();
     loop {
         match asked.recv_timeout(every) {
             Ok(answer) => {
-                let _ = answer.send(write_if_stale(store, &mut written));
+                let _ = answer.send(write_if_stale(store, &written));
                 return;
             }
             Err(RecvTimeoutError::Timeout) => {
                 let now = store.write_generation();
-                if written != Some(now) && now == last_look {
-                    match write_if_stale(store, &mut written) {
+                if written.get() != Some(now) && now == last_look {
+                    match write_if_stale(store, &written) {
                         Finished::Written { bytes, ms } => {
                             tracing::debug!(bytes, ms, "first-screen file kept current")
                         }
@@ -118,16 +137,28 @@ fn keep(store: &Store, asked: &mpsc::Receiver<mpsc::Sender<Finished>>, every: Du
     }
 }
 
+/// The generation of the store the file on disk was read from (`None`: no file of ours; the
+/// store's open removed any earlier one), shared with the handle for [`FirstScreenKeeper::is_current`].
+struct Written(Arc<AtomicU64>);
+
+impl Written {
+    fn get(&self) -> Option<u64> {
+        Some(self.0.load(Ordering::SeqCst)).filter(|&generation| generation != NONE)
+    }
+}
+
 /// Writes the file unless it was read from the store at its current generation.
-fn write_if_stale(store: &Store, written: &mut Option<u64>) -> Finished {
+fn write_if_stale(store: &Store, written: &Written) -> Finished {
     // Read before the store: a write finishing after this bumps the generation past it.
     let generation = store.write_generation();
-    if *written == Some(generation) {
+    if written.get() == Some(generation) {
         return Finished::Current;
     }
+    // Whatever was on disk is being replaced: not current until the rename is done.
+    written.0.store(NONE, Ordering::SeqCst);
     let finished = write_now(store);
     if matches!(finished, Finished::Written { .. }) {
-        *written = Some(generation);
+        written.0.store(generation, Ordering::SeqCst);
     }
     finished
 }
@@ -180,15 +211,15 @@ mod tests {
         assert!(file_matches_store(&store));
 
         // Nothing written since: quitting finds the file current.
-        let mut written = Some(store.write_generation());
-        assert_eq!(write_if_stale(&store, &mut written), Finished::Current);
+        let written = Written(Arc::new(AtomicU64::new(store.write_generation())));
+        assert_eq!(write_if_stale(&store, &written), Finished::Current);
 
         // A star after the file was written makes it stale: written again.
         let at = Utc.with_ymd_and_hms(2026, 12, 7, 9, 0, 0).unwrap();
         store.set_starred(&ids[0], true, at).unwrap();
         assert!(!file_matches_store(&store));
         assert!(matches!(
-            write_if_stale(&store, &mut written),
+            write_if_stale(&store, &written),
             Finished::Written { .. }
         ));
         assert!(file_matches_store(&store));
@@ -201,24 +232,53 @@ mod tests {
             })
             .unwrap();
         assert!(matches!(
-            write_if_stale(&store, &mut written),
+            write_if_stale(&store, &written),
             Finished::Written { .. }
         ));
         assert!(file_matches_store(&store));
-        assert_eq!(write_if_stale(&store, &mut written), Finished::Current);
+        assert_eq!(write_if_stale(&store, &written), Finished::Current);
 
         // Quitting queues the remembered state once more; the same state as stored changes
         // nothing, so the file stays current (before: every quit rewrote it).
         store.queue_reader_state(store.reader_state());
         assert_eq!(store.write_queued().unwrap(), 0);
         store.set_reader_state(&store.reader_state()).unwrap();
-        assert_eq!(write_if_stale(&store, &mut written), Finished::Current);
+        assert_eq!(write_if_stale(&store, &written), Finished::Current);
         store.queue_reader_state(ReaderState::default());
         assert_eq!(store.write_queued().unwrap(), 1);
         assert!(matches!(
-            write_if_stale(&store, &mut written),
+            write_if_stale(&store, &written),
             Finished::Written { .. }
         ));
+    }
+
+    #[test]
+    fn a_file_the_store_moved_past_is_caught_at_the_next_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, ids) = filled_store(dir.path());
+        let written = Written(Arc::new(AtomicU64::new(NONE)));
+        assert!(matches!(
+            write_if_stale(&store, &written),
+            Finished::Written { .. }
+        ));
+        // A star after the background write, then the process dies without quitting.
+        let at = Utc.with_ymd_and_hms(2026, 12, 7, 9, 0, 0).unwrap();
+        store.set_starred(&ids[2], true, at).unwrap();
+        drop(store);
+        let file = super::super::start::read_file(dir.path()).unwrap();
+        assert!(
+            !file
+                .screen
+                .user
+                .get(&ids[2])
+                .is_some_and(|s| s.is_starred())
+        );
+        let opening =
+            super::super::start::open_in_background(dir.path().to_path_buf(), Some(file.bytes))
+                .unwrap();
+        let opened = super::super::start::join(opening).unwrap();
+        assert_eq!(opened.file_matches, Some(false), "redrawn from the store");
+        assert!(opened.screen.user[&ids[2]].is_starred());
     }
 
     #[test]

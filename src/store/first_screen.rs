@@ -2,12 +2,15 @@
 //! first frame reads from the store — the newest day's list rows, all user state, HF's ranked
 //! lists and the remembered reader state — so a start can draw before sled has opened.
 //!
-//! **Valid = present.** [`Store::open`] deletes the file before anything can change the store,
-//! and it is written only by a process that has made its last store write and is about to let
-//! the store go (the reader at quit, a command run on the store itself at its end): a killed
-//! or crashed process leaves no file, and the next start reads the store as before. The file is written to a temp
-//! name and renamed into place; it is not fsynced (a torn or empty file after a power cut
-//! fails its length or checksum and is ignored, never trusted).
+//! **Never trusted, always checked.** [`Store::open`] deletes the file before anything can
+//! change the store. A command run on the store itself writes it at its end; the reader keeps
+//! it current in the background once the store has been quiet after a write (`reader/keeper.rs`,
+//! by [`Store::write_generation`]) and brings it up to date at quit once its last store write
+//! is done, so a clean quit leaves a current file. A killed or crashed reader can leave a file
+//! older than the store: the start draws from it, then compares it byte for byte with the
+//! opened store and redraws from the store on any difference before the first key is read.
+//! The file is written to a temp name and renamed into place; it is not fsynced (a torn or
+//! empty file after a power cut fails its length or checksum and is ignored).
 //!
 //! Layout: `PBFS` magic, format (u16 LE), store schema (u32 LE), payload length (u32 LE),
 //! CRC-32 of the payload (u32 LE), then the payload: postcard of [`StoredScreen`], whose rows
@@ -145,8 +148,8 @@ impl Store {
         })
     }
 
-    /// Writes the first-screen file from the store as it is now. Call it only when this
-    /// process has made its last store write (see the module doc); returns the bytes written.
+    /// Writes the first-screen file from the store as it is now (see the module doc for who
+    /// writes it when); returns the bytes written.
     pub fn write_first_screen(&self) -> Result<usize, StoreError> {
         let dir = &self.inner.dir;
         let bytes = encode_first_screen(&self.first_screen()?).map_err(|e| corrupt(dir, e))?;
