@@ -6,8 +6,9 @@
 # line (every row, abstract and the text index ready: "loaded"), waits HOLD s more and reads
 # VmRSS ("held") and VmHWM ("peak") from /proc, then the bytes the process read and wrote
 # (/proc/PID/io rchar, wchar) during the load and over the IDLE s after it. Then sends `q` and
-# polls every millisecond until the process has exited (a zombie counts as gone: tmux reaps it
-# late) ("quit"). REPS runs in a row; one line each, tab-separated.
+# waits on a pidfd (python3) until the whole process has exited ("quit"; before 2026-12-07
+# night: until its main thread was a zombie, which missed the teardown). REPS runs in a row;
+# one line each, tab-separated.
 #
 # Usage: benches/binary.sh DATA_DIR [REPS]
 #   DATA_DIR  a store, e.g. /tmp/paperboat-bench-refresh-1000000 (benches/refresh.rs builds it)
@@ -70,13 +71,20 @@ for rep in $(seq 1 "$REPS"); do
   idle_read=$(( ($(io_bytes "$pid" rchar) - read0) / 1024 ))
   idle_written=$(( ($(io_bytes "$pid" wchar) - written0) / 1024 ))
   load=$(cut -d' ' -f1-3 /proc/loadavg)
+  # Gone = the whole process exited, as its parent (a shell: the prompt) learns it: a pidfd
+  # turns readable then, whoever reaps it and when (tmux reaps late, 1.6–2 s). Not the main
+  # thread turning zombie: it does before the last thread has exited and the kernel has torn
+  # down the address space (at 1M papers ~150–280 ms of the quit, issue #15 "night: quit").
+  coproc GONE { python3 -c '
+import os, select, sys, time
+fd = os.pidfd_open(int(sys.argv[1])); print("ready", flush=True)
+p = select.poll(); p.register(fd, select.POLLIN); p.poll()
+print("%.6f" % time.time(), flush=True)' "$pid"; }
+  read -r _ <&"${GONE[0]}"
   t0=$EPOCHREALTIME
   TM send-keys -t pb q
-  # Gone = exited: a zombie waits for tmux to reap it (seen: 1.6–2 s later), which is not ours.
-  while state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) && [ "$state" != Z ]; do
-    sleep 0.001
-  done
-  quit_ms=$(ms_since "$t0" "$EPOCHREALTIME")
+  read -r gone <&"${GONE[0]}"
+  quit_ms=$(ms_since "$t0" "$gone")
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$rep" "$list_ms" "$loaded_s" "$peak" \
     "$held" "$quit_ms" $((read0 / 1000000)) $((written0 / 1000000)) "$idle_read" "$idle_written" "$load"
   TM kill-server 2>/dev/null
