@@ -24,12 +24,15 @@ impl Segment {
 
     /// Where `row` ends (its bytes' length for a row past the last).
     fn row_end(&self, row: usize) -> usize {
-        self.ends.get(row).map_or(self.bytes.len(), |&end| end as usize)
+        self.ends
+            .get(row)
+            .map_or(self.bytes.len(), |&end| end as usize)
     }
 
     /// Where `row`'s bytes start.
     fn row_start(&self, row: usize) -> usize {
-        row.checked_sub(1).map_or(0, |previous| self.row_end(previous))
+        row.checked_sub(1)
+            .map_or(0, |previous| self.row_end(previous))
     }
 
     fn row(&self, row: usize) -> &[u8] {
@@ -143,7 +146,10 @@ impl Sequences {
             if row.len() <= self.segment_limit {
                 self.open.bytes = row;
             } else {
-                tracing::warn!(bytes = row.len(), "a row's word sequence is too long; kept empty");
+                tracing::warn!(
+                    bytes = row.len(),
+                    "a row's word sequence is too long; kept empty"
+                );
             }
         }
         let end = u32::try_from(self.open.bytes.len()).unwrap_or(u32::MAX);
@@ -339,7 +345,12 @@ mod tests {
         sequences.end_row();
         sequences.shrink();
         assert!(sequences.runs.len() >= 3, "two rows a segment");
-        assert!(sequences.runs.iter().all(|run| run.segment.bytes.len() <= 7));
+        assert!(
+            sequences
+                .runs
+                .iter()
+                .all(|run| run.segment.bytes.len() <= 7)
+        );
         let ids = |row| sequence_ids(sequences.row(row)).collect::<Vec<_>>();
         for row in 0..5u32 {
             assert_eq!(ids(row as usize), [row * 10, row * 10 + 1, row * 10 + 2]);
