@@ -15,6 +15,11 @@ use paperboat::source::{Declared, Source};
 use paperboat::store::Store;
 use paperboat::sync::ingest_body;
 
+/// The allocator the `paperboat` binary ships with (src/main.rs), so memory and time match it.
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn peak_rss_mib() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;

@@ -18,6 +18,11 @@ use paperboat::ui::{Theme, render};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
+/// The allocator the `paperboat` binary ships with (src/main.rs), so memory and time match it.
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 const PER_DAY: usize = 200;
 
 fn newest_day() -> NaiveDate {

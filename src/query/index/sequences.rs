@@ -8,11 +8,13 @@ use std::sync::Arc;
 
 use crate::query::postings::push_varint;
 
-/// A segment's rows: row `r` is `ends[r - 1]..ends[r]` of `bytes`.
+/// A segment's rows: row `r` is `ends[r - 1]..ends[r]` of `bytes`. The ends are `u32` (half
+/// the bytes of `u64`: ~12 MB at 1M papers), so a segment holds at most `u32::MAX` bytes; a
+/// writer seals a full segment and goes on in a new one (`Sequences::segment_limit`).
 #[derive(Debug, Clone, Default)]
 struct Segment {
     bytes: Vec<u8>,
-    ends: Vec<u64>,
+    ends: Vec<u32>,
 }
 
 impl Segment {
@@ -20,41 +22,55 @@ impl Segment {
         self.ends.len()
     }
 
+    /// Where `row` ends (its bytes' length for a row past the last).
+    fn row_end(&self, row: usize) -> usize {
+        self.ends
+            .get(row)
+            .map_or(self.bytes.len(), |&end| end as usize)
+    }
+
     /// Where `row`'s bytes start.
     fn row_start(&self, row: usize) -> usize {
         row.checked_sub(1)
-            .and_then(|previous| self.ends.get(previous))
-            .map_or(0, |&end| end as usize)
+            .map_or(0, |previous| self.row_end(previous))
     }
 
     fn row(&self, row: usize) -> &[u8] {
-        match self.ends.get(row) {
-            Some(&end) => self
-                .bytes
-                .get(self.row_start(row)..end as usize)
-                .unwrap_or(&[]),
-            None => &[],
+        if row >= self.rows() {
+            return &[];
         }
+        self.bytes
+            .get(self.row_start(row)..self.row_end(row))
+            .unwrap_or(&[])
     }
 
-    /// Appends rows `rows` of `other` in one copy of their bytes.
-    fn extend_rows_from(&mut self, other: &Segment, rows: Range<usize>) {
-        let Some(last) = rows.end.checked_sub(1) else {
-            return;
+    /// Appends the longest prefix of rows `rows` of `other` that keeps this segment within
+    /// `limit` bytes, in one copy of their bytes; returns how many rows that was.
+    fn extend_rows_from(&mut self, other: &Segment, rows: Range<usize>, limit: usize) -> usize {
+        let Some(ends) = other.ends.get(rows.clone()) else {
+            return 0;
         };
         let start = other.row_start(rows.start);
-        let end = other.ends.get(last).map_or(start, |&end| end as usize);
-        let base = self.bytes.len() as u64;
+        let room = limit.saturating_sub(self.bytes.len());
+        let fitting = ends.partition_point(|&end| end as usize - start <= room);
+        let Some(last) = fitting.checked_sub(1) else {
+            return 0;
+        };
+        let end = other.row_end(rows.start + last);
+        let base = self.bytes.len();
         self.bytes
             .extend_from_slice(other.bytes.get(start..end).unwrap_or(&[]));
-        if let Some(ends) = other.ends.get(rows) {
-            let shift = start as u64;
-            self.ends.extend(ends.iter().map(|&end| base + end - shift));
-        }
+        // Every new end is at most `base + room <= limit <= u32::MAX`.
+        self.ends.extend(
+            ends.iter()
+                .take(fitting)
+                .map(|&end| u32::try_from(base + (end as usize - start)).unwrap_or(u32::MAX)),
+        );
+        fitting
     }
 
     fn heap_bytes(&self) -> usize {
-        self.bytes.len() + self.ends.len() * std::mem::size_of::<u64>()
+        self.bytes.len() + self.ends.len() * std::mem::size_of::<u32>()
     }
 }
 
@@ -71,13 +87,26 @@ struct Run {
 const MAX_RUNS: usize = 32;
 
 /// Every row's sequence: shared runs of sealed segments, then the rows being written.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(crate) struct Sequences {
     runs: Vec<Run>,
     /// Rows in `runs`.
     sealed_rows: usize,
     /// Rows written since the last seal, after every run.
     open: Segment,
+    /// The most bytes one segment holds (`u32::MAX`: its ends are `u32`; tests set less).
+    segment_limit: usize,
+}
+
+impl Default for Sequences {
+    fn default() -> Sequences {
+        Sequences {
+            runs: Vec::new(),
+            sealed_rows: 0,
+            open: Segment::default(),
+            segment_limit: u32::MAX as usize,
+        }
+    }
 }
 
 impl Sequences {
@@ -92,14 +121,39 @@ impl Sequences {
         }
     }
 
+    /// No rows, segments of at most `limit` bytes.
+    #[cfg(test)]
+    fn with_segment_limit(limit: usize) -> Sequences {
+        Sequences {
+            segment_limit: limit,
+            ..Sequences::default()
+        }
+    }
+
     /// Appends one id to the row being written.
     pub(crate) fn push(&mut self, id: u32) {
         push_varint(&mut self.open.bytes, u64::from(id));
     }
 
-    /// Ends the row being written.
+    /// Ends the row being written. A row that would take the segment past its limit starts
+    /// a new segment. A row longer than the limit alone (4 GiB of one paper's word numbers,
+    /// which no capped fetch can bring) is kept empty rather than cut inside a number.
     pub(crate) fn end_row(&mut self) {
-        self.open.ends.push(self.open.bytes.len() as u64);
+        if self.open.bytes.len() > self.segment_limit {
+            let start = self.open.row_start(self.open.rows());
+            let row = self.open.bytes.split_off(start);
+            self.seal();
+            if row.len() <= self.segment_limit {
+                self.open.bytes = row;
+            } else {
+                tracing::warn!(
+                    bytes = row.len(),
+                    "a row's word sequence is too long; kept empty"
+                );
+            }
+        }
+        let end = u32::try_from(self.open.bytes.len()).unwrap_or(u32::MAX);
+        self.open.ends.push(end);
     }
 
     /// Appends one whole row, already encoded.
@@ -128,8 +182,28 @@ impl Sequences {
         let open_rows = rows.start.max(other.sealed_rows)..rows.end;
         if !open_rows.is_empty() {
             let shift = other.sealed_rows;
-            self.open
-                .extend_rows_from(&other.open, open_rows.start - shift..open_rows.end - shift);
+            self.copy_rows(&other.open, open_rows.start - shift..open_rows.end - shift);
+        }
+    }
+
+    /// Copies rows `rows` of `segment` after the rows being written, sealing each segment
+    /// that fills up on the way.
+    fn copy_rows(&mut self, segment: &Segment, mut rows: Range<usize>) {
+        let rows_end = rows.end.min(segment.rows());
+        rows.end = rows_end;
+        while !rows.is_empty() {
+            let copied = self
+                .open
+                .extend_rows_from(segment, rows.clone(), self.segment_limit);
+            rows.start += copied;
+            if copied == 0 && self.open.rows() == 0 {
+                // A row bigger than an empty segment: none is, since every row was written
+                // under the same limit; stop rather than loop.
+                break;
+            }
+            if !rows.is_empty() {
+                self.seal();
+            }
         }
     }
 
@@ -191,18 +265,15 @@ impl Sequences {
             .map_or(0, |(at, _)| at);
         let runs = std::mem::take(&mut self.runs);
         self.sealed_rows = 0;
-        let copy = |runs: &[Run]| {
-            let mut one = Segment::default();
-            for run in runs {
-                one.extend_rows_from(&run.segment, run.segment_rows.clone());
-            }
-            one
-        };
-        self.open = copy(runs.get(..largest).unwrap_or(&[]));
+        for run in runs.get(..largest).unwrap_or(&[]) {
+            self.copy_rows(&run.segment, run.segment_rows.clone());
+        }
         if let Some(run) = runs.get(largest) {
             self.push_run(Arc::clone(&run.segment), run.segment_rows.clone());
         }
-        self.open = copy(runs.get(largest + 1..).unwrap_or(&[]));
+        for run in runs.get(largest + 1..).unwrap_or(&[]) {
+            self.copy_rows(&run.segment, run.segment_rows.clone());
+        }
         self.seal();
     }
 
@@ -256,8 +327,41 @@ mod tests {
         assert!(ids(3).is_empty(), "a row past the end has no ids");
     }
 
-    fn written(rows: &[Vec<u32>], seal: bool) -> Sequences {
-        let mut sequences = Sequences::default();
+    #[test]
+    fn full_segments_are_sealed_and_a_row_over_the_limit_alone_is_kept_empty() {
+        // Ids under 128 are one byte each: rows of 3 bytes, segments of at most 7.
+        let mut sequences = Sequences::with_segment_limit(7);
+        for row in 0..5u32 {
+            for id in 0..3 {
+                sequences.push(row * 10 + id);
+            }
+            sequences.end_row();
+        }
+        for id in 0..8 {
+            sequences.push(id);
+        }
+        sequences.end_row();
+        sequences.push(9);
+        sequences.end_row();
+        sequences.shrink();
+        assert!(sequences.runs.len() >= 3, "two rows a segment");
+        assert!(
+            sequences
+                .runs
+                .iter()
+                .all(|run| run.segment.bytes.len() <= 7)
+        );
+        let ids = |row| sequence_ids(sequences.row(row)).collect::<Vec<_>>();
+        for row in 0..5u32 {
+            assert_eq!(ids(row as usize), [row * 10, row * 10 + 1, row * 10 + 2]);
+        }
+        assert!(ids(5).is_empty(), "8 bytes cannot fit a 7-byte segment");
+        assert_eq!(ids(6), [9]);
+        assert_eq!(sequences.rows(), 7);
+    }
+
+    fn written(rows: &[Vec<u32>], seal: bool, limit: usize) -> Sequences {
+        let mut sequences = Sequences::with_segment_limit(limit);
         for row in rows {
             for &id in row {
                 sequences.push(id);
@@ -279,11 +383,13 @@ mod tests {
             rounds in proptest::collection::vec(
                 proptest::collection::vec((0usize..60, 0usize..60, 0usize..3), 1..12), 1..6),
             seal_first in any::<bool>(),
+            // Rows are at most 12 bytes (four ids under 2^21); small limits split segments.
+            limit in prop_oneof![Just(u32::MAX as usize), 12usize..40],
         ) {
-            let mut current = written(&rows, seal_first);
+            let mut current = written(&rows, seal_first, limit);
             let mut expected = rows.clone();
             for round in &rounds {
-                let mut next = Sequences::default();
+                let mut next = Sequences::with_segment_limit(limit);
                 let mut next_expected: Vec<Vec<u32>> = Vec::new();
                 let mut floor = 0;
                 for &(a, b, added) in round {
@@ -310,6 +416,7 @@ mod tests {
                     prop_assert_eq!(&sequence_ids(current.row(row)).collect::<Vec<_>>(), ids);
                 }
                 prop_assert!(current.row(expected.len()).is_empty());
+                prop_assert!(current.runs.iter().all(|run| run.segment.bytes.len() <= limit));
             }
         }
     }
