@@ -2,8 +2,10 @@
 //! flushes, so a reader of the store can tell cheaply whether anything it read from the list
 //! Db may have changed since (the first-screen file kept in the background, `reader/keeper.rs`).
 //!
-//! Every write to the list Db is followed by a flush before it returns (see the module doc of
-//! `store`), so counting flushes counts writes, without a counter at each write site:
+//! Every write to the list Db that the first-screen file copies (rows, user state, HF's lists,
+//! the reader state) is followed by a flush before it returns (see the module doc of `store`);
+//! the linked repos' cache is not, and the file does not copy it. So counting flushes counts
+//! the writes that matter, without a counter at each write site:
 //! [`CountedDb`] is the list Db's `sled::Db` with an inherent `flush` that bumps the count once
 //! sled's flush succeeded. Method resolution finds it before `Deref`'s, so every
 //! `list.db.flush()` in the store counts.
@@ -48,8 +50,9 @@ impl Deref for CountedDb {
 }
 
 impl super::Store {
-    /// The list Db's write generation: grows after every write to the list Db (rows, user
-    /// state, HF's lists, the reader state, feed states…) has been flushed. Equal readings
+    /// The list Db's write generation: grows after every flushed write to the list Db (rows,
+    /// user state, HF's lists, the reader state, feed states…; not the linked repos' cache,
+    /// written without a flush). Equal readings
     /// before and after reading the list Db mean that no write finished in between.
     pub fn write_generation(&self) -> u64 {
         self.inner.list.db.generation()
