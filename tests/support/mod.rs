@@ -97,12 +97,20 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
 
-    /// Polls the screen until `done` says yes; bounded, never a fixed sleep as synchronisation.
+    /// Polls the screen until `done` says yes of the same screen twice in a row; bounded,
+    /// never a fixed sleep as synchronisation. Twice: `capture-pane` can catch a frame while
+    /// tmux is still taking it in (CI once saw the new list title over the old status bar).
     pub async fn wait_for(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
+        let mut last: Option<String> = None;
         for _ in 0..400 {
             let screen = self.screen();
             if done(&screen) {
-                return screen;
+                if last.as_deref() == Some(screen.as_str()) {
+                    return screen;
+                }
+                last = Some(screen);
+            } else {
+                last = None;
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
