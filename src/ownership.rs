@@ -249,14 +249,20 @@ fn remove_leftovers(dir: &Path) {
         return;
     }
     if let Some(socket) = &previous.socket {
-        tracing::info!(socket = %socket.display(), pid = previous.pid, "removing a dead reader's socket");
-        remove_socket(socket);
+        // The owner file of a copied data dir names the original's socket, which may be
+        // serving: only a socket nobody answers on is a leftover.
+        if std::os::unix::net::UnixStream::connect(socket).is_ok() {
+            tracing::info!(socket = %socket.display(), "an owner file names a live socket: kept");
+        } else {
+            tracing::info!(socket = %socket.display(), pid = previous.pid, "removing a dead reader's socket");
+            remove_socket(socket);
+        }
     }
     let _ = std::fs::remove_file(dir.join(OWNER_FILE));
 }
 
 /// Removes `path` only if it is a socket (never a file some pointer was bent to).
-fn remove_socket(path: &Path) {
+pub fn remove_socket(path: &Path) {
     if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_socket()) {
         let _ = std::fs::remove_file(path);
     }
@@ -341,7 +347,8 @@ mod tests {
     fn a_dead_local_readers_socket_is_removed_and_another_hosts_is_kept() {
         let dir = tempfile::tempdir().unwrap();
         let socket = dir.path().join("reader.sock");
-        let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+        // Its socket file stays behind with nobody listening.
+        drop(std::os::unix::net::UnixListener::bind(&socket).unwrap());
         // A reader on this host that is gone (nobody holds the lock).
         let mut dead = Owner::this_process();
         dead.pid = u32::MAX - 1;
@@ -361,6 +368,24 @@ mod tests {
         assert_eq!(probe(dir.path()).unwrap(), Probe::Free);
         assert!(socket.exists());
         assert_eq!(read_owner(dir.path()), Some(remote));
+    }
+
+    #[test]
+    fn a_copied_data_dir_leaves_the_originals_live_socket_alone() {
+        let original = tempfile::tempdir().unwrap();
+        let socket = original.path().join("reader.sock");
+        let listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+        // The copy's owner file still names the original's socket, whose reader serves.
+        let copy = tempfile::tempdir().unwrap();
+        let mut owner = Owner::this_process();
+        owner.pid = u32::MAX - 1;
+        owner.socket = Some(socket.clone());
+        write_owner(copy.path(), &owner).unwrap();
+        let claimed = claim(copy.path()).unwrap();
+        assert!(socket.exists(), "the original's socket is kept");
+        assert!(std::os::unix::net::UnixStream::connect(&socket).is_ok());
+        drop(claimed);
+        drop(listener);
     }
 
     #[test]

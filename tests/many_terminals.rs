@@ -650,6 +650,53 @@ async fn a_killed_readers_socket_is_removed_and_commands_run_directly() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_copy_of_a_served_data_dir_serves_too_and_leaves_the_original_serving() {
+    if !have_tmux() {
+        return;
+    }
+    let home = Home::new("").await;
+    let data = home.path().join("data");
+    let original = OpenReader::start(&home, &data, &[]).await;
+    let original_socket = original.socket();
+    // A copy made while the reader runs: its owner file names the original's socket, and
+    // its own `run/reader.sock` is a socket file nobody listens on.
+    let copy = home.path().join("copy");
+    let copied = Command::new("cp")
+        .arg("-a")
+        .arg(&data)
+        .arg(&copy)
+        .output()
+        .unwrap();
+    assert!(copied.status.success(), "{copied:?}");
+    let stale = copy.join("run").join("reader.sock");
+    if !stale.exists() {
+        drop(std::os::unix::net::UnixListener::bind(&stale).unwrap());
+    }
+    assert!(
+        UnixStream::connect(&stale).is_err(),
+        "nobody listens on the copy's socket"
+    );
+    let second = OpenReader::start(&home, &copy, &[]).await;
+    assert_eq!(second.socket(), stale);
+    assert!(
+        UnixStream::connect(&original_socket).is_ok(),
+        "the original still serves"
+    );
+    for dir in [&data, &copy] {
+        let out = home.run(dir, home.path(), &["list", "--limit", "1"], &[]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert_eq!(
+            text(&out.stdout).lines().count(),
+            1,
+            "{}",
+            text(&out.stdout)
+        );
+    }
+    second.quit().await;
+    original.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_star_in_flight_when_the_reader_is_killed_is_kept_exactly_when_reported() {
     if !have_tmux() {
         return;

@@ -100,10 +100,26 @@ pub fn start(
     // Named before it exists: a reader killed right after binding leaves nothing unnamed,
     // so the next process on this host can remove it.
     claim.set_socket(Some(path.clone()))?;
-    let bound = UnixListener::bind(&path).and_then(|listener| {
-        socket::make_private(&path)?;
-        Ok(listener)
-    });
+    let bind = || {
+        UnixListener::bind(&path).and_then(|listener| {
+            socket::make_private(&path)?;
+            Ok(listener)
+        })
+    };
+    let bound = match bind() {
+        // A socket file nobody answers on: a reader killed before it could remove it, or a
+        // copy of a data dir made while its reader ran. The claim is ours, so no reader of
+        // this data dir serves there: remove it and bind again, once.
+        Err(error)
+            if error.kind() == std::io::ErrorKind::AddrInUse
+                && std::os::unix::net::UnixStream::connect(&path).is_err() =>
+        {
+            tracing::info!(socket = %path.display(), "removing a stale socket");
+            crate::ownership::remove_socket(&path);
+            bind()
+        }
+        other => other,
+    };
     let listener = match bound {
         Ok(listener) => listener,
         Err(error) => {
