@@ -379,9 +379,10 @@ mod tests {
                 note: None,
             },
         );
-        let row_of = RowIndex::build(rows.iter().map(|r| &r.id));
+        let rows: RowStore<ListRow> = rows.into();
+        let row_of = RowIndex::build(&rows);
         Fixture {
-            rows: rows.into(),
+            rows,
             details: RowStore::from_newest_first(details),
             index,
             user,

@@ -14,7 +14,7 @@ use std::collections::{HashMap, HashSet};
 use super::rowset::RowSet;
 use super::tokenize::for_each_token;
 use crate::model::PaperId;
-use crate::rowstore::RowIndex;
+use crate::rowstore::{Keyed, RowIndex};
 
 /// Papers with a cached full text and the words of those indexed so far.
 #[derive(Debug, Default, Clone)]
@@ -222,7 +222,7 @@ impl FullTextIndex {
     }
 
     /// Adds to `set` the rows whose full text holds every token.
-    pub fn matching(&self, tokens: &[String], row_of: &RowIndex, set: &mut RowSet) {
+    pub fn matching<T: Keyed>(&self, tokens: &[String], row_of: &RowIndex<T>, set: &mut RowSet) {
         if tokens.is_empty() {
             return;
         }
@@ -234,10 +234,10 @@ impl FullTextIndex {
     }
 
     /// BM25 of each row's full text for `tokens`, for rows in `within`, as `(row, score)`.
-    pub fn scores(
+    pub fn scores<T: Keyed>(
         &self,
         tokens: &[String],
-        row_of: &RowIndex,
+        row_of: &RowIndex<T>,
         within: &RowSet,
     ) -> Vec<(usize, f32)> {
         if tokens.is_empty() || self.docs.is_empty() {
@@ -321,6 +321,7 @@ fn read_varint(bytes: &[u8]) -> (u32, &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rowstore::RowStore;
 
     fn id(n: u32) -> PaperId {
         PaperId::from_arxiv(&format!("2504.{n:05}")).unwrap()
@@ -339,7 +340,7 @@ mod tests {
                 "Diffusion models; routing noise. Routing again.".to_string(),
             ),
         ]);
-        let row_of = RowIndex::build([a.clone(), b.clone()].iter());
+        let row_of = RowIndex::build(&RowStore::from_newest_first(vec![a.clone(), b.clone()]));
         let rows = |tokens: &[&str]| {
             let tokens: Vec<String> = tokens.iter().map(|t| t.to_string()).collect();
             let mut set = RowSet::empty(2);
@@ -369,7 +370,7 @@ mod tests {
             (b.clone(), "beta gamma".to_string()),
         ]);
         assert_eq!(second.docs(), 2);
-        let row_of = RowIndex::build([a.clone(), b.clone()].iter());
+        let row_of = RowIndex::build(&RowStore::from_newest_first(vec![a.clone(), b.clone()]));
         let mut set = RowSet::empty(2);
         second.matching(&["beta".into()], &row_of, &mut set);
         assert!(set.contains(0) && set.contains(1));

@@ -209,9 +209,7 @@ impl CatalogBuilder {
             self.push(None, None);
         }
         let rows = self.rows;
-        let index = self
-            .index
-            .unwrap_or_else(|| RowIndex::build(rows.iter().map(|row| &row.id)));
+        let index = self.index.unwrap_or_else(|| RowIndex::build(&rows));
         let mut days: Vec<NaiveDate> = rows
             .iter()
             .filter(|r| !r.only_searched())

@@ -209,10 +209,7 @@ fn spliced(
     let moved = (old_len - kept) + (rows.len() - kept);
     let (index, source_rows) = match kept > 0 && moved <= rows.len() / 2 {
         true => moved_front(previous, kept, &rows),
-        false => (
-            RowIndex::build(rows.iter().map(|row| &row.id)),
-            source_rows(rows.iter()),
-        ),
+        false => (RowIndex::build(&rows), source_rows(rows.iter())),
     };
     let row_index_ms = started.elapsed().as_secs_f64() * 1e3 - index_ms - rows_ms;
     let days = days_of(previous, kept, &rows);
@@ -291,11 +288,7 @@ fn moved_front(
     RowIndex,
     std::collections::BTreeMap<crate::model::SourceId, usize>,
 ) {
-    let index = previous.index.moved(
-        previous.rows.iter().map(|row| &row.id),
-        rows.iter().map(|row| &row.id),
-        kept,
-    );
+    let index = previous.index.moved(&previous.rows, rows, kept);
     let mut tallies = previous.source_rows.clone();
     for row in previous.rows.iter().take(previous.rows.len() - kept) {
         for source in row.sources() {
