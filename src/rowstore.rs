@@ -431,7 +431,9 @@ impl Keyed for ListRow {
 /// The base is a hash table of positions alone (4 bytes a slot, plus hashbrown's control
 /// byte), checked against the rows it was built over, which it keeps (their chunks are the
 /// catalog's, shared). A map from id to position held the id again: 32 bytes a slot, ~69 MB
-/// at 1M papers (2^21 slots) against ~10.5 MB.
+/// at 1M papers (2^21 slots) against ~10.5 MB. Until the next rebuild the base keeps the
+/// chunks refreshes replaced alive; their rows are in the delta, so that is bounded by the
+/// same sixteenth.
 pub struct RowIndex<T = ListRow> {
     base: Arc<Base<T>>,
     /// Overrides `base`; `None` = no row any more.
