@@ -60,6 +60,7 @@ mod hf_lists;
 mod index;
 mod keys;
 mod linked;
+mod locations;
 mod migrate;
 mod pdfs;
 mod queued;
