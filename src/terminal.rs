@@ -40,20 +40,20 @@ impl<W: Write> FrameWriter<W> {
 
 impl<W: Write> Write for FrameWriter<W> {
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        if self.frame.is_empty() {
+            self.frame.extend_from_slice(BEGIN_FRAME);
+        }
         self.frame.extend_from_slice(bytes);
         Ok(bytes.len())
     }
 
     fn flush(&mut self) -> io::Result<()> {
         if !self.frame.is_empty() {
-            let mut whole =
-                Vec::with_capacity(BEGIN_FRAME.len() + self.frame.len() + END_FRAME.len());
-            whole.extend_from_slice(BEGIN_FRAME);
-            whole.extend_from_slice(&self.frame);
-            whole.extend_from_slice(END_FRAME);
-            // Cleared first: a failed write must not send the same frame twice.
+            self.frame.extend_from_slice(END_FRAME);
+            let written = self.out.write_all(&self.frame);
+            // Cleared whatever happened: a failed write must not send the frame twice.
             self.frame.clear();
-            self.out.write_all(&whole)?;
+            written?;
         }
         self.out.flush()
     }
