@@ -254,7 +254,8 @@ fn remove_leftovers(dir: &Path) {
         if std::os::unix::net::UnixStream::connect(socket).is_ok() {
             tracing::info!(socket = %socket.display(), "an owner file names a live socket: kept");
         } else {
-            tracing::info!(socket = %socket.display(), pid = previous.pid, "removing a dead reader's socket");
+            let pid = previous.pid;
+            tracing::info!(socket = %socket.display(), pid, "removing a dead reader's socket");
             remove_socket(socket);
         }
     }

@@ -39,9 +39,8 @@ pub(super) enum Finished {
 /// The handle on the keeping thread.
 pub(super) struct FirstScreenKeeper {
     finish: mpsc::Sender<mpsc::Sender<Finished>>,
-    /// The generation the file on disk was read at; [`NONE`] while there is none of ours or
-    /// one is being written.
-    on_disk: Arc<AtomicU64>,
+    /// What the thread wrote, shared with it.
+    on_disk: Written,
 }
 
 /// No file of this keeper's on disk, or one being written.
@@ -56,8 +55,8 @@ impl FirstScreenKeeper {
 
     fn spawn_every(store: Store, every: Duration) -> Option<FirstScreenKeeper> {
         let (finish, asked) = mpsc::channel::<mpsc::Sender<Finished>>();
-        let on_disk = Arc::new(AtomicU64::new(NONE));
-        let written = Written(Arc::clone(&on_disk));
+        let on_disk = Written(Arc::new(AtomicU64::new(NONE)));
+        let written = on_disk.clone();
         std::thread::Builder::new()
             .name("first-screen".into())
             .spawn(move || keep(&store, &asked, every, written))
@@ -70,7 +69,7 @@ impl FirstScreenKeeper {
     /// under way: quitting then has nothing to ask (the thread writes again only after the
     /// generation moves).
     pub(super) fn is_current(&self, generation: u64) -> bool {
-        self.on_disk.load(Ordering::SeqCst) == generation
+        self.on_disk.get() == Some(generation)
     }
 
     /// Asks the thread to bring the file up to date one last time (only once this process's
@@ -137,8 +136,10 @@ fn keep(
     }
 }
 
-/// The generation of the store the file on disk was read from (`None`: no file of ours; the
-/// store's open removed any earlier one), shared with the handle for [`FirstScreenKeeper::is_current`].
+/// The generation of the store the file on disk was read from ([`NONE`]: no file of ours, the
+/// store's open removed any earlier one, or one being written), shared by the thread and the
+/// handle.
+#[derive(Clone)]
 struct Written(Arc<AtomicU64>);
 
 impl Written {

@@ -90,8 +90,9 @@ impl Store {
     /// Does every queued store write, in order, and flushes; the writer thread's loop body.
     /// Returns how many changed the store (a remembered state equal to the stored one changes
     /// nothing, and with nothing changed there is no flush: quitting then leaves the store's
-    /// write generation, and so the first-screen file, as they were). A write that fails is reported and the rest still done: the
-    /// journal holds the change, and the next start merges it in (its "seen" stamp is behind).
+    /// write generation, and so the first-screen file, as they were). A write that fails is
+    /// reported and the rest still done: the journal holds the change, and the next start
+    /// merges it in (its "seen" stamp is behind).
     pub fn write_queued(&self) -> Result<usize, StoreError> {
         assert_off_ui_thread("a queued store write");
         let written = {
