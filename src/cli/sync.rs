@@ -47,7 +47,7 @@ pub(super) fn sync_command(
     };
     let mut out = Output::stdout();
     if summary.nothing_to_sync {
-        out.line("nothing to sync: every source is disabled in the config");
+        out.line(crate::sync::NOTHING_TO_SYNC);
         return Ok(ExitCode::SUCCESS);
     }
     let mut line = format!(

@@ -50,6 +50,9 @@ pub enum SyncCommand {
     Shutdown,
 }
 
+/// What `paperboat sync` prints and the reader's status line says when no source is enabled.
+pub const NOTHING_TO_SYNC: &str = "nothing to sync: every source is disabled in the config";
+
 /// What the sync task reports. The UI re-reads the store when something changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SyncEvent {

@@ -201,6 +201,9 @@ fn sync_text(app: &App) -> String {
         .collect();
     match app.sync.last_finished {
         None => "not synced yet".to_string(),
+        // A round ended and no source ever took part or was held back: there is none to sync
+        // (every source disabled). "synced" would claim a fetch that never happened.
+        Some(_) if sources.is_empty() => crate::sync::NOTHING_TO_SYNC.to_string(),
         Some(at) if failures.is_empty() && notes.is_empty() => {
             format!("synced {}", ago(at, app.now))
         }
@@ -365,6 +368,28 @@ mod tests {
             ],
         );
         assert_eq!(sync_text(&app), "synced just now");
+        assert!(!any_failed(&app));
+    }
+
+    #[test]
+    fn a_round_without_sources_does_not_say_synced() {
+        let now = Utc.with_ymd_and_hms(2025, 4, 30, 12, 0, 0).unwrap();
+        let mut app = app_at(now);
+        assert_eq!(sync_text(&app), "not synced yet");
+        round(
+            &mut app,
+            vec![
+                SyncEvent::Started { sources: vec![] },
+                SyncEvent::Finished {
+                    succeeded: 0,
+                    failed: 0,
+                },
+            ],
+        );
+        assert_eq!(
+            sync_text(&app),
+            "nothing to sync: every source is disabled in the config"
+        );
         assert!(!any_failed(&app));
     }
 
