@@ -995,3 +995,37 @@ fn the_filter_pane_at_80x24_shows_every_view_and_the_sources() {
     let text = screen(&short);
     assert!(text.contains(last.as_str()), "{last} scrolled off:\n{text}");
 }
+
+#[test]
+fn an_empty_list_does_not_say_no_papers_while_the_synced_ones_load() {
+    let now = Utc.with_ymd_and_hms(2025, 4, 30, 9, 0, 0).unwrap();
+    let catalog = Catalog::new(Vec::new(), HashMap::new(), true, None);
+    let mut app = App::new(Keymap::defaults().unwrap(), catalog, now, (80, 24), 120);
+    assert!(screen(&app).contains("No papers cached yet."));
+    update(
+        &mut app,
+        Msg::Sync(SyncEvent::Started {
+            sources: vec![SourceId::hf()],
+        }),
+    );
+    // The source stored papers; the catalog load they asked for has not come back yet.
+    update(
+        &mut app,
+        Msg::Sync(SyncEvent::SourceUpdated {
+            id: SourceId::hf(),
+            new: 14,
+            changed: 0,
+            note: None,
+        }),
+    );
+    update(
+        &mut app,
+        Msg::Sync(SyncEvent::Finished {
+            succeeded: 1,
+            failed: 0,
+        }),
+    );
+    let text = screen(&app);
+    assert!(!text.contains("No papers cached yet"), "{text}");
+    assert!(text.contains("Loading the papers just synced…"), "{text}");
+}

@@ -117,7 +117,14 @@ fn title(app: &App, width: usize) -> String {
 
 fn empty_notice<'a>(app: &App, theme: &Theme, width: usize) -> Vec<Line<'a>> {
     let mut lines = Vec::new();
-    if app.catalog.rows.is_empty() {
+    // A source stored papers that the catalog has not loaded yet (it follows the sync's event
+    // by a load, ~0.1 s): "no papers cached" would be false for that moment.
+    let stored = app.sync.sources.values().any(|state| {
+        matches!(state, crate::app::SourceSync::Updated { new, changed, .. } if new + changed > 0)
+    });
+    if app.catalog.rows.is_empty() && stored {
+        lines.push(Line::from(fit("Loading the papers just synced…", width)));
+    } else if app.catalog.rows.is_empty() {
         lines.push(Line::styled(
             fit("No papers cached yet.", width),
             theme.title(),
